@@ -1,0 +1,108 @@
+/**
+ * The relay record: the durable map from a Slack message to the Fxiaoke messages it produced.
+ * Pure data, shared by relay/ (which writes it) and store/ (which keeps it).
+ */
+
+/** Identifies one Slack message; unique across the store. */
+export interface SlackMessageRef {
+  teamId: string;
+  channelId: string;
+  ts: string;
+}
+
+/**
+ * `pending`  written before the first Fxiaoke call; batches may be under way.
+ * `sent`     every batch accepted by Fxiaoke.
+ * `partial`  some batches accepted, some failed.
+ * `failed`   no batch accepted (or nothing was attempted).
+ * `revoking` a revoke is under way (claimed by compare-and-set so two clicks revoke once).
+ * `revoked`  every accepted batch revoked.
+ * `unknown`  a crash interrupted the relay; batches may or may not have reached Fxiaoke.
+ */
+export type RelayStatus = 'pending' | 'sent' | 'partial' | 'failed' | 'revoking' | 'revoked' | 'unknown';
+
+export const RELAY_STATUSES: readonly RelayStatus[] = [
+  'pending',
+  'sent',
+  'partial',
+  'failed',
+  'revoking',
+  'revoked',
+  'unknown',
+];
+
+export type BatchStatus = 'pending' | 'sent' | 'failed' | 'revoked';
+
+/** What Fxiaoke said when a call failed, kept so the user and support can see it later. */
+export interface RelayError {
+  /** Fxiaoke errorCode, or undefined for transport failures (timeouts, resets, non-JSON). */
+  code?: number;
+  /** Stable machine name of the failure, e.g. `recipient_not_found`, `transport`. */
+  kind: string;
+  /** Human text, already safe to show (never contains secrets). */
+  message: string;
+  traceId?: string;
+}
+
+/** One Fxiaoke call: at most 500 recipients. */
+export interface RelayBatch {
+  index: number;
+  /** Resolved openUserIds (or employee ids) sent in this batch. */
+  recipients: string[];
+  status: BatchStatus;
+  /** The `thirdTraceId` we generated for the send call (recorded before the call). */
+  thirdTraceId: string;
+  /** Fxiaoke's traceId for the send call. */
+  traceId?: string;
+  /** Fxiaoke message id, when the response carried one (service-account sends only). */
+  messageId?: string;
+  error?: RelayError;
+  sentAt?: number;
+  revokedAt?: number;
+  revokeTraceId?: string;
+  revokeError?: RelayError;
+}
+
+export interface RelayRecord {
+  /** Relay id, e.g. `rl_01J…`; stable, shown to users and support. */
+  id: string;
+  /**
+   * Unique key of the request that created the relay (`command:<team>:<trigger_id>`,
+   * `message:<team>:<channel>:<ts>`, …). A second delivery of the same request finds the first
+   * record instead of sending twice.
+   */
+  requestKey: string;
+  /**
+   * The Slack message this relay is keyed by (the receipt for `/fx-send`, the original message
+   * for the message shortcut). Unique when set; unset only in the moment between claiming the
+   * request and posting the receipt.
+   */
+  slack?: SlackMessageRef;
+  /** Slack user id of the sender. */
+  senderId: string;
+  /** Channel where the request was made (for DM fallback and telling the sender later). */
+  originChannelId: string;
+  /** The message text as typed in Slack (before attribution). */
+  text: string;
+  /** The exact content sent to Fxiaoke (after attribution). */
+  content: string;
+  /** Recipients as the user typed them. */
+  recipientsInput: string[];
+  /** Recipients as resolved Fxiaoke ids, de-duplicated, in order. */
+  recipients: string[];
+  /** Service account used to send; undefined for plain `/cgi/message/send` (not revocable). */
+  serviceId?: string;
+  batches: RelayBatch[];
+  status: RelayStatus;
+  /** Why the relay failed as a whole (first batch error, or a pre-send failure). */
+  error?: RelayError;
+  createdAt: number;
+  updatedAt: number;
+  revokedBy?: string;
+  revokedAt?: number;
+}
+
+/** Fields `update` may change; everything else is fixed at creation. */
+export type RelayChange = Partial<
+  Pick<RelayRecord, 'slack' | 'status' | 'batches' | 'error' | 'revokedBy' | 'revokedAt' | 'content'>
+>;

@@ -1,0 +1,36 @@
+import type {
+  RelayChange,
+  RelayRecord,
+  RelayStatus,
+  SlackMessageRef,
+} from '../relay/types.js';
+
+export type CreateResult = { created: true; record: RelayRecord } | { created: false; existing: RelayRecord };
+
+/**
+ * The durable Slack↔Fxiaoke map. Every implementation passes `test/store/contract.ts`.
+ *
+ * Uniqueness: `requestKey` is unique, and `slack` (team, channel, ts) is unique when set.
+ * Both `create` and `update` enforce it atomically.
+ */
+export interface RelayStore {
+  /** Inserts the record unless one exists with the same requestKey or Slack message. */
+  create(record: RelayRecord): Promise<CreateResult>;
+  findBySlackMessage(ref: SlackMessageRef): Promise<RelayRecord | undefined>;
+  findById(id: string): Promise<RelayRecord | undefined>;
+  findByRequestKey(requestKey: string): Promise<RelayRecord | undefined>;
+  /**
+   * Applies `change` and bumps `updatedAt`. With `expected`, applies only if the current status
+   * is one of them (compare-and-set), else throws `StoreConflictError` carrying the current record.
+   * Throws `RelayNotFoundError` for an unknown id, `SlackMessageTakenError` when `change.slack`
+   * is already used by another relay.
+   */
+  update(id: string, change: RelayChange, expected?: RelayStatus | readonly RelayStatus[]): Promise<RelayRecord>;
+  /** Most recent first. */
+  listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]>;
+  /** Every relay in one of these statuses (startup recovery looks for `pending`, `revoking`). */
+  listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]>;
+  /** Cheap round trip for readiness probes; throws when the store is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

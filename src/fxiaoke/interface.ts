@@ -4,7 +4,8 @@
 export type MessageIdSource = 'top' | 'data' | 'none';
 
 export interface SendTextResult {
-  traceId: string;
+  /** Fxiaoke's traceId; absent only if the gateway answered without one. */
+  traceId: string | undefined;
   thirdTraceId: string;
   /** Present only for service-account sends whose response carried an id. */
   messageId?: string;
@@ -12,7 +13,7 @@ export interface SendTextResult {
 }
 
 export interface RevokeResult {
-  traceId: string;
+  traceId: string | undefined;
   thirdTraceId: string;
 }
 

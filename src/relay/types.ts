@@ -31,7 +31,11 @@ export const RELAY_STATUSES: readonly RelayStatus[] = [
   'unknown',
 ];
 
-export type BatchStatus = 'pending' | 'sent' | 'failed' | 'revoked';
+/**
+ * `unknown` means the send call went out but no answer came back (timeout, reset): Fxiaoke may
+ * have delivered it. It is never retried automatically, since that could deliver twice.
+ */
+export type BatchStatus = 'pending' | 'sent' | 'failed' | 'unknown' | 'revoked';
 
 /** What Fxiaoke said when a call failed, kept so the user and support can see it later. */
 export interface RelayError {

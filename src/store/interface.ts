@@ -1,9 +1,4 @@
-import type {
-  RelayChange,
-  RelayRecord,
-  RelayStatus,
-  SlackMessageRef,
-} from '../relay/types.js';
+import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 
 export type CreateResult = { created: true; record: RelayRecord } | { created: false; existing: RelayRecord };
 
@@ -25,7 +20,11 @@ export interface RelayStore {
    * Throws `RelayNotFoundError` for an unknown id, `SlackMessageTakenError` when `change.slack`
    * is already used by another relay.
    */
-  update(id: string, change: RelayChange, expected?: RelayStatus | readonly RelayStatus[]): Promise<RelayRecord>;
+  update(
+    id: string,
+    change: RelayChange,
+    expected?: RelayStatus | readonly RelayStatus[],
+  ): Promise<RelayRecord>;
   /** Most recent first. */
   listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]>;
   /** Every relay in one of these statuses (startup recovery looks for `pending`, `revoking`). */

@@ -1,0 +1,191 @@
+import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
+import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
+import type { CreateResult, RelayStore } from './interface.js';
+
+/** The fields `update` may touch; anything else in a change (smuggled in by a cast) is ignored. */
+const CHANGEABLE_FIELDS = [
+  'slack',
+  'status',
+  'batches',
+  'error',
+  'revokedBy',
+  'revokedAt',
+  'content',
+] as const satisfies readonly (keyof RelayChange)[];
+
+export interface MemoryRelayStoreOptions {
+  now?: () => number;
+}
+
+/**
+ * Keeps relays in process memory, for tests and ephemeral runs. Every method runs to completion
+ * without awaiting, so each call is atomic with respect to the others.
+ */
+export class MemoryRelayStore implements RelayStore {
+  readonly #now: () => number;
+  readonly #byId = new Map<string, RelayRecord>();
+  readonly #idByRequestKey = new Map<string, string>();
+  readonly #idBySlack = new Map<string, string>();
+  #closed = false;
+
+  constructor(options: MemoryRelayStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  async create(record: RelayRecord): Promise<CreateResult> {
+    this.#assertOpen();
+    const existingId =
+      this.#idByRequestKey.get(record.requestKey) ??
+      (record.slack ? this.#idBySlack.get(slackKey(record.slack)) : undefined);
+    if (existingId !== undefined) {
+      return { created: false, existing: this.#get(existingId) };
+    }
+    if (this.#byId.has(record.id)) {
+      // Ids are generated, so a clash is a bug in the caller, not a duplicate delivery.
+      throw new StoreError(`A relay with id ${record.id} already exists under another request key`);
+    }
+    const stored = copyRecord(record);
+    this.#byId.set(stored.id, stored);
+    this.#idByRequestKey.set(stored.requestKey, stored.id);
+    if (stored.slack) this.#idBySlack.set(slackKey(stored.slack), stored.id);
+    return { created: true, record: copyRecord(stored) };
+  }
+
+  async findBySlackMessage(ref: SlackMessageRef): Promise<RelayRecord | undefined> {
+    this.#assertOpen();
+    const id = this.#idBySlack.get(slackKey(ref));
+    return id === undefined ? undefined : this.#get(id);
+  }
+
+  async findById(id: string): Promise<RelayRecord | undefined> {
+    this.#assertOpen();
+    return this.#byId.has(id) ? this.#get(id) : undefined;
+  }
+
+  async findByRequestKey(requestKey: string): Promise<RelayRecord | undefined> {
+    this.#assertOpen();
+    const id = this.#idByRequestKey.get(requestKey);
+    return id === undefined ? undefined : this.#get(id);
+  }
+
+  async update(
+    id: string,
+    change: RelayChange,
+    expected?: RelayStatus | readonly RelayStatus[],
+  ): Promise<RelayRecord> {
+    this.#assertOpen();
+    const current = this.#byId.get(id);
+    if (!current) throw new RelayNotFoundError(id);
+    if (!matchesExpected(current.status, expected)) throw new StoreConflictError(copyRecord(current));
+    const next = applyChange(current, change, this.#now());
+    if (next.slack) {
+      const ownerId = this.#idBySlack.get(slackKey(next.slack));
+      if (ownerId !== undefined && ownerId !== id) throw new SlackMessageTakenError(this.#get(ownerId));
+    }
+    if (current.slack) this.#idBySlack.delete(slackKey(current.slack));
+    if (next.slack) this.#idBySlack.set(slackKey(next.slack), id);
+    this.#byId.set(id, next);
+    return copyRecord(next);
+  }
+
+  async listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]> {
+    this.#assertOpen();
+    const matching = [...this.#byId.values()].filter((r) => r.senderId === slackUserId);
+    return take(matching.sort(newestFirst), limit);
+  }
+
+  async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
+    this.#assertOpen();
+    const wanted = new Set(statuses);
+    const matching = [...this.#byId.values()].filter((r) => wanted.has(r.status));
+    return take(matching.sort(oldestFirst), limit);
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    // Mirrors a real store whose connection is gone, so code under test sees the same failure.
+    if (this.#closed) throw new StoreError('The memory store is closed');
+  }
+
+  #get(id: string): RelayRecord {
+    const record = this.#byId.get(id);
+    if (!record) throw new StoreError(`Index points at missing relay ${id}`);
+    return copyRecord(record);
+  }
+}
+
+function slackKey(ref: SlackMessageRef): string {
+  // JSON keeps the three parts apart even if one of them contains a separator character.
+  return JSON.stringify([ref.teamId, ref.channelId, ref.ts]);
+}
+
+export function matchesExpected(
+  status: RelayStatus,
+  expected?: RelayStatus | readonly RelayStatus[],
+): boolean {
+  if (expected === undefined) return true;
+  return typeof expected === 'string' ? status === expected : expected.includes(status);
+}
+
+/**
+ * Merges the allowed fields of `change` into `current`. A field set to `undefined` is removed,
+ * which is also what a JSON-backed store does, so all stores agree on it.
+ */
+export function applyChange(current: RelayRecord, change: RelayChange, updatedAt: number): RelayRecord {
+  const next: RelayRecord = { ...current, updatedAt };
+  const target = next as unknown as Record<string, unknown>;
+  for (const field of CHANGEABLE_FIELDS) {
+    if (Object.hasOwn(change, field)) target[field] = change[field];
+  }
+  return copyRecord(next);
+}
+
+/** A deep copy without `undefined`-valued keys: what a JSON round trip would give back. */
+function copyRecord(record: RelayRecord): RelayRecord {
+  return dropUndefined(structuredClone(record));
+}
+
+function dropUndefined<T>(value: T): T {
+  if (Array.isArray(value)) {
+    for (const item of value) dropUndefined(item);
+  } else if (value !== null && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      if (object[key] === undefined) delete object[key];
+      else dropUndefined(object[key]);
+    }
+  }
+  return value;
+}
+
+function newestFirst(a: RelayRecord, b: RelayRecord): number {
+  // Ties break on id so the order matches stores that sort by (createdAt, id) in an index.
+  return b.createdAt - a.createdAt || compareStrings(b.id, a.id);
+}
+
+function oldestFirst(a: RelayRecord, b: RelayRecord): number {
+  return a.createdAt - b.createdAt || compareStrings(a.id, b.id);
+}
+
+function compareStrings(a: string, b: string): number {
+  // Plain code-unit order; for our ASCII ids it equals SQLite's BINARY and Redis' lexical order.
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function take(records: RelayRecord[], limit: number): RelayRecord[] {
+  const count = normalizeLimit(limit);
+  return records.slice(0, count).map(copyRecord);
+}
+
+/** Non-positive or NaN limits give nothing; an unbounded limit is clamped rather than trusted. */
+export function normalizeLimit(limit: number): number {
+  if (!(limit > 0)) return 0;
+  return Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
+}

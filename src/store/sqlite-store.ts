@@ -1,0 +1,268 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
+import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
+import type { CreateResult, RelayStore } from './interface.js';
+import { applyChange, matchesExpected, normalizeLimit } from './memory-store.js';
+
+/**
+ * Schema history, oldest first; entry N brings the file to `user_version` N + 1. Append only:
+ * never edit an entry once released, since deployed files have already run it.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // The columns exist for uniqueness and lookups; `record` (JSON) is the source of truth.
+  // NULL slack parts never collide in the unique index, so relays without a receipt coexist.
+  `CREATE TABLE relays (
+    id TEXT NOT NULL PRIMARY KEY,
+    request_key TEXT NOT NULL UNIQUE,
+    team_id TEXT,
+    channel_id TEXT,
+    ts TEXT,
+    sender_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    record TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX relays_slack_message ON relays (team_id, channel_id, ts);
+  CREATE INDEX relays_sender_created ON relays (sender_id, created_at DESC, id DESC);
+  CREATE INDEX relays_status ON relays (status);
+  CREATE INDEX relays_created ON relays (created_at);`,
+];
+
+export interface SqliteStoreOptions {
+  /** File path, or `:memory:` for a private in-memory database. */
+  path: string;
+  now?: () => number;
+}
+
+/**
+ * Brings the database up to `migrations.length` and returns how many migrations ran. Runs under
+ * an immediate (write-locked) transaction so two processes opening a fresh file migrate it once.
+ */
+export function migrate(db: Database.Database, migrations: readonly string[] = MIGRATIONS): number {
+  const run = db.transaction((): number => {
+    const current = Number(db.pragma('user_version', { simple: true }));
+    if (current > migrations.length) {
+      throw new StoreError(
+        `Database schema version ${current} is newer than this build understands (${migrations.length})`,
+      );
+    }
+    for (const [index, sql] of migrations.entries()) {
+      if (index < current) continue;
+      db.exec(sql);
+      db.pragma(`user_version = ${index + 1}`);
+    }
+    return migrations.length - current;
+  });
+  return run.immediate();
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteRelayStore {
+  return new SqliteRelayStore(options);
+}
+
+interface RowParams {
+  id: string;
+  requestKey: string;
+  teamId: string | null;
+  channelId: string | null;
+  ts: string | null;
+  senderId: string;
+  status: RelayStatus;
+  createdAt: number;
+  updatedAt: number;
+  record: string;
+}
+
+type Expected = RelayStatus | readonly RelayStatus[] | undefined;
+
+export class SqliteRelayStore implements RelayStore {
+  /** How many migrations this open applied (0 when the file was already current). */
+  readonly migrationsApplied: number;
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #insert: Database.Statement<[RowParams]>;
+  readonly #rewrite: Database.Statement<[RowParams]>;
+  readonly #byId: Database.Statement<[string], string>;
+  readonly #byRequestKey: Database.Statement<[string], string>;
+  readonly #bySlack: Database.Statement<[string, string, string], string>;
+  readonly #bySender: Database.Statement<[string, number], string>;
+  readonly #byStatus: Database.Statement<[string, number], string>;
+  readonly #ping: Database.Statement<[], number>;
+  readonly #create: Database.Transaction<(record: RelayRecord) => CreateResult>;
+  readonly #update: Database.Transaction<
+    (id: string, change: RelayChange, expected: Expected) => RelayRecord
+  >;
+
+  constructor(options: SqliteStoreOptions) {
+    const { path } = options;
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    this.#now = options.now ?? Date.now;
+    this.#db = new Database(path);
+    const db = this.#db;
+    try {
+      // busy_timeout first, so the journal-mode switch and migrations wait for other processes.
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      this.migrationsApplied = migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+
+    const columns =
+      'id, request_key, team_id, channel_id, ts, sender_id, status, created_at, updated_at, record';
+    const values =
+      '@id, @requestKey, @teamId, @channelId, @ts, @senderId, @status, @createdAt, @updatedAt, @record';
+    this.#insert = db.prepare(`INSERT INTO relays (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING`);
+    this.#rewrite = db.prepare(
+      `UPDATE relays SET team_id = @teamId, channel_id = @channelId, ts = @ts, status = @status,
+         updated_at = @updatedAt, record = @record WHERE id = @id`,
+    );
+    this.#byId = db.prepare<[string], string>('SELECT record FROM relays WHERE id = ?').pluck();
+    this.#byRequestKey = db
+      .prepare<[string], string>('SELECT record FROM relays WHERE request_key = ?')
+      .pluck();
+    this.#bySlack = db
+      .prepare<[string, string, string], string>(
+        'SELECT record FROM relays WHERE team_id = ? AND channel_id = ? AND ts = ?',
+      )
+      .pluck();
+    this.#bySender = db
+      .prepare<[string, number], string>(
+        'SELECT record FROM relays WHERE sender_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+      )
+      .pluck();
+    // One statement for any set of statuses: the set arrives as a JSON array.
+    this.#byStatus = db
+      .prepare<[string, number], string>(
+        `SELECT record FROM relays WHERE status IN (SELECT value FROM json_each(?))
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .pluck();
+    this.#ping = db.prepare<[], number>('SELECT 1').pluck();
+
+    this.#create = db.transaction((record: RelayRecord): CreateResult => {
+      const stored = parseRecord(JSON.stringify(record));
+      if (this.#insert.run(toRow(stored)).changes === 1) return { created: true, record: stored };
+      const existing = this.#byRequestKey.get(record.requestKey) ?? this.#findSlack(record.slack);
+      if (existing !== undefined) return { created: false, existing: parseRecord(existing) };
+      // Ids are generated, so a clash is a bug in the caller, not a duplicate delivery.
+      throw new StoreError(`A relay with id ${record.id} already exists under another request key`);
+    });
+
+    this.#update = db.transaction((id: string, change: RelayChange, expected: Expected): RelayRecord => {
+      const json = this.#byId.get(id);
+      if (json === undefined) throw new RelayNotFoundError(id);
+      const current = parseRecord(json);
+      if (!matchesExpected(current.status, expected)) throw new StoreConflictError(current);
+      const next = parseRecord(JSON.stringify(applyChange(current, change, this.#now())));
+      try {
+        this.#rewrite.run(toRow(next));
+      } catch (error) {
+        const owner = isUniqueViolation(error) ? this.#findSlack(next.slack) : undefined;
+        if (owner !== undefined) throw new SlackMessageTakenError(parseRecord(owner));
+        throw error;
+      }
+      return next;
+    });
+  }
+
+  /** The `user_version` of the open file: how many migrations it has run, ever. */
+  schemaVersion(): number {
+    return this.#run(() => Number(this.#db.pragma('user_version', { simple: true })));
+  }
+
+  async create(record: RelayRecord): Promise<CreateResult> {
+    // Immediate: take the write lock before reading, so another process can't slip in between.
+    return this.#run(() => this.#create.immediate(record));
+  }
+
+  async findBySlackMessage(ref: SlackMessageRef): Promise<RelayRecord | undefined> {
+    return this.#run(() => parseOptional(this.#findSlack(ref)));
+  }
+
+  async findById(id: string): Promise<RelayRecord | undefined> {
+    return this.#run(() => parseOptional(this.#byId.get(id)));
+  }
+
+  async findByRequestKey(requestKey: string): Promise<RelayRecord | undefined> {
+    return this.#run(() => parseOptional(this.#byRequestKey.get(requestKey)));
+  }
+
+  async update(
+    id: string,
+    change: RelayChange,
+    expected?: RelayStatus | readonly RelayStatus[],
+  ): Promise<RelayRecord> {
+    // Immediate, because a deferred read-then-write fails with SQLITE_BUSY (no retry) under WAL.
+    return this.#run(() => this.#update.immediate(id, change, expected));
+  }
+
+  async listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]> {
+    const count = normalizeLimit(limit);
+    if (count === 0) return [];
+    return this.#run(() => this.#bySender.all(slackUserId, count).map(parseRecord));
+  }
+
+  async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
+    const count = normalizeLimit(limit);
+    if (count === 0 || statuses.length === 0) return [];
+    return this.#run(() => this.#byStatus.all(JSON.stringify(statuses), count).map(parseRecord));
+  }
+
+  async ping(): Promise<void> {
+    this.#run(() => this.#ping.get());
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #findSlack(ref: SlackMessageRef | undefined): string | undefined {
+    return ref ? this.#bySlack.get(ref.teamId, ref.channelId, ref.ts) : undefined;
+  }
+
+  /** Callers can rely on every failure being a StoreError; SQLite's own error stays as the cause. */
+  #run<T>(operation: () => T): T {
+    if (!this.#db.open) throw new StoreError('The SQLite store is closed');
+    try {
+      return operation();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new StoreError(`SQLite store failed: ${detail}`, { cause: error });
+    }
+  }
+}
+
+function toRow(record: RelayRecord): RowParams {
+  return {
+    id: record.id,
+    requestKey: record.requestKey,
+    teamId: record.slack?.teamId ?? null,
+    channelId: record.slack?.channelId ?? null,
+    ts: record.slack?.ts ?? null,
+    senderId: record.senderId,
+    status: record.status,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    record: JSON.stringify(record),
+  };
+}
+
+function parseRecord(json: string): RelayRecord {
+  return JSON.parse(json) as RelayRecord;
+}
+
+function parseOptional(json: string | undefined): RelayRecord | undefined {
+  return json === undefined ? undefined : parseRecord(json);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore, parseStoreUrl } from '../../src/store/index.js';
+import { MemoryRelayStore } from '../../src/store/memory-store.js';
+import { SqliteRelayStore } from '../../src/store/sqlite-store.js';
+import { makeRecord } from './records.js';
+
+describe('parseStoreUrl', () => {
+  it.each([
+    ['sqlite:./data/fx-bridge.db', { kind: 'sqlite', path: './data/fx-bridge.db' }],
+    ['sqlite:data/fx.db', { kind: 'sqlite', path: 'data/fx.db' }],
+    ['sqlite:///abs/path.db', { kind: 'sqlite', path: '/abs/path.db' }],
+    ['sqlite::memory:', { kind: 'sqlite', path: ':memory:' }],
+    ['  SQLite:./x.db \n', { kind: 'sqlite', path: './x.db' }],
+    ['memory:', { kind: 'memory' }],
+    ['redis://localhost:6379/0', { kind: 'redis', url: 'redis://localhost:6379/0' }],
+    ['rediss://user:pw@host:6380', { kind: 'redis', url: 'rediss://user:pw@host:6380' }],
+  ])('parses %j', (url, expected) => {
+    expect(parseStoreUrl(url)).toStrictEqual(expected);
+  });
+
+  it.each([
+    ['', /empty/],
+    ['./data/fx.db', /no scheme/],
+    ['postgres://user:secret@db/fx', /unsupported scheme "postgres:".*sqlite:\.\/.*memory:/],
+    ['sqlite:', /needs a file path/],
+    ['sqlite://host/fx.db', /absolute path/],
+    ['memory:extra', /nothing after the colon/],
+  ])('rejects %j with a clear message', (url, message) => {
+    expect(() => parseStoreUrl(url)).toThrow(message);
+  });
+
+  it('never echoes credentials from a rejected URL', () => {
+    expect(() => parseStoreUrl('postgres://user:secret@db/fx')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('secret') }),
+    );
+  });
+});
+
+describe('openStore', () => {
+  it('opens a memory store', async () => {
+    const store = await openStore('memory:');
+    expect(store).toBeInstanceOf(MemoryRelayStore);
+    await store.close();
+  });
+
+  it('opens a SQLite file, creating its directory, and passes the clock through', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fx-bridge-open-'));
+    try {
+      const store = await openStore(`sqlite://${join(dir, 'sub', 'fx.db')}`, { now: () => 77 });
+      expect(store).toBeInstanceOf(SqliteRelayStore);
+      const record = makeRecord();
+      await store.create(record);
+      expect((await store.update(record.id, { status: 'sent' })).updatedAt).toBe(77);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens an in-memory SQLite database', async () => {
+    const store = await openStore('sqlite::memory:');
+    expect(store).toBeInstanceOf(SqliteRelayStore);
+    await store.ping();
+    await store.close();
+  });
+
+  it('says Redis is not available yet, without echoing the URL', async () => {
+    const error = await openStore('rediss://:hunter2@cache:6380').then(
+      () => expect.fail('expected a rejection'),
+      (e: unknown) => e as Error,
+    );
+    expect(error.message).toMatch(/Redis store is not available yet.*sqlite:/);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('rejects unknown forms', async () => {
+    await expect(openStore('mysql://db/fx')).rejects.toThrow(/accepted forms/);
+  });
+});

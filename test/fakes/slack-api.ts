@@ -1,0 +1,623 @@
+/**
+ * A fake Slack Web API: a real HTTP server on 127.0.0.1 that `@slack/web-api`'s WebClient (and so a
+ * Bolt app) talks to through `slackApiUrl`. It records every call, keeps the messages the bot posted
+ * up to date, serves local `response_url`s, and can be told to fail or rate-limit the next call.
+ *
+ *   const slack = await FakeSlackApi.start();
+ *   const app = new App({ ..., clientOptions: { slackApiUrl: slack.url } });
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID } from './slack-requests.js';
+
+export interface SlackApiCall {
+  method: string;
+  body: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  at: number;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown;
+  thread_ts?: string;
+  updates: Array<{ text?: string; blocks?: unknown; at: number }>;
+  deleted: boolean;
+}
+
+export interface ResponseUrlCall {
+  path: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface FakeSlackApiOptions {
+  botUserId?: string;
+  botId?: string;
+  teamId?: string;
+  /**
+   * How many POSTs one response_url accepts before answering 404 `used_url`, as Slack does (5).
+   * Every POST is recorded either way. Use `Number.POSITIVE_INFINITY` to turn the limit off.
+   */
+  responseUrlMaxUses?: number;
+}
+
+interface FakeUser {
+  id: string;
+  name: string;
+  real_name?: string;
+  email?: string;
+  phone?: string;
+  tz?: string;
+}
+
+type ApiResult = Record<string, unknown>;
+
+const RESPONSE_URL_MAX_USES = 5;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** Top-level fields that are always plain strings, even when their text happens to look like JSON. */
+const PLAIN_STRING_FIELDS = new Set([
+  'text',
+  'markdown_text',
+  'channel',
+  'ts',
+  'thread_ts',
+  'user',
+  'users',
+  'user_id',
+  'trigger_id',
+  'view_id',
+  'external_id',
+  'hash',
+  'token',
+]);
+
+/** Form fields that hold JSON arrays/objects (WebClient JSON-encodes nested values) are decoded back. */
+function decodeFormValue(key: string, value: string): unknown {
+  if (PLAIN_STRING_FIELDS.has(key)) return value;
+  const trimmed = value.trimStart();
+  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (typeof parsed === 'object' && parsed !== null) return parsed;
+    } catch {
+      // not JSON: keep the string
+    }
+  }
+  return value;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function decodeBody(raw: Buffer, contentType: string | undefined): Promise<Record<string, unknown>> {
+  const type = (contentType ?? '').toLowerCase();
+  if (raw.length === 0) return {};
+  if (type.includes('application/json')) {
+    const parsed: unknown = JSON.parse(raw.toString('utf8'));
+    return isPlainObject(parsed) ? parsed : { _json: parsed };
+  }
+  if (type.includes('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of form.entries()) {
+      out[key] =
+        typeof value === 'string' ? decodeFormValue(key, value) : { filename: value.name, size: value.size };
+    }
+    return out;
+  }
+  // application/x-www-form-urlencoded (WebClient's default) and anything else form-like
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
+    out[key] = decodeFormValue(key, value);
+  }
+  return out;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+export class FakeSlackApi {
+  /** Exactly what to pass as `slackApiUrl` (with the trailing slash). */
+  readonly url: string;
+  readonly baseUrl: string;
+  readonly calls: SlackApiCall[] = [];
+  /** chat.postMessage results, kept up to date by chat.update and chat.delete. */
+  readonly messages: PostedMessage[] = [];
+  /** Everything POSTed to any response_url handed out by `responseUrl()` (or any `/response/…` path). */
+  readonly responses: ResponseUrlCall[] = [];
+
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly teamId: string;
+
+  private readonly server: Server;
+  private readonly responseUrlMaxUses: number;
+  private readonly failures = new Map<string, Array<string>>();
+  private readonly rateLimits = new Map<string, number>();
+  private readonly unpostable = new Set<string>();
+  private readonly users = new Map<string, FakeUser>();
+  private readonly views = new Map<string, Record<string, unknown>>();
+  private readonly usedTriggerIds = new Set<string>();
+  private readonly responseUrlUses = new Map<string, number>();
+  private tsCounter = 0;
+  private idCounter = 0;
+
+  private constructor(server: Server, port: number, options: FakeSlackApiOptions) {
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.url = `${this.baseUrl}/api/`;
+    this.botUserId = options.botUserId ?? BOT_USER_ID;
+    this.botId = options.botId ?? BOT_ID;
+    this.teamId = options.teamId ?? TEAM_ID;
+    this.responseUrlMaxUses = options.responseUrlMaxUses ?? RESPONSE_URL_MAX_USES;
+  }
+
+  static async start(options: FakeSlackApiOptions = {}): Promise<FakeSlackApi> {
+    let fake: FakeSlackApi | undefined;
+    const server = createServer((req, res) => {
+      if (fake === undefined) {
+        sendJson(res, 503, { ok: false, error: 'fake_not_ready' });
+        return;
+      }
+      fake.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) {
+          sendJson(res, 500, { ok: false, error: 'fake_internal_error', detail: String(error) });
+        } else {
+          res.end();
+        }
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    fake = new FakeSlackApi(server, port, options);
+    return fake;
+  }
+
+  callsTo(method: string): SlackApiCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  message(channel: string, ts: string): PostedMessage | undefined {
+    const wanted = this.dmChannelFor(channel);
+    return this.messages.find((m) => m.channel === wanted && m.ts === ts);
+  }
+
+  /** A fresh local response_url; POSTs to it land in `responses`. */
+  responseUrl(id?: string): string {
+    const suffix = id ?? `${this.nextId()}-${randomBytes(4).toString('hex')}`;
+    return `${this.baseUrl}/response/${encodeURIComponent(suffix)}`;
+  }
+
+  responsesTo(url: string): ResponseUrlCall[] {
+    const path = url.startsWith('http') ? new URL(url).pathname : url;
+    return this.responses.filter((r) => r.path === path);
+  }
+
+  /** The next `times` calls to `method` answer `{ ok: false, error }` (after being recorded). */
+  failNext(method: string, error: string, times = 1): void {
+    const queue = this.failures.get(method) ?? [];
+    for (let i = 0; i < times; i += 1) queue.push(error);
+    this.failures.set(method, queue);
+  }
+
+  /** The next call to `method` answers HTTP 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimitNext(method: string, retryAfterSeconds: number): void {
+    this.rateLimits.set(method, retryAfterSeconds);
+  }
+
+  /** When false, chat.postMessage to that channel answers `not_in_channel`. DMs (U…/D…/W…) always work. */
+  setChannelPostable(channelId: string, ok: boolean): void {
+    if (ok) this.unpostable.delete(channelId);
+    else this.unpostable.add(channelId);
+  }
+
+  addUser(user: FakeUser): void {
+    this.users.set(user.id, { ...user });
+  }
+
+  /** Polls `predicate` every 10 ms until it returns something other than undefined/false. */
+  waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+    const started = Date.now();
+    return new Promise<T>((resolve, reject) => {
+      let lastError: unknown;
+      const tick = (): void => {
+        try {
+          const result = predicate();
+          if (result !== undefined && result !== false) {
+            resolve(result);
+            return;
+          }
+        } catch (error) {
+          lastError = error;
+        }
+        if (Date.now() - started >= timeoutMs) {
+          const seen = this.calls.map((c) => c.method).join(', ') || 'none';
+          const extra =
+            lastError === undefined ? '' : ` Last error from the predicate: ${String(lastError)}.`;
+          reject(
+            new Error(
+              `FakeSlackApi.waitFor timed out after ${timeoutMs} ms waiting for ${predicate.toString()}. ` +
+                `Web API calls seen: ${seen}; response_url posts: ${this.responses.length}.${extra}`,
+            ),
+          );
+          return;
+        }
+        setTimeout(tick, 10);
+      };
+      tick();
+    });
+  }
+
+  /**
+   * Back to the state just after start(): forgets calls, messages, responses, pending failures and rate
+   * limits, channel postability, users, views and used trigger_ids. The ts counter keeps increasing so
+   * ts values never repeat within one fake.
+   */
+  reset(): void {
+    this.calls.length = 0;
+    this.messages.length = 0;
+    this.responses.length = 0;
+    this.failures.clear();
+    this.rateLimits.clear();
+    this.unpostable.clear();
+    this.users.clear();
+    this.views.clear();
+    this.usedTriggerIds.clear();
+    this.responseUrlUses.clear();
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private nextId(): string {
+    this.idCounter += 1;
+    return String(this.idCounter).padStart(6, '0');
+  }
+
+  /** Unique, increasing message ts: 1700000000.000100, 1700000000.000200, … */
+  private nextTs(): string {
+    this.tsCounter += 1;
+    const micros = this.tsCounter * 100;
+    const seconds = 1_700_000_000 + Math.floor(micros / 1_000_000);
+    return `${seconds}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  /** Posting to a user id opens (or reuses) the DM with that user: U123 → D123. */
+  private dmChannelFor(channel: string): string {
+    if (/^[UW][A-Z0-9]+$/.test(channel)) return `D${channel.slice(1)}`;
+    return channel;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', this.baseUrl).pathname;
+    if (req.method !== 'POST' && req.method !== 'GET') {
+      sendJson(res, 405, { ok: false, error: 'method_not_allowed' });
+      return;
+    }
+    const raw = await readBody(req);
+    let body: Record<string, unknown>;
+    try {
+      body = await decodeBody(raw, req.headers['content-type']);
+    } catch {
+      body = { _raw: raw.toString('utf8') };
+    }
+    // GET query parameters (WebClient always POSTs, but curl-style checks may GET)
+    for (const [key, value] of new URL(req.url ?? '/', this.baseUrl).searchParams) {
+      if (!(key in body)) body[key] = decodeFormValue(key, value);
+    }
+
+    if (path.startsWith('/response/')) {
+      this.handleResponseUrl(path, body, res);
+      return;
+    }
+    if (path.startsWith('/api/')) {
+      const method = decodeURIComponent(path.slice('/api/'.length));
+      this.handleApi(method, body, req, res);
+      return;
+    }
+    sendJson(res, 404, { ok: false, error: 'not_found' });
+  }
+
+  private handleResponseUrl(path: string, body: Record<string, unknown>, res: ServerResponse): void {
+    this.responses.push({ path, body, at: Date.now() });
+    const uses = (this.responseUrlUses.get(path) ?? 0) + 1;
+    this.responseUrlUses.set(path, uses);
+    if (uses > this.responseUrlMaxUses) {
+      sendJson(res, 404, { ok: false, error: 'used_url' });
+      return;
+    }
+    sendJson(res, 200, { ok: true });
+  }
+
+  private handleApi(
+    method: string,
+    body: Record<string, unknown>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    this.calls.push({ method, body, headers: { ...req.headers }, at: Date.now() });
+
+    const retryAfter = this.rateLimits.get(method);
+    if (retryAfter !== undefined) {
+      this.rateLimits.delete(method);
+      sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+      return;
+    }
+    const queued = this.failures.get(method);
+    const failure = queued?.shift();
+    if (queued !== undefined && queued.length === 0) this.failures.delete(method);
+    if (failure !== undefined) {
+      sendJson(res, 200, { ok: false, error: failure });
+      return;
+    }
+    const authorization = req.headers.authorization;
+    const hasToken =
+      (typeof authorization === 'string' && /^Bearer \S+/.test(authorization)) ||
+      (typeof body.token === 'string' && body.token.length > 0);
+    if (!hasToken) {
+      sendJson(res, 200, { ok: false, error: 'not_authed' });
+      return;
+    }
+    sendJson(res, 200, this.dispatch(method, body));
+  }
+
+  private dispatch(method: string, body: Record<string, unknown>): ApiResult {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: `https://${TEAM_DOMAIN}.slack.com/`,
+          team: TEAM_DOMAIN,
+          user: 'fx-bridge',
+          team_id: this.teamId,
+          user_id: this.botUserId,
+          bot_id: this.botId,
+          is_enterprise_install: false,
+        };
+      case 'chat.postMessage':
+        return this.postMessage(body);
+      case 'chat.update':
+        return this.updateMessage(body);
+      case 'chat.delete':
+        return this.deleteMessage(body);
+      case 'chat.postEphemeral':
+        return this.postEphemeral(body);
+      case 'views.open':
+        return this.openView(body);
+      case 'views.update':
+        return this.updateView(body);
+      case 'views.publish':
+        return this.publishView(body);
+      case 'users.info':
+        return this.userInfo(body);
+      case 'conversations.open':
+        return this.openConversation(body);
+      default:
+        return { ok: false, error: 'unknown_method', req_method: method };
+    }
+  }
+
+  private botMessage(ts: string, text: string | undefined, blocks: unknown, threadTs?: string): ApiResult {
+    const message: ApiResult = {
+      type: 'message',
+      subtype: 'bot_message',
+      text: text ?? '',
+      user: this.botUserId,
+      bot_id: this.botId,
+      app_id: API_APP_ID,
+      team: this.teamId,
+      ts,
+    };
+    if (blocks !== undefined) message.blocks = blocks;
+    if (threadTs !== undefined) message.thread_ts = threadTs;
+    return message;
+  }
+
+  private postMessage(body: Record<string, unknown>): ApiResult {
+    const requested = str(body.channel);
+    if (requested === undefined || requested === '') return { ok: false, error: 'channel_not_found' };
+    const text = str(body.text);
+    const blocks = body.blocks;
+    if ((text === undefined || text === '') && blocks === undefined && body.attachments === undefined) {
+      return { ok: false, error: 'no_text' };
+    }
+    const channel = this.dmChannelFor(requested);
+    const isDm = channel.startsWith('D');
+    if (!isDm && this.unpostable.has(requested)) return { ok: false, error: 'not_in_channel' };
+    const ts = this.nextTs();
+    const threadTs = str(body.thread_ts);
+    const posted: PostedMessage = { channel, ts, updates: [], deleted: false };
+    if (text !== undefined) posted.text = text;
+    if (blocks !== undefined) posted.blocks = blocks;
+    if (threadTs !== undefined) posted.thread_ts = threadTs;
+    this.messages.push(posted);
+    return { ok: true, channel, ts, message: this.botMessage(ts, text, blocks, threadTs) };
+  }
+
+  private findLive(body: Record<string, unknown>): PostedMessage | undefined {
+    const channel = str(body.channel);
+    const ts = str(body.ts);
+    if (channel === undefined || ts === undefined) return undefined;
+    const found = this.message(channel, ts);
+    return found?.deleted ? undefined : found;
+  }
+
+  private updateMessage(body: Record<string, unknown>): ApiResult {
+    const found = this.findLive(body);
+    if (found === undefined) return { ok: false, error: 'message_not_found' };
+    const text = str(body.text);
+    const blocks = body.blocks;
+    const update: { text?: string; blocks?: unknown; at: number } = { at: Date.now() };
+    if (text !== undefined) {
+      update.text = text;
+      found.text = text;
+    }
+    if (blocks !== undefined) {
+      update.blocks = blocks;
+      found.blocks = blocks;
+    }
+    found.updates.push(update);
+    return {
+      ok: true,
+      channel: found.channel,
+      ts: found.ts,
+      text: found.text ?? '',
+      message: this.botMessage(found.ts, found.text, found.blocks, found.thread_ts),
+    };
+  }
+
+  private deleteMessage(body: Record<string, unknown>): ApiResult {
+    const found = this.findLive(body);
+    if (found === undefined) return { ok: false, error: 'message_not_found' };
+    found.deleted = true;
+    return { ok: true, channel: found.channel, ts: found.ts };
+  }
+
+  private postEphemeral(body: Record<string, unknown>): ApiResult {
+    const channel = str(body.channel);
+    const user = str(body.user);
+    if (channel === undefined || channel === '') return { ok: false, error: 'channel_not_found' };
+    if (user === undefined || user === '') return { ok: false, error: 'user_not_found' };
+    if (str(body.text) === undefined && body.blocks === undefined && body.attachments === undefined) {
+      return { ok: false, error: 'no_text' };
+    }
+    return { ok: true, message_ts: this.nextTs() };
+  }
+
+  private viewResult(id: string, view: Record<string, unknown>): Record<string, unknown> {
+    return {
+      ...view,
+      id,
+      team_id: this.teamId,
+      app_id: API_APP_ID,
+      bot_id: this.botId,
+      state: { values: {} },
+      hash: `${Date.now()}.${randomBytes(4).toString('hex')}`,
+      root_view_id: id,
+      previous_view_id: null,
+    };
+  }
+
+  private openView(body: Record<string, unknown>): ApiResult {
+    const triggerId = str(body.trigger_id);
+    if (triggerId === undefined || triggerId === '') return { ok: false, error: 'invalid_arguments' };
+    if (!isPlainObject(body.view)) return { ok: false, error: 'invalid_arguments' };
+    // A trigger_id works once.
+    if (this.usedTriggerIds.has(triggerId)) return { ok: false, error: 'exchanged_trigger_id' };
+    this.usedTriggerIds.add(triggerId);
+    const id = `V0FAKE${this.nextId()}`;
+    const view = this.viewResult(id, body.view);
+    this.views.set(id, view);
+    return { ok: true, view };
+  }
+
+  private updateView(body: Record<string, unknown>): ApiResult {
+    if (!isPlainObject(body.view)) return { ok: false, error: 'invalid_arguments' };
+    const viewId = str(body.view_id);
+    const externalId = str(body.external_id);
+    let id: string | undefined;
+    if (viewId !== undefined) {
+      id = this.views.has(viewId) ? viewId : undefined;
+    } else if (externalId !== undefined) {
+      for (const [key, value] of this.views) if (value.external_id === externalId) id = key;
+    }
+    if (id === undefined) return { ok: false, error: 'not_found' };
+    const view = this.viewResult(id, body.view);
+    this.views.set(id, view);
+    return { ok: true, view };
+  }
+
+  private publishView(body: Record<string, unknown>): ApiResult {
+    const userId = str(body.user_id);
+    if (userId === undefined || userId === '' || !isPlainObject(body.view)) {
+      return { ok: false, error: 'invalid_arguments' };
+    }
+    const id = `V0HOME${this.nextId()}`;
+    const view = this.viewResult(id, body.view);
+    this.views.set(id, view);
+    return { ok: true, view };
+  }
+
+  private userInfo(body: Record<string, unknown>): ApiResult {
+    const id = str(body.user);
+    const user = id === undefined ? undefined : this.users.get(id);
+    if (user === undefined) return { ok: false, error: 'user_not_found' };
+    const profile: Record<string, unknown> = {
+      real_name: user.real_name ?? user.name,
+      display_name: user.name,
+    };
+    if (user.email !== undefined) profile.email = user.email;
+    if (user.phone !== undefined) profile.phone = user.phone;
+    return {
+      ok: true,
+      user: {
+        id: user.id,
+        team_id: this.teamId,
+        name: user.name,
+        real_name: user.real_name ?? user.name,
+        deleted: false,
+        is_bot: false,
+        tz: user.tz ?? 'Asia/Shanghai',
+        profile,
+      },
+    };
+  }
+
+  private openConversation(body: Record<string, unknown>): ApiResult {
+    const channel = str(body.channel);
+    if (channel !== undefined && channel !== '') return { ok: true, channel: { id: channel } };
+    const users = (str(body.users) ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== '');
+    const first = users[0];
+    if (users.length !== 1 || first === undefined) {
+      return { ok: false, error: users.length === 0 ? 'users_list_not_supplied' : 'not_supported' };
+    }
+    return { ok: true, channel: { id: this.dmChannelFor(first) } };
+  }
+}

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const manifestPath = fileURLToPath(new URL('../manifest.yml', import.meta.url));
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function record(value: unknown, where: string): Record<string, unknown> {
+  if (!isRecord(value)) throw new Error(`manifest.yml: ${where} must be a mapping`);
+  return value;
+}
+
+function list(value: unknown, where: string): Record<string, unknown>[] {
+  if (!Array.isArray(value)) throw new Error(`manifest.yml: ${where} must be a list`);
+  return value.map((item, i) => record(item, `${where}[${i}]`));
+}
+
+const manifest = record(parse(readFileSync(manifestPath, 'utf8')), 'the document');
+const features = record(manifest.features, 'features');
+const settings = record(manifest.settings, 'settings');
+const commands = list(features.slash_commands, 'features.slash_commands');
+const shortcuts = list(features.shortcuts, 'features.shortcuts');
+
+describe('manifest.yml (the Slack-side contract)', () => {
+  it('declares /fx-send with should_escape: true', () => {
+    const command = commands.find((c) => c.command === '/fx-send');
+    expect(command).toBeDefined();
+    expect(command?.should_escape).toBe(true);
+  });
+
+  it('declares both message shortcuts with their fixed callback_ids and names', () => {
+    const byId = new Map(shortcuts.map((s) => [s.callback_id, s]));
+    expect(byId.get('fx_send_message')).toMatchObject({ name: 'Send to Fxiaoke', type: 'message' });
+    expect(byId.get('fx_revoke_message')).toMatchObject({ name: 'Revoke from Fxiaoke', type: 'message' });
+  });
+
+  it('enables Socket Mode and interactivity', () => {
+    expect(settings.socket_mode_enabled).toBe(true);
+    expect(record(settings.interactivity, 'settings.interactivity').is_enabled).toBe(true);
+  });
+
+  it('requests the bot scopes the app needs', () => {
+    const scopes = record(record(manifest.oauth_config, 'oauth_config').scopes, 'oauth_config.scopes');
+    expect(scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write']));
+  });
+
+  it('points every request URL at /slack/events', () => {
+    const urls = [
+      ...commands.map((c) => c.url),
+      record(settings.interactivity, 'settings.interactivity').request_url,
+      isRecord(settings.event_subscriptions) ? settings.event_subscriptions.request_url : undefined,
+    ].filter((url) => url !== undefined);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      expect(typeof url).toBe('string');
+      expect(String(url)).toMatch(/^https:\/\/.+\/slack\/events$/);
+    }
+  });
+});

@@ -1,0 +1,270 @@
+/**
+ * Configuration: the environment and the optional YAML file. The only module that reads
+ * `process.env`. Validation collects every problem so the operator fixes them in one go, and
+ * never echoes a value (several are secrets).
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export type SlackMode = 'socket' | 'http';
+export type FxiaokeAuthMode = 'header' | 'legacy';
+
+export interface FileConfig {
+  /** Alias name → Fxiaoke ids (`sales: [FSUID_…]`). */
+  aliases: Record<string, string[]>;
+  /** Slack user id → Fxiaoke id, so `<@U…>` mentions resolve. */
+  slackUsers: Record<string, string>;
+  /** Slack user ids allowed to revoke anyone's relay. */
+  admins: string[];
+  /** How a relayed message reads in Fxiaoke. Placeholders: {sender}, {channel}, {text}. */
+  messageTemplate: string;
+  /** Longest message text accepted (characters, before the template). */
+  maxMessageLength: number;
+  /** Most resolved recipients one relay may have. */
+  maxRecipients: number;
+}
+
+export interface Config {
+  slack: {
+    mode: SlackMode;
+    botToken: string;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+  };
+  port: number;
+  fxiaoke: {
+    baseUrl: string;
+    appId: string;
+    appSecret: string;
+    permanentCode: string;
+    authMode: FxiaokeAuthMode;
+    userId: string | undefined;
+    serviceId: string | undefined;
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  storeUrl: string;
+  logLevel: string;
+  configFile: string | undefined;
+  file: FileConfig;
+}
+
+export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (via Slack #{channel}):\n{text}';
+
+export const DEFAULT_FILE_CONFIG: FileConfig = {
+  aliases: {},
+  slackUsers: {},
+  admins: [],
+  messageTemplate: DEFAULT_MESSAGE_TEMPLATE,
+  maxMessageLength: 4000,
+  maxRecipients: 5000,
+};
+
+/** Every value that must never reach a log line, an error or a reply. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.fxiaoke.appSecret,
+    config.fxiaoke.permanentCode,
+  ].filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(
+      `fx-bridge cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}\n` +
+        problems.map((problem) => `  - ${problem}`).join('\n') +
+        '\nSee the configuration table in README.md (or copy .env.example).',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const FXIAOKE_ID = /^(FSUID_[0-9A-Za-z]+|\d+)$/;
+const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads a trimmed value; empty counts as unset (docker `-e VAR=` and blank .env lines). */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const required = (name: string, hint: string): string => {
+    const value = read(env, name);
+    if (value === undefined) problems.push(`${name} is not set: ${hint}`);
+    return value ?? '';
+  };
+
+  const botToken = required('SLACK_BOT_TOKEN', 'the bot token (xoxb-…) from your Slack app’s OAuth page');
+  if (botToken && !botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must start with xoxb-');
+
+  const appToken = read(env, 'SLACK_APP_TOKEN');
+  if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must start with xapp-');
+
+  const rawMode = read(env, 'SLACK_MODE');
+  let mode: SlackMode = appToken ? 'socket' : 'http';
+  if (rawMode !== undefined) {
+    if (rawMode === 'socket' || rawMode === 'http') mode = rawMode;
+    else problems.push('SLACK_MODE must be "socket" or "http"');
+  }
+  if (mode === 'socket' && !appToken) {
+    problems.push('SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with connections:write');
+  }
+  const signingSecret = read(env, 'SLACK_SIGNING_SECRET');
+  if (mode === 'http' && !signingSecret) {
+    problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Slack app → Basic Information)');
+  }
+
+  const apiUrl = read(env, 'SLACK_API_URL') ?? 'https://slack.com/api/';
+  if (!isHttpUrl(apiUrl)) problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/');
+
+  const port = integer(env, 'PORT', 3000, 0, 65535, problems);
+
+  const baseUrl = read(env, 'FXIAOKE_BASE_URL') ?? 'https://open.fxiaoke.com';
+  if (!isHttpUrl(baseUrl)) problems.push('FXIAOKE_BASE_URL must be an http(s) URL such as https://open.fxiaoke.com');
+
+  const appId = required('FXIAOKE_APP_ID', 'the Fxiaoke app id (FSAID_…)');
+  const appSecret = required('FXIAOKE_APP_SECRET', 'the Fxiaoke app secret');
+  const permanentCode = required('FXIAOKE_PERMANENT_CODE', 'the permanent code of your company’s authorisation');
+
+  const rawAuthMode = read(env, 'FXIAOKE_AUTH_MODE') ?? 'header';
+  let authMode: FxiaokeAuthMode = 'header';
+  if (rawAuthMode === 'header' || rawAuthMode === 'legacy') authMode = rawAuthMode;
+  else problems.push('FXIAOKE_AUTH_MODE must be "header" or "legacy"');
+
+  const userId = read(env, 'FXIAOKE_USER_ID');
+  if (authMode === 'header') {
+    if (!userId) problems.push('FXIAOKE_USER_ID is not set: header auth needs the acting CRM employee id, e.g. 1000');
+    else if (!/^\d+$/.test(userId)) problems.push('FXIAOKE_USER_ID must be a numeric employee id, e.g. 1000');
+  }
+
+  const serviceId = read(env, 'FXIAOKE_SERVICE_ID');
+  if (serviceId && !serviceId.startsWith('FSAID_')) problems.push('FXIAOKE_SERVICE_ID must start with FSAID_');
+
+  const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);
+  const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', 3, 0, 10, problems);
+
+  const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const configFile = read(env, 'FX_BRIDGE_CONFIG');
+  const file = configFile ? loadFileConfig(configFile, problems) : DEFAULT_FILE_CONFIG;
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    slack: { mode, botToken, signingSecret, appToken, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` },
+    port,
+    fxiaoke: {
+      baseUrl: baseUrl.replace(/\/+$/, ''),
+      appId,
+      appSecret,
+      permanentCode,
+      authMode,
+      userId,
+      serviceId,
+      timeoutMs,
+      maxRetries,
+    },
+    storeUrl,
+    logLevel,
+    configFile,
+    file,
+  };
+}
+
+const fileSchema = z
+  .object({
+    aliases: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'alias names use letters, digits, _ . -'),
+        z
+          .array(z.string().regex(FXIAOKE_ID, 'each alias member is an FSUID_… openUserId or a numeric employee id'))
+          .min(1, 'an alias needs at least one member'),
+      )
+      .default({}),
+    slackUsers: z
+      .record(
+        z.string().regex(SLACK_USER_ID, 'keys are Slack user ids such as U012ABC'),
+        z.string().regex(FXIAOKE_ID, 'values are FSUID_… openUserIds or numeric employee ids'),
+      )
+      .default({}),
+    admins: z.array(z.string().regex(SLACK_USER_ID, 'admins are Slack user ids such as U012ABC')).default([]),
+    messageTemplate: z
+      .string()
+      .refine((template) => template.includes('{text}'), 'messageTemplate must contain {text}')
+      .default(DEFAULT_MESSAGE_TEMPLATE),
+    maxMessageLength: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxMessageLength),
+    maxRecipients: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxRecipients),
+  })
+  .strict();
+
+export function parseFileConfig(source: string, label: string, problems: string[]): FileConfig {
+  let document: unknown;
+  try {
+    document = parseYaml(source) ?? {};
+  } catch (error) {
+    problems.push(`${label} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`);
+    return DEFAULT_FILE_CONFIG;
+  }
+  const result = fileSchema.safeParse(document);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      problems.push(`${label}: ${where}: ${issue.message}`);
+    }
+    return DEFAULT_FILE_CONFIG;
+  }
+  return result.data;
+}
+
+function loadFileConfig(path: string, problems: string[]): FileConfig {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    problems.push(`FX_BRIDGE_CONFIG points at ${path}, which cannot be read (${reason})`);
+    return DEFAULT_FILE_CONFIG;
+  }
+  return parseFileConfig(source, `FX_BRIDGE_CONFIG (${path})`, problems);
+}

@@ -1,0 +1,31 @@
+/** zod schemas for every Fxiaoke response the bridge reads. Unknown fields pass through. */
+import { z } from 'zod';
+
+/** Every response: `errorCode` 0 means success; errors are HTTP 200 too. */
+export const envelopeSchema = z.looseObject({
+  errorCode: z.coerce.number().int(),
+  errorMessage: z.string().nullish(),
+  errorDescription: z.string().nullish(),
+  traceId: z.string().nullish(),
+});
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+export const headerTokenSchema = z.looseObject({
+  accessToken: z.string().min(1),
+  expiresIn: z.coerce.number().positive(),
+  ea: z.string().min(1),
+});
+
+export const legacyTokenSchema = z.looseObject({
+  corpAccessToken: z.string().min(1),
+  corpId: z.string().min(1),
+  expiresIn: z.coerce.number().positive(),
+});
+
+const messageIdValue = z.union([z.string().min(1), z.number()]);
+
+/** Where a service-account send may carry its message id (an open point: accept both). */
+export const appSendSchema = z.looseObject({
+  messageId: messageIdValue.nullish(),
+  data: z.looseObject({ messageId: messageIdValue.nullish() }).nullish(),
+});

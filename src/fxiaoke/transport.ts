@@ -1,0 +1,117 @@
+/**
+ * One HTTP round trip to Fxiaoke: POST JSON with `thirdTraceId`, parse the envelope, turn every
+ * failure into a `FxiaokeError`. No retries and no auth here; the client layers those on top.
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, errors as undiciErrors, request } from 'undici';
+import { FxiaokeError } from './errors.js';
+import { type Envelope, envelopeSchema } from './schemas.js';
+
+export interface TransportOptions {
+  baseUrl: string;
+  /** Whole-request deadline (connect + headers + body). */
+  timeoutMs: number;
+  /** Open keep-alive connections to Fxiaoke; defaults to 16. */
+  connections?: number;
+}
+
+export interface TransportResponse {
+  envelope: Envelope;
+  /** The response body text, for fields whose JSON number form loses precision. */
+  rawBody: string;
+  thirdTraceId: string;
+}
+
+/** Errors raised before a single byte could reach Fxiaoke: safe to retry any call. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH']);
+
+function errorCodeOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+export class FxiaokeTransport {
+  private readonly agent: Agent;
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: TransportOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs;
+    this.agent = new Agent({
+      connections: options.connections ?? 16,
+      // Below typical gateway idle timeouts, so a reused socket is rarely one the server closed.
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+      connect: { timeout: Math.min(options.timeoutMs, 5_000) },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  }
+
+  async post(
+    path: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    thirdTraceId: string = randomUUID(),
+  ): Promise<TransportResponse> {
+    const url = `${this.baseUrl}${path}?thirdTraceId=${encodeURIComponent(thirdTraceId)}`;
+    const failure = (meaning: string, extra: { mayHaveBeenDelivered: boolean; cause?: unknown; kind?: 'transport' }) =>
+      new FxiaokeError({ path, kind: 'transport', meaning, thirdTraceId, ...extra });
+
+    let statusCode: number;
+    let rawBody: string;
+    try {
+      const response = await request(url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      statusCode = response.statusCode;
+      rawBody = await response.body.text();
+    } catch (error) {
+      const code = errorCodeOf(error);
+      if (code && NOT_SENT_CODES.has(code)) {
+        return Promise.reject(
+          failure(`Fxiaoke could not be reached (${code})`, { mayHaveBeenDelivered: false, cause: error }),
+        );
+      }
+      const timedOut =
+        (error instanceof Error && error.name === 'TimeoutError') ||
+        error instanceof undiciErrors.HeadersTimeoutError ||
+        error instanceof undiciErrors.BodyTimeoutError;
+      const meaning = timedOut
+        ? `Fxiaoke did not answer within ${this.timeoutMs} ms`
+        : `the connection to Fxiaoke failed (${code ?? 'network error'})`;
+      throw failure(meaning, { mayHaveBeenDelivered: true, cause: error });
+    }
+
+    if (statusCode !== 200) {
+      // 502/503 come from a gateway that did not pass the call on; anything else may have.
+      const mayHaveBeenDelivered = statusCode !== 502 && statusCode !== 503 && statusCode !== 429;
+      throw failure(`Fxiaoke answered HTTP ${statusCode}`, { mayHaveBeenDelivered });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody);
+    } catch {
+      throw failure('Fxiaoke answered with something that is not JSON', { mayHaveBeenDelivered: true });
+    }
+    const parsed = envelopeSchema.safeParse(json);
+    if (!parsed.success) {
+      throw failure('Fxiaoke answered without an errorCode', { mayHaveBeenDelivered: true });
+    }
+    return { envelope: parsed.data, rawBody, thirdTraceId };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

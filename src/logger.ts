@@ -1,0 +1,81 @@
+/**
+ * JSON logs with secrets removed twice over: known fields are redacted by path, and every known
+ * secret value is scrubbed from the final line, wherever it hides (error messages, URLs, bodies).
+ */
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+export const REDACTED = '[REDACTED]';
+
+const REDACT_PATHS = [
+  'token',
+  '*.token',
+  'appSecret',
+  '*.appSecret',
+  'permanentCode',
+  '*.permanentCode',
+  'accessToken',
+  '*.accessToken',
+  'corpAccessToken',
+  '*.corpAccessToken',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  'signingSecret',
+  '*.signingSecret',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Values scrubbed from every line (tokens, secrets). Short values are ignored to avoid noise. */
+  secrets?: readonly string[];
+  /** Where lines go; stdout by default. Tests pass a capturing stream. */
+  destination?: DestinationStream;
+}
+
+function escapeForRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Builds a scrubber for a growing set of secrets (Fxiaoke tokens are added as they are issued). */
+export class SecretScrubber {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | undefined;
+
+  constructor(initial: readonly string[] = []) {
+    for (const secret of initial) this.add(secret);
+  }
+
+  add(secret: string | undefined): void {
+    // Very short values would scrub innocent text; real secrets are long.
+    if (!secret || secret.length < 6 || this.secrets.has(secret)) return;
+    this.secrets.add(secret);
+    // JSON-escaping can change a secret's spelling inside a log line; scrub both spellings.
+    const spellings = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
+    const alternatives = [...this.secrets, ...spellings]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeForRegExp);
+    this.pattern = new RegExp([...new Set(alternatives)].join('|'), 'g');
+  }
+
+  scrub(text: string): string {
+    return this.pattern ? text.replace(this.pattern, REDACTED) : text;
+  }
+}
+
+export function createLogger(options: LoggerOptions = {}): { logger: Logger; scrubber: SecretScrubber } {
+  const scrubber = new SecretScrubber(options.secrets);
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: 'fx-bridge' },
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      hooks: {
+        streamWrite: (line) => scrubber.scrub(line),
+      },
+    },
+    options.destination,
+  );
+  return { logger, scrubber };
+}

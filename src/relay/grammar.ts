@@ -1,0 +1,40 @@
+/**
+ * The `/fx-send` grammar: `/fx-send <recipients> <message>`. The first whitespace-delimited
+ * token is the recipient list; the rest, newlines kept, is the message. Recipients come only
+ * from that first token, so nothing inside the message can add a recipient.
+ */
+
+export type FxSendCommand =
+  | { kind: 'help' }
+  | { kind: 'compose' }
+  | { kind: 'send'; recipients: string[]; message: string }
+  | { kind: 'usage'; problem: string };
+
+export const USAGE = [
+  '*Usage:* `/fx-send <recipients> <message>`',
+  '• `<recipients>`: comma-separated, no spaces — Fxiaoke openUserIds (`FSUID_…`), numeric employee ids,',
+  '   Slack mentions (`@name`, when mapped in the config file) or alias names from the config file.',
+  '• `<message>`: the rest of the text; line breaks are kept.',
+  'Examples: `/fx-send FSUID_0A1B…,1001 The quote is ready` · `/fx-send sales Meeting moved to 3pm`',
+  '`/fx-send help` shows this text.',
+].join('\n');
+
+export function parseFxSend(text: string | undefined): FxSendCommand {
+  const trimmed = (text ?? '').trim();
+  if (trimmed === '') return { kind: 'compose' };
+  const match = /^(\S+)(?:[ \t]*\r?\n|\s+)?([\s\S]*)$/.exec(trimmed);
+  const head = match?.[1] ?? trimmed;
+  const message = (match?.[2] ?? '').trim();
+  if (head.toLowerCase() === 'help' && message === '') return { kind: 'help' };
+  const recipients = head.split(',').map((item) => item.trim());
+  if (recipients.some((item) => item === '')) {
+    return {
+      kind: 'usage',
+      problem: 'The recipient list has an empty item. Separate recipients with commas and no spaces.',
+    };
+  }
+  if (message === '') {
+    return { kind: 'usage', problem: `There is no message after the recipients (${head}).` };
+  }
+  return { kind: 'send', recipients, message };
+}

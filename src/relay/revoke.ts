@@ -1,0 +1,115 @@
+/**
+ * The revoke use-case: find the relay, check who asks, claim it (`revoking`, compare-and-set so
+ * two clicks or two replicas revoke once), revoke every batch not yet revoked, record the answer.
+ * Idempotent: batches already revoked are skipped, and a revoked relay says so.
+ */
+import { StoreConflictError } from '../store/errors.js';
+import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
+import type { RelayError, RelayRecord, RelayStatus, SlackMessageRef } from './types.js';
+
+export type RevokeTarget = { ref: SlackMessageRef } | { relayId: string };
+
+export interface RevokeRequest {
+  target: RevokeTarget;
+  actorId: string;
+}
+
+export type RevokeOutcome =
+  | { type: 'not_found' }
+  | { type: 'forbidden'; record: RelayRecord }
+  | { type: 'already_revoked'; record: RelayRecord }
+  | { type: 'in_progress'; record: RelayRecord }
+  | { type: 'nothing_sent'; record: RelayRecord }
+  | { type: 'not_revocable'; record: RelayRecord; reason: 'no_service_account' | 'no_message_id' }
+  | { type: 'revoked'; record: RelayRecord }
+  | { type: 'revoke_failed'; record: RelayRecord; error: RelayError };
+
+const REVOCABLE_FROM: readonly RelayStatus[] = ['sent', 'partial', 'unknown'];
+
+export function mayRevoke(deps: RelayDeps, record: RelayRecord, actorId: string): boolean {
+  return record.senderId === actorId || deps.settings.admins.includes(actorId);
+}
+
+export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {
+  const { target } = request;
+  const found =
+    'ref' in target ? await deps.store.findBySlackMessage(target.ref) : await deps.store.findById(target.relayId);
+  if (!found) return { type: 'not_found' };
+  if (!mayRevoke(deps, found, request.actorId)) return { type: 'forbidden', record: found };
+
+  const early = classify(found);
+  if (early) return early;
+
+  let record: RelayRecord;
+  try {
+    record = await deps.store.update(found.id, { status: 'revoking' }, found.status);
+  } catch (error) {
+    // Someone else changed it between our read and our claim: answer from what it is now.
+    if (error instanceof StoreConflictError) return classify(error.current) ?? { type: 'in_progress', record: error.current };
+    throw error;
+  }
+  return revokeBatches(deps, record, found.status, request.actorId);
+}
+
+/** Answers that need no Fxiaoke call, or undefined when there is something to revoke. */
+function classify(record: RelayRecord): RevokeOutcome | undefined {
+  if (record.status === 'revoked') return { type: 'already_revoked', record };
+  if (record.status === 'pending' || record.status === 'revoking') return { type: 'in_progress', record };
+  if (!REVOCABLE_FROM.includes(record.status)) return { type: 'nothing_sent', record };
+  if (!record.serviceId) return { type: 'not_revocable', record, reason: 'no_service_account' };
+  const open = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'unknown');
+  if (open.length === 0) return { type: 'nothing_sent', record };
+  if (!open.some((batch) => batch.messageId)) return { type: 'not_revocable', record, reason: 'no_message_id' };
+  return undefined;
+}
+
+async function revokeBatches(
+  deps: RelayDeps,
+  claimed: RelayRecord,
+  previousStatus: RelayStatus,
+  actorId: string,
+): Promise<RevokeOutcome> {
+  const batches = claimed.batches.map((batch) => ({ ...batch }));
+  let firstError: RelayError | undefined;
+  for (const batch of batches) {
+    if (batch.status !== 'sent' || !batch.messageId) continue;
+    try {
+      const result = await deps.fxiaoke.revoke(batch.messageId);
+      batch.status = 'revoked';
+      batch.revokedAt = deps.now();
+      batch.revokeTraceId = result.traceId;
+      delete batch.revokeError;
+    } catch (cause) {
+      batch.revokeError = toRelayError(cause);
+      firstError ??= batch.revokeError;
+      deps.log.warn({ relayId: claimed.id, batch: batch.index, err: cause }, 'Fxiaoke revoke failed');
+    }
+  }
+
+  const everythingRevoked = batches.every((batch) => batch.status === 'revoked' || batch.status === 'failed');
+  const status: RelayStatus = everythingRevoked ? 'revoked' : restoredStatus(batches, previousStatus);
+  const now = deps.now();
+  const record = await persistently(deps, { relayId: claimed.id, status }, () =>
+    deps.store.update(
+      claimed.id,
+      everythingRevoked ? { status, batches, revokedBy: actorId, revokedAt: now } : { status, batches },
+      'revoking',
+    ),
+  );
+  deps.log.info({ relayId: record.id, status, actorId }, 'revoke finished');
+  if (everythingRevoked) return { type: 'revoked', record };
+  return {
+    type: 'revoke_failed',
+    record,
+    error: firstError ?? {
+      kind: 'no_message_id',
+      message: 'Some parts of this relay have no Fxiaoke message id, so they cannot be revoked.',
+    },
+  };
+}
+
+/** After a failed or partial revoke the relay goes back to what it was, with revoked batches noted. */
+function restoredStatus(batches: RelayRecord['batches'], previousStatus: RelayStatus): RelayStatus {
+  const derived = statusFromBatches(batches);
+  return derived === 'revoked' ? 'partial' : previousStatus === 'unknown' ? 'unknown' : derived;
+}

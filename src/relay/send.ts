@@ -1,0 +1,171 @@
+/**
+ * The send use-case. Order matters: validate → claim the request (record written `pending`
+ * before any Fxiaoke call) → one Fxiaoke call per batch, recording each answer → key the relay
+ * to its Slack receipt once Fxiaoke accepted something → final status. A crash at any point
+ * leaves a record that names every batch that might have gone out.
+ */
+import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
+import { attribute } from './attribution.js';
+import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
+import { type RecipientProblem, resolveRecipients } from './recipients.js';
+import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
+
+export interface SendRequest {
+  /** Identifies the Slack request; a second delivery finds the first relay. */
+  requestKey: string;
+  senderId: string;
+  senderName: string;
+  originChannelId: string;
+  channelName: string | undefined;
+  recipientsInput: string[];
+  text: string;
+  /** The Slack message to key the relay by, when known up front (message shortcut). */
+  slack?: SlackMessageRef;
+}
+
+export interface SendHooks {
+  /**
+   * Runs once, right after Fxiaoke accepts the first batch: posts the receipt and returns the
+   * Slack message to key the relay by. Nothing public is posted for a relay that fails outright.
+   * If it throws or returns undefined the relay stays keyed by its request (and its id).
+   */
+  onFirstAccepted?: (record: RelayRecord) => Promise<SlackMessageRef | undefined>;
+  /** Runs after each later batch is recorded (receipt progress). Failures are logged, never fatal. */
+  onProgress?: (record: RelayRecord) => Promise<void>;
+}
+
+export type SendOutcome =
+  | { type: 'invalid_recipients'; problems: RecipientProblem[] }
+  | { type: 'invalid_text'; problem: string }
+  | { type: 'duplicate'; record: RelayRecord }
+  | { type: 'finished'; record: RelayRecord };
+
+/** Failures that will fail every later batch too: stop instead of hammering Fxiaoke. */
+const STOP_KINDS = new Set(['config', 'permission', 'quota', 'bug', 'token', 'transport', 'transport_unknown', 'internal']);
+
+export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIPIENTS_PER_CALL): string[][] {
+  const batches: string[][] = [];
+  for (let start = 0; start < recipients.length; start += size) batches.push(recipients.slice(start, start + size));
+  return batches;
+}
+
+export async function sendRelay(deps: RelayDeps, request: SendRequest, hooks: SendHooks = {}): Promise<SendOutcome> {
+  const { settings } = deps;
+  const text = request.text.trim();
+  if (text === '') return { type: 'invalid_text', problem: 'The message is empty.' };
+  if (text.length > settings.maxMessageLength) {
+    return {
+      type: 'invalid_text',
+      problem: `The message is ${text.length} characters long; the limit is ${settings.maxMessageLength}. Shorten it and try again.`,
+    };
+  }
+  const resolution = resolveRecipients(request.recipientsInput, settings, settings.maxRecipients);
+  if (!resolution.ok) return { type: 'invalid_recipients', problems: resolution.problems };
+
+  const now = deps.now();
+  const batches: RelayBatch[] = splitIntoBatches(resolution.recipients).map((recipients, index) => ({
+    index,
+    recipients,
+    status: 'pending',
+    thirdTraceId: deps.newThirdTraceId(),
+  }));
+  const draft: RelayRecord = {
+    id: deps.newRelayId(now),
+    requestKey: request.requestKey,
+    slack: request.slack,
+    senderId: request.senderId,
+    originChannelId: request.originChannelId,
+    text,
+    content: attribute(settings.messageTemplate, { senderName: request.senderName, channelName: request.channelName, text }),
+    recipientsInput: request.recipientsInput,
+    recipients: resolution.recipients,
+    serviceId: deps.fxiaoke.serviceId,
+    batches,
+    status: 'pending',
+    createdAt: now,
+    updatedAt: now,
+  };
+
+  const claim = await deps.store.create(draft);
+  if (!claim.created) return { type: 'duplicate', record: claim.existing };
+  return { type: 'finished', record: await sendBatches(deps, claim.record, hooks) };
+}
+
+async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHooks): Promise<RelayRecord> {
+  let record = initial;
+  const batches = record.batches.map((batch) => ({ ...batch }));
+  let stopError: RelayError | undefined;
+  let anchored = record.slack !== undefined;
+
+  for (const batch of batches) {
+    if (stopError) {
+      batch.status = 'failed';
+      batch.error = { ...stopError, kind: 'not_attempted', message: `Not attempted: ${stopError.message}` };
+      continue;
+    }
+    try {
+      const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
+        thirdTraceId: batch.thirdTraceId,
+      });
+      batch.status = 'sent';
+      batch.traceId = result.traceId;
+      batch.thirdTraceId = result.thirdTraceId;
+      batch.messageId = result.messageId;
+      batch.sentAt = deps.now();
+      if (record.serviceId && !result.messageId) {
+        deps.log.warn(
+          { relayId: record.id, batch: batch.index, traceId: result.traceId },
+          'service-account send succeeded without a message id; this batch cannot be revoked',
+        );
+      }
+    } catch (cause) {
+      const error = toRelayError(cause);
+      batch.status = error.kind === 'transport_unknown' ? 'unknown' : 'failed';
+      batch.error = error;
+      if (STOP_KINDS.has(error.kind)) stopError = error;
+      const log = error.kind === 'bug' || error.kind === 'internal' ? deps.log.error : deps.log.warn;
+      log.call(deps.log, { relayId: record.id, batch: batch.index, err: cause }, 'Fxiaoke send failed');
+    }
+    record = await persistently(deps, { relayId: record.id, batch }, () =>
+      deps.store.update(record.id, { batches: batches.map((each) => ({ ...each })) }),
+    );
+    if (batch.status === 'sent' && !anchored) {
+      anchored = true;
+      record = await anchor(deps, hooks, record);
+    } else if (anchored) {
+      await notifyProgress(deps, hooks, record);
+    }
+  }
+
+  const status = statusFromBatches(batches);
+  const firstError = batches.find((batch) => batch.error)?.error;
+  record = await persistently(deps, { relayId: record.id, status }, () =>
+    deps.store.update(record.id, { status, batches, ...(firstError ? { error: firstError } : {}) }),
+  );
+  deps.log.info(
+    { relayId: record.id, status, batches: batches.length, recipients: record.recipients.length },
+    'relay finished',
+  );
+  return record;
+}
+
+async function anchor(deps: RelayDeps, hooks: SendHooks, record: RelayRecord): Promise<RelayRecord> {
+  if (!hooks.onFirstAccepted) return record;
+  try {
+    const slack = await hooks.onFirstAccepted(record);
+    if (!slack) return record;
+    return await persistently(deps, { relayId: record.id, slack }, () => deps.store.update(record.id, { slack }));
+  } catch (error) {
+    deps.log.warn({ relayId: record.id, err: error }, 'receipt could not be keyed; the relay stays reachable by id');
+    return record;
+  }
+}
+
+async function notifyProgress(deps: RelayDeps, hooks: SendHooks, record: RelayRecord): Promise<void> {
+  if (!hooks.onProgress) return;
+  try {
+    await hooks.onProgress(record);
+  } catch (error) {
+    deps.log.warn({ relayId: record.id, err: error }, 'progress update failed');
+  }
+}

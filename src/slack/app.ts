@@ -1,0 +1,83 @@
+/** Builds the Bolt app in HTTP or Socket Mode, with a short Web API retry policy and our listeners. */
+import { App, HTTPReceiver, type CustomRoute, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import type { Config } from '../config.js';
+import { boltLogger } from './bolt-logger.js';
+import type { ListenerContext } from './context.js';
+import { registerListeners } from './listeners/index.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackAppOptions {
+  slack: Config['slack'];
+  port: number;
+  context: ListenerContext;
+  customRoutes: CustomRoute[];
+  /** Skips auth.test at start-up (tests, and operators who know their bot ids). */
+  botId?: string;
+  botUserId?: string;
+}
+
+export interface SlackApp {
+  app: App;
+  /** Starts listening; resolves with the HTTP port actually bound. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Web API client defaults to 10 retries over ~30 minutes, longer than a response_url lives
+ * and long enough to post a receipt twice. Three quick tries, then a clear failure.
+ */
+export const SLACK_RETRY_CONFIG = { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 2_000, randomize: true };
+
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const { slack, context } = options;
+  const logger = boltLogger(context.logger);
+  let receiver: HTTPReceiver | SocketModeReceiver;
+  if (slack.mode === 'http') {
+    receiver = new HTTPReceiver({
+      signingSecret: slack.signingSecret ?? '',
+      endpoints: SLACK_EVENTS_PATH,
+      customRoutes: options.customRoutes,
+      logger,
+      // Ack first, work after: Slack's 3-second clock stops at ack(), not at the end of our work.
+      processBeforeResponse: false,
+    });
+  } else {
+    receiver = new SocketModeReceiver({
+      appToken: slack.appToken ?? '',
+      customRoutes: options.customRoutes,
+      installerOptions: { port: options.port },
+      logger,
+    });
+  }
+  const app = new App({
+    token: slack.botToken,
+    receiver: receiver as Receiver,
+    logger,
+    botId: options.botId,
+    botUserId: options.botUserId,
+    clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: SLACK_RETRY_CONFIG, timeout: 10_000 },
+  });
+  app.error(async (error) => {
+    context.logger.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+  registerListeners(app, context);
+
+  let httpServer: import('node:http').Server | undefined;
+  return {
+    app,
+    async start() {
+      if (receiver instanceof HTTPReceiver) {
+        httpServer = await receiver.start(options.port);
+        const address = httpServer.address();
+        return typeof address === 'object' && address ? address.port : options.port;
+      }
+      await app.start();
+      return options.port;
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/** `/fx-send <recipients> <message>`: ack at once, then relay, then answer. */
+import type { AllMiddlewareArgs, App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { USAGE, parseFxSend } from '../../../relay/grammar.js';
+import { commandRequestKey } from '../../../relay/ids.js';
+import { sendRelay } from '../../../relay/send.js';
+import type { RelayRecord } from '../../../relay/types.js';
+import { composeModal } from '../../compose-modal.js';
+import type { ListenerContext } from '../../context.js';
+import { mrkdwnToPlainText } from '../../mrkdwn.js';
+import { renderReceipt } from '../../receipt.js';
+import { duplicateText, recipientProblemsText, sendFailedText, usageText } from '../../replies.js';
+import { postReceipt, updateReceipt } from '../../slack-io.js';
+
+export const FX_SEND_COMMAND = '/fx-send';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+export function registerFxSendCommand(app: App, ctx: ListenerContext): void {
+  app.command(FX_SEND_COMMAND, async (args) => {
+    const parsed = parseFxSend(args.command.text);
+    switch (parsed.kind) {
+      case 'help':
+        await args.ack({ response_type: 'ephemeral', text: USAGE });
+        return;
+      case 'usage':
+        await args.ack({ response_type: 'ephemeral', text: usageText(parsed.problem) });
+        return;
+      case 'compose':
+        await args.ack();
+        await openCompose(args, ctx);
+        return;
+      case 'send':
+        await args.ack();
+        await relayCommand(args, ctx, parsed.recipients, parsed.message);
+    }
+  });
+}
+
+async function relayCommand(
+  { command, client, respond }: CommandArgs,
+  ctx: ListenerContext,
+  recipients: string[],
+  message: string,
+): Promise<void> {
+  const teamId = command.team_id;
+  let receiptPosted = false;
+  let lastRendered = '';
+  const render = (record: RelayRecord) => JSON.stringify(renderReceipt(record).blocks);
+  try {
+    const outcome = await sendRelay(
+      ctx.relay,
+      {
+        requestKey: commandRequestKey(teamId, command.trigger_id),
+        senderId: command.user_id,
+        senderName: command.user_name,
+        originChannelId: command.channel_id,
+        channelName: command.channel_name === 'directmessage' ? undefined : command.channel_name,
+        recipientsInput: recipients,
+        text: mrkdwnToPlainText(message),
+      },
+      {
+        onFirstAccepted: async (record) => {
+          const ref = await postReceipt(client, record, teamId, command.channel_id);
+          receiptPosted = true;
+          lastRendered = render(record);
+          return ref;
+        },
+        onProgress: async (record) => {
+          if (render(record) === lastRendered) return;
+          lastRendered = render(record);
+          await updateReceipt(client, record);
+        },
+      },
+    );
+    switch (outcome.type) {
+      case 'invalid_recipients':
+        await answer(respond, recipientProblemsText(outcome.problems));
+        return;
+      case 'invalid_text':
+        await answer(respond, usageText(outcome.problem));
+        return;
+      case 'duplicate':
+        await answer(respond, duplicateText(outcome.record));
+        return;
+      case 'finished': {
+        const { record } = outcome;
+        if (receiptPosted && render(record) !== lastRendered) await updateReceipt(client, record);
+        if (!receiptPosted && (record.status === 'failed' || record.status === 'unknown')) {
+          await answer(respond, sendFailedText(record));
+        } else if (!receiptPosted) {
+          // Fxiaoke has it but Slack would not take the receipt: the sender still gets the Revoke button.
+          const receipt = renderReceipt(record);
+          await respond({
+            response_type: 'ephemeral',
+            text: `The receipt could not be posted in this channel. ${receipt.text}`,
+            blocks: receipt.blocks,
+          });
+        }
+      }
+    }
+  } catch (error) {
+    ctx.logger.error({ err: error, user: command.user_id, channel: command.channel_id }, '/fx-send failed');
+    await answer(
+      respond,
+      ':x: fx-bridge hit an internal error while relaying this message. Nothing more will be sent for it; check the app logs or ask an admin.',
+    );
+  }
+}
+
+async function openCompose({ command, client, respond }: CommandArgs, ctx: ListenerContext): Promise<void> {
+  try {
+    // trigger_id lives 3 s and works once: nothing slow before this call.
+    await client.views.open({
+      trigger_id: command.trigger_id,
+      view: composeModal(
+        { teamId: command.team_id, channelId: command.channel_id },
+        {},
+        ctx.relay.settings.maxMessageLength,
+      ),
+    });
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'compose modal could not be opened');
+    await answer(respond, usageText('The compose window could not be opened; you can also type it all in one line.'));
+  }
+}
+
+async function answer(respond: RespondFn, text: string): Promise<void> {
+  await respond({ response_type: 'ephemeral', text });
+}

@@ -1,0 +1,16 @@
+/** Registers every listener; one file per listener, as in slack-samples/bolt-ts-starter-template. */
+import type { App } from '@slack/bolt';
+import type { ListenerContext } from '../context.js';
+import { registerRevokeButton } from './actions/revoke-button.js';
+import { registerFxSendCommand } from './commands/fx-send.js';
+import { registerRevokeShortcut } from './shortcuts/revoke-message.js';
+import { registerSendShortcut } from './shortcuts/send-message.js';
+import { registerComposeSubmission } from './views/compose-submission.js';
+
+export function registerListeners(app: App, context: ListenerContext): void {
+  registerFxSendCommand(app, context);
+  registerSendShortcut(app, context);
+  registerRevokeShortcut(app, context);
+  registerRevokeButton(app, context);
+  registerComposeSubmission(app, context);
+}

@@ -1,0 +1,126 @@
+/**
+ * The receipt: the public Slack message that says who sent what to how many people, with the
+ * traceIds, the status and a Revoke button. Pure rendering from the relay record.
+ */
+import type { types } from '@slack/bolt';
+import type { RelayRecord } from '../relay/types.js';
+import { preview } from './mrkdwn.js';
+import { describeError, traceIdsOf } from './replies.js';
+
+type KnownBlock = types.KnownBlock;
+
+export const REVOKE_ACTION_ID = 'fx_revoke';
+
+export interface Receipt {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function statusLine(record: RelayRecord): string {
+  const total = record.batches.length;
+  const sent = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'revoked').length;
+  switch (record.status) {
+    case 'pending':
+    case 'revoking':
+      return record.status === 'revoking'
+        ? ':hourglass_flowing_sand: Revoking…'
+        : `:hourglass_flowing_sand: Sending… batch ${Math.min(sent + 1, total)} of ${total}`;
+    case 'sent':
+      return record.batches.some((batch) => batch.status === 'revoked')
+        ? ':white_check_mark: Sent (partly revoked)'
+        : ':white_check_mark: Sent';
+    case 'partial':
+      return `:warning: Partly sent: ${sent} of ${total} batches reached Fxiaoke`;
+    case 'failed':
+      return ':x: Not sent';
+    case 'unknown':
+      return ':grey_question: Outcome unknown: Fxiaoke did not answer for some batches';
+    case 'revoked':
+      return `:wastebasket: Revoked${record.revokedBy ? ` by <@${record.revokedBy}>` : ''}${
+        record.revokedAt ? ` <!date^${Math.floor(record.revokedAt / 1000)}^{date_short_pretty} {time}|just now>` : ''
+      }`;
+  }
+}
+
+function traceLine(record: RelayRecord): string {
+  const ids = traceIdsOf(record);
+  const sendPart = ids.length > 0 ? `traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : 'no traceId yet';
+  const revokeIds = record.batches.map((batch) => batch.revokeTraceId).filter((id): id is string => Boolean(id));
+  const revokePart = revokeIds.length > 0 ? ` · revoke traceId ${revokeIds.map((id) => `\`${id}\``).join(', ')}` : '';
+  return `${sendPart}${revokePart} · relay \`${record.id}\``;
+}
+
+/** Why there is no Revoke button, when there is none. */
+function revocabilityNote(record: RelayRecord): string | undefined {
+  if (record.status === 'revoked' || record.status === 'failed') return undefined;
+  if (!record.serviceId) {
+    return 'Sent without a Fxiaoke service account: Fxiaoke does not allow revoking it.';
+  }
+  const sent = record.batches.filter((batch) => batch.status === 'sent');
+  if (sent.length > 0 && sent.every((batch) => !batch.messageId)) {
+    return 'Fxiaoke returned no message id, so this message cannot be revoked.';
+  }
+  return undefined;
+}
+
+export function isRevocable(record: RelayRecord): boolean {
+  return (
+    Boolean(record.serviceId) &&
+    (record.status === 'sent' || record.status === 'partial' || record.status === 'unknown') &&
+    record.batches.some((batch) => batch.status === 'sent' && batch.messageId)
+  );
+}
+
+export function renderReceipt(record: RelayRecord): Receipt {
+  const recipients = plural(record.recipients.length, 'recipient');
+  const headline = `:outbox_tray: <@${record.senderId}> sent a message to Fxiaoke — ${recipients}`;
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: headline } },
+    { type: 'section', text: { type: 'mrkdwn', text: preview(record.text) } },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${statusLine(record)} · ${traceLine(record)}` }],
+    },
+  ];
+  const failures = record.batches.filter((batch) => batch.error && batch.status !== 'sent');
+  if (failures.length > 0 && record.status !== 'revoked') {
+    const first = failures[0]?.error;
+    if (first) {
+      blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `${plural(failures.length, 'batch')} failed: ${describeError(first)}` }],
+      });
+    }
+  }
+  const note = revocabilityNote(record);
+  if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: ${note}` }] });
+  if (isRevocable(record)) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'fx_receipt_actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: REVOKE_ACTION_ID,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Revoke' },
+          value: record.id,
+          confirm: {
+            title: { type: 'plain_text', text: 'Revoke from Fxiaoke?' },
+            text: { type: 'plain_text', text: `This removes the message from ${recipients} in Fxiaoke.` },
+            confirm: { type: 'plain_text', text: 'Revoke' },
+            deny: { type: 'plain_text', text: 'Keep it' },
+            style: 'danger',
+          },
+        },
+      ],
+    });
+  }
+  const traces = traceIdsOf(record).join(', ') || 'none';
+  const text = `Sent to Fxiaoke by <@${record.senderId}> — ${recipients}, status ${record.status}, traceId ${traces}`;
+  return { text, blocks };
+}

@@ -1,0 +1,144 @@
+/**
+ * Standalone Fxiaoke emulator, for running fx-bridge by hand against a fake Fxiaoke.
+ *
+ *   npm run emulator -- [--port 8790] [--latency <ms>] [--message-id top|data|top-number|data-number|none]
+ *                       [--no-service]
+ *
+ * PORT (env) or --port picks the port (default 8790); it listens on 127.0.0.1 only.
+ * Ctrl-C (SIGINT) or SIGTERM stops it.
+ */
+import { parseArgs } from 'node:util';
+import { FxiaokeEmulator, type MessageIdLocation, type RecordedRequest } from './fxiaoke-emulator.js';
+
+const MESSAGE_ID_LOCATIONS: readonly MessageIdLocation[] = [
+  'top',
+  'data',
+  'top-number',
+  'data-number',
+  'none',
+];
+
+function fail(message: string): never {
+  process.stderr.write(`emulator: ${message}\n`);
+  process.exit(2);
+}
+
+function parseCli(): {
+  port: number;
+  latencyMs: number;
+  messageIdLocation: MessageIdLocation;
+  service: boolean;
+} {
+  let values: {
+    port?: string;
+    latency?: string;
+    'message-id'?: string;
+    'no-service'?: boolean;
+    help?: boolean;
+  };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        latency: { type: 'string' },
+        'message-id': { type: 'string' },
+        'no-service': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(
+      'usage: npm run emulator -- [--port N] [--latency MS] [--no-service]\n' +
+        '         [--message-id top|data|top-number|data-number|none]\n',
+    );
+    process.exit(0);
+  }
+  const portText = values.port ?? process.env.PORT ?? '8790';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port '${portText}'`);
+  const latencyMs = Number(values.latency ?? '0');
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) fail(`invalid --latency '${values.latency}'`);
+  const location = values['message-id'] ?? 'top';
+  const messageIdLocation = MESSAGE_ID_LOCATIONS.find((l) => l === location);
+  if (!messageIdLocation) fail(`--message-id must be one of ${MESSAGE_ID_LOCATIONS.join(', ')}`);
+  return { port, latencyMs, messageIdLocation, service: !values['no-service'] };
+}
+
+function logLine(request: RecordedRequest): void {
+  const response = request.response;
+  const envelope =
+    typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+  const parts = [
+    new Date().toISOString(),
+    request.method,
+    request.path,
+    `status=${request.status ?? '-'}`,
+    `errorCode=${String(envelope.errorCode ?? '-')}`,
+    `traceId=${String(envelope.traceId ?? '-')}`,
+  ];
+  if (request.fault) parts.push(`fault=${request.fault}`);
+  process.stdout.write(`${parts.join(' ')}\n`);
+}
+
+const cli = parseCli();
+const emulator = await FxiaokeEmulator.start({
+  port: cli.port,
+  host: '127.0.0.1',
+  messageIdLocation: cli.messageIdLocation,
+  ...(cli.service ? {} : { serviceIds: [] }),
+  onRequest: logLine,
+}).catch((error: unknown) => fail(`cannot listen on 127.0.0.1:${cli.port}: ${String(error)}`));
+if (cli.latencyMs > 0) emulator.addFault({ fault: { type: 'latency', ms: cli.latencyMs }, times: Infinity });
+
+const o = emulator.options;
+const env = [
+  `FXIAOKE_BASE_URL=${emulator.url}`,
+  `FXIAOKE_APP_ID=${o.appId}`,
+  `FXIAOKE_APP_SECRET=${o.appSecret}`,
+  `FXIAOKE_PERMANENT_CODE=${o.permanentCode}`,
+  'FXIAOKE_USER_ID=1000',
+  ...(o.serviceIds[0] === undefined ? [] : [`FXIAOKE_SERVICE_ID=${o.serviceIds[0]}`]),
+];
+const users = o.users.map(
+  (u) =>
+    `  ${u.name.padEnd(16)} ${u.openUserId}  employeeId=${u.employeeId ?? '-'}  mobile=${u.mobile ?? '-'}` +
+    (u.isStop ? '  (stopped: sends answer 30027)' : ''),
+);
+process.stdout.write(
+  [
+    `Fxiaoke emulator listening on ${emulator.url}`,
+    `  ea=${o.ea} corpId=${o.corpId} message id location=${o.messageIdLocation}` +
+      (cli.latencyMs > 0 ? ` latency=${cli.latencyMs}ms` : ''),
+    ...(o.serviceIds.length === 0
+      ? ['  no service account: /cgi/app/message/send and revoke answer 20014']
+      : []),
+    '',
+    'Point fx-bridge at it with:',
+    '',
+    ...env,
+    '',
+    'Directory (send to an openUserId):',
+    ...users,
+    '',
+    'Requests:',
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping the emulator\n`);
+  emulator.stop().then(
+    () => process.exit(0),
+    (error: unknown) => fail(`stop failed: ${String(error)}`),
+  );
+}
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

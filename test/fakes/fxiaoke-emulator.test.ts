@@ -1,0 +1,772 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CODE,
+  type EmulatorOptions,
+  FxiaokeEmulator,
+  generateUsers,
+  type MessageIdLocation,
+  NON_JSON_BODY,
+  PATHS,
+  type RecordedRequest,
+} from './fxiaoke-emulator.js';
+
+type Json = Record<string, unknown>;
+
+const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };
+const SERVICE_ID = 'FSAID_svc0001';
+const TRACE_ID = /^E-O\.emu\.\d+\.[0-9a-f]+$/;
+
+const running: FxiaokeEmulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((e) => e.stop()));
+});
+
+/** A fake clock: tests move `clock.ms` forward. */
+function fakeClock(): { ms: number; now: () => number } {
+  const clock = { ms: 1_700_000_000_000, now: () => clock.ms };
+  return clock;
+}
+
+async function start(options: EmulatorOptions = {}): Promise<FxiaokeEmulator> {
+  const emulator = await FxiaokeEmulator.start(options);
+  running.push(emulator);
+  return emulator;
+}
+
+interface PostInit {
+  headers?: Record<string, string>;
+  /** null = leave the query parameter out. */
+  thirdTraceId?: string | null;
+  method?: string;
+  /** Send this text as the body instead of JSON.stringify(body). */
+  raw?: string;
+  signal?: AbortSignal;
+}
+
+function post(
+  emulator: FxiaokeEmulator,
+  path: string,
+  body: unknown,
+  init: PostInit = {},
+): Promise<Response> {
+  const traceId = init.thirdTraceId === undefined ? randomUUID() : init.thirdTraceId;
+  const query = traceId === null ? '' : `?thirdTraceId=${encodeURIComponent(traceId)}`;
+  const method = init.method ?? 'POST';
+  return fetch(`${emulator.url}${path}${query}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...init.headers },
+    ...(method === 'GET' ? {} : { body: init.raw ?? JSON.stringify(body) }),
+    ...(init.signal ? { signal: init.signal } : {}),
+  });
+}
+
+async function call(
+  emulator: FxiaokeEmulator,
+  path: string,
+  body: unknown,
+  init: PostInit = {},
+): Promise<Json> {
+  const res = await post(emulator, path, body, init);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('application/json');
+  const json: unknown = await res.json();
+  expect(json).toMatchObject({ errorCode: expect.any(Number), traceId: expect.stringMatching(TRACE_ID) });
+  return json as Json;
+}
+
+function getToken(emulator: FxiaokeEmulator, overrides: Json = {}): Promise<Json> {
+  return call(emulator, PATHS.token, { ...CREDS, grantType: 'app_secret', ...overrides });
+}
+
+function getLegacyToken(emulator: FxiaokeEmulator, overrides: Json = {}): Promise<Json> {
+  return call(emulator, PATHS.legacyToken, { ...CREDS, ...overrides });
+}
+
+function authHeaders(token: unknown, userId = '1000'): Record<string, string> {
+  return { authorization: `Bearer ${String(token)}`, 'x-fs-ea': 'fs123', 'x-fs-userid': userId };
+}
+
+async function headerAuth(emulator: FxiaokeEmulator): Promise<{ headers: Record<string, string> }> {
+  const token = await getToken(emulator);
+  return { headers: authHeaders(token.accessToken) };
+}
+
+function text(toUser: unknown, content = 'hello', extra: Json = {}): Json {
+  return { toUser, msgType: 'text', text: { content }, ...extra };
+}
+
+function ids(emulator: FxiaokeEmulator, count = emulator.users.length): string[] {
+  return emulator.users
+    .filter((u) => !u.isStop)
+    .map((u) => u.openUserId)
+    .slice(0, count);
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe('header-style token', () => {
+  it('issues a token and accepts it on later calls', async () => {
+    const emulator = await start();
+    const token = await getToken(emulator);
+    expect(token).toMatchObject({
+      errorCode: 0,
+      accessToken: expect.any(String),
+      expiresIn: 7200,
+      ea: 'fs123',
+      appId: CREDS.appId,
+      openUserId: 'FSCID_test',
+    });
+    expect(emulator.tokenFetches()).toBe(1);
+    const sent = await call(emulator, PATHS.send, text(ids(emulator, 1)), {
+      headers: authHeaders(token.accessToken),
+    });
+    expect(sent.errorCode).toBe(0);
+  });
+
+  it('reuses the token inside the reuse window, rotates after it, and expires it after the ttl', async () => {
+    const clock = fakeClock();
+    const emulator = await start({ now: clock.now });
+    const first = await getToken(emulator);
+
+    clock.ms += 1000 * 1000;
+    const reused = await getToken(emulator);
+    expect(reused.accessToken).toBe(first.accessToken);
+    expect(reused.expiresIn).toBe(6200);
+
+    clock.ms += 5600 * 1000; // 6600 s after issue: a new token
+    const rotated = await getToken(emulator);
+    expect(rotated.accessToken).not.toBe(first.accessToken);
+    expect(rotated.expiresIn).toBe(7200);
+    expect(emulator.tokenFetches()).toBe(3);
+    expect(emulator.tokensIssued()).toBe(2);
+
+    const to = ids(emulator, 1);
+    // The old token stays valid until its own ttl...
+    expect(
+      (await call(emulator, PATHS.send, text(to), { headers: authHeaders(first.accessToken) })).errorCode,
+    ).toBe(0);
+    clock.ms += 600 * 1000 + 1; // 7200 s + 1 ms after the first issue
+    const expired = await call(emulator, PATHS.send, text(to), { headers: authHeaders(first.accessToken) });
+    expect(expired.errorCode).toBe(20016);
+    // ...the rotated one still works.
+    expect(
+      (await call(emulator, PATHS.send, text(to), { headers: authHeaders(rotated.accessToken) })).errorCode,
+    ).toBe(0);
+  });
+
+  it('answers 20016 for every issued token after expireAllTokens, then issues a fresh one', async () => {
+    const emulator = await start();
+    const token = await getToken(emulator);
+    emulator.expireAllTokens();
+    const to = ids(emulator, 1);
+    const rejected = await call(emulator, PATHS.send, text(to), { headers: authHeaders(token.accessToken) });
+    expect(rejected.errorCode).toBe(20016);
+    const fresh = await getToken(emulator);
+    expect(fresh.accessToken).not.toBe(token.accessToken);
+    expect(
+      (await call(emulator, PATHS.send, text(to), { headers: authHeaders(fresh.accessToken) })).errorCode,
+    ).toBe(0);
+    expect(emulator.messages).toHaveLength(1);
+  });
+
+  it('rejects wrong credentials and bad common parameters with the documented codes', async () => {
+    const emulator = await start();
+    expect((await getToken(emulator, { appId: 'FSAID_wrong' })).errorCode).toBe(20006);
+    expect((await getToken(emulator, { appSecret: 'wrong' })).errorCode).toBe(20006);
+    expect((await getToken(emulator, { permanentCode: 'wrong' })).errorCode).toBe(20015);
+    expect((await getToken(emulator, { grantType: 'password' })).errorCode).toBe(CODE.PARAM_INVALID);
+    expect(emulator.tokenFetches()).toBe(0);
+
+    const token = (await getToken(emulator)).accessToken;
+    const to = ids(emulator, 1);
+    const send = (headers: Record<string, string>): Promise<Json> =>
+      call(emulator, PATHS.send, text(to), { headers });
+    expect((await send({})).errorCode).toBe(20016);
+    expect((await send({ ...authHeaders(token), authorization: 'Bearer nope' })).errorCode).toBe(20016);
+    expect((await send({ ...authHeaders(token), 'x-fs-ea': 'other' })).errorCode).toBe(20017);
+    expect((await send({ ...authHeaders(token), 'x-fs-userid': 'abc' })).errorCode).toBe(
+      CODE.USER_ID_HEADER_INVALID,
+    );
+    const { 'x-fs-userid': _dropped, ...noUser } = authHeaders(token);
+    expect((await send(noUser)).errorCode).toBe(CODE.USER_ID_HEADER_INVALID);
+    expect(emulator.messages).toHaveLength(0);
+  });
+});
+
+describe('legacy body-style token', () => {
+  it('issues corpAccessToken, reuses and rotates it, and checks corpId', async () => {
+    const clock = fakeClock();
+    const emulator = await start({ now: clock.now });
+    const first = await getLegacyToken(emulator);
+    expect(first).toMatchObject({ errorCode: 0, corpAccessToken: expect.any(String), corpId: 'FSCID_test' });
+    expect(first.expiresIn).toBe(7200);
+    clock.ms += 100 * 1000;
+    const again = await getLegacyToken(emulator);
+    expect(again).toMatchObject({ corpAccessToken: first.corpAccessToken, expiresIn: 7100 });
+
+    const to = ids(emulator, 1);
+    const auth = { corpAccessToken: first.corpAccessToken, corpId: 'FSCID_test' };
+    expect((await call(emulator, PATHS.send, text(to, 'hi', auth))).errorCode).toBe(0);
+    expect((await call(emulator, PATHS.send, text(to, 'hi', { ...auth, corpId: 'FSCID_x' }))).errorCode).toBe(
+      20017,
+    );
+    expect(
+      (await call(emulator, PATHS.send, text(to, 'hi', { ...auth, corpAccessToken: 'x' }))).errorCode,
+    ).toBe(20016);
+
+    clock.ms += 6500 * 1000;
+    const rotated = await getLegacyToken(emulator);
+    expect(rotated.corpAccessToken).not.toBe(first.corpAccessToken);
+    clock.ms += 700 * 1000;
+    expect((await call(emulator, PATHS.send, text(to, 'hi', auth))).errorCode).toBe(20016);
+    const rotatedAuth = { corpAccessToken: rotated.corpAccessToken, corpId: 'FSCID_test' };
+    expect((await call(emulator, PATHS.send, text(to, 'hi', rotatedAuth))).errorCode).toBe(0);
+    emulator.expireAllTokens();
+    expect((await call(emulator, PATHS.send, text(to, 'hi', rotatedAuth))).errorCode).toBe(20016);
+    expect(emulator.tokenFetches()).toBe(3);
+  });
+
+  it('keeps the two token styles apart and checks legacy credentials', async () => {
+    const emulator = await start();
+    expect((await getLegacyToken(emulator, { appSecret: 'x' })).errorCode).toBe(20006);
+    expect((await getLegacyToken(emulator, { permanentCode: 'x' })).errorCode).toBe(20015);
+    const legacy = await getLegacyToken(emulator);
+    const header = await getToken(emulator);
+    const to = ids(emulator, 1);
+    expect(
+      (await call(emulator, PATHS.send, text(to), { headers: authHeaders(legacy.corpAccessToken) }))
+        .errorCode,
+    ).toBe(20016);
+    const bodyAuth = { corpAccessToken: header.accessToken, corpId: 'FSCID_test' };
+    expect((await call(emulator, PATHS.send, text(to, 'hi', bodyAuth))).errorCode).toBe(20016);
+  });
+});
+
+describe('envelope and HTTP level', () => {
+  it('answers 404 without JSON for unknown paths and 405 for other methods', async () => {
+    const emulator = await start();
+    const missing = await post(emulator, '/cgi/nope', {});
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).not.toContain('json');
+    await missing.text();
+    const get = await post(emulator, PATHS.send, undefined, { method: 'GET' });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    await get.text();
+  });
+
+  it('requires a UUID v4 thirdTraceId, JSON content and a JSON object body', async () => {
+    const emulator = await start();
+    const body = { ...CREDS, grantType: 'app_secret' };
+    expect((await call(emulator, PATHS.token, body, { thirdTraceId: null })).errorCode).toBe(
+      CODE.THIRD_TRACE_ID_INVALID,
+    );
+    expect((await call(emulator, PATHS.token, body, { thirdTraceId: 'abc' })).errorCode).toBe(
+      CODE.THIRD_TRACE_ID_INVALID,
+    );
+    const uuidV1 = 'c232ab00-9414-11ec-b3c8-9e6bdeced846';
+    expect((await call(emulator, PATHS.token, body, { thirdTraceId: uuidV1 })).errorCode).toBe(
+      CODE.THIRD_TRACE_ID_INVALID,
+    );
+    expect((await call(emulator, PATHS.token, body, { raw: '{"appId":' })).errorCode).toBe(CODE.BODY_INVALID);
+    expect((await call(emulator, PATHS.token, body, { raw: '[1]' })).errorCode).toBe(CODE.BODY_INVALID);
+    expect(
+      (await call(emulator, PATHS.token, body, { headers: { 'content-type': 'text/plain' } })).errorCode,
+    ).toBe(CODE.CONTENT_TYPE_INVALID);
+    const ok = await call(emulator, PATHS.token, body);
+    expect(ok).toMatchObject({
+      errorCode: 0,
+      errorMessage: expect.any(String),
+      errorDescription: expect.any(String),
+    });
+    const traceIds = emulator.requests.map((r) => (r.response as Json).traceId);
+    expect(new Set(traceIds).size).toBe(traceIds.length);
+  });
+});
+
+describe('messages', () => {
+  it('sends a text message, records it, and returns the bare envelope', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const thirdTraceId = randomUUID();
+    const [first] = ids(emulator, 1);
+    const sent = await call(emulator, PATHS.send, text([first, '1001'], 'hello there'), {
+      ...auth,
+      thirdTraceId,
+    });
+    expect(sent).toMatchObject({ errorCode: 0 });
+    expect(sent).not.toHaveProperty('messageId');
+    expect(sent).not.toHaveProperty('data');
+    expect(emulator.messages).toHaveLength(1);
+    expect(emulator.messages[0]).toMatchObject({
+      toUser: [first, '1001'],
+      msgType: 'text',
+      content: 'hello there',
+      revoked: false,
+      thirdTraceId,
+      traceId: sent.traceId,
+      path: PATHS.send,
+      messageId: expect.any(String),
+    });
+    expect(emulator.messages[0]?.serviceId).toBeUndefined();
+  });
+
+  it('accepts composite and articles loosely and rejects unknown message types', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const to = ids(emulator, 1);
+    const card = { toUser: to, msgType: 'composite', composite: { head: { title: 'Card' } } };
+    expect((await call(emulator, PATHS.send, card, auth)).errorCode).toBe(0);
+    const articles = { toUser: to, msgType: 'articles', articles: [{ title: 'A' }, { title: 'B' }] };
+    expect((await call(emulator, PATHS.send, articles, auth)).errorCode).toBe(0);
+    const topLevelCard = { toUser: to, msgType: 'composite', head: { title: 'Top' } };
+    expect((await call(emulator, PATHS.send, topLevelCard, auth)).errorCode).toBe(0);
+    expect(emulator.messages.map((m) => m.content)).toEqual(['Card', 'A\nB', 'Top']);
+    expect(
+      (await call(emulator, PATHS.send, { toUser: to, msgType: 'composite', head: {} }, auth)).errorCode,
+    ).toBe(12005);
+    expect((await call(emulator, PATHS.send, { toUser: to, msgType: 'sms' }, auth)).errorCode).toBe(11017);
+    expect((await call(emulator, PATHS.send, { toUser: to, msgType: 'image' }, auth)).errorCode).toBe(12003);
+  });
+
+  it('rejects bad recipients and empty content with the documented codes', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const [known] = ids(emulator, 1);
+    const stopped = emulator.users.find((u) => u.isStop);
+    expect(stopped).toBeDefined();
+    const unknownId = `FSUID_${'0'.repeat(32)}`;
+
+    const unknown = await call(emulator, PATHS.send, text([known, unknownId]), auth);
+    expect(unknown.errorCode).toBe(20012);
+    expect(unknown.errorMessage).toContain(unknownId);
+    expect((await call(emulator, PATHS.send, text([known, stopped?.openUserId]), auth)).errorCode).toBe(
+      30027,
+    );
+    expect((await call(emulator, PATHS.send, text([]), auth)).errorCode).toBe(10015);
+    expect(
+      (await call(emulator, PATHS.send, { msgType: 'text', text: { content: 'x' } }, auth)).errorCode,
+    ).toBe(10015);
+    expect((await call(emulator, PATHS.send, text([known, 42]), auth)).errorCode).toBe(11016);
+    expect((await call(emulator, PATHS.send, text([known], '   \n'), auth)).errorCode).toBe(12005);
+    expect((await call(emulator, PATHS.send, { toUser: [known], msgType: 'text' }, auth)).errorCode).toBe(
+      12005,
+    );
+    expect(emulator.messages).toHaveLength(0);
+  });
+
+  it('takes 500 recipients in one call and rejects 501', async () => {
+    const emulator = await start({ users: generateUsers(501) });
+    const auth = await headerAuth(emulator);
+    const all = emulator.users.map((u) => u.openUserId);
+    expect(new Set(all).size).toBe(501);
+    expect(all.every((id) => /^FSUID_[0-9A-F]{32}$/.test(id))).toBe(true);
+    expect((await call(emulator, PATHS.send, text(all), auth)).errorCode).toBe(11016);
+    expect((await call(emulator, PATHS.send, text(all.slice(0, 500)), auth)).errorCode).toBe(0);
+    expect(emulator.messages[0]?.toUser).toHaveLength(500);
+  });
+
+  it.each<[MessageIdLocation, (res: Json) => unknown]>([
+    ['top', (res) => res.messageId],
+    ['data', (res) => (res.data as Json | undefined)?.messageId],
+    ['top-number', (res) => res.messageId],
+    ['data-number', (res) => (res.data as Json | undefined)?.messageId],
+    ['none', (res) => res.messageId ?? (res.data as Json | undefined)?.messageId],
+  ])('service-account send puts the message id at %s', async (location, pick) => {
+    const emulator = await start();
+    emulator.setMessageIdLocation(location);
+    expect(emulator.options.messageIdLocation).toBe(location);
+    const auth = await headerAuth(emulator);
+    const res = await call(
+      emulator,
+      PATHS.appSend,
+      text(ids(emulator, 2), 'hi', { serviceId: SERVICE_ID }),
+      auth,
+    );
+    expect(res.errorCode).toBe(0);
+    const message = emulator.messages[0];
+    expect(message).toMatchObject({ serviceId: SERVICE_ID, path: PATHS.appSend, traceId: res.traceId });
+    const found = pick(res);
+    if (location === 'none') {
+      expect(found).toBeUndefined();
+      expect(res).not.toHaveProperty('data');
+    } else {
+      expect(typeof found).toBe(location.endsWith('number') ? 'number' : 'string');
+      expect(String(found)).toBe(message?.messageId);
+    }
+  });
+
+  it('rejects a service-account send without a valid serviceId', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const to = ids(emulator, 1);
+    expect((await call(emulator, PATHS.appSend, text(to), auth)).errorCode).toBe(20014);
+    expect(
+      (await call(emulator, PATHS.appSend, text(to, 'x', { serviceId: 'FSAID_other' }), auth)).errorCode,
+    ).toBe(20014);
+    expect(emulator.messages).toHaveLength(0);
+  });
+
+  it('revokes a service-account message once, by string or number id', async () => {
+    const clock = fakeClock();
+    const emulator = await start({ now: clock.now, serviceIds: [SERVICE_ID, 'FSAID_svc0002'] });
+    emulator.setMessageIdLocation('top-number');
+    const auth = await headerAuth(emulator);
+    const to = ids(emulator, 1);
+    const sent = await call(emulator, PATHS.appSend, text(to, 'x', { serviceId: SERVICE_ID }), auth);
+    expect(typeof sent.messageId).toBe('number');
+
+    const revoke = (body: Json): Promise<Json> => call(emulator, PATHS.revoke, body, auth);
+    expect((await revoke({ serviceId: SERVICE_ID, messageId: 'nope' })).errorCode).toBe(
+      CODE.MESSAGE_NOT_FOUND,
+    );
+    expect((await revoke({ serviceId: 'FSAID_unknown', messageId: sent.messageId })).errorCode).toBe(20014);
+    expect((await revoke({ serviceId: 'FSAID_svc0002', messageId: sent.messageId })).errorCode).toBe(
+      CODE.MESSAGE_NOT_OWNED,
+    );
+    expect((await revoke({ serviceId: SERVICE_ID })).errorCode).toBe(CODE.PARAM_INVALID);
+    expect(emulator.messages[0]?.revoked).toBe(false);
+
+    clock.ms += 5000;
+    expect((await revoke({ serviceId: SERVICE_ID, messageId: sent.messageId })).errorCode).toBe(0);
+    expect(emulator.messages[0]).toMatchObject({ revoked: true, revokedAt: clock.ms });
+    expect((await revoke({ serviceId: SERVICE_ID, messageId: String(sent.messageId) })).errorCode).toBe(
+      CODE.MESSAGE_ALREADY_REVOKED,
+    );
+
+    emulator.setMessageIdLocation('data');
+    const second = await call(emulator, PATHS.appSend, text(to, 'y', { serviceId: SERVICE_ID }), auth);
+    const secondId = (second.data as Json).messageId;
+    expect((await revoke({ serviceId: SERVICE_ID, messageId: secondId })).errorCode).toBe(0);
+
+    await call(emulator, PATHS.send, text(to), auth);
+    const plainId = emulator.messages[2]?.messageId;
+    expect((await revoke({ serviceId: SERVICE_ID, messageId: plainId })).errorCode).toBe(
+      CODE.MESSAGE_NOT_OWNED,
+    );
+  });
+
+  it('enforces the optional revoke window', async () => {
+    const clock = fakeClock();
+    const emulator = await start({ now: clock.now, revokeWindowMs: 60_000 });
+    const auth = await headerAuth(emulator);
+    const sent = await call(
+      emulator,
+      PATHS.appSend,
+      text(ids(emulator, 1), 'x', { serviceId: SERVICE_ID }),
+      auth,
+    );
+    clock.ms += 60_001;
+    const res = await call(
+      emulator,
+      PATHS.revoke,
+      { serviceId: SERVICE_ID, messageId: sent.messageId },
+      auth,
+    );
+    expect(res.errorCode).toBe(CODE.REVOKE_WINDOW_ELAPSED);
+  });
+});
+
+describe('address book', () => {
+  it('finds users by mobile, lists them, and gets one', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const [user] = emulator.users;
+    expect(user).toBeDefined();
+
+    const byMobile = await call(emulator, '/cgi/user/getByMobile', { mobile: user?.mobile }, auth);
+    expect(byMobile.empList).toEqual([
+      expect.objectContaining({ openUserId: user?.openUserId, name: user?.name }),
+    ]);
+    expect((await call(emulator, '/cgi/user/getByMobile', { mobile: '10000000000' }, auth)).empList).toEqual(
+      [],
+    );
+
+    const list = await call(emulator, '/cgi/user/list', { departmentId: 999999, fetchChild: true }, auth);
+    expect(list.userList).toHaveLength(emulator.users.length);
+    expect(list.userList).toContainEqual(
+      expect.objectContaining({ openUserId: user?.openUserId, email: user?.email, isStop: false }),
+    );
+    expect(list.userList).toContainEqual(expect.objectContaining({ isStop: true }));
+
+    const simple = await call(
+      emulator,
+      '/cgi/user/simpleList',
+      { departmentId: 999999, fetchChild: true },
+      auth,
+    );
+    const simpleList = simple.userList as Json[];
+    expect(simpleList).toHaveLength(emulator.users.length);
+    expect(Object.keys(simpleList[0] ?? {}).sort()).toEqual(['name', 'nickName', 'openUserId']);
+    expect(
+      (await call(emulator, '/cgi/user/simpleList', { departmentId: 42, fetchChild: true }, auth)).userList,
+    ).toEqual([]);
+
+    const one = await call(emulator, '/cgi/user/get', { openUserId: user?.openUserId }, auth);
+    expect(one).toMatchObject({
+      errorCode: 0,
+      openUserId: user?.openUserId,
+      name: user?.name,
+      mobile: user?.mobile,
+    });
+    expect((await call(emulator, '/cgi/user/get', { openUserId: 'FSUID_nobody' }, auth)).errorCode).toBe(
+      20012,
+    );
+  });
+
+  it('addUser makes a new recipient valid', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const [extra] = generateUsers(1, 'Extra', 50);
+    if (!extra) throw new Error('no user generated');
+    expect((await call(emulator, PATHS.send, text([extra.openUserId]), auth)).errorCode).toBe(20012);
+    emulator.addUser(extra);
+    expect((await call(emulator, PATHS.send, text([extra.openUserId]), auth)).errorCode).toBe(0);
+    expect(extra.employeeId).toBe('1050');
+  });
+});
+
+describe('faults', () => {
+  it('latency delays, then answers normally', async () => {
+    const emulator = await start();
+    emulator.addFault({ fault: { type: 'latency', ms: 120 }, path: PATHS.token });
+    const started = performance.now();
+    const token = await getToken(emulator);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(110);
+    expect(token.errorCode).toBe(0);
+    expect(emulator.requests[0]?.fault).toBe('latency');
+  });
+
+  it('timeout never answers; the client gives up and stop() still closes promptly', async () => {
+    const emulator = await start();
+    emulator.addFault({ fault: { type: 'timeout' } });
+    const error = await failure(
+      post(
+        emulator,
+        PATHS.token,
+        { ...CREDS, grantType: 'app_secret' },
+        { signal: AbortSignal.timeout(150) },
+      ),
+    );
+    expect(error).toMatchObject({ name: 'TimeoutError' });
+    expect(emulator.requests[0]?.fault).toBe('timeout');
+    expect(emulator.requests[0]?.status).toBeUndefined();
+    expect(emulator.tokenFetches()).toBe(0);
+
+    // A second hanging request left open: stop() must not wait for it.
+    emulator.addFault({ fault: { type: 'timeout' } });
+    const hanging = failure(post(emulator, PATHS.token, {}));
+    await expect.poll(() => emulator.requests.length).toBe(2);
+    const stopStarted = performance.now();
+    await emulator.stop();
+    expect(performance.now() - stopStarted).toBeLessThan(1000);
+    expect(await hanging).toBeInstanceOf(TypeError);
+  });
+
+  it('reset destroys the socket without answering (ECONNRESET)', async () => {
+    const emulator = await start();
+    emulator.addFault({ fault: { type: 'reset' }, path: PATHS.token });
+    const error = await failure(post(emulator, PATHS.token, { ...CREDS, grantType: 'app_secret' }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as TypeError).cause).toMatchObject({ code: 'ECONNRESET' });
+    expect(emulator.tokenFetches()).toBe(0);
+    expect((await getToken(emulator)).errorCode).toBe(0);
+  });
+
+  it('http answers the given status and body; non-json answers an HTML 200', async () => {
+    const emulator = await start();
+    emulator.addFault({ fault: { type: 'http', status: 502, body: '<html>bad gateway</html>' } });
+    emulator.addFault({ fault: { type: 'http', status: 503 } });
+    emulator.addFault({ fault: { type: 'non-json' } });
+    const body = { ...CREDS, grantType: 'app_secret' };
+
+    const bad = await post(emulator, PATHS.token, body);
+    expect(bad.status).toBe(502);
+    expect(await bad.text()).toBe('<html>bad gateway</html>');
+    const unavailable = await post(emulator, PATHS.token, body);
+    expect(unavailable.status).toBe(503);
+    expect(await unavailable.text()).toContain('503');
+    const html = await post(emulator, PATHS.token, body);
+    expect(html.status).toBe(200);
+    expect(await html.text()).toBe(NON_JSON_BODY);
+    expect(emulator.requests.map((r) => [r.fault, r.status])).toEqual([
+      ['http', 502],
+      ['http', 503],
+      ['non-json', 200],
+    ]);
+    expect(emulator.tokenFetches()).toBe(0);
+  });
+
+  it('error answers an envelope error with a traceId, and applies before auth', async () => {
+    const emulator = await start();
+    emulator.addFault({
+      fault: { type: 'error', errorCode: -1, errorMessage: 'busy' },
+      path: PATHS.send,
+      times: 2,
+    });
+    const res = await call(emulator, PATHS.send, text(ids(emulator, 1)));
+    expect(res).toMatchObject({ errorCode: -1, errorMessage: 'busy' });
+    const auth = await headerAuth(emulator); // other paths unaffected
+    expect((await call(emulator, PATHS.send, text(ids(emulator, 1)), auth)).errorCode).toBe(-1);
+    expect((await call(emulator, PATHS.send, text(ids(emulator, 1)), auth)).errorCode).toBe(0);
+    expect(emulator.messages).toHaveLength(1);
+  });
+
+  it('accept-then-reset delivers the message, then loses the response', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    emulator.addFault({ fault: { type: 'accept-then-reset' }, path: PATHS.appSend });
+    const error = await failure(
+      post(emulator, PATHS.appSend, text(ids(emulator, 1), 'x', { serviceId: SERVICE_ID }), auth),
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect(emulator.messages).toHaveLength(1);
+    const record = emulator.requestsTo(PATHS.appSend)[0];
+    expect(record?.fault).toBe('accept-then-reset');
+    expect(record?.status).toBeUndefined();
+    expect(record?.response).toMatchObject({ errorCode: 0, messageId: emulator.messages[0]?.messageId });
+  });
+
+  it('counts times, matches paths, supports Infinity and clearFaults', async () => {
+    const emulator = await start();
+    emulator.addFault({ fault: { type: 'error', errorCode: 50009 }, path: PATHS.revoke, times: Infinity });
+    emulator.addFault({ fault: { type: 'error', errorCode: -2 }, times: 2 });
+    // The any-path rule hits the token calls (the revoke rule does not match them).
+    expect((await getToken(emulator)).errorCode).toBe(-2);
+    expect((await getToken(emulator)).errorCode).toBe(-2);
+    const token = await getToken(emulator);
+    expect(token.errorCode).toBe(0);
+    const headers = authHeaders(token.accessToken);
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await call(emulator, PATHS.revoke, { serviceId: SERVICE_ID, messageId: 'x' }, { headers }))
+          .errorCode,
+      ).toBe(50009);
+    }
+    emulator.clearFaults();
+    expect(
+      (await call(emulator, PATHS.revoke, { serviceId: SERVICE_ID, messageId: 'x' }, { headers })).errorCode,
+    ).toBe(CODE.MESSAGE_NOT_FOUND);
+  });
+});
+
+describe('limits', () => {
+  it('rate-limits each endpoint path with 30004, token endpoints excepted', async () => {
+    const clock = fakeClock();
+    const emulator = await start({ now: clock.now, rateLimit: { calls: 2, windowMs: 20_000 } });
+    const auth = await headerAuth(emulator);
+    await getToken(emulator);
+    await getToken(emulator);
+    const to = ids(emulator, 1);
+    const send = async (): Promise<number> =>
+      Number((await call(emulator, PATHS.send, text(to), auth)).errorCode);
+    expect(await send()).toBe(0);
+    clock.ms += 10_000;
+    expect(await send()).toBe(0);
+    expect(await send()).toBe(30004);
+    // Another path has its own window.
+    expect((await call(emulator, '/cgi/user/get', { openUserId: to[0] }, auth)).errorCode).toBe(0);
+    clock.ms += 10_001; // the first call left the sliding window
+    expect(await send()).toBe(0);
+    expect(await send()).toBe(30004);
+    emulator.setRateLimit(undefined);
+    expect(await send()).toBe(0);
+    expect(emulator.messages).toHaveLength(4);
+  });
+
+  it('answers 30002 once the daily quota of successful calls is used, until the next China day', async () => {
+    const clock = fakeClock();
+    const emulator = await start({ now: clock.now, dailyQuota: 2 });
+    const auth = await headerAuth(emulator);
+    const to = ids(emulator, 1);
+    expect((await call(emulator, PATHS.send, text([]), auth)).errorCode).toBe(10015); // failures do not count
+    expect((await call(emulator, PATHS.send, text(to), auth)).errorCode).toBe(0);
+    expect((await call(emulator, PATHS.send, text(to), auth)).errorCode).toBe(0);
+    expect(emulator.quotaUsed()).toBe(2);
+    expect((await call(emulator, PATHS.send, text(to), auth)).errorCode).toBe(30002);
+    expect((await call(emulator, '/cgi/user/get', { openUserId: to[0] }, auth)).errorCode).toBe(30002);
+    expect((await getToken(emulator)).errorCode).toBe(0); // token calls are not limited
+    clock.ms += 24 * 3600_000;
+    expect(
+      (
+        await call(emulator, PATHS.send, text(to), {
+          headers: authHeaders((await getToken(emulator)).accessToken),
+        })
+      ).errorCode,
+    ).toBe(0);
+    emulator.setDailyQuota(undefined);
+    expect(emulator.messages).toHaveLength(3);
+  });
+});
+
+describe('request log', () => {
+  it('records every request raw, with status, response and fault', async () => {
+    const emulator = await start();
+    const thirdTraceId = randomUUID();
+    const auth = await headerAuth(emulator);
+    emulator.addFault({ fault: { type: 'non-json' }, path: '/cgi/user/get' });
+    const body = text(ids(emulator, 1), 'logged');
+    await call(emulator, PATHS.send, body, {
+      ...auth,
+      thirdTraceId,
+      headers: { ...auth.headers, 'x-extra': 'yes' },
+    });
+    await (await post(emulator, '/cgi/user/get', { openUserId: 'x' }, auth)).text();
+
+    expect(emulator.requests.map((r) => r.path)).toEqual([PATHS.token, PATHS.send, '/cgi/user/get']);
+    expect(emulator.requests.map((r) => r.id)).toEqual([1, 2, 3]);
+    const [sendRecord] = emulator.requestsTo(PATHS.send);
+    expect(sendRecord).toMatchObject<Partial<RecordedRequest>>({
+      method: 'POST',
+      query: { thirdTraceId },
+      body,
+      rawBody: JSON.stringify(body),
+      status: 200,
+    });
+    expect(sendRecord?.headers).toMatchObject({
+      authorization: auth.headers.authorization,
+      'x-fs-ea': 'fs123',
+      'x-fs-userid': '1000',
+      'x-extra': 'yes',
+      'content-type': 'application/json',
+    });
+    expect(sendRecord?.response).toMatchObject({ errorCode: 0, traceId: emulator.messages[0]?.traceId });
+    expect(emulator.requestsTo('/cgi/user/get')[0]).toMatchObject({
+      fault: 'non-json',
+      response: NON_JSON_BODY,
+    });
+  });
+
+  it('reset() clears requests, messages, faults and tokens but keeps users and options', async () => {
+    const emulator = await start({ messageIdLocation: 'data' });
+    const { requests, messages } = emulator;
+    const auth = await headerAuth(emulator);
+    await call(emulator, PATHS.send, text(ids(emulator, 1)), auth);
+    emulator.addUser(generateUsers(1, 'Kept', 10)[0] ?? { openUserId: 'x', name: 'x' });
+    emulator.addFault({ fault: { type: 'non-json' } });
+    emulator.reset();
+    expect(requests).toHaveLength(0);
+    expect(messages).toHaveLength(0);
+    expect(emulator.tokenFetches()).toBe(0);
+    expect((await call(emulator, PATHS.send, text(ids(emulator, 1)), auth)).errorCode).toBe(20016);
+    expect(emulator.requests[0]?.fault).toBeUndefined();
+    expect(emulator.users).toHaveLength(7);
+    expect(emulator.options.messageIdLocation).toBe('data');
+  });
+
+  it('calls onRequest once per finished request', async () => {
+    const seen: string[] = [];
+    const emulator = await start({ onRequest: (r) => seen.push(`${r.path} ${r.status ?? '-'}`) });
+    await getToken(emulator);
+    await (await post(emulator, '/nope', {})).text();
+    expect(seen).toEqual([`${PATHS.token} 200`, '/nope 404']);
+  });
+});

@@ -1,0 +1,446 @@
+import { randomBytes } from 'node:crypto';
+import { CODE } from './codes.js';
+import type { EmulatedMessage, EmulatorUser, ResolvedEmulatorOptions } from './types.js';
+import { fullUserView, ROOT_DEPARTMENT_ID, simpleUserView } from './users.js';
+
+/** The emulated Fxiaoke OpenAPI, without HTTP: one call in, one envelope out. */
+
+export const PATHS = {
+  token: '/oauth2.0/token',
+  legacyToken: '/cgi/corpAccessToken/get/V2',
+  send: '/cgi/message/send',
+  appSend: '/cgi/app/message/send',
+  revoke: '/cgi/app/message/revoke',
+  userByMobile: '/cgi/user/getByMobile',
+  userList: '/cgi/user/list',
+  userSimpleList: '/cgi/user/simpleList',
+  userGet: '/cgi/user/get',
+} as const;
+
+export const KNOWN_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS));
+
+export const MAX_RECIPIENTS = 500;
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const SUPPORTED_MSG_TYPES: ReadonlySet<string> = new Set(['text', 'composite', 'articles']);
+const UNSUPPORTED_MSG_TYPES: ReadonlySet<string> = new Set(['image', 'file', 'voice', 'video']);
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+export type Envelope = Record<string, unknown> & { errorCode: number; traceId: string };
+
+export interface ApiCall {
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body; undefined when it was empty or not JSON. */
+  body: unknown;
+}
+
+type TokenKind = 'header' | 'legacy';
+interface TokenRecord {
+  token: string;
+  kind: TokenKind;
+  issuedAt: number;
+  revoked: boolean;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function nonBlankString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function hex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export class FxiaokeApiModel {
+  readonly #options: ResolvedEmulatorOptions;
+  readonly #messages: EmulatedMessage[];
+  #tokens = new Map<string, TokenRecord>();
+  #current = new Map<TokenKind, TokenRecord>();
+  #tokenFetches = 0;
+  #tokensIssued = 0;
+  #rateWindows = new Map<string, number[]>();
+  #quota = { day: '', used: 0 };
+  #traceSeq = 0;
+  #messageSeq = 0;
+
+  constructor(options: ResolvedEmulatorOptions, messages: EmulatedMessage[]) {
+    this.#options = options;
+    this.#messages = messages;
+  }
+
+  get tokenFetches(): number {
+    return this.#tokenFetches;
+  }
+
+  get tokensIssued(): number {
+    return this.#tokensIssued;
+  }
+
+  /** Successful non-token calls counted against today's (China time) quota. */
+  get quotaUsed(): number {
+    return this.#quota.day === this.#chinaDay() ? this.#quota.used : 0;
+  }
+
+  expireAllTokens(): void {
+    for (const record of this.#tokens.values()) record.revoked = true;
+    this.#current.clear();
+  }
+
+  /** Forget tokens, counters, rate windows and quota use (messages are cleared by the owner). */
+  reset(): void {
+    this.#tokens.clear();
+    this.#current.clear();
+    this.#tokenFetches = 0;
+    this.#tokensIssued = 0;
+    this.#rateWindows.clear();
+    this.#quota = { day: '', used: 0 };
+  }
+
+  nextTraceId(): string {
+    this.#traceSeq += 1;
+    return `E-O.emu.${this.#traceSeq}.${hex(4)}`;
+  }
+
+  envelope(errorCode: number, errorMessage: string, fields: Record<string, unknown> = {}): Envelope {
+    return this.#envelope(errorCode, errorMessage, fields, this.nextTraceId());
+  }
+
+  #envelope(
+    errorCode: number,
+    errorMessage: string,
+    fields: Record<string, unknown>,
+    traceId: string,
+  ): Envelope {
+    return { errorCode, errorMessage, errorDescription: errorMessage, traceId, ...fields };
+  }
+
+  #fail(errorCode: number, errorMessage: string): Envelope {
+    return this.envelope(errorCode, errorMessage);
+  }
+
+  #ok(fields: Record<string, unknown> = {}, traceId = this.nextTraceId()): Envelope {
+    return this.#envelope(CODE.OK, 'success', fields, traceId);
+  }
+
+  /** Answer one call to a known path with the POST method. */
+  handle(call: ApiCall): Envelope {
+    const thirdTraceId = call.query.thirdTraceId;
+    if (thirdTraceId === undefined || !UUID_V4.test(thirdTraceId)) {
+      return this.#fail(CODE.THIRD_TRACE_ID_INVALID, 'query parameter thirdTraceId must be a UUID v4');
+    }
+    const contentType = headerValue(call.headers['content-type']) ?? '';
+    if (!contentType.toLowerCase().includes('application/json')) {
+      return this.#fail(
+        CODE.CONTENT_TYPE_INVALID,
+        `Content-Type must be application/json, got '${contentType}'`,
+      );
+    }
+    if (!isRecord(call.body)) return this.#fail(CODE.BODY_INVALID, 'the body must be a JSON object');
+    const body = call.body;
+
+    if (call.path === PATHS.token) return this.#issueHeaderToken(body);
+    if (call.path === PATHS.legacyToken) return this.#issueLegacyToken(body);
+
+    const authError = this.#authenticate(call.headers, body);
+    if (authError) return authError;
+    const limited = this.#checkRateLimit(call.path);
+    if (limited) return limited;
+    if (this.#options.dailyQuota !== undefined && this.quotaUsed >= this.#options.dailyQuota) {
+      return this.#fail(CODE.DAILY_QUOTA_EXCEEDED, 'daily call quota used up');
+    }
+    const answer = this.#route(call.path, body, thirdTraceId);
+    if (answer.errorCode === CODE.OK) this.#countQuota();
+    return answer;
+  }
+
+  // ---- tokens ----
+
+  #checkCredentials(body: Record<string, unknown>): Envelope | undefined {
+    const o = this.#options;
+    if (body.appId !== o.appId || body.appSecret !== o.appSecret) {
+      return this.#fail(CODE.APP_CREDENTIALS_WRONG, 'appId or appSecret is wrong');
+    }
+    if (body.permanentCode !== o.permanentCode) {
+      return this.#fail(CODE.PERMANENT_CODE_WRONG, 'permanentCode is wrong');
+    }
+    return undefined;
+  }
+
+  /** Same token within tokenReuseSeconds of its issue, a new one after; expiresIn = seconds left. */
+  #issue(kind: TokenKind): { token: string; expiresIn: number } {
+    const now = this.#options.now();
+    const ttlMs = this.#options.tokenTtlSeconds * 1000;
+    let record = this.#current.get(kind);
+    if (!record || record.revoked || now - record.issuedAt >= this.#options.tokenReuseSeconds * 1000) {
+      const prefix = kind === 'header' ? 'emu-at' : 'emu-cat';
+      record = {
+        token: `${prefix}-${this.#tokensIssued + 1}-${hex(12)}`,
+        kind,
+        issuedAt: now,
+        revoked: false,
+      };
+      this.#tokens.set(record.token, record);
+      this.#current.set(kind, record);
+      this.#tokensIssued += 1;
+    }
+    this.#tokenFetches += 1;
+    return {
+      token: record.token,
+      expiresIn: Math.max(0, Math.floor((ttlMs - (now - record.issuedAt)) / 1000)),
+    };
+  }
+
+  #issueHeaderToken(body: Record<string, unknown>): Envelope {
+    const wrong = this.#checkCredentials(body);
+    if (wrong) return wrong;
+    if (body.grantType !== 'app_secret')
+      return this.#fail(CODE.PARAM_INVALID, "grantType must be 'app_secret'");
+    const { token, expiresIn } = this.#issue('header');
+    const o = this.#options;
+    return this.#ok({ accessToken: token, expiresIn, ea: o.ea, appId: o.appId, openUserId: o.corpId });
+  }
+
+  #issueLegacyToken(body: Record<string, unknown>): Envelope {
+    const wrong = this.#checkCredentials(body);
+    if (wrong) return wrong;
+    const { token, expiresIn } = this.#issue('legacy');
+    return this.#ok({ corpAccessToken: token, corpId: this.#options.corpId, expiresIn });
+  }
+
+  #tokenValid(token: string | undefined, kind: TokenKind): boolean {
+    if (token === undefined) return false;
+    const record = this.#tokens.get(token);
+    if (!record || record.kind !== kind || record.revoked) return false;
+    return this.#options.now() - record.issuedAt <= this.#options.tokenTtlSeconds * 1000;
+  }
+
+  /**
+   * Header style when an authorization header is present, else body style when the body carries
+   * corpAccessToken. Tokens of one style are not accepted in the other (20016).
+   */
+  #authenticate(headers: ApiCall['headers'], body: Record<string, unknown>): Envelope | undefined {
+    const authorization = headerValue(headers.authorization);
+    if (authorization !== undefined) {
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+      if (!this.#tokenValid(token, 'header'))
+        return this.#fail(CODE.TOKEN_INVALID, 'accessToken invalid or expired');
+      if (headerValue(headers['x-fs-ea']) !== this.#options.ea) {
+        return this.#fail(CODE.CORP_NOT_FOUND, 'x-fs-ea does not name this company');
+      }
+      const userId = headerValue(headers['x-fs-userid']);
+      if (userId === undefined || !/^\d+$/.test(userId)) {
+        return this.#fail(CODE.USER_ID_HEADER_INVALID, 'x-fs-userid must be a numeric employee id');
+      }
+      return undefined;
+    }
+    if (body.corpAccessToken !== undefined) {
+      const token = typeof body.corpAccessToken === 'string' ? body.corpAccessToken : undefined;
+      if (!this.#tokenValid(token, 'legacy')) {
+        return this.#fail(CODE.TOKEN_INVALID, 'corpAccessToken invalid or expired');
+      }
+      if (body.corpId !== this.#options.corpId) return this.#fail(CODE.CORP_NOT_FOUND, 'corpId not found');
+      return undefined;
+    }
+    return this.#fail(CODE.TOKEN_INVALID, 'no access token');
+  }
+
+  // ---- limits ----
+
+  #checkRateLimit(path: string): Envelope | undefined {
+    const limit = this.#options.rateLimit;
+    if (!limit) return undefined;
+    const now = this.#options.now();
+    const window = (this.#rateWindows.get(path) ?? []).filter((t) => now - t < limit.windowMs);
+    this.#rateWindows.set(path, window);
+    if (window.length >= limit.calls) return this.#fail(CODE.FREQUENCY_EXCEEDED, 'call frequency exceeded');
+    window.push(now);
+    return undefined;
+  }
+
+  #chinaDay(): string {
+    return new Date(this.#options.now() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+  }
+
+  #countQuota(): void {
+    const day = this.#chinaDay();
+    if (this.#quota.day !== day) this.#quota = { day, used: 0 };
+    this.#quota.used += 1;
+  }
+
+  // ---- endpoints ----
+
+  #route(path: string, body: Record<string, unknown>, thirdTraceId: string): Envelope {
+    switch (path) {
+      case PATHS.send:
+        return this.#send(path, body, thirdTraceId, undefined);
+      case PATHS.appSend: {
+        const serviceId = body.serviceId;
+        if (typeof serviceId !== 'string' || !this.#options.serviceIds.includes(serviceId)) {
+          return this.#fail(CODE.NO_PERMISSION, 'serviceId is not a service account of this app');
+        }
+        return this.#send(path, body, thirdTraceId, serviceId);
+      }
+      case PATHS.revoke:
+        return this.#revoke(body);
+      case PATHS.userByMobile: {
+        const mobile = nonBlankString(body.mobile);
+        if (mobile === undefined) return this.#fail(CODE.PARAM_INVALID, 'mobile is required');
+        return this.#ok({
+          empList: this.#options.users.filter((u) => u.mobile === mobile).map(fullUserView),
+        });
+      }
+      case PATHS.userList:
+      case PATHS.userSimpleList: {
+        const departmentId = Number(body.departmentId);
+        if (body.departmentId === undefined || body.departmentId === '' || !Number.isInteger(departmentId)) {
+          return this.#fail(CODE.PARAM_INVALID, 'departmentId must be an integer');
+        }
+        const users = this.#options.users.filter(
+          (u) => departmentId === ROOT_DEPARTMENT_ID || (u.departmentIds ?? []).includes(departmentId),
+        );
+        const view = path === PATHS.userList ? fullUserView : simpleUserView;
+        return this.#ok({ userList: users.map(view) });
+      }
+      case PATHS.userGet: {
+        const openUserId = nonBlankString(body.openUserId);
+        if (openUserId === undefined) return this.#fail(CODE.PARAM_INVALID, 'openUserId is required');
+        const user = this.#options.users.find((u) => u.openUserId === openUserId);
+        if (!user) return this.#fail(CODE.USER_NOT_FOUND, `user not found: ${openUserId}`);
+        return this.#ok(fullUserView(user));
+      }
+      default:
+        throw new Error(`FxiaokeApiModel: no route for ${path}`);
+    }
+  }
+
+  #findUser(id: string): EmulatorUser | undefined {
+    return this.#options.users.find((u) => u.openUserId === id || u.employeeId === id);
+  }
+
+  /** Validates the message and returns its content, or the error envelope. */
+  #content(body: Record<string, unknown>): string | Envelope {
+    const msgType = body.msgType;
+    if (typeof msgType !== 'string' || !SUPPORTED_MSG_TYPES.has(msgType)) {
+      if (typeof msgType === 'string' && UNSUPPORTED_MSG_TYPES.has(msgType)) {
+        return this.#fail(CODE.MSG_TYPE_UNSUPPORTED, `msgType '${msgType}' is not supported`);
+      }
+      return this.#fail(CODE.MSG_TYPE_INVALID, `msgType invalid: ${JSON.stringify(msgType)}`);
+    }
+    const empty = (): Envelope => this.#fail(CODE.CONTENT_EMPTY, 'message content is empty');
+    if (msgType === 'text') {
+      const text = body.text;
+      return (isRecord(text) && nonBlankString(text.content)) || empty();
+    }
+    if (msgType === 'composite') {
+      // Loose: the card may sit under `composite` or at the top level (the spec does not say); only
+      // head.title is required.
+      const card = body.composite;
+      const head = isRecord(card) ? card.head : body.head;
+      return (isRecord(head) && nonBlankString(head.title)) || empty();
+    }
+    const articles = body.articles;
+    if (!Array.isArray(articles) || articles.length === 0 || articles.length > 7) return empty();
+    const titles = articles.map((a) => (isRecord(a) ? nonBlankString(a.title) : undefined));
+    if (titles.some((t) => t === undefined)) return empty();
+    return titles.join('\n');
+  }
+
+  #send(
+    path: string,
+    body: Record<string, unknown>,
+    thirdTraceId: string,
+    serviceId: string | undefined,
+  ): Envelope {
+    const toUser = body.toUser;
+    if (!Array.isArray(toUser) || toUser.length === 0)
+      return this.#fail(CODE.TO_USER_MISSING, 'toUser is missing');
+    if (toUser.length > MAX_RECIPIENTS) {
+      return this.#fail(
+        CODE.TO_USER_INVALID,
+        `toUser has ${toUser.length} entries, at most ${MAX_RECIPIENTS}`,
+      );
+    }
+    const recipients: string[] = [];
+    for (const entry of toUser) {
+      if (nonBlankString(entry) === undefined) {
+        return this.#fail(CODE.TO_USER_INVALID, `toUser entry invalid: ${JSON.stringify(entry)}`);
+      }
+      recipients.push(String(entry));
+    }
+    const content = this.#content(body);
+    if (typeof content !== 'string') return content;
+    const unknown = recipients.filter((id) => !this.#findUser(id));
+    if (unknown.length > 0) return this.#fail(CODE.USER_NOT_FOUND, `user not found: ${unknown.join(', ')}`);
+    const stopped = recipients.filter((id) => this.#findUser(id)?.isStop);
+    if (stopped.length > 0)
+      return this.#fail(CODE.EMPLOYEE_NOT_FOUND, `employee stopped: ${stopped.join(', ')}`);
+
+    const location = this.#options.messageIdLocation;
+    const numeric = serviceId !== undefined && (location === 'top-number' || location === 'data-number');
+    this.#messageSeq += 1;
+    const messageId = numeric
+      ? String(880_000_000_000 + this.#messageSeq)
+      : `emumsg-${this.#messageSeq}-${hex(4)}`;
+    const traceId = this.nextTraceId();
+    this.#messages.push({
+      messageId,
+      ...(serviceId === undefined ? {} : { serviceId }),
+      toUser: recipients,
+      msgType: String(body.msgType),
+      content,
+      body,
+      revoked: false,
+      thirdTraceId,
+      traceId,
+      at: this.#options.now(),
+      path,
+    });
+    if (serviceId === undefined) return this.#ok({}, traceId);
+    switch (location) {
+      case 'top':
+        return this.#ok({ messageId }, traceId);
+      case 'data':
+        return this.#ok({ data: { messageId } }, traceId);
+      case 'top-number':
+        return this.#ok({ messageId: Number(messageId) }, traceId);
+      case 'data-number':
+        return this.#ok({ data: { messageId: Number(messageId) } }, traceId);
+      case 'none':
+        return this.#ok({}, traceId);
+    }
+  }
+
+  #revoke(body: Record<string, unknown>): Envelope {
+    const serviceId = body.serviceId;
+    if (typeof serviceId !== 'string' || !this.#options.serviceIds.includes(serviceId)) {
+      return this.#fail(CODE.NO_PERMISSION, 'serviceId is not a service account of this app');
+    }
+    const raw = body.messageId;
+    if ((typeof raw !== 'string' && typeof raw !== 'number') || String(raw).trim() === '') {
+      return this.#fail(CODE.PARAM_INVALID, 'messageId is required');
+    }
+    const messageId = String(raw);
+    const message = this.#messages.find((m) => m.messageId === messageId);
+    if (!message) return this.#fail(CODE.MESSAGE_NOT_FOUND, `message not found: ${messageId}`);
+    if (message.serviceId !== serviceId) {
+      return this.#fail(CODE.MESSAGE_NOT_OWNED, 'message was not sent through this service account');
+    }
+    if (message.revoked) return this.#fail(CODE.MESSAGE_ALREADY_REVOKED, 'message already revoked');
+    const now = this.#options.now();
+    const window = this.#options.revokeWindowMs;
+    if (window !== undefined && now - message.at > window) {
+      return this.#fail(CODE.REVOKE_WINDOW_ELAPSED, 'message too old to revoke');
+    }
+    message.revoked = true;
+    message.revokedAt = now;
+    return this.#ok();
+  }
+}

@@ -1,0 +1,147 @@
+/** Public types of the Fxiaoke emulator. Import them from `test/fakes/fxiaoke-emulator.js`. */
+
+export interface EmulatorUser {
+  openUserId: string;
+  /** CRM employee id, a numeric string such as '1000'; recipients may be named by it too. */
+  employeeId?: string;
+  name: string;
+  mobile?: string;
+  email?: string;
+  nickName?: string;
+  /** The employee left or is disabled: sending to them answers 30027. */
+  isStop?: boolean;
+  departmentIds?: number[];
+}
+
+/** Where `/cgi/app/message/send` puts the message id (an open point of the real API). */
+export type MessageIdLocation = 'top' | 'data' | 'top-number' | 'data-number' | 'none';
+
+export type Fault =
+  /** Delay, then answer normally. */
+  | { type: 'latency'; ms: number }
+  /** Accept the request and never answer (the socket stays open until the client gives up or stop()). */
+  | { type: 'timeout' }
+  /** Destroy the socket with a TCP RST without answering (ECONNRESET on the client). */
+  | { type: 'reset' }
+  /** Answer with this HTTP status and body (default: a small HTML page), like a gateway would. */
+  | { type: 'http'; status: number; body?: string }
+  /** HTTP 200 with body '<html>gateway</html>'. */
+  | { type: 'non-json' }
+  /** Envelope error, HTTP 200, with a traceId. */
+  | { type: 'error'; errorCode: number; errorMessage?: string }
+  /** Process the call fully (a message IS delivered and recorded), then reset: the "lost response" case. */
+  | { type: 'accept-then-reset' };
+
+export interface FaultRule {
+  fault: Fault;
+  /** Exact path such as '/cgi/message/send'; undefined = any path. */
+  path?: string;
+  /** How many requests it applies to; default 1; Infinity allowed. */
+  times?: number;
+}
+
+export interface RecordedRequest {
+  id: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Exactly as Node received them (lower-cased names). */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or undefined when the body was empty or not JSON. */
+  body: unknown;
+  rawBody: string;
+  /** Arrival time, from the emulator clock. */
+  at: number;
+  /** HTTP status sent; undefined while pending or when no answer was sent (timeout, resets). */
+  status?: number;
+  /** JSON value sent (the text for non-JSON answers); for 'accept-then-reset', what WOULD have been sent. */
+  response?: unknown;
+  fault?: Fault['type'];
+}
+
+export interface EmulatedMessage {
+  /** Generated for every accepted send; returned only by `/cgi/app/message/send` (per messageIdLocation). */
+  messageId: string;
+  /** Set for service-account sends only. */
+  serviceId?: string;
+  /** Recipients exactly as given in the request (openUserIds or employeeIds). */
+  toUser: string[];
+  msgType: string;
+  /** Text content; for 'composite' the head title; for 'articles' the titles joined by newlines. */
+  content: string;
+  /** The whole request body. */
+  body: unknown;
+  revoked: boolean;
+  revokedAt?: number;
+  thirdTraceId: string;
+  /** traceId of the success answer. */
+  traceId: string;
+  at: number;
+  path: string;
+}
+
+export interface RateLimit {
+  calls: number;
+  windowMs: number;
+}
+
+export interface EmulatorOptions {
+  /** Default 'FSAID_test0001'. */
+  appId?: string;
+  /** Default 'test-app-secret'. */
+  appSecret?: string;
+  /** Default 'test-permanent-code'. */
+  permanentCode?: string;
+  /** Default 'fs123'. */
+  ea?: string;
+  /** Default 'FSCID_test'. */
+  corpId?: string;
+  /** Valid service accounts; default ['FSAID_svc0001']. */
+  serviceIds?: string[];
+  /** The directory; default `defaultUsers()` (generateUsers(5) plus one stopped user). */
+  users?: EmulatorUser[];
+  /** Default 7200. */
+  tokenTtlSeconds?: number;
+  /** Default 6600: asking again within this many seconds of issue returns the same token. */
+  tokenReuseSeconds?: number;
+  /** Default 'top'. */
+  messageIdLocation?: MessageIdLocation;
+  /** Per endpoint path (non-token endpoints only), sliding window; exceeding answers 30004. Default none. */
+  rateLimit?: RateLimit;
+  /** Successful non-token calls per China (UTC+8) day; beyond answers 30002. Default none. */
+  dailyQuota?: number;
+  /** Extra (emulator-only): revoking a message older than this answers 90410. Default: no window. */
+  revokeWindowMs?: number;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Clock in ms; default Date.now. Tests fake it for token expiry, rate windows and quota days. */
+  now?: () => number;
+  /** Extra: called once per request when it is finished (answered, faulted or left hanging). */
+  onRequest?: (request: RecordedRequest) => void;
+}
+
+export interface ResolvedEmulatorOptions {
+  appId: string;
+  appSecret: string;
+  permanentCode: string;
+  ea: string;
+  corpId: string;
+  serviceIds: string[];
+  /** The live directory (addUser() appends here). */
+  users: EmulatorUser[];
+  tokenTtlSeconds: number;
+  tokenReuseSeconds: number;
+  /** Current value (setMessageIdLocation() updates it). */
+  messageIdLocation: MessageIdLocation;
+  /** Current value (setRateLimit() updates it). */
+  rateLimit: RateLimit | undefined;
+  /** Current value (setDailyQuota() updates it). */
+  dailyQuota: number | undefined;
+  revokeWindowMs: number | undefined;
+  /** The port actually bound. */
+  port: number;
+  host: string;
+  now: () => number;
+}

@@ -67,13 +67,20 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       logger.debug({ fxiaoke: event }, 'Fxiaoke call');
     },
   });
-  const relay = relayDeps({ store, fxiaoke, settings: config.file, log: logger, ...(options.now ? { now: options.now } : {}) });
+  const relay = relayDeps({
+    store,
+    fxiaoke,
+    settings: config.file,
+    log: logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
 
   const recovered = await recoverInterruptedRelays(relay);
-  if (recovered.length > 0) logger.warn({ count: recovered.length }, 'relays interrupted by a previous stop were recovered');
+  if (recovered.length > 0)
+    logger.warn({ count: recovered.length }, 'relays interrupted by a previous stop were recovered');
 
   let shuttingDown = false;
-  const slack = createSlackApp({
+  const slack = await createSlackApp({
     slack: config.slack,
     port: config.port,
     context: { relay, logger },
@@ -97,7 +104,9 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     port,
     async stop() {
       shuttingDown = true;
-      await slack.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack app did not stop cleanly'));
+      await slack
+        .stop()
+        .catch((error: unknown) => logger.warn({ err: error }, 'Slack app did not stop cleanly'));
       await fxiaoke.close();
       await store.close();
       logger.info('fx-bridge stopped');

@@ -3,7 +3,7 @@
  * `process.env`. Validation collects every problem so the operator fixes them in one go, and
  * never echoes a value (several are secrets).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -124,6 +124,16 @@ function integer(
   return value;
 }
 
+/**
+ * Loads `.env` from the working directory when there is one, for `npm start` on a laptop.
+ * Variables already set in the environment win, as they should in containers.
+ */
+export function loadDotEnv(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const required = (name: string, hint: string): string => {
@@ -145,7 +155,9 @@ export function loadConfig(env: Env = process.env): Config {
     else problems.push('SLACK_MODE must be "socket" or "http"');
   }
   if (mode === 'socket' && !appToken) {
-    problems.push('SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with connections:write');
+    problems.push(
+      'SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with connections:write',
+    );
   }
   const signingSecret = read(env, 'SLACK_SIGNING_SECRET');
   if (mode === 'http' && !signingSecret) {
@@ -153,16 +165,21 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const apiUrl = read(env, 'SLACK_API_URL') ?? 'https://slack.com/api/';
-  if (!isHttpUrl(apiUrl)) problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/');
+  if (!isHttpUrl(apiUrl))
+    problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/');
 
   const port = integer(env, 'PORT', 3000, 0, 65535, problems);
 
   const baseUrl = read(env, 'FXIAOKE_BASE_URL') ?? 'https://open.fxiaoke.com';
-  if (!isHttpUrl(baseUrl)) problems.push('FXIAOKE_BASE_URL must be an http(s) URL such as https://open.fxiaoke.com');
+  if (!isHttpUrl(baseUrl))
+    problems.push('FXIAOKE_BASE_URL must be an http(s) URL such as https://open.fxiaoke.com');
 
   const appId = required('FXIAOKE_APP_ID', 'the Fxiaoke app id (FSAID_…)');
   const appSecret = required('FXIAOKE_APP_SECRET', 'the Fxiaoke app secret');
-  const permanentCode = required('FXIAOKE_PERMANENT_CODE', 'the permanent code of your company’s authorisation');
+  const permanentCode = required(
+    'FXIAOKE_PERMANENT_CODE',
+    'the permanent code of your company’s authorisation',
+  );
 
   const rawAuthMode = read(env, 'FXIAOKE_AUTH_MODE') ?? 'header';
   let authMode: FxiaokeAuthMode = 'header';
@@ -171,12 +188,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   const userId = read(env, 'FXIAOKE_USER_ID');
   if (authMode === 'header') {
-    if (!userId) problems.push('FXIAOKE_USER_ID is not set: header auth needs the acting CRM employee id, e.g. 1000');
+    if (!userId)
+      problems.push('FXIAOKE_USER_ID is not set: header auth needs the acting CRM employee id, e.g. 1000');
     else if (!/^\d+$/.test(userId)) problems.push('FXIAOKE_USER_ID must be a numeric employee id, e.g. 1000');
   }
 
   const serviceId = read(env, 'FXIAOKE_SERVICE_ID');
-  if (serviceId && !serviceId.startsWith('FSAID_')) problems.push('FXIAOKE_SERVICE_ID must start with FSAID_');
+  if (serviceId && !serviceId.startsWith('FSAID_'))
+    problems.push('FXIAOKE_SERVICE_ID must start with FSAID_');
 
   const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);
   const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', 3, 0, 10, problems);
@@ -218,7 +237,11 @@ const fileSchema = z
       .record(
         z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'alias names use letters, digits, _ . -'),
         z
-          .array(z.string().regex(FXIAOKE_ID, 'each alias member is an FSUID_… openUserId or a numeric employee id'))
+          .array(
+            z
+              .string()
+              .regex(FXIAOKE_ID, 'each alias member is an FSUID_… openUserId or a numeric employee id'),
+          )
           .min(1, 'an alias needs at least one member'),
       )
       .default({}),
@@ -243,7 +266,9 @@ export function parseFileConfig(source: string, label: string, problems: string[
   try {
     document = parseYaml(source) ?? {};
   } catch (error) {
-    problems.push(`${label} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`);
+    problems.push(
+      `${label} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`,
+    );
     return DEFAULT_FILE_CONFIG;
   }
   const result = fileSchema.safeParse(document);

@@ -1,10 +1,11 @@
 /** Entry point: read the configuration, start the bridge, stop cleanly on SIGTERM/SIGINT. */
 import { startBridge } from './bridge.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`fx-bridge failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `fx-bridge failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

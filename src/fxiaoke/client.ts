@@ -74,7 +74,10 @@ export class FxiaokeClient implements FxiaokeApi {
       throw new Error('FxiaokeClient: header auth needs userId (FXIAOKE_USER_ID)');
     }
     this.serviceId = options.serviceId;
-    this.transport = new FxiaokeTransport({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs ?? 10_000 });
+    this.transport = new FxiaokeTransport({
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
     this.tokens = new TokenManager({
       transport: this.transport,
       authMode: options.authMode,
@@ -89,7 +92,11 @@ export class FxiaokeClient implements FxiaokeApi {
     this.random = options.random ?? Math.random;
   }
 
-  async sendText(toUser: readonly string[], content: string, options: SendTextOptions = {}): Promise<SendTextResult> {
+  async sendText(
+    toUser: readonly string[],
+    content: string,
+    options: SendTextOptions = {},
+  ): Promise<SendTextResult> {
     if (toUser.length === 0 || toUser.length > MAX_RECIPIENTS_PER_CALL) {
       throw new RangeError(`sendText takes 1–${MAX_RECIPIENTS_PER_CALL} recipients, got ${toUser.length}`);
     }
@@ -222,6 +229,7 @@ export function extractMessageId(
 }
 
 function rawNumericMessageId(rawBody: string, source: MessageIdSource): string | undefined {
-  const pattern = source === 'data' ? /"data"\s*:\s*\{[^}]*?"messageId"\s*:\s*(\d+)/ : /"messageId"\s*:\s*(\d+)/;
+  const pattern =
+    source === 'data' ? /"data"\s*:\s*\{[^}]*?"messageId"\s*:\s*(\d+)/ : /"messageId"\s*:\s*(\d+)/;
   return pattern.exec(rawBody)?.[1];
 }

@@ -29,10 +29,19 @@ const CODES: ReadonlyMap<number, CodeInfo> = new Map<number, CodeInfo>([
   [20005, { kind: 'token', meaning: 'the app access token is missing or expired' }],
   [
     20006,
-    { kind: 'config', meaning: 'the appId or appSecret is wrong (check FXIAOKE_APP_ID / FXIAOKE_APP_SECRET)' },
+    {
+      kind: 'config',
+      meaning: 'the appId or appSecret is wrong (check FXIAOKE_APP_ID / FXIAOKE_APP_SECRET)',
+    },
   ],
   [20015, { kind: 'config', meaning: 'the permanent code is wrong (check FXIAOKE_PERMANENT_CODE)' }],
-  [20017, { kind: 'config', meaning: 'the company was not found (check FXIAOKE_PERMANENT_CODE and FXIAOKE_BASE_URL)' }],
+  [
+    20017,
+    {
+      kind: 'config',
+      meaning: 'the company was not found (check FXIAOKE_PERMANENT_CODE and FXIAOKE_BASE_URL)',
+    },
+  ],
   [10015, { kind: 'recipient', meaning: 'no recipients were given' }],
   [11016, { kind: 'recipient', meaning: 'a recipient id is invalid' }],
   [20012, { kind: 'recipient', meaning: 'a recipient does not exist in Fxiaoke' }],
@@ -42,7 +51,10 @@ const CODES: ReadonlyMap<number, CodeInfo> = new Map<number, CodeInfo>([
   [12005, { kind: 'empty_content', meaning: 'the message text is empty' }],
   [14001, { kind: 'rate_limited', meaning: 'the Fxiaoke call limit was exceeded' }],
   [30004, { kind: 'rate_limited', meaning: 'too many Fxiaoke calls per second' }],
-  [30002, { kind: 'quota', meaning: "today's Fxiaoke call quota is used up (it resets at 00:00 China time)" }],
+  [
+    30002,
+    { kind: 'quota', meaning: "today's Fxiaoke call quota is used up (it resets at 00:00 China time)" },
+  ],
   [20014, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
   [20020, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
   [20021, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],

@@ -3,7 +3,7 @@
  * failure into a `FxiaokeError`. No retries and no auth here; the client layers those on top.
  */
 import { randomUUID } from 'node:crypto';
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, request, errors as undiciErrors } from 'undici';
 import { FxiaokeError } from './errors.js';
 import { type Envelope, envelopeSchema } from './schemas.js';
 
@@ -23,7 +23,13 @@ export interface TransportResponse {
 }
 
 /** Errors raised before a single byte could reach Fxiaoke: safe to retry any call. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+]);
 
 function errorCodeOf(error: unknown): string | undefined {
   let current: unknown = error;
@@ -61,8 +67,10 @@ export class FxiaokeTransport {
     thirdTraceId: string = randomUUID(),
   ): Promise<TransportResponse> {
     const url = `${this.baseUrl}${path}?thirdTraceId=${encodeURIComponent(thirdTraceId)}`;
-    const failure = (meaning: string, extra: { mayHaveBeenDelivered: boolean; cause?: unknown; kind?: 'transport' }) =>
-      new FxiaokeError({ path, kind: 'transport', meaning, thirdTraceId, ...extra });
+    const failure = (
+      meaning: string,
+      extra: { mayHaveBeenDelivered: boolean; cause?: unknown; kind?: 'transport' },
+    ) => new FxiaokeError({ path, kind: 'transport', meaning, thirdTraceId, ...extra });
 
     let statusCode: number;
     let rawBody: string;

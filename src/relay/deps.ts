@@ -81,7 +81,10 @@ export async function persistently<T>(deps: RelayDeps, what: object, write: () =
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   }
-  deps.log.error({ ...what, err: lastError }, 'relay store write failed; the details above are the only record');
+  deps.log.error(
+    { ...what, err: lastError },
+    'relay store write failed; the details above are the only record',
+  );
   throw lastError;
 }
 

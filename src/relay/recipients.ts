@@ -42,7 +42,8 @@ export function resolveRecipients(
       else
         problems.push({
           input: label ? `@${label}` : `<@${slackUserId}>`,
-          reason: 'this Slack user is not mapped to a Fxiaoke employee (add them under slackUsers in the config file)',
+          reason:
+            'this Slack user is not mapped to a Fxiaoke employee (add them under slackUsers in the config file)',
         });
       continue;
     }

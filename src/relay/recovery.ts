@@ -29,7 +29,10 @@ export async function recoverInterruptedRelays(deps: RelayDeps, limit = 1000): P
         deps.store.update(record.id, { status, batches }, record.status),
       );
       recovered.push(updated);
-      deps.log.warn({ relayId: record.id, was: record.status, now: status }, 'recovered an interrupted relay');
+      deps.log.warn(
+        { relayId: record.id, was: record.status, now: status },
+        'recovered an interrupted relay',
+      );
     } catch (error) {
       // Another replica recovered or finished it first; nothing to do.
       deps.log.info({ relayId: record.id, err: error }, 'interrupted relay changed while recovering');

@@ -33,7 +33,9 @@ export function mayRevoke(deps: RelayDeps, record: RelayRecord, actorId: string)
 export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {
   const { target } = request;
   const found =
-    'ref' in target ? await deps.store.findBySlackMessage(target.ref) : await deps.store.findById(target.relayId);
+    'ref' in target
+      ? await deps.store.findBySlackMessage(target.ref)
+      : await deps.store.findById(target.relayId);
   if (!found) return { type: 'not_found' };
   if (!mayRevoke(deps, found, request.actorId)) return { type: 'forbidden', record: found };
 
@@ -45,7 +47,8 @@ export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Prom
     record = await deps.store.update(found.id, { status: 'revoking' }, found.status);
   } catch (error) {
     // Someone else changed it between our read and our claim: answer from what it is now.
-    if (error instanceof StoreConflictError) return classify(error.current) ?? { type: 'in_progress', record: error.current };
+    if (error instanceof StoreConflictError)
+      return classify(error.current) ?? { type: 'in_progress', record: error.current };
     throw error;
   }
   return revokeBatches(deps, record, found.status, request.actorId);
@@ -59,7 +62,8 @@ function classify(record: RelayRecord): RevokeOutcome | undefined {
   if (!record.serviceId) return { type: 'not_revocable', record, reason: 'no_service_account' };
   const open = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'unknown');
   if (open.length === 0) return { type: 'nothing_sent', record };
-  if (!open.some((batch) => batch.messageId)) return { type: 'not_revocable', record, reason: 'no_message_id' };
+  if (!open.some((batch) => batch.messageId))
+    return { type: 'not_revocable', record, reason: 'no_message_id' };
   return undefined;
 }
 

@@ -41,15 +41,29 @@ export type SendOutcome =
   | { type: 'finished'; record: RelayRecord };
 
 /** Failures that will fail every later batch too: stop instead of hammering Fxiaoke. */
-const STOP_KINDS = new Set(['config', 'permission', 'quota', 'bug', 'token', 'transport', 'transport_unknown', 'internal']);
+const STOP_KINDS = new Set([
+  'config',
+  'permission',
+  'quota',
+  'bug',
+  'token',
+  'transport',
+  'transport_unknown',
+  'internal',
+]);
 
 export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIPIENTS_PER_CALL): string[][] {
   const batches: string[][] = [];
-  for (let start = 0; start < recipients.length; start += size) batches.push(recipients.slice(start, start + size));
+  for (let start = 0; start < recipients.length; start += size)
+    batches.push(recipients.slice(start, start + size));
   return batches;
 }
 
-export async function sendRelay(deps: RelayDeps, request: SendRequest, hooks: SendHooks = {}): Promise<SendOutcome> {
+export async function sendRelay(
+  deps: RelayDeps,
+  request: SendRequest,
+  hooks: SendHooks = {},
+): Promise<SendOutcome> {
   const { settings } = deps;
   const text = request.text.trim();
   if (text === '') return { type: 'invalid_text', problem: 'The message is empty.' };
@@ -76,7 +90,11 @@ export async function sendRelay(deps: RelayDeps, request: SendRequest, hooks: Se
     senderId: request.senderId,
     originChannelId: request.originChannelId,
     text,
-    content: attribute(settings.messageTemplate, { senderName: request.senderName, channelName: request.channelName, text }),
+    content: attribute(settings.messageTemplate, {
+      senderName: request.senderName,
+      channelName: request.channelName,
+      text,
+    }),
     recipientsInput: request.recipientsInput,
     recipients: resolution.recipients,
     serviceId: deps.fxiaoke.serviceId,
@@ -154,9 +172,14 @@ async function anchor(deps: RelayDeps, hooks: SendHooks, record: RelayRecord): P
   try {
     const slack = await hooks.onFirstAccepted(record);
     if (!slack) return record;
-    return await persistently(deps, { relayId: record.id, slack }, () => deps.store.update(record.id, { slack }));
+    return await persistently(deps, { relayId: record.id, slack }, () =>
+      deps.store.update(record.id, { slack }),
+    );
   } catch (error) {
-    deps.log.warn({ relayId: record.id, err: error }, 'receipt could not be keyed; the relay stays reachable by id');
+    deps.log.warn(
+      { relayId: record.id, err: error },
+      'receipt could not be keyed; the relay stays reachable by id',
+    );
     return record;
   }
 }

@@ -1,5 +1,5 @@
 /** Bolt's Logger interface on top of pino, so Bolt's own lines are JSON and scrubbed too. */
-import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 
 const TO_PINO: Record<LogLevel, string> = {

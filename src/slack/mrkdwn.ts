@@ -8,7 +8,11 @@ export interface MrkdwnNames {
   user?: (userId: string) => string | undefined;
 }
 
-const SPECIAL_MENTIONS: Record<string, string> = { here: '@here', channel: '@channel', everyone: '@everyone' };
+const SPECIAL_MENTIONS: Record<string, string> = {
+  here: '@here',
+  channel: '@channel',
+  everyone: '@everyone',
+};
 
 export function mrkdwnToPlainText(text: string, names: MrkdwnNames = {}): string {
   const converted = text.replace(/<([^<>]+)>/g, (whole, inner: string) => {

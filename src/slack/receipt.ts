@@ -41,7 +41,9 @@ function statusLine(record: RelayRecord): string {
       return ':grey_question: Outcome unknown: Fxiaoke did not answer for some batches';
     case 'revoked':
       return `:wastebasket: Revoked${record.revokedBy ? ` by <@${record.revokedBy}>` : ''}${
-        record.revokedAt ? ` <!date^${Math.floor(record.revokedAt / 1000)}^{date_short_pretty} {time}|just now>` : ''
+        record.revokedAt
+          ? ` <!date^${Math.floor(record.revokedAt / 1000)}^{date_short_pretty} {time}|just now>`
+          : ''
       }`;
   }
 }
@@ -49,8 +51,11 @@ function statusLine(record: RelayRecord): string {
 function traceLine(record: RelayRecord): string {
   const ids = traceIdsOf(record);
   const sendPart = ids.length > 0 ? `traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : 'no traceId yet';
-  const revokeIds = record.batches.map((batch) => batch.revokeTraceId).filter((id): id is string => Boolean(id));
-  const revokePart = revokeIds.length > 0 ? ` · revoke traceId ${revokeIds.map((id) => `\`${id}\``).join(', ')}` : '';
+  const revokeIds = record.batches
+    .map((batch) => batch.revokeTraceId)
+    .filter((id): id is string => Boolean(id));
+  const revokePart =
+    revokeIds.length > 0 ? ` · revoke traceId ${revokeIds.map((id) => `\`${id}\``).join(', ')}` : '';
   return `${sendPart}${revokePart} · relay \`${record.id}\``;
 }
 
@@ -92,12 +97,15 @@ export function renderReceipt(record: RelayRecord): Receipt {
     if (first) {
       blocks.push({
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `${plural(failures.length, 'batch')} failed: ${describeError(first)}` }],
+        elements: [
+          { type: 'mrkdwn', text: `${plural(failures.length, 'batch')} failed: ${describeError(first)}` },
+        ],
       });
     }
   }
   const note = revocabilityNote(record);
-  if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: ${note}` }] });
+  if (note)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: ${note}` }] });
   if (isRevocable(record)) {
     blocks.push({
       type: 'actions',

@@ -17,7 +17,13 @@ export async function postReceipt(
 ): Promise<SlackMessageRef> {
   const { text, blocks } = renderReceipt(record);
   const post = async (channel: string) => {
-    const result = await client.chat.postMessage({ channel, text, blocks, unfurl_links: false, unfurl_media: false });
+    const result = await client.chat.postMessage({
+      channel,
+      text,
+      blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     if (!result.channel || !result.ts) throw new Error('chat.postMessage answered without channel and ts');
     return { teamId, channelId: result.channel, ts: result.ts };
   };

@@ -13,6 +13,7 @@ import { FakeSlackApi } from '../fakes/slack-api.js';
 import {
   BOT_ID,
   BOT_USER_ID,
+  blockActionPayload,
   CHANNEL_ID,
   messageShortcutPayload,
   SENDER_ID,
@@ -21,7 +22,6 @@ import {
   sendSlashCommand,
   TEAM_ID,
   TEST_SIGNING_SECRET,
-  blockActionPayload,
 } from '../fakes/slack-requests.js';
 
 export const BOT_TOKEN = 'xoxb-test-bot-token-0123456789abcdef';
@@ -150,7 +150,14 @@ export class Harness {
     const response = await sendInteraction(
       this.eventsUrl,
       TEST_SIGNING_SECRET,
-      blockActionPayload({ actionId: 'fx_revoke', value: relayId, userId, channelId, messageTs: ts, responseUrl }),
+      blockActionPayload({
+        actionId: 'fx_revoke',
+        value: relayId,
+        userId,
+        channelId,
+        messageTs: ts,
+        responseUrl,
+      }),
     );
     return { response, responseUrl };
   }

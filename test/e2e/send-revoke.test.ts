@@ -21,7 +21,11 @@ async function sendOne(h: Harness, text: string) {
   const { response, responseUrl } = await h.command(text);
   expect(response.status).toBe(200);
   const receipt = await h.receiptAfter(before);
-  const record = await h.bridge.store.findBySlackMessage({ teamId: TEAM_ID, channelId: receipt.channel, ts: receipt.ts });
+  const record = await h.bridge.store.findBySlackMessage({
+    teamId: TEAM_ID,
+    channelId: receipt.channel,
+    ts: receipt.ts,
+  });
   expect(record).toBeDefined();
   return { receipt, record: record!, responseUrl };
 }
@@ -30,7 +34,10 @@ describe('send and revoke', () => {
   it('sends, posts a receipt with the traceId and a Revoke button, then revokes by shortcut', async () => {
     harness = await Harness.start();
     const [alice, bob] = harness.emulator.options.users;
-    const { receipt, record } = await sendOne(harness, `${alice!.openUserId},${bob!.openUserId} Quote is ready\nsee attached`);
+    const { receipt, record } = await sendOne(
+      harness,
+      `${alice!.openUserId},${bob!.openUserId} Quote is ready\nsee attached`,
+    );
 
     const sent = harness.emulator.messages;
     expect(sent).toHaveLength(1);
@@ -49,9 +56,13 @@ describe('send and revoke', () => {
     const [answer] = await harness.responsesTo(responseUrl);
     expect(answer).toContain('Revoked relay');
     expect(harness.emulator.messages[0]!.revoked).toBe(true);
-    const revokeTrace = harness.emulator.requestsTo('/cgi/app/message/revoke')[0]!.response as { traceId: string };
+    const revokeTrace = harness.emulator.requestsTo('/cgi/app/message/revoke')[0]!.response as {
+      traceId: string;
+    };
     expect(answer).toContain(revokeTrace.traceId);
-    const updated = await harness.slack.waitFor(() => harness!.slack.message(receipt.channel, receipt.ts)?.updates.at(-1));
+    const updated = await harness.slack.waitFor(() =>
+      harness!.slack.message(receipt.channel, receipt.ts)?.updates.at(-1),
+    );
     expect(contextText(updated.blocks)).toContain(`Revoked by <@${SENDER_ID}>`);
     expect(contextText(updated.blocks)).not.toContain('fx_revoke');
     expect((await harness.bridge.store.findById(record.id))?.status).toBe('revoked');
@@ -145,7 +156,11 @@ describe('send and revoke', () => {
     await harness.command(`${user.openUserId} from a private channel`);
     const receipt = await harness.receiptAfter(before);
     expect(receipt.channel.startsWith('D')).toBe(true);
-    const record = await harness.bridge.store.findBySlackMessage({ teamId: TEAM_ID, channelId: receipt.channel, ts: receipt.ts });
+    const record = await harness.bridge.store.findBySlackMessage({
+      teamId: TEAM_ID,
+      channelId: receipt.channel,
+      ts: receipt.ts,
+    });
     expect(record?.originChannelId).toBe(CHANNEL_ID);
   });
 });

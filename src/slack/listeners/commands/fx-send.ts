@@ -1,6 +1,6 @@
 /** `/fx-send <recipients> <message>`: ack at once, then relay, then answer. */
 import type { AllMiddlewareArgs, App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { USAGE, parseFxSend } from '../../../relay/grammar.js';
+import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
 import { sendRelay } from '../../../relay/send.js';
 import type { RelayRecord } from '../../../relay/types.js';
@@ -120,7 +120,10 @@ async function openCompose({ command, client, respond }: CommandArgs, ctx: Liste
     });
   } catch (error) {
     ctx.logger.warn({ err: error }, 'compose modal could not be opened');
-    await answer(respond, usageText('The compose window could not be opened; you can also type it all in one line.'));
+    await answer(
+      respond,
+      usageText('The compose window could not be opened; you can also type it all in one line.'),
+    );
   }
 }
 

@@ -21,7 +21,10 @@ export function registerRevokeShortcut(app: App, ctx: ListenerContext): void {
         });
         await answerRevoke(client, respond, outcome, ctx);
       } catch (error) {
-        ctx.logger.error({ err: error, channel: shortcut.channel.id, ts: shortcut.message.ts }, 'revoke shortcut failed');
+        ctx.logger.error(
+          { err: error, channel: shortcut.channel.id, ts: shortcut.message.ts },
+          'revoke shortcut failed',
+        );
         await respond({
           response_type: 'ephemeral',
           text: ':x: fx-bridge hit an internal error while revoking. Try again; if it persists, ask an admin to check the logs.',
@@ -43,7 +46,10 @@ export async function answerRevoke(
     try {
       await updateReceipt(client, outcome.record);
     } catch (error) {
-      ctx.logger.warn({ err: error, relayId: outcome.record.id }, 'receipt could not be updated after revoke');
+      ctx.logger.warn(
+        { err: error, relayId: outcome.record.id },
+        'receipt could not be updated after revoke',
+      );
     }
   }
   await respond({ response_type: 'ephemeral', replace_original: false, text: revokeOutcomeText(outcome) });

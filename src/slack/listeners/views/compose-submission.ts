@@ -40,7 +40,8 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
     }
     if (text === '') errors[MESSAGE_BLOCK] = 'The message is empty.';
     else if (text.length > settings.maxMessageLength) {
-      errors[MESSAGE_BLOCK] = `The message is ${text.length} characters long; the limit is ${settings.maxMessageLength}.`;
+      errors[MESSAGE_BLOCK] =
+        `The message is ${text.length} characters long; the limit is ${settings.maxMessageLength}.`;
     }
     if (!metadata) {
       errors[MESSAGE_BLOCK] = 'This window lost track of where it came from. Close it and start again.';
@@ -107,7 +108,9 @@ async function relayFromModal(
     }
   } catch (error) {
     ctx.logger.error({ err: error, user: userId }, 'compose submission failed');
-    await tell(':x: fx-bridge hit an internal error while relaying this message. Check the app logs or ask an admin.');
+    await tell(
+      ':x: fx-bridge hit an internal error while relaying this message. Check the app logs or ask an admin.',
+    );
   }
 }
 
@@ -116,7 +119,10 @@ async function answerPrivately(
   tell: (message: string, blocks?: types.KnownBlock[]) => Promise<void>,
   fromThreadReply: boolean,
 ): Promise<void> {
-  if (record.status === 'failed' || (record.status === 'unknown' && !record.batches.some((b) => b.messageId))) {
+  if (
+    record.status === 'failed' ||
+    (record.status === 'unknown' && !record.batches.some((b) => b.messageId))
+  ) {
     await tell(sendFailedText(record));
     return;
   }
@@ -135,7 +141,12 @@ async function tellUser(
   blocks?: types.KnownBlock[],
 ): Promise<void> {
   try {
-    await client.chat.postEphemeral({ channel: channelId, user: userId, text, ...(blocks ? { blocks } : {}) });
+    await client.chat.postEphemeral({
+      channel: channelId,
+      user: userId,
+      text,
+      ...(blocks ? { blocks } : {}),
+    });
   } catch {
     try {
       await client.chat.postMessage({ channel: userId, text, ...(blocks ? { blocks } : {}) });

@@ -1,0 +1,128 @@
+/** Signatures, bad input and secrets: what must never get through or leak. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CODE } from '../fakes/fxiaoke-emulator.js';
+import { postSigned, slashCommandBody, TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import { APP_SECRET, BOT_TOKEN, Harness, PERMANENT_CODE } from './harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe('request signing', () => {
+  it('rejects forged and stale signatures and sends nothing', async () => {
+    harness = await Harness.start();
+    const user = harness.emulator.options.users[0]!;
+    const body = slashCommandBody({
+      text: `${user.openUserId} forged`,
+      response_url: harness.slack.responseUrl(),
+    });
+    const forged = await postSigned(harness.eventsUrl, body, { signingSecret: 'not-the-real-secret' });
+    const tampered = await postSigned(harness.eventsUrl, body, {
+      signingSecret: TEST_SIGNING_SECRET,
+      signature: `v0=${'0'.repeat(64)}`,
+    });
+    const stale = await postSigned(harness.eventsUrl, body, {
+      signingSecret: TEST_SIGNING_SECRET,
+      timestampSeconds: Math.floor(Date.now() / 1000) - 6 * 60,
+    });
+    expect([forged.status, tampered.status, stale.status]).toEqual([401, 401, 401]);
+    const valid = await postSigned(harness.eventsUrl, body, { signingSecret: TEST_SIGNING_SECRET });
+    expect(valid.status).toBe(200);
+    await harness.slack.waitFor(() => harness!.emulator.messages.length === 1);
+    expect(harness.emulator.messages).toHaveLength(1); // only the validly signed one
+  });
+});
+
+describe('user errors', () => {
+  it('answers help and usage errors in the ack, without calling Fxiaoke', async () => {
+    harness = await Harness.start();
+    const help = await harness.command('help');
+    expect(JSON.stringify(help.response.json)).toContain('/fx-send <recipients> <message>');
+    const noMessage = await harness.command('FSUID_0123456789abcdef0123456789abcdef');
+    expect(JSON.stringify(noMessage.response.json)).toContain('There is no message after the recipients');
+    const emptyItem = await harness.command('FSUID_0123456789abcdef0123456789abcdef,,1001 hi');
+    expect(JSON.stringify(emptyItem.response.json)).toContain('empty item');
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('names an unknown alias and an unmapped mention, and sends nothing', async () => {
+    harness = await Harness.start({
+      fileConfig: 'aliases:\n  sales: [FSUID_0123456789abcdef0123456789abcdef]\n',
+    });
+    const { responseUrl } = await harness.command('sales,marketing,<@U0NOBODY|nobody> hello');
+    const [answer] = await harness.responsesTo(responseUrl);
+    expect(answer).toContain('`marketing`');
+    expect(answer).toContain('`@nobody`');
+    expect(answer).not.toContain('`sales`');
+    expect(harness.emulator.requestsTo('/cgi/app/message/send')).toHaveLength(0);
+    expect(await harness.bridge.store.listBySender('U0SENDER', 10)).toHaveLength(0);
+  });
+
+  it('maps a Slack mention through the config file', async () => {
+    harness = await Harness.start();
+    const user = harness.emulator.options.users[1]!;
+    await harness.close();
+    harness = await Harness.start({ fileConfig: `slackUsers:\n  U0ALICE: ${user.openUserId}\n` });
+    const before = harness.slack.messages.length;
+    await harness.command('<@U0ALICE|alice> see you at 3');
+    await harness.receiptAfter(before);
+    expect(harness.emulator.messages[0]!.toUser).toEqual([user.openUserId]);
+  });
+});
+
+describe('secrets', () => {
+  it('keeps tokens and secrets out of the logs, even on failures', async () => {
+    harness = await Harness.start();
+    const user = harness.emulator.options.users[0]!;
+    const before = harness.slack.messages.length;
+    await harness.command(`${user.openUserId} hello`);
+    await harness.receiptAfter(before);
+    harness.emulator.addFault({ fault: { type: 'error', errorCode: CODE.TOKEN_INVALID } });
+    harness.emulator.addFault({ fault: { type: 'reset' }, path: '/cgi/app/message/send' });
+    const { responseUrl } = await harness.command(`${user.openUserId} fails`);
+    await harness.responsesTo(responseUrl);
+    await fetch(`${harness.baseUrl}/readyz`);
+
+    const accessTokens = harness.emulator.requests
+      .map((request) => (request.response as { accessToken?: string } | undefined)?.accessToken)
+      .filter((token): token is string => Boolean(token));
+    expect(accessTokens.length).toBeGreaterThan(0);
+    const log = harness.logLines.join('\n');
+    expect(harness.logLines.length).toBeGreaterThan(5);
+    expect(log).toContain('Fxiaoke send failed'); // the failure path was logged…
+    for (const secret of [BOT_TOKEN, TEST_SIGNING_SECRET, APP_SECRET, PERMANENT_CODE, ...accessTokens]) {
+      expect(log).not.toContain(secret); // …without a single secret
+    }
+    for (const call of harness.slack.responses) {
+      for (const secret of [APP_SECRET, PERMANENT_CODE, ...accessTokens]) {
+        expect(JSON.stringify(call.body)).not.toContain(secret);
+      }
+    }
+  });
+});
+
+describe('health', () => {
+  it('serves /healthz, /readyz and /metrics on the Slack port', async () => {
+    harness = await Harness.start();
+    const health = await fetch(`${harness.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${harness.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { store: 'ok', fxiaoke: 'ok' } });
+    const metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
+    expect(metrics).toContain('fxbridge_fxiaoke_token_fetches_total 1');
+    expect(metrics).toContain('process_resident_memory_bytes');
+  });
+
+  it('reports not ready when the Fxiaoke credentials are refused', async () => {
+    harness = await Harness.start({ env: { FXIAOKE_PERMANENT_CODE: 'wrong-permanent-code' } });
+    const ready = await fetch(`${harness.baseUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { checks: { fxiaoke: string; store: string } };
+    expect(body.checks.store).toBe('ok');
+    expect(body.checks.fxiaoke).toContain('FXIAOKE_PERMANENT_CODE');
+    expect(body.checks.fxiaoke).not.toContain('wrong-permanent-code');
+  });
+});

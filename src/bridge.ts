@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
 import { recoverInterruptedRelays } from './relay/recovery.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
+import { InFlightWork } from './slack/in-flight.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 
@@ -19,6 +20,8 @@ export interface BridgeOptions {
   /** Skip auth.test at start-up (tests). */
   botId?: string;
   botUserId?: string;
+  /** How long a stop waits for relays under way (default 25 s, inside Docker's 30 s grace). */
+  drainTimeoutMs?: number;
   /** Backoff sleeps in the Fxiaoke client (tests make them instant). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -33,6 +36,7 @@ export interface Bridge {
   readonly slack: SlackApp;
   /** The HTTP port actually bound (PORT=0 picks a free one). */
   port: number;
+  /** Stops taking requests, waits for relays under way, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -80,10 +84,12 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     logger.warn({ count: recovered.length }, 'relays interrupted by a previous stop were recovered');
 
   let shuttingDown = false;
+  let stopping: Promise<void> | undefined;
+  const work = new InFlightWork();
   const slack = await createSlackApp({
     slack: config.slack,
     port: config.port,
-    context: { relay, logger },
+    context: { relay, logger, work },
     customRoutes: healthRoutes({ store, fxiaoke, metrics, isShuttingDown: () => shuttingDown }),
     botId: options.botId,
     botUserId: options.botUserId,
@@ -102,14 +108,27 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     metrics,
     slack,
     port,
-    async stop() {
-      shuttingDown = true;
-      await slack
-        .stop()
-        .catch((error: unknown) => logger.warn({ err: error }, 'Slack app did not stop cleanly'));
-      await fxiaoke.close();
-      await store.close();
-      logger.info('fx-bridge stopped');
+    stop() {
+      stopping ??= stopBridge();
+      return stopping;
     },
   };
+
+  async function stopBridge(): Promise<void> {
+    shuttingDown = true;
+    // Stop taking requests first, then let relays under way finish before the store closes.
+    await slack
+      .stop()
+      .catch((error: unknown) => logger.warn({ err: error }, 'Slack app did not stop cleanly'));
+    if (work.size > 0) {
+      logger.info({ inFlight: work.size }, 'waiting for relays under way');
+      const drained = await work.drain(options.drainTimeoutMs ?? 25_000);
+      if (!drained) {
+        logger.warn({ inFlight: work.size }, 'stopped with relays under way; the next start recovers them');
+      }
+    }
+    await fxiaoke.close();
+    await store.close();
+    logger.info('fx-bridge stopped');
+  }
 }

@@ -31,7 +31,7 @@ export function registerFxSendCommand(app: App, ctx: ListenerContext): void {
         return;
       case 'send':
         await args.ack();
-        await relayCommand(args, ctx, parsed.recipients, parsed.message);
+        await ctx.work.run(() => relayCommand(args, ctx, parsed.recipients, parsed.message));
     }
   });
 }

@@ -51,7 +51,9 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
       return;
     }
     await ack();
-    await relayFromModal(client, ctx, body.user.id, body.user.name, view.id, metadata, recipients, text);
+    await ctx.work.run(() =>
+      relayFromModal(client, ctx, body.user.id, body.user.name, view.id, metadata, recipients, text),
+    );
   });
 }
 

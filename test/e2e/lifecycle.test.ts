@@ -1,0 +1,67 @@
+/** Stopping and starting: a clean stop finishes relays under way; a crash is recovered at start. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { makeRecord } from '../store/records.js';
+import { Harness, SENDER_ID } from './harness.js';
+
+const SEND = '/cgi/app/message/send';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe('lifecycle', () => {
+  it('finishes a fan-out under way before a clean stop closes the store', async () => {
+    const users = generateUsers(1200);
+    harness = await Harness.start({
+      emulator: { users },
+      fileConfig: `aliases:\n  all: [${users.map((u) => u.openUserId).join(', ')}]\n`,
+    });
+    harness.emulator.addFault({
+      fault: { type: 'latency', ms: 150 },
+      path: SEND,
+      times: Number.POSITIVE_INFINITY,
+    });
+    await harness.command('all stop gently');
+    await harness.slack.waitFor(() => harness!.emulator.requestsTo(SEND).length >= 1);
+
+    await harness.bridge.stop(); // while batches 2 and 3 are still to go
+    expect(harness.emulator.messages).toHaveLength(3);
+    const { openSqliteStore } = await import('../../src/store/sqlite-store.js');
+    const store = await openSqliteStore({ path: harness.env.STORE_URL!.replace(/^sqlite:/, '') });
+    const [record] = await store.listBySender(SENDER_ID, 1);
+    await store.close();
+    expect(record?.status).toBe('sent');
+    expect(record?.batches.map((batch) => batch.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('marks relays a crash left pending as unknown at the next start, keeping what was sent', async () => {
+    harness = await Harness.start();
+    const crashed = makeRecord({
+      senderId: SENDER_ID,
+      status: 'pending',
+      serviceId: 'FSAID_svc0001',
+      batches: [
+        {
+          index: 0,
+          recipients: ['FSUID_A'],
+          status: 'sent',
+          thirdTraceId: 't-0',
+          traceId: 'E-O.sent',
+          messageId: 'm-0',
+        },
+        { index: 1, recipients: ['FSUID_B'], status: 'pending', thirdTraceId: 't-1' },
+      ],
+    });
+    await harness.bridge.store.create(crashed);
+    await harness.restart();
+
+    const recovered = await harness.bridge.store.findById(crashed.id);
+    expect(recovered?.status).toBe('partial');
+    expect(recovered?.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown']);
+    expect(recovered?.batches[0]?.messageId).toBe('m-0');
+    expect(harness.logLines.join('\n')).toContain('recovered an interrupted relay');
+  });
+});

@@ -183,10 +183,22 @@ export class FxiaokeClient implements FxiaokeApi {
         errorCode: envelope.errorCode,
         traceId,
         thirdTraceId: response.thirdTraceId,
-        upstreamMessage: envelope.errorMessage ?? undefined,
+        upstreamMessage: this.redact(envelope.errorMessage ?? undefined, credentials),
       });
     }
     return { ...response, traceId };
+  }
+
+  /**
+   * Fxiaoke's errorMessage is shown to users; gateways have been seen echoing request fields,
+   * so every credential this client knows is cut out of it first.
+   */
+  private redact(text: string | undefined, credentials: FxiaokeCredentials): string | undefined {
+    if (!text) return text;
+    const token = credentials.style === 'header' ? credentials.accessToken : credentials.corpAccessToken;
+    return [this.options.appSecret, this.options.permanentCode, token]
+      .filter((secret) => secret.length >= 6)
+      .reduce((result, secret) => result.split(secret).join('[REDACTED]'), text);
   }
 
   private report(

@@ -4,6 +4,8 @@ import { CODE } from '../fakes/fxiaoke-emulator.js';
 import { postSigned, slashCommandBody, TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
 import { APP_SECRET, BOT_TOKEN, Harness, PERMANENT_CODE } from './harness.js';
 
+const SEND = '/cgi/app/message/send';
+
 let harness: Harness | undefined;
 afterEach(async () => {
   await harness?.close();
@@ -79,26 +81,32 @@ describe('secrets', () => {
     const before = harness.slack.messages.length;
     await harness.command(`${user.openUserId} hello`);
     await harness.receiptAfter(before);
-    harness.emulator.addFault({ fault: { type: 'error', errorCode: CODE.TOKEN_INVALID } });
-    harness.emulator.addFault({ fault: { type: 'reset' }, path: '/cgi/app/message/send' });
-    const { responseUrl } = await harness.command(`${user.openUserId} fails`);
-    await harness.responsesTo(responseUrl);
-    await fetch(`${harness.baseUrl}/readyz`);
-
     const accessTokens = harness.emulator.requests
       .map((request) => (request.response as { accessToken?: string } | undefined)?.accessToken)
       .filter((token): token is string => Boolean(token));
     expect(accessTokens.length).toBeGreaterThan(0);
+    // A gateway that echoes the request's credentials in its error text (seen in the wild).
+    const echo = `bad request: token=${accessTokens[0]} appSecret=${APP_SECRET} code=${PERMANENT_CODE}`;
+    harness.emulator.addFault({ fault: { type: 'error', errorCode: 11016, errorMessage: echo }, path: SEND });
+    const { responseUrl } = await harness.command(`${user.openUserId} fails`);
+    const [reply] = await harness.responsesTo(responseUrl);
+    expect(reply).toContain('11016');
+    expect(reply).toContain('[REDACTED]');
+    harness.emulator.addFault({ fault: { type: 'error', errorCode: CODE.TOKEN_INVALID } });
+    harness.emulator.addFault({ fault: { type: 'reset' }, path: SEND });
+    const second = await harness.command(`${user.openUserId} fails again`);
+    await harness.responsesTo(second.responseUrl);
+    await fetch(`${harness.baseUrl}/readyz`);
+
     const log = harness.logLines.join('\n');
     expect(harness.logLines.length).toBeGreaterThan(5);
     expect(log).toContain('Fxiaoke send failed'); // the failure path was logged…
     for (const secret of [BOT_TOKEN, TEST_SIGNING_SECRET, APP_SECRET, PERMANENT_CODE, ...accessTokens]) {
       expect(log).not.toContain(secret); // …without a single secret
     }
-    for (const call of harness.slack.responses) {
-      for (const secret of [APP_SECRET, PERMANENT_CODE, ...accessTokens]) {
-        expect(JSON.stringify(call.body)).not.toContain(secret);
-      }
+    const everythingSaidInSlack = JSON.stringify([harness.slack.responses, harness.slack.calls]);
+    for (const secret of [APP_SECRET, PERMANENT_CODE, TEST_SIGNING_SECRET, ...accessTokens]) {
+      expect(everythingSaidInSlack).not.toContain(secret);
     }
   });
 });

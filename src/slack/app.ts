@@ -92,7 +92,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     receiver = new SocketModeReceiver({
       appToken: slack.appToken ?? '',
       customRoutes: options.customRoutes,
-      installerOptions: { port: options.port },
+      // The Socket Mode client has its own Web API client (apps.connections.open): same base URL.
+      installerOptions: { port: options.port, clientOptions: { slackApiUrl: slack.apiUrl } },
       logger,
     });
   }

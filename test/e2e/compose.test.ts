@@ -60,13 +60,20 @@ describe('compose modal', () => {
     expect(view.callback_id).toBe('fx_send_modal');
     const prefilled = view.blocks.find((block) => block.block_id === 'message')?.element?.initial_value;
     expect(prefilled).toBe('Price is <10k> & see the deck (https://ex.com)');
-    expect(JSON.parse(view.private_metadata)).toMatchObject({ channelId: CHANNEL_ID, messageTs: ORIGINAL_TS });
+    expect(JSON.parse(view.private_metadata)).toMatchObject({
+      channelId: CHANNEL_ID,
+      messageTs: ORIGINAL_TS,
+    });
 
     const submitted = await submit(harness, view, user.openUserId, prefilled!);
     expect(submitted.status).toBe(200);
     await harness.slack.waitFor(() => harness!.slack.callsTo('chat.postEphemeral')[0]);
     expect(harness.emulator.messages[0]!.content).toContain('Price is <10k> & see the deck (https://ex.com)');
-    const record = await harness.bridge.store.findBySlackMessage({ teamId: TEAM_ID, channelId: CHANNEL_ID, ts: ORIGINAL_TS });
+    const record = await harness.bridge.store.findBySlackMessage({
+      teamId: TEAM_ID,
+      channelId: CHANNEL_ID,
+      ts: ORIGINAL_TS,
+    });
     expect(record?.status).toBe('sent');
     const ephemeral = harness.slack.callsTo('chat.postEphemeral')[0]!.body;
     expect(ephemeral.user).toBe(SENDER_ID);
@@ -120,7 +127,12 @@ describe('compose modal', () => {
     const opened = await harness.slack.waitFor(() => harness!.slack.callsTo('views.open')[0]);
     const view = opened.body.view as OpenedView;
     expect(JSON.parse(view.private_metadata)).toEqual({ teamId: TEAM_ID, channelId: CHANNEL_ID });
-    await submit(harness, view, `${user.openUserId}, ${harness.emulator.options.users[1]!.openUserId}`, 'from the modal');
+    await submit(
+      harness,
+      view,
+      `${user.openUserId}, ${harness.emulator.options.users[1]!.openUserId}`,
+      'from the modal',
+    );
     const receipt = await harness.receiptAfter(0);
     expect(receipt.channel).toBe(CHANNEL_ID);
     expect(harness.emulator.messages[0]!.toUser).toHaveLength(2);

@@ -76,6 +76,10 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     fxiaoke,
     settings: config.file,
     log: logger,
+    observer: {
+      relayFinished: (status) => metrics.relays.inc({ status }),
+      revokeFinished: (outcome) => metrics.revokes.inc({ outcome }),
+    },
     ...(options.now ? { now: options.now } : {}),
   });
 

@@ -21,6 +21,12 @@ export interface RelayLog {
   error(details: object, message: string): void;
 }
 
+/** Hooks for metrics; relay/ reports what happened and knows nothing of Prometheus. */
+export interface RelayObserver {
+  relayFinished?(status: RelayStatus): void;
+  revokeFinished?(outcome: string): void;
+}
+
 export interface RelayDeps {
   store: RelayStore;
   fxiaoke: FxiaokeApi;
@@ -29,12 +35,13 @@ export interface RelayDeps {
   now: () => number;
   newRelayId: (now: number) => string;
   newThirdTraceId: () => string;
+  observer: RelayObserver;
 }
 
 export function relayDeps(
   base: Pick<RelayDeps, 'store' | 'fxiaoke' | 'settings' | 'log'> & Partial<RelayDeps>,
 ): RelayDeps {
-  return { now: Date.now, newRelayId, newThirdTraceId: randomUUID, ...base };
+  return { now: Date.now, newRelayId, newThirdTraceId: randomUUID, observer: {}, ...base };
 }
 
 /** Turns any failure of a Fxiaoke call into what the record keeps and the user sees. */

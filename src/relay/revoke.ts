@@ -31,6 +31,12 @@ export function mayRevoke(deps: RelayDeps, record: RelayRecord, actorId: string)
 }
 
 export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {
+  const outcome = await attemptRevoke(deps, request);
+  deps.observer.revokeFinished?.(outcome.type);
+  return outcome;
+}
+
+async function attemptRevoke(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {
   const { target } = request;
   const found =
     'ref' in target

@@ -164,6 +164,7 @@ async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHoo
     { relayId: record.id, status, batches: batches.length, recipients: record.recipients.length },
     'relay finished',
   );
+  deps.observer.relayFinished?.(status);
   return record;
 }
 

@@ -119,8 +119,23 @@ describe('health', () => {
     const ready = await fetch(`${harness.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { store: 'ok', fxiaoke: 'ok' } });
-    const metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
+    const user = harness.emulator.options.users[0]!;
+    await harness.command(`${user.openUserId} counted`);
+    await harness.receiptAfter(0);
+    await harness.command('FSUID_00000000000000000000000000000bad not counted as sent');
+    await harness.slack.waitFor(() => harness!.emulator.requestsTo(SEND).length === 2);
+    let metrics = '';
+    for (
+      let tries = 0;
+      tries < 100 && !metrics.includes('fxbridge_relays_total{status="failed"} 1');
+      tries++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
+    }
     expect(metrics).toContain('fxbridge_fxiaoke_token_fetches_total 1');
+    expect(metrics).toContain('fxbridge_relays_total{status="sent"} 1');
+    expect(metrics).toContain(`fxbridge_fxiaoke_calls_total{path="${SEND}",error_code="20012"} 1`);
     expect(metrics).toContain('process_resident_memory_bytes');
   });
 

@@ -136,6 +136,7 @@ describe('compose modal', () => {
     const receipt = await harness.receiptAfter(0);
     expect(receipt.channel).toBe(CHANNEL_ID);
     expect(harness.emulator.messages[0]!.toUser).toHaveLength(2);
+    await harness.settledRelayFor(receipt);
     const { responseUrl } = await harness.revokeByShortcut(receipt.channel, receipt.ts);
     expect((await harness.responsesTo(responseUrl))[0]).toContain('Revoked relay');
   });

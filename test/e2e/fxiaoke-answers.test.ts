@@ -15,12 +15,8 @@ async function commandAndReceipt(h: Harness, text: string) {
   const before = h.slack.messages.length;
   await h.command(text);
   const receipt = await h.receiptAfter(before);
-  const record = await h.bridge.store.findBySlackMessage({
-    teamId: TEAM_ID,
-    channelId: receipt.channel,
-    ts: receipt.ts,
-  });
-  return { receipt, record: record! };
+  const record = await h.settledRelayFor(receipt);
+  return { receipt, record };
 }
 
 describe('Fxiaoke answers', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type Bridge, startBridge } from '../../src/bridge.js';
 import { loadConfig } from '../../src/config.js';
+import type { RelayRecord } from '../../src/relay/types.js';
 import { type EmulatorOptions, FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../fakes/slack-api.js';
 import {
@@ -111,6 +112,25 @@ export class Harness {
   async restart(): Promise<void> {
     await this.bridge.stop();
     await this.startBridge();
+  }
+
+  /**
+   * The relay a receipt belongs to, once it has settled. The receipt reaches Slack a moment
+   * before the relay is keyed to it and finished, so poll rather than read once.
+   */
+  async settledRelayFor(receipt: { channel: string; ts: string }, timeoutMs = 5000): Promise<RelayRecord> {
+    const deadline = Date.now() + timeoutMs;
+    const ref = { teamId: TEAM_ID, channelId: receipt.channel, ts: receipt.ts };
+    for (;;) {
+      const record = await this.bridge.store.findBySlackMessage(ref);
+      if (record && record.status !== 'pending') return record;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `no settled relay for receipt ${receipt.channel}/${receipt.ts} (found: ${record?.status})`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** Sends `/fx-send <text>` with a fresh response_url; returns it and the HTTP answer. */

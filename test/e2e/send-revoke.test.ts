@@ -21,13 +21,9 @@ async function sendOne(h: Harness, text: string) {
   const { response, responseUrl } = await h.command(text);
   expect(response.status).toBe(200);
   const receipt = await h.receiptAfter(before);
-  const record = await h.bridge.store.findBySlackMessage({
-    teamId: TEAM_ID,
-    channelId: receipt.channel,
-    ts: receipt.ts,
-  });
+  const record = await h.settledRelayFor(receipt);
   expect(record).toBeDefined();
-  return { receipt, record: record!, responseUrl };
+  return { receipt, record, responseUrl };
 }
 
 describe('send and revoke', () => {
@@ -156,11 +152,7 @@ describe('send and revoke', () => {
     await harness.command(`${user.openUserId} from a private channel`);
     const receipt = await harness.receiptAfter(before);
     expect(receipt.channel.startsWith('D')).toBe(true);
-    const record = await harness.bridge.store.findBySlackMessage({
-      teamId: TEAM_ID,
-      channelId: receipt.channel,
-      ts: receipt.ts,
-    });
+    const record = await harness.settledRelayFor(receipt);
     expect(record?.originChannelId).toBe(CHANNEL_ID);
   });
 });

@@ -1,0 +1,382 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_FILE_CONFIG, loadConfig, secretsOf } from '../src/config.js';
+
+type Env = Record<string, string | undefined>;
+
+// Distinctive values so a leak into an error message is unmistakable.
+const SECRETS = {
+  SLACK_BOT_TOKEN: 'xoxb-BOTSECRET-1111111111',
+  SLACK_SIGNING_SECRET: 'SIGNINGSECRET-2222222222',
+  FXIAOKE_APP_SECRET: 'APPSECRET-3333333333',
+  FXIAOKE_PERMANENT_CODE: 'PERMCODE-4444444444',
+  SLACK_APP_TOKEN: 'xapp-APPTOKEN-5555555555',
+} as const;
+
+/** A complete, valid environment in header mode (HTTP mode: no app token). */
+function validEnv(overrides: Env = {}): Env {
+  return {
+    SLACK_BOT_TOKEN: SECRETS.SLACK_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SECRETS.SLACK_SIGNING_SECRET,
+    FXIAOKE_APP_ID: 'FSAID_abc123',
+    FXIAOKE_APP_SECRET: SECRETS.FXIAOKE_APP_SECRET,
+    FXIAOKE_PERMANENT_CODE: SECRETS.FXIAOKE_PERMANENT_CODE,
+    FXIAOKE_USER_ID: '1000',
+    ...overrides,
+  };
+}
+
+/** Runs loadConfig and returns the ConfigError it must throw. */
+function configError(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('loadConfig: a valid environment', () => {
+  it('returns a typed config with the documented defaults (header mode, HTTP mode)', () => {
+    const config = loadConfig(validEnv());
+    expect(config.slack).toEqual({
+      mode: 'http',
+      botToken: SECRETS.SLACK_BOT_TOKEN,
+      signingSecret: SECRETS.SLACK_SIGNING_SECRET,
+      appToken: undefined,
+      apiUrl: 'https://slack.com/api/',
+    });
+    expect(config.port).toBe(3000);
+    expect(config.storeUrl).toBe('sqlite:./data/fx-bridge.db');
+    expect(config.logLevel).toBe('info');
+    expect(config.fxiaoke).toEqual({
+      baseUrl: 'https://open.fxiaoke.com',
+      appId: 'FSAID_abc123',
+      appSecret: SECRETS.FXIAOKE_APP_SECRET,
+      permanentCode: SECRETS.FXIAOKE_PERMANENT_CODE,
+      authMode: 'header',
+      userId: '1000',
+      serviceId: undefined,
+      timeoutMs: 10_000,
+      maxRetries: 3,
+    });
+    expect(config.configFile).toBeUndefined();
+    expect(config.file).toEqual(DEFAULT_FILE_CONFIG);
+  });
+
+  it('adds a trailing slash to SLACK_API_URL and strips trailing slashes from FXIAOKE_BASE_URL', () => {
+    const config = loadConfig(
+      validEnv({
+        SLACK_API_URL: 'http://127.0.0.1:4000/api',
+        FXIAOKE_BASE_URL: 'https://open-hwcloud.fxiaoke.com//',
+      }),
+    );
+    expect(config.slack.apiUrl).toBe('http://127.0.0.1:4000/api/');
+    expect(config.fxiaoke.baseUrl).toBe('https://open-hwcloud.fxiaoke.com');
+    // Already slashed: left alone, not doubled.
+    expect(loadConfig(validEnv({ SLACK_API_URL: 'https://slack-gov.com/api/' })).slack.apiUrl).toBe(
+      'https://slack-gov.com/api/',
+    );
+  });
+
+  it('reads PORT, STORE_URL, LOG_LEVEL, service id and the numeric tuning values', () => {
+    const config = loadConfig(
+      validEnv({
+        PORT: '8080',
+        STORE_URL: 'redis://cache:6379/0',
+        LOG_LEVEL: 'debug',
+        FXIAOKE_SERVICE_ID: 'FSAID_svc01',
+        FXIAOKE_TIMEOUT_MS: '2500',
+        FXIAOKE_MAX_RETRIES: '0',
+      }),
+    );
+    expect(config.port).toBe(8080);
+    expect(config.storeUrl).toBe('redis://cache:6379/0');
+    expect(config.logLevel).toBe('debug');
+    expect(config.fxiaoke.serviceId).toBe('FSAID_svc01');
+    expect(config.fxiaoke.timeoutMs).toBe(2500);
+    expect(config.fxiaoke.maxRetries).toBe(0);
+  });
+
+  it('runs in Socket Mode when an app token is set, unless SLACK_MODE=http', () => {
+    const socket = loadConfig(validEnv({ SLACK_APP_TOKEN: SECRETS.SLACK_APP_TOKEN }));
+    expect(socket.slack.mode).toBe('socket');
+    expect(socket.slack.appToken).toBe(SECRETS.SLACK_APP_TOKEN);
+
+    const http = loadConfig(validEnv({ SLACK_APP_TOKEN: SECRETS.SLACK_APP_TOKEN, SLACK_MODE: 'http' }));
+    expect(http.slack.mode).toBe('http');
+  });
+
+  it('Socket Mode does not need the signing secret', () => {
+    const config = loadConfig(
+      validEnv({ SLACK_APP_TOKEN: SECRETS.SLACK_APP_TOKEN, SLACK_SIGNING_SECRET: undefined }),
+    );
+    expect(config.slack.mode).toBe('socket');
+    expect(config.slack.signingSecret).toBeUndefined();
+  });
+
+  it('legacy auth mode does not need FXIAOKE_USER_ID', () => {
+    const config = loadConfig(validEnv({ FXIAOKE_AUTH_MODE: 'legacy', FXIAOKE_USER_ID: undefined }));
+    expect(config.fxiaoke.authMode).toBe('legacy');
+    expect(config.fxiaoke.userId).toBeUndefined();
+  });
+
+  it('treats blank and whitespace-only values as unset, and trims values', () => {
+    const config = loadConfig(validEnv({ PORT: '   ', STORE_URL: '', FXIAOKE_APP_ID: '  FSAID_abc123  ' }));
+    expect(config.port).toBe(3000);
+    expect(config.storeUrl).toBe('sqlite:./data/fx-bridge.db');
+    expect(config.fxiaoke.appId).toBe('FSAID_abc123');
+  });
+});
+
+describe('loadConfig: problems are collected into one ConfigError', () => {
+  it('an empty environment names every missing variable in a single error', () => {
+    const error = configError({});
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.code).toBe('config_invalid');
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'FXIAOKE_APP_ID',
+      'FXIAOKE_APP_SECRET',
+      'FXIAOKE_PERMANENT_CODE',
+      'FXIAOKE_USER_ID',
+    ]) {
+      expect(error.message).toContain(name);
+      expect(error.problems.some((problem) => problem.startsWith(name))).toBe(true);
+    }
+    expect(error.problems).toHaveLength(6);
+    expect(error.message).toContain('6 configuration problems');
+  });
+
+  it.each([
+    [
+      'SLACK_BOT_TOKEN',
+      { SLACK_BOT_TOKEN: 'xoxp-user-token-not-a-bot' },
+      /SLACK_BOT_TOKEN must start with xoxb-/,
+    ],
+    [
+      'SLACK_APP_TOKEN',
+      { SLACK_APP_TOKEN: 'xoxb-wrong-kind-of-token' },
+      /SLACK_APP_TOKEN must start with xapp-/,
+    ],
+    ['SLACK_MODE', { SLACK_MODE: 'foo' }, /SLACK_MODE must be "socket" or "http"/],
+    [
+      'SLACK_MODE=socket without app token',
+      { SLACK_MODE: 'socket' },
+      /SLACK_APP_TOKEN is not set: Socket Mode/,
+    ],
+    ['PORT not a number', { PORT: 'abc' }, /PORT must be a whole number from 0 to 65535/],
+    ['PORT too large', { PORT: '70000' }, /PORT must be a whole number from 0 to 65535/],
+    ['PORT negative', { PORT: '-1' }, /PORT must be a whole number/],
+    ['PORT fractional', { PORT: '80.5' }, /PORT must be a whole number/],
+    ['FXIAOKE_AUTH_MODE', { FXIAOKE_AUTH_MODE: 'x' }, /FXIAOKE_AUTH_MODE must be "header" or "legacy"/],
+    ['FXIAOKE_USER_ID', { FXIAOKE_USER_ID: 'abc' }, /FXIAOKE_USER_ID must be a numeric employee id/],
+    ['FXIAOKE_SERVICE_ID', { FXIAOKE_SERVICE_ID: 'svc-0001' }, /FXIAOKE_SERVICE_ID must start with FSAID_/],
+    [
+      'FXIAOKE_BASE_URL not a URL',
+      { FXIAOKE_BASE_URL: 'open.fxiaoke.com' },
+      /FXIAOKE_BASE_URL must be an http\(s\) URL/,
+    ],
+    [
+      'FXIAOKE_BASE_URL ftp',
+      { FXIAOKE_BASE_URL: 'ftp://open.fxiaoke.com' },
+      /FXIAOKE_BASE_URL must be an http\(s\) URL/,
+    ],
+    ['SLACK_API_URL', { SLACK_API_URL: 'not a url' }, /SLACK_API_URL must be an http\(s\) URL/],
+    [
+      'LOG_LEVEL',
+      { LOG_LEVEL: 'verbose' },
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+    ],
+    [
+      'FXIAOKE_TIMEOUT_MS',
+      { FXIAOKE_TIMEOUT_MS: '50' },
+      /FXIAOKE_TIMEOUT_MS must be a whole number from 100 to 120000/,
+    ],
+    [
+      'FXIAOKE_MAX_RETRIES',
+      { FXIAOKE_MAX_RETRIES: '11' },
+      /FXIAOKE_MAX_RETRIES must be a whole number from 0 to 10/,
+    ],
+  ] as const)('names a malformed %s', (_label, overrides, expected) => {
+    const error = configError(validEnv(overrides));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(expected);
+    expect(error.message).toMatch(expected);
+  });
+
+  it('reports several malformed values together', () => {
+    const error = configError(validEnv({ PORT: 'abc', LOG_LEVEL: 'loud', FXIAOKE_AUTH_MODE: 'x' }));
+    expect(error.problems).toHaveLength(3);
+    expect(error.message).toContain('PORT');
+    expect(error.message).toContain('LOG_LEVEL');
+    expect(error.message).toContain('FXIAOKE_AUTH_MODE');
+  });
+
+  it('legacy mode does not validate FXIAOKE_USER_ID', () => {
+    expect(() => loadConfig(validEnv({ FXIAOKE_AUTH_MODE: 'legacy', FXIAOKE_USER_ID: 'abc' }))).not.toThrow();
+  });
+
+  it('never echoes a secret value, even a malformed one', () => {
+    const malformedBot = 'xoxp-MALFORMEDBOTSECRET-9999';
+    const malformedApp = 'notxapp-MALFORMEDAPPSECRET-8888';
+    const env = validEnv({
+      SLACK_BOT_TOKEN: malformedBot,
+      SLACK_APP_TOKEN: malformedApp,
+      SLACK_MODE: 'foo',
+      PORT: 'abc',
+      FXIAOKE_USER_ID: 'abc',
+    });
+    const error = configError(env);
+    expect(error.problems.length).toBeGreaterThanOrEqual(5);
+    const text = `${error.message}\n${error.problems.join('\n')}\n${error.stack ?? ''}`;
+    for (const secret of [
+      malformedBot,
+      malformedApp,
+      SECRETS.SLACK_SIGNING_SECRET,
+      SECRETS.FXIAOKE_APP_SECRET,
+      SECRETS.FXIAOKE_PERMANENT_CODE,
+      'MALFORMEDBOTSECRET',
+      'MALFORMEDAPPSECRET',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});
+
+describe('loadConfig: FX_BRIDGE_CONFIG', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fx-bridge-config-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function writeConfig(name: string, yaml: string): string {
+    const path = join(dir, name);
+    writeFileSync(path, yaml, 'utf8');
+    return path;
+  }
+
+  it('loads aliases, slackUsers, admins and messageTemplate, with defaults for the rest', () => {
+    const path = writeConfig(
+      'good.yml',
+      [
+        'aliases:',
+        '  sales: [FSUID_AAA111, "1001"]',
+        '  ops.team:',
+        '    - FSUID_BBB222',
+        'slackUsers:',
+        '  U012ABC: FSUID_AAA111',
+        '  W0XYZ: "1002"',
+        'admins: [U012ABC]',
+        'messageTemplate: "[{sender}] {text}"',
+        '',
+      ].join('\n'),
+    );
+    const config = loadConfig(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(config.configFile).toBe(path);
+    expect(config.file).toEqual({
+      aliases: { sales: ['FSUID_AAA111', '1001'], 'ops.team': ['FSUID_BBB222'] },
+      slackUsers: { U012ABC: 'FSUID_AAA111', W0XYZ: '1002' },
+      admins: ['U012ABC'],
+      messageTemplate: '[{sender}] {text}',
+      maxMessageLength: DEFAULT_FILE_CONFIG.maxMessageLength,
+      maxRecipients: DEFAULT_FILE_CONFIG.maxRecipients,
+    });
+  });
+
+  it('an empty file means all defaults', () => {
+    const path = writeConfig('empty.yml', '');
+    expect(loadConfig(validEnv({ FX_BRIDGE_CONFIG: path })).file).toEqual(DEFAULT_FILE_CONFIG);
+  });
+
+  it('rejects a messageTemplate without {text}, naming the key and the file', () => {
+    const path = writeConfig('template.yml', 'messageTemplate: "from {sender}"\n');
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(path);
+    expect(error.problems[0]).toContain('messageTemplate');
+    expect(error.problems[0]).toContain('{text}');
+  });
+
+  it('rejects an unknown top-level key, naming it', () => {
+    const path = writeConfig('unknown.yml', 'aliases: {}\nchannelDefaults: {}\n');
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(path);
+    expect(error.problems[0]).toContain('channelDefaults');
+  });
+
+  it('names the offending alias, slack user and admin entries', () => {
+    const path = writeConfig(
+      'bad-values.yml',
+      ['aliases:', '  sales: [someone@example.com]', '  empty: []', 'admins: [alice]', ''].join('\n'),
+    );
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(error.problems).toHaveLength(3);
+    expect(error.message).toContain('aliases.sales.0');
+    expect(error.message).toContain('aliases.empty: an alias needs at least one member');
+    expect(error.message).toContain('admins.0');
+    for (const problem of error.problems) expect(problem).toContain(path);
+  });
+
+  it('reports invalid YAML with the path', () => {
+    const path = writeConfig('broken.yml', 'aliases: [unclosed\nadmins: 2\n');
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain(path);
+    expect(error.problems[0]).toContain('is not valid YAML');
+    // Only the first line of the parser's message: no multi-line source excerpt.
+    expect(error.problems[0]).not.toContain('\n');
+  });
+
+  it('reports a YAML document that is not a mapping', () => {
+    const path = writeConfig('list.yml', '- a\n- b\n');
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(error.problems[0]).toContain(path);
+    expect(error.problems[0]).toContain('(top level)');
+  });
+
+  it('reports a missing file with its path and the reason', () => {
+    const path = join(dir, 'does-not-exist.yml');
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(error.problems).toEqual([`FX_BRIDGE_CONFIG points at ${path}, which cannot be read (ENOENT)`]);
+  });
+
+  it('file problems are reported together with environment problems', () => {
+    const path = join(dir, 'missing-too.yml');
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path, PORT: 'abc' }));
+    expect(error.problems).toHaveLength(2);
+    expect(error.message).toContain('PORT');
+    expect(error.message).toContain('FX_BRIDGE_CONFIG');
+  });
+});
+
+describe('secretsOf', () => {
+  it('returns every secret value that is set, and nothing else', () => {
+    const config = loadConfig(validEnv({ SLACK_APP_TOKEN: SECRETS.SLACK_APP_TOKEN }));
+    expect(new Set(secretsOf(config))).toEqual(
+      new Set([
+        SECRETS.SLACK_BOT_TOKEN,
+        SECRETS.SLACK_SIGNING_SECRET,
+        SECRETS.SLACK_APP_TOKEN,
+        SECRETS.FXIAOKE_APP_SECRET,
+        SECRETS.FXIAOKE_PERMANENT_CODE,
+      ]),
+    );
+    expect(secretsOf(config)).not.toContain('FSAID_abc123');
+  });
+
+  it('leaves out secrets that are not set', () => {
+    const config = loadConfig(validEnv());
+    const secrets = secretsOf(config);
+    expect(secrets).toHaveLength(4);
+    expect(secrets).not.toContain(undefined);
+  });
+});

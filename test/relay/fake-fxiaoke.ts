@@ -1,0 +1,155 @@
+/**
+ * A scripted, in-memory `FxiaokeApi` for unit tests of relay/. Every call is recorded; each call
+ * takes the next scripted step (an answer, an error to throw, or a function deciding either),
+ * and falls back to a plain success once the script is used up.
+ */
+import { FxiaokeError, type FxiaokeErrorKind } from '../../src/fxiaoke/errors.js';
+import type {
+  FxiaokeApi,
+  RevokeResult,
+  SendTextOptions,
+  SendTextResult,
+} from '../../src/fxiaoke/interface.js';
+
+export const SEND_PATH = '/cgi/app/message/send';
+export const REVOKE_PATH = '/cgi/app/message/revoke';
+
+export interface SendCall {
+  /** 1-based number of this sendText call. */
+  n: number;
+  toUser: string[];
+  content: string;
+  /** The thirdTraceId the caller passed (undefined when it passed none). */
+  thirdTraceId: string | undefined;
+}
+
+export interface RevokeCall {
+  n: number;
+  messageId: string;
+}
+
+export interface SendAnswer {
+  traceId?: string;
+  /** A string sets the id, `null` answers without one; absent means the fake's default. */
+  messageId?: string | null;
+}
+
+export interface RevokeAnswer {
+  traceId?: string;
+}
+
+/** An answer, an error to throw, or a function (possibly async) returning either. */
+export type Step<Call, Answer> = Answer | Error | ((call: Call) => Answer | Error | Promise<Answer | Error>);
+
+export interface FakeFxiaokeOptions {
+  /** Defaults to `FSAID_FAKE`; pass `null` for plain, non-revocable sends. */
+  serviceId?: string | null;
+  /** Whether default service-account answers carry a message id (default true). */
+  messageIds?: boolean;
+}
+
+export class FakeFxiaoke implements FxiaokeApi {
+  readonly serviceId: string | undefined;
+  readonly sends: SendCall[] = [];
+  readonly revokes: RevokeCall[] = [];
+  credentialChecks = 0;
+  readonly #messageIds: boolean;
+  readonly #sendScript: Step<SendCall, SendAnswer>[] = [];
+  readonly #revokeScript: Step<RevokeCall, RevokeAnswer>[] = [];
+  #credentialsError: Error | undefined;
+
+  constructor(options: FakeFxiaokeOptions = {}) {
+    this.serviceId = options.serviceId === null ? undefined : (options.serviceId ?? 'FSAID_FAKE');
+    this.#messageIds = options.messageIds ?? true;
+  }
+
+  /** Queues steps for the next sendText calls, in order. */
+  scriptSend(...steps: Step<SendCall, SendAnswer>[]): this {
+    this.#sendScript.push(...steps);
+    return this;
+  }
+
+  /** Queues steps for the next revoke calls, in order. */
+  scriptRevoke(...steps: Step<RevokeCall, RevokeAnswer>[]): this {
+    this.#revokeScript.push(...steps);
+    return this;
+  }
+
+  failCredentials(error: Error | undefined): this {
+    this.#credentialsError = error;
+    return this;
+  }
+
+  async sendText(
+    toUser: readonly string[],
+    content: string,
+    options: SendTextOptions = {},
+  ): Promise<SendTextResult> {
+    const call: SendCall = {
+      n: this.sends.length + 1,
+      toUser: [...toUser],
+      content,
+      thirdTraceId: options.thirdTraceId,
+    };
+    this.sends.push(call);
+    const answer = await play(this.#sendScript.shift(), call);
+    const thirdTraceId = call.thirdTraceId ?? `fake-third-${call.n}`;
+    const traceId = answer.traceId ?? `trace-send-${call.n}`;
+    const messageId =
+      answer.messageId === null
+        ? undefined
+        : (answer.messageId ?? (this.serviceId && this.#messageIds ? `msg-${call.n}` : undefined));
+    return messageId === undefined
+      ? { traceId, thirdTraceId, messageIdSource: 'none' }
+      : { traceId, thirdTraceId, messageId, messageIdSource: 'data' };
+  }
+
+  async revoke(messageId: string): Promise<RevokeResult> {
+    const call: RevokeCall = { n: this.revokes.length + 1, messageId };
+    this.revokes.push(call);
+    const answer = await play(this.#revokeScript.shift(), call);
+    return { traceId: answer.traceId ?? `trace-revoke-${messageId}`, thirdTraceId: `fake-revoke-${call.n}` };
+  }
+
+  async checkCredentials(): Promise<void> {
+    this.credentialChecks += 1;
+    if (this.#credentialsError) throw this.#credentialsError;
+  }
+}
+
+async function play<Call, Answer extends object>(
+  step: Step<Call, Answer> | undefined,
+  call: Call,
+): Promise<Partial<Answer>> {
+  const outcome = typeof step === 'function' ? await step(call) : step;
+  if (outcome instanceof Error) throw outcome;
+  return outcome ?? {};
+}
+
+/** A `FxiaokeError` as the client would throw it; `errorCode` alone picks the documented kind. */
+export function fxError(
+  init: {
+    errorCode?: number;
+    kind?: FxiaokeErrorKind;
+    traceId?: string;
+    upstreamMessage?: string;
+    mayHaveBeenDelivered?: boolean;
+    path?: string;
+  } = {},
+): FxiaokeError {
+  return new FxiaokeError({ path: SEND_PATH, ...init });
+}
+
+/** A transport failure after the request went out: Fxiaoke may have it. */
+export function timeoutError(): FxiaokeError {
+  return fxError({ kind: 'transport', mayHaveBeenDelivered: true });
+}
+
+/** A promise the test resolves by hand, to hold a fake call open. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}

@@ -41,6 +41,7 @@ function escapeForRegExp(value: string): string {
 /** Builds a scrubber for a growing set of secrets (Fxiaoke tokens are added as they are issued). */
 export class SecretScrubber {
   private readonly secrets = new Set<string>();
+  private readonly spellings = new Set<string>();
   private pattern: RegExp | undefined;
 
   constructor(initial: readonly string[] = []) {
@@ -51,12 +52,11 @@ export class SecretScrubber {
     // Very short values would scrub innocent text; real secrets are long.
     if (!secret || secret.length < 6 || this.secrets.has(secret)) return;
     this.secrets.add(secret);
-    // JSON-escaping can change a secret's spelling inside a log line; scrub both spellings.
-    const spellings = new Set([secret, JSON.stringify(secret).slice(1, -1)]);
-    const alternatives = [...this.secrets, ...spellings]
-      .sort((a, b) => b.length - a.length)
-      .map(escapeForRegExp);
-    this.pattern = new RegExp([...new Set(alternatives)].join('|'), 'g');
+    // Inside a JSON log line a secret with quotes or backslashes is spelled escaped: scrub both.
+    this.spellings.add(secret);
+    this.spellings.add(JSON.stringify(secret).slice(1, -1));
+    const alternatives = [...this.spellings].sort((a, b) => b.length - a.length).map(escapeForRegExp);
+    this.pattern = new RegExp(alternatives.join('|'), 'g');
   }
 
   scrub(text: string): string {

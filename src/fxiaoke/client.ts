@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FxiaokeError } from './errors.js';
+import { FxiaokeError, redactSecrets } from './errors.js';
 import {
   type FxiaokeApi,
   MAX_RECIPIENTS_PER_CALL,
@@ -14,9 +14,11 @@ import {
   type SendTextResult,
 } from './interface.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, shouldRetry } from './retry.js';
-import { appSendSchema, type Envelope } from './schemas.js';
+import { dataMessageIdSchema, type Envelope, topMessageIdSchema } from './schemas.js';
 import { type FxiaokeCredentials, TokenManager } from './token-manager.js';
-import { FxiaokeTransport, type TransportResponse } from './transport.js';
+import { type FxiaokeCallEvent, FxiaokeTransport, type TransportResponse } from './transport.js';
+
+export type { FxiaokeCallEvent } from './transport.js';
 
 export const FXIAOKE_PATHS = {
   send: '/cgi/message/send',
@@ -44,14 +46,6 @@ export interface FxiaokeClientOptions {
   onCall?: (event: FxiaokeCallEvent) => void;
 }
 
-export interface FxiaokeCallEvent {
-  path: string;
-  durationMs: number;
-  errorCode: number | undefined;
-  traceId: string | undefined;
-  outcome: 'ok' | 'error' | 'transport';
-}
-
 interface CallOptions {
   safeToRepeat: boolean;
   thirdTraceId?: string;
@@ -77,6 +71,7 @@ export class FxiaokeClient implements FxiaokeApi {
     this.transport = new FxiaokeTransport({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs ?? 10_000,
+      onCall: options.onCall,
     });
     this.tokens = new TokenManager({
       transport: this.transport,
@@ -136,11 +131,13 @@ export class FxiaokeClient implements FxiaokeApi {
         return await this.attempt(path, body, credentials, thirdTraceId);
       } catch (error) {
         if (!(error instanceof FxiaokeError)) throw error;
+        // A failed token fetch sent nothing of the call itself: repeating it is always safe.
+        const safeToRepeat = options.safeToRepeat || credentials === undefined;
         if (error.kind === 'token' && credentials && !refreshedToken) {
           refreshedToken = true;
           this.tokens.invalidate(credentials);
           attempt--; // the refresh is not one of the bounded retries
-        } else if (attempt < this.policy.maxRetries && shouldRetry(error, options.safeToRepeat)) {
+        } else if (attempt < this.policy.maxRetries && shouldRetry(error, safeToRepeat)) {
           await this.sleep(backoffDelay(error, attempt, this.policy, this.random));
         } else {
           throw error;
@@ -166,49 +163,23 @@ export class FxiaokeClient implements FxiaokeApi {
     } else {
       payload = { corpAccessToken: credentials.corpAccessToken, corpId: credentials.corpId, ...body };
     }
-    const started = performance.now();
-    let response: TransportResponse;
-    try {
-      response = await this.transport.post(path, payload, headers, thirdTraceId ?? randomUUID());
-    } catch (error) {
-      this.report(path, started, undefined, undefined, 'transport');
-      throw error;
-    }
+    const response = await this.transport.post(path, payload, headers, thirdTraceId ?? randomUUID());
     const { envelope } = response;
     const traceId = envelope.traceId ?? undefined;
-    this.report(path, started, envelope.errorCode, traceId, envelope.errorCode === 0 ? 'ok' : 'error');
     if (envelope.errorCode !== 0) {
       throw new FxiaokeError({
         path,
         errorCode: envelope.errorCode,
         traceId,
         thirdTraceId: response.thirdTraceId,
-        upstreamMessage: this.redact(envelope.errorMessage ?? undefined, credentials),
+        upstreamMessage: redactSecrets(envelope.errorMessage ?? undefined, [
+          this.options.appSecret,
+          this.options.permanentCode,
+          credentials.style === 'header' ? credentials.accessToken : credentials.corpAccessToken,
+        ]),
       });
     }
     return { ...response, traceId };
-  }
-
-  /**
-   * Fxiaoke's errorMessage is shown to users; gateways have been seen echoing request fields,
-   * so every credential this client knows is cut out of it first.
-   */
-  private redact(text: string | undefined, credentials: FxiaokeCredentials): string | undefined {
-    if (!text) return text;
-    const token = credentials.style === 'header' ? credentials.accessToken : credentials.corpAccessToken;
-    return [this.options.appSecret, this.options.permanentCode, token]
-      .filter((secret) => secret.length >= 6)
-      .reduce((result, secret) => result.split(secret).join('[REDACTED]'), text);
-  }
-
-  private report(
-    path: string,
-    started: number,
-    errorCode: number | undefined,
-    traceId: string | undefined,
-    outcome: FxiaokeCallEvent['outcome'],
-  ): void {
-    this.options.onCall?.({ path, durationMs: performance.now() - started, errorCode, traceId, outcome });
   }
 
   async close(): Promise<void> {
@@ -218,30 +189,26 @@ export class FxiaokeClient implements FxiaokeApi {
 
 /**
  * Finds the message id of a service-account send: top level or under `data`, string or number.
- * Large numeric ids lose precision in JSON.parse, so those are read back from the raw text.
+ * Numbers beyond 2^53 lose digits in JSON.parse, so long numeric ids are quoted in the raw text
+ * before parsing. Each place is checked on its own, so an odd `data` cannot hide a good top-level id.
  */
 export function extractMessageId(
   envelope: Envelope,
   rawBody: string,
 ): { messageId: string | undefined; messageIdSource: MessageIdSource } {
-  const parsed = appSendSchema.safeParse(envelope);
-  if (!parsed.success) return { messageId: undefined, messageIdSource: 'none' };
-  const candidates: Array<[MessageIdSource, string | number | null | undefined]> = [
-    ['top', parsed.data.messageId],
-    ['data', parsed.data.data?.messageId],
-  ];
-  for (const [source, value] of candidates) {
-    if (typeof value === 'string' && value.length > 0) return { messageId: value, messageIdSource: source };
-    if (typeof value === 'number') {
-      const exact = Number.isSafeInteger(value) ? String(value) : rawNumericMessageId(rawBody, source);
-      return { messageId: exact ?? String(value), messageIdSource: source };
-    }
+  let body: unknown = envelope;
+  try {
+    body = JSON.parse(rawBody.replace(/("messageId"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
+  } catch {
+    // The envelope already parsed; fall back to it.
   }
+  const top = topMessageIdSchema.safeParse(body);
+  const topId = top.success ? top.data.messageId : undefined;
+  if (topId !== undefined && topId !== null && topId !== '')
+    return { messageId: String(topId), messageIdSource: 'top' };
+  const nested = dataMessageIdSchema.safeParse(body);
+  const dataId = nested.success ? nested.data.data.messageId : undefined;
+  if (dataId !== undefined && dataId !== null && dataId !== '')
+    return { messageId: String(dataId), messageIdSource: 'data' };
   return { messageId: undefined, messageIdSource: 'none' };
-}
-
-function rawNumericMessageId(rawBody: string, source: MessageIdSource): string | undefined {
-  const pattern =
-    source === 'data' ? /"data"\s*:\s*\{[^}]*?"messageId"\s*:\s*(\d+)/ : /"messageId"\s*:\s*(\d+)/;
-  return pattern.exec(rawBody)?.[1];
 }

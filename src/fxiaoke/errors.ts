@@ -116,12 +116,32 @@ export class FxiaokeError extends Error {
     this.mayHaveBeenDelivered = init.mayHaveBeenDelivered ?? false;
   }
 
-  /** Retried by the client with bounded backoff. */
+  /**
+   * Safe to retry whatever the call: Fxiaoke answered that it did not act (busy, rate limited),
+   * or the request never left this machine. The client also retries ambiguous transport failures
+   * of calls that are safe to repeat (token fetches); see retry.ts.
+   */
   get retryable(): boolean {
-    return RETRYABLE_KINDS.has(this.kind);
+    return RETRYABLE_KINDS.has(this.kind) || (this.kind === 'transport' && !this.mayHaveBeenDelivered);
   }
 }
 
 export function isFxiaokeError(error: unknown): error is FxiaokeError {
   return error instanceof FxiaokeError;
+}
+
+/**
+ * Fxiaoke's errorMessage is shown to users and logged; gateways have been seen echoing request
+ * fields, so every credential is cut out of it first.
+ */
+export function redactSecrets(
+  text: string | undefined,
+  secrets: readonly (string | undefined)[],
+): string | undefined {
+  if (!text) return text;
+  let result = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 6) result = result.split(secret).join('[REDACTED]');
+  }
+  return result;
 }

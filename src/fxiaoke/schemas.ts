@@ -24,8 +24,8 @@ export const legacyTokenSchema = z.looseObject({
 
 const messageIdValue = z.union([z.string().min(1), z.number()]);
 
-/** Where a service-account send may carry its message id (an open point: accept both). */
-export const appSendSchema = z.looseObject({
-  messageId: messageIdValue.nullish(),
-  data: z.looseObject({ messageId: messageIdValue.nullish() }).nullish(),
+/** Where a service-account send may carry its message id (an open point): each place read on its own. */
+export const topMessageIdSchema = z.looseObject({ messageId: messageIdValue.nullish() });
+export const dataMessageIdSchema = z.looseObject({
+  data: z.looseObject({ messageId: messageIdValue.nullish() }),
 });

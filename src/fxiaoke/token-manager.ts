@@ -5,7 +5,7 @@
  * the token endpoint tolerates about 10 calls a minute and no concurrency.
  */
 import type { FxiaokeErrorKind } from './errors.js';
-import { describeErrorCode, FxiaokeError } from './errors.js';
+import { describeErrorCode, FxiaokeError, redactSecrets } from './errors.js';
 import { headerTokenSchema, legacyTokenSchema } from './schemas.js';
 import type { FxiaokeTransport } from './transport.js';
 
@@ -34,6 +34,9 @@ interface CachedToken {
   fetchedAt: number;
 }
 
+/** After a failed rotation, keep the current token this long before trying again. */
+const ROTATION_RETRY_MS = 60_000;
+
 export const TOKEN_PATHS = { header: '/oauth2.0/token', legacy: '/cgi/corpAccessToken/get/V2' } as const;
 
 function tokenOf(credentials: FxiaokeCredentials): string {
@@ -47,6 +50,7 @@ export class TokenManager {
   private readonly refreshBeforeExpiryMs: number;
   private readonly safetyMarginMs: number;
   private fetches = 0;
+  private lastFailedRotationAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: TokenManagerOptions) {
     this.now = options.now ?? Date.now;
@@ -65,10 +69,13 @@ export class TokenManager {
     if (cached && cached.expiresAt - now > this.refreshBeforeExpiryMs) return cached.credentials;
     if (cached && cached.expiresAt - now > this.safetyMarginMs) {
       // Inside the rotation window: try to rotate, but a failed rotation must not fail the call
-      // while the current token still has life in it.
+      // while the current token still has life in it, nor be retried on every call (the token
+      // endpoint allows about 10 calls a minute).
+      if (now - this.lastFailedRotationAt < ROTATION_RETRY_MS) return cached.credentials;
       try {
         return (await this.refresh()).credentials;
       } catch {
+        this.lastFailedRotationAt = this.now();
         return cached.credentials;
       }
     }
@@ -114,7 +121,7 @@ export class TokenManager {
         kind: tokenErrorKind(envelope.errorCode),
         traceId,
         thirdTraceId,
-        upstreamMessage: envelope.errorMessage ?? undefined,
+        upstreamMessage: redactSecrets(envelope.errorMessage ?? undefined, [appSecret, permanentCode]),
       });
     }
     const credentials = parseCredentials(authMode, envelope, path, traceId, thirdTraceId);

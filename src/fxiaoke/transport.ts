@@ -7,8 +7,18 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import { FxiaokeError } from './errors.js';
 import { type Envelope, envelopeSchema } from './schemas.js';
 
+/** One finished HTTP call, token calls included (metrics, debug logs). */
+export interface FxiaokeCallEvent {
+  path: string;
+  durationMs: number;
+  errorCode: number | undefined;
+  traceId: string | undefined;
+  outcome: 'ok' | 'error' | 'transport';
+}
+
 export interface TransportOptions {
   baseUrl: string;
+  onCall?: (event: FxiaokeCallEvent) => void;
   /** Whole-request deadline (connect + headers + body). */
   timeoutMs: number;
   /** Open keep-alive connections to Fxiaoke; defaults to 16. */
@@ -45,8 +55,10 @@ export class FxiaokeTransport {
   private readonly agent: Agent;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly onCall: TransportOptions['onCall'];
 
   constructor(options: TransportOptions) {
+    this.onCall = options.onCall;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs;
     this.agent = new Agent({
@@ -65,6 +77,31 @@ export class FxiaokeTransport {
     body: Record<string, unknown>,
     headers: Record<string, string> = {},
     thirdTraceId: string = randomUUID(),
+  ): Promise<TransportResponse> {
+    const started = performance.now();
+    const report = (outcome: FxiaokeCallEvent['outcome'], envelope?: Envelope) =>
+      this.onCall?.({
+        path,
+        durationMs: performance.now() - started,
+        errorCode: envelope?.errorCode,
+        traceId: envelope?.traceId ?? undefined,
+        outcome,
+      });
+    try {
+      const response = await this.send(path, body, headers, thirdTraceId);
+      report(response.envelope.errorCode === 0 ? 'ok' : 'error', response.envelope);
+      return response;
+    } catch (error) {
+      report('transport');
+      throw error;
+    }
+  }
+
+  private async send(
+    path: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string>,
+    thirdTraceId: string,
   ): Promise<TransportResponse> {
     const url = `${this.baseUrl}${path}?thirdTraceId=${encodeURIComponent(thirdTraceId)}`;
     const failure = (

@@ -40,17 +40,12 @@ export type SendOutcome =
   | { type: 'duplicate'; record: RelayRecord }
   | { type: 'finished'; record: RelayRecord };
 
-/** Failures that will fail every later batch too: stop instead of hammering Fxiaoke. */
-const STOP_KINDS = new Set([
-  'config',
-  'permission',
-  'quota',
-  'bug',
-  'token',
-  'transport',
-  'transport_unknown',
-  'internal',
-]);
+/**
+ * Only a recipient problem is particular to one batch; any other failure (credentials, quota,
+ * permissions, an overloaded or unreachable Fxiaoke, empty content, unknown codes) would fail the
+ * later batches too, so the relay stops instead of hammering Fxiaoke.
+ */
+const CONTINUE_KINDS = new Set(['recipient']);
 
 export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIPIENTS_PER_CALL): string[][] {
   const batches: string[][] = [];
@@ -112,40 +107,22 @@ export async function sendRelay(
 async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHooks): Promise<RelayRecord> {
   let record = initial;
   const batches = record.batches.map((batch) => ({ ...batch }));
-  let stopError: RelayError | undefined;
   let anchored = record.slack !== undefined;
 
   for (const batch of batches) {
-    if (stopError) {
-      batch.status = 'failed';
-      batch.error = { ...stopError, kind: 'not_attempted', message: `Not attempted: ${stopError.message}` };
-      continue;
-    }
-    try {
-      const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
-        thirdTraceId: batch.thirdTraceId,
-      });
-      batch.status = 'sent';
-      batch.traceId = result.traceId;
-      batch.thirdTraceId = result.thirdTraceId;
-      batch.messageId = result.messageId;
-      batch.sentAt = deps.now();
-      if (record.serviceId && !result.messageId) {
-        deps.log.warn(
-          { relayId: record.id, batch: batch.index, traceId: result.traceId },
-          'service-account send succeeded without a message id; this batch cannot be revoked',
-        );
-      }
-    } catch (cause) {
-      const error = toRelayError(cause);
-      batch.status = error.kind === 'transport_unknown' ? 'unknown' : 'failed';
-      batch.error = error;
-      if (STOP_KINDS.has(error.kind)) stopError = error;
-      const log = error.kind === 'bug' || error.kind === 'internal' ? deps.log.error : deps.log.warn;
-      log.call(deps.log, { relayId: record.id, batch: batch.index, err: cause }, 'Fxiaoke send failed');
-    }
-    record = await persistently(deps, { relayId: record.id, batch }, () =>
-      deps.store.update(record.id, { batches: batches.map((each) => ({ ...each })) }),
+    const stopError = await sendBatch(deps, record, batch);
+    if (stopError) markNotAttempted(batches, batch.index, stopError);
+    // The last write carries the final status, so the receipt is posted or updated once with it.
+    const finished = batches.every((each) => each.status !== 'pending');
+    const status = finished ? statusFromBatches(batches) : undefined;
+    const firstError = batches.find((each) => each.error)?.error;
+    const change = {
+      batches: batches.map((each) => ({ ...each })),
+      ...(status ? { status } : {}),
+      ...(status && firstError ? { error: firstError } : {}),
+    };
+    record = await persistently(deps, { relayId: record.id, batch, status }, () =>
+      deps.store.update(record.id, change),
     );
     if (batch.status === 'sent' && !anchored) {
       anchored = true;
@@ -153,19 +130,57 @@ async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHoo
     } else if (anchored) {
       await notifyProgress(deps, hooks, record);
     }
+    if (status) {
+      deps.log.info(
+        { relayId: record.id, status, batches: batches.length, recipients: record.recipients.length },
+        'relay finished',
+      );
+      deps.observer.relayFinished?.(status);
+      break;
+    }
   }
-
-  const status = statusFromBatches(batches);
-  const firstError = batches.find((batch) => batch.error)?.error;
-  record = await persistently(deps, { relayId: record.id, status }, () =>
-    deps.store.update(record.id, { status, batches, ...(firstError ? { error: firstError } : {}) }),
-  );
-  deps.log.info(
-    { relayId: record.id, status, batches: batches.length, recipients: record.recipients.length },
-    'relay finished',
-  );
-  deps.observer.relayFinished?.(status);
   return record;
+}
+
+/** One Fxiaoke call; updates the batch in place. Returns the error that should stop later batches. */
+async function sendBatch(
+  deps: RelayDeps,
+  record: RelayRecord,
+  batch: RelayBatch,
+): Promise<RelayError | undefined> {
+  try {
+    const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
+      thirdTraceId: batch.thirdTraceId,
+    });
+    batch.status = 'sent';
+    batch.traceId = result.traceId;
+    batch.thirdTraceId = result.thirdTraceId;
+    batch.messageId = result.messageId;
+    batch.sentAt = deps.now();
+    if (record.serviceId && !result.messageId) {
+      deps.log.warn(
+        { relayId: record.id, batch: batch.index, traceId: result.traceId },
+        'service-account send succeeded without a message id; this batch cannot be revoked',
+      );
+    }
+    return undefined;
+  } catch (cause) {
+    const error = toRelayError(cause);
+    batch.status = error.kind === 'transport_unknown' ? 'unknown' : 'failed';
+    batch.error = error;
+    const log = error.kind === 'bug' || error.kind === 'internal' ? deps.log.error : deps.log.warn;
+    log.call(deps.log, { relayId: record.id, batch: batch.index, err: cause }, 'Fxiaoke send failed');
+    return CONTINUE_KINDS.has(error.kind) ? undefined : error;
+  }
+}
+
+function markNotAttempted(batches: RelayBatch[], after: number, cause: RelayError): void {
+  for (const batch of batches) {
+    if (batch.index > after && batch.status === 'pending') {
+      batch.status = 'failed';
+      batch.error = { ...cause, kind: 'not_attempted', message: `Not attempted: ${cause.message}` };
+    }
+  }
 }
 
 async function anchor(deps: RelayDeps, hooks: SendHooks, record: RelayRecord): Promise<RelayRecord> {

@@ -1,5 +1,15 @@
 /** Builds the Bolt app in HTTP or Socket Mode, with a short Web API retry policy and our listeners. */
-import { App, type CustomRoute, HTTPReceiver, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  App,
+  buildReceiverRoutes,
+  type CustomRoute,
+  HTTPReceiver,
+  type Receiver,
+  SocketModeReceiver,
+  webApi,
+} from '@slack/bolt';
 import type { Config } from '../config.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
@@ -71,6 +81,42 @@ export async function resolveBotIdentity(
   return { botId: result.bot_id, botUserId: result.user_id };
 }
 
+/**
+ * Socket Mode's HTTP server for `customRoutes`. Bolt's SocketModeReceiver starts its own without
+ * waiting for it or listening for its errors: a port in use became an uncaught EADDRINUSE after
+ * start-up had succeeded, and PORT=0 bound a port nobody could learn. Same routing as Bolt for our
+ * static paths (exact path, method, else 404).
+ */
+function customRoutesServer(customRoutes: CustomRoute[]): Server {
+  const routes = buildReceiverRoutes(customRoutes);
+  return createServer((req, res) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    const handler = routes[pathname]?.[(req.method ?? 'GET').toUpperCase()];
+    if (handler) {
+      handler(req, res);
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+  });
+}
+
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const { slack, context } = options;
   const identity =
@@ -89,11 +135,11 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       processBeforeResponse: false,
     });
   } else {
+    // customRoutes are served by customRoutesServer(), not by the receiver.
     receiver = new SocketModeReceiver({
       appToken: slack.appToken ?? '',
-      customRoutes: options.customRoutes,
       // The Socket Mode client has its own Web API client (apps.connections.open): same base URL.
-      installerOptions: { port: options.port, clientOptions: { slackApiUrl: slack.apiUrl } },
+      installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
       logger,
     });
   }
@@ -110,20 +156,32 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   });
   registerListeners(app, context);
 
-  let httpServer: import('node:http').Server | undefined;
+  let routesServer: Server | undefined;
   return {
     app,
     async start() {
       if (receiver instanceof HTTPReceiver) {
-        httpServer = await receiver.start(options.port);
+        const httpServer = await receiver.start(options.port);
         const address = httpServer.address();
         return typeof address === 'object' && address ? address.port : options.port;
       }
-      await app.start();
-      return options.port;
+      // Bind the port first, so a port in use fails the start before the socket connects.
+      const server = customRoutesServer(options.customRoutes);
+      const port = await listen(server, options.port);
+      try {
+        await app.start();
+      } catch (error) {
+        await close(server).catch(() => undefined);
+        throw error;
+      }
+      routesServer = server;
+      return port;
     },
     async stop() {
       await app.stop();
+      const server = routesServer;
+      routesServer = undefined;
+      if (server) await close(server);
     },
   };
 }

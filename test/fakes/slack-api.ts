@@ -173,6 +173,7 @@ export class FakeSlackApi {
   private readonly responseUrlUses = new Map<string, number>();
   private tsCounter = 0;
   private idCounter = 0;
+  private socketModeUrl: string | undefined;
 
   private constructor(server: Server, port: number, options: FakeSlackApiOptions) {
     this.server = server;
@@ -247,6 +248,14 @@ export class FakeSlackApi {
   setChannelPostable(channelId: string, ok: boolean): void {
     if (ok) this.unpostable.delete(channelId);
     else this.unpostable.add(channelId);
+  }
+
+  /**
+   * Where `apps.connections.open` (called with the app-level `xapp-` token) sends Socket Mode clients.
+   * Until this is set the method stays unknown, as before.
+   */
+  setSocketModeUrl(url: string): void {
+    this.socketModeUrl = url;
   }
 
   addUser(user: FakeUser): void {
@@ -436,6 +445,10 @@ export class FakeSlackApi {
         return this.userInfo(body);
       case 'conversations.open':
         return this.openConversation(body);
+      case 'apps.connections.open':
+        if (this.socketModeUrl === undefined)
+          return { ok: false, error: 'unknown_method', req_method: method };
+        return { ok: true, url: this.socketModeUrl };
       default:
         return { ok: false, error: 'unknown_method', req_method: method };
     }

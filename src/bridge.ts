@@ -83,22 +83,34 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     ...(options.now ? { now: options.now } : {}),
   });
 
-  const recovered = await recoverInterruptedRelays(relay);
+  // A SQLite or memory store belongs to this process alone; a shared one (Redis) may hold relays
+  // another replica is working on right now.
+  const sharedStore = /^rediss?:/i.test(config.storeUrl);
+  const recovered = await recoverInterruptedRelays(relay, { staleAfterMs: sharedStore ? 15 * 60_000 : 0 });
   if (recovered.length > 0)
     logger.warn({ count: recovered.length }, 'relays interrupted by a previous stop were recovered');
 
   let shuttingDown = false;
   let stopping: Promise<void> | undefined;
   const work = new InFlightWork();
-  const slack = await createSlackApp({
-    slack: config.slack,
-    port: config.port,
-    context: { relay, logger, work },
-    customRoutes: healthRoutes({ store, fxiaoke, metrics, isShuttingDown: () => shuttingDown }),
-    botId: options.botId,
-    botUserId: options.botUserId,
-  });
-  const port = await slack.start();
+  let slack: SlackApp;
+  let port: number;
+  try {
+    slack = await createSlackApp({
+      slack: config.slack,
+      port: config.port,
+      context: { relay, logger, work },
+      customRoutes: healthRoutes({ store, fxiaoke, metrics, isShuttingDown: () => shuttingDown }),
+      botId: options.botId,
+      botUserId: options.botUserId,
+    });
+    port = await slack.start();
+  } catch (error) {
+    // A start that fails (bad bot token, port in use) must not leave the store locked open.
+    await fxiaoke.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
   logger.info(
     { mode: config.slack.mode, port, store: config.storeUrl.split(':')[0], revocable: Boolean(fx.serviceId) },
     'fx-bridge started',

@@ -51,7 +51,8 @@ export interface Config {
   file: FileConfig;
 }
 
-export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (via Slack #{channel}):\n{text}';
+/** Reads `alice (Slack, general):` or `alice (Slack, direct message):`, then the text. */
+export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (Slack, {channel}):\n{text}';
 
 export const DEFAULT_FILE_CONFIG: FileConfig = {
   aliases: {},
@@ -116,7 +117,7 @@ function integer(
 ): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     problems.push(`${name} must be a whole number from ${min} to ${max}`);
     return fallback;
@@ -175,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('FXIAOKE_BASE_URL must be an http(s) URL such as https://open.fxiaoke.com');
 
   const appId = required('FXIAOKE_APP_ID', 'the Fxiaoke app id (FSAID_…)');
+  if (appId && !appId.startsWith('FSAID_')) problems.push('FXIAOKE_APP_ID must start with FSAID_');
   const appSecret = required('FXIAOKE_APP_SECRET', 'the Fxiaoke app secret');
   const permanentCode = required(
     'FXIAOKE_PERMANENT_CODE',
@@ -187,10 +189,10 @@ export function loadConfig(env: Env = process.env): Config {
   else problems.push('FXIAOKE_AUTH_MODE must be "header" or "legacy"');
 
   const userId = read(env, 'FXIAOKE_USER_ID');
-  if (authMode === 'header') {
-    if (!userId)
-      problems.push('FXIAOKE_USER_ID is not set: header auth needs the acting CRM employee id, e.g. 1000');
-    else if (!/^\d+$/.test(userId)) problems.push('FXIAOKE_USER_ID must be a numeric employee id, e.g. 1000');
+  if (authMode === 'header' && !userId) {
+    problems.push('FXIAOKE_USER_ID is not set: header auth needs the acting CRM employee id, e.g. 1000');
+  } else if (userId && !/^\d+$/.test(userId)) {
+    problems.push('FXIAOKE_USER_ID must be a numeric employee id, e.g. 1000');
   }
 
   const serviceId = read(env, 'FXIAOKE_SERVICE_ID');
@@ -235,7 +237,14 @@ const fileSchema = z
   .object({
     aliases: z
       .record(
-        z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'alias names use letters, digits, _ . -'),
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'alias names use letters, digits, _ . -')
+          // Such names would be read as an employee id or an openUserId, never as the alias.
+          .refine(
+            (name) => !/^\d+$/.test(name) && !/^FSUID_/i.test(name),
+            'alias names cannot look like Fxiaoke ids',
+          ),
         z
           .array(
             z

@@ -217,8 +217,13 @@ describe('loadConfig: problems are collected into one ConfigError', () => {
     expect(error.message).toContain('FXIAOKE_AUTH_MODE');
   });
 
-  it('legacy mode does not validate FXIAOKE_USER_ID', () => {
-    expect(() => loadConfig(validEnv({ FXIAOKE_AUTH_MODE: 'legacy', FXIAOKE_USER_ID: 'abc' }))).not.toThrow();
+  it('legacy mode does not need FXIAOKE_USER_ID but still rejects a malformed one', () => {
+    expect(() =>
+      loadConfig(validEnv({ FXIAOKE_AUTH_MODE: 'legacy', FXIAOKE_USER_ID: undefined })),
+    ).not.toThrow();
+    expect(() => loadConfig(validEnv({ FXIAOKE_AUTH_MODE: 'legacy', FXIAOKE_USER_ID: 'abc' }))).toThrow(
+      /FXIAOKE_USER_ID must be a numeric employee id/,
+    );
   });
 
   it('never echoes a secret value, even a malformed one', () => {

@@ -85,7 +85,7 @@ export async function persistently<T>(deps: RelayDeps, what: object, write: () =
     } catch (error) {
       lastError = error;
       if (isConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      if (attempt < 2) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   }
   deps.log.error(

@@ -25,7 +25,8 @@ export function parseFxSend(text: string | undefined): FxSendCommand {
   const match = /^(\S+)(?:[ \t]*\r?\n|\s+)?([\s\S]*)$/.exec(trimmed);
   const head = match?.[1] ?? trimmed;
   const message = (match?.[2] ?? '').trim();
-  if (head.toLowerCase() === 'help' && message === '') return { kind: 'help' };
+  // `help`, `help me`, `HELP?`: nobody means a recipient called help.
+  if (/^help\W*$/i.test(head)) return { kind: 'help' };
   const recipients = head.split(',').map((item) => item.trim());
   if (recipients.some((item) => item === '')) {
     return {

@@ -7,7 +7,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** `rl_` + 10 chars of time + 12 random chars: sortable by creation, unguessable, short enough to read out. */
 export function newRelayId(now: number = Date.now()): string {
   let time = '';
-  let remaining = now;
+  let remaining = Math.max(0, Math.floor(now));
   for (let i = 0; i < 10; i++) {
     time = CROCKFORD[remaining % 32] + time;
     remaining = Math.floor(remaining / 32);

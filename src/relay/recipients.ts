@@ -59,6 +59,8 @@ export function resolveRecipients(
   }
 
   if (problems.length > 0) return { ok: false, problems };
+  if (resolved.size === 0)
+    return { ok: false, problems: [{ input: '', reason: 'no recipients were given' }] };
   if (resolved.size > maxRecipients) {
     return {
       ok: false,

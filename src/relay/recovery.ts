@@ -6,10 +6,27 @@
 import { persistently, type RelayDeps, statusFromBatches } from './deps.js';
 import type { RelayRecord } from './types.js';
 
-export async function recoverInterruptedRelays(deps: RelayDeps, limit = 1000): Promise<RelayRecord[]> {
-  const stuck = await deps.store.listByStatus(['pending', 'revoking'], limit);
+export interface RecoveryOptions {
+  /**
+   * Only relays untouched this long are taken as interrupted. 0 suits a store only this process
+   * uses (SQLite, memory); a shared store needs more than the longest relay, or a live replica's
+   * work would be taken over (that replica's later writes still win, but its sender would be
+   * told twice).
+   */
+  staleAfterMs?: number;
+  limit?: number;
+}
+
+export async function recoverInterruptedRelays(
+  deps: RelayDeps,
+  options: RecoveryOptions = {},
+): Promise<RelayRecord[]> {
+  const staleAfterMs = options.staleAfterMs ?? 0;
+  const staleBefore = deps.now() - staleAfterMs;
+  const stuck = await deps.store.listByStatus(['pending', 'revoking'], options.limit ?? 1000);
   const recovered: RelayRecord[] = [];
   for (const record of stuck) {
+    if (staleAfterMs > 0 && record.updatedAt > staleBefore) continue;
     const batches = record.batches.map((batch) =>
       batch.status === 'pending'
         ? {
@@ -22,8 +39,7 @@ export async function recoverInterruptedRelays(deps: RelayDeps, limit = 1000): P
           }
         : batch,
     );
-    const derived = statusFromBatches(batches);
-    const status = record.status === 'pending' && derived === 'sent' ? 'sent' : derived;
+    const status = statusFromBatches(batches);
     try {
       const updated = await persistently(deps, { relayId: record.id }, () =>
         deps.store.update(record.id, { status, batches }, record.status),

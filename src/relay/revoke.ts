@@ -94,6 +94,11 @@ async function revokeBatches(
       firstError ??= batch.revokeError;
       deps.log.warn({ relayId: claimed.id, batch: batch.index, err: cause }, 'Fxiaoke revoke failed');
     }
+    // Recorded batch by batch: after a crash mid-revoke, a second revoke skips what is done.
+    const snapshot = batches.map((each) => ({ ...each }));
+    await persistently(deps, { relayId: claimed.id, batch }, () =>
+      deps.store.update(claimed.id, { batches: snapshot }),
+    );
   }
 
   const everythingRevoked = batches.every((batch) => batch.status === 'revoked' || batch.status === 'failed');
@@ -102,8 +107,9 @@ async function revokeBatches(
   const record = await persistently(deps, { relayId: claimed.id, status }, () =>
     deps.store.update(
       claimed.id,
+      // No compare-and-set here: Fxiaoke has acted, and the record must say so even if a
+      // recovering replica touched the relay meanwhile.
       everythingRevoked ? { status, batches, revokedBy: actorId, revokedAt: now } : { status, batches },
-      'revoking',
     ),
   );
   deps.log.info({ relayId: record.id, status, actorId }, 'revoke finished');
@@ -111,10 +117,7 @@ async function revokeBatches(
   return {
     type: 'revoke_failed',
     record,
-    error: firstError ?? {
-      kind: 'no_message_id',
-      message: 'Some parts of this relay have no Fxiaoke message id, so they cannot be revoked.',
-    },
+    error: firstError ?? unrevocableParts(batches),
   };
 }
 
@@ -122,4 +125,20 @@ async function revokeBatches(
 function restoredStatus(batches: RelayRecord['batches'], previousStatus: RelayStatus): RelayStatus {
   const derived = statusFromBatches(batches);
   return derived === 'revoked' ? 'partial' : previousStatus === 'unknown' ? 'unknown' : derived;
+}
+
+/** Why some batches were left alone: no message id, or an outcome nobody knows. */
+function unrevocableParts(batches: RelayRecord['batches']): RelayError {
+  const unknown = batches.filter((batch) => batch.status === 'unknown').length;
+  const withoutId = batches.filter((batch) => batch.status === 'sent' && !batch.messageId).length;
+  const parts = [
+    unknown > 0 ? `${unknown} batch${unknown === 1 ? '' : 'es'} whose delivery Fxiaoke never confirmed` : '',
+    withoutId > 0
+      ? `${withoutId} batch${withoutId === 1 ? '' : 'es'} Fxiaoke returned no message id for`
+      : '',
+  ].filter(Boolean);
+  return {
+    kind: unknown > 0 ? 'outcome_unknown' : 'no_message_id',
+    message: `Everything revocable was revoked, but not ${parts.join(' or ')}: those cannot be revoked.`,
+  };
 }

@@ -33,6 +33,10 @@ export function composeModal(
   maxLength: number,
 ): types.ModalView {
   const fromMessage = metadata.messageTs !== undefined;
+  // Slack caps a plain_text_input at 3000 characters; clip the prefill to what may be sent.
+  const limit = Math.min(maxLength, 3000);
+  const initial = prefill.text ? [...prefill.text].slice(0, limit).join('') : undefined;
+  const clipped = initial !== undefined && initial !== prefill.text;
   return {
     type: 'modal',
     callback_id: COMPOSE_CALLBACK_ID,
@@ -64,9 +68,17 @@ export function composeModal(
           type: 'plain_text_input',
           action_id: MESSAGE_BLOCK,
           multiline: true,
-          max_length: Math.min(maxLength, 3000),
-          ...(prefill.text ? { initial_value: prefill.text.slice(0, 3000) } : {}),
+          max_length: limit,
+          ...(initial ? { initial_value: initial } : {}),
         },
+        ...(clipped
+          ? {
+              hint: {
+                type: 'plain_text',
+                text: `The Slack message was longer than ${limit} characters and was cut.`,
+              },
+            }
+          : {}),
       },
     ],
   };

@@ -16,14 +16,19 @@ const SPECIAL_MENTIONS: Record<string, string> = {
 
 export function mrkdwnToPlainText(text: string, names: MrkdwnNames = {}): string {
   const converted = text.replace(/<([^<>]+)>/g, (whole, inner: string) => {
-    const [target = '', label] = inner.split('|', 2);
+    const bar = inner.indexOf('|');
+    const target = bar === -1 ? inner : inner.slice(0, bar);
+    const label = bar === -1 ? undefined : inner.slice(bar + 1);
     if (target.startsWith('@')) {
       const userId = target.slice(1);
       return `@${label || names.user?.(userId) || userId}`;
     }
-    if (target.startsWith('#')) return `#${label || target.slice(1)}`;
+    // Without a label a channel id means nothing to a Fxiaoke reader.
+    if (target.startsWith('#')) return `#${label || 'channel'}`;
     if (target.startsWith('!')) {
       const special = target.slice(1).split('^')[0] ?? '';
+      if (special === 'subteam') return label ? (label.startsWith('@') ? label : `@${label}`) : '@group';
+      if (special === 'date') return label ?? '';
       return SPECIAL_MENTIONS[special] ?? label ?? whole;
     }
     if (/^(https?|mailto|tel):/i.test(target)) {

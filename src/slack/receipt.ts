@@ -4,7 +4,7 @@
  */
 import type { types } from '@slack/bolt';
 import type { RelayRecord } from '../relay/types.js';
-import { preview } from './mrkdwn.js';
+import { escapeMrkdwn, preview } from './mrkdwn.js';
 import { describeError, traceIdsOf } from './replies.js';
 
 type KnownBlock = types.KnownBlock;
@@ -17,7 +17,8 @@ export interface Receipt {
 }
 
 function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
+  if (count === 1) return `${count} ${word}`;
+  return `${count} ${/(s|x|z|ch|sh)$/.test(word) ? `${word}es` : `${word}s`}`;
 }
 
 function statusLine(record: RelayRecord): string {
@@ -50,7 +51,8 @@ function statusLine(record: RelayRecord): string {
 
 function traceLine(record: RelayRecord): string {
   const ids = traceIdsOf(record);
-  const sendPart = ids.length > 0 ? `traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : 'no traceId yet';
+  const noTrace = record.status === 'pending' ? 'no traceId yet' : 'no traceId';
+  const sendPart = ids.length > 0 ? `traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : noTrace;
   const revokeIds = record.batches
     .map((batch) => batch.revokeTraceId)
     .filter((id): id is string => Boolean(id));
@@ -98,7 +100,10 @@ export function renderReceipt(record: RelayRecord): Receipt {
       blocks.push({
         type: 'context',
         elements: [
-          { type: 'mrkdwn', text: `${plural(failures.length, 'batch')} failed: ${describeError(first)}` },
+          {
+            type: 'mrkdwn',
+            text: `${plural(failures.length, 'batch')} failed: ${escapeMrkdwn(describeError(first))}`,
+          },
         ],
       });
     }

@@ -1,5 +1,6 @@
 import type { RelayStore } from './interface.js';
 import { MemoryRelayStore } from './memory-store.js';
+import { openRedisStore } from './redis-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 export type StoreLocation =
@@ -9,10 +10,13 @@ export type StoreLocation =
 
 export interface OpenStoreOptions {
   now?: () => number;
+  /** Prefix for every Redis key (default `fxb:`); ignored by the other stores. */
+  redisKeyPrefix?: string;
 }
 
 const ACCEPTED_FORMS =
-  'sqlite:./relative/path.db, sqlite:///absolute/path.db, sqlite::memory:, memory: (redis:// is planned)';
+  'sqlite:./relative/path.db, sqlite:///absolute/path.db, sqlite::memory:, memory:, ' +
+  'redis://[[user]:password@]host[:port][/db], rediss://… (TLS)';
 
 /**
  * Reads a STORE_URL. Errors never echo the whole URL, because a Redis URL may carry a password.
@@ -63,14 +67,13 @@ function parseSqlitePath(rest: string): string {
 /** Opens the store a STORE_URL names. Each backend is one branch here. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<RelayStore> {
   const location = parseStoreUrl(url);
+  const { now, redisKeyPrefix } = options;
   switch (location.kind) {
     case 'sqlite':
-      return openSqliteStore({ path: location.path, ...options });
+      return openSqliteStore({ path: location.path, now });
     case 'memory':
-      return new MemoryRelayStore(options);
+      return new MemoryRelayStore({ now });
     case 'redis':
-      throw new Error(
-        'the Redis store is not available yet in this version; use sqlite:… (e.g. sqlite:./data/fx-bridge.db)',
-      );
+      return openRedisStore({ url: location.url, now, keyPrefix: redisKeyPrefix });
   }
 }

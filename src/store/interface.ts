@@ -29,6 +29,12 @@ export interface RelayStore {
   listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]>;
   /** Every relay in one of these statuses (startup recovery looks for `pending`, `revoking`). */
   listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]>;
+  /**
+   * Retention: deletes every relay created before `olderThan` (epoch ms, exclusive) whose status
+   * is final (sent, partial, failed, revoked, unknown), with its index entries, and returns how
+   * many went. `pending` and `revoking` relays are kept whatever their age: recovery needs them.
+   */
+  prune(olderThan: number): Promise<number>;
   /** Cheap round trip for readiness probes; throws when the store is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,17 +1,15 @@
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, RelayStore } from './interface.js';
-
-/** The fields `update` may touch; anything else in a change (smuggled in by a cast) is ignored. */
-const CHANGEABLE_FIELDS = [
-  'slack',
-  'status',
-  'batches',
-  'error',
-  'revokedBy',
-  'revokedAt',
-  'content',
-] as const satisfies readonly (keyof RelayChange)[];
+import {
+  applyChange,
+  copyRecord,
+  isPrunable,
+  matchesExpected,
+  newestFirst,
+  normalizeLimit,
+  oldestFirst,
+} from './record-utils.js';
 
 export interface MemoryRelayStoreOptions {
   now?: () => number;
@@ -101,6 +99,19 @@ export class MemoryRelayStore implements RelayStore {
     return take(matching.sort(oldestFirst), limit);
   }
 
+  async prune(olderThan: number): Promise<number> {
+    this.#assertOpen();
+    let deleted = 0;
+    for (const record of [...this.#byId.values()]) {
+      if (!isPrunable(record, olderThan)) continue;
+      this.#byId.delete(record.id);
+      this.#idByRequestKey.delete(record.requestKey);
+      if (record.slack) this.#idBySlack.delete(slackKey(record.slack));
+      deleted += 1;
+    }
+    return deleted;
+  }
+
   async ping(): Promise<void> {
     this.#assertOpen();
   }
@@ -126,66 +137,7 @@ function slackKey(ref: SlackMessageRef): string {
   return JSON.stringify([ref.teamId, ref.channelId, ref.ts]);
 }
 
-export function matchesExpected(
-  status: RelayStatus,
-  expected?: RelayStatus | readonly RelayStatus[],
-): boolean {
-  if (expected === undefined) return true;
-  return typeof expected === 'string' ? status === expected : expected.includes(status);
-}
-
-/**
- * Merges the allowed fields of `change` into `current`. A field set to `undefined` is removed,
- * which is also what a JSON-backed store does, so all stores agree on it.
- */
-export function applyChange(current: RelayRecord, change: RelayChange, updatedAt: number): RelayRecord {
-  const next: RelayRecord = { ...current, updatedAt };
-  const target = next as unknown as Record<string, unknown>;
-  for (const field of CHANGEABLE_FIELDS) {
-    if (Object.hasOwn(change, field)) target[field] = change[field];
-  }
-  return copyRecord(next);
-}
-
-/** A deep copy without `undefined`-valued keys: what a JSON round trip would give back. */
-function copyRecord(record: RelayRecord): RelayRecord {
-  return dropUndefined(structuredClone(record));
-}
-
-function dropUndefined<T>(value: T): T {
-  if (Array.isArray(value)) {
-    for (const item of value) dropUndefined(item);
-  } else if (value !== null && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    for (const key of Object.keys(object)) {
-      if (object[key] === undefined) delete object[key];
-      else dropUndefined(object[key]);
-    }
-  }
-  return value;
-}
-
-function newestFirst(a: RelayRecord, b: RelayRecord): number {
-  // Ties break on id so the order matches stores that sort by (createdAt, id) in an index.
-  return b.createdAt - a.createdAt || compareStrings(b.id, a.id);
-}
-
-function oldestFirst(a: RelayRecord, b: RelayRecord): number {
-  return a.createdAt - b.createdAt || compareStrings(a.id, b.id);
-}
-
-function compareStrings(a: string, b: string): number {
-  // Plain code-unit order; for our ASCII ids it equals SQLite's BINARY and Redis' lexical order.
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function take(records: RelayRecord[], limit: number): RelayRecord[] {
   const count = normalizeLimit(limit);
   return records.slice(0, count).map(copyRecord);
-}
-
-/** Non-positive or NaN limits give nothing; an unbounded limit is clamped rather than trusted. */
-export function normalizeLimit(limit: number): number {
-  if (!(limit > 0)) return 0;
-  return Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
 }

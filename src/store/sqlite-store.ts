@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, RelayStore } from './interface.js';
-import { applyChange, matchesExpected, normalizeLimit } from './memory-store.js';
+import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
 
 /**
  * Schema history, oldest first; entry N brings the file to `user_version` N + 1. Append only:
@@ -90,6 +90,7 @@ export class SqliteRelayStore implements RelayStore {
   readonly #bySlack: Database.Statement<[string, string, string], string>;
   readonly #bySender: Database.Statement<[string, number], string>;
   readonly #byStatus: Database.Statement<[string, number], string>;
+  readonly #prune: Database.Statement<[number, string]>;
   readonly #ping: Database.Statement<[], number>;
   readonly #create: Database.Transaction<(record: RelayRecord) => CreateResult>;
   readonly #update: Database.Transaction<
@@ -144,6 +145,10 @@ export class SqliteRelayStore implements RelayStore {
          ORDER BY created_at, id LIMIT ?`,
       )
       .pluck();
+    // relays_created narrows by age; the status filter then runs over those rows only.
+    this.#prune = db.prepare<[number, string]>(
+      'DELETE FROM relays WHERE created_at < ? AND status IN (SELECT value FROM json_each(?))',
+    );
     this.#ping = db.prepare<[], number>('SELECT 1').pluck();
 
     this.#create = db.transaction((record: RelayRecord): CreateResult => {
@@ -213,6 +218,12 @@ export class SqliteRelayStore implements RelayStore {
     const count = normalizeLimit(limit);
     if (count === 0 || statuses.length === 0) return [];
     return this.#run(() => this.#byStatus.all(JSON.stringify(statuses), count).map(parseRecord));
+  }
+
+  async prune(olderThan: number): Promise<number> {
+    // NaN would bind as NULL and match nothing anyway; saying so keeps all stores visibly alike.
+    if (Number.isNaN(olderThan)) return 0;
+    return this.#run(() => this.#prune.run(olderThan, JSON.stringify(PRUNABLE_STATUSES)).changes);
   }
 
   async ping(): Promise<void> {

@@ -792,7 +792,9 @@ describe('FxiaokeClient: onCall', () => {
       { path: PATHS.send, errorCode: undefined, outcome: 'transport' },
     ]);
     const answered = emulator.requestsTo(PATHS.send).slice(0, 3);
-    expect(calls.slice(1, 4).map((c) => c.traceId)).toEqual(answered.map((r) => (r.response as Json).traceId));
+    expect(calls.slice(1, 4).map((c) => c.traceId)).toEqual(
+      answered.map((r) => (r.response as Json).traceId),
+    );
     expect(calls[4]?.traceId).toBeUndefined();
     for (const call of calls) expect(call.durationMs).toBeGreaterThanOrEqual(0);
   });

@@ -14,13 +14,10 @@ describe('parseFxSend', () => {
     expect(parseFxSend('Help')).toEqual({ kind: 'help' });
   });
 
-  it('treats `help` followed by text as a send to a recipient named help', () => {
-    // `help` can be an alias name; the recipient check answers if it is not one.
-    expect(parseFxSend('help me please')).toEqual({
-      kind: 'send',
-      recipients: ['help'],
-      message: 'me please',
-    });
+  it('treats `help` followed by anything as a request for help', () => {
+    expect(parseFxSend('help me please')).toEqual({ kind: 'help' });
+    expect(parseFxSend('HELP?')).toEqual({ kind: 'help' });
+    expect(parseFxSend('helpdesk,1001 hi')).toMatchObject({ kind: 'send', recipients: ['helpdesk', '1001'] });
   });
 
   it('takes the first token as the recipient list and the rest as the message', () => {

@@ -90,10 +90,10 @@ describe('recoverInterruptedRelays', () => {
       batches: [makeBatch(0)],
       createdAt: BASE_TIME - 500,
     });
-    const first = await recoverInterruptedRelays(relay.deps, 1);
+    const first = await recoverInterruptedRelays(relay.deps, { limit: 1 });
     expect(first.map((record) => record.id)).toEqual([older.id]);
     expect((await relay.store.findById(newer.id))?.status).toBe('pending');
-    const second = await recoverInterruptedRelays(relay.deps, 1);
+    const second = await recoverInterruptedRelays(relay.deps, { limit: 1 });
     expect(second.map((record) => record.id)).toEqual([newer.id]);
   });
 
@@ -119,7 +119,7 @@ describe('recoverInterruptedRelays', () => {
   // final compare-and-set then fails, revokeRelay throws, and the batch Fxiaoke really revoked is
   // still recorded as `sent`: the map no longer matches Fxiaoke. The same applies to `pending`
   // relays another replica is still sending (they are marked `unknown` mid-send).
-  it.fails('keeps what a live revoke did when another replica starts and runs recovery', async () => {
+  it('keeps what a live revoke did when another replica starts and runs recovery', async () => {
     const relay = testRelay();
     const record = await put(relay, { status: 'sent', batches: [sent(0)] });
     relay.fake.scriptRevoke(async () => {
@@ -135,5 +135,18 @@ describe('recoverInterruptedRelays', () => {
     expect(relay.fake.revokes).toHaveLength(1);
     expect(outcome.type).toBe('revoked');
     expect((await relay.store.findById(record.id))?.batches[0]?.status).toBe('revoked');
+  });
+
+  it('leaves relays touched recently alone when told the store is shared', async () => {
+    const relay = testRelay();
+    const at = (now: number) => ({ createdAt: now, updatedAt: now });
+    const old = await put(relay, { status: 'pending', batches: [makeBatch(0)], ...at(relay.clock.now) });
+    relay.clock.now += 10 * 60_000;
+    const fresh = await put(relay, { status: 'pending', batches: [makeBatch(0)], ...at(relay.clock.now) });
+
+    const recovered = await recoverInterruptedRelays(relay.deps, { staleAfterMs: 5 * 60_000 });
+
+    expect(recovered.map((record) => record.id)).toEqual([old.id]);
+    expect((await relay.store.findById(fresh.id))?.status).toBe('pending');
   });
 });

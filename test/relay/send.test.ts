@@ -99,7 +99,7 @@ describe('sendRelay: validation writes nothing and calls nothing', () => {
   // BUG (src/relay/send.ts:76 with src/relay/recipients.ts:61-73): an empty recipient list passes
   // validation, so the relay is recorded as `sent` with zero batches although nothing went to
   // Fxiaoke. The Slack listeners guard against it, but relay/ is meant to be reusable as is.
-  it.fails('rejects an empty recipient list instead of recording a relay that sent nothing', async () => {
+  it('rejects an empty recipient list instead of recording a relay that sent nothing', async () => {
     const { deps, store } = testRelay();
     const outcome = await sendRelay(deps, request({ recipientsInput: [] }));
     expect(outcome.type).toBe('invalid_recipients');

@@ -141,7 +141,7 @@ describe('renderReceipt', () => {
 
   // BUG (src/slack/receipt.ts:101): `plural(n, 'batch')` appends a bare "s", so two failed
   // batches read "2 batchs failed".
-  it.fails('spells the plural of batch correctly', () => {
+  it('spells the plural of batch correctly', () => {
     const error = { code: 30002, kind: 'quota', message: 'Quota used up.', traceId: 'E-Q' };
     const receipt = renderReceipt(
       record({
@@ -179,7 +179,7 @@ describe('renderReceipt', () => {
         ],
       }),
     );
-    expect(shows(receipt, ':x: Not sent · no traceId yet')).toBe(true);
+    expect(shows(receipt, ':x: Not sent · no traceId ·')).toBe(true);
     expect(shows(receipt, ':information_source:')).toBe(false);
     expect(buttons(receipt)).toEqual([]);
     expect(receipt.text).toContain('status failed, traceId none');

@@ -8,6 +8,7 @@ import {
 } from '../../src/store/errors.js';
 import type { RelayStore } from '../../src/store/interface.js';
 import { describeRelayStoreDataContract } from './contract-data.js';
+import { describeRelayStorePruneContract } from './contract-prune.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from './records.js';
 
 export interface ContractOptions {
@@ -211,6 +212,7 @@ export function describeRelayStoreContract(
     });
 
     describeRelayStoreDataContract(() => store);
+    describeRelayStorePruneContract(() => store);
 
     describe('lifecycle', () => {
       it('pings while open, fails afterwards, and closes twice without error', async () => {

@@ -1,11 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/store/errors.js';
 import { openStore, parseStoreUrl } from '../../src/store/index.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
 import { SqliteRelayStore } from '../../src/store/sqlite-store.js';
+import { rejectionOf } from './contract.js';
 import { makeRecord } from './records.js';
+
+/** A port nothing listens on: bound once by us, then released. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('parseStoreUrl', () => {
   it.each([
@@ -67,13 +79,24 @@ describe('openStore', () => {
     await store.close();
   });
 
-  it('says Redis is not available yet, without echoing the URL', async () => {
-    const error = await openStore('rediss://:hunter2@cache:6380').then(
-      () => expect.fail('expected a rejection'),
-      (e: unknown) => e as Error,
-    );
-    expect(error.message).toMatch(/Redis store is not available yet.*sqlite:/);
-    expect(error.message).not.toContain('hunter2');
+  it('fails at start on an unreachable Redis with a StoreError that never echoes the URL', async () => {
+    const port = await unusedPort();
+    const error = await rejectionOf(openStore(`rediss://:hunter2@127.0.0.1:${port}/0`));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(/Could not connect to the Redis store/);
+    expect((error as StoreError).cause).toBeInstanceOf(Error);
+    expect((error as StoreError).message).not.toContain('hunter2');
+  });
+
+  it.each([
+    ['redis://:hunter2@cache:notaport', /not a valid Redis URL/],
+    ['redis://:hunter2@cache:6379/zero', /database number/],
+    ['redis://:hunter2@:6379', /no Redis host|not a valid/],
+  ])('rejects the malformed Redis URL %j before connecting', async (url, message) => {
+    const error = await rejectionOf(openStore(url));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(message);
+    expect((error as StoreError).message).not.toContain('hunter2');
   });
 
   it('rejects unknown forms', async () => {

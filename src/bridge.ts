@@ -47,7 +47,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     destination: options.logDestination,
   });
   const metrics = new BridgeMetrics();
-  const store = await openStore(config.storeUrl, { now: options.now });
+  const store = await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix });
   const fx = config.fxiaoke;
   const fxiaoke = new FxiaokeClient({
     baseUrl: fx.baseUrl,
@@ -90,6 +90,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   if (recovered.length > 0)
     logger.warn({ count: recovered.length }, 'relays interrupted by a previous stop were recovered');
 
+  const retention = startRetention(store, logger, config.retentionDays, options.now ?? Date.now);
   let shuttingDown = false;
   let stopping: Promise<void> | undefined;
   const work = new InFlightWork();
@@ -107,6 +108,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     port = await slack.start();
   } catch (error) {
     // A start that fails (bad bot token, port in use) must not leave the store locked open.
+    retention.stop();
     await fxiaoke.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
@@ -143,8 +145,36 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
         logger.warn({ inFlight: work.size }, 'stopped with relays under way; the next start recovers them');
       }
     }
+    retention.stop();
     await fxiaoke.close();
     await store.close();
     logger.info('fx-bridge stopped');
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes finished relays older than the retention period, at start and then hourly. Relays in
+ * progress are never pruned. Every replica may prune; deleting twice is harmless.
+ */
+function startRetention(
+  store: RelayStore,
+  logger: Logger,
+  retentionDays: number,
+  now: () => number,
+): { stop(): void } {
+  if (retentionDays === 0) return { stop() {} };
+  const prune = () => {
+    store
+      .prune(now() - retentionDays * DAY_MS)
+      .then((deleted) => {
+        if (deleted > 0) logger.info({ deleted, retentionDays }, 'pruned relays past retention');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'pruning relays failed; will try again'));
+  };
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

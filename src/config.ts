@@ -46,6 +46,10 @@ export interface Config {
     maxRetries: number;
   };
   storeUrl: string;
+  /** Key prefix for the Redis store (several bridges can share one Redis). */
+  redisKeyPrefix: string;
+  /** Finished relays older than this are deleted; 0 keeps them forever. */
+  retentionDays: number;
   logLevel: string;
   configFile: string | undefined;
   file: FileConfig;
@@ -203,6 +207,8 @@ export function loadConfig(env: Env = process.env): Config {
   const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', 3, 0, 10, problems);
 
   const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
+  const redisKeyPrefix = read(env, 'REDIS_KEY_PREFIX') ?? 'fxb:';
+  const retentionDays = integer(env, 'RETENTION_DAYS', 30, 0, 3650, problems);
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -227,6 +233,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetries,
     },
     storeUrl,
+    redisKeyPrefix,
+    retentionDays,
     logLevel,
     configFile,
     file,

@@ -40,6 +40,8 @@ describe('lifecycle', () => {
   it('marks relays a crash left pending as unknown at the next start, keeping what was sent', async () => {
     harness = await Harness.start();
     const crashed = makeRecord({
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
       senderId: SENDER_ID,
       status: 'pending',
       serviceId: 'FSAID_svc0001',
@@ -63,5 +65,18 @@ describe('lifecycle', () => {
     expect(recovered?.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown']);
     expect(recovered?.batches[0]?.messageId).toBe('m-0');
     expect(harness.logLines.join('\n')).toContain('recovered an interrupted relay');
+  });
+
+  it('prunes finished relays past RETENTION_DAYS at start, and never one in progress', async () => {
+    harness = await Harness.start({ env: { RETENTION_DAYS: '7' } });
+    const longAgo = Date.now() - 8 * 86_400_000;
+    const finished = makeRecord({ status: 'revoked', createdAt: longAgo, updatedAt: longAgo });
+    const recent = makeRecord({ status: 'sent', createdAt: Date.now(), updatedAt: Date.now() });
+    await harness.bridge.store.create(finished);
+    await harness.bridge.store.create(recent);
+    await harness.restart();
+    await harness.slack.waitFor(() => harness!.logLines.some((line) => line.includes('pruned relays past retention')));
+    expect(await harness.bridge.store.findById(finished.id)).toBeUndefined();
+    expect(await harness.bridge.store.findById(recent.id)).toBeDefined();
   });
 });

@@ -5,6 +5,8 @@
 import type { DestinationStream } from 'pino';
 import { type Config, secretsOf } from './config.js';
 import { FxiaokeClient } from './fxiaoke/client.js';
+import { FxiaokeDirectory } from './fxiaoke/directory.js';
+import { openFxiaokeSharedState } from './fxiaoke/shared-state.js';
 import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
@@ -12,6 +14,7 @@ import { type RelayDeps, relayDeps } from './relay/deps.js';
 import { recoverInterruptedRelays } from './relay/recovery.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/in-flight.js';
+import { notifyRecoveredRelays } from './slack/notify-recovered.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 
@@ -47,8 +50,26 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     destination: options.logDestination,
   });
   const metrics = new BridgeMetrics();
-  const store = await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix });
+  // Every store call goes through the metrics wrapper, so failures count in fxbridge_store_errors_total.
+  const store = metrics.instrumentStore(
+    await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix }),
+  );
   const fx = config.fxiaoke;
+  // ---- Fxiaoke rate budget and token: shared by the replicas through Redis when the store is Redis
+  // (own connection, same key prefix), in this process otherwise. Closed after the client on stop.
+  const fxShared = await openFxiaokeSharedState({
+    storeUrl: config.storeUrl,
+    keyPrefix: config.redisKeyPrefix,
+    rateLimit: fx.rateLimit,
+    authMode: fx.authMode,
+    appId: fx.appId,
+    now: options.now,
+  }).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
+  const closeFxiaoke = () => fxiaoke.close().finally(() => fxShared.close());
+  // ---- end of the shared Fxiaoke state block
   const fxiaoke = new FxiaokeClient({
     baseUrl: fx.baseUrl,
     appId: fx.appId,
@@ -61,23 +82,40 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     retry: { maxRetries: fx.maxRetries },
     now: options.now,
     sleep: options.sleep,
-    onToken: (token) => {
+    rateLimiter: fxShared.rateLimiter,
+    tokenCache: fxShared.tokenCache,
+    onQueued: (info) => logger.debug({ fxiaoke: info }, 'Fxiaoke call queued for the rate limit'),
+    onToken: (token, source) => {
       scrubber.add(token);
-      metrics.tokenFetches.inc();
-      logger.info({ authMode: fx.authMode }, 'Fxiaoke token issued');
+      // A token another replica fetched is learnt for scrubbing but was no call of ours.
+      if (source === 'fetched') metrics.tokenFetches.inc();
+      logger.info({ authMode: fx.authMode, source }, 'Fxiaoke token issued');
     },
     onCall: (event) => {
       metrics.observeFxiaokeCall(event);
       logger.debug({ fxiaoke: event }, 'Fxiaoke call');
     },
   });
+  // ---- People: the Fxiaoke address book (recipient typeahead, mentions mapped by e-mail and phone,
+  // departed recipients caught before sending). Loaded on first use; it, phone lookups and Slack
+  // profiles are cached for PEOPLE_CACHE_TTL_SECONDS.
+  const peopleCacheTtlMs = config.peopleCacheTtlSeconds * 1000;
+  const people = new FxiaokeDirectory({
+    client: fxiaoke,
+    ttlMs: peopleCacheTtlMs,
+    log: logger.child({ component: 'directory' }),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  // ---- end of the people block
   const relay = relayDeps({
     store,
     fxiaoke,
+    people,
     settings: config.file,
     log: logger,
     observer: {
-      relayFinished: (status) => metrics.relays.inc({ status }),
+      relayFinished: (status, record) =>
+        metrics.observeRelayFinished(status, record, (options.now ?? Date.now)()),
       revokeFinished: (outcome) => metrics.revokes.inc({ outcome }),
     },
     ...(options.now ? { now: options.now } : {}),
@@ -94,22 +132,24 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   let shuttingDown = false;
   let stopping: Promise<void> | undefined;
   const work = new InFlightWork();
+  metrics.trackQueueDepth(() => work.size);
   let slack: SlackApp;
   let port: number;
   try {
     slack = await createSlackApp({
       slack: config.slack,
       port: config.port,
-      context: { relay, logger, work },
+      context: { relay, logger, work, peopleCacheTtlMs },
       customRoutes: healthRoutes({ store, fxiaoke, metrics, isShuttingDown: () => shuttingDown }),
       botId: options.botId,
       botUserId: options.botUserId,
+      onAck: (type, seconds) => metrics.observeAck(type, seconds),
     });
     port = await slack.start();
   } catch (error) {
     // A start that fails (bad bot token, port in use) must not leave the store locked open.
     retention.stop();
-    await fxiaoke.close().catch(() => undefined);
+    await closeFxiaoke().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
@@ -117,6 +157,17 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     { mode: config.slack.mode, port, store: config.storeUrl.split(':')[0], revocable: Boolean(fx.serviceId) },
     'fx-bridge started',
   );
+
+  // Operations: tell the senders of relays a crash interrupted. After the start, so the Revoke
+  // button in the message has a listener; as tracked work, so a stop waits for it. Never fatal.
+  if (recovered.length > 0) {
+    const client = slack.app.client;
+    work
+      .run(() => notifyRecoveredRelays(client, recovered, logger))
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'telling senders about recovered relays failed'),
+      );
+  }
 
   return {
     logger,
@@ -146,7 +197,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       }
     }
     retention.stop();
-    await fxiaoke.close();
+    await closeFxiaoke();
     await store.close();
     logger.info('fx-bridge stopped');
   }

@@ -17,6 +17,8 @@ export interface FileConfig {
   slackUsers: Record<string, string>;
   /** Slack user ids allowed to revoke anyone's relay. */
   admins: string[];
+  /** Slack channel id → recipients (aliases or Fxiaoke ids) the compose window starts with there. */
+  channelDefaults: Record<string, string[]>;
   /** How a relayed message reads in Fxiaoke. Placeholders: {sender}, {channel}, {text}. */
   messageTemplate: string;
   /** Longest message text accepted (characters, before the template). */
@@ -44,12 +46,16 @@ export interface Config {
     serviceId: string | undefined;
     timeoutMs: number;
     maxRetries: number;
+    /** Calls per window per endpoint; shared by the replicas on a Redis store. Token endpoints: 10 per 60 s. */
+    rateLimit: { calls: number; windowMs: number };
   };
   storeUrl: string;
   /** Key prefix for the Redis store (several bridges can share one Redis). */
   redisKeyPrefix: string;
   /** Finished relays older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
+  /** How long the Fxiaoke address book, phone lookups and Slack profiles are cached. */
+  peopleCacheTtlSeconds: number;
   logLevel: string;
   configFile: string | undefined;
   file: FileConfig;
@@ -62,6 +68,7 @@ export const DEFAULT_FILE_CONFIG: FileConfig = {
   aliases: {},
   slackUsers: {},
   admins: [],
+  channelDefaults: {},
   messageTemplate: DEFAULT_MESSAGE_TEMPLATE,
   maxMessageLength: 4000,
   maxRecipients: 5000,
@@ -205,10 +212,15 @@ export function loadConfig(env: Env = process.env): Config {
 
   const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);
   const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', 3, 0, 10, problems);
+  const rateLimit = {
+    calls: integer(env, 'FXIAOKE_RATE_LIMIT_CALLS', 100, 1, 100_000, problems),
+    windowMs: integer(env, 'FXIAOKE_RATE_LIMIT_WINDOW_MS', 20_000, 100, 86_400_000, problems),
+  };
 
   const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
   const redisKeyPrefix = read(env, 'REDIS_KEY_PREFIX') ?? 'fxb:';
   const retentionDays = integer(env, 'RETENTION_DAYS', 30, 0, 3650, problems);
+  const peopleCacheTtlSeconds = integer(env, 'PEOPLE_CACHE_TTL_SECONDS', 600, 1, 86_400, problems);
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
@@ -231,10 +243,12 @@ export function loadConfig(env: Env = process.env): Config {
       serviceId,
       timeoutMs,
       maxRetries,
+      rateLimit,
     },
     storeUrl,
     redisKeyPrefix,
     retentionDays,
+    peopleCacheTtlSeconds,
     logLevel,
     configFile,
     file,
@@ -269,6 +283,12 @@ const fileSchema = z
       )
       .default({}),
     admins: z.array(z.string().regex(SLACK_USER_ID, 'admins are Slack user ids such as U012ABC')).default([]),
+    channelDefaults: z
+      .record(
+        z.string().regex(/^[CGD][A-Z0-9]+$/, 'keys are Slack channel ids such as C012ABC'),
+        z.array(z.string().min(1)).min(1, 'list at least one recipient, or leave the channel out'),
+      )
+      .default({}),
     messageTemplate: z
       .string()
       .refine((template) => template.includes('{text}'), 'messageTemplate must contain {text}')
@@ -276,7 +296,21 @@ const fileSchema = z
     maxMessageLength: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxMessageLength),
     maxRecipients: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxRecipients),
   })
-  .strict();
+  .strict()
+  .superRefine((file, context) => {
+    // A default must be something the resolver knows; a typo would otherwise surface in every modal.
+    const aliases = new Set(Object.keys(file.aliases).map((name) => name.toLowerCase()));
+    for (const [channel, recipients] of Object.entries(file.channelDefaults)) {
+      recipients.forEach((recipient, index) => {
+        if (FXIAOKE_ID.test(recipient) || aliases.has(recipient.toLowerCase())) return;
+        context.addIssue({
+          code: 'custom',
+          path: ['channelDefaults', channel, index],
+          message: `${recipient} is neither an alias defined under aliases nor a Fxiaoke id (FSUID_… or numeric)`,
+        });
+      });
+    }
+  });
 
 export function parseFileConfig(source: string, label: string, problems: string[]): FileConfig {
   let document: unknown;

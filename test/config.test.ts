@@ -62,6 +62,7 @@ describe('loadConfig: a valid environment', () => {
       serviceId: undefined,
       timeoutMs: 10_000,
       maxRetries: 3,
+      rateLimit: { calls: 100, windowMs: 20_000 },
     });
     expect(config.configFile).toBeUndefined();
     expect(config.file).toEqual(DEFAULT_FILE_CONFIG);
@@ -91,6 +92,8 @@ describe('loadConfig: a valid environment', () => {
         FXIAOKE_SERVICE_ID: 'FSAID_svc01',
         FXIAOKE_TIMEOUT_MS: '2500',
         FXIAOKE_MAX_RETRIES: '0',
+        FXIAOKE_RATE_LIMIT_CALLS: '50',
+        FXIAOKE_RATE_LIMIT_WINDOW_MS: '10000',
       }),
     );
     expect(config.port).toBe(8080);
@@ -99,6 +102,7 @@ describe('loadConfig: a valid environment', () => {
     expect(config.fxiaoke.serviceId).toBe('FSAID_svc01');
     expect(config.fxiaoke.timeoutMs).toBe(2500);
     expect(config.fxiaoke.maxRetries).toBe(0);
+    expect(config.fxiaoke.rateLimit).toEqual({ calls: 50, windowMs: 10_000 });
   });
 
   it('runs in Socket Mode when an app token is set, unless SLACK_MODE=http', () => {
@@ -202,6 +206,16 @@ describe('loadConfig: problems are collected into one ConfigError', () => {
       { FXIAOKE_MAX_RETRIES: '11' },
       /FXIAOKE_MAX_RETRIES must be a whole number from 0 to 10/,
     ],
+    [
+      'FXIAOKE_RATE_LIMIT_CALLS',
+      { FXIAOKE_RATE_LIMIT_CALLS: '0' },
+      /FXIAOKE_RATE_LIMIT_CALLS must be a whole number from 1 to 100000/,
+    ],
+    [
+      'FXIAOKE_RATE_LIMIT_WINDOW_MS',
+      { FXIAOKE_RATE_LIMIT_WINDOW_MS: '20s' },
+      /FXIAOKE_RATE_LIMIT_WINDOW_MS must be a whole number from 100 to 86400000/,
+    ],
   ] as const)('names a malformed %s', (_label, overrides, expected) => {
     const error = configError(validEnv(overrides));
     expect(error.problems).toHaveLength(1);
@@ -290,6 +304,7 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
       aliases: { sales: ['FSUID_AAA111', '1001'], 'ops.team': ['FSUID_BBB222'] },
       slackUsers: { U012ABC: 'FSUID_AAA111', W0XYZ: '1002' },
       admins: ['U012ABC'],
+      channelDefaults: {},
       messageTemplate: '[{sender}] {text}',
       maxMessageLength: DEFAULT_FILE_CONFIG.maxMessageLength,
       maxRecipients: DEFAULT_FILE_CONFIG.maxRecipients,
@@ -311,11 +326,12 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
   });
 
   it('rejects an unknown top-level key, naming it', () => {
-    const path = writeConfig('unknown.yml', 'aliases: {}\nchannelDefaults: {}\n');
+    // A typo of a real key (channelDefaults) must not pass as "no defaults".
+    const path = writeConfig('unknown.yml', 'aliases: {}\nchannelDefault: {}\n');
     const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toContain(path);
-    expect(error.problems[0]).toContain('channelDefaults');
+    expect(error.problems[0]).toContain('channelDefault');
   });
 
   it('names the offending alias, slack user and admin entries', () => {
@@ -329,6 +345,60 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
     expect(error.message).toContain('aliases.empty: an alias needs at least one member');
     expect(error.message).toContain('admins.0');
     for (const problem of error.problems) expect(problem).toContain(path);
+  });
+
+  it('loads channelDefaults of aliases and Fxiaoke ids, aliases matched case-insensitively', () => {
+    const path = writeConfig(
+      'defaults.yml',
+      [
+        'aliases:',
+        '  Sales: [FSUID_AAA111]',
+        'channelDefaults:',
+        '  C012ABC: [sales, FSUID_BBB222, "1001"]',
+        '',
+      ].join('\n'),
+    );
+    expect(loadConfig(validEnv({ FX_BRIDGE_CONFIG: path })).file.channelDefaults).toEqual({
+      C012ABC: ['sales', 'FSUID_BBB222', '1001'],
+    });
+  });
+
+  it('names channelDefaults entries that are neither an alias nor a Fxiaoke id, and bad channel ids', () => {
+    const path = writeConfig(
+      'bad-defaults.yml',
+      [
+        'aliases:',
+        '  sales: [FSUID_AAA111]',
+        'channelDefaults:',
+        '  C012ABC: [sales, salez]',
+        '  general: [sales]',
+        '',
+      ].join('\n'),
+    );
+    const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
+    expect(error.message).toContain('channelDefaults.general');
+    const typo = configError(
+      validEnv({
+        FX_BRIDGE_CONFIG: writeConfig(
+          'typo-defaults.yml',
+          ['aliases:', '  sales: [FSUID_AAA111]', 'channelDefaults:', '  C012ABC: [sales, salez]', ''].join(
+            '\n',
+          ),
+        ),
+      }),
+    );
+    expect(typo.problems).toHaveLength(1);
+    expect(typo.problems[0]).toContain('channelDefaults.C012ABC.1');
+    expect(typo.problems[0]).toContain('salez is neither an alias');
+  });
+
+  it('reads PEOPLE_CACHE_TTL_SECONDS (default 600) and rejects values out of range', () => {
+    expect(loadConfig(validEnv()).peopleCacheTtlSeconds).toBe(600);
+    expect(loadConfig(validEnv({ PEOPLE_CACHE_TTL_SECONDS: '60' })).peopleCacheTtlSeconds).toBe(60);
+    for (const bad of ['0', '-5', 'ten', '86401']) {
+      const error = configError(validEnv({ PEOPLE_CACHE_TTL_SECONDS: bad }));
+      expect(error.problems).toEqual(['PEOPLE_CACHE_TTL_SECONDS must be a whole number from 1 to 86400']);
+    }
   });
 
   it('reports invalid YAML with the path', () => {

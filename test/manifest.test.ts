@@ -46,6 +46,22 @@ describe('manifest.yml (the Slack-side contract)', () => {
   it('requests the bot scopes the app needs', () => {
     const scopes = record(record(manifest.oauth_config, 'oauth_config').scopes, 'oauth_config.scopes');
     expect(scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write']));
+    // users.info with the profile e-mail: Slack needs both scopes for the e-mail to be there.
+    expect(scopes.bot).toEqual(expect.arrayContaining(['users:read', 'users:read.email']));
+  });
+
+  it('enables the App Home tab and subscribes to app_home_opened', () => {
+    expect(record(features.app_home, 'features.app_home')).toMatchObject({
+      home_tab_enabled: true,
+      messages_tab_enabled: true,
+    });
+    const events = record(settings.event_subscriptions, 'settings.event_subscriptions');
+    expect(events.bot_events).toEqual(expect.arrayContaining(['app_home_opened']));
+  });
+
+  it('sends the recipients typeahead (external select options) to /slack/events', () => {
+    const interactivity = record(settings.interactivity, 'settings.interactivity');
+    expect(String(interactivity.message_menu_options_url)).toMatch(/^https:\/\/.+\/slack\/events$/);
   });
 
   it('points every request URL at /slack/events', () => {
@@ -53,6 +69,7 @@ describe('manifest.yml (the Slack-side contract)', () => {
       ...commands.map((c) => c.url),
       record(settings.interactivity, 'settings.interactivity').request_url,
       isRecord(settings.event_subscriptions) ? settings.event_subscriptions.request_url : undefined,
+      record(settings.interactivity, 'settings.interactivity').message_menu_options_url,
     ].filter((url) => url !== undefined);
     expect(urls.length).toBeGreaterThan(0);
     for (const url of urls) {

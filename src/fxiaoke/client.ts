@@ -9,13 +9,16 @@ import {
   type FxiaokeApi,
   MAX_RECIPIENTS_PER_CALL,
   type MessageIdSource,
+  type QueuedInfo,
   type RevokeResult,
   type SendTextOptions,
   type SendTextResult,
 } from './interface.js';
+import type { Grant, RateLimiter } from './rate-limiter.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, shouldRetry } from './retry.js';
 import { dataMessageIdSchema, type Envelope, topMessageIdSchema } from './schemas.js';
-import { type FxiaokeCredentials, TokenManager } from './token-manager.js';
+import type { TokenCache } from './token-cache.js';
+import { type FxiaokeCredentials, TokenManager, type TokenSource } from './token-manager.js';
 import { type FxiaokeCallEvent, FxiaokeTransport, type TransportResponse } from './transport.js';
 
 export type { FxiaokeCallEvent } from './transport.js';
@@ -41,19 +44,32 @@ export interface FxiaokeClientOptions {
   /** Injected in tests so backoff does not slow them down. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  onToken?: (token: string) => void;
+  /** Each token the client starts using (fetched, or read from a shared cache): for log scrubbing. */
+  onToken?: (token: string, source: TokenSource) => void;
   /** Observes every finished HTTP call (metrics, logs). */
   onCall?: (event: FxiaokeCallEvent) => void;
+  /** Paces every HTTP attempt, token calls included; none by default. */
+  rateLimiter?: RateLimiter;
+  /** Where the token is shared (Redis across replicas); default this process only. */
+  tokenCache?: TokenCache;
+  /** Every wait for the rate budget, token calls included (metrics, logs); per call see SendTextOptions. */
+  onQueued?: (info: QueuedInfo) => void;
 }
 
 interface CallOptions {
   safeToRepeat: boolean;
   thirdTraceId?: string;
+  onQueued?: (info: QueuedInfo) => void;
 }
 
 export interface CallResult extends TransportResponse {
   traceId: string | undefined;
+  /** Time spent queued for the rate budget, all attempts together. */
+  waitedMs: number;
 }
+
+/** Without a limiter every call goes straight out. */
+const UNPACED: Grant = { waitedMs: 0, grantedAt: 0, done: async () => {} };
 
 export class FxiaokeClient implements FxiaokeApi {
   readonly serviceId: string | undefined;
@@ -81,6 +97,15 @@ export class FxiaokeClient implements FxiaokeApi {
       permanentCode: options.permanentCode,
       now: options.now,
       onToken: options.onToken,
+      cache: options.tokenCache,
+      paced: async (path, post) => {
+        const grant = await this.pace(path, {});
+        try {
+          return await post();
+        } finally {
+          await grant.done();
+        }
+      },
     });
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.sleep = options.sleep ?? ((ms) => sleep(ms));
@@ -98,11 +123,22 @@ export class FxiaokeClient implements FxiaokeApi {
     const path = this.serviceId ? FXIAOKE_PATHS.appSend : FXIAOKE_PATHS.send;
     const body: Record<string, unknown> = { toUser: [...toUser], msgType: 'text', text: { content } };
     if (this.serviceId) body.serviceId = this.serviceId;
-    const result = await this.call(path, body, { safeToRepeat: false, thirdTraceId: options.thirdTraceId });
+    const result = await this.call(path, body, {
+      safeToRepeat: false,
+      thirdTraceId: options.thirdTraceId,
+      onQueued: options.onQueued,
+    });
     const { messageId, messageIdSource } = this.serviceId
       ? extractMessageId(result.envelope, result.rawBody)
       : { messageId: undefined, messageIdSource: 'none' as const };
-    return { traceId: result.traceId, thirdTraceId: result.thirdTraceId, messageId, messageIdSource };
+    return {
+      traceId: result.traceId,
+      thirdTraceId: result.thirdTraceId,
+      messageId,
+      messageIdSource,
+      // Only with a limiter: without one nothing ever waits, and results stay as they were.
+      ...(this.options.rateLimiter ? { waitedMs: result.waitedMs } : {}),
+    };
   }
 
   async revoke(messageId: string): Promise<RevokeResult> {
@@ -120,25 +156,46 @@ export class FxiaokeClient implements FxiaokeApi {
     await this.tokens.get();
   }
 
-  /** Authenticated call with one token refresh on 20016/20005 and bounded retries. */
+  /**
+   * Authenticated call with one token refresh on 20016/20005 and bounded retries. With a rate
+   * limiter every attempt first waits its turn; a 30004/14001 answer pauses the endpoint for every
+   * caller (and every replica sharing the limiter) before this call retries.
+   */
   async call(path: string, body: Record<string, unknown>, options: CallOptions): Promise<CallResult> {
     let refreshedToken = false;
     let thirdTraceId = options.thirdTraceId;
+    let waitedMs = 0;
+    let queuedBefore = false;
     for (let attempt = 0; ; attempt++) {
       let credentials: FxiaokeCredentials | undefined;
       try {
         credentials = await this.tokens.get();
-        return await this.attempt(path, body, credentials, thirdTraceId);
+        const grant = await this.pace(path, { retry: queuedBefore, onQueued: options.onQueued });
+        queuedBefore = true;
+        waitedMs += grant.waitedMs;
+        try {
+          if (grant.waitedMs > 0) {
+            // A long wait may have carried the token into its rotation window; the check is local and
+            // cheap. Should it fetch and fail, nothing of this call went out (credentials unset).
+            credentials = undefined;
+            credentials = await this.tokens.get();
+          }
+          return { ...(await this.attempt(path, body, credentials, thirdTraceId)), waitedMs };
+        } finally {
+          await grant.done();
+        }
       } catch (error) {
         if (!(error instanceof FxiaokeError)) throw error;
         // A failed token fetch sent nothing of the call itself: repeating it is always safe.
         const safeToRepeat = options.safeToRepeat || credentials === undefined;
         if (error.kind === 'token' && credentials && !refreshedToken) {
           refreshedToken = true;
-          this.tokens.invalidate(credentials);
+          await this.tokens.invalidate(credentials);
           attempt--; // the refresh is not one of the bounded retries
         } else if (attempt < this.policy.maxRetries && shouldRetry(error, safeToRepeat)) {
-          await this.sleep(backoffDelay(error, attempt, this.policy, this.random));
+          const delay = backoffDelay(error, attempt, this.policy, this.random);
+          if (error.kind === 'rate_limited') await this.penalize(error.path, delay);
+          await this.sleep(delay);
         } else {
           throw error;
         }
@@ -148,12 +205,39 @@ export class FxiaokeClient implements FxiaokeApi {
     }
   }
 
+  /** Waits for the rate budget of `path`; the grant's done() must follow the HTTP call. */
+  private async pace(
+    path: string,
+    options: { retry?: boolean; onQueued?: (info: QueuedInfo) => void },
+  ): Promise<Grant> {
+    const limiter = this.options.rateLimiter;
+    if (!limiter) return UNPACED;
+    return limiter.acquire(path, {
+      retry: options.retry,
+      onWait: (waitMs) => {
+        this.options.onQueued?.({ path, waitMs });
+        options.onQueued?.({ path, waitMs });
+      },
+    });
+  }
+
+  /** Fxiaoke says the endpoint is over its limit: pause it for everyone, not just this caller. */
+  private async penalize(path: string, delayMs: number): Promise<void> {
+    const limiter = this.options.rateLimiter;
+    if (!limiter) return;
+    try {
+      await limiter.penalize(path, limiter.now() + delayMs);
+    } catch {
+      // The caller still backs off; a limiter that cannot be reached fails the next acquire loudly.
+    }
+  }
+
   private async attempt(
     path: string,
     body: Record<string, unknown>,
     credentials: FxiaokeCredentials,
     thirdTraceId: string | undefined,
-  ): Promise<CallResult> {
+  ): Promise<Omit<CallResult, 'waitedMs'>> {
     const headers: Record<string, string> = {};
     let payload = body;
     if (credentials.style === 'header') {

@@ -1,6 +1,14 @@
 /** Prometheus metrics (prom-client), one registry per bridge so tests can run several. */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { FxiaokeCallEvent } from '../fxiaoke/client.js';
+import type { RelayRecord, RelayStatus } from '../relay/types.js';
+import type { RelayStore } from '../store/interface.js';
+
+/**
+ * Store errors that are answers, not failures: a lost compare-and-set, an unknown id, a Slack
+ * message already mapped. Counting them would page someone for a double click.
+ */
+const EXPECTED_STORE_OUTCOMES = new Set(['store_conflict', 'relay_not_found', 'slack_message_taken']);
 
 export class BridgeMetrics {
   readonly registry = new Registry();
@@ -34,14 +42,97 @@ export class BridgeMetrics {
     help: 'Fxiaoke tokens issued to this process',
     registers: [this.registry],
   });
+  // Slack gives up after 3 s; the buckets are dense below that, where a regression shows first.
+  readonly slackAck = new Histogram({
+    name: 'fxbridge_slack_ack_seconds',
+    help: 'Time from a Slack request reaching the app to its ack, by payload type',
+    labelNames: ['type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+    registers: [this.registry],
+  });
+  readonly relayLatency = new Histogram({
+    name: 'fxbridge_relay_seconds',
+    help: 'End to end: from the relay being created (right after the ack) to its final status',
+    labelNames: ['status'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  readonly storeErrors = new Counter({
+    name: 'fxbridge_store_errors_total',
+    help: 'Relay store calls that failed (conflicts excluded), by store operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth: Gauge;
+  #queueDepthSource: () => number = () => 0;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    const source = () => this.#queueDepthSource();
+    this.queueDepth = new Gauge({
+      name: 'fxbridge_queue_depth',
+      help: 'Work under way after the ack in this process (relays, revokes, recovery notices); a stop awaits it',
+      registers: [this.registry],
+      // Read at scrape time: the in-flight set is the truth, and a gauge kept in step could drift.
+      collect() {
+        this.set(source());
+      },
+    });
+  }
+
+  /** Where `fxbridge_queue_depth` reads from (the bridge's in-flight work). */
+  trackQueueDepth(source: () => number): void {
+    this.#queueDepthSource = source;
   }
 
   observeFxiaokeCall(event: FxiaokeCallEvent): void {
     const errorCode = event.errorCode === undefined ? 'none' : String(event.errorCode);
     this.fxiaokeCalls.inc({ path: event.path, error_code: errorCode });
     this.fxiaokeLatency.observe({ path: event.path }, event.durationMs / 1000);
+  }
+
+  observeAck(type: string, seconds: number): void {
+    this.slackAck.observe({ type }, seconds);
+  }
+
+  observeRelayFinished(status: RelayStatus, record: RelayRecord, now: number): void {
+    this.relays.inc({ status });
+    this.relayLatency.observe({ status }, Math.max(0, now - record.createdAt) / 1000);
+  }
+
+  /**
+   * The same store, counting every failed call in `fxbridge_store_errors_total`: relay writes
+   * (and each of their retries), readiness pings, recovery, retention. One wrapper instead of a
+   * counter at every call site, so a new caller cannot forget it.
+   */
+  instrumentStore(store: RelayStore): RelayStore {
+    const count = (operation: string, error: unknown) => {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      if (typeof code === 'string' && EXPECTED_STORE_OUTCOMES.has(code)) return;
+      this.storeErrors.inc({ operation });
+    };
+    return new Proxy(store, {
+      get(target, property) {
+        // Receiver = target: stores keep state in #private fields, which a proxy cannot reach.
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function' || typeof property !== 'string' || property === 'constructor') {
+          return value;
+        }
+        return (...args: unknown[]) => {
+          let result: unknown;
+          try {
+            result = value.apply(target, args);
+          } catch (error) {
+            count(property, error);
+            throw error;
+          }
+          if (!(result instanceof Promise)) return result;
+          return result.catch((error: unknown) => {
+            count(property, error);
+            throw error;
+          });
+        };
+      },
+    });
   }
 }

@@ -4,14 +4,17 @@ import { isFxiaokeError } from '../fxiaoke/errors.js';
 import type { FxiaokeApi } from '../fxiaoke/interface.js';
 import type { RelayStore } from '../store/interface.js';
 import { newRelayId } from './ids.js';
+import type { PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';
-import type { BatchStatus, RelayBatch, RelayError, RelayStatus } from './types.js';
+import type { BatchStatus, RelayBatch, RelayError, RelayRecord, RelayStatus } from './types.js';
 
 export interface RelaySettings extends RecipientDirectory {
   admins: readonly string[];
   messageTemplate: string;
   maxMessageLength: number;
   maxRecipients: number;
+  /** Channel id → recipients a front door starts with there (the compose window prefills them). */
+  channelDefaults?: Record<string, string[]>;
 }
 
 /** The part of a pino logger the core uses; keeps relay/ free of logging libraries. */
@@ -23,7 +26,8 @@ export interface RelayLog {
 
 /** Hooks for metrics; relay/ reports what happened and knows nothing of Prometheus. */
 export interface RelayObserver {
-  relayFinished?(status: RelayStatus): void;
+  /** `record` is the finished relay: its `createdAt` starts the end-to-end latency. */
+  relayFinished?(status: RelayStatus, record: RelayRecord): void;
   revokeFinished?(outcome: string): void;
 }
 
@@ -36,6 +40,8 @@ export interface RelayDeps {
   newRelayId: (now: number) => string;
   newThirdTraceId: () => string;
   observer: RelayObserver;
+  /** The Fxiaoke address book: maps chat mentions by e-mail/phone and spots departed recipients. */
+  people?: PeopleDirectory;
 }
 
 export function relayDeps(

@@ -13,7 +13,7 @@ export type FxSendCommand =
 export const USAGE = [
   '*Usage:* `/fx-send <recipients> <message>`',
   '• `<recipients>`: comma-separated, no spaces — Fxiaoke openUserIds (`FSUID_…`), numeric employee ids,',
-  '   Slack mentions (`@name`, when mapped in the config file) or alias names from the config file.',
+  '   Slack mentions (`@name`, found in Fxiaoke by the config file, their e-mail or their phone) or aliases.',
   '• `<message>`: the rest of the text; line breaks are kept.',
   'Examples: `/fx-send FSUID_0A1B…,1001 The quote is ready` · `/fx-send sales Meeting moved to 3pm`',
   '`/fx-send help` shows this text.',

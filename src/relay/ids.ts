@@ -30,3 +30,33 @@ export function commandRequestKey(teamId: string, triggerId: string): string {
 export function messageRequestKey(ref: SlackMessageRef): string {
   return `message:${slackMessageKey(ref)}`;
 }
+
+/**
+ * A deliberate second (third, …) relay of the same Slack message. The message itself keys the
+ * first relay and is unique in the store, so later ones are keyed by number: the number comes from
+ * the relays found when the modal opened, so submitting that modal twice still sends once.
+ */
+export function repeatRequestKey(ref: SlackMessageRef, n: number): string {
+  return `${messageRequestKey(ref)}#${n}`;
+}
+
+/** The Slack message a `message:` request key names (repeats name none: they are not keyed by it). */
+export function slackRefOfRequestKey(requestKey: string): SlackMessageRef | undefined {
+  const match = /^message:([^:]+):([^:]+):([^:#]+)$/.exec(requestKey);
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  return { teamId: match[1], channelId: match[2], ts: match[3] };
+}
+
+/**
+ * A relay held for the sender's confirmation (some recipients unreachable). Its own id makes the
+ * key unique, so a cancelled attempt never blocks a new one; the original key follows, to be used
+ * by the relay that goes out once the sender confirms.
+ */
+export function heldRequestKey(heldId: string, originalKey: string): string {
+  return `held:${heldId}:${originalKey}`;
+}
+
+export function originalOfHeldKey(requestKey: string): string | undefined {
+  const match = /^held:[^:]+:(.+)$/.exec(requestKey);
+  return match?.[1];
+}

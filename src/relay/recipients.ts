@@ -18,7 +18,8 @@ export type RecipientResolution =
 
 const OPEN_USER_ID = /^FSUID_[0-9A-Za-z]+$/;
 const EMPLOYEE_ID = /^\d{1,18}$/;
-const SLACK_MENTION = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/;
+/** `<@U…>` or `<@U…|label>`: group 1 the user id, group 2 the label. */
+export const SLACK_MENTION = /^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$/;
 
 export function resolveRecipients(
   inputs: readonly string[],

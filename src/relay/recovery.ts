@@ -6,6 +6,9 @@
 import { persistently, type RelayDeps, statusFromBatches } from './deps.js';
 import type { RelayRecord } from './types.js';
 
+/** `error.kind` of the batches recovery marks `unknown`: tells an interrupted send from a revoke. */
+export const INTERRUPTED = 'interrupted';
+
 export interface RecoveryOptions {
   /**
    * Only relays untouched this long are taken as interrupted. 0 suits a store only this process
@@ -33,7 +36,7 @@ export async function recoverInterruptedRelays(
             ...batch,
             status: 'unknown' as const,
             error: {
-              kind: 'interrupted',
+              kind: INTERRUPTED,
               message: 'fx-bridge stopped while this batch was being sent; Fxiaoke may or may not have it.',
             },
           }

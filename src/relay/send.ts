@@ -6,8 +6,11 @@
  */
 import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
 import { attribute } from './attribution.js';
+import { checkRecipients } from './check.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
-import { type RecipientProblem, resolveRecipients } from './recipients.js';
+import { holdRelay } from './hold.js';
+import type { ChatProfiles } from './people.js';
+import type { RecipientProblem } from './recipients.js';
 import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
 
 export interface SendRequest {
@@ -32,11 +35,15 @@ export interface SendHooks {
   onFirstAccepted?: (record: RelayRecord) => Promise<SlackMessageRef | undefined>;
   /** Runs after each later batch is recorded (receipt progress). Failures are logged, never fatal. */
   onProgress?: (record: RelayRecord) => Promise<void>;
+  /** The front door's user profiles: with `deps.people`, mentions are mapped by e-mail and phone. */
+  profiles?: ChatProfiles;
 }
 
 export type SendOutcome =
   | { type: 'invalid_recipients'; problems: RecipientProblem[] }
   | { type: 'invalid_text'; problem: string }
+  /** Some recipients cannot be reached: nothing sent; `record` waits for the sender to confirm. */
+  | { type: 'held'; record: RelayRecord; unreachable: RecipientProblem[] }
   | { type: 'duplicate'; record: RelayRecord }
   | { type: 'finished'; record: RelayRecord };
 
@@ -68,40 +75,82 @@ export async function sendRelay(
       problem: `The message is ${text.length} characters long; the limit is ${settings.maxMessageLength}. Shorten it and try again.`,
     };
   }
-  const resolution = resolveRecipients(request.recipientsInput, settings, settings.maxRecipients);
-  if (!resolution.ok) return { type: 'invalid_recipients', problems: resolution.problems };
+  // A second delivery of a request already handled answers with its relay, whatever the address
+  // book says by now.
+  const existing = await deps.store.findByRequestKey(request.requestKey);
+  if (existing) return { type: 'duplicate', record: existing };
+  const check = await checkRecipients(deps, request.recipientsInput, hooks.profiles);
+  if (!check.ok) return { type: 'invalid_recipients', problems: check.problems };
 
-  const now = deps.now();
-  const batches: RelayBatch[] = splitIntoBatches(resolution.recipients).map((recipients, index) => ({
-    index,
-    recipients,
-    status: 'pending',
-    thirdTraceId: deps.newThirdTraceId(),
-  }));
-  const draft: RelayRecord = {
-    id: deps.newRelayId(now),
+  const content = attribute(settings.messageTemplate, {
+    senderName: request.senderName,
+    channelName: request.channelName,
+    text,
+  });
+  const fields: DraftFields = {
     requestKey: request.requestKey,
     slack: request.slack,
     senderId: request.senderId,
     originChannelId: request.originChannelId,
     text,
-    content: attribute(settings.messageTemplate, {
-      senderName: request.senderName,
-      channelName: request.channelName,
-      text,
-    }),
+    content,
     recipientsInput: request.recipientsInput,
-    recipients: resolution.recipients,
+    recipients: check.recipients,
+  };
+  if (check.unreachable.length > 0) return holdRelay(deps, fields, check.unreachable);
+  return startRelay(deps, draftRelay(deps, fields), hooks);
+}
+
+export type DraftFields = Pick<
+  RelayRecord,
+  | 'requestKey'
+  | 'slack'
+  | 'senderId'
+  | 'originChannelId'
+  | 'text'
+  | 'content'
+  | 'recipientsInput'
+  | 'recipients'
+>;
+
+/** A new `pending` relay with its batches, each with the thirdTraceId its call will carry. */
+export function draftRelay(deps: RelayDeps, fields: DraftFields): RelayRecord {
+  const now = deps.now();
+  const batches: RelayBatch[] = splitIntoBatches(fields.recipients).map((recipients, index) => ({
+    index,
+    recipients,
+    status: 'pending',
+    thirdTraceId: deps.newThirdTraceId(),
+  }));
+  return {
+    id: deps.newRelayId(now),
+    ...fields,
     serviceId: deps.fxiaoke.serviceId,
     batches,
     status: 'pending',
     createdAt: now,
     updatedAt: now,
   };
+}
 
+/** Claims the request (the record is written before any Fxiaoke call), then sends every batch. */
+export async function startRelay(
+  deps: RelayDeps,
+  draft: RelayRecord,
+  hooks: SendHooks,
+): Promise<SendOutcome> {
   const claim = await deps.store.create(draft);
   if (!claim.created) return { type: 'duplicate', record: claim.existing };
-  return { type: 'finished', record: await sendBatches(deps, claim.record, hooks) };
+  return sendClaimedRelay(deps, claim.record, hooks);
+}
+
+/** Sends every batch of a relay this caller has just claimed in the store. */
+export async function sendClaimedRelay(
+  deps: RelayDeps,
+  claimed: RelayRecord,
+  hooks: SendHooks,
+): Promise<{ type: 'finished'; record: RelayRecord }> {
+  return { type: 'finished', record: await sendBatches(deps, claimed, hooks) };
 }
 
 async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHooks): Promise<RelayRecord> {
@@ -135,7 +184,7 @@ async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHoo
         { relayId: record.id, status, batches: batches.length, recipients: record.recipients.length },
         'relay finished',
       );
-      deps.observer.relayFinished?.(status);
+      deps.observer.relayFinished?.(status, record);
       break;
     }
   }

@@ -7,6 +7,7 @@ import {
   type CustomRoute,
   HTTPReceiver,
   type Receiver,
+  type ReceiverEvent,
   SocketModeReceiver,
   webApi,
 } from '@slack/bolt';
@@ -14,6 +15,7 @@ import type { Config } from '../config.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
 import { registerListeners } from './listeners/index.js';
+import { SlackProfileCache } from './profiles.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -25,6 +27,8 @@ export interface SlackAppOptions {
   /** Skips auth.test at start-up (tests, and operators who know their bot ids). */
   botId?: string;
   botUserId?: string;
+  /** Told how long each request took from reaching the app to its ack (metrics). */
+  onAck?: (type: string, seconds: number) => void;
 }
 
 export interface SlackApp {
@@ -117,6 +121,48 @@ function close(server: Server): Promise<void> {
   });
 }
 
+/** Payload types that label the ack histogram; anything else is `other`, so labels stay few. */
+const ACK_TYPES = new Set([
+  'block_actions',
+  'block_suggestion',
+  'message_action',
+  'shortcut',
+  'view_submission',
+  'view_closed',
+  'event_callback',
+]);
+
+export function ackType(body: Record<string, unknown>): string {
+  if (typeof body.command === 'string') return 'slash_command';
+  return typeof body.type === 'string' && ACK_TYPES.has(body.type) ? body.type : 'other';
+}
+
+/**
+ * Ack latency, measured around Bolt's own ack. A global middleware cannot do it: Bolt hands each
+ * middleware a copy of the listener arguments, so an `ack` wrapped there never reaches the
+ * listener. Both receivers deliver every request through `app.processEvent`, so the clock starts
+ * there (after the HTTP receiver has checked the signature) and stops when ack() has answered.
+ */
+function timeAcks(app: App, onAck: (type: string, seconds: number) => void): void {
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event: ReceiverEvent) => {
+    const started = performance.now();
+    const type = ackType(event.body);
+    let timed = false;
+    const ack: ReceiverEvent['ack'] = async (response) => {
+      try {
+        return await event.ack(response);
+      } finally {
+        if (!timed) {
+          timed = true;
+          onAck(type, (performance.now() - started) / 1000);
+        }
+      }
+    };
+    return processEvent({ ...event, ack });
+  };
+}
+
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const { slack, context } = options;
   const identity =
@@ -154,7 +200,10 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   app.error(async (error) => {
     context.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
-  registerListeners(app, context);
+  if (options.onAck) timeAcks(app, options.onAck);
+  // users.info is cached per app: the listeners share one cache over the app's own client.
+  const profiles = context.profiles ?? new SlackProfileCache(app.client, context.peopleCacheTtlMs);
+  registerListeners(app, { ...context, profiles });
 
   let routesServer: Server | undefined;
   return {

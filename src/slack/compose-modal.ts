@@ -4,17 +4,26 @@
  */
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
+import type { RelayRecord } from '../relay/types.js';
+import { relaySummary } from './relay-summary.js';
 
 export const COMPOSE_CALLBACK_ID = 'fx_send_modal';
+export const COMPOSE_LOADING_CALLBACK_ID = 'fx_send_modal_loading';
 export const RECIPIENTS_BLOCK = 'recipients';
+export const SLACK_USERS_BLOCK = 'slack_users';
 export const MESSAGE_BLOCK = 'message';
+export const RESEND_BLOCK = 'resend';
+export const RESEND_VALUE = 'send_again';
 
 const metadataSchema = z.object({
   teamId: z.string(),
   channelId: z.string(),
   /** Set when the modal relays an existing Slack message (the message shortcut). */
   messageTs: z.string().optional(),
+  /** Set only for a thread reply (not for a thread's parent, which carries its own ts as thread_ts). */
   threadTs: z.string().optional(),
+  /** 2, 3, …: the message was relayed before and this modal asks to send it again as that number. */
+  sendNumber: z.number().int().min(2).optional(),
 });
 export type ComposeMetadata = z.infer<typeof metadataSchema>;
 
@@ -27,9 +36,17 @@ export function parseComposeMetadata(raw: string | undefined): ComposeMetadata |
   }
 }
 
+export interface ComposePrefill {
+  text?: string;
+  /** Initial recipients (channel defaults), as typeahead options. */
+  recipients?: types.PlainTextOption[];
+  /** Earlier relays of the same message: shown, and a second send must be ticked. */
+  earlier?: RelayRecord[];
+}
+
 export function composeModal(
   metadata: ComposeMetadata,
-  prefill: { text?: string; recipients?: string },
+  prefill: ComposePrefill,
   maxLength: number,
 ): types.ModalView {
   const fromMessage = metadata.messageTs !== undefined;
@@ -37,27 +54,46 @@ export function composeModal(
   const limit = Math.min(maxLength, 3000);
   const initial = prefill.text ? [...prefill.text].slice(0, limit).join('') : undefined;
   const clipped = initial !== undefined && initial !== prefill.text;
+  const earlier = prefill.earlier ?? [];
   return {
     type: 'modal',
     callback_id: COMPOSE_CALLBACK_ID,
     private_metadata: JSON.stringify(metadata),
     title: { type: 'plain_text', text: 'Send to Fxiaoke' },
-    submit: { type: 'plain_text', text: 'Send' },
+    submit: { type: 'plain_text', text: earlier.length > 0 ? 'Send again' : 'Send' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
+      ...earlierBlocks(earlier),
       {
         type: 'input',
         block_id: RECIPIENTS_BLOCK,
-        label: { type: 'plain_text', text: 'Recipients' },
+        optional: true,
+        label: { type: 'plain_text', text: 'Fxiaoke recipients' },
         hint: {
           type: 'plain_text',
-          text: 'Fxiaoke openUserIds (FSUID_…), employee ids or aliases, separated by commas.',
+          text: 'Type a name, e-mail or alias. People who left the company are not offered.',
         },
         element: {
-          type: 'plain_text_input',
+          type: 'multi_external_select',
           action_id: RECIPIENTS_BLOCK,
-          ...(prefill.recipients ? { initial_value: prefill.recipients } : {}),
-          placeholder: { type: 'plain_text', text: 'FSUID_…, 1001, sales' },
+          min_query_length: 1,
+          placeholder: { type: 'plain_text', text: 'Name, e-mail, alias or FSUID_…' },
+          ...(prefill.recipients?.length ? { initial_options: prefill.recipients } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: SLACK_USERS_BLOCK,
+        optional: true,
+        label: { type: 'plain_text', text: 'Slack people' },
+        hint: {
+          type: 'plain_text',
+          text: 'Sent to their Fxiaoke accounts, found by the config file, their e-mail or their phone.',
+        },
+        element: {
+          type: 'multi_users_select',
+          action_id: SLACK_USERS_BLOCK,
+          placeholder: { type: 'plain_text', text: 'Pick Slack colleagues' },
         },
       },
       {
@@ -84,7 +120,55 @@ export function composeModal(
   };
 }
 
-/** Recipients typed in the modal: commas, spaces or new lines between them. */
+/** Shown at once (inside the 3-second trigger window) while the real modal is prepared. */
+export function loadingModal(): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: COMPOSE_LOADING_CALLBACK_ID,
+    title: { type: 'plain_text', text: 'Send to Fxiaoke' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: ':hourglass_flowing_sand: Preparing the message…' },
+      },
+    ],
+  };
+}
+
+function earlierBlocks(earlier: readonly RelayRecord[]): types.KnownBlock[] {
+  if (earlier.length === 0) return [];
+  const shown = earlier.slice(-3).map((record) => `• ${relaySummary(record)}`);
+  const more = earlier.length > 3 ? `\n…and ${earlier.length - 3} earlier` : '';
+  return [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:information_source: *This message was already sent to Fxiaoke:*\n${shown.join('\n')}${more}`,
+      },
+    },
+    {
+      type: 'input',
+      block_id: RESEND_BLOCK,
+      optional: true,
+      label: { type: 'plain_text', text: 'Send it again?' },
+      element: {
+        type: 'checkboxes',
+        action_id: RESEND_BLOCK,
+        options: [
+          {
+            text: { type: 'plain_text', text: 'Yes, send this message to Fxiaoke again' },
+            value: RESEND_VALUE,
+          },
+        ],
+      },
+    },
+    { type: 'divider' },
+  ];
+}
+
+/** Recipients typed as text (older modals, or a text field): commas, spaces or new lines between them. */
 export function splitRecipientField(value: string | null | undefined): string[] {
   return (value ?? '')
     .split(/[\s,]+/)

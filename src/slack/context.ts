@@ -2,10 +2,15 @@
 import type { Logger } from '../logger.js';
 import type { RelayDeps } from '../relay/deps.js';
 import type { InFlightWork } from './in-flight.js';
+import type { SlackProfileCache } from './profiles.js';
 
 export interface ListenerContext {
   relay: RelayDeps;
   logger: Logger;
   /** Post-ack work, awaited on shutdown. */
   work: InFlightWork;
+  /** How long Slack profiles (users.info) are kept; default 10 minutes. */
+  peopleCacheTtlMs?: number;
+  /** users.info, cached: mentions mapped to Fxiaoke, display names in relayed text. Set by createSlackApp. */
+  profiles?: SlackProfileCache;
 }

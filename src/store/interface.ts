@@ -27,6 +27,8 @@ export interface RelayStore {
   ): Promise<RelayRecord>;
   /** Most recent first. */
   listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]>;
+  /** Every sender's relays, most recent first (createdAt, then id), up to `limit` (admins' App Home). */
+  listRecent(limit: number): Promise<RelayRecord[]>;
   /** Every relay in one of these statuses (startup recovery looks for `pending`, `revoking`). */
   listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]>;
   /**

@@ -92,6 +92,11 @@ export class MemoryRelayStore implements RelayStore {
     return take(matching.sort(newestFirst), limit);
   }
 
+  async listRecent(limit: number): Promise<RelayRecord[]> {
+    this.#assertOpen();
+    return take([...this.#byId.values()].sort(newestFirst), limit);
+  }
+
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     this.#assertOpen();
     const wanted = new Set(statuses);

@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
+import {
+  RELAY_STATUSES,
+  type RelayChange,
+  type RelayRecord,
+  type RelayStatus,
+  type SlackMessageRef,
+} from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, RelayStore } from './interface.js';
 import {
@@ -120,6 +126,15 @@ export class RedisRelayStore implements RelayStore {
 
   async listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]> {
     return this.#list([this.#keys.sender(slackUserId)], limit, 'newest');
+  }
+
+  async listRecent(limit: number): Promise<RelayRecord[]> {
+    // Every relay is in exactly one status set, so together they index all relays by createdAt.
+    return this.#list(
+      RELAY_STATUSES.map((status) => this.#keys.status(status)),
+      limit,
+      'newest',
+    );
   }
 
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {

@@ -89,6 +89,7 @@ export class SqliteRelayStore implements RelayStore {
   readonly #byRequestKey: Database.Statement<[string], string>;
   readonly #bySlack: Database.Statement<[string, string, string], string>;
   readonly #bySender: Database.Statement<[string, number], string>;
+  readonly #recent: Database.Statement<[number], string>;
   readonly #byStatus: Database.Statement<[string, number], string>;
   readonly #prune: Database.Statement<[number, string]>;
   readonly #ping: Database.Statement<[], number>;
@@ -137,6 +138,9 @@ export class SqliteRelayStore implements RelayStore {
       .prepare<[string, number], string>(
         'SELECT record FROM relays WHERE sender_id = ? ORDER BY created_at DESC, id DESC LIMIT ?',
       )
+      .pluck();
+    this.#recent = db
+      .prepare<[number], string>('SELECT record FROM relays ORDER BY created_at DESC, id DESC LIMIT ?')
       .pluck();
     // One statement for any set of statuses: the set arrives as a JSON array.
     this.#byStatus = db
@@ -212,6 +216,12 @@ export class SqliteRelayStore implements RelayStore {
     const count = normalizeLimit(limit);
     if (count === 0) return [];
     return this.#run(() => this.#bySender.all(slackUserId, count).map(parseRecord));
+  }
+
+  async listRecent(limit: number): Promise<RelayRecord[]> {
+    const count = normalizeLimit(limit);
+    if (count === 0) return [];
+    return this.#run(() => this.#recent.all(count).map(parseRecord));
   }
 
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {

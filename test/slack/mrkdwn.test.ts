@@ -40,6 +40,43 @@ describe('mrkdwnToPlainText', () => {
     });
   }
 
+  // Formatting and emoji as people type them in Slack (message text of a message shortcut).
+  const formatting: [string, string, string][] = [
+    ['bold', 'the *final* price', 'the final price'],
+    ['italic', 'an _important_ note', 'an important note'],
+    ['strike', 'price ~100~ 90', 'price 100 90'],
+    ['inline code keeps its content', 'run `npm *ci*` now', 'run npm *ci* now'],
+    ['code block keeps its lines', '```\nconst a = 1;\n*b*\n```', 'const a = 1;\n*b*'],
+    ['nested bold italic', '*_urgent_*', 'urgent'],
+    ['bold around a link', '*see <https://ex.com/a_b|the deck>*', 'see the deck (https://ex.com/a_b)'],
+    ['bold at line starts', '*one*\n*two*', 'one\ntwo'],
+    ['bold next to punctuation', '(*yes*), *no*!', '(yes), no!'],
+    ['snake_case stays', 'set my_var_name and other_var', 'set my_var_name and other_var'],
+    ['arithmetic stays', '2*3*4 = 24', '2*3*4 = 24'],
+    ['lone markers stay', 'a * b and c _ d', 'a * b and c _ d'],
+    ['markers around spaces stay', '* not bold *', '* not bold *'],
+    ['CJK without spaces stays as Slack shows it', '这是*重点*内容', '这是*重点*内容'],
+    ['CJK with spaces', '这是 *重点* 内容', '这是 重点 内容'],
+    ['emoji shortcodes', 'Done :white_check_mark: :tada:', 'Done ✅ 🎉'],
+    ['emoji with skin tone', 'thanks :+1::skin-tone-4:', 'thanks 👍🏽'],
+    ['skin tone on an emoji without tones is dropped', ':fire::skin-tone-3:', '🔥'],
+    ['unknown and custom emoji stay', ':partyparrot: :nope:', ':partyparrot: :nope:'],
+    ['a shortcode right after an unknown one', ':nope:tada:', ':nope🎉'],
+    ['times are not emoji', 'at 10:30:00 sharp', 'at 10:30:00 sharp'],
+    ['emoji inside code stays', '`:tada:`', ':tada:'],
+    ['emoji inside bold', '*:rocket: launch*', '🚀 launch'],
+    ['entities inside bold', '*a &amp; b*', 'a & b'],
+  ];
+  for (const [name, input, expected] of formatting) {
+    it(name, () => {
+      expect(mrkdwnToPlainText(input)).toBe(expected);
+    });
+  }
+
+  it('ignores private-use characters it uses for its own bookkeeping', () => {
+    expect(mrkdwnToPlainText('a\uE0000\uE001b <@U1|x>')).toBe('a0b @x');
+  });
+
   it('asks for a user name when a mention carries no label, and falls back to the id', () => {
     const names = { user: (id: string) => (id === 'U012ABC' ? 'alice' : undefined) };
     expect(mrkdwnToPlainText('<@U012ABC> and <@U999>', names)).toBe('@alice and @U999');

@@ -9,6 +9,7 @@ import {
 import type { RelayStore } from '../../src/store/interface.js';
 import { describeRelayStoreDataContract } from './contract-data.js';
 import { describeRelayStorePruneContract } from './contract-prune.js';
+import { describeRelayStoreRecentContract } from './contract-recent.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from './records.js';
 
 export interface ContractOptions {
@@ -213,6 +214,7 @@ export function describeRelayStoreContract(
 
     describeRelayStoreDataContract(() => store);
     describeRelayStorePruneContract(() => store);
+    describeRelayStoreRecentContract(() => store);
 
     describe('lifecycle', () => {
       it('pings while open, fails afterwards, and closes twice without error', async () => {

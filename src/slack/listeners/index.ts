@@ -1,8 +1,12 @@
 /** Registers every listener; one file per listener, as in slack-samples/bolt-ts-starter-template. */
 import type { App } from '@slack/bolt';
 import type { ListenerContext } from '../context.js';
+import { registerCancelHeld } from './actions/cancel-held.js';
 import { registerRevokeButton } from './actions/revoke-button.js';
+import { registerSendReachable } from './actions/send-reachable.js';
 import { registerFxSendCommand } from './commands/fx-send.js';
+import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerRecipientOptions } from './options/recipients.js';
 import { registerRevokeShortcut } from './shortcuts/revoke-message.js';
 import { registerSendShortcut } from './shortcuts/send-message.js';
 import { registerComposeSubmission } from './views/compose-submission.js';
@@ -12,5 +16,9 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerSendShortcut(app, context);
   registerRevokeShortcut(app, context);
   registerRevokeButton(app, context);
+  registerSendReachable(app, context);
+  registerCancelHeld(app, context);
   registerComposeSubmission(app, context);
+  registerRecipientOptions(app, context);
+  registerAppHomeOpened(app, context);
 }

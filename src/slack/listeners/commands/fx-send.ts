@@ -4,8 +4,10 @@ import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
 import { sendRelay } from '../../../relay/send.js';
 import type { RelayRecord } from '../../../relay/types.js';
-import { composeModal } from '../../compose-modal.js';
+import { openComposeModal } from '../../compose-open.js';
 import type { ListenerContext } from '../../context.js';
+import { heldMessage } from '../../held-replies.js';
+import { publishHome } from '../../home-publish.js';
 import { mrkdwnToPlainText } from '../../mrkdwn.js';
 import { renderReceipt } from '../../receipt.js';
 import { duplicateText, recipientProblemsText, sendFailedText, usageText } from '../../replies.js';
@@ -70,9 +72,13 @@ async function relayCommand(
           lastRendered = render(record);
           await updateReceipt(client, record);
         },
+        profiles: ctx.profiles,
       },
     );
     switch (outcome.type) {
+      case 'held':
+        await respond({ response_type: 'ephemeral', ...heldMessage(outcome.record, outcome.unreachable) });
+        return;
       case 'invalid_recipients':
         await answer(respond, recipientProblemsText(outcome.problems));
         return;
@@ -104,19 +110,16 @@ async function relayCommand(
       respond,
       ':x: fx-bridge hit an internal error while relaying this message. Nothing more will be sent for it; check the app logs or ask an admin.',
     );
+  } finally {
+    await publishHome(ctx, client, command.user_id);
   }
 }
 
 async function openCompose({ command, client, respond }: CommandArgs, ctx: ListenerContext): Promise<void> {
   try {
-    // trigger_id lives 3 s and works once: nothing slow before this call.
-    await client.views.open({
-      trigger_id: command.trigger_id,
-      view: composeModal(
-        { teamId: command.team_id, channelId: command.channel_id },
-        {},
-        ctx.relay.settings.maxMessageLength,
-      ),
+    await openComposeModal(ctx, client, command.trigger_id, {
+      teamId: command.team_id,
+      channelId: command.channel_id,
     });
   } catch (error) {
     ctx.logger.warn({ err: error }, 'compose modal could not be opened');

@@ -1,11 +1,16 @@
 /** The **Revoke from Fxiaoke** message shortcut (`fx_revoke_message`). */
-import type { App, MessageShortcut, RespondFn, webApi } from '@slack/bolt';
+import type { App, MessageShortcut, webApi } from '@slack/bolt';
+import { revokeMessageRelays } from '../../../relay/message-relays.js';
 import { type RevokeOutcome, type RevokeRequest, revokeRelay } from '../../../relay/revoke.js';
 import type { ListenerContext } from '../../context.js';
+import { publishHome } from '../../home-publish.js';
 import { revokeOutcomeText } from '../../replies.js';
 import { hasBotReceipt, updateReceipt } from '../../slack-io.js';
 
 export const REVOKE_SHORTCUT_ID = 'fx_revoke_message';
+
+/** Where the person who asked reads the answer; without one, their App Home shows it. */
+export type Tell = (text: string) => Promise<void>;
 
 export function registerRevokeShortcut(app: App, ctx: ListenerContext): void {
   app.shortcut<MessageShortcut>(
@@ -14,10 +19,13 @@ export function registerRevokeShortcut(app: App, ctx: ListenerContext): void {
       await ack();
       // `team` is null on org-wide installs; the clicking user's team is then the message's team.
       const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
-      await handleRevoke(ctx, client, respond, {
-        target: { ref: { teamId, channelId: shortcut.channel.id, ts: shortcut.message.ts } },
-        actorId: shortcut.user.id,
-      });
+      const ref = { teamId, channelId: shortcut.channel.id, ts: shortcut.message.ts };
+      const actorId = shortcut.user.id;
+      const tell: Tell = async (text) => {
+        await respond({ response_type: 'ephemeral', replace_original: false, text });
+      };
+      // Everything sent from this message: the relay keyed by it and any deliberate repeats.
+      await runRevoke(ctx, client, actorId, tell, () => revokeMessageRelays(ctx.relay, ref, actorId));
     },
   );
 }
@@ -26,26 +34,37 @@ export function registerRevokeShortcut(app: App, ctx: ListenerContext): void {
 export function handleRevoke(
   ctx: ListenerContext,
   client: webApi.WebClient,
-  respond: RespondFn,
+  tell: Tell | undefined,
   request: RevokeRequest,
 ): Promise<void> {
+  return runRevoke(ctx, client, request.actorId, tell, async () => [await revokeRelay(ctx.relay, request)]);
+}
+
+function runRevoke(
+  ctx: ListenerContext,
+  client: webApi.WebClient,
+  actorId: string,
+  tell: Tell | undefined,
+  revoke: () => Promise<RevokeOutcome[]>,
+): Promise<void> {
   return ctx.work.run(async () => {
+    let text: string;
     try {
-      const outcome = await revokeRelay(ctx.relay, request);
-      await refreshReceipt(client, outcome, ctx);
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: revokeOutcomeText(outcome),
-      });
+      const outcomes = await revoke();
+      for (const outcome of outcomes) await refreshReceipt(client, outcome, ctx);
+      text = outcomes.map(revokeOutcomeText).join('\n');
     } catch (error) {
-      ctx.logger.error({ err: error, target: request.target }, 'revoke failed');
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: ':x: fx-bridge hit an internal error while revoking. Try again; if it persists, ask an admin to check the logs.',
-      });
+      ctx.logger.error({ err: error, actorId }, 'revoke failed');
+      text =
+        ':x: fx-bridge hit an internal error while revoking. Try again; if it persists, ask an admin to check the logs.';
     }
+    if (tell) {
+      await tell(text).catch((error: unknown) =>
+        ctx.logger.warn({ err: error }, 'could not answer a revoke'),
+      );
+    }
+    // Refreshed after each revoke; with nowhere else to answer, the Home itself says what happened.
+    await publishHome(ctx, client, actorId, tell ? undefined : text);
   });
 }
 

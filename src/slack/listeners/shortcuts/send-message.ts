@@ -1,8 +1,7 @@
 /** The **Send to Fxiaoke** message shortcut (`fx_send_message`): open the compose modal at once. */
 import type { App, MessageShortcut } from '@slack/bolt';
-import { composeModal } from '../../compose-modal.js';
+import { openComposeModal } from '../../compose-open.js';
 import type { ListenerContext } from '../../context.js';
-import { mrkdwnToPlainText } from '../../mrkdwn.js';
 
 export const SEND_SHORTCUT_ID = 'fx_send_message';
 
@@ -11,22 +10,14 @@ export function registerSendShortcut(app: App, ctx: ListenerContext): void {
     { callback_id: SEND_SHORTCUT_ID, type: 'message_action' },
     async ({ ack, shortcut, client, respond }) => {
       await ack();
+      // `team` is null on org-wide installs; the clicking user's team is then the message's team.
       const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
-      const text = mrkdwnToPlainText(shortcut.message.text ?? '');
       try {
-        // trigger_id lives 3 s and works once: open the modal before anything slow.
-        await client.views.open({
-          trigger_id: shortcut.trigger_id,
-          view: composeModal(
-            {
-              teamId,
-              channelId: shortcut.channel.id,
-              messageTs: shortcut.message.ts,
-              threadTs: shortcut.message.thread_ts,
-            },
-            { text },
-            ctx.relay.settings.maxMessageLength,
-          ),
+        // trigger_id lives 3 s and works once: openComposeModal spends at most a few hundred ms first.
+        await openComposeModal(ctx, client, shortcut.trigger_id, {
+          teamId,
+          channelId: shortcut.channel.id,
+          message: shortcut.message,
         });
       } catch (error) {
         ctx.logger.warn({ err: error }, 'compose modal could not be opened');

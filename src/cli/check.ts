@@ -1,0 +1,201 @@
+/**
+ * `fx-bridge check`: everything the bridge needs at start, tried once, reported one line each.
+ * Meant for a deploy pipeline or a first install; it sends nothing and changes nothing except
+ * creating an empty SQLite file where the configured one does not exist yet.
+ */
+import { webApi } from '@slack/bolt';
+import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
+import { FxiaokeClient } from '../fxiaoke/client.js';
+import { isFxiaokeError } from '../fxiaoke/errors.js';
+import { SecretScrubber } from '../logger.js';
+import { openStore, parseStoreUrl } from '../store/index.js';
+import { type CheckLine, formatCheckReport } from './format.js';
+import { type CliIo, EXIT, type ExitCode } from './io.js';
+
+const NAMES = {
+  config: 'configuration',
+  fxiaoke: 'Fxiaoke token',
+  store: 'relay store',
+  slack: 'Slack auth.test',
+  socket: 'Slack Socket Mode',
+} as const;
+
+export interface CheckOptions {
+  /** Each check that takes longer fails (default 15 s). */
+  timeoutMs?: number;
+}
+
+export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<ExitCode> {
+  let config: Config;
+  try {
+    config = loadConfig(io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const skipped = (name: string): CheckLine => ({
+      name,
+      outcome: 'skipped',
+      detail: 'not tried: the configuration is invalid',
+    });
+    const problems = error.problems.map((problem) => `- ${problem}`).join('\n');
+    io.out(
+      formatCheckReport([
+        { name: NAMES.config, outcome: 'fail', detail: `${plural(error.problems.length)}:\n${problems}` },
+        skipped(NAMES.fxiaoke),
+        skipped(NAMES.store),
+        skipped(NAMES.slack),
+      ]),
+    );
+    return EXIT.config;
+  }
+
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const checks = [checkFxiaoke(config), checkStore(config), checkSlack(config)];
+  if (config.slack.mode === 'socket') checks.push(checkSocketMode(config));
+  const results = await Promise.all(checks.map(({ name, run }) => settle(name, run, timeoutMs)));
+  const scrubber = new SecretScrubber(secretsOf(config));
+  const lines: CheckLine[] = [
+    { name: NAMES.config, outcome: 'pass', detail: describeConfig(config) },
+    ...results.map((line) => ({ ...line, detail: scrubber.scrub(line.detail) })),
+  ];
+  io.out(formatCheckReport(lines));
+  return lines.every((line) => line.outcome === 'pass') ? EXIT.ok : EXIT.failed;
+}
+
+function plural(count: number): string {
+  return `${count} problem${count === 1 ? '' : 's'}`;
+}
+
+interface Check {
+  name: string;
+  /** Resolves with the detail shown after ✓; throws with the reason shown after ✗. */
+  run: () => Promise<string>;
+}
+
+async function settle(name: string, run: () => Promise<string>, timeoutMs: number): Promise<CheckLine> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const detail = await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+    return { name, outcome: 'pass', detail };
+  } catch (error) {
+    return { name, outcome: 'fail', detail: reason(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function reason(error: unknown): string {
+  if (isFxiaokeError(error)) {
+    const code = error.errorCode === undefined ? '' : `, errorCode ${error.errorCode}`;
+    const trace = error.traceId ? `, traceId ${error.traceId}` : '';
+    return `${error.meaning} (${error.path}${code}${trace})`;
+  }
+  const slackCode = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
+  if (typeof slackCode === 'string') return `Slack answered "${slackCode}"`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What will be used, never a secret: a Redis URL loses its credentials. */
+function describeConfig(config: Config): string {
+  const fx = config.fxiaoke;
+  const auth = fx.authMode === 'header' ? `header auth as employee ${fx.userId}` : 'legacy auth';
+  const service = fx.serviceId
+    ? `service account ${fx.serviceId} (revocable)`
+    : 'no service account (no revoke)';
+  return `${config.slack.mode} mode, port ${config.port}, store ${describeStore(config.storeUrl)}, Fxiaoke ${auth}, ${service}`;
+}
+
+export function describeStore(storeUrl: string): string {
+  const location = parseStoreUrl(storeUrl);
+  switch (location.kind) {
+    case 'sqlite':
+      return `SQLite ${location.path}`;
+    case 'memory':
+      return 'in memory (forgotten at every stop)';
+    case 'redis': {
+      try {
+        const url = new URL(location.url);
+        return `Redis ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+      } catch {
+        return 'Redis (URL not shown)';
+      }
+    }
+  }
+}
+
+function checkFxiaoke(config: Config): Check {
+  return {
+    name: NAMES.fxiaoke,
+    run: async () => {
+      const fx = config.fxiaoke;
+      const client = new FxiaokeClient({
+        baseUrl: fx.baseUrl,
+        appId: fx.appId,
+        appSecret: fx.appSecret,
+        permanentCode: fx.permanentCode,
+        authMode: fx.authMode,
+        userId: fx.userId,
+        serviceId: fx.serviceId,
+        timeoutMs: fx.timeoutMs,
+        // One honest try: a check that retries for a minute hides what a deploy needs to know.
+        retry: { maxRetries: 1 },
+      });
+      try {
+        await client.checkCredentials();
+      } finally {
+        await client.close().catch(() => undefined);
+      }
+      return `issued by ${fx.baseUrl} for app ${fx.appId}`;
+    },
+  };
+}
+
+function checkStore(config: Config): Check {
+  return {
+    name: NAMES.store,
+    run: async () => {
+      const store = await openStore(config.storeUrl, { redisKeyPrefix: config.redisKeyPrefix });
+      try {
+        await store.ping();
+      } finally {
+        await store.close().catch(() => undefined);
+      }
+      return `${describeStore(config.storeUrl)} answers`;
+    },
+  };
+}
+
+function slackClient(config: Config, token: string): webApi.WebClient {
+  return new webApi.WebClient(token, {
+    slackApiUrl: config.slack.apiUrl,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    logLevel: webApi.LogLevel.ERROR,
+  });
+}
+
+function checkSlack(config: Config): Check {
+  return {
+    name: NAMES.slack,
+    run: async () => {
+      const result = await slackClient(config, config.slack.botToken).auth.test();
+      if (!result.bot_id || !result.user_id) throw new Error('the token is not a bot token (no bot_id)');
+      return `bot ${result.user ?? '?'} (${result.user_id}, ${result.bot_id}) in team ${result.team ?? '?'} (${result.team_id ?? '?'})`;
+    },
+  };
+}
+
+function checkSocketMode(config: Config): Check {
+  return {
+    name: NAMES.socket,
+    run: async () => {
+      // Asks for a connection URL without connecting: proves SLACK_APP_TOKEN and Socket Mode are on.
+      await slackClient(config, config.slack.appToken ?? '').apps.connections.open();
+      return 'the app token may open a connection (apps.connections.open)';
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/** Help texts of the `fx-bridge` command line, one per command (README.md repeats the essentials). */
+
+const EXIT_CODES =
+  'Exit codes: 0 ok, 1 a check failed or nothing was found, 2 usage error, 78 configuration error.';
+const CONFIG_NOTE =
+  'Configuration comes from the environment (and a .env file in the working directory), as for the\nbridge itself; see README.md.';
+
+const main = `fx-bridge: relays Slack messages to Fxiaoke (纷享销客) and revokes them again.
+
+Usage: fx-bridge <command> [options]
+
+Commands:
+  start                           run the bridge until SIGTERM/SIGINT (what the container runs)
+  check                           try the configuration, a Fxiaoke token, the store and Slack
+  prune [--older-than-days N]     delete finished relays older than N days (default RETENTION_DAYS)
+  relays list [options]           recent relays, newest first
+  relays show <relay>             one relay in detail: batches, messageIds, traceIds, errors
+
+Run \`fx-bridge <command> --help\` for a command's options.
+
+${CONFIG_NOTE}
+${EXIT_CODES}`;
+
+const start = `Usage: fx-bridge start
+
+Runs the bridge: the Slack app (HTTP or Socket Mode), /healthz, /readyz and /metrics on PORT.
+SIGTERM or SIGINT stops taking new work, lets relays under way finish (up to 25 s), closes the
+store and exits 0. Relays a crash interrupted are marked unknown/partial at start, and their
+senders are told in a direct message.
+
+${CONFIG_NOTE}
+Exit codes: 0 stopped cleanly, 1 could not start or stop, 78 configuration error.`;
+
+const check = `Usage: fx-bridge check
+
+Checks, one line each (✓ passed, ✗ failed with the reason, - not tried):
+  configuration      every variable and the FX_BRIDGE_CONFIG file
+  Fxiaoke token      a token is fetched with the configured credentials
+  relay store        the store opens and answers
+  Slack auth.test    the bot token works against SLACK_API_URL
+  Slack Socket Mode  (Socket Mode only) the app token may open a connection
+Nothing is sent to anyone. Secrets are never printed.
+
+${CONFIG_NOTE}
+Exit codes: 0 all checks passed, 1 a check failed, 78 configuration error.`;
+
+const prune = `Usage: fx-bridge prune [--older-than-days N]
+
+Deletes finished relays (sent, partial, failed, revoked, unknown) created more than N days ago and
+prints how many went. Relays still pending or revoking are kept whatever their age. The bridge
+already does this at start and hourly; use this to free space now or with another period.
+
+Options:
+  --older-than-days N   age in days (default RETENTION_DAYS, 30 unless set; 0 prunes every
+                        finished relay)
+  -h, --help            this help
+
+${EXIT_CODES}`;
+
+const relays = `Usage: fx-bridge relays <list|show> [options]
+
+  relays list [--user U…] [--status s] [--limit n] [--json]
+  relays show <relay id | team:channel:ts> [--json]
+
+Run \`fx-bridge relays list --help\` or \`fx-bridge relays show --help\` for details.`;
+
+const relaysList = `Usage: fx-bridge relays list [--user U…] [--status s] [--limit n] [--json]
+
+Lists relays, newest first: created (UTC), relay id, status, sender, recipients, batches and the
+Slack message the relay is keyed by.
+
+Options:
+  --user U…     only relays sent by this Slack user id (repeat for several)
+  --status s    only relays in this status (repeat or comma-separate: sent,partial); one of
+                pending, sent, partial, failed, revoking, revoked, unknown
+  --limit n     at most n relays (default 20)
+  --json        print the relay records as JSON
+  -h, --help    this help
+
+${EXIT_CODES}`;
+
+const relaysShow = `Usage: fx-bridge relays show <relay id | team:channel:ts> [--json]
+
+Shows one relay: status, sender, recipient count, the Slack message it is keyed by, who revoked it,
+and every batch with its messageId, traceId, thirdTraceId, status and errors (what Fxiaoke support
+asks for). The relay is named by its id (rl_…, shown on receipts) or by the Slack message key
+team:channel:ts (shown in logs).
+
+Options:
+  --json        print the relay record as JSON
+  -h, --help    this help
+
+${EXIT_CODES}`;
+
+export const HELP = { main, start, check, prune, relays, relaysList, relaysShow } as const;

@@ -1,0 +1,139 @@
+/** The `fx-bridge` command line: parses arguments (node:util parseArgs) and runs one command. */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { runCheck } from './check.js';
+import { HELP } from './help.js';
+import { type CliIo, configOrReport, EXIT, type ExitCode, UsageError } from './io.js';
+import { parseStatuses, runPrune, runRelaysList, runRelaysShow } from './relays.js';
+import { runStart } from './start.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+
+/** Runs one command line (without `node` and the script) and resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`fx-bridge: ${error.message}\nRun \`${error.helpHint}\` for usage.`);
+      return EXIT.usage;
+    }
+    io.err(`fx-bridge: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.failed;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      io.err(HELP.main);
+      return EXIT.usage;
+    case '-h':
+    case '--help':
+    case 'help':
+      io.out(HELP.main);
+      return EXIT.ok;
+    case 'start': {
+      if (parse(rest, {}, 'start').values.help) return help(io, 'start');
+      return runStart(io);
+    }
+    case 'check': {
+      if (parse(rest, {}, 'check').values.help) return help(io, 'check');
+      return runCheck(io);
+    }
+    case 'prune': {
+      const { values } = parse(rest, { 'older-than-days': { type: 'string' } }, 'prune');
+      if (values.help) return help(io, 'prune');
+      const raw = values['older-than-days'];
+      const days = raw === undefined ? undefined : wholeNumber(raw, '--older-than-days', 0, 'prune');
+      const config = configOrReport(io, 'prune');
+      return config ? runPrune(io, config, days) : EXIT.config;
+    }
+    case 'relays':
+      return relays(rest, io);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function relays(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case undefined:
+    case '-h':
+    case '--help':
+      if (sub === undefined) {
+        io.err(HELP.relays);
+        return EXIT.usage;
+      }
+      return help(io, 'relays');
+    case 'list': {
+      const { values } = parse(
+        rest,
+        {
+          user: { type: 'string', multiple: true },
+          status: { type: 'string', multiple: true },
+          limit: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        'relays list',
+      );
+      if (values.help) return help(io, 'relaysList');
+      const options = {
+        users: values.user ?? [],
+        statuses: parseStatuses(values.status ?? []),
+        limit: values.limit === undefined ? 20 : wholeNumber(values.limit, '--limit', 1, 'relays list'),
+        json: values.json ?? false,
+      };
+      const config = configOrReport(io, 'relays list');
+      return config ? runRelaysList(io, config, options) : EXIT.config;
+    }
+    case 'show': {
+      const { values, positionals } = parse(rest, { json: { type: 'boolean' } }, 'relays show', true);
+      if (values.help) return help(io, 'relaysShow');
+      const [reference, ...extra] = positionals;
+      if (reference === undefined || extra.length > 0) {
+        throw new UsageError(
+          reference === undefined
+            ? 'relays show needs one relay id or Slack message key'
+            : 'relays show takes one relay at a time',
+          'fx-bridge relays show --help',
+        );
+      }
+      const config = configOrReport(io, 'relays show');
+      return config ? runRelaysShow(io, config, reference, values.json ?? false) : EXIT.config;
+    }
+    default:
+      throw new UsageError(`unknown relays command "${sub}"; use list or show`, 'fx-bridge relays --help');
+  }
+}
+
+function help(io: CliIo, topic: keyof typeof HELP): ExitCode {
+  io.out(HELP[topic]);
+  return EXIT.ok;
+}
+
+/** parseArgs in strict mode; its errors (unknown option, missing value) become usage errors. */
+function parse<T extends Options>(argv: readonly string[], options: T, command: string, positionals = false) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: { ...options, ...HELP_OPTION },
+      strict: true,
+      allowPositionals: positionals,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/\. To specify a positional.*$/s, '') : '';
+    throw new UsageError(message || 'invalid arguments', `fx-bridge ${command} --help`);
+  }
+}
+
+function wholeNumber(raw: string, name: string, min: number, command: string): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`${name} must be a whole number of at least ${min}`, `fx-bridge ${command} --help`);
+  }
+  return value;
+}

@@ -1,0 +1,279 @@
+/**
+ * The Fxiaoke address book behind `PeopleDirectory`: one cached copy of `/cgi/user/list` for the
+ * whole company (there is no lookup by e-mail, and the list can be large), plus cached
+ * `/cgi/user/getByMobile` answers. One refresh at a time; a failed refresh keeps serving the last
+ * good copy, with a warning, and is not retried for a short while so a down Fxiaoke is not hammered.
+ */
+import { z } from 'zod';
+import type { RelayLog } from '../relay/deps.js';
+import type { FxiaokePerson, PeopleDirectory } from '../relay/people.js';
+
+export const DIRECTORY_PATHS = { list: '/cgi/user/list', byMobile: '/cgi/user/getByMobile' } as const;
+/** The department id that stands for the whole company. */
+export const WHOLE_COMPANY = 999_999;
+export const DEFAULT_DIRECTORY_TTL_MS = 10 * 60_000;
+const MOBILE_CACHE_SIZE = 5_000;
+
+/** The one method of FxiaokeClient the directory uses (authenticated call, retries, FxiaokeError). */
+export interface DirectoryCaller {
+  call(
+    path: string,
+    body: Record<string, unknown>,
+    options: { safeToRepeat: boolean },
+  ): Promise<{ envelope: unknown }>;
+}
+
+export interface DirectoryOptions {
+  client: DirectoryCaller;
+  /** How long a copy is fresh. */
+  ttlMs?: number;
+  /** After a failed load, how long to serve what we have (or the error) before asking again. */
+  retryAfterMs?: number;
+  log: RelayLog;
+  now?: () => number;
+}
+
+export class DirectoryAnswerError extends Error {
+  readonly code = 'directory_invalid_answer';
+  constructor(path: string, detail: string) {
+    super(`Fxiaoke answered ${path} in an unexpected shape (${detail})`);
+    this.name = 'DirectoryAnswerError';
+  }
+}
+
+const optionalText = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((value) =>
+    value === null || value === undefined ? undefined : String(value).trim() || undefined,
+  );
+
+/** Only openUserId is required; the SDKs disagree on the rest, so each is read leniently. */
+const personSchema = z.looseObject({
+  openUserId: z.string().min(1),
+  name: optionalText,
+  nickName: optionalText,
+  email: optionalText,
+  mobile: optionalText,
+  employeeId: optionalText,
+  isStop: z.union([z.boolean(), z.number(), z.string()]).nullish(),
+});
+const listSchema = z.looseObject({ userList: z.array(z.unknown()) });
+const mobileSchema = z.looseObject({ empList: z.array(z.unknown()).nullish() });
+
+interface Snapshot {
+  people: FxiaokePerson[];
+  byEmail: Map<string, FxiaokePerson[]>;
+  byId: Map<string, FxiaokePerson>;
+  fetchedAt: number;
+}
+
+export class FxiaokeDirectory implements PeopleDirectory {
+  readonly ttlMs: number;
+  readonly #client: DirectoryCaller;
+  readonly #retryAfterMs: number;
+  readonly #log: RelayLog;
+  readonly #now: () => number;
+  #snapshot: Snapshot | undefined;
+  #refresh: Promise<Snapshot> | undefined;
+  #failure: { at: number; error: unknown } | undefined;
+  readonly #mobiles = new Map<string, { people: FxiaokePerson[]; at: number }>();
+  readonly #mobileFlights = new Map<string, Promise<FxiaokePerson[]>>();
+
+  constructor(options: DirectoryOptions) {
+    this.#client = options.client;
+    this.ttlMs = options.ttlMs ?? DEFAULT_DIRECTORY_TTL_MS;
+    this.#retryAfterMs = options.retryAfterMs ?? Math.min(30_000, this.ttlMs);
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts loading in the background (at start-up), so the first typeahead finds it ready. */
+  warm(): void {
+    this.#current('fresh').catch(() => undefined);
+  }
+
+  async findByEmail(email: string): Promise<FxiaokePerson[]> {
+    const snapshot = await this.#current('fresh');
+    return [...(snapshot.byEmail.get(email.trim().toLowerCase()) ?? [])];
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Map<string, FxiaokePerson>> {
+    const snapshot = await this.#current('fresh');
+    const found = new Map<string, FxiaokePerson>();
+    for (const id of ids) {
+      const person = snapshot.byId.get(id);
+      if (person) found.set(id, person);
+    }
+    return found;
+  }
+
+  /** Typeahead: a stale copy answers at once (Slack allows 3 s) while a fresh one loads. */
+  async search(query: string, limit: number): Promise<FxiaokePerson[]> {
+    const wanted = query.trim().toLowerCase();
+    if (wanted === '' || limit <= 0) return [];
+    const snapshot = await this.#current('stale-ok');
+    const ranked: { person: FxiaokePerson; rank: number }[] = [];
+    for (const person of snapshot.people) {
+      if (person.isStop) continue;
+      const rank = matchRank(person, wanted);
+      if (rank !== undefined) ranked.push({ person, rank });
+    }
+    ranked.sort((a, b) => a.rank - b.rank || a.person.name.localeCompare(b.person.name));
+    return ranked.slice(0, limit).map((entry) => entry.person);
+  }
+
+  async findByMobile(mobile: string): Promise<FxiaokePerson[]> {
+    const cached = this.#mobiles.get(mobile);
+    if (cached && this.#now() - cached.at < this.ttlMs) return [...cached.people];
+    let flight = this.#mobileFlights.get(mobile);
+    if (!flight) {
+      flight = this.#loadMobile(mobile);
+      this.#mobileFlights.set(mobile, flight);
+      const forget = () => this.#mobileFlights.delete(mobile);
+      flight.then(forget, forget);
+    }
+    try {
+      return [...(await flight)];
+    } catch (error) {
+      if (!cached) throw error;
+      this.#log.warn({ err: error }, 'Fxiaoke getByMobile failed; using the cached answer');
+      return [...cached.people];
+    }
+  }
+
+  async #loadMobile(mobile: string): Promise<FxiaokePerson[]> {
+    const { envelope } = await this.#client.call(
+      DIRECTORY_PATHS.byMobile,
+      { mobile },
+      { safeToRepeat: true },
+    );
+    const parsed = mobileSchema.safeParse(envelope);
+    if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.byMobile, 'no empList');
+    const people = toPeople(parsed.data.empList ?? []).people;
+    this.#mobiles.delete(mobile);
+    this.#mobiles.set(mobile, { people, at: this.#now() });
+    // Oldest entry out first: a Map iterates in insertion order.
+    if (this.#mobiles.size > MOBILE_CACHE_SIZE) {
+      const oldest = this.#mobiles.keys().next().value;
+      if (oldest !== undefined) this.#mobiles.delete(oldest);
+    }
+    return people;
+  }
+
+  async #current(mode: 'fresh' | 'stale-ok'): Promise<Snapshot> {
+    const snapshot = this.#snapshot;
+    const now = this.#now();
+    if (snapshot && now - snapshot.fetchedAt < this.ttlMs) return snapshot;
+    const failure = this.#failure;
+    if (failure && now - failure.at < this.#retryAfterMs) {
+      if (snapshot) return snapshot;
+      throw failure.error;
+    }
+    const refresh = this.#startRefresh();
+    if (!snapshot) return refresh;
+    if (mode === 'stale-ok') return snapshot;
+    try {
+      return await refresh;
+    } catch {
+      return snapshot; // the warning was logged by the refresh
+    }
+  }
+
+  /** Single flight: every caller during a load shares it. */
+  #startRefresh(): Promise<Snapshot> {
+    if (this.#refresh) return this.#refresh;
+    const flight = this.#load().then(
+      (snapshot) => {
+        this.#snapshot = snapshot;
+        this.#failure = undefined;
+        return snapshot;
+      },
+      (error: unknown) => {
+        this.#failure = { at: this.#now(), error };
+        const stale = this.#snapshot;
+        if (stale) {
+          const ageSeconds = Math.round((this.#now() - stale.fetchedAt) / 1000);
+          this.#log.warn(
+            { err: error, ageSeconds, people: stale.people.length },
+            'Fxiaoke address book refresh failed; serving the cached copy',
+          );
+        } else {
+          this.#log.warn({ err: error }, 'Fxiaoke address book could not be loaded');
+        }
+        throw error;
+      },
+    );
+    this.#refresh = flight;
+    const done = () => {
+      this.#refresh = undefined;
+    };
+    flight.then(done, done);
+    return flight;
+  }
+
+  async #load(): Promise<Snapshot> {
+    const body = { departmentId: WHOLE_COMPANY, fetchChild: true };
+    const { envelope } = await this.#client.call(DIRECTORY_PATHS.list, body, { safeToRepeat: true });
+    const parsed = listSchema.safeParse(envelope);
+    if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.list, 'no userList array');
+    const { people, skipped } = toPeople(parsed.data.userList);
+    if (skipped > 0) {
+      this.#log.warn({ skipped }, 'Fxiaoke address book entries without an openUserId were skipped');
+    }
+    const byEmail = new Map<string, FxiaokePerson[]>();
+    const byId = new Map<string, FxiaokePerson>();
+    for (const person of people) {
+      const email = person.email?.toLowerCase();
+      if (email) byEmail.set(email, [...(byEmail.get(email) ?? []), person]);
+      byId.set(person.openUserId, person);
+      if (person.employeeId && !byId.has(person.employeeId)) byId.set(person.employeeId, person);
+    }
+    this.#log.info({ people: people.length }, 'Fxiaoke address book loaded');
+    return { people, byEmail, byId, fetchedAt: this.#now() };
+  }
+}
+
+function toPeople(entries: readonly unknown[]): { people: FxiaokePerson[]; skipped: number } {
+  const people: FxiaokePerson[] = [];
+  let skipped = 0;
+  for (const entry of entries) {
+    const parsed = personSchema.safeParse(entry);
+    if (!parsed.success) {
+      skipped += 1;
+      continue;
+    }
+    const { openUserId, name, nickName, email, mobile, employeeId, isStop } = parsed.data;
+    people.push({
+      openUserId,
+      name: name ?? nickName ?? openUserId,
+      ...(nickName ? { nickName } : {}),
+      ...(email ? { email } : {}),
+      ...(mobile ? { mobile } : {}),
+      ...(employeeId ? { employeeId } : {}),
+      isStop: isStopped(isStop),
+    });
+  }
+  return { people, skipped };
+}
+
+/** `isStop` is a boolean in the SDKs; numbers and strings are read the obvious way, just in case. */
+function isStopped(value: boolean | number | string | null | undefined): boolean {
+  if (typeof value === 'string') return value.trim().toLowerCase() === 'true' || value.trim() === '1';
+  return value === true || value === 1;
+}
+
+/** 0: a name starts with it; 1: a word of the name does; 2: it appears anywhere; undefined: no match. */
+function matchRank(person: FxiaokePerson, query: string): number | undefined {
+  const names = [person.name, person.nickName]
+    .filter((n): n is string => Boolean(n))
+    .map((n) => n.toLowerCase());
+  if (names.some((name) => name.startsWith(query))) return 0;
+  if (names.some((name) => name.split(/[\s._-]+/).some((word) => word.startsWith(query)))) return 1;
+  const elsewhere = [person.email, person.openUserId, person.employeeId].filter((f): f is string =>
+    Boolean(f),
+  );
+  if ([...names, ...elsewhere.map((field) => field.toLowerCase())].some((field) => field.includes(query)))
+    return 2;
+  return undefined;
+}

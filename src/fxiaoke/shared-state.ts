@@ -1,0 +1,75 @@
+/**
+ * The rate limiter and token cache a bridge runs with: on its own Redis connection when the store
+ * is Redis (several replicas share one budget and one token), in this process otherwise.
+ */
+import { parseStoreUrl } from '../store/index.js';
+import { connectRedis } from '../store/redis-connection.js';
+import { InProcessRateLimiter, type RateBudget, type RateLimiter } from './rate-limiter.js';
+import { RedisRateLimiter } from './redis-rate-limiter.js';
+import { RedisTokenCache } from './redis-token-cache.js';
+import { MemoryTokenCache, type TokenCache } from './token-cache.js';
+
+export interface FxiaokeSharedStateOptions {
+  storeUrl: string;
+  /** REDIS_KEY_PREFIX, as the store uses it. */
+  keyPrefix: string;
+  /** Budget of every endpoint but the token endpoints (those keep 10 per 60 s). */
+  rateLimit: RateBudget;
+  authMode: 'header' | 'legacy';
+  appId: string;
+  /** The token manager's clock, for the in-memory token cache. */
+  now?: () => number;
+}
+
+export interface FxiaokeSharedState {
+  rateLimiter: RateLimiter;
+  tokenCache: TokenCache;
+  /** True when replicas share them through Redis. */
+  shared: boolean;
+  close(): Promise<void>;
+}
+
+export async function openFxiaokeSharedState(
+  options: FxiaokeSharedStateOptions,
+): Promise<FxiaokeSharedState> {
+  const location = parseStoreUrl(options.storeUrl);
+  if (location.kind !== 'redis') {
+    const rateLimiter = new InProcessRateLimiter({ budget: options.rateLimit });
+    return {
+      rateLimiter,
+      tokenCache: new MemoryTokenCache(options.now),
+      shared: false,
+      close: () => rateLimiter.close(),
+    };
+  }
+  // Its own connection: a limiter's waits and the token lock must not queue behind store traffic.
+  const { redis, secrets } = await connectRedis(location.url, 5_000);
+  const rateLimiter = new RedisRateLimiter({
+    redis,
+    keyPrefix: options.keyPrefix,
+    budget: options.rateLimit,
+    secrets,
+  });
+  const tokenCache = new RedisTokenCache({
+    redis,
+    keyPrefix: options.keyPrefix,
+    scope: `${options.authMode}:${options.appId}`,
+    secrets,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    rateLimiter,
+    tokenCache,
+    shared: true,
+    close() {
+      closing ??= (async () => {
+        await rateLimiter.close();
+        await tokenCache.close();
+        // QUIT lets a lock release in flight finish; a dead connection has nothing to wait for.
+        if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+        else redis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** `app_home_opened`: publish the user's App Home (their recent relays; everyone's for admins). */
+import type { App } from '@slack/bolt';
+import type { ListenerContext } from '../../context.js';
+import { publishHome } from '../../home-publish.js';
+
+export function registerAppHomeOpened(app: App, ctx: ListenerContext): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    // The same event fires for the Messages tab, which shows the bot's DMs, not the Home view.
+    if (event.tab !== undefined && event.tab !== 'home') return;
+    await ctx.work.run(() => publishHome(ctx, client, event.user));
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Slack user profiles (users.info), cached with a TTL: Slack rates users.info at Tier 4 and asks
+ * apps to cache it, and the same few people are mentioned again and again. One request per user
+ * in flight; failures are not cached, a user Slack does not know is.
+ */
+import type { webApi } from '@slack/bolt';
+import type { ChatProfile, ChatProfiles } from '../relay/people.js';
+import { isPlatformError } from './slack-io.js';
+
+export const DEFAULT_PROFILE_TTL_MS = 10 * 60_000;
+const MAX_ENTRIES = 5_000;
+
+export class SlackProfileCache implements ChatProfiles {
+  readonly #client: webApi.WebClient;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { profile: ChatProfile | undefined; at: number }>();
+  readonly #flights = new Map<string, Promise<ChatProfile | undefined>>();
+
+  constructor(client: webApi.WebClient, ttlMs = DEFAULT_PROFILE_TTL_MS, now: () => number = Date.now) {
+    this.#client = client;
+    this.#ttlMs = ttlMs;
+    this.#now = now;
+  }
+
+  async get(userId: string): Promise<ChatProfile | undefined> {
+    const cached = this.#fresh(userId);
+    if (cached) return cached.profile;
+    let flight = this.#flights.get(userId);
+    if (!flight) {
+      flight = this.#fetch(userId);
+      this.#flights.set(userId, flight);
+      const forget = () => this.#flights.delete(userId);
+      flight.then(forget, forget);
+    }
+    return flight;
+  }
+
+  /** The display name if already known: no call (the 3-second trigger window cannot wait). */
+  cachedName(userId: string): string | undefined {
+    return this.#fresh(userId)?.profile?.name;
+  }
+
+  /** The display name, or undefined when Slack cannot say; never throws. */
+  async nameOf(userId: string): Promise<string | undefined> {
+    try {
+      return (await this.get(userId))?.name;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #fresh(userId: string): { profile: ChatProfile | undefined } | undefined {
+    const cached = this.#cache.get(userId);
+    return cached && this.#now() - cached.at < this.#ttlMs ? cached : undefined;
+  }
+
+  async #fetch(userId: string): Promise<ChatProfile | undefined> {
+    let profile: ChatProfile | undefined;
+    try {
+      const { user } = await this.#client.users.info({ user: userId });
+      profile = user?.id ? toProfile(user) : undefined;
+    } catch (error) {
+      const code = (error as { data?: { error?: string } }).data?.error;
+      if (!isPlatformError(error) || (code !== 'user_not_found' && code !== 'user_not_visible')) throw error;
+    }
+    this.#cache.delete(userId);
+    this.#cache.set(userId, { profile, at: this.#now() });
+    if (this.#cache.size > MAX_ENTRIES) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+    return profile;
+  }
+}
+
+type SlackUser = NonNullable<webApi.UsersInfoResponse['user']>;
+
+function toProfile(user: SlackUser): ChatProfile {
+  const profile = user.profile ?? {};
+  // Slack's own order for showing a person: display name, then real name, then the handle.
+  const name = profile.display_name?.trim() || profile.real_name?.trim() || user.real_name || user.name || '';
+  return {
+    id: user.id ?? '',
+    name: name || (user.id ?? ''),
+    ...(profile.email ? { email: profile.email } : {}),
+    ...(profile.phone ? { phone: profile.phone } : {}),
+    ...(user.deleted ? { deleted: true } : {}),
+    ...(user.is_bot ? { isBot: true } : {}),
+  };
+}

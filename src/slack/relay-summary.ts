@@ -1,0 +1,60 @@
+/** One-line descriptions of a relay, for the compose modal and App Home. Pure rendering. */
+import { HELD, HELD_CANCELLED, HELD_CONFIRMED } from '../relay/hold.js';
+import type { RelayRecord } from '../relay/types.js';
+import { traceIdsOf } from './replies.js';
+
+export function statusLabel(record: RelayRecord): string {
+  switch (record.error?.kind) {
+    case HELD:
+      return ':pause_button: Held: some recipients cannot be reached; waiting for the sender';
+    case HELD_CONFIRMED:
+      return ':pause_button: Held, then sent to the recipients who could be reached';
+    case HELD_CANCELLED:
+      return ':pause_button: Held, then cancelled: nothing was sent';
+  }
+  switch (record.status) {
+    case 'pending':
+      return ':hourglass_flowing_sand: Sending…';
+    case 'revoking':
+      return ':hourglass_flowing_sand: Revoking…';
+    case 'sent':
+      return record.batches.some((batch) => batch.status === 'revoked')
+        ? ':white_check_mark: Sent (partly revoked)'
+        : ':white_check_mark: Sent';
+    case 'partial':
+      return ':warning: Partly sent';
+    case 'failed':
+      return ':x: Not sent';
+    case 'unknown':
+      return ':grey_question: Outcome unknown';
+    case 'revoked':
+      return ':wastebasket: Revoked';
+  }
+}
+
+/** Slack renders `<!date^…>` in the reader's own time zone; the fallback is UTC. */
+export function slackDate(epochMs: number): string {
+  const seconds = Math.floor(epochMs / 1000);
+  const fallback = `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+export function recipientCount(record: RelayRecord): string {
+  const count = record.recipients.length;
+  return `${count} recipient${count === 1 ? '' : 's'}`;
+}
+
+export function traceText(record: RelayRecord): string {
+  const ids = traceIdsOf(record);
+  return ids.length > 0 ? `traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : 'no traceId';
+}
+
+export function relaySummary(record: RelayRecord): string {
+  return [
+    slackDate(record.createdAt),
+    statusLabel(record),
+    recipientCount(record),
+    traceText(record),
+    `relay \`${record.id}\``,
+  ].join(' · ');
+}

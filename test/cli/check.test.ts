@@ -1,0 +1,134 @@
+/** `fx-bridge check` against the Fxiaoke emulator and the fake Slack Web API. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../fakes/slack-api.js';
+import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import {
+  APP_SECRET,
+  APP_TOKEN,
+  BOT_TOKEN,
+  captureIo,
+  cliEnv,
+  PERMANENT_CODE,
+  SERVICE_ID,
+} from './cli-env.js';
+
+let emulator: FxiaokeEmulator;
+let slack: FakeSlackApi;
+let dir: string;
+let env: Record<string, string | undefined>;
+
+beforeEach(async () => {
+  emulator = await FxiaokeEmulator.start({
+    appSecret: APP_SECRET,
+    permanentCode: PERMANENT_CODE,
+    serviceIds: [SERVICE_ID],
+  });
+  slack = await FakeSlackApi.start();
+  dir = mkdtempSync(join(tmpdir(), 'fx-bridge-cli-'));
+  env = cliEnv(dir, { slack: slack.url, fxiaoke: emulator.url, appId: emulator.options.appId });
+});
+
+afterEach(async () => {
+  await slack.stop();
+  await emulator.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function secretsIn(text: string): string[] {
+  return [BOT_TOKEN, APP_SECRET, PERMANENT_CODE, TEST_SIGNING_SECRET, APP_TOKEN].filter((secret) =>
+    text.includes(secret),
+  );
+}
+
+describe('fx-bridge check', () => {
+  it('passes every check and says so, one line each', async () => {
+    const io = captureIo(env);
+    expect(await runCli(['check'], io)).toBe(0);
+    const lines = io.stdout.join('\n').split('\n');
+    expect(lines[0]).toMatch(
+      /^✓ configuration +http mode, port 3000, store SQLite .*fx-bridge\.db, Fxiaoke header auth as employee 1000, service account FSAID_svc0001/,
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(`^✓ Fxiaoke token +issued by ${emulator.url} for app ${emulator.options.appId}`),
+    );
+    expect(lines[2]).toMatch(/^✓ relay store +SQLite .* answers$/);
+    expect(lines[3]).toMatch(
+      /^✓ Slack auth\.test +bot fx-bridge \(U0BOT, B0BOT\) in team fx-test \(T0TEST\)$/,
+    );
+    expect(io.output).toContain('All checks passed.');
+    expect(emulator.tokenFetches()).toBe(1);
+    expect(slack.callsTo('auth.test')).toHaveLength(1);
+    expect(secretsIn(io.output)).toEqual([]);
+  });
+
+  it('fails with the reason when Fxiaoke refuses the credentials, and never prints a secret', async () => {
+    const io = captureIo({ ...env, FXIAOKE_APP_SECRET: 'a-wrong-app-secret-123456' });
+    expect(await runCli(['check'], io)).toBe(1);
+    const fxLine = io.output.split('\n').find((line) => line.includes('Fxiaoke token'));
+    expect(fxLine).toMatch(/^✗ Fxiaoke token +the appId or appSecret is wrong .*errorCode 20006/);
+    expect(io.output).toMatch(/✓ relay store/);
+    expect(io.output).toMatch(/✓ Slack auth\.test/);
+    expect(io.output).toContain('1 check failed');
+    expect(io.output).not.toContain('a-wrong-app-secret-123456');
+    expect(secretsIn(io.output)).toEqual([]);
+  });
+
+  it('fails when Slack rejects the bot token', async () => {
+    slack.failNext('auth.test', 'invalid_auth');
+    const io = captureIo(env);
+    expect(await runCli(['check'], io)).toBe(1);
+    expect(io.output).toMatch(/✗ Slack auth\.test +Slack answered "invalid_auth"/);
+  });
+
+  it('fails when the store cannot be opened', async () => {
+    // A regular file where the data directory should be: SQLite cannot create the database.
+    writeFileSync(join(dir, 'blocker'), 'not a directory');
+    const io = captureIo({ ...env, STORE_URL: `sqlite:${join(dir, 'blocker', 'fx.db')}` });
+    expect(await runCli(['check'], io)).toBe(1);
+    expect(io.output).toMatch(/✗ relay store +\S/);
+    expect(io.output).toMatch(/✓ Fxiaoke token/);
+  });
+
+  it('fails when Fxiaoke cannot be reached, within the time allowed', async () => {
+    await emulator.stop();
+    const io = captureIo(env);
+    const started = Date.now();
+    expect(await runCli(['check'], io)).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(io.output).toMatch(/✗ Fxiaoke token +\S/);
+    emulator = await FxiaokeEmulator.start(); // afterEach stops it again
+  });
+
+  it('checks the app token too in Socket Mode', async () => {
+    slack.setSocketModeUrl('wss://127.0.0.1:1/link');
+    const io = captureIo({ ...env, SLACK_MODE: 'socket', SLACK_APP_TOKEN: APP_TOKEN });
+    expect(await runCli(['check'], io)).toBe(0);
+    expect(io.output).toMatch(/✓ Slack Socket Mode +the app token may open a connection/);
+    expect(slack.callsTo('apps.connections.open')).toHaveLength(1);
+    expect(secretsIn(io.output)).toEqual([]);
+  });
+
+  it('reports configuration problems with exit code 78 and tries nothing else', async () => {
+    const io = captureIo({ ...env, SLACK_BOT_TOKEN: 'not-a-token', FXIAOKE_APP_ID: undefined });
+    expect(await runCli(['check'], io)).toBe(78);
+    expect(io.output).toMatch(/^✗ configuration +2 problems:/);
+    expect(io.output).toContain('- SLACK_BOT_TOKEN must start with xoxb-');
+    expect(io.output).toContain('- FXIAOKE_APP_ID is not set');
+    expect(io.output).toMatch(/- Fxiaoke token +not tried/);
+    expect(io.output).not.toContain('not-a-token');
+    expect(emulator.requests).toHaveLength(0);
+    expect(slack.calls).toHaveLength(0);
+  });
+
+  it('never shows a Redis password', async () => {
+    const io = captureIo({ ...env, STORE_URL: 'redis://:hunter2-redis-password@127.0.0.1:1/0' });
+    expect(await runCli(['check'], io)).toBe(1);
+    expect(io.output).toContain('store Redis redis://127.0.0.1:1/0');
+    expect(io.output).not.toContain('hunter2');
+  });
+});

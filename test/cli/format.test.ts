@@ -1,0 +1,64 @@
+/** Pure CLI text: the check report, times, and relay tables. */
+import { describe, expect, it } from 'vitest';
+import { formatCheckReport, formatRelayDetails, formatRelayList, formatTime } from '../../src/cli/format.js';
+import { makeBatch, makeRecord } from '../store/records.js';
+
+describe('formatCheckReport', () => {
+  it('aligns one line per check with ✓, ✗ or -, indents multi-line details, and sums up', () => {
+    const text = formatCheckReport([
+      { name: 'configuration', outcome: 'fail', detail: '2 problems:\n- A is not set\n- B is wrong' },
+      { name: 'store', outcome: 'skipped', detail: 'not tried' },
+      { name: 'Slack', outcome: 'pass', detail: 'fine' },
+    ]);
+    expect(text).toBe(
+      [
+        '✗ configuration  2 problems:',
+        '                 - A is not set',
+        '                 - B is wrong',
+        '- store          not tried',
+        '✓ Slack          fine',
+        '',
+        '1 check failed; fx-bridge would not work as configured.',
+      ].join('\n'),
+    );
+  });
+
+  it('says all passed when nothing failed', () => {
+    expect(formatCheckReport([{ name: 'a', outcome: 'pass', detail: 'ok' }])).toBe(
+      '✓ a  ok\n\nAll checks passed.',
+    );
+  });
+});
+
+describe('formatTime', () => {
+  it('prints UTC to the second, and a dash for nothing', () => {
+    expect(formatTime(Date.UTC(2024, 4, 6, 7, 8, 9, 123))).toBe('2024-05-06 07:08:09Z');
+    expect(formatTime(undefined)).toBe('—');
+    expect(formatTime(Number.NaN)).toBe('—');
+  });
+});
+
+describe('relay formatting', () => {
+  it('says so when the list is empty', () => {
+    expect(formatRelayList([])).toBe('No relays found.');
+  });
+
+  it('shows a relay never keyed to a Slack message, without a service account, with a clipped text', () => {
+    const record = makeRecord({
+      slack: undefined,
+      serviceId: undefined,
+      status: 'failed',
+      text: `${'word '.repeat(40)}end`,
+      error: { kind: 'config', code: 20006, message: 'The appSecret is wrong.' },
+      batches: [makeBatch(0, { status: 'failed' })],
+    });
+    const text = formatRelayDetails(record);
+    expect(text).toMatch(/Slack message +— \(not keyed to a message\)/);
+    expect(text).toMatch(/service account +— \(plain send: Fxiaoke cannot revoke it\)/);
+    expect(text).toMatch(/error +The appSecret is wrong\. \(errorCode 20006, config\)/);
+    expect(text).toMatch(/text +(word ){15}/);
+    expect(text).toContain('…');
+    expect(text).toContain('1 batch:');
+    expect(formatRelayList([record])).toContain('—');
+  });
+});

@@ -1,0 +1,321 @@
+/**
+ * The bridge as a real child process: SIGTERM during a fan-out finishes it and exits 0; SIGKILL
+ * during a fan-out is recovered at the next start (unknown/partial, never pending) and the sender
+ * is told in a direct message. The emulator and the fake Slack API run in this test process.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RelayRecord } from '../../src/relay/types.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { FxiaokeEmulator, generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../fakes/slack-api.js';
+import {
+  blockActionPayload,
+  SENDER_ID,
+  sendInteraction,
+  sendSlashCommand,
+  TEST_SIGNING_SECRET,
+} from '../fakes/slack-requests.js';
+import { makeBatch, makeRecord } from '../store/records.js';
+import { APP_SECRET, BOT_TOKEN, Harness, PERMANENT_CODE, SERVICE_ID } from './harness.js';
+
+const SEND = '/cgi/app/message/send';
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+/** One bridge process; its output is kept for the failure message. */
+class BridgeProcess {
+  output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    });
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+  }
+
+  static spawn(args: string[], env: Record<string, string>): BridgeProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new BridgeProcess(child);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async healthy(baseUrl: string, timeoutMs = 8000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`bridge exited before it was healthy:\n${this.output}`);
+      const ok = await fetch(`${baseUrl}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`bridge not healthy within ${timeoutMs} ms:\n${this.output}`);
+  }
+}
+
+let emulator: FxiaokeEmulator | undefined;
+let slack: FakeSlackApi | undefined;
+let dir: string | undefined;
+const children: BridgeProcess[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.running) child.child.kill('SIGKILL');
+    await child.exited;
+  }
+  await slack?.stop();
+  await emulator?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  slack = undefined;
+  emulator = undefined;
+  dir = undefined;
+});
+
+/** Emulator with 1,200 employees and a slow send endpoint, fake Slack, and the child's environment. */
+async function setUp() {
+  const users = generateUsers(1200);
+  emulator = await FxiaokeEmulator.start({
+    appSecret: APP_SECRET,
+    permanentCode: PERMANENT_CODE,
+    serviceIds: [SERVICE_ID],
+    users,
+  });
+  emulator.addFault({ fault: { type: 'latency', ms: 200 }, path: SEND, times: Number.POSITIVE_INFINITY });
+  slack = await FakeSlackApi.start();
+  dir = mkdtempSync(join(tmpdir(), 'fx-bridge-process-'));
+  const configFile = join(dir, 'fx-bridge.yml');
+  writeFileSync(configFile, `aliases:\n  all: [${users.map((user) => user.openUserId).join(', ')}]\n`);
+  const dbPath = join(dir, 'data', 'fx-bridge.db');
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? dir,
+    TMPDIR: tmpdir(),
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_MODE: 'http',
+    SLACK_API_URL: slack.url,
+    PORT: String(port),
+    FXIAOKE_BASE_URL: emulator.url,
+    FXIAOKE_APP_ID: emulator.options.appId,
+    FXIAOKE_APP_SECRET: APP_SECRET,
+    FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
+    FXIAOKE_USER_ID: '1000',
+    FXIAOKE_SERVICE_ID: SERVICE_ID,
+    FXIAOKE_TIMEOUT_MS: '3000',
+    FX_BRIDGE_CONFIG: configFile,
+    STORE_URL: `sqlite:${dbPath}`,
+    LOG_LEVEL: 'info',
+  };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return { emulator, slack, env, dbPath, baseUrl, eventsUrl: `${baseUrl}/slack/events` };
+}
+
+function start(args: string[], env: Record<string, string>): BridgeProcess {
+  const child = BridgeProcess.spawn(args, env);
+  children.push(child);
+  return child;
+}
+
+async function readStore(dbPath: string): Promise<{ relays: RelayRecord[]; unfinished: RelayRecord[] }> {
+  const store = openSqliteStore({ path: dbPath });
+  try {
+    return {
+      relays: await store.listBySender(SENDER_ID, 10),
+      unfinished: await store.listByStatus(['pending', 'revoking'], 10),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('the bridge process', () => {
+  it('finishes a fan-out under way on SIGTERM, exits 0 and leaves nothing pending', async () => {
+    const { emulator, slack, env, dbPath, baseUrl, eventsUrl } = await setUp();
+    const bridge = start(['src/main.ts'], env);
+    await bridge.healthy(baseUrl);
+
+    const command = await sendSlashCommand(eventsUrl, TEST_SIGNING_SECRET, {
+      text: 'all please stop gently',
+      response_url: slack.responseUrl(),
+    });
+    expect(command.status).toBe(200);
+    await slack.waitFor(() => emulator.requestsTo(SEND).length >= 1);
+
+    // While the first of three batches is under way: one relay in flight, one command acked.
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^fxbridge_queue_depth 1$/m);
+    expect(metrics).toMatch(/^fxbridge_slack_ack_seconds_count\{type="slash_command"\} 1$/m);
+
+    bridge.child.kill('SIGTERM');
+    expect(await bridge.exited, bridge.output).toEqual({ code: 0, signal: null });
+    expect(emulator.messages).toHaveLength(3);
+    expect(bridge.output).toContain('waiting for relays under way');
+    expect(bridge.output).toContain('fx-bridge stopped');
+
+    const { relays, unfinished } = await readStore(dbPath);
+    expect(unfinished).toEqual([]);
+    expect(relays).toHaveLength(1);
+    expect(relays[0]?.status).toBe('sent');
+    expect(relays[0]?.batches.map((batch) => batch.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(relays[0]?.batches.map((batch) => batch.messageId)).toEqual(
+      emulator.messages.map((message) => message.messageId),
+    );
+  });
+
+  it('recovers a fan-out killed with SIGKILL at the next start and tells the sender', async () => {
+    const { emulator, slack, env, dbPath, baseUrl, eventsUrl } = await setUp();
+    const first = start(['src/main.ts'], env);
+    await first.healthy(baseUrl);
+    await sendSlashCommand(eventsUrl, TEST_SIGNING_SECRET, {
+      text: 'all this one gets cut short',
+      response_url: slack.responseUrl(),
+    });
+    // The second batch is on its way: the first is recorded as sent and its receipt is posted.
+    await slack.waitFor(() => emulator.requestsTo(SEND).length >= 2);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const receipt = slack.messages[0];
+    expect(receipt?.channel).toBe('C0TEST');
+
+    const second = start(['src/cli.ts', 'start'], env);
+    await second.healthy(baseUrl);
+    const dm = await slack.waitFor(() =>
+      slack.callsTo('chat.postMessage').find((call) => call.body.channel === SENDER_ID),
+    );
+    const relayId = /relay (rl_\w+)/.exec(String(dm.body.text))?.[1];
+    expect(relayId, String(dm.body.text)).toBeDefined();
+    const blocks = JSON.stringify(dm.body.blocks);
+    const firstTrace = (emulator.requestsTo(SEND)[0]!.response as { traceId: string }).traceId;
+    expect(blocks).toContain(`relay \`${relayId}\``);
+    expect(blocks).toContain('*Reached Fxiaoke:* 1 batch (500 recipients) #1');
+    expect(blocks).toContain(firstTrace);
+    expect(blocks).toContain('*May or may not have arrived:* 2 batches (700 recipients) #2, #3');
+    expect(blocks).toContain('"action_id":"fx_revoke"');
+    expect(blocks).toContain(`"value":"${relayId}"`);
+    // The public receipt is brought up to date as well.
+    const update = await slack.waitFor(() =>
+      slack.callsTo('chat.update').find((call) => call.body.ts === receipt?.ts),
+    );
+    expect(JSON.stringify(update.body.blocks)).toContain('Partly sent: 1 of 3 batches reached Fxiaoke');
+
+    // The Revoke button in the direct message works like the receipt's.
+    const dmMessage = slack.messages.find((message) => message.channel === `D${SENDER_ID.slice(1)}`);
+    const responseUrl = slack.responseUrl();
+    await sendInteraction(
+      eventsUrl,
+      TEST_SIGNING_SECRET,
+      blockActionPayload({
+        actionId: 'fx_revoke',
+        value: relayId,
+        channelId: dmMessage!.channel,
+        messageTs: dmMessage!.ts,
+        responseUrl,
+      }),
+    );
+    await slack.waitFor(() => slack.responsesTo(responseUrl).length > 0);
+    expect(emulator.messages[0]?.revoked).toBe(true);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
+    const { relays, unfinished } = await readStore(dbPath);
+    expect(unfinished).toEqual([]);
+    expect(relays[0]?.id).toBe(relayId);
+    expect(['unknown', 'partial']).toContain(relays[0]?.status);
+    expect(relays[0]?.batches.map((batch) => batch.status)).toEqual(['revoked', 'unknown', 'unknown']);
+    expect(second.output).toContain('told the sender about a recovered relay');
+  });
+});
+
+describe('telling senders after a crash (in-process)', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  it('tells the sender of an interrupted revoke what was revoked and what is still in Fxiaoke', async () => {
+    harness = await Harness.start();
+    const now = Date.now();
+    const revoking = makeRecord({
+      id: 'rl_REVOKING',
+      senderId: SENDER_ID,
+      slack: undefined,
+      serviceId: SERVICE_ID,
+      status: 'revoking',
+      createdAt: now,
+      updatedAt: now,
+      batches: [
+        makeBatch(0, { recipients: ['FSUID_A'], status: 'revoked', messageId: 'm0' }),
+        makeBatch(1, { recipients: ['FSUID_B'], status: 'sent', messageId: 'm1', traceId: 'E-O.t1' }),
+      ],
+    });
+    await harness.bridge.store.create(revoking);
+    await harness.restart();
+    const h = harness;
+    const dm = await h.slack.waitFor(() =>
+      h.slack.callsTo('chat.postMessage').find((call) => call.body.channel === SENDER_ID),
+    );
+    const blocks = JSON.stringify(dm.body.blocks);
+    expect(blocks).toContain('restarted while it was revoking relay `rl_REVOKING`');
+    expect(blocks).toContain('*Revoked:* 1 batch (1 recipient)');
+    expect(blocks).toContain('*Still in Fxiaoke:* 1 batch (1 recipient) · traceId `E-O.t1`');
+    expect(blocks).toContain('"action_id":"fx_revoke"');
+    // Back to what it was with the revoked batch noted: the receipt reads "Sent (partly revoked)".
+    expect((await h.bridge.store.findById('rl_REVOKING'))?.status).toBe('sent');
+  });
+
+  it('starts even when Slack will not take the message, and says so in the log', async () => {
+    harness = await Harness.start();
+    const now = Date.now();
+    await harness.bridge.store.create(
+      makeRecord({
+        id: 'rl_NODM',
+        senderId: SENDER_ID,
+        slack: undefined,
+        status: 'pending',
+        createdAt: now,
+        updatedAt: now,
+        batches: [makeBatch(0, { status: 'pending' })],
+      }),
+    );
+    harness.slack.failNext('chat.postMessage', 'user_not_found', 3);
+    await harness.restart();
+    const h = harness;
+    await h.slack.waitFor(() =>
+      h.logLines.some((line) => line.includes('could not tell the sender about a recovered relay')),
+    );
+    expect((await h.bridge.store.findById('rl_NODM'))?.status).toBe('unknown');
+    const health = await fetch(`${h.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+  });
+});

@@ -1,0 +1,128 @@
+/** Two replicas' limiters (two connections) share one budget through the real Redis. */
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Grant, RateLimiterClosedError } from '../../src/fxiaoke/rate-limiter.js';
+import { RedisRateLimiter } from '../../src/fxiaoke/redis-rate-limiter.js';
+import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from './redis-helpers.js';
+
+const SEND = '/cgi/message/send';
+const available = await redisAvailable('Redis rate limiter');
+
+describe.skipIf(!available)('RedisRateLimiter (real Redis)', () => {
+  const keys = prefixes('rate');
+  let admin: Redis;
+  const connections: Redis[] = [];
+  const limiters: RedisRateLimiter[] = [];
+
+  /** Two replicas on one prefix, each with its own connection. */
+  function replicas(
+    prefix: string,
+    budget = { calls: 10, windowMs: 300 },
+  ): [RedisRateLimiter, RedisRateLimiter] {
+    const make = () => {
+      const redis = connect();
+      connections.push(redis);
+      const limiter = new RedisRateLimiter({ redis, keyPrefix: prefix, budget });
+      limiters.push(limiter);
+      return limiter;
+    };
+    return [make(), make()];
+  }
+
+  beforeAll(() => {
+    admin = connect();
+  });
+  afterEach(async () => {
+    await Promise.all(limiters.splice(0).map((limiter) => limiter.close()));
+    await Promise.all(connections.splice(0).map((redis) => redis.quit()));
+    await deleteKeysUnder(admin, keys.run);
+  });
+  afterAll(async () => {
+    await deleteKeysUnder(admin, keys.run);
+    await admin.quit();
+  });
+
+  it('30 concurrent acquires on two replicas, budget 10 per 300 ms: never more than 10 in any window', async () => {
+    const prefix = keys.fresh();
+    const [a, b] = replicas(prefix);
+    const byReplica: ('a' | 'b')[] = [];
+    const started = performance.now();
+    const grants = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => {
+        const limiter = i % 2 === 0 ? a : b;
+        return limiter.acquire(SEND).then((grant: Grant) => {
+          byReplica.push(i % 2 === 0 ? 'a' : 'b');
+          return grant;
+        });
+      }),
+    );
+    const elapsed = performance.now() - started;
+
+    // Grant times are Redis TIME: one clock for both replicas.
+    const times = grants.map((g) => g.grantedAt).sort((x, y) => x - y);
+    expect(times).toHaveLength(30);
+    for (let i = 0; i + 10 < times.length; i++) {
+      expect(times[i + 10]! - times[i]!).toBeGreaterThanOrEqual(300);
+    }
+    expect(byReplica.filter((r) => r === 'a')).toHaveLength(15);
+    expect(elapsed).toBeGreaterThanOrEqual(600); // three windows: two waits
+    expect(elapsed).toBeLessThan(2_000);
+    const gaps = times.slice(10).map((t, i) => t - times[i]!);
+    console.info(
+      `redis limiter: 30 grants in ${Math.round(elapsed)} ms; min gap between grant i and i+10: ${Math.min(...gaps)} ms`,
+    );
+  });
+
+  it('a penalty on one replica pauses the endpoint for the other and halves the shared budget', async () => {
+    const prefix = keys.fresh();
+    const [a, b] = replicas(prefix);
+    await a.acquire(SEND);
+    await a.penalize(SEND, a.now() + 250);
+    const [grantsKey, stateKey] = b.keysOf(SEND);
+    expect(await admin.hget(stateKey, 'cap')).toBe('5');
+    await a.penalize(SEND, a.now() + 100); // the same burst refused again: no second halving
+    expect(await admin.hget(stateKey, 'cap')).toBe('5');
+
+    const queued: number[] = [];
+    const grant = await b.acquire(SEND, { onWait: (ms) => queued.push(ms) });
+    expect(grant.waitedMs).toBeGreaterThanOrEqual(200);
+    expect(queued).toHaveLength(1);
+    expect(await b.acquire('/cgi/app/message/revoke')).toMatchObject({ waitedMs: 0 });
+
+    // Everything it keeps expires on its own.
+    expect(await admin.pttl(grantsKey)).toBeGreaterThan(0);
+    expect(await admin.pttl(stateKey)).toBeGreaterThan(0);
+    expect(await keysUnder(admin, prefix)).toEqual(
+      [grantsKey, stateKey, b.keysOf('/cgi/app/message/revoke')[0]].sort(),
+    );
+  });
+
+  it('keys stay under the prefix: two deployments on one Redis do not share a budget', async () => {
+    const [a] = replicas(keys.fresh(), { calls: 1, windowMs: 10_000 });
+    const [other] = replicas(keys.fresh(), { calls: 1, windowMs: 10_000 });
+    await a.acquire(SEND);
+    expect(await other.acquire(SEND)).toMatchObject({ waitedMs: 0 });
+  });
+
+  it('close() rejects the waiters of that replica only', async () => {
+    const [a, b] = replicas(keys.fresh(), { calls: 1, windowMs: 10_000 });
+    await a.acquire(SEND);
+    const waitingA = a.acquire(SEND);
+    const waitingB = b.acquire(SEND);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(a.queueDepth()).toBe(1);
+    await a.close();
+    await expect(waitingA).rejects.toBeInstanceOf(RateLimiterClosedError);
+    expect(b.queueDepth()).toBe(1);
+    await b.close();
+    await expect(waitingB).rejects.toBeInstanceOf(RateLimiterClosedError);
+  });
+
+  it('a Redis failure fails the waiters with a message that names the shared limit', async () => {
+    const redis = connect();
+    const limiter = new RedisRateLimiter({ redis, keyPrefix: keys.fresh() });
+    limiters.push(limiter);
+    redis.disconnect();
+    await expect(limiter.acquire(SEND)).rejects.toThrow(/shared Fxiaoke rate limit \(Redis\) failed/);
+  });
+});

@@ -144,7 +144,8 @@ export abstract class QueuedRateLimiter implements RateLimiter {
   budgetFor(path: string): EffectiveBudget {
     const { calls, windowMs } = this.#budgets.get(path) ?? this.#default;
     const margin = this.#marginMs ?? Math.max(50, Math.round(windowMs / 50));
-    return { calls, windowMs: windowMs + margin, step: Math.max(1, Math.ceil(calls / 10)) };
+    // Whole milliseconds: Redis's PEXPIRE takes no fractions.
+    return { calls, windowMs: Math.ceil(windowMs + margin), step: Math.max(1, Math.ceil(calls / 10)) };
   }
 
   queueDepth(): number {

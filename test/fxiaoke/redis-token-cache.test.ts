@@ -117,7 +117,7 @@ describe.skipIf(!available)('RedisTokenCache (real Redis)', () => {
     const started = performance.now();
     const second = await wrong.client.sendText(to, 'y').catch((e: unknown) => e);
     expect((second as FxiaokeError).kind).toBe('config');
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(5_000); // not the lock's 65 s
     expect(emulator.requestsTo(PATHS.token)).toHaveLength(2);
 
     // A replica with the right secret gets its token at once.

@@ -28,10 +28,12 @@ async function relay(h: Harness, text: string, userId = SENDER_ID) {
 }
 
 async function homeAfterOpen(h: Harness, userId: string): Promise<SlackView> {
-  const before = h.slack.callsTo('views.publish').length;
+  // Sends refresh their sender's Home in the background: wait for a publish for this user.
+  const publishesFor = () => h.slack.callsTo('views.publish').filter((call) => call.body.user_id === userId);
+  const before = publishesFor().length;
   const response = await openHome(h, userId);
   expect(response.status).toBe(200);
-  await h.slack.waitFor(() => h.slack.callsTo('views.publish').length > before);
+  await h.slack.waitFor(() => publishesFor().length > before);
   return publishedHome(h, userId)!;
 }
 

@@ -69,6 +69,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     throw error;
   });
   const closeFxiaoke = () => fxiaoke.close().finally(() => fxShared.close());
+  metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());
   // ---- end of the shared Fxiaoke state block
   const fxiaoke = new FxiaokeClient({
     baseUrl: fx.baseUrl,
@@ -122,9 +123,11 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   });
 
   // A SQLite or memory store belongs to this process alone; a shared one (Redis) may hold relays
-  // another replica is working on right now.
-  const sharedStore = /^rediss?:/i.test(config.storeUrl);
-  const recovered = await recoverInterruptedRelays(relay, { staleAfterMs: sharedStore ? 15 * 60_000 : 0 });
+  // another replica is working on right now, so there only relays untouched for a while are taken
+  // (RECOVERY_STALE_AFTER_SECONDS: 0 on SQLite and memory, 900 on Redis unless set).
+  const recovered = await recoverInterruptedRelays(relay, {
+    staleAfterMs: config.recoveryStaleAfterSeconds * 1000,
+  });
   if (recovered.length > 0)
     logger.warn({ count: recovered.length }, 'relays interrupted by a previous stop were recovered');
 

@@ -64,7 +64,9 @@ export class BridgeMetrics {
     registers: [this.registry],
   });
   readonly queueDepth: Gauge;
+  readonly rateLimitQueue: Gauge;
   #queueDepthSource: () => number = () => 0;
+  #rateLimitQueueSource: () => number = () => 0;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -78,6 +80,20 @@ export class BridgeMetrics {
         this.set(source());
       },
     });
+    const waiting = () => this.#rateLimitQueueSource();
+    this.rateLimitQueue = new Gauge({
+      name: 'fxbridge_fxiaoke_rate_limit_queue',
+      help: 'Fxiaoke calls of this process waiting for the rate budget (queued, not failed)',
+      registers: [this.registry],
+      collect() {
+        this.set(waiting());
+      },
+    });
+  }
+
+  /** Where `fxbridge_fxiaoke_rate_limit_queue` reads from (this process's waiting Fxiaoke calls). */
+  trackRateLimitQueue(source: () => number): void {
+    this.#rateLimitQueueSource = source;
   }
 
   /** Where `fxbridge_queue_depth` reads from (the bridge's in-flight work). */

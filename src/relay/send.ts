@@ -35,8 +35,19 @@ export interface SendHooks {
   onFirstAccepted?: (record: RelayRecord) => Promise<SlackMessageRef | undefined>;
   /** Runs after each later batch is recorded (receipt progress). Failures are logged, never fatal. */
   onProgress?: (record: RelayRecord) => Promise<void>;
+  /**
+   * A batch waits for Fxiaoke's rate budget (queued, not failed). Called before the wait with an
+   * estimate; fire and forget, it never delays or fails the send.
+   */
+  onQueued?: (record: RelayRecord, queued: QueuedBatch) => Promise<void> | void;
   /** The front door's user profiles: with `deps.people`, mentions are mapped by e-mail and phone. */
   profiles?: ChatProfiles;
+}
+
+export interface QueuedBatch {
+  batchIndex: number;
+  batchCount: number;
+  waitMs: number;
 }
 
 export type SendOutcome =
@@ -159,7 +170,7 @@ async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHoo
   let anchored = record.slack !== undefined;
 
   for (const batch of batches) {
-    const stopError = await sendBatch(deps, record, batch);
+    const stopError = await sendBatch(deps, record, batch, hooks);
     if (stopError) markNotAttempted(batches, batch.index, stopError);
     // The last write carries the final status, so the receipt is posted or updated once with it.
     const finished = batches.every((each) => each.status !== 'pending');
@@ -196,10 +207,24 @@ async function sendBatch(
   deps: RelayDeps,
   record: RelayRecord,
   batch: RelayBatch,
+  hooks: SendHooks,
 ): Promise<RelayError | undefined> {
+  const onQueued = hooks.onQueued;
   try {
     const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
       thirdTraceId: batch.thirdTraceId,
+      ...(onQueued
+        ? {
+            onQueued: ({ waitMs }) => {
+              const queued = { batchIndex: batch.index, batchCount: record.batches.length, waitMs };
+              Promise.resolve()
+                .then(() => onQueued(record, queued))
+                .catch((error: unknown) =>
+                  deps.log.warn({ relayId: record.id, err: error }, 'queued notice failed'),
+                );
+            },
+          }
+        : {}),
     });
     batch.status = 'sent';
     batch.traceId = result.traceId;

@@ -13,8 +13,8 @@ import type { ListenerContext } from './context.js';
 import { heldMessage } from './held-replies.js';
 import { publishHome } from './home-publish.js';
 import { renderReceipt } from './receipt.js';
+import { ReceiptTracker } from './receipt-tracker.js';
 import { duplicateText, recipientProblemsText, sendFailedText } from './replies.js';
-import { postReceipt, updateReceipt } from './slack-io.js';
 import { tellUser } from './tell.js';
 
 export interface ModalRelay {
@@ -38,7 +38,12 @@ export async function relayFromModal(
   const repeat = source && metadata.sendNumber !== undefined ? metadata.sendNumber : undefined;
   const tell = (message: string, blocks?: types.KnownBlock[]) =>
     tellUser(client, ctx, metadata.channelId, userId, message, blocks);
-  let receiptPosted = false;
+  const receipt = new ReceiptTracker({
+    client,
+    teamId: metadata.teamId,
+    channelId: metadata.channelId,
+    tellSender: (text) => tell(text),
+  });
   try {
     const outcome = await sendRelay(
       ctx.relay,
@@ -57,17 +62,10 @@ export async function relayFromModal(
         // A repeat cannot be keyed by the message: the first relay of it is.
         slack: repeat ? undefined : source,
       },
+      // Keyed by the Slack message itself: no receipt, but the sender still hears about a queue.
       source
-        ? { profiles: ctx.profiles }
-        : {
-            onFirstAccepted: async (record) => {
-              const ref = await postReceipt(client, record, metadata.teamId, metadata.channelId);
-              receiptPosted = true;
-              return ref;
-            },
-            onProgress: (record) => updateReceipt(client, record),
-            profiles: ctx.profiles,
-          },
+        ? { profiles: ctx.profiles, onQueued: receipt.hooks().onQueued }
+        : { ...receipt.hooks(), profiles: ctx.profiles },
     );
     if (outcome.type === 'duplicate') {
       await tell(duplicateText(outcome.record));
@@ -78,8 +76,8 @@ export async function relayFromModal(
       await tell(recipientProblemsText(outcome.problems));
     } else if (outcome.type === 'invalid_text') {
       await tell(`:warning: ${outcome.problem}`);
-    } else if (receiptPosted) {
-      await updateReceipt(client, outcome.record);
+    } else if (receipt.posted) {
+      await receipt.update(outcome.record);
     } else {
       await answerPrivately(outcome.record, tell, describeSource(metadata, repeat));
     }

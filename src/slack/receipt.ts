@@ -82,7 +82,8 @@ export function isRevocable(record: RelayRecord): boolean {
   );
 }
 
-export function renderReceipt(record: RelayRecord): Receipt {
+/** `progressNote`: a passing line under the status, e.g. that the next batch is queued for the rate limit. */
+export function renderReceipt(record: RelayRecord, progressNote?: string): Receipt {
   const recipients = plural(record.recipients.length, 'recipient');
   const headline = `:outbox_tray: <@${record.senderId}> sent a message to Fxiaoke — ${recipients}`;
   const blocks: KnownBlock[] = [
@@ -93,6 +94,7 @@ export function renderReceipt(record: RelayRecord): Receipt {
       elements: [{ type: 'mrkdwn', text: `${statusLine(record)} · ${traceLine(record)}` }],
     },
   ];
+  if (progressNote) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progressNote }] });
   const failures = record.batches.filter((batch) => batch.error && batch.status !== 'sent');
   if (failures.length > 0 && record.status !== 'revoked') {
     const first = failures[0]?.error;

@@ -12,7 +12,7 @@ import { answerPrivately } from '../../compose-relay.js';
 import type { ListenerContext } from '../../context.js';
 import { heldOutcomeText, SEND_REACHABLE_ACTION_ID } from '../../held-replies.js';
 import { publishHome } from '../../home-publish.js';
-import { postReceipt, updateReceipt } from '../../slack-io.js';
+import { ReceiptTracker } from '../../receipt-tracker.js';
 
 export function registerSendReachable(app: App, ctx: ListenerContext): void {
   app.action<BlockButtonAction>(SEND_REACHABLE_ACTION_ID, async ({ ack, body, action, client, respond }) => {
@@ -60,17 +60,13 @@ async function confirm(
   const held = await ctx.relay.store.findById(heldId);
   // A relay of a Slack message is keyed by it; anything else is keyed by a receipt posted now.
   const keyedByMessage = originalOfHeldKey(held?.requestKey ?? '')?.startsWith('message:') ?? false;
-  let receiptPosted = false;
-  const hooks: SendHooks = keyedByMessage
-    ? {}
-    : {
-        onFirstAccepted: async (record) => {
-          const ref = await postReceipt(client, record, teamId, record.originChannelId);
-          receiptPosted = true;
-          return ref;
-        },
-        onProgress: (record) => updateReceipt(client, record),
-      };
+  const receipt = new ReceiptTracker({
+    client,
+    teamId,
+    channelId: held?.originChannelId ?? '',
+    tellSender: (text) => replace(text),
+  });
+  const hooks: SendHooks = keyedByMessage ? { onQueued: receipt.hooks().onQueued } : receipt.hooks();
   // Feedback while batches go out, only where something will be sent.
   if (held && isHeld(held) && held.senderId === userId) {
     await replace(':hourglass_flowing_sand: Sending to the recipients who can be reached…');
@@ -78,8 +74,8 @@ async function confirm(
   const outcome = await confirmHeldRelay(ctx.relay, heldId, userId, hooks);
   switch (outcome.type) {
     case 'finished':
-      if (receiptPosted) {
-        await updateReceipt(client, outcome.record);
+      if (receipt.posted) {
+        await receipt.update(outcome.record);
         await replace(
           `:white_check_mark: Sent as relay \`${outcome.record.id}\`; the receipt is in the channel.`,
         );

@@ -3,15 +3,14 @@ import type { AllMiddlewareArgs, App, RespondFn, SlackCommandMiddlewareArgs } fr
 import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
 import { sendRelay } from '../../../relay/send.js';
-import type { RelayRecord } from '../../../relay/types.js';
 import { openComposeModal } from '../../compose-open.js';
 import type { ListenerContext } from '../../context.js';
 import { heldMessage } from '../../held-replies.js';
 import { publishHome } from '../../home-publish.js';
 import { mrkdwnToPlainText } from '../../mrkdwn.js';
 import { renderReceipt } from '../../receipt.js';
+import { ReceiptTracker } from '../../receipt-tracker.js';
 import { duplicateText, recipientProblemsText, sendFailedText, usageText } from '../../replies.js';
-import { postReceipt, updateReceipt } from '../../slack-io.js';
 
 export const FX_SEND_COMMAND = '/fx-send';
 
@@ -45,9 +44,12 @@ async function relayCommand(
   message: string,
 ): Promise<void> {
   const teamId = command.team_id;
-  let receiptPosted = false;
-  let lastRendered = '';
-  const render = (record: RelayRecord) => JSON.stringify(renderReceipt(record).blocks);
+  const receipt = new ReceiptTracker({
+    client,
+    teamId,
+    channelId: command.channel_id,
+    tellSender: (text) => answer(respond, text),
+  });
   try {
     const outcome = await sendRelay(
       ctx.relay,
@@ -60,20 +62,7 @@ async function relayCommand(
         recipientsInput: recipients,
         text: mrkdwnToPlainText(message),
       },
-      {
-        onFirstAccepted: async (record) => {
-          const ref = await postReceipt(client, record, teamId, command.channel_id);
-          receiptPosted = true;
-          lastRendered = render(record);
-          return ref;
-        },
-        onProgress: async (record) => {
-          if (render(record) === lastRendered) return;
-          lastRendered = render(record);
-          await updateReceipt(client, record);
-        },
-        profiles: ctx.profiles,
-      },
+      { ...receipt.hooks(), profiles: ctx.profiles },
     );
     switch (outcome.type) {
       case 'held':
@@ -90,16 +79,16 @@ async function relayCommand(
         return;
       case 'finished': {
         const { record } = outcome;
-        if (receiptPosted && render(record) !== lastRendered) await updateReceipt(client, record);
-        if (!receiptPosted && (record.status === 'failed' || record.status === 'unknown')) {
+        await receipt.update(record);
+        if (!receipt.posted && (record.status === 'failed' || record.status === 'unknown')) {
           await answer(respond, sendFailedText(record));
-        } else if (!receiptPosted) {
+        } else if (!receipt.posted) {
           // Fxiaoke has it but Slack would not take the receipt: the sender still gets the Revoke button.
-          const receipt = renderReceipt(record);
+          const rendered = renderReceipt(record);
           await respond({
             response_type: 'ephemeral',
-            text: `The receipt could not be posted in this channel. ${receipt.text}`,
-            blocks: receipt.blocks,
+            text: `The receipt could not be posted in this channel. ${rendered.text}`,
+            blocks: rendered.blocks,
           });
         }
       }

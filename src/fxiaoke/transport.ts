@@ -117,7 +117,9 @@ export class FxiaokeTransport {
         dispatcher: this.agent,
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        // No whole-request AbortSignal: its clock would also run while the request waits for a
+        // pooled connection, and a request that never left this process would then be recorded
+        // as "may have been delivered". headersTimeout and bodyTimeout start on the wire.
       });
       statusCode = response.statusCode;
       rawBody = await response.body.text();

@@ -1,0 +1,145 @@
+/**
+ * Command-line flags of `npm run bench`. Every number the run uses is here, so a slower machine
+ * can shrink the run without editing code; `--quick` is a smoke run that finishes in under a minute.
+ */
+import { parseArgs } from 'node:util';
+
+export const SECTIONS = ['ack', 'e2e', 'sustained', 'fanout', 'store'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  sections: Set<Section>;
+  /** Offered rates (req/s) of the baseline-vs-bridge comparison; e2e runs at the same rates. */
+  rates: number[];
+  durationMs: number;
+  /** Emulator latencies (ms) for the end-to-end measurement; 0 reuses the ack runs. */
+  latencies: number[];
+  /** Rates tried, in order, for the sustained relay rate; stops at the first that fails. */
+  stepRates: number[];
+  stepDurationMs: number;
+  /** Warm-up before measuring each target (JIT, first token fetch, connection set-up). */
+  warmupMs: number;
+  /** How long to wait after a stage for relays under way to reach the emulator. */
+  drainMs: number;
+  /** Connections the load generator may open (Slack itself opens as many as it likes). */
+  connections: number;
+  fanoutRecipients: number;
+  records: number;
+  lookups: number;
+  /** Store calls issued together per insert batch. */
+  insertBatch: number;
+  redisUrl: string;
+  redis: boolean;
+  /** The fan-out's "configured" budget (FXIAOKE_RATE_LIMIT_CALLS / _WINDOW_MS); default: the build's. */
+  fxRateCalls: number | undefined;
+  fxRateWindowMs: number | undefined;
+  /** A second fan-out under a budget that binds, to see how closely the limiter paces; none: skip. */
+  fanoutTight: { calls: number; windowMs: number } | undefined;
+  /** CPU-profile the bridge during the sustained section (costs throughput, so off by default). */
+  profile: boolean;
+}
+
+const USAGE = `npm run bench -- [flags]
+  --quick                  smoke run (< 1 min): short stages, 20,000 store records
+  --only ack,e2e,sustained,fanout,store   run only these sections
+  --rates 100,500,1000     offered rates (req/s) of the baseline-vs-bridge comparison
+  --duration 5             seconds per offered rate
+  --latencies 0,50         emulator latencies (ms) for end to end
+  --step-rates 100,200,…   rates tried for the sustained relay rate (stops at the first failure)
+  --step-duration 5        seconds per step
+  --fanout 10000           recipients of the fan-out relay
+  --records 1000000        relay records written to each store
+  --lookups 10000          lookups by Slack message per store
+  --redis-url URL          default $REDIS_URL or redis://127.0.0.1:6379
+  --no-redis               skip the Redis store
+  --fx-rate-calls N, --fx-rate-window-ms N   the fan-out's Fxiaoke rate budget (default: the build's)
+  --profile                CPU-profile the bridge during the sustained section (slows it down)
+  --fanout-tight 5/1000    also fan out under this budget (calls/window ms) to see the pacing; none: skip
+The load sections lift the rate budget (100000 calls / 1000 ms) so they measure the bridge, not the budget.`;
+
+function numbers(value: string | undefined, fallback: number[], flag: string): number[] {
+  if (value === undefined) return fallback;
+  const list = value.split(',').map((item) => Number(item.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new Error(`--${flag} takes comma-separated non-negative numbers, got "${value}"`);
+  }
+  return list;
+}
+
+function number(value: string | undefined, fallback: number, flag: string): number {
+  return numbers(value, [fallback], flag)[0] ?? fallback;
+}
+
+function optionalNumber(value: string | undefined, flag: string): number | undefined {
+  return value === undefined ? undefined : number(value, 0, flag);
+}
+
+function budget(value: string): { calls: number; windowMs: number } | undefined {
+  if (value === 'none') return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match) throw new Error(`--fanout-tight takes calls/windowMs such as 5/1000, or none; got "${value}"`);
+  return { calls: Number(match[1]), windowMs: Number(match[2]) };
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      rates: { type: 'string' },
+      duration: { type: 'string' },
+      latencies: { type: 'string' },
+      'step-rates': { type: 'string' },
+      'step-duration': { type: 'string' },
+      fanout: { type: 'string' },
+      records: { type: 'string' },
+      lookups: { type: 'string' },
+      'redis-url': { type: 'string' },
+      'no-redis': { type: 'boolean', default: false },
+      'fx-rate-calls': { type: 'string' },
+      'fx-rate-window-ms': { type: 'string' },
+      'fanout-tight': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const only = values.only?.split(',').map((item) => item.trim());
+  const unknown = only?.filter((item) => !(SECTIONS as readonly string[]).includes(item)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}\n${USAGE}`);
+  const sections = new Set<Section>((only as Section[] | undefined) ?? SECTIONS);
+
+  return {
+    quick,
+    sections,
+    rates: numbers(values.rates, quick ? [50, 200] : [100, 500, 1000], 'rates'),
+    durationMs: number(values.duration, quick ? 1.5 : 5, 'duration') * 1000,
+    latencies: numbers(values.latencies, [0, 50], 'latencies'),
+    stepRates: numbers(
+      values['step-rates'],
+      quick ? [100, 200, 400] : [100, 200, 300, 400, 500, 600, 800, 1000, 1250, 1500, 2000],
+      'step-rates',
+    ),
+    stepDurationMs: number(values['step-duration'], quick ? 1.5 : 5, 'step-duration') * 1000,
+    warmupMs: quick ? 500 : 1500,
+    drainMs: quick ? 8_000 : 20_000,
+    connections: 512,
+    fanoutRecipients: number(values.fanout, 10_000, 'fanout'),
+    records: number(values.records, quick ? 20_000 : 1_000_000, 'records'),
+    lookups: number(values.lookups, quick ? 2_000 : 10_000, 'lookups'),
+    insertBatch: 1_000,
+    redisUrl: values['redis-url'] ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redis: !(values['no-redis'] ?? false),
+    fxRateCalls: optionalNumber(values['fx-rate-calls'], 'fx-rate-calls'),
+    fxRateWindowMs: optionalNumber(values['fx-rate-window-ms'], 'fx-rate-window-ms'),
+    fanoutTight: budget(values['fanout-tight'] ?? '5/1000'),
+    profile: values.profile ?? false,
+  };
+}

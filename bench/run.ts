@@ -1,0 +1,179 @@
+/**
+ * `npm run bench`: fx-bridge against a bare Bolt app, end to end through the Fxiaoke emulator,
+ * the sustained relay rate, a 10,000-recipient fan-out, and the stores. Everything on loopback:
+ * the bridge runs here, the load generator and the fakes in child processes, each store run in
+ * a child of its own. Progress goes to stderr; the table to stdout; the JSON to bench/results/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateUsers } from '../test/fakes/fxiaoke-emulator.js';
+import { runFanout } from './fanout.js';
+import { ChildRpc, forkBench } from './ipc.js';
+import { type BenchOptions, parseOptions } from './options.js';
+import type { StoreJob, StoreResult } from './protocol.js';
+import {
+  type BenchReport,
+  formatMachine,
+  formatReport,
+  loadAverageNow,
+  machine,
+  writeResults,
+} from './report.js';
+import { runLoadSections } from './sections.js';
+import { StageRunner } from './stages.js';
+import { buildHasRateLimiter, startChildren, stopChildren } from './targets.js';
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+async function runStore(job: StoreJob): Promise<StoreResult> {
+  const rpc = new ChildRpc<{ op: 'run'; job: StoreJob } | { op: 'exit' }>(forkBench('./store.ts'));
+  try {
+    return await rpc.call<StoreResult>({ op: 'run', job });
+  } finally {
+    await rpc.call({ op: 'exit' }).catch(() => undefined);
+    await rpc.exit();
+  }
+}
+
+function budgetEnv(calls: number | undefined, windowMs: number | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (calls !== undefined) env.FXIAOKE_RATE_LIMIT_CALLS = String(calls);
+  if (windowMs !== undefined) env.FXIAOKE_RATE_LIMIT_WINDOW_MS = String(windowMs);
+  return env;
+}
+
+/**
+ * The bridge instances of the fan-out: the configured budget (the build's default unless given),
+ * and one that binds, to see how close to the floor the limiter paces. Budget variables are passed
+ * only when this build reads them.
+ */
+function fanoutRuns(options: BenchOptions, limiterInBuild: boolean) {
+  if (!limiterInBuild) {
+    if (options.fxRateCalls !== undefined || options.fxRateWindowMs !== undefined)
+      progress('note: --fx-rate-* ignored: this build has no Fxiaoke rate limiter');
+    return [{ name: 'fanout', env: {} }];
+  }
+  const runs = [{ name: 'fanout', env: budgetEnv(options.fxRateCalls, options.fxRateWindowMs) }];
+  const tight = options.fanoutTight;
+  if (tight) runs.push({ name: 'fanout-tight', env: budgetEnv(tight.calls, tight.windowMs) });
+  return runs;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const mode = argv.length === 0 ? 'default' : argv.length === 1 && options.quick ? 'quick' : 'custom';
+  const facts = machine();
+  progress(`fx-bridge benchmark (${mode}) on ${formatMachine(facts)}`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'fx-bridge-bench-'));
+  const report: BenchReport = {
+    startedAt,
+    mode,
+    durationSeconds: 0,
+    machine: facts,
+    loadAverage: { start: loadAverageNow(), end: 0 },
+    options: { ...options, sections: [...options.sections] },
+    load: undefined,
+    fanout: [],
+    stores: [],
+    instances: [],
+    emulatorTokenFetches: undefined,
+    sectionSeconds: {},
+  };
+  /** Wall time per part, so a run that overshoots its budget shows where. */
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const began = performance.now();
+    try {
+      return await work();
+    } finally {
+      report.sectionSeconds[name] = Math.round((performance.now() - began) / 1000);
+    }
+  };
+  try {
+    const { sections } = options;
+    const limiterInBuild = buildHasRateLimiter();
+    // The load sections measure the bridge, not the budget (by default 100 calls per 20 s).
+    const env = limiterInBuild ? budgetEnv(100_000, 1_000) : {};
+    const loadSections = sections.has('ack') || sections.has('e2e') || sections.has('sustained');
+    if (loadSections || sections.has('fanout')) {
+      // JSON is YAML: the alias for the fan-out, and room for that many recipients.
+      const fileConfigPath = join(dir, 'fx-bridge.yml');
+      const members = generateUsers(options.fanoutRecipients).map((user) => user.openUserId);
+      writeFileSync(
+        fileConfigPath,
+        JSON.stringify({ aliases: { everyone: members }, maxRecipients: Math.max(5000, members.length) }),
+      );
+      const children = await startChildren(options.fanoutRecipients);
+      const runner = new StageRunner(children, options);
+      try {
+        if (loadSections) {
+          report.load = await timed('load', () =>
+            runLoadSections(runner, children, options, { dir, fileConfigPath, env }, progress),
+          );
+          report.instances.push(...report.load.instances);
+        }
+        if (sections.has('fanout')) {
+          progress(`Fan-out to ${options.fanoutRecipients} recipients:`);
+          for (const run of fanoutRuns(options, limiterInBuild)) {
+            const result = await timed(run.name, () =>
+              runFanout(runner, {
+                ...run,
+                dir,
+                fileConfigPath,
+                recipients: options.fanoutRecipients,
+                limiterInBuild,
+              }),
+            );
+            report.fanout.push(result);
+            report.instances.push(result.instance);
+            progress(`  ${run.name}: ${result.status} in ${result.wallMs} ms (${result.batches} batches)`);
+          }
+        }
+        await runner.harvest();
+        report.emulatorTokenFetches = runner.tokenFetches;
+      } finally {
+        await stopChildren(children);
+      }
+    }
+
+    if (sections.has('store')) {
+      const kinds: StoreJob['kind'][] = options.redis ? ['sqlite', 'redis'] : ['sqlite'];
+      for (const kind of kinds) {
+        progress(`Store: ${options.records.toLocaleString('en')} records into ${kind}`);
+        const storeDir = join(dir, `store-${kind}`);
+        mkdirSync(storeDir, { recursive: true });
+        const job = {
+          kind,
+          records: options.records,
+          lookups: options.lookups,
+          insertBatch: options.insertBatch,
+          redisUrl: options.redisUrl,
+          dir: storeDir,
+        };
+        const result = await timed(`store-${kind}`, () => runStore(job));
+        if (result.skipped) progress(`  skipped: ${result.skipped}`);
+        report.stores.push(result);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  report.durationSeconds = Math.round((performance.now() - started) / 1000);
+  report.loadAverage.end = loadAverageNow();
+  const written = writeResults(report, new URL('./results/', import.meta.url));
+  console.log(formatReport(report));
+  console.log(`\nJSON: ${written} (and bench/results/latest.json)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -54,6 +54,12 @@ export interface Config {
   redisKeyPrefix: string;
   /** Finished relays older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
+  /**
+   * Startup recovery takes a `pending`/`revoking` relay as interrupted only once it is untouched this
+   * long. Default 0 on a store of this process alone (SQLite, memory), 900 on a shared one (Redis),
+   * where a younger relay may be another replica's work under way.
+   */
+  recoveryStaleAfterSeconds: number;
   /** How long the Fxiaoke address book, phone lookups and Slack profiles are cached. */
   peopleCacheTtlSeconds: number;
   logLevel: string;
@@ -220,6 +226,15 @@ export function loadConfig(env: Env = process.env): Config {
   const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
   const redisKeyPrefix = read(env, 'REDIS_KEY_PREFIX') ?? 'fxb:';
   const retentionDays = integer(env, 'RETENTION_DAYS', 30, 0, 3650, problems);
+  const sharedStore = /^rediss?:/i.test(storeUrl);
+  const recoveryStaleAfterSeconds = integer(
+    env,
+    'RECOVERY_STALE_AFTER_SECONDS',
+    sharedStore ? 900 : 0,
+    0,
+    86_400,
+    problems,
+  );
   const peopleCacheTtlSeconds = integer(env, 'PEOPLE_CACHE_TTL_SECONDS', 600, 1, 86_400, problems);
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -248,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     storeUrl,
     redisKeyPrefix,
     retentionDays,
+    recoveryStaleAfterSeconds,
     peopleCacheTtlSeconds,
     logLevel,
     configFile,

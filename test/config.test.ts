@@ -401,6 +401,19 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
     }
   });
 
+  it('reads RECOVERY_STALE_AFTER_SECONDS: 0 on a store of its own, 900 on Redis, unless set', () => {
+    expect(loadConfig(validEnv()).recoveryStaleAfterSeconds).toBe(0);
+    expect(loadConfig(validEnv({ STORE_URL: 'memory:' })).recoveryStaleAfterSeconds).toBe(0);
+    expect(loadConfig(validEnv({ STORE_URL: 'redis://127.0.0.1:6379' })).recoveryStaleAfterSeconds).toBe(900);
+    expect(loadConfig(validEnv({ STORE_URL: 'rediss://cache:6380' })).recoveryStaleAfterSeconds).toBe(900);
+    const zero = validEnv({ STORE_URL: 'redis://127.0.0.1:6379', RECOVERY_STALE_AFTER_SECONDS: '0' });
+    expect(loadConfig(zero).recoveryStaleAfterSeconds).toBe(0);
+    for (const bad of ['-1', 'soon', '86401']) {
+      const error = configError(validEnv({ RECOVERY_STALE_AFTER_SECONDS: bad }));
+      expect(error.problems).toEqual(['RECOVERY_STALE_AFTER_SECONDS must be a whole number from 0 to 86400']);
+    }
+  });
+
   it('reports invalid YAML with the path', () => {
     const path = writeConfig('broken.yml', 'aliases: [unclosed\nadmins: 2\n');
     const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));

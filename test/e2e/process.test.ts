@@ -3,13 +3,9 @@
  * during a fan-out is recovered at the next start (unknown/partial, never pending) and the sender
  * is told in a direct message. The emulator and the fake Slack API run in this test process.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
@@ -23,75 +19,18 @@ import {
   TEST_SIGNING_SECRET,
 } from '../fakes/slack-requests.js';
 import { makeBatch, makeRecord } from '../store/records.js';
-import { APP_SECRET, BOT_TOKEN, Harness, PERMANENT_CODE, SERVICE_ID } from './harness.js';
+import { APP_SECRET, Harness, PERMANENT_CODE, SERVICE_ID } from './harness.js';
+import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';
 
 const SEND = '/cgi/app/message/send';
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
-/** One bridge process; its output is kept for the failure message. */
-class BridgeProcess {
-  output = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      this.output += chunk.toString('utf8');
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      this.output += chunk.toString('utf8');
-    });
-    this.exited = once(child, 'exit').then(([code, signal]) => ({
-      code: code as number | null,
-      signal: signal as NodeJS.Signals | null,
-    }));
-  }
-
-  static spawn(args: string[], env: Record<string, string>): BridgeProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new BridgeProcess(child);
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async healthy(baseUrl: string, timeoutMs = 8000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`bridge exited before it was healthy:\n${this.output}`);
-      const ok = await fetch(`${baseUrl}/healthz`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`bridge not healthy within ${timeoutMs} ms:\n${this.output}`);
-  }
-}
 
 let emulator: FxiaokeEmulator | undefined;
 let slack: FakeSlackApi | undefined;
 let dir: string | undefined;
-const children: BridgeProcess[] = [];
+const children = new BridgeProcesses();
 
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.running) child.child.kill('SIGKILL');
-    await child.exited;
-  }
+  await children.killAll();
   await slack?.stop();
   await emulator?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -116,34 +55,13 @@ async function setUp() {
   writeFileSync(configFile, `aliases:\n  all: [${users.map((user) => user.openUserId).join(', ')}]\n`);
   const dbPath = join(dir, 'data', 'fx-bridge.db');
   const port = await freePort();
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? dir,
-    TMPDIR: tmpdir(),
-    SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SLACK_MODE: 'http',
-    SLACK_API_URL: slack.url,
-    PORT: String(port),
-    FXIAOKE_BASE_URL: emulator.url,
-    FXIAOKE_APP_ID: emulator.options.appId,
-    FXIAOKE_APP_SECRET: APP_SECRET,
-    FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
-    FXIAOKE_USER_ID: '1000',
-    FXIAOKE_SERVICE_ID: SERVICE_ID,
-    FXIAOKE_TIMEOUT_MS: '3000',
-    FX_BRIDGE_CONFIG: configFile,
-    STORE_URL: `sqlite:${dbPath}`,
-    LOG_LEVEL: 'info',
-  };
+  const env = bridgeEnv({ emulator, slack, port, configFile, storeUrl: `sqlite:${dbPath}` });
   const baseUrl = `http://127.0.0.1:${port}`;
   return { emulator, slack, env, dbPath, baseUrl, eventsUrl: `${baseUrl}/slack/events` };
 }
 
 function start(args: string[], env: Record<string, string>): BridgeProcess {
-  const child = BridgeProcess.spawn(args, env);
-  children.push(child);
-  return child;
+  return children.start(args, env);
 }
 
 async function readStore(dbPath: string): Promise<{ relays: RelayRecord[]; unfinished: RelayRecord[] }> {

@@ -1,0 +1,135 @@
+/**
+ * The bridge as a real child process (`node --import tsx src/main.ts` or `src/cli.ts start`), for
+ * the tests that stop it with signals, kill it and start it again on the same store: a free port,
+ * the child's environment (emulator as Fxiaoke, fake Slack Web API, HTTP mode), the process with
+ * its output kept for failure messages, and a pool that kills whatever is left after a test.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
+import type { FakeSlackApi } from '../fakes/slack-api.js';
+import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import { APP_SECRET, BOT_TOKEN, PERMANENT_CODE, SERVICE_ID } from './harness.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A port nobody listens on right now (the OS picks it; the bridge binds it a moment later). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+export interface BridgeEnvOptions {
+  emulator: FxiaokeEmulator;
+  slack: FakeSlackApi;
+  port: number;
+  storeUrl: string;
+  /** Path of the YAML file passed as FX_BRIDGE_CONFIG. */
+  configFile?: string;
+  /** Added last, so they override the defaults (REDIS_KEY_PREFIX, LOG_LEVEL, …). */
+  extra?: Record<string, string>;
+}
+
+/** A complete environment for one bridge process; nothing is inherited but PATH and HOME. */
+export function bridgeEnv(options: BridgeEnvOptions): Record<string, string> {
+  const { emulator, slack } = options;
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? tmpdir(),
+    TMPDIR: tmpdir(),
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_MODE: 'http',
+    SLACK_API_URL: slack.url,
+    PORT: String(options.port),
+    FXIAOKE_BASE_URL: emulator.url,
+    FXIAOKE_APP_ID: emulator.options.appId,
+    FXIAOKE_APP_SECRET: APP_SECRET,
+    FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
+    FXIAOKE_USER_ID: '1000',
+    FXIAOKE_SERVICE_ID: SERVICE_ID,
+    FXIAOKE_TIMEOUT_MS: '3000',
+    ...(options.configFile ? { FX_BRIDGE_CONFIG: options.configFile } : {}),
+    STORE_URL: options.storeUrl,
+    LOG_LEVEL: 'info',
+    ...options.extra,
+  };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One bridge process; its output is kept for the failure message. */
+export class BridgeProcess {
+  output = '';
+  readonly exited: Promise<Exit>;
+  private constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    });
+    this.exited = once(child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+  }
+
+  static spawn(args: string[], env: Record<string, string>): BridgeProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new BridgeProcess(child);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async healthy(baseUrl: string, timeoutMs = 8000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`bridge exited before it was healthy:\n${this.output}`);
+      const ok = await fetch(`${baseUrl}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`bridge not healthy within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** Sends the signal and waits for the exit. */
+  async kill(signal: NodeJS.Signals): Promise<Exit> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Every process a test started, so afterEach kills the ones still running (by their own pid). */
+export class BridgeProcesses {
+  readonly #all: BridgeProcess[] = [];
+
+  start(args: string[], env: Record<string, string>): BridgeProcess {
+    const child = BridgeProcess.spawn(args, env);
+    this.#all.push(child);
+    return child;
+  }
+
+  async killAll(): Promise<void> {
+    await Promise.all(this.#all.splice(0).map((child) => child.kill('SIGKILL')));
+  }
+}

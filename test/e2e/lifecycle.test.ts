@@ -75,7 +75,9 @@ describe('lifecycle', () => {
     await harness.bridge.store.create(finished);
     await harness.bridge.store.create(recent);
     await harness.restart();
-    await harness.slack.waitFor(() => harness!.logLines.some((line) => line.includes('pruned relays past retention')));
+    await harness.slack.waitFor(() =>
+      harness!.logLines.some((line) => line.includes('pruned relays past retention')),
+    );
     expect(await harness.bridge.store.findById(finished.id)).toBeUndefined();
     expect(await harness.bridge.store.findById(recent.id)).toBeDefined();
   });

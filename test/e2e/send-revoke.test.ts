@@ -1,7 +1,7 @@
 /** /fx-send → Fxiaoke → receipt with traceId → revoke, through signed HTTP requests. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateUsers } from '../fakes/fxiaoke-emulator.js';
-import { CHANNEL_ID, Harness, SENDER_ID, SERVICE_ID, TEAM_ID } from './harness.js';
+import { CHANNEL_ID, Harness, SENDER_ID, SERVICE_ID } from './harness.js';
 
 const STRANGER_ID = 'U0STRANGER';
 const ADMIN_ID = 'U0ADMIN';

@@ -59,7 +59,15 @@ export function revokeOutcomeText(outcome: RevokeOutcome): string {
       const traces = outcome.record.batches.map((batch) => batch.revokeTraceId).filter(Boolean);
       return `:wastebasket: Revoked relay \`${outcome.record.id}\` from Fxiaoke (${outcome.record.recipients.length} recipient${outcome.record.recipients.length === 1 ? '' : 's'}). traceId ${traces.map((trace) => `\`${trace}\``).join(', ') || '—'}.`;
     }
-    case 'revoke_failed':
-      return `:x: Relay \`${outcome.record.id}\` could not be fully revoked. ${describeError(outcome.error)}`;
+    case 'revoke_failed': {
+      const { record, error } = outcome;
+      // Every Fxiaoke call succeeded; some batches only had nothing to revoke them by (revoke.ts
+      // unrevocableParts). "Fxiaoke did not answer" would be wrong: show what was revoked instead.
+      if (!error.traceId && (error.kind === 'outcome_unknown' || error.kind === 'no_message_id')) {
+        const traces = record.batches.map((batch) => batch.revokeTraceId).filter(Boolean);
+        return `:x: Relay \`${record.id}\` could not be fully revoked. ${error.message} (revoke traceId ${traces.map((trace) => `\`${trace}\``).join(', ') || '—'})`;
+      }
+      return `:x: Relay \`${record.id}\` could not be fully revoked. ${describeError(error)}`;
+    }
   }
 }

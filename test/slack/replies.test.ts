@@ -94,6 +94,18 @@ describe('revokeOutcomeText', () => {
       },
       'could not be fully revoked. Busy. (errorCode -1, traceId `E-B`)',
     ],
+    [
+      {
+        type: 'revoke_failed',
+        record,
+        error: {
+          kind: 'outcome_unknown',
+          message:
+            'Everything revocable was revoked, but not 1 batch whose delivery Fxiaoke never confirmed: those cannot be revoked.',
+        },
+      },
+      'never confirmed: those cannot be revoked. (revoke traceId `E-R0`, `E-R1`)',
+    ],
   ];
   for (const [outcome, fragment] of cases) {
     it(`${outcome.type}: says “${fragment}”`, () => {

@@ -12,11 +12,14 @@ import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
 import { recoverInterruptedRelays } from './relay/recovery.js';
+import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
+import { SlackFileDownloader } from './slack/files.js';
 import { InFlightWork } from './slack/in-flight.js';
 import { notifyRecoveredRelays } from './slack/notify-recovered.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
+import { RedisSendLimiter } from './store/redis-send-limiter.js';
 
 export interface BridgeOptions {
   logDestination?: DestinationStream;
@@ -71,6 +74,20 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   const closeFxiaoke = () => fxiaoke.close().finally(() => fxShared.close());
   metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());
   // ---- end of the shared Fxiaoke state block
+  // Per-user send limit (limits.sendsPerUserPerMinute): on the shared state's Redis connection when
+  // there is one, so a user's sends count across replicas; in this process otherwise; 0: none.
+  const sendsPerMinute = config.file.limits.sendsPerUserPerMinute;
+  const sendLimiter: SendRateLimiter | undefined =
+    sendsPerMinute === 0
+      ? undefined
+      : fxShared.connection
+        ? new RedisSendLimiter({
+            redis: fxShared.connection.redis,
+            secrets: fxShared.connection.secrets,
+            keyPrefix: config.redisKeyPrefix,
+            limit: sendsPerMinute,
+          })
+        : new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
   const fxiaoke = new FxiaokeClient({
     baseUrl: fx.baseUrl,
     appId: fx.appId,
@@ -108,11 +125,20 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     ...(options.now ? { now: options.now } : {}),
   });
   // ---- end of the people block
+  // Files of relayed messages: downloaded with the bot token, only from Slack's hosts or the
+  // configured Web API's origin (a proxy, the tests' fake Slack).
+  const files = new SlackFileDownloader({
+    botToken: config.slack.botToken,
+    maxBytes: config.slack.fileMaxBytes,
+    trustedOrigins: [new URL(config.slack.apiUrl).origin],
+  });
   const relay = relayDeps({
     store,
     fxiaoke,
     people,
+    files,
     settings: config.file,
+    sendLimiter,
     log: logger,
     observer: {
       relayFinished: (status, record) =>

@@ -25,6 +25,12 @@ export interface FileConfig {
   maxMessageLength: number;
   /** Most resolved recipients one relay may have. */
   maxRecipients: number;
+  /** Who may send (see src/relay/access.ts for the rule). Empty lists: everyone, from anywhere. */
+  access: { send: { users: string[]; userGroups: string[]; channels: string[] } };
+  limits: {
+    /** Relays one Slack user may start per sliding minute; 0 turns the limit off. */
+    sendsPerUserPerMinute: number;
+  };
 }
 
 export interface Config {
@@ -34,6 +40,8 @@ export interface Config {
     signingSecret: string | undefined;
     appToken: string | undefined;
     apiUrl: string;
+    /** Largest file of a relayed message downloaded (SLACK_FILE_MAX_MB); a larger one is not forwarded. */
+    fileMaxBytes: number;
   };
   port: number;
   fxiaoke: {
@@ -78,6 +86,8 @@ export const DEFAULT_FILE_CONFIG: FileConfig = {
   messageTemplate: DEFAULT_MESSAGE_TEMPLATE,
   maxMessageLength: 4000,
   maxRecipients: 5000,
+  access: { send: { users: [], userGroups: [], channels: [] } },
+  limits: { sendsPerUserPerMinute: 20 },
 };
 
 /** Every value that must never reach a log line, an error or a reply. */
@@ -106,6 +116,8 @@ export class ConfigError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const FXIAOKE_ID = /^(FSUID_[0-9A-Za-z]+|\d+)$/;
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
+const SLACK_USER_GROUP_ID = /^S[A-Z0-9]+$/;
 
 type Env = Record<string, string | undefined>;
 
@@ -185,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
   const apiUrl = read(env, 'SLACK_API_URL') ?? 'https://slack.com/api/';
   if (!isHttpUrl(apiUrl))
     problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/');
+  const fileMaxBytes = integer(env, 'SLACK_FILE_MAX_MB', 10, 1, 100, problems) * 1024 * 1024;
 
   const port = integer(env, 'PORT', 3000, 0, 65535, problems);
 
@@ -246,7 +259,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    slack: { mode, botToken, signingSecret, appToken, apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` },
+    slack: {
+      mode,
+      botToken,
+      signingSecret,
+      appToken,
+      apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
+      fileMaxBytes,
+    },
     port,
     fxiaoke: {
       baseUrl: baseUrl.replace(/\/+$/, ''),
@@ -270,6 +290,52 @@ export function loadConfig(env: Env = process.env): Config {
     file,
   };
 }
+
+// Ids, not names: a name can be reused or renamed, and Slack's APIs answer by id. The messages say
+// where to find each id, since that is the usual mistake.
+const accessSchema = z
+  .object({
+    send: z
+      .object({
+        users: z
+          .array(z.string().regex(SLACK_USER_ID, 'users are Slack user ids such as U012ABC, not @names'))
+          .default([]),
+        userGroups: z
+          .array(
+            z
+              .string()
+              .regex(
+                SLACK_USER_GROUP_ID,
+                'userGroups are Slack user group ids such as S012ABC (the group in Slack → ⋯ → Copy group ID), not @handles',
+              ),
+          )
+          .default([]),
+        channels: z
+          .array(
+            z
+              .string()
+              .regex(
+                SLACK_CHANNEL_ID,
+                'channels are Slack channel ids such as C012ABC (channel details → About → Channel ID), not #names',
+              ),
+          )
+          .default([]),
+      })
+      .strict()
+      .default(DEFAULT_FILE_CONFIG.access.send),
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    sendsPerUserPerMinute: z
+      .number('sendsPerUserPerMinute must be a number')
+      .int('sendsPerUserPerMinute must be a whole number')
+      .min(0, 'sendsPerUserPerMinute must be 0 (no limit) or more')
+      .max(10_000, 'sendsPerUserPerMinute must be at most 10000 (0 turns the limit off)')
+      .default(DEFAULT_FILE_CONFIG.limits.sendsPerUserPerMinute),
+  })
+  .strict();
 
 const fileSchema = z
   .object({
@@ -301,7 +367,7 @@ const fileSchema = z
     admins: z.array(z.string().regex(SLACK_USER_ID, 'admins are Slack user ids such as U012ABC')).default([]),
     channelDefaults: z
       .record(
-        z.string().regex(/^[CGD][A-Z0-9]+$/, 'keys are Slack channel ids such as C012ABC'),
+        z.string().regex(SLACK_CHANNEL_ID, 'keys are Slack channel ids such as C012ABC'),
         z.array(z.string().min(1)).min(1, 'list at least one recipient, or leave the channel out'),
       )
       .default({}),
@@ -311,6 +377,8 @@ const fileSchema = z
       .default(DEFAULT_MESSAGE_TEMPLATE),
     maxMessageLength: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxMessageLength),
     maxRecipients: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxRecipients),
+    access: accessSchema.default(DEFAULT_FILE_CONFIG.access),
+    limits: limitsSchema.default(DEFAULT_FILE_CONFIG.limits),
   })
   .strict()
   .superRefine((file, context) => {

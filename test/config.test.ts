@@ -48,6 +48,7 @@ describe('loadConfig: a valid environment', () => {
       signingSecret: SECRETS.SLACK_SIGNING_SECRET,
       appToken: undefined,
       apiUrl: 'https://slack.com/api/',
+      fileMaxBytes: 10 * 1024 * 1024,
     });
     expect(config.port).toBe(3000);
     expect(config.storeUrl).toBe('sqlite:./data/fx-bridge.db');
@@ -192,6 +193,11 @@ describe('loadConfig: problems are collected into one ConfigError', () => {
     ],
     ['SLACK_API_URL', { SLACK_API_URL: 'not a url' }, /SLACK_API_URL must be an http\(s\) URL/],
     [
+      'SLACK_FILE_MAX_MB',
+      { SLACK_FILE_MAX_MB: '0' },
+      /SLACK_FILE_MAX_MB must be a whole number from 1 to 100/,
+    ],
+    [
       'LOG_LEVEL',
       { LOG_LEVEL: 'verbose' },
       /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
@@ -308,6 +314,8 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
       messageTemplate: '[{sender}] {text}',
       maxMessageLength: DEFAULT_FILE_CONFIG.maxMessageLength,
       maxRecipients: DEFAULT_FILE_CONFIG.maxRecipients,
+      access: { send: { users: [], userGroups: [], channels: [] } },
+      limits: { sendsPerUserPerMinute: 20 },
     });
   });
 

@@ -48,6 +48,10 @@ describe('manifest.yml (the Slack-side contract)', () => {
     expect(scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write']));
     // users.info with the profile e-mail: Slack needs both scopes for the e-mail to be there.
     expect(scopes.bot).toEqual(expect.arrayContaining(['users:read', 'users:read.email']));
+    // url_private downloads of a relayed message's images; without it Slack serves its sign-in page.
+    expect(scopes.bot).toEqual(expect.arrayContaining(['files:read']));
+    // usergroups.users.list: members of access.send.userGroups (who may send).
+    expect(scopes.bot).toEqual(expect.arrayContaining(['usergroups:read']));
   });
 
   it('enables the App Home tab and subscribes to app_home_opened', () => {

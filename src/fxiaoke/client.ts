@@ -5,28 +5,41 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FxiaokeError, redactSecrets } from './errors.js';
+import { extractMediaId, extractMessageId } from './ids.js';
 import {
+  type Article,
   type FxiaokeApi,
+  MAX_ARTICLE_TITLE,
+  MAX_ARTICLES_PER_MESSAGE,
   MAX_RECIPIENTS_PER_CALL,
-  type MessageIdSource,
+  type MediaFile,
   type QueuedInfo,
   type RevokeResult,
   type SendTextOptions,
   type SendTextResult,
+  type UploadMediaResult,
 } from './interface.js';
 import type { Grant, RateLimiter } from './rate-limiter.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, shouldRetry } from './retry.js';
-import { dataMessageIdSchema, type Envelope, topMessageIdSchema } from './schemas.js';
 import type { TokenCache } from './token-cache.js';
 import { type FxiaokeCredentials, TokenManager, type TokenSource } from './token-manager.js';
-import { type FxiaokeCallEvent, FxiaokeTransport, type TransportResponse } from './transport.js';
+import {
+  type FxiaokeCallEvent,
+  FxiaokeTransport,
+  MultipartBody,
+  type TransportBody,
+  type TransportResponse,
+} from './transport.js';
 
+export { extractMediaId, extractMessageId } from './ids.js';
 export type { FxiaokeCallEvent } from './transport.js';
 
 export const FXIAOKE_PATHS = {
   send: '/cgi/message/send',
   appSend: '/cgi/app/message/send',
   revoke: '/cgi/app/message/revoke',
+  /** Not in the docs: what public SDKs call (see uploadMedia). */
+  mediaUpload: '/media/upload',
 } as const;
 
 export interface FxiaokeClientOptions {
@@ -117,11 +130,70 @@ export class FxiaokeClient implements FxiaokeApi {
     content: string,
     options: SendTextOptions = {},
   ): Promise<SendTextResult> {
+    return this.sendMessage(toUser, { msgType: 'text', text: { content } }, options);
+  }
+
+  async sendArticles(
+    toUser: readonly string[],
+    articles: readonly Article[],
+    options: SendTextOptions = {},
+  ): Promise<SendTextResult> {
+    if (articles.length === 0 || articles.length > MAX_ARTICLES_PER_MESSAGE) {
+      throw new RangeError(
+        `sendArticles takes 1–${MAX_ARTICLES_PER_MESSAGE} articles, got ${articles.length}`,
+      );
+    }
+    const long = articles.find((article) => [...article.title].length > MAX_ARTICLE_TITLE);
+    if (long)
+      throw new RangeError(`article title longer than ${MAX_ARTICLE_TITLE} characters: ${long.title}`);
+    return this.sendMessage(
+      toUser,
+      { msgType: 'articles', articles: articles.map((article) => ({ ...article })) },
+      options,
+    );
+  }
+
+  /**
+   * `/media/upload` is not in the V2 docs (an open point). Public SDKs post multipart/form-data
+   * with a `type` field and the file as `media` (legacy style: `corpAccessToken` and `corpId` as
+   * fields too) and read `mediaId` from the answer; it is accepted at the top level or under
+   * `data`, like the message id. A success without one is a failure: the image cannot be used.
+   */
+  async uploadMedia(file: MediaFile, options: SendTextOptions = {}): Promise<UploadMediaResult> {
+    const body = new MultipartBody(
+      { type: 'image' },
+      { field: 'media', bytes: file.bytes, fileName: file.fileName, contentType: file.contentType },
+    );
+    // An upload that did land only leaves an unused file behind: repeating it is harmless.
+    const result = await this.call(FXIAOKE_PATHS.mediaUpload, body, {
+      safeToRepeat: true,
+      thirdTraceId: options.thirdTraceId,
+      onQueued: options.onQueued,
+    });
+    const found = extractMediaId(result.envelope);
+    if (!found) {
+      throw new FxiaokeError({
+        path: FXIAOKE_PATHS.mediaUpload,
+        kind: 'unknown',
+        meaning: 'Fxiaoke accepted the image upload but returned no mediaId',
+        traceId: result.traceId,
+        thirdTraceId: result.thirdTraceId,
+      });
+    }
+    return { ...found, traceId: result.traceId, thirdTraceId: result.thirdTraceId };
+  }
+
+  /** One message call (text or articles) through the plain or the service-account endpoint. */
+  private async sendMessage(
+    toUser: readonly string[],
+    message: Record<string, unknown>,
+    options: SendTextOptions,
+  ): Promise<SendTextResult> {
     if (toUser.length === 0 || toUser.length > MAX_RECIPIENTS_PER_CALL) {
-      throw new RangeError(`sendText takes 1–${MAX_RECIPIENTS_PER_CALL} recipients, got ${toUser.length}`);
+      throw new RangeError(`a send takes 1–${MAX_RECIPIENTS_PER_CALL} recipients, got ${toUser.length}`);
     }
     const path = this.serviceId ? FXIAOKE_PATHS.appSend : FXIAOKE_PATHS.send;
-    const body: Record<string, unknown> = { toUser: [...toUser], msgType: 'text', text: { content } };
+    const body: Record<string, unknown> = { toUser: [...toUser], ...message };
     if (this.serviceId) body.serviceId = this.serviceId;
     const result = await this.call(path, body, {
       safeToRepeat: false,
@@ -161,7 +233,7 @@ export class FxiaokeClient implements FxiaokeApi {
    * limiter every attempt first waits its turn; a 30004/14001 answer pauses the endpoint for every
    * caller (and every replica sharing the limiter) before this call retries.
    */
-  async call(path: string, body: Record<string, unknown>, options: CallOptions): Promise<CallResult> {
+  async call(path: string, body: TransportBody, options: CallOptions): Promise<CallResult> {
     let refreshedToken = false;
     let thirdTraceId = options.thirdTraceId;
     let waitedMs = 0;
@@ -234,7 +306,7 @@ export class FxiaokeClient implements FxiaokeApi {
 
   private async attempt(
     path: string,
-    body: Record<string, unknown>,
+    body: TransportBody,
     credentials: FxiaokeCredentials,
     thirdTraceId: string | undefined,
   ): Promise<Omit<CallResult, 'waitedMs'>> {
@@ -245,7 +317,8 @@ export class FxiaokeClient implements FxiaokeApi {
       headers['x-fs-ea'] = credentials.ea;
       headers['x-fs-userid'] = this.options.userId ?? '';
     } else {
-      payload = { corpAccessToken: credentials.corpAccessToken, corpId: credentials.corpId, ...body };
+      const auth = { corpAccessToken: credentials.corpAccessToken, corpId: credentials.corpId };
+      payload = body instanceof MultipartBody ? body.withFields(auth) : { ...auth, ...body };
     }
     const response = await this.transport.post(path, payload, headers, thirdTraceId ?? randomUUID());
     const { envelope } = response;
@@ -269,30 +342,4 @@ export class FxiaokeClient implements FxiaokeApi {
   async close(): Promise<void> {
     await this.transport.close();
   }
-}
-
-/**
- * Finds the message id of a service-account send: top level or under `data`, string or number.
- * Numbers beyond 2^53 lose digits in JSON.parse, so long numeric ids are quoted in the raw text
- * before parsing. Each place is checked on its own, so an odd `data` cannot hide a good top-level id.
- */
-export function extractMessageId(
-  envelope: Envelope,
-  rawBody: string,
-): { messageId: string | undefined; messageIdSource: MessageIdSource } {
-  let body: unknown = envelope;
-  try {
-    body = JSON.parse(rawBody.replace(/("messageId"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
-  } catch {
-    // The envelope already parsed; fall back to it.
-  }
-  const top = topMessageIdSchema.safeParse(body);
-  const topId = top.success ? top.data.messageId : undefined;
-  if (topId !== undefined && topId !== null && topId !== '')
-    return { messageId: String(topId), messageIdSource: 'top' };
-  const nested = dataMessageIdSchema.safeParse(body);
-  const dataId = nested.success ? nested.data.data.messageId : undefined;
-  if (dataId !== undefined && dataId !== null && dataId !== '')
-    return { messageId: String(dataId), messageIdSource: 'data' };
-  return { messageId: undefined, messageIdSource: 'none' };
 }

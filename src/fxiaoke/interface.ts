@@ -35,11 +35,51 @@ export interface SendTextOptions {
   onQueued?: (info: QueuedInfo) => void;
 }
 
+/** One item of an image-and-text (`articles`) message, as the docs describe it. */
+export interface Article {
+  /** At most `MAX_ARTICLE_TITLE` characters. */
+  title: string;
+  /** A mediaId from `uploadMedia`. */
+  coverImage: string;
+  type: 'TEXT' | 'URL';
+  /** The text (TEXT) or the link (URL) shown when the item is opened. */
+  content: string;
+}
+
+/** A file for `/media/upload`. */
+export interface MediaFile {
+  bytes: Uint8Array;
+  fileName: string;
+  /** e.g. `image/png`. */
+  contentType: string;
+}
+
+/** Where the mediaId was found in the upload answer (undocumented: see fxiaoke-openapi.md). */
+export type MediaIdSource = 'top' | 'data';
+
+export interface UploadMediaResult {
+  mediaId: string;
+  mediaIdSource: MediaIdSource;
+  traceId: string | undefined;
+  thirdTraceId: string;
+}
+
 export interface FxiaokeApi {
   /** The service account sends go through; undefined means plain, non-revocable sends. */
   readonly serviceId: string | undefined;
   /** At most `MAX_RECIPIENTS_PER_CALL` recipients. */
   sendText(toUser: readonly string[], content: string, options?: SendTextOptions): Promise<SendTextResult>;
+  /**
+   * An image-and-text message after the text: 1–`MAX_ARTICLES_PER_MESSAGE` items, each title at
+   * most `MAX_ARTICLE_TITLE` characters. Same endpoint, ids and failures as `sendText`.
+   */
+  sendArticles(
+    toUser: readonly string[],
+    articles: readonly Article[],
+    options?: SendTextOptions,
+  ): Promise<SendTextResult>;
+  /** Uploads an image once; its mediaId is then usable as an article's `coverImage`. */
+  uploadMedia(file: MediaFile, options?: SendTextOptions): Promise<UploadMediaResult>;
   revoke(messageId: string): Promise<RevokeResult>;
   /** Fetches (or reuses) a token; throws `FxiaokeError` when the credentials do not work. */
   checkCredentials(): Promise<void>;
@@ -47,3 +87,6 @@ export interface FxiaokeApi {
 
 /** Documented limit of `toUser` per call. */
 export const MAX_RECIPIENTS_PER_CALL = 500;
+/** Documented limits of an `articles` message. */
+export const MAX_ARTICLES_PER_MESSAGE = 7;
+export const MAX_ARTICLE_TITLE = 45;

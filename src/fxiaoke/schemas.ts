@@ -29,3 +29,9 @@ export const topMessageIdSchema = z.looseObject({ messageId: messageIdValue.null
 export const dataMessageIdSchema = z.looseObject({
   data: z.looseObject({ messageId: messageIdValue.nullish() }),
 });
+
+/** Where an upload answer may carry its mediaId (undocumented): each place read on its own. */
+export const topMediaIdSchema = z.looseObject({ mediaId: messageIdValue.nullish() });
+export const dataMediaIdSchema = z.looseObject({
+  data: z.looseObject({ mediaId: messageIdValue.nullish() }),
+});

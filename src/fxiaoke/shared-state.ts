@@ -3,7 +3,7 @@
  * is Redis (several replicas share one budget and one token), in this process otherwise.
  */
 import { parseStoreUrl } from '../store/index.js';
-import { connectRedis } from '../store/redis-connection.js';
+import { connectRedis, type RedisConnection } from '../store/redis-connection.js';
 import { InProcessRateLimiter, type RateBudget, type RateLimiter } from './rate-limiter.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 import { RedisTokenCache } from './redis-token-cache.js';
@@ -26,6 +26,11 @@ export interface FxiaokeSharedState {
   tokenCache: TokenCache;
   /** True when replicas share them through Redis. */
   shared: boolean;
+  /**
+   * The Redis connection they share, when they do: other small shared limits (the per-user send
+   * limit) run on it too. Closed by `close()`.
+   */
+  connection?: RedisConnection;
   close(): Promise<void>;
 }
 
@@ -43,7 +48,8 @@ export async function openFxiaokeSharedState(
     };
   }
   // Its own connection: a limiter's waits and the token lock must not queue behind store traffic.
-  const { redis, secrets } = await connectRedis(location.url, 5_000);
+  const connection = await connectRedis(location.url, 5_000);
+  const { redis, secrets } = connection;
   const rateLimiter = new RedisRateLimiter({
     redis,
     keyPrefix: options.keyPrefix,
@@ -61,6 +67,7 @@ export async function openFxiaokeSharedState(
     rateLimiter,
     tokenCache,
     shared: true,
+    connection,
     close() {
       closing ??= (async () => {
         await rateLimiter.close();

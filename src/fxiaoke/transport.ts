@@ -3,7 +3,7 @@
  * failure into a `FxiaokeError`. No retries and no auth here; the client layers those on top.
  */
 import { randomUUID } from 'node:crypto';
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { Agent, FormData, request, errors as undiciErrors } from 'undici';
 import { FxiaokeError } from './errors.js';
 import { type Envelope, envelopeSchema } from './schemas.js';
 
@@ -24,6 +24,32 @@ export interface TransportOptions {
   /** Open keep-alive connections to Fxiaoke; defaults to 16. */
   connections?: number;
 }
+
+/**
+ * A `multipart/form-data` body (`/media/upload`): text fields and one file. Every other call is
+ * JSON. The boundary and Content-Type are set by the HTTP client.
+ */
+export class MultipartBody {
+  constructor(
+    readonly fields: Readonly<Record<string, string>>,
+    readonly file: { field: string; bytes: Uint8Array; fileName: string; contentType: string },
+  ) {}
+
+  /** The same body with more text fields (legacy auth puts the token among them). */
+  withFields(extra: Record<string, string>): MultipartBody {
+    return new MultipartBody({ ...extra, ...this.fields }, this.file);
+  }
+
+  toFormData(): FormData {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(this.fields)) form.append(name, value);
+    const { field, bytes, fileName, contentType } = this.file;
+    form.append(field, new Blob([bytes], { type: contentType }), fileName);
+    return form;
+  }
+}
+
+export type TransportBody = Record<string, unknown> | MultipartBody;
 
 export interface TransportResponse {
   envelope: Envelope;
@@ -74,7 +100,7 @@ export class FxiaokeTransport {
 
   async post(
     path: string,
-    body: Record<string, unknown>,
+    body: TransportBody,
     headers: Record<string, string> = {},
     thirdTraceId: string = randomUUID(),
   ): Promise<TransportResponse> {
@@ -99,7 +125,7 @@ export class FxiaokeTransport {
 
   private async send(
     path: string,
-    body: Record<string, unknown>,
+    body: TransportBody,
     headers: Record<string, string>,
     thirdTraceId: string,
   ): Promise<TransportResponse> {
@@ -115,8 +141,11 @@ export class FxiaokeTransport {
       const response = await request(url, {
         method: 'POST',
         dispatcher: this.agent,
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-        body: JSON.stringify(body),
+        headers:
+          body instanceof MultipartBody
+            ? { accept: 'application/json', ...headers }
+            : { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: body instanceof MultipartBody ? body.toFormData() : JSON.stringify(body),
         // No whole-request AbortSignal: its clock would also run while the request waits for a
         // pooled connection, and a request that never left this process would then be recorded
         // as "may have been delivered". headersTimeout and bodyTimeout start on the wire.

@@ -3,9 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { isFxiaokeError } from '../fxiaoke/errors.js';
 import type { FxiaokeApi } from '../fxiaoke/interface.js';
 import type { RelayStore } from '../store/interface.js';
+import type { SendAccessPolicy } from './access.js';
+import type { AttachmentFetcher } from './attachments.js';
 import { newRelayId } from './ids.js';
 import type { PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';
+import type { SendRateLimiter } from './send-rate.js';
 import type { BatchStatus, RelayBatch, RelayError, RelayRecord, RelayStatus } from './types.js';
 
 export interface RelaySettings extends RecipientDirectory {
@@ -15,6 +18,8 @@ export interface RelaySettings extends RecipientDirectory {
   maxRecipients: number;
   /** Channel id → recipients a front door starts with there (the compose window prefills them). */
   channelDefaults?: Record<string, string[]>;
+  /** Who may send (access.ts); absent: everyone, from anywhere. */
+  access?: { send: SendAccessPolicy };
 }
 
 /** The part of a pino logger the core uses; keeps relay/ free of logging libraries. */
@@ -42,6 +47,10 @@ export interface RelayDeps {
   observer: RelayObserver;
   /** The Fxiaoke address book: maps chat mentions by e-mail/phone and spots departed recipients. */
   people?: PeopleDirectory;
+  /** Downloads the files of a relayed message (the Slack side, with the bot token); absent: none are. */
+  files?: AttachmentFetcher;
+  /** The per-user send limit (`limits.sendsPerUserPerMinute`); absent: no limit. */
+  sendLimiter?: SendRateLimiter;
 }
 
 export function relayDeps(

@@ -3,6 +3,7 @@
  * recipients who could be reached, under the original request key, so the original Slack message
  * still keys it; cancelling records that nothing was sent.
  */
+import { admitSend, claimCounted, type SendRefusal } from './admission.js';
 import { persistently, type RelayDeps } from './deps.js';
 import { HELD_CANCELLED, HELD_CONFIRMED, isHeld } from './hold.js';
 import { originalOfHeldKey, slackRefOfRequestKey } from './ids.js';
@@ -12,6 +13,8 @@ import type { RelayRecord } from './types.js';
 export type HeldOutcome =
   | { type: 'not_found' }
   | { type: 'forbidden'; record: RelayRecord }
+  /** The sender may not send now (access changed since, or the rate limit): nothing was sent. */
+  | { type: 'refused'; record: RelayRecord; refusal: SendRefusal }
   | { type: 'cancelled'; record: RelayRecord }
   /** Confirmed before (the relay it became, when it can be found). */
   | { type: 'already_confirmed'; record: RelayRecord; relay?: RelayRecord };
@@ -26,6 +29,10 @@ export async function confirmHeldRelay(
   const found = await findHeld(deps, heldId, actorId);
   if ('type' in found) return found;
   const { held, originalKey } = found;
+  // Confirming is sending: the same admission as a new send, as the sender is now.
+  const sender = { userId: held.senderId, channelId: held.originChannelId };
+  const refusal = await admitSend(deps, sender, hooks.groupMembers);
+  if (refusal) return { type: 'refused', record: held, refusal };
   const draft = draftRelay(deps, {
     requestKey: originalKey,
     slack: slackRefOfRequestKey(originalKey),
@@ -35,8 +42,11 @@ export async function confirmHeldRelay(
     content: held.content,
     recipientsInput: held.recipientsInput,
     recipients: held.recipients,
+    // Never prepared while held: the files are fetched when it goes out.
+    attachments: held.attachments,
   });
-  const claim = await deps.store.create(draft);
+  const claim = await claimCounted(deps, draft);
+  if ('refused' in claim) return { type: 'refused', record: held, refusal: claim.refused };
   if (!claim.created) return { type: 'already_confirmed', record: held, relay: claim.existing };
   await note(deps, held, HELD_CONFIRMED, `Confirmed by the sender: sent as relay ${draft.id}.`);
   return sendClaimedRelay(deps, claim.record, hooks);

@@ -67,11 +67,18 @@ export function resolveRecipients(
       ok: false,
       problems: [
         {
-          input: inputs.join(','),
+          input: quoted(inputs),
           reason: `that is ${resolved.size} recipients; one relay may have at most ${maxRecipients}`,
         },
       ],
     };
   }
   return { ok: true, recipients: [...resolved] };
+}
+
+/** The recipients as typed, short enough to quote back: a list of thousands is not repeated. */
+function quoted(inputs: readonly string[]): string {
+  const joined = inputs.join(',');
+  if (joined.length <= 80) return joined;
+  return `${inputs.slice(0, 2).join(',')},… (${inputs.length} entries)`;
 }

@@ -4,7 +4,7 @@
  * its batches. The caller tells the senders.
  */
 import { persistently, type RelayDeps, statusFromBatches } from './deps.js';
-import type { RelayRecord } from './types.js';
+import type { RelayBatch, RelayMessageState, RelayRecord } from './types.js';
 
 /** `error.kind` of the batches recovery marks `unknown`: tells an interrupted send from a revoke. */
 export const INTERRUPTED = 'interrupted';
@@ -30,18 +30,7 @@ export async function recoverInterruptedRelays(
   const recovered: RelayRecord[] = [];
   for (const record of stuck) {
     if (staleAfterMs > 0 && record.updatedAt > staleBefore) continue;
-    const batches = record.batches.map((batch) =>
-      batch.status === 'pending'
-        ? {
-            ...batch,
-            status: 'unknown' as const,
-            error: {
-              kind: INTERRUPTED,
-              message: 'fx-bridge stopped while this batch was being sent; Fxiaoke may or may not have it.',
-            },
-          }
-        : batch,
-    );
+    const batches = record.batches.map((batch) => interrupted(batch));
     const status = statusFromBatches(batches);
     try {
       const updated = await persistently(deps, { relayId: record.id }, () =>
@@ -58,4 +47,23 @@ export async function recoverInterruptedRelays(
     }
   }
   return recovered;
+}
+
+/** A message (a batch's text or one of its image messages) left pending becomes `unknown`. */
+function interrupted(batch: RelayBatch): RelayBatch {
+  const extraMessages = batch.extraMessages?.map((message) => interruptedOne(message, 'this image message'));
+  const text = interruptedOne(batch, 'this batch');
+  return extraMessages ? { ...text, extraMessages } : text;
+}
+
+function interruptedOne<T extends RelayMessageState>(message: T, what: string): T {
+  if (message.status !== 'pending') return message;
+  return {
+    ...message,
+    status: 'unknown',
+    error: {
+      kind: INTERRUPTED,
+      message: `fx-bridge stopped while ${what} was being sent; Fxiaoke may or may not have it.`,
+    },
+  };
 }

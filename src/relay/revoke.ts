@@ -1,11 +1,20 @@
 /**
  * The revoke use-case: find the relay, check who asks, claim it (`revoking`, compare-and-set so
- * two clicks or two replicas revoke once), revoke every batch not yet revoked, record the answer.
- * Idempotent: batches already revoked are skipped, and a revoked relay says so.
+ * two clicks or two replicas revoke once), revoke every Fxiaoke message of every batch (its text
+ * and its image messages) not yet revoked, recording each answer. Idempotent: messages already
+ * revoked are skipped, and a revoked relay says so.
  */
 import { StoreConflictError } from '../store/errors.js';
+import { copyBatch } from './attachments.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
-import type { RelayError, RelayRecord, RelayStatus, SlackMessageRef } from './types.js';
+import type {
+  RelayBatch,
+  RelayError,
+  RelayMessageState,
+  RelayRecord,
+  RelayStatus,
+  SlackMessageRef,
+} from './types.js';
 
 export type RevokeTarget = { ref: SlackMessageRef } | { relayId: string };
 
@@ -66,9 +75,11 @@ function classify(record: RelayRecord): RevokeOutcome | undefined {
   if (record.status === 'pending' || record.status === 'revoking') return { type: 'in_progress', record };
   if (!REVOCABLE_FROM.includes(record.status)) return { type: 'nothing_sent', record };
   if (!record.serviceId) return { type: 'not_revocable', record, reason: 'no_service_account' };
-  const open = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'unknown');
+  const open = record.batches
+    .flatMap(messagesOf)
+    .filter((message) => message.status === 'sent' || message.status === 'unknown');
   if (open.length === 0) return { type: 'nothing_sent', record };
-  if (!open.some((batch) => batch.messageId))
+  if (!open.some((message) => message.messageId))
     return { type: 'not_revocable', record, reason: 'no_message_id' };
   return undefined;
 }
@@ -79,29 +90,36 @@ async function revokeBatches(
   previousStatus: RelayStatus,
   actorId: string,
 ): Promise<RevokeOutcome> {
-  const batches = claimed.batches.map((batch) => ({ ...batch }));
+  const batches = claimed.batches.map(copyBatch);
   let firstError: RelayError | undefined;
   for (const batch of batches) {
-    if (batch.status !== 'sent' || !batch.messageId) continue;
-    try {
-      const result = await deps.fxiaoke.revoke(batch.messageId);
-      batch.status = 'revoked';
-      batch.revokedAt = deps.now();
-      batch.revokeTraceId = result.traceId;
-      delete batch.revokeError;
-    } catch (cause) {
-      batch.revokeError = toRelayError(cause);
-      firstError ??= batch.revokeError;
-      deps.log.warn({ relayId: claimed.id, batch: batch.index, err: cause }, 'Fxiaoke revoke failed');
+    for (const message of messagesOf(batch)) {
+      if (message.status !== 'sent' || !message.messageId) continue;
+      try {
+        const result = await deps.fxiaoke.revoke(message.messageId);
+        message.status = 'revoked';
+        message.revokedAt = deps.now();
+        message.revokeTraceId = result.traceId;
+        delete message.revokeError;
+      } catch (cause) {
+        message.revokeError = toRelayError(cause);
+        firstError ??= message.revokeError;
+        deps.log.warn(
+          { relayId: claimed.id, batch: batch.index, messageId: message.messageId, err: cause },
+          'Fxiaoke revoke failed',
+        );
+      }
+      // Recorded message by message: after a crash mid-revoke, a second revoke skips what is done.
+      const snapshot = batches.map(copyBatch);
+      await persistently(deps, { relayId: claimed.id, batch, messageId: message.messageId }, () =>
+        deps.store.update(claimed.id, { batches: snapshot }),
+      );
     }
-    // Recorded batch by batch: after a crash mid-revoke, a second revoke skips what is done.
-    const snapshot = batches.map((each) => ({ ...each }));
-    await persistently(deps, { relayId: claimed.id, batch }, () =>
-      deps.store.update(claimed.id, { batches: snapshot }),
-    );
   }
 
-  const everythingRevoked = batches.every((batch) => batch.status === 'revoked' || batch.status === 'failed');
+  const everythingRevoked = batches.every((batch) =>
+    messagesOf(batch).every((message) => message.status === 'revoked' || message.status === 'failed'),
+  );
   const status: RelayStatus = everythingRevoked ? 'revoked' : restoredStatus(batches, previousStatus);
   const now = deps.now();
   const record = await persistently(deps, { relayId: claimed.id, status }, () =>
@@ -121,6 +139,11 @@ async function revokeBatches(
   };
 }
 
+/** Every Fxiaoke message of a batch, in the order they were sent: the text, then the images. */
+export function messagesOf(batch: RelayBatch): RelayMessageState[] {
+  return [batch, ...(batch.extraMessages ?? [])];
+}
+
 /** After a failed or partial revoke the relay goes back to what it was, with revoked batches noted. */
 function restoredStatus(batches: RelayRecord['batches'], previousStatus: RelayStatus): RelayStatus {
   const derived = statusFromBatches(batches);
@@ -129,16 +152,28 @@ function restoredStatus(batches: RelayRecord['batches'], previousStatus: RelaySt
 
 /** Why some batches were left alone: no message id, or an outcome nobody knows. */
 function unrevocableParts(batches: RelayRecord['batches']): RelayError {
-  const unknown = batches.filter((batch) => batch.status === 'unknown').length;
-  const withoutId = batches.filter((batch) => batch.status === 'sent' && !batch.messageId).length;
+  const count = (matches: (message: RelayMessageState) => boolean) => {
+    const texts = batches.filter(matches).length;
+    const images = batches.flatMap((batch) => batch.extraMessages ?? []).filter(matches).length;
+    return { texts, images, all: texts + images };
+  };
+  const unknown = count((message) => message.status === 'unknown');
+  const withoutId = count((message) => message.status === 'sent' && !message.messageId);
   const parts = [
-    unknown > 0 ? `${unknown} batch${unknown === 1 ? '' : 'es'} whose delivery Fxiaoke never confirmed` : '',
-    withoutId > 0
-      ? `${withoutId} batch${withoutId === 1 ? '' : 'es'} Fxiaoke returned no message id for`
-      : '',
+    unknown.all > 0 ? `${messageCount(unknown)} whose delivery Fxiaoke never confirmed` : '',
+    withoutId.all > 0 ? `${messageCount(withoutId)} Fxiaoke returned no message id for` : '',
   ].filter(Boolean);
   return {
-    kind: unknown > 0 ? 'outcome_unknown' : 'no_message_id',
+    kind: unknown.all > 0 ? 'outcome_unknown' : 'no_message_id',
     message: `Everything revocable was revoked, but not ${parts.join(' or ')}: those cannot be revoked.`,
   };
+}
+
+/** "2 batches", "1 image message", "1 batch and 2 image messages". */
+function messageCount(count: { texts: number; images: number }): string {
+  const parts = [
+    count.texts > 0 ? `${count.texts} batch${count.texts === 1 ? '' : 'es'}` : '',
+    count.images > 0 ? `${count.images} image message${count.images === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
+  return parts.join(' and ');
 }

@@ -5,6 +5,18 @@
  * leaves a record that names every batch that might have gone out.
  */
 import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
+import type { GroupMembers } from './access.js';
+import { admitRate, admitSender, claimCounted, type SendRefusal } from './admission.js';
+import {
+  type AttachmentRef,
+  copyBatch,
+  type ExtraSending,
+  hasPendingExtras,
+  pendingAttachments,
+  prepareAttachments,
+  sendExtraMessages,
+  skipExtraMessages,
+} from './attachments.js';
 import { attribute } from './attribution.js';
 import { checkRecipients } from './check.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
@@ -24,6 +36,8 @@ export interface SendRequest {
   text: string;
   /** The Slack message to key the relay by, when known up front (message shortcut). */
   slack?: SlackMessageRef;
+  /** Files of the relayed message: images are forwarded after the text, the rest named in it. */
+  attachments?: AttachmentRef[];
 }
 
 export interface SendHooks {
@@ -42,6 +56,8 @@ export interface SendHooks {
   onQueued?: (record: RelayRecord, queued: QueuedBatch) => Promise<void> | void;
   /** The front door's user profiles: with `deps.people`, mentions are mapped by e-mail and phone. */
   profiles?: ChatProfiles;
+  /** The front door's user-group lookup, for `access.send.userGroups`; without it a member is refused. */
+  groupMembers?: GroupMembers;
 }
 
 export interface QueuedBatch {
@@ -51,6 +67,8 @@ export interface QueuedBatch {
 }
 
 export type SendOutcome =
+  /** Not allowed to send, or over the per-user rate limit: nothing looked up, written or sent. */
+  | { type: 'refused'; refusal: SendRefusal }
   | { type: 'invalid_recipients'; problems: RecipientProblem[] }
   | { type: 'invalid_text'; problem: string }
   /** Some recipients cannot be reached: nothing sent; `record` waits for the sender to confirm. */
@@ -78,6 +96,10 @@ export async function sendRelay(
   hooks: SendHooks = {},
 ): Promise<SendOutcome> {
   const { settings } = deps;
+  // Access first: a refused sender learns nothing, not even what is wrong with the request.
+  const sender = { userId: request.senderId, channelId: request.originChannelId };
+  const refused = await admitSender(deps, sender, hooks.groupMembers);
+  if (refused) return { type: 'refused', refusal: refused };
   const text = request.text.trim();
   if (text === '') return { type: 'invalid_text', problem: 'The message is empty.' };
   if (text.length > settings.maxMessageLength) {
@@ -90,6 +112,9 @@ export async function sendRelay(
   // book says by now.
   const existing = await deps.store.findByRequestKey(request.requestKey);
   if (existing) return { type: 'duplicate', record: existing };
+  // The rate limit after the duplicate check: a repeat of a handled request is told it was handled.
+  const overLimit = await admitRate(deps, sender);
+  if (overLimit) return { type: 'refused', refusal: overLimit };
   const check = await checkRecipients(deps, request.recipientsInput, hooks.profiles);
   if (!check.ok) return { type: 'invalid_recipients', problems: check.problems };
 
@@ -107,6 +132,7 @@ export async function sendRelay(
     content,
     recipientsInput: request.recipientsInput,
     recipients: check.recipients,
+    attachments: pendingAttachments(request.attachments),
   };
   if (check.unreachable.length > 0) return holdRelay(deps, fields, check.unreachable);
   return startRelay(deps, draftRelay(deps, fields), hooks);
@@ -122,6 +148,7 @@ export type DraftFields = Pick<
   | 'content'
   | 'recipientsInput'
   | 'recipients'
+  | 'attachments'
 >;
 
 /** A new `pending` relay with its batches, each with the thirdTraceId its call will carry. */
@@ -150,7 +177,8 @@ export async function startRelay(
   draft: RelayRecord,
   hooks: SendHooks,
 ): Promise<SendOutcome> {
-  const claim = await deps.store.create(draft);
+  const claim = await claimCounted(deps, draft);
+  if ('refused' in claim) return { type: 'refused', refusal: claim.refused };
   if (!claim.created) return { type: 'duplicate', record: claim.existing };
   return sendClaimedRelay(deps, claim.record, hooks);
 }
@@ -165,19 +193,32 @@ export async function sendClaimedRelay(
 }
 
 async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHooks): Promise<RelayRecord> {
-  let record = initial;
-  const batches = record.batches.map((batch) => ({ ...batch }));
+  // Images are downloaded and uploaded once, before the first text, which then names the files
+  // that cannot be forwarded.
+  let record = await prepareAttachments(deps, initial);
+  const batches = record.batches.map(copyBatch);
   let anchored = record.slack !== undefined;
+  const extras: ExtraSending = {};
 
   for (const batch of batches) {
     const stopError = await sendBatch(deps, record, batch, hooks);
     if (stopError) markNotAttempted(batches, batch.index, stopError);
+    if (hasPendingExtras(batch)) {
+      if (batch.status === 'sent') {
+        // On record before the images go out: a crash then still knows the text's message id.
+        const sent = batches.map(copyBatch);
+        record = await persistently(deps, { relayId: record.id, batch }, () =>
+          deps.store.update(record.id, { batches: sent }),
+        );
+      }
+      await sendExtraMessages(deps, record, batch, extras);
+    }
     // The last write carries the final status, so the receipt is posted or updated once with it.
     const finished = batches.every((each) => each.status !== 'pending');
     const status = finished ? statusFromBatches(batches) : undefined;
     const firstError = batches.find((each) => each.error)?.error;
     const change = {
-      batches: batches.map((each) => ({ ...each })),
+      batches: batches.map(copyBatch),
       ...(status ? { status } : {}),
       ...(status && firstError ? { error: firstError } : {}),
     };
@@ -253,6 +294,7 @@ function markNotAttempted(batches: RelayBatch[], after: number, cause: RelayErro
     if (batch.index > after && batch.status === 'pending') {
       batch.status = 'failed';
       batch.error = { ...cause, kind: 'not_attempted', message: `Not attempted: ${cause.message}` };
+      skipExtraMessages(batch, batch.error);
     }
   }
 }

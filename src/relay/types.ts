@@ -48,11 +48,8 @@ export interface RelayError {
   traceId?: string;
 }
 
-/** One Fxiaoke call: at most 500 recipients. */
-export interface RelayBatch {
-  index: number;
-  /** Resolved openUserIds (or employee ids) sent in this batch. */
-  recipients: string[];
+/** What one Fxiaoke message call did, and its revoke: shared by a batch's text and its extra messages. */
+export interface RelayMessageState {
   status: BatchStatus;
   /** The `thirdTraceId` we generated for the send call (recorded before the call). */
   thirdTraceId: string;
@@ -65,6 +62,51 @@ export interface RelayBatch {
   revokedAt?: number;
   revokeTraceId?: string;
   revokeError?: RelayError;
+}
+
+/** One Fxiaoke call: at most 500 recipients. Its own fields describe the text message. */
+export interface RelayBatch extends RelayMessageState {
+  index: number;
+  /** Resolved openUserIds (or employee ids) sent in this batch. */
+  recipients: string[];
+  /**
+   * Messages sent to the same recipients after the text, in order: the images as `articles`
+   * (at most 7 each). Absent on relays without images and on records older than this field.
+   */
+  extraMessages?: RelayExtraMessage[];
+}
+
+export interface RelayExtraMessage extends RelayMessageState {
+  kind: 'articles';
+  /** Indexes into `RelayRecord.attachments` of the images this message carries. */
+  attachments: number[];
+}
+
+/**
+ * `pending`   not looked at yet.
+ * `uploaded`  an image, uploaded to Fxiaoke once as `mediaId`; the articles messages carry it.
+ * `listed`    not an image: named in the text instead.
+ * `failed`    meant as an image but not downloadable or not uploadable: named in the text instead.
+ */
+export type AttachmentStatus = 'pending' | 'uploaded' | 'listed' | 'failed';
+
+/** A file of the relayed Slack message and what became of it. */
+export interface RelayAttachment {
+  /** Slack file id, e.g. `F0123ABC`. */
+  fileId?: string;
+  name: string;
+  /** What Slack says the file is: a hint for what to download; the bytes decide. */
+  mimetype?: string;
+  /** Slack's `url_private`: downloaded with the bot token. Absent when Slack gave none. */
+  url?: string;
+  status: AttachmentStatus;
+  /** The upload's answer (`uploaded` only). */
+  mediaId?: string;
+  uploadTraceId?: string;
+  /** Why it was not forwarded as an image, a clause safe to show: "is not an image". */
+  reason?: string;
+  /** Fxiaoke's answer when the upload failed. */
+  error?: RelayError;
 }
 
 export interface RelayRecord {
@@ -97,6 +139,8 @@ export interface RelayRecord {
   /** Service account used to send; undefined for plain `/cgi/message/send` (not revocable). */
   serviceId?: string;
   batches: RelayBatch[];
+  /** Files of the relayed Slack message, in Slack's order (absent: none, or an older record). */
+  attachments?: RelayAttachment[];
   status: RelayStatus;
   /** Why the relay failed as a whole (first batch error, or a pre-send failure). */
   error?: RelayError;
@@ -108,5 +152,8 @@ export interface RelayRecord {
 
 /** Fields `update` may change; everything else is fixed at creation. */
 export type RelayChange = Partial<
-  Pick<RelayRecord, 'slack' | 'status' | 'batches' | 'error' | 'revokedBy' | 'revokedAt' | 'content'>
+  Pick<
+    RelayRecord,
+    'slack' | 'status' | 'batches' | 'error' | 'revokedBy' | 'revokedAt' | 'content' | 'attachments'
+  >
 >;

@@ -24,6 +24,17 @@ const metadataSchema = z.object({
   threadTs: z.string().optional(),
   /** 2, 3, …: the message was relayed before and this modal asks to send it again as that number. */
   sendNumber: z.number().int().min(2).optional(),
+  /** Files of the message (Slack's `message.files`): images go after the text, the rest are named. */
+  files: z
+    .array(
+      z.object({
+        fileId: z.string().optional(),
+        name: z.string(),
+        mimetype: z.string().optional(),
+        url: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type ComposeMetadata = z.infer<typeof metadataSchema>;
 
@@ -116,8 +127,27 @@ export function composeModal(
             }
           : {}),
       },
+      ...filesBlocks(metadata.files ?? []),
     ],
   };
+}
+
+/** Says up front what happens to the message's files. */
+function filesBlocks(files: readonly { name: string }[]): types.KnownBlock[] {
+  if (files.length === 0) return [];
+  const names = files.map((file) => file.name).join(', ');
+  const count = files.length === 1 ? '1 file' : `${files.length} files`;
+  return [
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'plain_text',
+          text: `📎 ${count}: ${names}. Images (PNG, JPEG, GIF, WebP) are sent to Fxiaoke after the text; other files are named in it.`,
+        },
+      ],
+    },
+  ];
 }
 
 /** Shown at once (inside the 3-second trigger window) while the real modal is prepared. */

@@ -10,6 +10,7 @@ import { type NumberedRelay, nextSendNumber, relaysOfMessage } from '../relay/me
 import type { SlackMessageRef } from '../relay/types.js';
 import { type ComposeMetadata, composeModal, loadingModal } from './compose-modal.js';
 import type { ListenerContext } from './context.js';
+import { fitFiles, messageFiles } from './files.js';
 import { mentionedUserIds, messageToPlainText, type SlackMessageLike } from './message-text.js';
 import { aliasOption, idOption, personOption } from './recipient-options.js';
 import { within } from './within.js';
@@ -18,12 +19,14 @@ import { within } from './within.js';
 export const FAST_OPEN_MS = 400;
 /** How long the "Preparing…" modal waits for lookups before showing what it has. */
 const SLOW_LOOKUP_MS = 4_000;
+/** Of the 3000 characters of `private_metadata`, what the files may take (ids and ts take the rest). */
+const FILES_METADATA_BUDGET = 2_600;
 
 export interface ComposeSource {
   teamId: string;
   channelId: string;
   /** The message being relayed (message shortcut); absent for a bare /fx-send. */
-  message?: SlackMessageLike & { ts: string; thread_ts?: string };
+  message?: SlackMessageLike & { ts: string; thread_ts?: string; files?: unknown };
 }
 
 export async function openComposeModal(
@@ -74,7 +77,11 @@ export async function composeView(ctx: ListenerContext, source: ComposeSource): 
     if (message.thread_ts && message.thread_ts !== message.ts) metadata.threadTs = message.thread_ts;
     if (earlier.length > 0) metadata.sendNumber = nextSendNumber(earlier);
   }
-  const text = message ? messageToPlainText(message, { user: (id) => names.get(id) }) : undefined;
+  const files = message ? fitFiles(messageFiles(message), FILES_METADATA_BUDGET) : [];
+  if (files.length > 0) metadata.files = files;
+  let text = message ? messageToPlainText(message, { user: (id) => names.get(id) }) : undefined;
+  // A message of files alone still needs a text to go with them: their names.
+  if (!text?.trim() && files.length > 0) text = files.map((file) => file.name).join('\n');
   return composeModal(
     metadata,
     { text, recipients, earlier: earlier.map((relay) => relay.record) },

@@ -14,7 +14,7 @@ import { heldMessage } from './held-replies.js';
 import { publishHome } from './home-publish.js';
 import { renderReceipt } from './receipt.js';
 import { ReceiptTracker } from './receipt-tracker.js';
-import { duplicateText, recipientProblemsText, sendFailedText } from './replies.js';
+import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from './replies.js';
 import { tellUser } from './tell.js';
 
 export interface ModalRelay {
@@ -61,13 +61,16 @@ export async function relayFromModal(
         text: relay.text,
         // A repeat cannot be keyed by the message: the first relay of it is.
         slack: repeat ? undefined : source,
+        attachments: metadata.files,
       },
       // Keyed by the Slack message itself: no receipt, but the sender still hears about a queue.
       source
-        ? { profiles: ctx.profiles, onQueued: receipt.hooks().onQueued }
-        : { ...receipt.hooks(), profiles: ctx.profiles },
+        ? { profiles: ctx.profiles, groupMembers: ctx.groupMembers, onQueued: receipt.hooks().onQueued }
+        : { ...receipt.hooks(), profiles: ctx.profiles, groupMembers: ctx.groupMembers },
     );
-    if (outcome.type === 'duplicate') {
+    if (outcome.type === 'refused') {
+      await tell(sendRefusalText(outcome.refusal));
+    } else if (outcome.type === 'duplicate') {
       await tell(duplicateText(outcome.record));
     } else if (outcome.type === 'held') {
       const held = heldMessage(outcome.record, outcome.unreachable);

@@ -1,5 +1,6 @@
 /** What every listener receives besides Bolt's own arguments. */
 import type { Logger } from '../logger.js';
+import type { GroupMembers } from '../relay/access.js';
 import type { RelayDeps } from '../relay/deps.js';
 import type { InFlightWork } from './in-flight.js';
 import type { SlackProfileCache } from './profiles.js';
@@ -13,4 +14,6 @@ export interface ListenerContext {
   peopleCacheTtlMs?: number;
   /** users.info, cached: mentions mapped to Fxiaoke, display names in relayed text. Set by createSlackApp. */
   profiles?: SlackProfileCache;
+  /** usergroups.users.list, cached: members of `access.send.userGroups`. Set by createSlackApp. */
+  groupMembers?: GroupMembers;
 }

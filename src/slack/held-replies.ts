@@ -8,6 +8,7 @@ import type { HeldOutcome } from '../relay/held.js';
 import type { RecipientProblem } from '../relay/recipients.js';
 import type { RelayRecord } from '../relay/types.js';
 import { escapeMrkdwn, preview } from './mrkdwn.js';
+import { sendRefusalText } from './replies.js';
 
 export const SEND_REACHABLE_ACTION_ID = 'fx_send_reachable';
 export const CANCEL_HELD_ACTION_ID = 'fx_cancel_held';
@@ -78,6 +79,8 @@ export function heldOutcomeText(outcome: HeldOutcome): string {
       return ':information_source: This confirmation is no longer valid (it may have been pruned). Nothing was sent; start again if needed.';
     case 'forbidden':
       return `:no_entry: Only <@${outcome.record.senderId}>, who asked for this relay, can confirm or cancel it.`;
+    case 'refused':
+      return sendRefusalText(outcome.refusal);
     case 'cancelled':
       return ':information_source: Cancelled. Nothing was sent to Fxiaoke.';
     case 'already_confirmed':

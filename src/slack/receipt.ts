@@ -3,7 +3,9 @@
  * traceIds, the status and a Revoke button. Pure rendering from the relay record.
  */
 import type { types } from '@slack/bolt';
+import { messagesOf } from '../relay/revoke.js';
 import type { RelayRecord } from '../relay/types.js';
+import { attachmentLines, attachmentSummary } from './attachment-replies.js';
 import { escapeMrkdwn, preview } from './mrkdwn.js';
 import { describeError, traceIdsOf } from './replies.js';
 
@@ -54,7 +56,8 @@ function traceLine(record: RelayRecord): string {
   const noTrace = record.status === 'pending' ? 'no traceId yet' : 'no traceId';
   const sendPart = ids.length > 0 ? `traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : noTrace;
   const revokeIds = record.batches
-    .map((batch) => batch.revokeTraceId)
+    .flatMap(messagesOf)
+    .map((message) => message.revokeTraceId)
     .filter((id): id is string => Boolean(id));
   const revokePart =
     revokeIds.length > 0 ? ` · revoke traceId ${revokeIds.map((id) => `\`${id}\``).join(', ')}` : '';
@@ -110,6 +113,10 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
       });
     }
   }
+  const files = attachmentLines(record);
+  if (files && files.length > 0)
+    // A context element holds at most 3000 characters.
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: files.join('\n').slice(0, 2900) }] });
   const note = revocabilityNote(record);
   if (note)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: ${note}` }] });
@@ -136,6 +143,7 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
     });
   }
   const traces = traceIdsOf(record).join(', ') || 'none';
-  const text = `Sent to Fxiaoke by <@${record.senderId}> — ${recipients}, status ${record.status}, traceId ${traces}`;
+  const filesText = attachmentSummary(record);
+  const text = `Sent to Fxiaoke by <@${record.senderId}> — ${recipients}, status ${record.status}, traceId ${traces}${filesText ? `. ${filesText}` : ''}`;
   return { text, blocks };
 }

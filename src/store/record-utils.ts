@@ -13,6 +13,7 @@ const CHANGEABLE_FIELDS = [
   'revokedBy',
   'revokedAt',
   'content',
+  'attachments',
 ] as const satisfies readonly (keyof RelayChange)[];
 
 /**

@@ -34,6 +34,12 @@
  *   12005  text blank; composite without head.title (under `composite` or at the top level);
  *          articles not 1..7 items that all have a title
  *
+ * /media/upload (NOT in the V2 docs; shaped after public SDKs, see fxiaoke-emulator/media.ts):
+ * multipart/form-data (else 90003) with a `type` field and the file as `media` (else 90005); the
+ * token in the headers or, legacy style, as `corpAccessToken`/`corpId` form fields. Answers
+ * `mediaId` per options.mediaIdLocation and keeps the bytes in `media`. INVENTED: 90006 when an
+ * article's coverImage is not a mediaId it issued.
+ *
  * Other choices: recipients match a directory openUserId OR employeeId; 20012 lists every unknown
  * one in errorMessage. The rate limit is a sliding window per path over calls that passed auth
  * (failed business calls count, rejected-by-limit calls do not). The quota counts successful
@@ -49,12 +55,15 @@ import {
 } from 'node:http';
 import type { Socket } from 'node:net';
 import { FxiaokeApiModel, KNOWN_PATHS } from './fxiaoke-emulator/api.js';
+import { isMultipart, parseMultipart, type UploadedForm } from './fxiaoke-emulator/media.js';
 import type {
+  EmulatedMedia,
   EmulatedMessage,
   EmulatorOptions,
   EmulatorUser,
   Fault,
   FaultRule,
+  MediaIdLocation,
   MessageIdLocation,
   RateLimit,
   RecordedRequest,
@@ -65,11 +74,13 @@ import { defaultUsers } from './fxiaoke-emulator/users.js';
 export { PATHS } from './fxiaoke-emulator/api.js';
 export { CODE } from './fxiaoke-emulator/codes.js';
 export type {
+  EmulatedMedia,
   EmulatedMessage,
   EmulatorOptions,
   EmulatorUser,
   Fault,
   FaultRule,
+  MediaIdLocation,
   MessageIdLocation,
   RateLimit,
   RecordedRequest,
@@ -123,6 +134,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOptions {
     tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
     tokenReuseSeconds: options.tokenReuseSeconds ?? 6600,
     messageIdLocation: options.messageIdLocation ?? 'top',
+    mediaIdLocation: options.mediaIdLocation ?? 'top',
     rateLimit: options.rateLimit,
     dailyQuota: options.dailyQuota,
     revokeWindowMs: options.revokeWindowMs,
@@ -132,11 +144,11 @@ function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOptions {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -158,6 +170,8 @@ export class FxiaokeEmulator {
   readonly requests: RecordedRequest[] = [];
   /** Every accepted send (both endpoints), in order. */
   readonly messages: EmulatedMessage[] = [];
+  /** Every accepted `/media/upload`, in order, with the bytes received. */
+  readonly media: EmulatedMedia[] = [];
 
   readonly #server: Server;
   readonly #model: FxiaokeApiModel;
@@ -176,7 +190,7 @@ export class FxiaokeEmulator {
     this.#server = server;
     this.options = options;
     this.#onRequest = onRequest;
-    this.#model = new FxiaokeApiModel(options, this.messages);
+    this.#model = new FxiaokeApiModel(options, this.messages, this.media);
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     this.url = `http://${host}:${options.port}`;
     server.on('connection', (socket: Socket) => {
@@ -247,6 +261,10 @@ export class FxiaokeEmulator {
     this.options.messageIdLocation = location;
   }
 
+  setMediaIdLocation(location: MediaIdLocation): void {
+    this.options.mediaIdLocation = location;
+  }
+
   setRateLimit(limit: RateLimit | undefined): void {
     this.options.rateLimit = limit;
   }
@@ -268,6 +286,7 @@ export class FxiaokeEmulator {
   reset(): void {
     this.requests.length = 0;
     this.messages.length = 0;
+    this.media.length = 0;
     this.#faults = [];
     this.#model.reset();
   }
@@ -322,7 +341,7 @@ export class FxiaokeEmulator {
   }
 
   /** The normal answer: 404/405 as text, else the envelope (with all of the API's side effects). */
-  #answer(record: RecordedRequest): Answer {
+  #answer(record: RecordedRequest, form: UploadedForm | undefined): Answer {
     if (!KNOWN_PATHS.has(record.path)) return textAnswer(404, 'Not Found');
     if (record.method !== 'POST') return textAnswer(405, 'Method Not Allowed', { allow: 'POST' });
     const envelope = this.#model.handle({
@@ -330,12 +349,16 @@ export class FxiaokeEmulator {
       query: record.query,
       headers: record.headers,
       body: record.body,
+      ...(form ? { form } : {}),
     });
     return jsonAnswer(envelope);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readBody(req);
+    const raw = await readBody(req);
+    const rawBody = raw.toString('utf8');
+    const contentType = req.headers['content-type'];
+    const form = isMultipart(contentType) ? await parseMultipart(raw, contentType ?? '') : undefined;
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     const record: RecordedRequest = {
       id: this.#nextRequestId++,
@@ -345,6 +368,19 @@ export class FxiaokeEmulator {
       headers: { ...req.headers },
       body: parseJson(rawBody),
       rawBody,
+      ...(form
+        ? {
+            form: {
+              fields: { ...form.fields },
+              files: form.files.map(({ field, fileName, contentType, bytes }) => ({
+                field,
+                fileName,
+                contentType,
+                size: bytes.length,
+              })),
+            },
+          }
+        : {}),
       at: this.options.now(),
     };
     this.requests.push(record);
@@ -382,7 +418,7 @@ export class FxiaokeEmulator {
         break;
     }
 
-    const answer = this.#answer(record);
+    const answer = this.#answer(record, form);
     if (fault?.type === 'accept-then-reset') {
       record.response = answer.value; // what would have been sent
       req.socket.resetAndDestroy();

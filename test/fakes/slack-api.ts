@@ -45,6 +45,20 @@ export interface FakeSlackApiOptions {
   responseUrlMaxUses?: number;
 }
 
+/** A file served at its `url_private`; `html` serves that page instead (Slack's sign-in page trap). */
+export interface FakeFile {
+  name: string;
+  mimetype: string;
+  bytes?: Uint8Array;
+  html?: string;
+}
+
+export interface FileDownload {
+  id: string;
+  authorization: string | undefined;
+  at: number;
+}
+
 interface FakeUser {
   id: string;
   name: string;
@@ -168,6 +182,10 @@ export class FakeSlackApi {
   private readonly rateLimits = new Map<string, number>();
   private readonly unpostable = new Set<string>();
   private readonly users = new Map<string, FakeUser>();
+  private readonly userGroups = new Map<string, string[]>();
+  private readonly files = new Map<string, FakeFile>();
+  /** Every GET of a file's url_private, served or refused. */
+  readonly fileDownloads: FileDownload[] = [];
   private readonly views = new Map<string, Record<string, unknown>>();
   private readonly usedTriggerIds = new Set<string>();
   private readonly responseUrlUses = new Map<string, number>();
@@ -262,6 +280,50 @@ export class FakeSlackApi {
     this.users.set(user.id, { ...user });
   }
 
+  /** Members `usergroups.users.list` answers for a user group (S…); an unknown group is `no_such_subteam`. */
+  setUserGroupMembers(groupId: string, userIds: readonly string[]): void {
+    this.userGroups.set(groupId, [...userIds]);
+  }
+
+  /**
+   * Serves a file at `<baseUrl>/files-pri/<team>-<id>/<name>` to a bot token (`Bearer xoxb-…`);
+   * without one, or when the file has `html`, answers 200 with an HTML page, as Slack does without
+   * `files:read`. Returns the file as a message's `files` entry carries it.
+   */
+  addFile(id: string, file: FakeFile): Record<string, unknown> {
+    this.files.set(id, file);
+    const url = `${this.baseUrl}/files-pri/${this.teamId}-${id}/${encodeURIComponent(file.name)}`;
+    return {
+      id,
+      name: file.name,
+      title: file.name,
+      mimetype: file.mimetype,
+      filetype: file.name.split('.').pop() ?? '',
+      size: file.bytes?.length ?? file.html?.length ?? 0,
+      mode: 'hosted',
+      is_external: false,
+      url_private: url,
+      url_private_download: `${url}?download=1`,
+    };
+  }
+
+  private serveFile(path: string, req: IncomingMessage, res: ServerResponse): void {
+    const id = /^\/files-pri\/[^/]+?-([^/-]+)\//.exec(path)?.[1] ?? '';
+    const authorization = req.headers.authorization;
+    this.fileDownloads.push({ id, authorization, at: Date.now() });
+    const file = this.files.get(id);
+    const signIn =
+      '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>';
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('file_not_found');
+    } else if (!/^Bearer xoxb-\S+$/.test(authorization ?? '') || file.html !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(file.html ?? signIn);
+    } else {
+      const bytes = file.bytes ?? new Uint8Array();
+      res.writeHead(200, { 'content-type': file.mimetype, 'content-length': bytes.length }).end(bytes);
+    }
+  }
+
   /** Polls `predicate` every 10 ms until it returns something other than undefined/false. */
   waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
     const started = Date.now();
@@ -308,6 +370,9 @@ export class FakeSlackApi {
     this.rateLimits.clear();
     this.unpostable.clear();
     this.users.clear();
+    this.userGroups.clear();
+    this.files.clear();
+    this.fileDownloads.length = 0;
     this.views.clear();
     this.usedTriggerIds.clear();
     this.responseUrlUses.clear();
@@ -359,6 +424,10 @@ export class FakeSlackApi {
       if (!(key in body)) body[key] = decodeFormValue(key, value);
     }
 
+    if (path.startsWith('/files-pri/')) {
+      this.serveFile(path, req, res);
+      return;
+    }
     if (path.startsWith('/response/')) {
       this.handleResponseUrl(path, body, res);
       return;
@@ -443,6 +512,10 @@ export class FakeSlackApi {
         return this.publishView(body);
       case 'users.info':
         return this.userInfo(body);
+      case 'usergroups.users.list': {
+        const members = this.userGroups.get(str(body.usergroup) ?? '');
+        return members ? { ok: true, users: [...members] } : { ok: false, error: 'no_such_subteam' };
+      }
       case 'conversations.open':
         return this.openConversation(body);
       case 'apps.connections.open':

@@ -5,10 +5,13 @@
  */
 import { FxiaokeError, type FxiaokeErrorKind } from '../../src/fxiaoke/errors.js';
 import type {
+  Article,
   FxiaokeApi,
+  MediaFile,
   RevokeResult,
   SendTextOptions,
   SendTextResult,
+  UploadMediaResult,
 } from '../../src/fxiaoke/interface.js';
 
 export const SEND_PATH = '/cgi/app/message/send';
@@ -21,6 +24,26 @@ export interface SendCall {
   content: string;
   /** The thirdTraceId the caller passed (undefined when it passed none). */
   thirdTraceId: string | undefined;
+}
+
+export interface ArticlesCall {
+  /** 1-based number of this sendArticles call. */
+  n: number;
+  toUser: string[];
+  articles: Article[];
+  thirdTraceId: string | undefined;
+}
+
+export interface UploadCall {
+  n: number;
+  fileName: string;
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+export interface UploadAnswer {
+  mediaId?: string;
+  traceId?: string;
 }
 
 export interface RevokeCall {
@@ -52,10 +75,14 @@ export class FakeFxiaoke implements FxiaokeApi {
   readonly serviceId: string | undefined;
   readonly sends: SendCall[] = [];
   readonly revokes: RevokeCall[] = [];
+  readonly articleSends: ArticlesCall[] = [];
+  readonly uploads: UploadCall[] = [];
   credentialChecks = 0;
   readonly #messageIds: boolean;
   readonly #sendScript: Step<SendCall, SendAnswer>[] = [];
   readonly #revokeScript: Step<RevokeCall, RevokeAnswer>[] = [];
+  readonly #articlesScript: Step<ArticlesCall, SendAnswer>[] = [];
+  readonly #uploadScript: Step<UploadCall, UploadAnswer>[] = [];
   #credentialsError: Error | undefined;
 
   constructor(options: FakeFxiaokeOptions = {}) {
@@ -72,6 +99,18 @@ export class FakeFxiaoke implements FxiaokeApi {
   /** Queues steps for the next revoke calls, in order. */
   scriptRevoke(...steps: Step<RevokeCall, RevokeAnswer>[]): this {
     this.#revokeScript.push(...steps);
+    return this;
+  }
+
+  /** Queues steps for the next sendArticles calls, in order. */
+  scriptArticles(...steps: Step<ArticlesCall, SendAnswer>[]): this {
+    this.#articlesScript.push(...steps);
+    return this;
+  }
+
+  /** Queues steps for the next uploadMedia calls, in order. */
+  scriptUpload(...steps: Step<UploadCall, UploadAnswer>[]): this {
+    this.#uploadScript.push(...steps);
     return this;
   }
 
@@ -102,6 +141,49 @@ export class FakeFxiaoke implements FxiaokeApi {
     return messageId === undefined
       ? { traceId, thirdTraceId, messageIdSource: 'none' }
       : { traceId, thirdTraceId, messageId, messageIdSource: 'data' };
+  }
+
+  /** Message ids `art-<n>`, traceIds `trace-articles-<n>` unless scripted. */
+  async sendArticles(
+    toUser: readonly string[],
+    articles: readonly Article[],
+    options: SendTextOptions = {},
+  ): Promise<SendTextResult> {
+    const call: ArticlesCall = {
+      n: this.articleSends.length + 1,
+      toUser: [...toUser],
+      articles: articles.map((article) => ({ ...article })),
+      thirdTraceId: options.thirdTraceId,
+    };
+    this.articleSends.push(call);
+    const answer = await play(this.#articlesScript.shift(), call);
+    const thirdTraceId = call.thirdTraceId ?? `fake-third-articles-${call.n}`;
+    const traceId = answer.traceId ?? `trace-articles-${call.n}`;
+    const messageId =
+      answer.messageId === null
+        ? undefined
+        : (answer.messageId ?? (this.serviceId && this.#messageIds ? `art-${call.n}` : undefined));
+    return messageId === undefined
+      ? { traceId, thirdTraceId, messageIdSource: 'none' }
+      : { traceId, thirdTraceId, messageId, messageIdSource: 'top' };
+  }
+
+  /** Media ids `media-<n>`, traceIds `trace-upload-<n>` unless scripted. */
+  async uploadMedia(file: MediaFile, options: SendTextOptions = {}): Promise<UploadMediaResult> {
+    const call: UploadCall = {
+      n: this.uploads.length + 1,
+      fileName: file.fileName,
+      contentType: file.contentType,
+      bytes: file.bytes,
+    };
+    this.uploads.push(call);
+    const answer = await play(this.#uploadScript.shift(), call);
+    return {
+      mediaId: answer.mediaId ?? `media-${call.n}`,
+      mediaIdSource: 'top',
+      traceId: answer.traceId ?? `trace-upload-${call.n}`,
+      thirdTraceId: options.thirdTraceId ?? `fake-third-upload-${call.n}`,
+    };
   }
 
   async revoke(messageId: string): Promise<RevokeResult> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CODE } from './codes.js';
-import type { EmulatedMessage, EmulatorUser, ResolvedEmulatorOptions } from './types.js';
+import { storeMedia, type UploadedForm, uploadProblem } from './media.js';
+import type { EmulatedMedia, EmulatedMessage, EmulatorUser, ResolvedEmulatorOptions } from './types.js';
 import { fullUserView, ROOT_DEPARTMENT_ID, simpleUserView } from './users.js';
 
 /** The emulated Fxiaoke OpenAPI, without HTTP: one call in, one envelope out. */
@@ -15,6 +16,8 @@ export const PATHS = {
   userList: '/cgi/user/list',
   userSimpleList: '/cgi/user/simpleList',
   userGet: '/cgi/user/get',
+  /** Undocumented; see media.ts. */
+  mediaUpload: '/media/upload',
 } as const;
 
 export const KNOWN_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS));
@@ -33,6 +36,8 @@ export interface ApiCall {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body; undefined when it was empty or not JSON. */
   body: unknown;
+  /** The parsed multipart/form-data body, when it was one. */
+  form?: UploadedForm;
 }
 
 type TokenKind = 'header' | 'legacy';
@@ -62,6 +67,7 @@ function hex(bytes: number): string {
 export class FxiaokeApiModel {
   readonly #options: ResolvedEmulatorOptions;
   readonly #messages: EmulatedMessage[];
+  readonly #media: EmulatedMedia[];
   #tokens = new Map<string, TokenRecord>();
   #current = new Map<TokenKind, TokenRecord>();
   #tokenFetches = 0;
@@ -70,10 +76,12 @@ export class FxiaokeApiModel {
   #quota = { day: '', used: 0 };
   #traceSeq = 0;
   #messageSeq = 0;
+  #mediaSeq = 0;
 
-  constructor(options: ResolvedEmulatorOptions, messages: EmulatedMessage[]) {
+  constructor(options: ResolvedEmulatorOptions, messages: EmulatedMessage[], media: EmulatedMedia[] = []) {
     this.#options = options;
     this.#messages = messages;
+    this.#media = media;
   }
 
   get tokenFetches(): number {
@@ -137,14 +145,15 @@ export class FxiaokeApiModel {
       return this.#fail(CODE.THIRD_TRACE_ID_INVALID, 'query parameter thirdTraceId must be a UUID v4');
     }
     const contentType = headerValue(call.headers['content-type']) ?? '';
-    if (!contentType.toLowerCase().includes('application/json')) {
-      return this.#fail(
-        CODE.CONTENT_TYPE_INVALID,
-        `Content-Type must be application/json, got '${contentType}'`,
-      );
+    const upload = call.path === PATHS.mediaUpload;
+    const wanted = upload ? 'multipart/form-data' : 'application/json';
+    if (!contentType.toLowerCase().includes(wanted)) {
+      return this.#fail(CODE.CONTENT_TYPE_INVALID, `Content-Type must be ${wanted}, got '${contentType}'`);
     }
-    if (!isRecord(call.body)) return this.#fail(CODE.BODY_INVALID, 'the body must be a JSON object');
-    const body = call.body;
+    if (upload && !call.form) return this.#fail(CODE.BODY_INVALID, 'the multipart body is malformed');
+    // An upload authenticates (legacy style) with its form fields, as SDKs send them.
+    const body = upload ? call.form?.fields : call.body;
+    if (!isRecord(body)) return this.#fail(CODE.BODY_INVALID, 'the body must be a JSON object');
 
     if (call.path === PATHS.token) return this.#issueHeaderToken(body);
     if (call.path === PATHS.legacyToken) return this.#issueLegacyToken(body);
@@ -156,7 +165,10 @@ export class FxiaokeApiModel {
     if (this.#options.dailyQuota !== undefined && this.quotaUsed >= this.#options.dailyQuota) {
       return this.#fail(CODE.DAILY_QUOTA_EXCEEDED, 'daily call quota used up');
     }
-    const answer = this.#route(call.path, body, thirdTraceId);
+    const answer =
+      upload && call.form
+        ? this.#upload(call.form, thirdTraceId)
+        : this.#route(call.path, body, thirdTraceId);
     if (answer.errorCode === CODE.OK) this.#countQuota();
     return answer;
   }
@@ -350,6 +362,16 @@ export class FxiaokeApiModel {
     if (!Array.isArray(articles) || articles.length === 0 || articles.length > 7) return empty();
     const titles = articles.map((a) => (isRecord(a) ? nonBlankString(a.title) : undefined));
     if (titles.some((t) => t === undefined)) return empty();
+    const covers = articles.map((a) => (isRecord(a) ? a.coverImage : undefined));
+    const unknownCover = covers.find(
+      (cover) => cover !== undefined && !this.#media.some((media) => media.mediaId === cover),
+    );
+    if (unknownCover !== undefined) {
+      return this.#fail(
+        CODE.MEDIA_NOT_FOUND,
+        `coverImage is not an uploaded mediaId: ${String(unknownCover)}`,
+      );
+    }
     return titles.join('\n');
   }
 
@@ -413,6 +435,27 @@ export class FxiaokeApiModel {
         return this.#ok({ messageId: Number(messageId) }, traceId);
       case 'data-number':
         return this.#ok({ data: { messageId: Number(messageId) } }, traceId);
+      case 'none':
+        return this.#ok({}, traceId);
+    }
+  }
+
+  #upload(form: UploadedForm, thirdTraceId: string): Envelope {
+    const problem = uploadProblem(form);
+    if (problem) return this.#fail(CODE.PARAM_INVALID, problem);
+    this.#mediaSeq += 1;
+    const traceId = this.nextTraceId();
+    const { mediaId } = storeMedia(this.#media, form, {
+      mediaId: `emumedia-${this.#mediaSeq}-${hex(4)}`,
+      traceId,
+      thirdTraceId,
+      at: this.#options.now(),
+    });
+    switch (this.#options.mediaIdLocation) {
+      case 'top':
+        return this.#ok({ mediaId }, traceId);
+      case 'data':
+        return this.#ok({ data: { mediaId } }, traceId);
       case 'none':
         return this.#ok({}, traceId);
     }

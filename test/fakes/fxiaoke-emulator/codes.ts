@@ -33,7 +33,7 @@ export const CODE = {
   THIRD_TRACE_ID_INVALID: 90001,
   /** Body empty, not JSON, or not a JSON object. */
   BODY_INVALID: 90002,
-  /** Content-Type is not application/json. */
+  /** Content-Type is not application/json (multipart/form-data for /media/upload). */
   CONTENT_TYPE_INVALID: 90003,
   /** Header style: x-fs-userid missing or not a numeric string. */
   USER_ID_HEADER_INVALID: 90004,
@@ -47,4 +47,6 @@ export const CODE = {
   MESSAGE_ALREADY_REVOKED: 90409,
   /** Revoke: older than the revokeWindowMs option (only when that option is set). */
   REVOKE_WINDOW_ELAPSED: 90410,
+  /** Articles: a coverImage that is not a mediaId /media/upload issued. */
+  MEDIA_NOT_FOUND: 90006,
 } as const;

@@ -16,6 +16,22 @@ export interface EmulatorUser {
 /** Where `/cgi/app/message/send` puts the message id (an open point of the real API). */
 export type MessageIdLocation = 'top' | 'data' | 'top-number' | 'data-number' | 'none';
 
+/** Where `/media/upload` puts the mediaId (undocumented; SDKs read it at the top level). */
+export type MediaIdLocation = 'top' | 'data' | 'none';
+
+/** One accepted `/media/upload`, with the bytes exactly as received. */
+export interface EmulatedMedia {
+  mediaId: string;
+  /** The `type` form field, e.g. 'image'. */
+  type: string;
+  fileName: string;
+  contentType: string;
+  bytes: Buffer;
+  traceId: string;
+  thirdTraceId: string;
+  at: number;
+}
+
 export type Fault =
   /** Delay, then answer normally. */
   | { type: 'latency'; ms: number }
@@ -50,6 +66,11 @@ export interface RecordedRequest {
   /** Parsed JSON, or undefined when the body was empty or not JSON. */
   body: unknown;
   rawBody: string;
+  /** A multipart body's text fields and files (sizes only; the bytes are in `emulator.media`). */
+  form?: {
+    fields: Record<string, string>;
+    files: Array<{ field: string; fileName: string; contentType: string; size: number }>;
+  };
   /** Arrival time, from the emulator clock. */
   at: number;
   /** HTTP status sent; undefined while pending or when no answer was sent (timeout, resets). */
@@ -106,6 +127,8 @@ export interface EmulatorOptions {
   tokenReuseSeconds?: number;
   /** Default 'top'. */
   messageIdLocation?: MessageIdLocation;
+  /** Default 'top'. */
+  mediaIdLocation?: MediaIdLocation;
   /** Per endpoint path (non-token endpoints only), sliding window; exceeding answers 30004. Default none. */
   rateLimit?: RateLimit;
   /** Successful non-token calls per China (UTC+8) day; beyond answers 30002. Default none. */
@@ -135,6 +158,8 @@ export interface ResolvedEmulatorOptions {
   tokenReuseSeconds: number;
   /** Current value (setMessageIdLocation() updates it). */
   messageIdLocation: MessageIdLocation;
+  /** Current value (setMediaIdLocation() updates it). */
+  mediaIdLocation: MediaIdLocation;
   /** Current value (setRateLimit() updates it). */
   rateLimit: RateLimit | undefined;
   /** Current value (setDailyQuota() updates it). */

@@ -66,7 +66,10 @@ async function confirm(
     channelId: held?.originChannelId ?? '',
     tellSender: (text) => replace(text),
   });
-  const hooks: SendHooks = keyedByMessage ? { onQueued: receipt.hooks().onQueued } : receipt.hooks();
+  const hooks: SendHooks = {
+    ...(keyedByMessage ? { onQueued: receipt.hooks().onQueued } : receipt.hooks()),
+    groupMembers: ctx.groupMembers,
+  };
   // Feedback while batches go out, only where something will be sent.
   if (held && isHeld(held) && held.senderId === userId) {
     await replace(':hourglass_flowing_sand: Sending to the recipients who can be reached…');

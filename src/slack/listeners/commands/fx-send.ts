@@ -3,14 +3,20 @@ import type { AllMiddlewareArgs, App, RespondFn, SlackCommandMiddlewareArgs } fr
 import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
 import { sendRelay } from '../../../relay/send.js';
-import { openComposeModal } from '../../compose-open.js';
 import type { ListenerContext } from '../../context.js';
 import { heldMessage } from '../../held-replies.js';
 import { publishHome } from '../../home-publish.js';
 import { mrkdwnToPlainText } from '../../mrkdwn.js';
 import { renderReceipt } from '../../receipt.js';
 import { ReceiptTracker } from '../../receipt-tracker.js';
-import { duplicateText, recipientProblemsText, sendFailedText, usageText } from '../../replies.js';
+import {
+  duplicateText,
+  recipientProblemsText,
+  sendFailedText,
+  sendRefusalText,
+  usageText,
+} from '../../replies.js';
+import { openComposeIfAdmitted } from '../../send-admission.js';
 
 export const FX_SEND_COMMAND = '/fx-send';
 
@@ -62,9 +68,12 @@ async function relayCommand(
         recipientsInput: recipients,
         text: mrkdwnToPlainText(message),
       },
-      { ...receipt.hooks(), profiles: ctx.profiles },
+      { ...receipt.hooks(), profiles: ctx.profiles, groupMembers: ctx.groupMembers },
     );
     switch (outcome.type) {
+      case 'refused':
+        await answer(respond, sendRefusalText(outcome.refusal));
+        return;
       case 'held':
         await respond({ response_type: 'ephemeral', ...heldMessage(outcome.record, outcome.unreachable) });
         return;
@@ -72,7 +81,8 @@ async function relayCommand(
         await answer(respond, recipientProblemsText(outcome.problems));
         return;
       case 'invalid_text':
-        await answer(respond, usageText(outcome.problem));
+        // Not a grammar mistake (too long): the usage would only bury the one thing to fix.
+        await answer(respond, `:warning: ${outcome.problem}`);
         return;
       case 'duplicate':
         await answer(respond, duplicateText(outcome.record));
@@ -106,10 +116,14 @@ async function relayCommand(
 
 async function openCompose({ command, client, respond }: CommandArgs, ctx: ListenerContext): Promise<void> {
   try {
-    await openComposeModal(ctx, client, command.trigger_id, {
-      teamId: command.team_id,
-      channelId: command.channel_id,
-    });
+    const refusal = await openComposeIfAdmitted(
+      ctx,
+      client,
+      command.trigger_id,
+      { teamId: command.team_id, channelId: command.channel_id },
+      command.user_id,
+    );
+    if (refusal) await answer(respond, sendRefusalText(refusal));
   } catch (error) {
     ctx.logger.warn({ err: error }, 'compose modal could not be opened');
     await answer(

@@ -1,7 +1,8 @@
 /** The **Send to Fxiaoke** message shortcut (`fx_send_message`): open the compose modal at once. */
 import type { App, MessageShortcut } from '@slack/bolt';
-import { openComposeModal } from '../../compose-open.js';
 import type { ListenerContext } from '../../context.js';
+import { sendRefusalText } from '../../replies.js';
+import { openComposeIfAdmitted } from '../../send-admission.js';
 
 export const SEND_SHORTCUT_ID = 'fx_send_message';
 
@@ -13,12 +14,16 @@ export function registerSendShortcut(app: App, ctx: ListenerContext): void {
       // `team` is null on org-wide installs; the clicking user's team is then the message's team.
       const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
       try {
-        // trigger_id lives 3 s and works once: openComposeModal spends at most a few hundred ms first.
-        await openComposeModal(ctx, client, shortcut.trigger_id, {
-          teamId,
-          channelId: shortcut.channel.id,
-          message: shortcut.message,
-        });
+        // trigger_id lives 3 s and works once: the access check and openComposeModal each spend at
+        // most a few hundred ms first. A refused sender gets no modal, only the reason.
+        const refusal = await openComposeIfAdmitted(
+          ctx,
+          client,
+          shortcut.trigger_id,
+          { teamId, channelId: shortcut.channel.id, message: shortcut.message },
+          shortcut.user.id,
+        );
+        if (refusal) await respond({ response_type: 'ephemeral', text: sendRefusalText(refusal) });
       } catch (error) {
         ctx.logger.warn({ err: error }, 'compose modal could not be opened');
         await respond({

@@ -9,6 +9,7 @@ import { checkErrors, formErrors, readComposeForm, recipientInputs } from '../..
 import { COMPOSE_CALLBACK_ID } from '../../compose-modal.js';
 import { relayFromModal } from '../../compose-relay.js';
 import type { ListenerContext } from '../../context.js';
+import { admitAtDoor, SUBMIT_ADMISSION_BUDGET_MS, submissionRefusal } from '../../send-admission.js';
 import { within } from '../../within.js';
 
 /**
@@ -22,12 +23,27 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
     const form = readComposeForm(view);
     const errors = formErrors(form, ctx.relay.settings);
     const { metadata } = form;
+    // Who may send comes before what is sent: a refused sender need not fix the form first.
+    const started = Date.now();
+    const admission = metadata
+      ? await admitAtDoor(
+          ctx,
+          { userId: body.user.id, channelId: metadata.channelId },
+          SUBMIT_ADMISSION_BUDGET_MS,
+        )
+      : undefined;
+    if (admission?.decided && admission.refusal) {
+      await ack(submissionRefusal(admission.refusal));
+      return;
+    }
     if (Object.keys(errors).length > 0 || !metadata) {
       await ack({ response_action: 'errors', errors });
       return;
     }
     const inputs = recipientInputs(form);
-    const check = await within(checkRecipients(ctx.relay, inputs, ctx.profiles), CHECK_BUDGET_MS);
+    // Together within the check's budget, so the ack stays as early as before.
+    const budget = Math.max(CHECK_BUDGET_MS - (Date.now() - started), 300);
+    const check = await within(checkRecipients(ctx.relay, inputs, ctx.profiles), budget);
     const found = check ? checkErrors(check, form) : {};
     if (Object.keys(found).length > 0) {
       await ack({ response_action: 'errors', errors: found });

@@ -1,0 +1,73 @@
+/**
+ * Members of Slack user groups (`usergroups.users.list`, scope `usergroups:read`), for
+ * `access.send.userGroups`. Cached for PEOPLE_CACHE_TTL_SECONDS like profiles, one request per
+ * group in flight. A failure is not cached and rejects, so access fails closed; a group Slack does
+ * not know (deleted, disabled, a typo) has no members, which is an answer, not a failure.
+ */
+import type { webApi } from '@slack/bolt';
+import type { GroupMembers } from '../relay/access.js';
+import type { RelayLog } from '../relay/deps.js';
+import { DEFAULT_PROFILE_TTL_MS } from './profiles.js';
+import { isPlatformError } from './slack-io.js';
+
+const NO_SUCH_GROUP = new Set(['no_such_subteam', 'subteam_not_found']);
+
+export class SlackUserGroups {
+  readonly #client: webApi.WebClient;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  readonly #log: Pick<RelayLog, 'warn' | 'error'>;
+  readonly #cache = new Map<string, { members: ReadonlySet<string>; at: number }>();
+  readonly #flights = new Map<string, Promise<ReadonlySet<string>>>();
+
+  constructor(
+    client: webApi.WebClient,
+    log: Pick<RelayLog, 'warn' | 'error'>,
+    ttlMs = DEFAULT_PROFILE_TTL_MS,
+    now: () => number = Date.now,
+  ) {
+    this.#client = client;
+    this.#log = log;
+    this.#ttlMs = ttlMs;
+    this.#now = now;
+  }
+
+  /** The lookup access.ts takes. */
+  readonly members: GroupMembers = (groupId) => {
+    const cached = this.#cache.get(groupId);
+    if (cached && this.#now() - cached.at < this.#ttlMs) return Promise.resolve(cached.members);
+    let flight = this.#flights.get(groupId);
+    if (!flight) {
+      flight = this.#fetch(groupId);
+      this.#flights.set(groupId, flight);
+      const forget = () => this.#flights.delete(groupId);
+      flight.then(forget, forget);
+    }
+    return flight;
+  };
+
+  async #fetch(groupId: string): Promise<ReadonlySet<string>> {
+    let members: ReadonlySet<string>;
+    try {
+      const answer = await this.#client.usergroups.users.list({ usergroup: groupId });
+      members = new Set(answer.users ?? []);
+    } catch (error) {
+      const code = isPlatformError(error) ? (error as { data?: { error?: string } }).data?.error : undefined;
+      if (!code || !NO_SUCH_GROUP.has(code)) {
+        const hint =
+          code === 'missing_scope'
+            ? 'the app lacks the usergroups:read scope (add it from manifest.yml and reinstall)'
+            : 'senders who need it are refused until Slack answers';
+        this.#log.error({ err: error, userGroup: groupId }, `user group members could not be read: ${hint}`);
+        throw error;
+      }
+      this.#log.warn(
+        { userGroup: groupId, code },
+        'user group in access.send.userGroups does not exist (or is disabled): it has no members',
+      );
+      members = new Set();
+    }
+    this.#cache.set(groupId, { members, at: this.#now() });
+    return members;
+  }
+}

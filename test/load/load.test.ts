@@ -1,0 +1,218 @@
+/**
+ * Load: 2,000 signed `/fx-send` commands offered at a steady 200/s by an open-loop timer (it never
+ * waits for answers) to the bridge running as its own process (`src/main.ts`, SQLite file store),
+ * the emulator answering at once. Checked: every ack under Slack's 3 s, every command ends in a
+ * receipt and a `sent` record (no error anywhere), and the bridge's memory stays flat between the
+ * end of a 500-command warm-up and the end of the run: its live heap after a full GC (read through
+ * the inspector), and its RSS.
+ *
+ * The bridge has a core to itself: the load generator, the fake Slack and the emulator share this
+ * process. This file runs in its own phase of `npm test`, after the rest of the suite, so no other
+ * test file competes for the two cores (see vitest.config.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../e2e/harness.js';
+import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from '../e2e/process-helpers.js';
+import { FxiaokeEmulator, generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../fakes/slack-api.js';
+import { sendSlashCommand, TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import { inspectorUrl, type Memory, memoryAfterGc } from './inspector.js';
+
+const TOTAL = 2_000;
+const RATE = 200;
+const WARMUP = 500;
+const ACK_LIMIT_MS = 3_000;
+/**
+ * Generous: RSS also holds what V8 and malloc keep for later (the heap grows its spaces in steps
+ * until about 2,500 relays at this rate, then stays level). A leak of 50 KB a relay would show.
+ */
+const RSS_GROWTH_LIMIT_MB = 100;
+/** Live heap after a full GC: a leak of 8 KB a relay over the 1,500 measured ones would show. */
+const HEAP_GROWTH_LIMIT_MB = 12;
+/** Senders; each sends TOTAL / SENDERS commands, below the default per-user send limit (20/min). */
+const SENDERS = 200;
+
+const tagOf = (index: number) => `ld${String(index).padStart(5, '0')}q`;
+const TAG = /ld\d{5}q/;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+describe('load', () => {
+  let emulator: FxiaokeEmulator;
+  let slack: FakeSlackApi;
+  let bridge: BridgeProcess;
+  let dir: string;
+  let dbPath: string;
+  let eventsUrl: string;
+  let inspector: string;
+  const children = new BridgeProcesses();
+
+  beforeAll(async () => {
+    emulator = await FxiaokeEmulator.start({
+      appSecret: APP_SECRET,
+      permanentCode: PERMANENT_CODE,
+      serviceIds: [SERVICE_ID],
+      users: generateUsers(TOTAL, 'Load User'),
+    });
+    slack = await FakeSlackApi.start();
+    dir = mkdtempSync(join(tmpdir(), 'fx-bridge-load-'));
+    dbPath = join(dir, 'fx-bridge.db');
+    const port = await freePort();
+    const env = bridgeEnv({
+      emulator,
+      slack,
+      port,
+      storeUrl: `sqlite:${dbPath}`,
+      extra: {
+        // The client's pacing is not the subject: the budget is far above the offered rate.
+        FXIAOKE_RATE_LIMIT_CALLS: '100000',
+        FXIAOKE_RATE_LIMIT_WINDOW_MS: '1000',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    eventsUrl = `${baseUrl}/slack/events`;
+    bridge = children.start(['--inspect=127.0.0.1:0', 'src/main.ts'], env);
+    await bridge.healthy(baseUrl, 20_000);
+    const url = inspectorUrl(bridge.output);
+    if (!url) throw new Error(`the bridge did not print its inspector URL:\n${bridge.output}`);
+    inspector = url;
+  }, 40_000);
+
+  afterAll(async () => {
+    await children.killAll();
+    await slack?.stop();
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`takes ${TOTAL} commands at ${RATE}/s: every ack under 3 s, every one relayed, RSS flat`, async () => {
+    const users = emulator.users.map((user) => user.openUserId);
+    const command = (text: string, sender: number) =>
+      sendSlashCommand(eventsUrl, TEST_SIGNING_SECRET, {
+        text,
+        user_id: `U0LOAD${sender}`,
+        user_name: `load.sender.${sender}`,
+        response_url: slack.responseUrl(),
+      });
+    // One command first, so the token and the address book are loaded before the clock starts.
+    await command(`${users[0]} warm-up`, SENDERS);
+    await slack.waitFor(() => emulator.messages.length === 1);
+
+    const acks: number[] = [];
+    const statuses = new Map<number, number>();
+    const lags: number[] = [];
+    const memory: ({ at: string } & Memory)[] = [];
+    const samples: Promise<void>[] = [];
+    const sample = (at: string) => {
+      samples.push(memoryAfterGc(inspector).then((each) => void memory.push({ at, ...each })));
+    };
+    /** Drops the fakes' request recordings (not the bridge's state): they would grow with the run. */
+    const trimRecordings = () => {
+      slack.calls.length = 0;
+      emulator.requests.length = 0;
+    };
+
+    const receipts = new Set<string>();
+    let scanned = 0;
+    const scanReceipts = () => {
+      for (; scanned < slack.messages.length; scanned++) {
+        const tag = TAG.exec(JSON.stringify(slack.messages[scanned]!.blocks ?? ''))?.[0];
+        if (tag) receipts.add(tag);
+      }
+    };
+
+    const fire = async (index: number, due: number) => {
+      lags.push(performance.now() - due);
+      const response = await command(
+        `${users[index % users.length]} Load ${tagOf(index)} ok`,
+        index % SENDERS,
+      );
+      acks.push(response.elapsedMs);
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    };
+
+    // Open loop: command i is due at t0 + i / RATE, whatever happened to the ones before it.
+    const interval = 1000 / RATE;
+    const inFlight: Promise<void>[] = [];
+    const t0 = performance.now();
+    let sent = 0;
+    let checkpoint = WARMUP;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const due = Math.min(TOTAL, Math.floor((performance.now() - t0) / interval) + 1);
+        for (; sent < due; sent++) inFlight.push(fire(sent, t0 + sent * interval));
+        // RSS after the warm-up (the baseline), then every 500 commands.
+        if (sent >= checkpoint) {
+          scanReceipts();
+          trimRecordings();
+          sample(`after ${checkpoint}`);
+          checkpoint += 500;
+        }
+        if (sent >= TOTAL) resolve();
+        else setTimeout(tick, 1);
+      };
+      tick();
+    });
+    const offeredS = (performance.now() - t0) / 1000;
+    await Promise.all(inFlight);
+    const ackedS = (performance.now() - t0) / 1000;
+
+    // Every command ends in a receipt.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      scanReceipts();
+      if (receipts.size >= TOTAL || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const relayedS = (performance.now() - t0) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 500)); // receipts are keyed just after posting
+    trimRecordings();
+    sample('end');
+    await Promise.all(samples);
+
+    const sorted = [...acks].sort((a, b) => a - b);
+    const sortedLags = [...lags].sort((a, b) => a - b);
+    console.log(
+      `load: ${TOTAL} commands offered at ${RATE}/s in ${offeredS.toFixed(1)} s (achieved ${(TOTAL / offeredS).toFixed(0)}/s; ` +
+        `timer lag p50 ${percentile(sortedLags, 50).toFixed(1)} ms, max ${sortedLags.at(-1)?.toFixed(0)} ms), ` +
+        `all acked after ${ackedS.toFixed(1)} s, ${receipts.size} receipts after ${relayedS.toFixed(1)} s — ` +
+        `ack p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
+        `max ${sorted.at(-1)?.toFixed(1)} ms — bridge RSS / live heap after GC: ` +
+        memory
+          .map((each) => `${each.at} ${each.rssMb.toFixed(0)}/${each.heapUsedMb.toFixed(1)} MB`)
+          .join(', '),
+    );
+
+    expect(acks).toHaveLength(TOTAL);
+    expect([...statuses]).toEqual([[200, TOTAL]]);
+    // Slack's contract, not a speed target: an ack after 3 s is an error the user sees.
+    expect(sorted.at(-1)!).toBeLessThan(ACK_LIMIT_MS);
+    expect(receipts.size).toBe(TOTAL);
+    // No error anywhere: Fxiaoke holds every message once, no sender was told of a failure.
+    expect(emulator.messages).toHaveLength(TOTAL + 1);
+    const tags = emulator.messages.flatMap((message) => TAG.exec(message.content) ?? []);
+    expect(new Set(tags).size).toBe(TOTAL);
+    expect(slack.responses.map((call) => String(call.body.text ?? ''))).toEqual([]);
+    expect(bridge.running).toBe(true);
+    const store = openSqliteStore({ path: dbPath });
+    try {
+      const records = await store.listRecent(TOTAL + 10);
+      expect(records).toHaveLength(TOTAL + 1);
+      expect(records.filter((record) => record.status !== 'sent').map((record) => record.status)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const baseline = memory.find((each) => each.at === `after ${WARMUP}`)!;
+    const end = memory.find((each) => each.at === 'end')!;
+    expect(end.heapUsedMb - baseline.heapUsedMb).toBeLessThan(HEAP_GROWTH_LIMIT_MB);
+    expect(end.rssMb - baseline.rssMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+  }, 90_000);
+});

@@ -10,7 +10,9 @@ const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.ur
 /** Every variable config.ts reads: `read(env, 'NAME')`, `integer(env, 'NAME', …)`, `required('NAME', …)`. */
 function variablesRead(): string[] {
   const source = read('src/config.ts');
-  const names = [...source.matchAll(/(?:\(\s*env,\s*|required\()'([A-Z][A-Z0-9_]+)'/g)].map((match) => match[1]!);
+  const names = [...source.matchAll(/(?:\(\s*env,\s*|required\()'([A-Z][A-Z0-9_]+)'/g)].map(
+    (match) => match[1]!,
+  );
   return [...new Set(names)].sort();
 }
 

@@ -15,8 +15,23 @@ export function describeError(error: RelayError): string {
   return `${error.message} (${details.join(', ')})`;
 }
 
+/** Problems listed one by one; the rest are counted, so the answer stays readable (and within Slack's size). */
+const MAX_LISTED_PROBLEMS = 10;
+/** Characters of a recipient quoted back; one pasted by mistake can be a whole page. */
+const MAX_QUOTED_INPUT = 120;
+
+function quoteInput(input: string): string {
+  const chars = [...input.replaceAll('`', "'")];
+  return chars.length > MAX_QUOTED_INPUT
+    ? `${chars.slice(0, MAX_QUOTED_INPUT - 1).join('')}…`
+    : chars.join('');
+}
+
 export function recipientProblemsText(problems: readonly RecipientProblem[]): string {
-  const lines = problems.map((problem) => `• \`${problem.input}\`: ${problem.reason}`);
+  const lines = problems
+    .slice(0, MAX_LISTED_PROBLEMS)
+    .map((problem) => `• \`${quoteInput(problem.input)}\`: ${problem.reason}`);
+  if (problems.length > MAX_LISTED_PROBLEMS) lines.push(`…and ${problems.length - MAX_LISTED_PROBLEMS} more`);
   return `:warning: Nothing was sent. Some recipients could not be used:\n${lines.join('\n')}\n\n${USAGE}`;
 }
 

@@ -266,6 +266,8 @@ describe('malformed Slack requests', () => {
     expect(replies.some((text) => text.includes('nobody0'))).toBe(true);
     const longest = Math.max(...replies.map((text) => text.length));
     console.log(`replies to the malformed commands: ${replies.length}, longest ${longest} characters`);
+    // Quoting 30,000 recipients back made a 3 MB answer that Slack would have refused outright.
+    expect(longest).toBeLessThan(10_000);
 
     // Nothing was sent or revoked. The only Fxiaoke calls are the address-book preload that opening
     // the compose window starts (the send shortcut and a bare /fx-send are valid requests for it).

@@ -41,6 +41,17 @@ describe('sender answers', () => {
     expect(usageText('No message.')).toBe(`:warning: No message.\n\n${USAGE}`);
   });
 
+  it('lists ten problems and counts the rest, quoting each input short and without backticks', () => {
+    const problems = Array.from({ length: 30_000 }, (_, i) => ({ input: `nobody${i}`, reason: 'unknown' }));
+    problems[0] = { input: `a\`b${'x'.repeat(5_000)}`, reason: 'unknown' };
+    const text = recipientProblemsText(problems);
+    expect(text.length).toBeLessThan(2_000);
+    expect(text).toContain("• `a'bxxx");
+    expect(text).toContain('…`: unknown');
+    expect(text).toContain('• `nobody9`: unknown\n…and 29990 more');
+    expect(text).not.toContain('nobody10`');
+  });
+
   it('tells an unknown outcome from a refusal, with the traceId and relay id', () => {
     const error = { code: 30002, kind: 'quota', message: 'Quota used up.', traceId: 'E-Q' };
     const refused = sendFailedText(makeRecord({ id: 'rl_refused', status: 'failed', error }));

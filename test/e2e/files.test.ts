@@ -5,13 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateUsers } from '../fakes/fxiaoke-emulator.js';
-import {
-  messageShortcutPayload,
-  sendInteraction,
-  TEST_SIGNING_SECRET,
-  viewSubmissionPayload,
-} from '../fakes/slack-requests.js';
 import { BOT_TOKEN, CHANNEL_ID, Harness, TEAM_ID } from './harness.js';
+import { type SlackView, shortcutModal, submitModal } from './people-requests.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -25,48 +20,13 @@ const PNG = new Uint8Array([
 ]);
 const PDF = new TextEncoder().encode('%PDF-1.7\n%âãÏÓ\n');
 
-interface OpenedView {
-  private_metadata: string;
-  callback_id: string;
-  blocks: Array<{ block_id?: string; element?: { initial_value?: string } }>;
-}
+const shortcutWithFiles = (h: Harness, text: string, files: Record<string, unknown>[]) =>
+  shortcutModal(h, { ts: ORIGINAL_TS, text, files });
 
-async function shortcutWithFiles(
-  h: Harness,
-  text: string,
-  files: Record<string, unknown>[],
-): Promise<OpenedView> {
-  const before = h.slack.callsTo('views.open').length;
-  const response = await sendInteraction(
-    h.eventsUrl,
-    TEST_SIGNING_SECRET,
-    messageShortcutPayload({
-      callbackId: 'fx_send_message',
-      message: { ts: ORIGINAL_TS, text, user: 'U0AUTHOR', files },
-      responseUrl: h.slack.responseUrl(),
-    }),
-  );
-  expect(response.status).toBe(200);
-  const call = await h.slack.waitFor(() => h.slack.callsTo('views.open')[before]);
-  return call.body.view as OpenedView;
-}
-
-function submit(h: Harness, view: OpenedView, recipients: string[]) {
-  const message = view.blocks.find((block) => block.block_id === 'message')?.element?.initial_value ?? '';
-  const selected = recipients.map((value) => ({ text: { type: 'plain_text', text: value }, value }));
-  return sendInteraction(
-    h.eventsUrl,
-    TEST_SIGNING_SECRET,
-    viewSubmissionPayload({
-      callbackId: view.callback_id,
-      privateMetadata: view.private_metadata,
-      values: {
-        recipients: { recipients: { type: 'multi_external_select', selected_options: selected } },
-        slack_users: { slack_users: { type: 'multi_users_select', selected_users: [] } },
-        message: { message: { type: 'plain_text_input', value: message } },
-      },
-    }),
-  );
+/** Sends what the window was prefilled with, to the given recipients. */
+function submit(h: Harness, view: SlackView, recipients: string[]) {
+  const text = view.blocks.find((block) => block.block_id === 'message')?.element?.initial_value ?? '';
+  return submitModal(h, view, { recipients, text });
 }
 
 /** The sender's private answer (ephemeral), once it came. */

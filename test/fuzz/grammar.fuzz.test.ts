@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFxSend } from '../../src/relay/grammar.js';
-import { growthRatio, MAX_GROWTH, reportWorst, SIZE_FACTOR } from './scaling.js';
+import { growthRatio, MAX_GROWTH, reportWorst, SIZE_FACTOR, timed } from './scaling.js';
 
 const RUNS = 3000;
 
@@ -75,13 +75,6 @@ const separator = fc.oneof(
   fc.constant(' '),
   fc.array(fc.constantFrom(...WHITESPACE), { minLength: 1, maxLength: 4 }).map((spaces) => spaces.join('')),
 );
-
-function timed<T>(run: () => T, worst: { ms: number }): T {
-  const started = performance.now();
-  const result = run();
-  worst.ms = Math.max(worst.ms, performance.now() - started);
-  return result;
-}
 
 describe('parseFxSend (property-based)', () => {
   it('never throws and answers one of its four kinds for any string', () => {

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mentionedUserIds, messageToPlainText, type SlackMessageLike } from '../../src/slack/message-text.js';
 import { escapeMrkdwn, mrkdwnToPlainText, preview } from '../../src/slack/mrkdwn.js';
-import { growthRatio, MAX_GROWTH, reportWorst, SIZE_FACTOR } from './scaling.js';
+import { growthRatio, MAX_GROWTH, reportWorst, SIZE_FACTOR, timed } from './scaling.js';
 
 const RUNS = 3000;
 /** The private-use characters the converter marks set-aside text with: they must never leak. */
@@ -100,13 +100,6 @@ const slackText = fc.array(
     maxLength: 20,
   },
 );
-
-function timed<T>(run: () => T, worst: { ms: number }): T {
-  const started = performance.now();
-  const result = run();
-  worst.ms = Math.max(worst.ms, performance.now() - started);
-  return result;
-}
 
 describe('mrkdwnToPlainText (property-based)', () => {
   it('never throws on any string, never leaks its markers, and whatever Slack shows of it is inert', () => {

@@ -43,3 +43,11 @@ export function reportWorst(worst: { ms: number }): void {
   const test = expect.getState().currentTestName ?? 'property run';
   console.log(`${test}: slowest call ${worst.ms.toFixed(2)} ms`);
 }
+
+/** Runs one call, keeping the slowest time seen in `worst`. */
+export function timed<T>(run: () => T, worst: { ms: number }): T {
+  const started = performance.now();
+  const result = run();
+  worst.ms = Math.max(worst.ms, performance.now() - started);
+  return result;
+}

@@ -5,7 +5,6 @@ import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, RelayStore } from './interface.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /**
  * Schema history, oldest first; entry N brings the file to `user_version` N + 1. Append only:
@@ -36,13 +35,6 @@ export interface SqliteStoreOptions {
   /** File path, or `:memory:` for a private in-memory database. */
   path: string;
   now?: () => number;
-  /**
-   * Run WAL checkpoints on a worker thread instead of inside commits (see sqlite-checkpointer.ts).
-   * Default: on for a file, off for `:memory:`.
-   */
-  backgroundCheckpoints?: boolean;
-  /** How often the worker checkpoints. Default 1,000 ms. */
-  checkpointIntervalMs?: number;
 }
 
 /**
@@ -91,7 +83,6 @@ export class SqliteRelayStore implements RelayStore {
   readonly migrationsApplied: number;
   readonly #db: Database.Database;
   readonly #now: () => number;
-  readonly #checkpointer: SqliteCheckpointer | undefined;
   readonly #insert: Database.Statement<[RowParams]>;
   readonly #rewrite: Database.Statement<[RowParams]>;
   readonly #byId: Database.Statement<[string], string>;
@@ -123,20 +114,6 @@ export class SqliteRelayStore implements RelayStore {
     } catch (error) {
       db.close();
       throw error;
-    }
-    const onFile = path !== ':memory:' && path !== '';
-    if (onFile && (options.backgroundCheckpoints ?? true)) {
-      db.pragma('wal_autocheckpoint = 0');
-      // A burst can leave a long WAL behind; once checkpointed, it is cut back to this size.
-      db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-      this.#checkpointer = new SqliteCheckpointer({
-        path,
-        ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
-        // Back to SQLite's own checkpoints (inside commits): slower acks, but a bounded WAL.
-        onFailure: () => {
-          if (db.open) db.pragma('wal_autocheckpoint = 1000');
-        },
-      });
     }
 
     const columns =
@@ -264,7 +241,6 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   async close(): Promise<void> {
-    await this.#checkpointer?.stop();
     if (this.#db.open) this.#db.close();
   }
 

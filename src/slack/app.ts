@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
+import { HomeViewers } from './home-viewers.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackProfileCache } from './profiles.js';
 import { SlackUserGroups } from './user-groups.js';
@@ -251,7 +252,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const profiles = context.profiles ?? new SlackProfileCache(app.client, context.peopleCacheTtlMs);
   const groupMembers =
     context.groupMembers ?? new SlackUserGroups(app.client, context.logger, context.peopleCacheTtlMs).members;
-  registerListeners(app, { ...context, profiles, groupMembers });
+  const homeViewers = context.homeViewers ?? new HomeViewers();
+  registerListeners(app, { ...context, profiles, groupMembers, homeViewers });
 
   let routesServer: Server | undefined;
   return {

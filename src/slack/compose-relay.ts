@@ -11,7 +11,7 @@ import type { RelayRecord, SlackMessageRef } from '../relay/types.js';
 import type { ComposeMetadata } from './compose-modal.js';
 import type { ListenerContext } from './context.js';
 import { heldMessage } from './held-replies.js';
-import { publishHome } from './home-publish.js';
+import { refreshHome } from './home-publish.js';
 import { renderReceipt } from './receipt.js';
 import { ReceiptTracker } from './receipt-tracker.js';
 import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from './replies.js';
@@ -90,7 +90,7 @@ export async function relayFromModal(
       ':x: fx-bridge hit an internal error while relaying this message. Check the app logs or ask an admin.',
     );
   } finally {
-    await publishHome(ctx, client, userId);
+    await refreshHome(ctx, client, userId);
   }
 }
 

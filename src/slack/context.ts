@@ -1,7 +1,9 @@
 /** What every listener receives besides Bolt's own arguments. */
+
 import type { Logger } from '../logger.js';
 import type { GroupMembers } from '../relay/access.js';
 import type { RelayDeps } from '../relay/deps.js';
+import type { HomeViewers } from './home-viewers.js';
 import type { InFlightWork } from './in-flight.js';
 import type { SlackProfileCache } from './profiles.js';
 
@@ -16,4 +18,6 @@ export interface ListenerContext {
   profiles?: SlackProfileCache;
   /** usergroups.users.list, cached: members of `access.send.userGroups`. Set by createSlackApp. */
   groupMembers?: GroupMembers;
+  /** Users who opened the App Home lately; without it every send refreshes its sender's Home. */
+  homeViewers?: HomeViewers;
 }

@@ -88,15 +88,31 @@ describe('App Home', () => {
     expect(revokeButtons(home)).toEqual([]);
   });
 
-  it('is refreshed after a send and after a revoke by that user', async () => {
+  it('is refreshed after a send and after a revoke by a user who opened it', async () => {
     harness = await Harness.start();
     const h = harness;
+    await homeAfterOpen(h, SENDER_ID);
     const record = await relay(h, 'refresh me');
     await h.slack.waitFor(() => viewText(publishedHome(h, SENDER_ID) ?? { blocks: [] }).includes(record.id));
     const { responseUrl } = await h.revokeByButton(record.id, CHANNEL_ID, record.slack!.ts);
     await h.responsesTo(responseUrl);
     await h.slack.waitFor(() => viewText(publishedHome(h, SENDER_ID) ?? { blocks: [] }).includes('Revoked'));
     expect(revokeButtons(publishedHome(h, SENDER_ID)!)).toEqual([]);
+  });
+
+  it('is not published after a send for someone who never opened it (one Slack call per relay saved)', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    await relay(h, 'nobody looks');
+    await homeAfterOpen(h, OTHER); // a publish after OTHER's open: anything before it has happened
+    const record = await relay(h, 'nobody looks either');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a publish follows the receipt at once
+    expect(h.slack.callsTo('views.publish').map((call) => call.body.user_id)).toEqual([OTHER]);
+    // Once they open it, it shows the relays, and the next send refreshes it.
+    const home = await homeAfterOpen(h, SENDER_ID);
+    expect(viewText(home)).toContain(record.id);
+    const next = await relay(h, 'now it refreshes');
+    await h.slack.waitFor(() => viewText(publishedHome(h, SENDER_ID) ?? { blocks: [] }).includes(next.id));
   });
 
   it('revokes from the Home tab and answers there; others may not, admins may', async () => {

@@ -3,7 +3,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { cancelHeldRelay } from '../../../relay/held.js';
 import type { ListenerContext } from '../../context.js';
 import { CANCEL_HELD_ACTION_ID, heldOutcomeText } from '../../held-replies.js';
-import { publishHome } from '../../home-publish.js';
+import { refreshHome } from '../../home-publish.js';
 
 export function registerCancelHeld(app: App, ctx: ListenerContext): void {
   app.action<BlockButtonAction>(CANCEL_HELD_ACTION_ID, async ({ ack, body, action, client, respond }) => {
@@ -19,7 +19,7 @@ export function registerCancelHeld(app: App, ctx: ListenerContext): void {
       await respond({ response_type: 'ephemeral', replace_original: true, text }).catch((error: unknown) =>
         ctx.logger.warn({ err: error }, 'could not answer a cancel'),
       );
-      await publishHome(ctx, client, body.user.id);
+      await refreshHome(ctx, client, body.user.id);
     });
   });
 }

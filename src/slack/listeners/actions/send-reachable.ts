@@ -11,7 +11,7 @@ import type { SendHooks } from '../../../relay/send.js';
 import { answerPrivately } from '../../compose-relay.js';
 import type { ListenerContext } from '../../context.js';
 import { heldOutcomeText, SEND_REACHABLE_ACTION_ID } from '../../held-replies.js';
-import { publishHome } from '../../home-publish.js';
+import { refreshHome } from '../../home-publish.js';
 import { ReceiptTracker } from '../../receipt-tracker.js';
 
 export function registerSendReachable(app: App, ctx: ListenerContext): void {
@@ -29,7 +29,7 @@ export function registerSendReachable(app: App, ctx: ListenerContext): void {
           ':x: fx-bridge hit an internal error while sending this message. Check the app logs or ask an admin.',
         ).catch(() => undefined);
       } finally {
-        await publishHome(ctx, client, userId);
+        await refreshHome(ctx, client, userId);
       }
     });
   });

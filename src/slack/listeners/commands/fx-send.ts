@@ -5,7 +5,7 @@ import { commandRequestKey } from '../../../relay/ids.js';
 import { sendRelay } from '../../../relay/send.js';
 import type { ListenerContext } from '../../context.js';
 import { heldMessage } from '../../held-replies.js';
-import { publishHome } from '../../home-publish.js';
+import { refreshHome } from '../../home-publish.js';
 import { mrkdwnToPlainText } from '../../mrkdwn.js';
 import { renderReceipt } from '../../receipt.js';
 import { ReceiptTracker } from '../../receipt-tracker.js';
@@ -110,7 +110,7 @@ async function relayCommand(
       ':x: fx-bridge hit an internal error while relaying this message. Nothing more will be sent for it; check the app logs or ask an admin.',
     );
   } finally {
-    await publishHome(ctx, client, command.user_id);
+    await refreshHome(ctx, client, command.user_id);
   }
 }
 

@@ -7,6 +7,7 @@ export function registerAppHomeOpened(app: App, ctx: ListenerContext): void {
   app.event('app_home_opened', async ({ event, client }) => {
     // The same event fires for the Messages tab, which shows the bot's DMs, not the Home view.
     if (event.tab !== undefined && event.tab !== 'home') return;
+    ctx.homeViewers?.opened(event.user);
     await ctx.work.run(() => publishHome(ctx, client, event.user));
   });
 }

@@ -3,7 +3,7 @@ import type { App, MessageShortcut, webApi } from '@slack/bolt';
 import { revokeMessageRelays } from '../../../relay/message-relays.js';
 import { type RevokeOutcome, type RevokeRequest, revokeRelay } from '../../../relay/revoke.js';
 import type { ListenerContext } from '../../context.js';
-import { publishHome } from '../../home-publish.js';
+import { refreshHome } from '../../home-publish.js';
 import { revokeOutcomeText } from '../../replies.js';
 import { hasBotReceipt, updateReceipt } from '../../slack-io.js';
 
@@ -64,7 +64,7 @@ function runRevoke(
       );
     }
     // Refreshed after each revoke; with nowhere else to answer, the Home itself says what happened.
-    await publishHome(ctx, client, actorId, tell ? undefined : text);
+    await refreshHome(ctx, client, actorId, tell ? undefined : text);
   });
 }
 

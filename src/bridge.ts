@@ -6,6 +6,7 @@ import type { DestinationStream } from 'pino';
 import { type Config, secretsOf } from './config.js';
 import { FxiaokeClient } from './fxiaoke/client.js';
 import { FxiaokeDirectory } from './fxiaoke/directory.js';
+import { fxiaokeConnection } from './fxiaoke/from-config.js';
 import { openFxiaokeSharedState } from './fxiaoke/shared-state.js';
 import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
@@ -89,14 +90,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
           })
         : new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
   const fxiaoke = new FxiaokeClient({
-    baseUrl: fx.baseUrl,
-    appId: fx.appId,
-    appSecret: fx.appSecret,
-    permanentCode: fx.permanentCode,
-    authMode: fx.authMode,
-    userId: fx.userId,
-    serviceId: fx.serviceId,
-    timeoutMs: fx.timeoutMs,
+    ...fxiaokeConnection(fx),
     retry: { maxRetries: fx.maxRetries },
     now: options.now,
     sleep: options.sleep,

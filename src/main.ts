@@ -1,17 +1,9 @@
 /** Entry point of `npm start` and the container: the same code as `fx-bridge start` (src/cli.ts). */
 
-import { processIo } from './cli/io.js';
+import { loadDotEnvOrExit, processIo } from './cli/io.js';
 import { runStart } from './cli/start.js';
-import { loadDotEnv } from './config.js';
 
-try {
-  loadDotEnv();
-} catch (error) {
-  process.stderr.write(
-    `fx-bridge cannot read .env: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(78);
-}
+loadDotEnvOrExit();
 runStart(processIo()).then(
   (code) => process.exit(code),
   (error: unknown) => {

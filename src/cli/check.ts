@@ -7,6 +7,7 @@ import { webApi } from '@slack/bolt';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { FxiaokeClient } from '../fxiaoke/client.js';
 import { isFxiaokeError } from '../fxiaoke/errors.js';
+import { fxiaokeConnection } from '../fxiaoke/from-config.js';
 import { SecretScrubber } from '../logger.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
 import { type CheckLine, formatCheckReport } from './format.js';
@@ -133,14 +134,7 @@ function checkFxiaoke(config: Config): Check {
     run: async () => {
       const fx = config.fxiaoke;
       const client = new FxiaokeClient({
-        baseUrl: fx.baseUrl,
-        appId: fx.appId,
-        appSecret: fx.appSecret,
-        permanentCode: fx.permanentCode,
-        authMode: fx.authMode,
-        userId: fx.userId,
-        serviceId: fx.serviceId,
-        timeoutMs: fx.timeoutMs,
+        ...fxiaokeConnection(fx),
         // One honest try: a check that retries for a minute hides what a deploy needs to know.
         retry: { maxRetries: 1 },
       });

@@ -2,7 +2,7 @@
  * What every CLI command gets: where to write and which environment to read. Commands return an
  * exit code instead of calling process.exit, so tests run them in-process.
  */
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from '../config.js';
 
 export interface CliIo {
   out(text: string): void;
@@ -54,4 +54,16 @@ export function processIo(): CliIo {
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     env: process.env,
   };
+}
+
+/** For the entry points: loads `.env` into the environment, or says why it cannot and exits 78. */
+export function loadDotEnvOrExit(): void {
+  try {
+    loadDotEnv();
+  } catch (error) {
+    process.stderr.write(
+      `fx-bridge cannot read .env: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(EXIT.config);
+  }
 }

@@ -6,7 +6,7 @@
 import type { types } from '@slack/bolt';
 import type { RelayRecord } from '../relay/types.js';
 import { escapeMrkdwn } from './mrkdwn.js';
-import { isRevocable, REVOKE_ACTION_ID } from './receipt.js';
+import { isRevocable, revokeButton } from './receipt.js';
 import { recipientCount, slackDate, statusLabel, traceText } from './relay-summary.js';
 
 /** Relays listed; two blocks each keeps the view far below Slack's 100-block limit. */
@@ -32,23 +32,7 @@ function relayBlocks(record: RelayRecord, options: HomeOptions): types.KnownBloc
     text: { type: 'mrkdwn', text: `${head}\n>${oneLine(record.text) || '(no text)'}` },
   };
   if (isRevocable(record) && (options.admin || record.senderId === options.userId)) {
-    section.accessory = {
-      type: 'button',
-      action_id: REVOKE_ACTION_ID,
-      style: 'danger',
-      text: { type: 'plain_text', text: 'Revoke' },
-      value: record.id,
-      confirm: {
-        title: { type: 'plain_text', text: 'Revoke from Fxiaoke?' },
-        text: {
-          type: 'plain_text',
-          text: `This removes the message from ${recipientCount(record)} in Fxiaoke.`,
-        },
-        confirm: { type: 'plain_text', text: 'Revoke' },
-        deny: { type: 'plain_text', text: 'Keep it' },
-        style: 'danger',
-      },
-    };
+    section.accessory = revokeButton(record);
   }
   return [
     section,

@@ -7,6 +7,7 @@ import { messagesOf } from '../relay/revoke.js';
 import type { RelayRecord } from '../relay/types.js';
 import { attachmentLines, attachmentSummary } from './attachment-replies.js';
 import { escapeMrkdwn, preview } from './mrkdwn.js';
+import { recipientCount } from './relay-summary.js';
 import { describeError, traceIdsOf } from './replies.js';
 
 type KnownBlock = types.KnownBlock;
@@ -86,8 +87,29 @@ export function isRevocable(record: RelayRecord): boolean {
 }
 
 /** `progressNote`: a passing line under the status, e.g. that the next batch is queued for the rate limit. */
+/** The Revoke button (`fx_revoke`, value: the relay id), with Slack's confirmation dialog. */
+export function revokeButton(record: RelayRecord): types.Button {
+  return {
+    type: 'button',
+    action_id: REVOKE_ACTION_ID,
+    style: 'danger',
+    text: { type: 'plain_text', text: 'Revoke' },
+    value: record.id,
+    confirm: {
+      title: { type: 'plain_text', text: 'Revoke from Fxiaoke?' },
+      text: {
+        type: 'plain_text',
+        text: `This removes the message from ${recipientCount(record)} in Fxiaoke.`,
+      },
+      confirm: { type: 'plain_text', text: 'Revoke' },
+      deny: { type: 'plain_text', text: 'Keep it' },
+      style: 'danger',
+    },
+  };
+}
+
 export function renderReceipt(record: RelayRecord, progressNote?: string): Receipt {
-  const recipients = plural(record.recipients.length, 'recipient');
+  const recipients = recipientCount(record);
   const headline = `:outbox_tray: <@${record.senderId}> sent a message to Fxiaoke — ${recipients}`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: headline } },
@@ -124,22 +146,7 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
     blocks.push({
       type: 'actions',
       block_id: 'fx_receipt_actions',
-      elements: [
-        {
-          type: 'button',
-          action_id: REVOKE_ACTION_ID,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Revoke' },
-          value: record.id,
-          confirm: {
-            title: { type: 'plain_text', text: 'Revoke from Fxiaoke?' },
-            text: { type: 'plain_text', text: `This removes the message from ${recipients} in Fxiaoke.` },
-            confirm: { type: 'plain_text', text: 'Revoke' },
-            deny: { type: 'plain_text', text: 'Keep it' },
-            style: 'danger',
-          },
-        },
-      ],
+      elements: [revokeButton(record)],
     });
   }
   const traces = traceIdsOf(record).join(', ') || 'none';

@@ -30,6 +30,19 @@ export const APP_SECRET = 'emulated-app-secret-5f1c9e7a';
 export const PERMANENT_CODE = 'emulated-permanent-code-77aa31';
 export const SERVICE_ID = 'FSAID_svc0001';
 
+/** The bridge's Fxiaoke settings for the emulator (service account on, header auth as user 1000). */
+export function emulatorEnv(emulator: FxiaokeEmulator, timeoutMs = 2000): Record<string, string> {
+  return {
+    FXIAOKE_BASE_URL: emulator.url,
+    FXIAOKE_APP_ID: emulator.options.appId,
+    FXIAOKE_APP_SECRET: APP_SECRET,
+    FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
+    FXIAOKE_USER_ID: '1000',
+    FXIAOKE_SERVICE_ID: SERVICE_ID,
+    FXIAOKE_TIMEOUT_MS: String(timeoutMs),
+  };
+}
+
 export interface HarnessOptions {
   emulator?: EmulatorOptions;
   /** Extra or overriding environment variables; `undefined` removes one. */
@@ -63,13 +76,7 @@ export class Harness {
       SLACK_MODE: 'http',
       SLACK_API_URL: slack.url,
       PORT: '0',
-      FXIAOKE_BASE_URL: emulator.url,
-      FXIAOKE_APP_ID: emulator.options.appId,
-      FXIAOKE_APP_SECRET: APP_SECRET,
-      FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
-      FXIAOKE_USER_ID: '1000',
-      FXIAOKE_SERVICE_ID: SERVICE_ID,
-      FXIAOKE_TIMEOUT_MS: '2000',
+      ...emulatorEnv(emulator),
       STORE_URL: `sqlite:${join(dir, 'data', 'fx-bridge.db')}`,
       LOG_LEVEL: 'debug',
       ...options.env,

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
 import type { FakeSlackApi } from '../fakes/slack-api.js';
 import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
-import { APP_SECRET, BOT_TOKEN, PERMANENT_CODE, SERVICE_ID } from './harness.js';
+import { BOT_TOKEN, emulatorEnv } from './harness.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -49,13 +49,7 @@ export function bridgeEnv(options: BridgeEnvOptions): Record<string, string> {
     SLACK_MODE: 'http',
     SLACK_API_URL: slack.url,
     PORT: String(options.port),
-    FXIAOKE_BASE_URL: emulator.url,
-    FXIAOKE_APP_ID: emulator.options.appId,
-    FXIAOKE_APP_SECRET: APP_SECRET,
-    FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
-    FXIAOKE_USER_ID: '1000',
-    FXIAOKE_SERVICE_ID: SERVICE_ID,
-    FXIAOKE_TIMEOUT_MS: '3000',
+    ...emulatorEnv(emulator, 3000),
     ...(options.configFile ? { FX_BRIDGE_CONFIG: options.configFile } : {}),
     STORE_URL: options.storeUrl,
     LOG_LEVEL: 'info',

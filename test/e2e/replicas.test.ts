@@ -38,7 +38,7 @@ import {
   TEST_SIGNING_SECRET,
   viewSubmissionPayload,
 } from '../fakes/slack-requests.js';
-import { connect, deleteKeysUnder, prefixes, REDIS_URL, redisAvailable } from '../fxiaoke/redis-helpers.js';
+import { connect, deleteKeysUnder, prefixes, REDIS_URL, redisAvailable } from '../redis-helpers.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';
 

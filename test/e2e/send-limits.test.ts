@@ -11,7 +11,7 @@ import {
   prefixes,
   REDIS_URL,
   redisAvailable,
-} from '../fxiaoke/redis-helpers.js';
+} from '../redis-helpers.js';
 import { Harness, TEAM_ID } from './harness.js';
 import { type SlackView, submitModal } from './people-requests.js';
 

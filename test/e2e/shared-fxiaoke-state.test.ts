@@ -11,7 +11,7 @@ import {
   prefixes,
   REDIS_URL,
   redisAvailable,
-} from '../fxiaoke/redis-helpers.js';
+} from '../redis-helpers.js';
 import { Harness } from './harness.js';
 
 const available = await redisAvailable('bridge on a Redis store (shared Fxiaoke state)');

@@ -22,7 +22,7 @@ import {
   slashCommandBody,
 } from '../fakes/slack-requests.js';
 import { FakeSocketModeServer } from '../fakes/slack-socket.js';
-import { APP_SECRET, BOT_TOKEN, PERMANENT_CODE, SERVICE_ID } from './harness.js';
+import { APP_SECRET, BOT_TOKEN, emulatorEnv, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 
 const APP_TOKEN = 'xapp-1-A0TEST-123-abcdef';
 
@@ -75,13 +75,7 @@ async function start(env: Record<string, string | undefined> = {}): Promise<Worl
     SLACK_APP_TOKEN: APP_TOKEN,
     SLACK_API_URL: slack.url,
     PORT: String(await freePort()),
-    FXIAOKE_BASE_URL: emulator.url,
-    FXIAOKE_APP_ID: emulator.options.appId,
-    FXIAOKE_APP_SECRET: APP_SECRET,
-    FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
-    FXIAOKE_USER_ID: '1000',
-    FXIAOKE_SERVICE_ID: SERVICE_ID,
-    FXIAOKE_TIMEOUT_MS: '2000',
+    ...emulatorEnv(emulator),
     STORE_URL: `sqlite:${join(dir, 'data', 'fx-bridge.db')}`,
     LOG_LEVEL: 'debug',
     ...env,

@@ -7,7 +7,7 @@ import { RedisTokenCache } from '../../src/fxiaoke/redis-token-cache.js';
 import type { CachedToken } from '../../src/fxiaoke/token-cache.js';
 import type { TokenSource } from '../../src/fxiaoke/token-manager.js';
 import { FxiaokeEmulator, PATHS } from '../fakes/fxiaoke-emulator.js';
-import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from './redis-helpers.js';
+import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from '../redis-helpers.js';
 
 const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };
 const SCOPE = `header:${CREDS.appId}`;

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SendSlot } from '../../src/relay/send-rate.js';
 import { RedisSendLimiter } from '../../src/store/redis-send-limiter.js';
-import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from '../fxiaoke/redis-helpers.js';
+import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from '../redis-helpers.js';
 
 const available = await redisAvailable('per-user send limit (Redis)');
 

@@ -6,49 +6,12 @@ import type { RelayRecord } from '../../src/relay/types.js';
 import { StoreConflictError, StoreError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/index.js';
 import { openRedisStore, RedisRelayStore } from '../../src/store/redis-store.js';
+import { deleteKeysUnder, keysUnder as keysUnderOf, REDIS_URL, redisAvailable } from '../redis-helpers.js';
 import { describeRelayStoreContract, rejectionOf } from './contract.js';
 import { BASE_TIME, makeRecord, makeSlackRef } from './records.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** The URL without its password, fit for a console line. */
-function shown(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = parsed.password ? '***' : '';
-    return parsed.toString();
-  } catch {
-    return '(unparsable REDIS_URL)';
-  }
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const available = await reachable(REDIS_URL);
-if (!available) {
-  // A skipped suite must be seen: a green run without Redis has not tested the Redis store.
-  console.warn(
-    `\n⚠ Redis not reachable at ${shown(REDIS_URL)} — Redis store tests SKIPPED ` +
-      '(start Redis or set REDIS_URL to run them)\n',
-  );
-}
+// A skipped suite must be seen: a green run without Redis has not tested the Redis store.
+const available = await redisAvailable('Redis store');
 
 describe.skipIf(!available)('RedisRelayStore (real Redis)', () => {
   let admin: Redis;
@@ -65,24 +28,12 @@ describe.skipIf(!available)('RedisRelayStore (real Redis)', () => {
   const open = (keyPrefix = lastPrefix, now?: () => number) =>
     openRedisStore({ url: REDIS_URL, keyPrefix, ...(now ? { now } : {}) });
 
-  async function keysUnder(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys.sort();
-  }
+  const keysUnder = (prefix: string) => keysUnderOf(admin, prefix);
 
   beforeAll(async () => {
     admin = new Redis(REDIS_URL);
   });
-  const deleteOurKeys = async () => {
-    const keys = await keysUnder(runPrefix);
-    if (keys.length > 0) await admin.del(...keys);
-  };
+  const deleteOurKeys = () => deleteKeysUnder(admin, runPrefix);
   afterEach(deleteOurKeys);
   afterAll(async () => {
     await deleteOurKeys(); // Again: the two-connection stores outlive their tests' afterEach.

@@ -1,4 +1,4 @@
-/** Shared by the Redis tests of the Fxiaoke adapter: reach the local Redis or skip loudly. */
+/** Shared by every test that needs the real Redis: reach it or skip loudly, unique key prefixes, cleanup. */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 

@@ -12,12 +12,12 @@ import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
-import { recoverInterruptedRelays } from './relay/recovery.js';
+import { takeOverAbandoned } from './relay/takeover.js';
+import { RelayWorkQueue } from './relay/work-queue.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackFileDownloader } from './slack/files.js';
 import { InFlightWork } from './slack/in-flight.js';
-import { notifyRecoveredRelays } from './slack/notify-recovered.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import { RedisSendLimiter } from './store/redis-send-limiter.js';
@@ -126,8 +126,16 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     maxBytes: config.slack.fileMaxBytes,
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
+  let writesAbandoned = false;
+  const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
   const relay = relayDeps({
     store,
+    leaseMs: config.work.leaseSeconds * 1000,
+    // SQLite and memory belong to this process alone: any other lease there is a dead process's.
+    exclusiveStore: !storeKind.startsWith('redis'),
+    resumeLimitMs: config.work.resumeLimitSeconds * 1000,
+    intakeTimeoutMs: config.work.intakeTimeoutMs,
+    writesAbandoned: () => writesAbandoned,
     fxiaoke,
     people,
     files,
@@ -142,27 +150,27 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     ...(options.now ? { now: options.now } : {}),
   });
 
-  // A SQLite or memory store belongs to this process alone; a shared one (Redis) may hold relays
-  // another replica is working on right now, so there only relays untouched for a while are taken
-  // (RECOVERY_STALE_AFTER_SECONDS: 0 on SQLite and memory, 900 on Redis unless set).
-  const recovered = await recoverInterruptedRelays(relay, {
-    staleAfterMs: config.recoveryStaleAfterSeconds * 1000,
-  });
-  if (recovered.length > 0)
-    logger.warn({ count: recovered.length }, 'relays interrupted by a previous stop were recovered');
-
   const retention = startRetention(store, logger, config.retentionDays, options.now ?? Date.now);
   let shuttingDown = false;
   let stopping: Promise<void> | undefined;
   const work = new InFlightWork();
-  metrics.trackQueueDepth(() => work.size);
+  const queue = new RelayWorkQueue({ concurrency: config.work.relayConcurrency });
+  metrics.trackQueueDepth(() => work.size + queue.size);
+  metrics.trackRelayBacklog(() => queue.backlog);
   let slack: SlackApp;
   let port: number;
   try {
     slack = await createSlackApp({
       slack: config.slack,
       port: config.port,
-      context: { relay, logger, work, peopleCacheTtlMs },
+      context: {
+        relay,
+        logger,
+        work,
+        queue,
+        peopleCacheTtlMs,
+        takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
+      },
       customRoutes: healthRoutes({ store, fxiaoke, metrics, isShuttingDown: () => shuttingDown }),
       botId: options.botId,
       botUserId: options.botUserId,
@@ -181,16 +189,20 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     'fx-bridge started',
   );
 
-  // Operations: tell the senders of relays a crash interrupted. After the start, so the Revoke
-  // button in the message has a listener; as tracked work, so a stop waits for it. Never fatal.
-  if (recovered.length > 0) {
-    const client = slack.app.client;
-    work
-      .run(() => notifyRecoveredRelays(client, recovered, logger))
-      .catch((error: unknown) =>
-        logger.warn({ err: error }, 'telling senders about recovered relays failed'),
-      );
-  }
+  // Recorded work nobody is doing — left by a crash, a stop, or a replica that died — is taken over
+  // now (after the start, so the buttons in its answers have listeners) and every half lease.
+  const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
+  const sweep = () =>
+    takeOverAbandoned(relay, { legacyStaleMs }, (record) => slack.jobs.takeOver(record)).then(
+      (taken) => {
+        if (taken.length > 0)
+          logger.warn({ count: taken.length }, 'took over recorded work nobody was doing');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'looking for abandoned work failed; will try again'),
+    );
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), Math.max(1_000, relay.leaseMs / 2));
+  sweeper.unref();
 
   return {
     logger,
@@ -208,17 +220,29 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
 
   async function stopBridge(): Promise<void> {
     shuttingDown = true;
+    clearInterval(sweeper);
     // Stop taking requests first, then let relays under way finish before the store closes.
     await slack
       .stop()
       .catch((error: unknown) => logger.warn({ err: error }, 'Slack app did not stop cleanly'));
-    if (work.size > 0) {
-      logger.info({ inFlight: work.size }, 'waiting for relays under way');
-      const drained = await work.drain(options.drainTimeoutMs ?? 25_000);
-      if (!drained) {
-        logger.warn({ inFlight: work.size }, 'stopped with relays under way; the next start recovers them');
-      }
+    const drainMs = options.drainTimeoutMs ?? 25_000;
+    if (queue.size + work.size > 0) {
+      logger.info(
+        { running: queue.active, queued: queue.backlog, other: work.size },
+        'waiting for work under way',
+      );
     }
+    // Queued relays stay recorded and leased: the next process (or another replica) takes them over.
+    const queued = queue.backlog;
+    const drained = (await queue.stop(drainMs)) && (await work.drain(drainMs));
+    if (!drained || queued > 0) {
+      logger.warn(
+        { running: queue.active, queued },
+        'stopped with relays not finished; they stay recorded and the next start takes them over',
+      );
+    }
+    // Held-back store writes stop retrying now; each logs what it could not record.
+    writesAbandoned = true;
     retention.stop();
     await closeFxiaoke();
     await store.close();

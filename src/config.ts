@@ -68,6 +68,17 @@ export interface Config {
    * where a younger relay may be another replica's work under way.
    */
   recoveryStaleAfterSeconds: number;
+  /** Recorded work and how it is carried out (relay/intake.ts, lease.ts, work-queue.ts). */
+  work: {
+    /** How long a front door waits for its store write before it says nothing was taken. */
+    intakeTimeoutMs: number;
+    /** Relays this process carries out at once; the rest wait in its queue. */
+    relayConcurrency: number;
+    /** A lease on work under way lasts this long unless renewed; past it another replica takes over. */
+    leaseSeconds: number;
+    /** Received work not carried out within this long is not sent any more; its sender is told. */
+    resumeLimitSeconds: number;
+  };
   /** How long the Fxiaoke address book, phone lookups and Slack profiles are cached. */
   peopleCacheTtlSeconds: number;
   logLevel: string;
@@ -248,6 +259,12 @@ export function loadConfig(env: Env = process.env): Config {
     86_400,
     problems,
   );
+  const work = {
+    intakeTimeoutMs: integer(env, 'INTAKE_TIMEOUT_MS', 1_500, 100, 2_500, problems),
+    relayConcurrency: integer(env, 'RELAY_CONCURRENCY', 8, 1, 1_000, problems),
+    leaseSeconds: integer(env, 'LEASE_SECONDS', 30, 2, 3_600, problems),
+    resumeLimitSeconds: integer(env, 'RESUME_LIMIT_SECONDS', 900, 10, 86_400, problems),
+  };
   const peopleCacheTtlSeconds = integer(env, 'PEOPLE_CACHE_TTL_SECONDS', 600, 1, 86_400, problems);
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -284,6 +301,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisKeyPrefix,
     retentionDays,
     recoveryStaleAfterSeconds,
+    work,
     peopleCacheTtlSeconds,
     logLevel,
     configFile,

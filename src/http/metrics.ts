@@ -52,7 +52,7 @@ export class BridgeMetrics {
   });
   readonly relayLatency = new Histogram({
     name: 'fxbridge_relay_seconds',
-    help: 'End to end: from the relay being created (right after the ack) to its final status',
+    help: 'Intake to send: from the request being recorded (before the ack) to its final status',
     labelNames: ['status'] as const,
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
     registers: [this.registry],
@@ -63,8 +63,16 @@ export class BridgeMetrics {
     labelNames: ['operation'] as const,
     registers: [this.registry],
   });
+  readonly takeovers = new Counter({
+    name: 'fxbridge_takeovers_total',
+    help: 'Recorded relays this process took over from a stopped process or replica, by the status they were in',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
   readonly queueDepth: Gauge;
   readonly rateLimitQueue: Gauge;
+  readonly relayBacklog: Gauge;
+  #relayBacklogSource: () => number = () => 0;
   #queueDepthSource: () => number = () => 0;
   #rateLimitQueueSource: () => number = () => 0;
 
@@ -80,6 +88,15 @@ export class BridgeMetrics {
         this.set(source());
       },
     });
+    const backlog = () => this.#relayBacklogSource();
+    this.relayBacklog = new Gauge({
+      name: 'fxbridge_relay_backlog',
+      help: 'Relays recorded and acked, waiting in this process for a free worker slot (RELAY_CONCURRENCY)',
+      registers: [this.registry],
+      collect() {
+        this.set(backlog());
+      },
+    });
     const waiting = () => this.#rateLimitQueueSource();
     this.rateLimitQueue = new Gauge({
       name: 'fxbridge_fxiaoke_rate_limit_queue',
@@ -89,6 +106,11 @@ export class BridgeMetrics {
         this.set(waiting());
       },
     });
+  }
+
+  /** Where `fxbridge_relay_backlog` reads from (received relays waiting for a free worker slot). */
+  trackRelayBacklog(source: () => number): void {
+    this.#relayBacklogSource = source;
   }
 
   /** Where `fxbridge_fxiaoke_rate_limit_queue` reads from (this process's waiting Fxiaoke calls). */

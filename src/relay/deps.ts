@@ -51,12 +51,39 @@ export interface RelayDeps {
   files?: AttachmentFetcher;
   /** The per-user send limit (`limits.sendsPerUserPerMinute`); absent: no limit. */
   sendLimiter?: SendRateLimiter;
+  /** This process, as the owner of the leases it takes (lease.ts). */
+  instanceId: string;
+  /** How long a lease lasts unless renewed. */
+  leaseMs: number;
+  /** The store is this process's alone (SQLite, memory): any other owner's lease is a dead process's. */
+  exclusiveStore: boolean;
+  /** A received request not carried out within this long is not sent any more; its sender is told. */
+  resumeLimitMs: number;
+  /** How long a front door waits for the intake write before it says nothing was taken. */
+  intakeTimeoutMs: number;
+  /**
+   * True once the process is stopping and gave up waiting: a held-back store write (see
+   * `persistently`) then stops retrying and logs what it could not record.
+   */
+  writesAbandoned: () => boolean;
 }
 
 export function relayDeps(
   base: Pick<RelayDeps, 'store' | 'fxiaoke' | 'settings' | 'log'> & Partial<RelayDeps>,
 ): RelayDeps {
-  return { now: Date.now, newRelayId, newThirdTraceId: randomUUID, observer: {}, ...base };
+  return {
+    now: Date.now,
+    newRelayId,
+    newThirdTraceId: randomUUID,
+    observer: {},
+    instanceId: `fxb_${randomUUID()}`,
+    leaseMs: 30_000,
+    exclusiveStore: true,
+    resumeLimitMs: 15 * 60_000,
+    intakeTimeoutMs: 1_500,
+    writesAbandoned: () => false,
+    ...base,
+  };
 }
 
 /** Turns any failure of a Fxiaoke call into what the record keeps and the user sees. */
@@ -91,23 +118,37 @@ export function statusFromBatches(batches: readonly RelayBatch[]): RelayStatus {
   return 'partial';
 }
 
-/** Retries a store write a few times: losing the record of a sent message is the one thing we must not do. */
+/** Backoff of a held-back store write: quick at first, then every few seconds. */
+const WRITE_RETRY_MS = [50, 100, 250, 500, 1_000, 2_000, 4_000];
+
+/**
+ * A store write that must land: what Fxiaoke did (a message id, a traceId, a revoke) is known only
+ * here. A failure is retried, with backoff, for as long as the process lives — through a Redis
+ * restart or a long SQLite lock — so the receipt and Revoke work once the store is back. Only a
+ * stop that gave up waiting (`writesAbandoned`) ends it: the error log then carries every detail
+ * the record would have held, and the next start marks the call "may have been delivered".
+ */
 export async function persistently<T>(deps: RelayDeps, what: object, write: () => Promise<T>): Promise<T> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     try {
-      return await write();
+      const result = await write();
+      if (attempt >= 3) deps.log.info({ ...what, attempts: attempt + 1 }, 'held-back store write landed');
+      return result;
     } catch (error) {
-      lastError = error;
       if (isConflict(error)) throw error;
-      if (attempt < 2) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      if (deps.writesAbandoned()) {
+        deps.log.error(
+          { ...what, err: error },
+          'relay store write failed at shutdown; the details above are the only record',
+        );
+        throw error;
+      }
+      if (attempt === 2) {
+        deps.log.warn({ ...what, err: error }, 'relay store write failed; holding it back and retrying');
+      }
+      await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS[Math.min(attempt, 6)]));
     }
   }
-  deps.log.error(
-    { ...what, err: lastError },
-    'relay store write failed; the details above are the only record',
-  );
-  throw lastError;
 }
 
 function isConflict(error: unknown): boolean {

@@ -1,13 +1,16 @@
 /**
- * Confirming or cancelling a held relay (see hold.ts). Confirming sends the same text to the
- * recipients who could be reached, under the original request key, so the original Slack message
- * still keys it; cancelling records that nothing was sent.
+ * Confirming or cancelling a held relay (see hold.ts). Confirming is a front door: the held record
+ * itself goes back to `received`, marked confirmed, in one compare-and-set before the ack, then is
+ * carried out (carry-out.ts) with the recipients who could be reached — under its own request key,
+ * so the original Slack message still keys it. Cancelling records that nothing was sent.
  */
-import { admitSend, claimCounted, type SendRefusal } from './admission.js';
+import { StoreConflictError } from '../store/errors.js';
+import { intakeOf, carryOutReceived } from './carry-out.js';
 import { persistently, type RelayDeps } from './deps.js';
 import { HELD_CANCELLED, HELD_CONFIRMED, isHeld } from './hold.js';
-import { originalOfHeldKey, slackRefOfRequestKey } from './ids.js';
-import { draftRelay, type SendHooks, sendClaimedRelay } from './send.js';
+import { leaseForMe } from './lease.js';
+import type { SendRefusal } from './admission.js';
+import type { SendHooks } from './send.js';
 import type { RelayRecord } from './types.js';
 
 export type HeldOutcome =
@@ -19,6 +22,28 @@ export type HeldOutcome =
   /** Confirmed before (the relay it became, when it can be found). */
   | { type: 'already_confirmed'; record: RelayRecord; relay?: RelayRecord };
 
+/** The front-door half of a confirmation: the held relay is received again, for its sender only. */
+export async function receiveHeldConfirmation(
+  deps: RelayDeps,
+  heldId: string,
+  actorId: string,
+): Promise<HeldOutcome | { type: 'accepted'; record: RelayRecord }> {
+  const found = await findHeld(deps, heldId, actorId);
+  if ('type' in found) return found;
+  const intake = { ...intakeOf(found), confirmedBy: actorId, receivedAt: deps.now() };
+  try {
+    const record = await deps.store.update(
+      found.id,
+      { status: 'received', intake, error: undefined, lease: leaseForMe(deps) },
+      (current) => isHeld(current) && current.senderId === actorId,
+    );
+    return { type: 'accepted', record };
+  } catch (error) {
+    if (error instanceof StoreConflictError) return answerFor(error.current, actorId);
+    throw error;
+  }
+}
+
 /** Sends a held relay to the recipients who could be reached. Only its sender may. */
 export async function confirmHeldRelay(
   deps: RelayDeps,
@@ -26,30 +51,28 @@ export async function confirmHeldRelay(
   actorId: string,
   hooks: SendHooks = {},
 ): Promise<HeldOutcome | { type: 'finished'; record: RelayRecord }> {
-  const found = await findHeld(deps, heldId, actorId);
-  if ('type' in found) return found;
-  const { held, originalKey } = found;
-  // Confirming is sending: the same admission as a new send, as the sender is now.
-  const sender = { userId: held.senderId, channelId: held.originChannelId };
-  const refusal = await admitSend(deps, sender, hooks.groupMembers);
-  if (refusal) return { type: 'refused', record: held, refusal };
-  const draft = draftRelay(deps, {
-    requestKey: originalKey,
-    slack: slackRefOfRequestKey(originalKey),
-    senderId: held.senderId,
-    originChannelId: held.originChannelId,
-    text: held.text,
-    content: held.content,
-    recipientsInput: held.recipientsInput,
-    recipients: held.recipients,
-    // Never prepared while held: the files are fetched when it goes out.
-    attachments: held.attachments,
-  });
-  const claim = await claimCounted(deps, draft);
-  if ('refused' in claim) return { type: 'refused', record: held, refusal: claim.refused };
-  if (!claim.created) return { type: 'already_confirmed', record: held, relay: claim.existing };
-  await note(deps, held, HELD_CONFIRMED, `Confirmed by the sender: sent as relay ${draft.id}.`);
-  return sendClaimedRelay(deps, claim.record, hooks);
+  const received = await receiveHeldConfirmation(deps, heldId, actorId);
+  if (received.type !== 'accepted') return received;
+  return carryOutConfirmation(deps, received.record, hooks);
+}
+
+/** The second half: carried out as any received request, answered in the held relay's terms. */
+export async function carryOutConfirmation(
+  deps: RelayDeps,
+  received: RelayRecord,
+  hooks: SendHooks,
+): Promise<HeldOutcome | { type: 'finished'; record: RelayRecord }> {
+  const outcome = await carryOutReceived(deps, received, hooks);
+  switch (outcome.type) {
+    case 'finished':
+      return outcome;
+    case 'refused':
+      return { type: 'refused', record: received, refusal: outcome.refusal };
+    default: {
+      const record = (await deps.store.findById(received.id)) ?? received;
+      return { type: 'already_confirmed', record, relay: record };
+    }
+  }
 }
 
 export async function cancelHeldRelay(
@@ -59,32 +82,44 @@ export async function cancelHeldRelay(
 ): Promise<HeldOutcome> {
   const found = await findHeld(deps, heldId, actorId);
   if ('type' in found) return found;
-  const record = await note(deps, found.held, HELD_CANCELLED, 'Cancelled by the sender: nothing was sent.');
-  return { type: 'cancelled', record };
+  try {
+    const record = await persistently(deps, { relayId: found.id, kind: HELD_CANCELLED }, () =>
+      deps.store.update(
+        found.id,
+        { error: { kind: HELD_CANCELLED, message: 'Cancelled by the sender: nothing was sent.' } },
+        isHeld,
+      ),
+    );
+    return { type: 'cancelled', record };
+  } catch (error) {
+    if (error instanceof StoreConflictError) return answerFor(error.current, actorId);
+    throw error;
+  }
 }
 
 async function findHeld(
   deps: RelayDeps,
   heldId: string,
   actorId: string,
-): Promise<HeldOutcome | { held: RelayRecord; originalKey: string }> {
-  const held = await deps.store.findById(heldId);
-  const originalKey = held ? originalOfHeldKey(held.requestKey) : undefined;
-  if (!held || !originalKey) return { type: 'not_found' };
+): Promise<HeldOutcome | RelayRecord> {
+  const held = heldId === '' ? undefined : await deps.store.findById(heldId);
+  if (!held) return { type: 'not_found' };
+  if (!isHeld(held)) return answerFor(held, actorId);
   if (held.senderId !== actorId) return { type: 'forbidden', record: held };
-  if (held.error?.kind === HELD_CANCELLED) return { type: 'cancelled', record: held };
-  if (!isHeld(held)) {
-    return { type: 'already_confirmed', record: held, relay: await deps.store.findByRequestKey(originalKey) };
-  }
-  // A relay under the original key means it went out already (a click on another replica).
-  const relay = await deps.store.findByRequestKey(originalKey);
-  if (relay) return { type: 'already_confirmed', record: held, relay };
-  return { held, originalKey };
+  return held;
 }
 
-/** Records what became of a held relay, for the sender's App Home. */
-async function note(deps: RelayDeps, held: RelayRecord, kind: string, message: string): Promise<RelayRecord> {
-  return persistently(deps, { relayId: held.id, kind }, () =>
-    deps.store.update(held.id, { error: { kind, message } }, 'failed'),
-  );
+/** A relay that is no longer waiting: cancelled, or confirmed (on this replica or another). */
+function answerFor(record: RelayRecord, actorId: string): HeldOutcome {
+  const wasHeld =
+    record.intake?.confirmedBy !== undefined ||
+    record.error?.kind === HELD_CANCELLED ||
+    record.error?.kind === HELD_CONFIRMED ||
+    isHeld(record);
+  // Not a held relay at all: to this button it does not exist.
+  if (!wasHeld) return { type: 'not_found' };
+  if (record.senderId !== actorId) return { type: 'forbidden', record };
+  if (record.error?.kind === HELD_CANCELLED) return { type: 'cancelled', record };
+  if (isHeld(record)) return { type: 'already_confirmed', record };
+  return { type: 'already_confirmed', record, relay: record };
 }

@@ -26,6 +26,11 @@ export function commandRequestKey(teamId: string, triggerId: string): string {
   return `command:${teamId}:${triggerId}`;
 }
 
+/** A compose window opened by `/fx-send` alone is identified by its view. */
+export function composeRequestKey(teamId: string, viewId: string): string {
+  return `compose:${teamId}:${viewId}`;
+}
+
 /** A relay of an existing Slack message is identified by that message. */
 export function messageRequestKey(ref: SlackMessageRef): string {
   return `message:${slackMessageKey(ref)}`;

@@ -6,7 +6,7 @@
 import type { RelayStore } from '../store/interface.js';
 import type { RelayDeps } from './deps.js';
 import { repeatRequestKey } from './ids.js';
-import { type RevokeOutcome, revokeRelay } from './revoke.js';
+import { type RevokeOutcome, receiveRevoke, revokeRelay } from './revoke.js';
 import type { RelayRecord, SlackMessageRef } from './types.js';
 
 /** Beyond this many sends of one message the bridge stops offering another. */
@@ -52,4 +52,19 @@ export async function revokeMessageRelays(
     outcomes.push(await revokeRelay(deps, { target: { relayId: record.id }, actorId }));
   }
   return outcomes;
+}
+
+/** The front-door half of revokeMessageRelays: each relay of the message claimed or answered. */
+export async function receiveMessageRevokes(
+  deps: RelayDeps,
+  ref: SlackMessageRef,
+  actorId: string,
+): Promise<Awaited<ReturnType<typeof receiveRevoke>>[]> {
+  const relays = await relaysOfMessage(deps.store, ref);
+  if (relays.length === 0) return [await receiveRevoke(deps, { target: { ref }, actorId })];
+  const received: Awaited<ReturnType<typeof receiveRevoke>>[] = [];
+  for (const { record } of relays) {
+    received.push(await receiveRevoke(deps, { target: { relayId: record.id }, actorId }));
+  }
+  return received;
 }

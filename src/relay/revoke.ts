@@ -7,6 +7,7 @@
 import { StoreConflictError } from '../store/errors.js';
 import { copyBatch } from './attachments.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
+import { leaseForMe } from './lease.js';
 import type {
   RelayBatch,
   RelayError,
@@ -40,12 +41,19 @@ export function mayRevoke(deps: RelayDeps, record: RelayRecord, actorId: string)
 }
 
 export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {
-  const outcome = await attemptRevoke(deps, request);
-  deps.observer.revokeFinished?.(outcome.type);
-  return outcome;
+  const received = await receiveRevoke(deps, request);
+  return received.type === 'accepted' ? carryOutRevoke(deps, received.record) : finished(deps, received);
 }
 
-async function attemptRevoke(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {
+/**
+ * The front-door half: find the relay, check who asks, and claim it (`revoking`, with who asked,
+ * compare-and-set so two clicks or two replicas revoke once) — store calls only, before the ack.
+ * Anything that needs no Fxiaoke call is answered here.
+ */
+export async function receiveRevoke(
+  deps: RelayDeps,
+  request: RevokeRequest,
+): Promise<RevokeOutcome | { type: 'accepted'; record: RelayRecord }> {
   const { target } = request;
   const found =
     'ref' in target
@@ -57,16 +65,36 @@ async function attemptRevoke(deps: RelayDeps, request: RevokeRequest): Promise<R
   const early = classify(found);
   if (early) return early;
 
-  let record: RelayRecord;
   try {
-    record = await deps.store.update(found.id, { status: 'revoking' }, found.status);
+    const record = await deps.store.update(
+      found.id,
+      {
+        status: 'revoking',
+        lease: leaseForMe(deps),
+        revokeRequest: { actorId: request.actorId, requestedAt: deps.now(), previousStatus: found.status },
+      },
+      found.status,
+    );
+    return { type: 'accepted', record };
   } catch (error) {
     // Someone else changed it between our read and our claim: answer from what it is now.
     if (error instanceof StoreConflictError)
       return classify(error.current) ?? { type: 'in_progress', record: error.current };
     throw error;
   }
-  return revokeBatches(deps, record, found.status, request.actorId);
+}
+
+/** The second half: every Fxiaoke revoke call of a claimed relay, here or after a takeover. */
+export async function carryOutRevoke(deps: RelayDeps, claimed: RelayRecord): Promise<RevokeOutcome> {
+  const request = claimed.revokeRequest;
+  const previous = request?.previousStatus ?? statusFromBatches(claimed.batches);
+  const outcome = await revokeBatches(deps, claimed, previous, request?.actorId ?? claimed.senderId);
+  return finished(deps, outcome);
+}
+
+function finished(deps: RelayDeps, outcome: RevokeOutcome): RevokeOutcome {
+  deps.observer.revokeFinished?.(outcome.type);
+  return outcome;
 }
 
 /** Answers that need no Fxiaoke call, or undefined when there is something to revoke. */
@@ -127,7 +155,9 @@ async function revokeBatches(
       claimed.id,
       // No compare-and-set here: Fxiaoke has acted, and the record must say so even if a
       // recovering replica touched the relay meanwhile.
-      everythingRevoked ? { status, batches, revokedBy: actorId, revokedAt: now } : { status, batches },
+      everythingRevoked
+        ? { status, batches, revokedBy: actorId, revokedAt: now, revokeRequest: undefined }
+        : { status, batches, revokeRequest: undefined },
     ),
   );
   deps.log.info({ relayId: record.id, status, actorId }, 'revoke finished');

@@ -6,21 +6,20 @@
  */
 import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
 import type { GroupMembers } from './access.js';
-import { admitRate, admitSender, claimCounted, type SendRefusal } from './admission.js';
+import type { SendRefusal } from './admission.js';
 import {
   type AttachmentRef,
   copyBatch,
   type ExtraSending,
   hasPendingExtras,
-  pendingAttachments,
   prepareAttachments,
   sendExtraMessages,
   skipExtraMessages,
 } from './attachments.js';
-import { attribute } from './attribution.js';
-import { checkRecipients } from './check.js';
+import { StoreError } from '../store/errors.js';
+import { carryOutReceived } from './carry-out.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
-import { holdRelay } from './hold.js';
+import { type IntakeRequest, receiveRequest } from './intake.js';
 import type { ChatProfiles } from './people.js';
 import type { RecipientProblem } from './recipients.js';
 import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
@@ -74,6 +73,8 @@ export type SendOutcome =
   /** Some recipients cannot be reached: nothing sent; `record` waits for the sender to confirm. */
   | { type: 'held'; record: RelayRecord; unreachable: RecipientProblem[] }
   | { type: 'duplicate'; record: RelayRecord }
+  /** Received but not carried out within the resume limit (fx-bridge was down): nothing sent. */
+  | { type: 'expired'; record: RelayRecord }
   | { type: 'finished'; record: RelayRecord };
 
 /**
@@ -90,106 +91,68 @@ export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIP
   return batches;
 }
 
+/**
+ * The whole send in one call: the intake write (intake.ts), then carrying it out (carry-out.ts).
+ * Front doors split the two around Slack's ack; tests and other callers may use this.
+ */
 export async function sendRelay(
   deps: RelayDeps,
   request: SendRequest,
   hooks: SendHooks = {},
 ): Promise<SendOutcome> {
-  const { settings } = deps;
-  // Access first: a refused sender learns nothing, not even what is wrong with the request.
-  const sender = { userId: request.senderId, channelId: request.originChannelId };
-  const refused = await admitSender(deps, sender, hooks.groupMembers);
-  if (refused) return { type: 'refused', refusal: refused };
-  const text = request.text.trim();
-  if (text === '') return { type: 'invalid_text', problem: 'The message is empty.' };
-  if (text.length > settings.maxMessageLength) {
-    return {
-      type: 'invalid_text',
-      problem: `The message is ${text.length} characters long; the limit is ${settings.maxMessageLength}. Shorten it and try again.`,
-    };
+  const received = await receiveRequest(deps, intakeOfSendRequest(request));
+  switch (received.type) {
+    case 'accepted':
+      return carryOutReceived(deps, received.record, hooks);
+    case 'duplicate':
+      return { type: 'duplicate', record: received.record };
+    case 'invalid_text':
+      return received;
+    case 'unavailable':
+      throw new StoreError('The relay store did not take the request in time');
   }
-  // A second delivery of a request already handled answers with its relay, whatever the address
-  // book says by now.
-  const existing = await deps.store.findByRequestKey(request.requestKey);
-  if (existing) return { type: 'duplicate', record: existing };
-  // The rate limit after the duplicate check: a repeat of a handled request is told it was handled.
-  const overLimit = await admitRate(deps, sender);
-  if (overLimit) return { type: 'refused', refusal: overLimit };
-  const check = await checkRecipients(deps, request.recipientsInput, hooks.profiles);
-  if (!check.ok) return { type: 'invalid_recipients', problems: check.problems };
-
-  const content = attribute(settings.messageTemplate, {
-    senderName: request.senderName,
-    channelName: request.channelName,
-    text,
-  });
-  const fields: DraftFields = {
-    requestKey: request.requestKey,
-    slack: request.slack,
-    senderId: request.senderId,
-    originChannelId: request.originChannelId,
-    text,
-    content,
-    recipientsInput: request.recipientsInput,
-    recipients: check.recipients,
-    attachments: pendingAttachments(request.attachments),
-  };
-  if (check.unreachable.length > 0) return holdRelay(deps, fields, check.unreachable);
-  return startRelay(deps, draftRelay(deps, fields), hooks);
 }
 
-export type DraftFields = Pick<
-  RelayRecord,
-  | 'requestKey'
-  | 'slack'
-  | 'senderId'
-  | 'originChannelId'
-  | 'text'
-  | 'content'
-  | 'recipientsInput'
-  | 'recipients'
-  | 'attachments'
->;
+/** A SendRequest as the intake keeps it. */
+export function intakeOfSendRequest(request: SendRequest): IntakeRequest {
+  return {
+    requestKey: request.requestKey,
+    senderId: request.senderId,
+    originChannelId: request.originChannelId,
+    recipientsInput: request.recipientsInput,
+    text: request.text,
+    ...(request.attachments ? { attachments: request.attachments } : {}),
+    intake: {
+      door: request.slack ? 'message' : 'command',
+      teamId: request.slack?.teamId ?? '',
+      senderName: request.senderName,
+      ...(request.channelName !== undefined ? { channelName: request.channelName } : {}),
+      ...(request.slack ? { slack: request.slack } : {}),
+    },
+  };
+}
 
-/** A new `pending` relay with its batches, each with the thirdTraceId its call will carry. */
-export function draftRelay(deps: RelayDeps, fields: DraftFields): RelayRecord {
-  const now = deps.now();
-  const batches: RelayBatch[] = splitIntoBatches(fields.recipients).map((recipients, index) => ({
+/** Batches of a relay about to go out, each with the thirdTraceId its call will carry. */
+export function draftBatches(deps: RelayDeps, recipients: readonly string[]): RelayBatch[] {
+  return splitIntoBatches(recipients).map((batchRecipients, index) => ({
     index,
-    recipients,
+    recipients: batchRecipients,
     status: 'pending',
     thirdTraceId: deps.newThirdTraceId(),
   }));
-  return {
-    id: deps.newRelayId(now),
-    ...fields,
-    serviceId: deps.fxiaoke.serviceId,
-    batches,
-    status: 'pending',
-    createdAt: now,
-    updatedAt: now,
-  };
 }
 
-/** Claims the request (the record is written before any Fxiaoke call), then sends every batch. */
-export async function startRelay(
+/**
+ * Sends every batch still `pending` and not yet dispatched, in order. Each call is marked
+ * dispatched in the store before it goes out (the first batch's mark comes with the caller's
+ * write), so a crash never leaves a call that may have gone out looking unsent.
+ */
+export async function sendPendingBatches(
   deps: RelayDeps,
-  draft: RelayRecord,
+  record: RelayRecord,
   hooks: SendHooks,
-): Promise<SendOutcome> {
-  const claim = await claimCounted(deps, draft);
-  if ('refused' in claim) return { type: 'refused', refusal: claim.refused };
-  if (!claim.created) return { type: 'duplicate', record: claim.existing };
-  return sendClaimedRelay(deps, claim.record, hooks);
-}
-
-/** Sends every batch of a relay this caller has just claimed in the store. */
-export async function sendClaimedRelay(
-  deps: RelayDeps,
-  claimed: RelayRecord,
-  hooks: SendHooks,
-): Promise<{ type: 'finished'; record: RelayRecord }> {
-  return { type: 'finished', record: await sendBatches(deps, claimed, hooks) };
+): Promise<RelayRecord> {
+  return sendBatches(deps, record, hooks);
 }
 
 async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHooks): Promise<RelayRecord> {
@@ -201,11 +164,23 @@ async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHoo
   const extras: ExtraSending = {};
 
   for (const batch of batches) {
+    if (!stillToSend(batch)) continue;
+    if (batch.dispatchedAt === undefined) {
+      batch.dispatchedAt = deps.now();
+      const marked = batches.map(copyBatch);
+      record = await persistently(deps, { relayId: record.id, batch: batch.index, dispatching: true }, () =>
+        deps.store.update(record.id, { batches: marked }),
+      );
+    }
     const stopError = await sendBatch(deps, record, batch, hooks);
     if (stopError) markNotAttempted(batches, batch.index, stopError);
     if (hasPendingExtras(batch)) {
       if (batch.status === 'sent') {
-        // On record before the images go out: a crash then still knows the text's message id.
+        // On record before the images go out: a crash then still knows the text's message id,
+        // and knows the images may have gone out (never sent twice).
+        for (const extra of batch.extraMessages ?? []) {
+          if (extra.status === 'pending') extra.dispatchedAt ??= deps.now();
+        }
         const sent = batches.map(copyBatch);
         record = await persistently(deps, { relayId: record.id, batch }, () =>
           deps.store.update(record.id, { batches: sent }),
@@ -323,4 +298,9 @@ async function notifyProgress(deps: RelayDeps, hooks: SendHooks, record: RelayRe
   } catch (error) {
     deps.log.warn({ relayId: record.id, err: error }, 'progress update failed');
   }
+}
+
+/** A batch not sent, failed or unknown yet (a resumed relay skips what its first run did). */
+function stillToSend(batch: RelayBatch): boolean {
+  return batch.status === 'pending';
 }

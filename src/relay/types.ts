@@ -11,6 +11,8 @@ export interface SlackMessageRef {
 }
 
 /**
+ * `received` written at the front door before Slack hears the ack: the request as typed, not yet
+ *            checked, resolved or sent (`intake` holds what is needed to carry it out).
  * `pending`  written before the first Fxiaoke call; batches may be under way.
  * `sent`     every batch accepted by Fxiaoke.
  * `partial`  some batches accepted, some failed.
@@ -19,9 +21,18 @@ export interface SlackMessageRef {
  * `revoked`  every accepted batch revoked.
  * `unknown`  a crash interrupted the relay; batches may or may not have reached Fxiaoke.
  */
-export type RelayStatus = 'pending' | 'sent' | 'partial' | 'failed' | 'revoking' | 'revoked' | 'unknown';
+export type RelayStatus =
+  | 'received'
+  | 'pending'
+  | 'sent'
+  | 'partial'
+  | 'failed'
+  | 'revoking'
+  | 'revoked'
+  | 'unknown';
 
 export const RELAY_STATUSES: readonly RelayStatus[] = [
+  'received',
   'pending',
   'sent',
   'partial',
@@ -58,6 +69,11 @@ export interface RelayMessageState {
   /** Fxiaoke message id, when the response carried one (service-account sends only). */
   messageId?: string;
   error?: RelayError;
+  /**
+   * Set in the store write just before the call goes out: a `pending` message with it may have
+   * reached Fxiaoke (never sent again), one without it certainly did not (safe to send).
+   */
+  dispatchedAt?: number;
   sentAt?: number;
   revokedAt?: number;
   revokeTraceId?: string;
@@ -148,12 +164,64 @@ export interface RelayRecord {
   updatedAt: number;
   revokedBy?: string;
   revokedAt?: number;
+  /** What the front door took in (status `received`), kept until the relay is carried out. */
+  intake?: RelayIntake;
+  /** Who is working on the relay right now, and until when (see relay/lease.ts). */
+  lease?: RelayLease;
+  /** A revoke asked for and not finished (status `revoking`): who asked, for the answer after a takeover. */
+  revokeRequest?: { actorId: string; requestedAt: number; previousStatus: RelayStatus };
+}
+
+/** The front door a relay came through; decides where its receipt and answers go. */
+export type IntakeDoor = 'command' | 'compose' | 'message';
+
+/**
+ * A request as the front door took it in, before anything slow ran: enough for any process to
+ * carry it out after a crash. Never holds a token or a response_url.
+ */
+export interface RelayIntake {
+  door: IntakeDoor;
+  teamId: string;
+  senderName: string;
+  channelName?: string;
+  /** The Slack message a message relay is keyed by once it goes out. */
+  slack?: SlackMessageRef;
+  /** Files of the relayed message, as Slack described them. */
+  attachments?: { fileId?: string; name: string; mimetype?: string; url?: string }[];
+  /** Set when the sender confirmed sending to the reachable recipients of a held relay. */
+  confirmedBy?: string;
+  /** A relay of a message that already has one: "send #n of it" in the answer. */
+  repeat?: number;
+  /** The relayed message is a thread reply (said in the answer). */
+  threadReply?: boolean;
+  receivedAt: number;
+}
+
+export interface RelayLease {
+  /** The process (instance id) working on it. */
+  owner: string;
+  /** Epoch ms; past it, any live process may take the work over. */
+  until: number;
 }
 
 /** Fields `update` may change; everything else is fixed at creation. */
 export type RelayChange = Partial<
   Pick<
     RelayRecord,
-    'slack' | 'status' | 'batches' | 'error' | 'revokedBy' | 'revokedAt' | 'content' | 'attachments'
+    | 'slack'
+    | 'status'
+    | 'batches'
+    | 'error'
+    | 'revokedBy'
+    | 'revokedAt'
+    | 'content'
+    | 'attachments'
+    | 'text'
+    | 'recipientsInput'
+    | 'recipients'
+    | 'serviceId'
+    | 'intake'
+    | 'lease'
+    | 'revokeRequest'
   >
 >;

@@ -18,7 +18,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
+import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { HomeViewers } from './home-viewers.js';
+import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackProfileCache } from './profiles.js';
 import { SlackUserGroups } from './user-groups.js';
@@ -28,7 +30,8 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 export interface SlackAppOptions {
   slack: Config['slack'];
   port: number;
-  context: ListenerContext;
+  /** Everything listeners share; `jobs` is built here, over the app's own client and `queue`. */
+  context: Omit<ListenerContext, 'jobs'> & { queue: RelayWorkQueue; takeovers?: TakeoverObserver };
   customRoutes: CustomRoute[];
   /** Skips auth.test at start-up (tests, and operators who know their bot ids). */
   botId?: string;
@@ -39,6 +42,8 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   app: App;
+  /** Relay work after acks, and takeovers of work other processes left. */
+  jobs: RelayJobs;
   /** Starts listening; resolves with the HTTP port actually bound. */
   start(): Promise<number>;
   stop(): Promise<void>;
@@ -253,11 +258,21 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const groupMembers =
     context.groupMembers ?? new SlackUserGroups(app.client, context.logger, context.peopleCacheTtlMs).members;
   const homeViewers = context.homeViewers ?? new HomeViewers();
-  registerListeners(app, { ...context, profiles, groupMembers, homeViewers });
+  // The jobs answer through listeners' context and the listeners hand work to the jobs: one object.
+  const shared = { ...context, profiles, groupMembers, homeViewers };
+  const full: ListenerContext = {
+    ...shared,
+    get jobs() {
+      return jobs;
+    },
+  };
+  const jobs = new RelayJobs(full, app.client, context.queue, context.takeovers);
+  registerListeners(app, full);
 
   let routesServer: Server | undefined;
   return {
     app,
+    jobs,
     async start() {
       if (receiver instanceof HTTPReceiver) {
         const httpServer = await receiver.start(options.port);

@@ -6,7 +6,7 @@
  */
 import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
-import { INTERRUPTED } from '../relay/recovery.js';
+import { INTERRUPTED } from '../relay/takeover.js';
 import type { RelayBatch, RelayRecord } from '../relay/types.js';
 import { escapeMrkdwn, preview } from './mrkdwn.js';
 import { isRevocable, renderReceipt } from './receipt.js';

@@ -28,6 +28,8 @@ function statusLine(record: RelayRecord): string {
   const total = record.batches.length;
   const sent = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'revoked').length;
   switch (record.status) {
+    case 'received':
+      return ':hourglass_flowing_sand: Received; checking the recipients…';
     case 'pending':
     case 'revoking':
       return record.status === 'revoking'

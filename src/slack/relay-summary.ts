@@ -13,6 +13,8 @@ export function statusLabel(record: RelayRecord): string {
       return ':pause_button: Held, then cancelled: nothing was sent';
   }
   switch (record.status) {
+    case 'received':
+      return ':inbox_tray: Received, not sent yet';
     case 'pending':
       return ':hourglass_flowing_sand: Sending…';
     case 'revoking':

@@ -1,5 +1,11 @@
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 
+/**
+ * What `update` checks before it writes: a status, one of several, or any condition on the
+ * current record (a lease, a version). The condition must be pure: a store may call it again.
+ */
+export type Expectation = RelayStatus | readonly RelayStatus[] | ((current: RelayRecord) => boolean);
+
 export type CreateResult = { created: true; record: RelayRecord } | { created: false; existing: RelayRecord };
 
 /**
@@ -16,15 +22,11 @@ export interface RelayStore {
   findByRequestKey(requestKey: string): Promise<RelayRecord | undefined>;
   /**
    * Applies `change` and bumps `updatedAt`. With `expected`, applies only if the current status
-   * is one of them (compare-and-set), else throws `StoreConflictError` carrying the current record.
+   * is one of them, or the condition holds (compare-and-set), else throws `StoreConflictError` carrying the current record.
    * Throws `RelayNotFoundError` for an unknown id, `SlackMessageTakenError` when `change.slack`
    * is already used by another relay.
    */
-  update(
-    id: string,
-    change: RelayChange,
-    expected?: RelayStatus | readonly RelayStatus[],
-  ): Promise<RelayRecord>;
+  update(id: string, change: RelayChange, expected?: Expectation): Promise<RelayRecord>;
   /** Most recent first. */
   listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]>;
   /** Every sender's relays, most recent first (createdAt, then id), up to `limit` (admins' App Home). */

@@ -1,6 +1,6 @@
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
-import type { CreateResult, RelayStore } from './interface.js';
+import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import {
   applyChange,
   copyRecord,
@@ -66,15 +66,11 @@ export class MemoryRelayStore implements RelayStore {
     return id === undefined ? undefined : this.#get(id);
   }
 
-  async update(
-    id: string,
-    change: RelayChange,
-    expected?: RelayStatus | readonly RelayStatus[],
-  ): Promise<RelayRecord> {
+  async update(id: string, change: RelayChange, expected?: Expectation): Promise<RelayRecord> {
     this.#assertOpen();
     const current = this.#byId.get(id);
     if (!current) throw new RelayNotFoundError(id);
-    if (!matchesExpected(current.status, expected)) throw new StoreConflictError(copyRecord(current));
+    if (!matchesExpected(current, expected)) throw new StoreConflictError(copyRecord(current));
     const next = applyChange(current, change, this.#now());
     if (next.slack) {
       const ownerId = this.#idBySlack.get(slackKey(next.slack));

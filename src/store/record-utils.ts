@@ -3,6 +3,7 @@
  * retention down to the last key.
  */
 import type { RelayChange, RelayRecord, RelayStatus } from '../relay/types.js';
+import type { Expectation } from './interface.js';
 
 /** The fields `update` may touch; anything else in a change (smuggled in by a cast) is ignored. */
 const CHANGEABLE_FIELDS = [
@@ -14,6 +15,13 @@ const CHANGEABLE_FIELDS = [
   'revokedAt',
   'content',
   'attachments',
+  'text',
+  'recipientsInput',
+  'recipients',
+  'serviceId',
+  'intake',
+  'lease',
+  'revokeRequest',
 ] as const satisfies readonly (keyof RelayChange)[];
 
 /**
@@ -26,12 +34,10 @@ export function isPrunable(record: RelayRecord, olderThan: number): boolean {
   return record.createdAt < olderThan && PRUNABLE_STATUSES.includes(record.status);
 }
 
-export function matchesExpected(
-  status: RelayStatus,
-  expected?: RelayStatus | readonly RelayStatus[],
-): boolean {
+export function matchesExpected(current: RelayRecord, expected?: Expectation): boolean {
   if (expected === undefined) return true;
-  return typeof expected === 'string' ? status === expected : expected.includes(status);
+  if (typeof expected === 'function') return expected(current);
+  return typeof expected === 'string' ? current.status === expected : expected.includes(current.status);
 }
 
 /**

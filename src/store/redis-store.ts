@@ -7,7 +7,7 @@ import {
   type SlackMessageRef,
 } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
-import type { CreateResult, RelayStore } from './interface.js';
+import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import {
   applyChange,
   isPrunable,
@@ -100,17 +100,13 @@ export class RedisRelayStore implements RelayStore {
     return this.#lookup(this.#keys.request(requestKey));
   }
 
-  async update(
-    id: string,
-    change: RelayChange,
-    expected?: RelayStatus | readonly RelayStatus[],
-  ): Promise<RelayRecord> {
+  async update(id: string, change: RelayChange, expected?: Expectation): Promise<RelayRecord> {
     return this.#run(async () => {
       for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt += 1) {
         const json = await this.#redis.get(this.#keys.relay(id));
         if (json === null) throw new RelayNotFoundError(id);
         const current = parseRecord(json);
-        if (!matchesExpected(current.status, expected)) throw new StoreConflictError(current);
+        if (!matchesExpected(current, expected)) throw new StoreConflictError(current);
         const nextJson = JSON.stringify(applyChange(current, change, this.#now()));
         const next = parseRecord(nextJson);
         const call = this.#updateCall(current, json, next, nextJson);

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
-import type { CreateResult, RelayStore } from './interface.js';
+import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
 
 /**
@@ -76,7 +76,7 @@ interface RowParams {
   record: string;
 }
 
-type Expected = RelayStatus | readonly RelayStatus[] | undefined;
+type Expected = Expectation | undefined;
 
 export class SqliteRelayStore implements RelayStore {
   /** How many migrations this open applied (0 when the file was already current). */
@@ -168,7 +168,7 @@ export class SqliteRelayStore implements RelayStore {
       const json = this.#byId.get(id);
       if (json === undefined) throw new RelayNotFoundError(id);
       const current = parseRecord(json);
-      if (!matchesExpected(current.status, expected)) throw new StoreConflictError(current);
+      if (!matchesExpected(current, expected)) throw new StoreConflictError(current);
       const next = parseRecord(JSON.stringify(applyChange(current, change, this.#now())));
       try {
         this.#rewrite.run(toRow(next));
@@ -203,11 +203,7 @@ export class SqliteRelayStore implements RelayStore {
     return this.#run(() => parseOptional(this.#byRequestKey.get(requestKey)));
   }
 
-  async update(
-    id: string,
-    change: RelayChange,
-    expected?: RelayStatus | readonly RelayStatus[],
-  ): Promise<RelayRecord> {
+  async update(id: string, change: RelayChange, expected?: Expectation): Promise<RelayRecord> {
     // Immediate, because a deferred read-then-write fails with SQLITE_BUSY (no retry) under WAL.
     return this.#run(() => this.#update.immediate(id, change, expected));
   }

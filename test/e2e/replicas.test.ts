@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commandRequestKey } from '../../src/relay/ids.js';
-import { INTERRUPTED } from '../../src/relay/recovery.js';
+import { INTERRUPTED } from '../../src/relay/takeover.js';
 import { RELAY_STATUSES, type RelayRecord } from '../../src/relay/types.js';
 import { openRedisStore, type RedisRelayStore } from '../../src/store/redis-store.js';
 import {

@@ -48,7 +48,7 @@ function refusalOf(outcome: SendOutcome) {
 const LEADS_IN_RELAYS = { send: { users: [], userGroups: ['S0LEADS'], channels: ['C0RELAYS'] } };
 
 describe('sendRelay: access', () => {
-  it('refuses an unlisted sender before looking anyone up, storing or sending anything', async () => {
+  it('refuses an unlisted sender before looking anyone up or sending anything', async () => {
     const { deps, fake, store, people, log } = setup({ access: LEADS_IN_RELAYS });
     const refusal = refusalOf(
       await sendRelay(deps, request({ originChannelId: 'C0RELAYS' }), { groupMembers: groups }),
@@ -56,7 +56,10 @@ describe('sendRelay: access', () => {
     expect(refusal).toMatchObject({ kind: 'not_allowed', reason: 'not_listed', admins: ['U0ADMIN'] });
     expect(fake.sends).toHaveLength(0);
     expect(people.calls).toEqual([]);
-    expect(await store.listRecent(10)).toEqual([]);
+    // Received before the ack, then closed as refused: on record, never carried out.
+    expect((await store.listRecent(10)).map((record) => [record.status, record.error?.kind])).toEqual([
+      ['failed', 'refused'],
+    ]);
     expect(log.entries.find((entry) => entry.message === 'send refused')?.details).toMatchObject({
       user: 'U0SENDER',
       refusal: 'not_allowed:not_listed',

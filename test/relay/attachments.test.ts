@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { articleTitle, notForwardedNote } from '../../src/relay/attachments.js';
 import { confirmHeldRelay } from '../../src/relay/held.js';
-import { recoverInterruptedRelays } from '../../src/relay/recovery.js';
+import { resumePending } from '../../src/relay/takeover.js';
 import { sendRelay } from '../../src/relay/send.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';
@@ -76,6 +76,7 @@ describe('sendRelay with files', () => {
         thirdTraceId: fake.articleSends[0]?.thirdTraceId,
         traceId: 'trace-articles-1',
         messageId: 'art-1',
+        dispatchedAt: expect.any(Number),
         sentAt: expect.any(Number),
       },
     ]);
@@ -232,7 +233,7 @@ describe('sendRelay with files', () => {
 });
 
 describe('recovery', () => {
-  it('turns image messages left pending by a crash into unknown', async () => {
+  it('turns dispatched image messages left pending by a crash into unknown', async () => {
     const { deps, store } = withFiles();
     const batch = makeBatch(0, { status: 'sent', messageId: 'msg-1' });
     const record = makeRecord({
@@ -241,12 +242,14 @@ describe('recovery', () => {
       batches: [
         {
           ...batch,
-          extraMessages: [{ kind: 'articles', attachments: [0], status: 'pending', thirdTraceId: 't' }],
+          extraMessages: [
+            { kind: 'articles', attachments: [0], status: 'pending', thirdTraceId: 't', dispatchedAt: 1 },
+          ],
         },
       ],
     });
     await store.create(record);
-    const [recovered] = await recoverInterruptedRelays(deps);
+    const { record: recovered } = await resumePending(deps, record, {});
     expect(recovered?.status).toBe('sent');
     expect(recovered?.batches[0]?.status).toBe('sent');
     expect(recovered?.batches[0]?.extraMessages?.[0]).toMatchObject({

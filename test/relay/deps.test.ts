@@ -144,24 +144,43 @@ describe('persistently', () => {
     expect(log.entries).toEqual([]);
   });
 
-  it('gives up after three attempts, logs what could not be written, and rethrows', async () => {
+  it('holds a failed write back and retries it until it lands, however long the store is away', async () => {
     vi.useFakeTimers();
     const { deps, log } = testRelay();
     let attempts = 0;
-    const failure = new StoreError('disk full');
     const result = persistently(deps, { relayId: 'rl_2' }, async () => {
       attempts += 1;
-      throw failure;
+      if (attempts < 40) throw new StoreError('connection refused');
+      return 'landed';
     });
-    const settled = result.then(
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(await result).toBe('landed');
+    expect(attempts).toBe(40);
+    expect(log.messages('warn')).toEqual(['relay store write failed; holding it back and retrying']);
+    expect(log.messages('info')).toEqual(['held-back store write landed']);
+  });
+
+  it('gives up only once the stop abandoned writes, logging what could not be written', async () => {
+    vi.useFakeTimers();
+    let abandoned = false;
+    const relay = testRelay();
+    const deps = { ...relay.deps, writesAbandoned: () => abandoned };
+    let attempts = 0;
+    const failure = new StoreError('disk full');
+    const settled = persistently(deps, { relayId: 'rl_2' }, async () => {
+      attempts += 1;
+      throw failure;
+    }).then(
       () => undefined,
       (error: unknown) => error,
     );
-    await vi.runAllTimersAsync();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(attempts).toBeGreaterThan(10);
+    abandoned = true;
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(await settled).toBe(failure);
-    expect(attempts).toBe(3);
-    expect(log.entries).toHaveLength(1);
-    expect(log.entries[0]).toMatchObject({ level: 'error', details: { relayId: 'rl_2', err: failure } });
+    const last = relay.log.entries.at(-1);
+    expect(last).toMatchObject({ level: 'error', details: { relayId: 'rl_2', err: failure } });
   });
 
   it('does not retry a conflict, a missing relay or a taken Slack message', async () => {

@@ -40,7 +40,7 @@ describe('sendRelay with unreachable recipients', () => {
     const held = outcome.record;
     expect(isHeld(held)).toBe(true);
     expect(held).toMatchObject({
-      requestKey: `held:${held.id}:command:T0TEST:trigger.9`,
+      requestKey: 'command:T0TEST:trigger.9',
       recipients: [ALICE.openUserId, 'FSUID_S1'],
       batches: [],
       status: 'failed',
@@ -48,8 +48,8 @@ describe('sendRelay with unreachable recipients', () => {
     });
     expect(held.slack).toBeUndefined();
     expect(held.error?.message).toContain('@carol');
-    // The original request key stays free for the confirmed relay.
-    expect(await store.findByRequestKey('command:T0TEST:trigger.9')).toBeUndefined();
+    // The received request itself waits: the same record goes out on confirmation.
+    expect((await store.findByRequestKey('command:T0TEST:trigger.9'))?.id).toBe(held.id);
   });
 
   it('answers a second delivery of a handled request with its relay, whatever the address book says now', async () => {
@@ -85,10 +85,9 @@ describe('confirmHeldRelay', () => {
       content: record.content,
     });
     expect(fake.sends.map((call) => call.toUser)).toEqual([[ALICE.openUserId, 'FSUID_S1']]);
-    expect((await store.findById(record.id))?.error).toMatchObject({
-      kind: 'held_confirmed',
-      message: expect.stringContaining(outcome.record.id),
-    });
+    // The held record itself went out: one record from request to relay.
+    expect(outcome.record.id).toBe(record.id);
+    expect((await store.findById(record.id))?.intake?.confirmedBy).toBe('U0SENDER');
     // A second click (or one on another replica) sends nothing more.
     const again = await confirmHeldRelay(deps, record.id, 'U0SENDER');
     expect(again).toMatchObject({ type: 'already_confirmed', relay: { id: outcome.record.id } });
@@ -129,7 +128,7 @@ describe('confirmHeldRelay', () => {
     expect(cancelled).toMatchObject({ type: 'cancelled', record: { error: { kind: 'held_cancelled' } } });
     expect(await confirmHeldRelay(deps, record.id, 'U0SENDER')).toMatchObject({ type: 'cancelled' });
     expect(fake.sends).toHaveLength(0);
-    expect(await store.findByRequestKey('command:T0TEST:trigger.9')).toBeUndefined();
+    expect((await store.findByRequestKey('command:T0TEST:trigger.9'))?.error?.kind).toBe('held_cancelled');
   });
 });
 

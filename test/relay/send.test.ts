@@ -41,7 +41,7 @@ describe('splitIntoBatches', () => {
   });
 });
 
-describe('sendRelay: validation writes nothing and calls nothing', () => {
+describe('sendRelay: validation calls nothing; a text mistake writes nothing, a recipient problem is recorded as not sent', () => {
   const cases: { name: string; overrides: Partial<SendRequest>; type: string; mentions: RegExp }[] = [
     { name: 'empty text', overrides: { text: '' }, type: 'invalid_text', mentions: /empty/ },
     { name: 'whitespace-only text', overrides: { text: ' \n\t ' }, type: 'invalid_text', mentions: /empty/ },
@@ -84,8 +84,18 @@ describe('sendRelay: validation writes nothing and calls nothing', () => {
             : '';
       expect(said).toMatch(mentions);
       expect(fake.sends).toHaveLength(0);
-      expect(await store.findByRequestKey('command:T0TEST:trigger.1')).toBeUndefined();
-      expect(await store.listBySender('U0SENDER', 10)).toEqual([]);
+      const stored = await store.findByRequestKey('command:T0TEST:trigger.1');
+      if (type === 'invalid_text') {
+        expect(stored).toBeUndefined();
+        expect(await store.listBySender('U0SENDER', 10)).toEqual([]);
+      } else {
+        // Received before the ack, so the request is on record: as not sent, never to be retried.
+        expect(stored).toMatchObject({
+          status: 'failed',
+          error: { kind: 'invalid_recipients' },
+          batches: [],
+        });
+      }
     });
   }
 
@@ -103,7 +113,7 @@ describe('sendRelay: validation writes nothing and calls nothing', () => {
     const { deps, store } = testRelay();
     const outcome = await sendRelay(deps, request({ recipientsInput: [] }));
     expect(outcome.type).toBe('invalid_recipients');
-    expect(await store.findByRequestKey('command:T0TEST:trigger.1')).toBeUndefined();
+    expect((await store.findByRequestKey('command:T0TEST:trigger.1'))?.status).toBe('failed');
   });
 });
 
@@ -177,6 +187,8 @@ describe('sendRelay: the record comes first', () => {
         thirdTraceId: 'third-1',
         traceId: 'E-0001',
         messageId: 'msg-1',
+        // Marked in the store before the call went out: a crash then never sends it again.
+        dispatchedAt: START,
         sentAt: START + 250,
       },
     ]);
@@ -281,7 +293,7 @@ describe('sendRelay: duplicates', () => {
     const second = await sendRelay(deps, request());
     gate.resolve();
     expect(second.type).toBe('duplicate');
-    expect(second.type === 'duplicate' && second.record.status).toBe('pending');
+    expect(second.type === 'duplicate' && ['received', 'pending'].includes(second.record.status)).toBe(true);
     expect(finished(await first).status).toBe('sent');
     expect(fake.sends).toHaveLength(1);
   });
@@ -525,12 +537,18 @@ describe('sendRelay: observer', () => {
   it('reports each finished relay once, with its final status, and nothing for rejected requests', async () => {
     const { deps, fake, observed } = testRelay();
     await sendRelay(deps, request({ text: '' }));
-    await sendRelay(deps, request({ recipientsInput: ['nobody-known'] }));
+    await sendRelay(
+      deps,
+      request({ requestKey: 'command:T0TEST:trigger.2', recipientsInput: ['nobody-known'] }),
+    );
     expect(observed.relaysFinished).toEqual([]);
 
     fake.scriptSend({}, fxError({ errorCode: 20012 }));
-    await sendRelay(deps, request({ recipientsInput: employees(600) }));
-    await sendRelay(deps, request());
+    await sendRelay(
+      deps,
+      request({ requestKey: 'command:T0TEST:trigger.3', recipientsInput: employees(600) }),
+    );
+    await sendRelay(deps, request({ requestKey: 'command:T0TEST:trigger.3' }));
     expect(observed.relaysFinished).toEqual(['partial']);
   });
 });

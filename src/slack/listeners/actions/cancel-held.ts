@@ -1,25 +1,28 @@
-/** "Cancel" on a held relay (`fx_cancel_held`, value = held relay id): nothing is sent. */
+/** "Cancel" on a held relay (`fx_cancel_held`, value = held relay id): recorded, then acked; nothing is sent. */
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { cancelHeldRelay } from '../../../relay/held.js';
+import { withinIntake } from '../../../relay/intake.js';
 import type { ListenerContext } from '../../context.js';
 import { CANCEL_HELD_ACTION_ID, heldOutcomeText } from '../../held-replies.js';
 import { refreshHome } from '../../home-publish.js';
+import { NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
 
 export function registerCancelHeld(app: App, ctx: ListenerContext): void {
   app.action<BlockButtonAction>(CANCEL_HELD_ACTION_ID, async ({ ack, body, action, client, respond }) => {
+    // A cancel that lands late still only cancels: nothing to undo.
+    const outcome = await withinIntake(
+      ctx.relay,
+      cancelHeldRelay(ctx.relay, action.value ?? '', body.user.id),
+      async () => undefined,
+    );
     await ack();
-    await ctx.work.run(async () => {
-      let text: string;
-      try {
-        text = heldOutcomeText(await cancelHeldRelay(ctx.relay, action.value ?? '', body.user.id));
-      } catch (error) {
-        ctx.logger.error({ err: error, user: body.user.id }, 'cancelling a held relay failed');
-        text = ':x: fx-bridge hit an internal error; nothing was sent. Check the app logs or ask an admin.';
-      }
-      await respond({ response_type: 'ephemeral', replace_original: true, text }).catch((error: unknown) =>
-        ctx.logger.warn({ err: error }, 'could not answer a cancel'),
-      );
-      await refreshHome(ctx, client, body.user.id);
-    });
+    const text =
+      outcome.type === 'unavailable'
+        ? NOT_TAKEN_TEXT.replace('nothing will be sent', 'the message is still held')
+        : heldOutcomeText(outcome);
+    await respondAnswer(respond, { replace: true })(text).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'could not answer a cancel'),
+    );
+    await ctx.work.run(() => refreshHome(ctx, client, body.user.id));
   });
 }

@@ -1,23 +1,36 @@
 /**
  * The Revoke button (`fx_revoke`, value = relay id): on a receipt, on a private answer, or in the
- * App Home. A Home tab has no response_url, so there the refreshed Home carries the answer.
+ * App Home. The relay is claimed for revoking before the ack. A Home tab has no response_url, so
+ * there the refreshed Home carries the answer.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
+import { withinIntake } from '../../../relay/intake.js';
+import { receiveRevoke } from '../../../relay/revoke.js';
 import type { ListenerContext } from '../../context.js';
+import { type Answer, NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
+import { refreshHome } from '../../home-publish.js';
 import { REVOKE_ACTION_ID } from '../../receipt.js';
-import { handleRevoke, type Tell } from '../shortcuts/revoke-message.js';
+import { splitReceived, undoLateRevokes } from '../shortcuts/revoke-intake.js';
 
 export function registerRevokeButton(app: App, ctx: ListenerContext): void {
   app.action<BlockButtonAction>(REVOKE_ACTION_ID, async ({ ack, body, action, client, respond }) => {
+    const actorId = body.user.id;
+    const received = await withinIntake(
+      ctx.relay,
+      receiveRevoke(ctx.relay, { target: { relayId: action.value ?? '' }, actorId }),
+      (late) => undoLateRevokes(ctx, late),
+    );
     await ack();
-    const tell: Tell | undefined = body.response_url
-      ? async (text) => {
-          await respond({ response_type: 'ephemeral', replace_original: false, text });
-        }
+    const answer: Answer | undefined = body.response_url
+      ? respondAnswer(respond, { replace: false })
       : undefined;
-    await handleRevoke(ctx, client, tell, {
-      target: { relayId: action.value ?? '' },
-      actorId: body.user.id,
-    });
+    if (received.type === 'unavailable') {
+      const text = NOT_TAKEN_TEXT.replace('nothing will be sent', 'nothing was revoked');
+      if (answer) await answer(text).catch(() => undefined);
+      else await ctx.work.run(() => refreshHome(ctx, client, actorId, text));
+      return;
+    }
+    const { claimed, answered } = splitReceived([received]);
+    ctx.jobs.revoke(claimed, answered, actorId, answer);
   });
 }

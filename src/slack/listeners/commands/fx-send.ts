@@ -1,21 +1,15 @@
-/** `/fx-send <recipients> <message>`: ack at once, then relay, then answer. */
-import type { AllMiddlewareArgs, App, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+/**
+ * `/fx-send <recipients> <message>`: record the request as typed, then ack (the ack is a promise),
+ * then the relay runs in the work queue and answers through the response_url.
+ */
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
-import { sendRelay } from '../../../relay/send.js';
+import { receiveRequest } from '../../../relay/intake.js';
 import type { ListenerContext } from '../../context.js';
-import { heldMessage } from '../../held-replies.js';
-import { refreshHome } from '../../home-publish.js';
+import { NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
 import { mrkdwnToPlainText } from '../../mrkdwn.js';
-import { renderReceipt } from '../../receipt.js';
-import { ReceiptTracker } from '../../receipt-tracker.js';
-import {
-  duplicateText,
-  recipientProblemsText,
-  sendFailedText,
-  sendRefusalText,
-  usageText,
-} from '../../replies.js';
+import { duplicateText, sendRefusalText, usageText } from '../../replies.js';
 import { openComposeIfAdmitted } from '../../send-admission.js';
 
 export const FX_SEND_COMMAND = '/fx-send';
@@ -37,84 +31,49 @@ export function registerFxSendCommand(app: App, ctx: ListenerContext): void {
         await openCompose(args, ctx);
         return;
       case 'send':
-        await args.ack();
-        await ctx.work.run(() => relayCommand(args, ctx, parsed.recipients, parsed.message));
+        await receiveCommand(args, ctx, parsed.recipients, parsed.message);
     }
   });
 }
 
-async function relayCommand(
-  { command, client, respond }: CommandArgs,
+async function receiveCommand(
+  { command, ack, respond }: CommandArgs,
   ctx: ListenerContext,
   recipients: string[],
   message: string,
 ): Promise<void> {
-  const teamId = command.team_id;
-  const receipt = new ReceiptTracker({
-    client,
-    teamId,
-    channelId: command.channel_id,
-    tellSender: (text) => answer(respond, text),
+  const received = await receiveRequest(ctx.relay, {
+    requestKey: commandRequestKey(command.team_id, command.trigger_id),
+    senderId: command.user_id,
+    originChannelId: command.channel_id,
+    recipientsInput: recipients,
+    text: mrkdwnToPlainText(message),
+    intake: {
+      door: 'command',
+      teamId: command.team_id,
+      senderName: command.user_name,
+      ...(command.channel_name === 'directmessage' ? {} : { channelName: command.channel_name }),
+    },
   });
-  try {
-    const outcome = await sendRelay(
-      ctx.relay,
-      {
-        requestKey: commandRequestKey(teamId, command.trigger_id),
-        senderId: command.user_id,
-        senderName: command.user_name,
-        originChannelId: command.channel_id,
-        channelName: command.channel_name === 'directmessage' ? undefined : command.channel_name,
-        recipientsInput: recipients,
-        text: mrkdwnToPlainText(message),
-      },
-      { ...receipt.hooks(), profiles: ctx.profiles, groupMembers: ctx.groupMembers },
-    );
-    switch (outcome.type) {
-      case 'refused':
-        await answer(respond, sendRefusalText(outcome.refusal));
-        return;
-      case 'held':
-        await respond({ response_type: 'ephemeral', ...heldMessage(outcome.record, outcome.unreachable) });
-        return;
-      case 'invalid_recipients':
-        await answer(respond, recipientProblemsText(outcome.problems));
-        return;
-      case 'invalid_text':
-        // Not a grammar mistake (too long): the usage would only bury the one thing to fix.
-        await answer(respond, `:warning: ${outcome.problem}`);
-        return;
-      case 'duplicate':
-        await answer(respond, duplicateText(outcome.record));
-        return;
-      case 'finished': {
-        const { record } = outcome;
-        await receipt.update(record);
-        if (!receipt.posted && (record.status === 'failed' || record.status === 'unknown')) {
-          await answer(respond, sendFailedText(record));
-        } else if (!receipt.posted) {
-          // Fxiaoke has it but Slack would not take the receipt: the sender still gets the Revoke button.
-          const rendered = renderReceipt(record);
-          await respond({
-            response_type: 'ephemeral',
-            text: `The receipt could not be posted in this channel. ${rendered.text}`,
-            blocks: rendered.blocks,
-          });
-        }
-      }
-    }
-  } catch (error) {
-    ctx.logger.error({ err: error, user: command.user_id, channel: command.channel_id }, '/fx-send failed');
-    await answer(
-      respond,
-      ':x: fx-bridge hit an internal error while relaying this message. Nothing more will be sent for it; check the app logs or ask an admin.',
-    );
-  } finally {
-    await refreshHome(ctx, client, command.user_id);
+  switch (received.type) {
+    case 'invalid_text':
+      // Not a grammar mistake (too long): the usage would only bury the one thing to fix.
+      await ack({ response_type: 'ephemeral', text: `:warning: ${received.problem}` });
+      return;
+    case 'unavailable':
+      await ack({ response_type: 'ephemeral', text: NOT_TAKEN_TEXT });
+      return;
+    case 'duplicate':
+      await ack({ response_type: 'ephemeral', text: duplicateText(received.record) });
+      return;
+    case 'accepted':
+      await ack();
+      ctx.jobs.send(received.record, respondAnswer(respond));
   }
 }
 
 async function openCompose({ command, client, respond }: CommandArgs, ctx: ListenerContext): Promise<void> {
+  const answer = respondAnswer(respond);
   try {
     const refusal = await openComposeIfAdmitted(
       ctx,
@@ -123,16 +82,9 @@ async function openCompose({ command, client, respond }: CommandArgs, ctx: Liste
       { teamId: command.team_id, channelId: command.channel_id },
       command.user_id,
     );
-    if (refusal) await answer(respond, sendRefusalText(refusal));
+    if (refusal) await answer(sendRefusalText(refusal));
   } catch (error) {
     ctx.logger.warn({ err: error }, 'compose modal could not be opened');
-    await answer(
-      respond,
-      usageText('The compose window could not be opened; you can also type it all in one line.'),
-    );
+    await answer(usageText('The compose window could not be opened; you can also type it all in one line.'));
   }
-}
-
-async function answer(respond: RespondFn, text: string): Promise<void> {
-  await respond({ response_type: 'ephemeral', text });
 }

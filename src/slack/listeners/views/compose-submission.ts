@@ -1,14 +1,25 @@
 /**
- * Submission of the compose modal. Problems the user can fix come back inline, including
- * recipients who cannot be reached (checked within a budget, since the ack has 3 s); then the
- * modal closes and the relay runs (compose-relay.ts).
+ * Submission of the compose modal. Mistakes that need no lookup come back inline at once; then the
+ * request is recorded (relay/intake.ts) before anything slow runs; then, within a budget, who may
+ * send and whether every recipient is known — a problem found in time goes back inline and the
+ * recorded request is discarded; otherwise the modal closes and the relay runs in the work queue.
  */
 import type { App, SlackViewAction } from '@slack/bolt';
 import { checkRecipients } from '../../../relay/check.js';
-import { checkErrors, formErrors, readComposeForm, recipientInputs } from '../../compose-form.js';
-import { COMPOSE_CALLBACK_ID } from '../../compose-modal.js';
-import { relayFromModal } from '../../compose-relay.js';
+import { composeRequestKey, messageRequestKey, repeatRequestKey } from '../../../relay/ids.js';
+import { discardIntake, receiveRequest } from '../../../relay/intake.js';
+import type { SlackMessageRef } from '../../../relay/types.js';
+import {
+  checkErrors,
+  type ComposeForm,
+  formErrors,
+  readComposeForm,
+  recipientInputs,
+} from '../../compose-form.js';
+import { type ComposeMetadata, COMPOSE_CALLBACK_ID, MESSAGE_BLOCK } from '../../compose-modal.js';
 import type { ListenerContext } from '../../context.js';
+import { NOT_TAKEN_TEXT, userAnswer } from '../../jobs/answer.js';
+import { duplicateText } from '../../replies.js';
 import { admitAtDoor, SUBMIT_ADMISSION_BUDGET_MS, submissionRefusal } from '../../send-admission.js';
 import { within } from '../../within.js';
 
@@ -23,42 +34,85 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
     const form = readComposeForm(view);
     const errors = formErrors(form, ctx.relay.settings);
     const { metadata } = form;
-    // Who may send comes before what is sent: a refused sender need not fix the form first.
-    const started = Date.now();
-    const admission = metadata
-      ? await admitAtDoor(
-          ctx,
-          { userId: body.user.id, channelId: metadata.channelId },
-          SUBMIT_ADMISSION_BUDGET_MS,
-        )
-      : undefined;
-    if (admission?.decided && admission.refusal) {
-      await ack(submissionRefusal(admission.refusal));
-      return;
-    }
     if (Object.keys(errors).length > 0 || !metadata) {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    const inputs = recipientInputs(form);
-    // Together within the check's budget, so the ack stays as early as before.
+    const started = Date.now();
+    const userId = body.user.id;
+    const received = await receiveRequest(ctx.relay, intakeOfForm(form, metadata, view.id, body.user));
+    const answer = userAnswer(client, ctx, metadata.channelId, userId);
+    switch (received.type) {
+      case 'invalid_text':
+        await ack({ response_action: 'errors', errors: { [MESSAGE_BLOCK]: received.problem } });
+        return;
+      case 'unavailable':
+        await ack({
+          response_action: 'errors',
+          errors: { [MESSAGE_BLOCK]: NOT_TAKEN_TEXT.replace(/^:warning: /, '') },
+        });
+        return;
+      case 'duplicate':
+        await ack();
+        await answer(duplicateText(received.record));
+        return;
+      case 'accepted':
+        break;
+    }
+    const { record } = received;
+    // Who may send comes before what is sent: a refused sender need not fix the form first.
+    const admission = await admitAtDoor(
+      ctx,
+      { userId, channelId: metadata.channelId },
+      SUBMIT_ADMISSION_BUDGET_MS,
+    );
+    if (admission.decided && admission.refusal) {
+      await discardIntake(ctx.relay, record);
+      await ack(submissionRefusal(admission.refusal));
+      return;
+    }
     const budget = Math.max(CHECK_BUDGET_MS - (Date.now() - started), 300);
-    const check = await within(checkRecipients(ctx.relay, inputs, ctx.profiles), budget);
+    const check = await within(checkRecipients(ctx.relay, record.recipientsInput, ctx.profiles), budget);
     const found = check ? checkErrors(check, form) : {};
     if (Object.keys(found).length > 0) {
+      await discardIntake(ctx.relay, record);
       await ack({ response_action: 'errors', errors: found });
       return;
     }
     await ack();
-    await ctx.work.run(() =>
-      relayFromModal(client, ctx, {
-        userId: body.user.id,
-        userName: body.user.name,
-        viewId: view.id,
-        metadata,
-        recipients: inputs,
-        text: form.text,
-      }),
-    );
+    ctx.jobs.send(record, answer);
   });
+}
+
+function intakeOfForm(
+  form: ComposeForm,
+  metadata: ComposeMetadata,
+  viewId: string,
+  user: { id: string; name: string },
+) {
+  const source: SlackMessageRef | undefined = metadata.messageTs
+    ? { teamId: metadata.teamId, channelId: metadata.channelId, ts: metadata.messageTs }
+    : undefined;
+  const repeat = source && metadata.sendNumber !== undefined ? metadata.sendNumber : undefined;
+  const requestKey = source
+    ? repeat
+      ? repeatRequestKey(source, repeat)
+      : messageRequestKey(source)
+    : composeRequestKey(metadata.teamId, viewId);
+  return {
+    requestKey,
+    senderId: user.id,
+    originChannelId: metadata.channelId,
+    recipientsInput: recipientInputs(form),
+    text: form.text,
+    ...(metadata.files ? { attachments: metadata.files } : {}),
+    intake: {
+      door: source ? ('message' as const) : ('compose' as const),
+      teamId: metadata.teamId,
+      senderName: user.name,
+      ...(source ? { slack: source } : {}),
+      ...(repeat ? { repeat } : {}),
+      ...(metadata.threadTs !== undefined ? { threadReply: true } : {}),
+    },
+  };
 }

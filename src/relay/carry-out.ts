@@ -1,0 +1,150 @@
+/**
+ * Carrying out a received request (intake.ts), in this process right after the ack or in any
+ * process after a takeover (takeover.ts): who may send, the rate limit, the recipients (address
+ * book, Slack profiles), then the batches. Every decision is written to the relay record, so the
+ * request is never left `received` once looked at.
+ */
+import { SlackMessageTakenError } from '../store/errors.js';
+import { admitRate, admitSender, type SendRefusal } from './admission.js';
+import { attribute } from './attribution.js';
+import { checkRecipients } from './check.js';
+import { persistently, type RelayDeps } from './deps.js';
+import { heldError } from './hold.js';
+import { leaseForMe } from './lease.js';
+import { slackRefOfRequestKey } from './ids.js';
+import { draftBatches, type SendHooks, type SendOutcome, sendPendingBatches } from './send.js';
+import type { RelayError, RelayIntake, RelayRecord } from './types.js';
+
+export const EXPIRED = 'expired';
+export const REFUSED = 'refused';
+export const INVALID_RECIPIENTS = 'invalid_recipients';
+
+/** What the record's intake says, or what a record from before intakes (a held relay) implies. */
+export function intakeOf(record: RelayRecord): RelayIntake {
+  if (record.intake) return record.intake;
+  const original = /^held:[^:]+:(.+)$/.exec(record.requestKey)?.[1] ?? record.requestKey;
+  const slack = slackRefOfRequestKey(original);
+  return {
+    door: slack ? 'message' : 'command',
+    teamId: slack?.teamId ?? '',
+    senderName: '',
+    ...(slack ? { slack } : {}),
+    receivedAt: record.createdAt,
+  };
+}
+
+export async function carryOutReceived(
+  deps: RelayDeps,
+  received: RelayRecord,
+  hooks: SendHooks,
+): Promise<SendOutcome> {
+  const intake = intakeOf(received);
+  if (deps.now() - intake.receivedAt > deps.resumeLimitMs) {
+    const minutes = Math.round(deps.resumeLimitMs / 60_000);
+    const record = await close(deps, received, {
+      kind: EXPIRED,
+      message: `Not sent: fx-bridge could not carry it out within ${minutes} minutes of receiving it (it was stopped or overloaded). Send it again if it is still wanted.`,
+    });
+    deps.log.warn({ relayId: received.id }, 'received request expired before it could be sent');
+    return { type: 'expired', record };
+  }
+  const sender = { userId: received.senderId, channelId: received.originChannelId };
+  const refusal = (await admitSender(deps, sender, hooks.groupMembers)) ?? (await admitRate(deps, sender));
+  if (refusal) return refused(deps, received, refusal);
+
+  let recipients = received.recipients;
+  let content = received.content;
+  if (!intake.confirmedBy) {
+    const check = await checkRecipients(deps, received.recipientsInput, hooks.profiles);
+    if (!check.ok) {
+      await close(deps, received, {
+        kind: INVALID_RECIPIENTS,
+        message: `Not sent: ${check.problems.length} recipient problem${check.problems.length === 1 ? '' : 's'}.`,
+      });
+      return { type: 'invalid_recipients', problems: check.problems };
+    }
+    recipients = check.recipients;
+    content = attribute(deps.settings.messageTemplate, {
+      senderName: intake.senderName,
+      channelName: intake.channelName,
+      text: received.text,
+    });
+    if (check.unreachable.length > 0) {
+      const record = await persistently(deps, { relayId: received.id, held: true }, () =>
+        deps.store.update(
+          received.id,
+          {
+            status: 'failed',
+            recipients,
+            content,
+            error: heldError(check.unreachable, recipients.length),
+            lease: undefined,
+          },
+          'received',
+        ),
+      );
+      deps.log.info(
+        { relayId: record.id, unreachable: check.unreachable.length, reachable: recipients.length },
+        'relay held for confirmation',
+      );
+      return { type: 'held', record, unreachable: check.unreachable };
+    }
+  }
+
+  // The rate-limit slot is taken now, atomically: a concurrent send may have taken the last one.
+  const slot = deps.sendLimiter ? await deps.sendLimiter.take(received.senderId) : undefined;
+  if (slot && 'retryAfterMs' in slot) {
+    return refused(deps, received, {
+      kind: 'rate_limited',
+      limit: deps.sendLimiter?.limit ?? 0,
+      windowMs: deps.sendLimiter?.windowMs ?? 0,
+      retryAfterMs: slot.retryAfterMs,
+    });
+  }
+  const batches = draftBatches(deps, recipients);
+  const first = batches[0];
+  if (first) first.dispatchedAt = deps.now();
+  const slack = intake.repeat ? undefined : intake.slack;
+  let pending: RelayRecord;
+  try {
+    pending = await persistently(deps, { relayId: received.id, starting: true }, () =>
+      deps.store.update(
+        received.id,
+        {
+          status: 'pending',
+          recipients,
+          content,
+          batches,
+          error: undefined,
+          lease: leaseForMe(deps),
+          ...(slack ? { slack } : {}),
+        },
+        (current) => current.status === 'received' && current.lease?.owner === deps.instanceId,
+      ),
+    );
+  } catch (error) {
+    await slot?.release().catch(() => undefined);
+    // The Slack message is another relay's already (a second request for the same message).
+    if (error instanceof SlackMessageTakenError) {
+      await close(deps, received, {
+        kind: 'duplicate',
+        message: `Not sent: already relayed as ${error.existing.id}.`,
+      });
+      return { type: 'duplicate', record: error.existing };
+    }
+    throw error;
+  }
+  return { type: 'finished', record: await sendPendingBatches(deps, pending, hooks) };
+}
+
+async function refused(deps: RelayDeps, record: RelayRecord, refusal: SendRefusal): Promise<SendOutcome> {
+  await close(deps, record, { kind: REFUSED, message: `Not sent: refused (${refusal.kind}).` });
+  return { type: 'refused', refusal };
+}
+
+/** A request that will not be sent: recorded as `failed` with why, so nobody picks it up again. */
+async function close(deps: RelayDeps, record: RelayRecord, error: RelayError): Promise<RelayRecord> {
+  return persistently(deps, { relayId: record.id, closing: error.kind }, () =>
+    deps.store.update(record.id, { status: 'failed', error, lease: undefined }, 'received'),
+  );
+}

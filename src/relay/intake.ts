@@ -1,0 +1,211 @@
+/**
+ * Intake: the one store write a front door makes before Slack hears "OK". The request is kept as
+ * typed (status `received`), keyed by the Slack request, so a second delivery finds the first and
+ * a crash right after the ack leaves work that any process carries out (carry-out.ts). Nothing
+ * slow runs before it: no address book, no Slack profile or group lookup.
+ */
+import type { AttachmentRef } from './attachments.js';
+import { pendingAttachments } from './attachments.js';
+import type { RelayDeps } from './deps.js';
+import { leaseForMe } from './lease.js';
+import type { RelayIntake, RelayRecord } from './types.js';
+
+export interface IntakeRequest {
+  /** Identifies the Slack request (relay/ids.ts). */
+  requestKey: string;
+  senderId: string;
+  originChannelId: string;
+  recipientsInput: string[];
+  /** Plain text, as the sender typed it (before attribution). */
+  text: string;
+  intake: Omit<RelayIntake, 'receivedAt' | 'attachments'>;
+  attachments?: AttachmentRef[];
+}
+
+export type IntakeOutcome =
+  | { type: 'accepted'; record: RelayRecord }
+  /** The same Slack request came before: answer from its relay, take nothing new. */
+  | { type: 'duplicate'; record: RelayRecord }
+  /** A mistake in the text itself: nothing written, the sender fixes and sends again. */
+  | { type: 'invalid_text'; problem: string }
+  /** The store did not take the write in time: nothing was taken and nothing will be sent. */
+  | { type: 'unavailable' };
+
+/** `error.kind` of a request nobody will carry out: the form took it back, or its write came too late. */
+export const DISCARDED = 'discarded';
+export const ABANDONED = 'abandoned';
+
+/** Checks that need no lookup; the text limits hold for every door. */
+export function textProblem(deps: Pick<RelayDeps, 'settings'>, text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'The message is empty.';
+  const limit = deps.settings.maxMessageLength;
+  if (trimmed.length > limit) {
+    return `The message is ${trimmed.length} characters long; the limit is ${limit}. Shorten it and try again.`;
+  }
+  return undefined;
+}
+
+export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRecord {
+  const now = deps.now();
+  const attachments = pendingAttachments(request.attachments);
+  return {
+    id: deps.newRelayId(now),
+    requestKey: request.requestKey,
+    senderId: request.senderId,
+    originChannelId: request.originChannelId,
+    text: request.text.trim(),
+    content: '',
+    recipientsInput: request.recipientsInput,
+    recipients: [],
+    serviceId: deps.fxiaoke.serviceId,
+    batches: [],
+    ...(attachments ? { attachments } : {}),
+    status: 'received',
+    intake: {
+      ...request.intake,
+      ...(request.attachments && request.attachments.length > 0 ? { attachments: request.attachments } : {}),
+      receivedAt: now,
+    },
+    lease: leaseForMe(deps),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Records the request within `deps.intakeTimeoutMs`. A write that lands after the door gave up
+ * (a Redis command still queued) is turned into an `abandoned` record as soon as it lands, so no
+ * process ever acts on a request whose sender was told nothing was taken.
+ */
+export async function receiveRequest(deps: RelayDeps, request: IntakeRequest): Promise<IntakeOutcome> {
+  const problem = textProblem(deps, request.text);
+  if (problem) return { type: 'invalid_text', problem };
+  const record = receivedRecord(deps, request);
+  const write = writeIntake(deps, record);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), deps.intakeTimeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([write.catch((): 'failed' => 'failed'), late]);
+    if (outcome === 'failed') {
+      deps.log.warn({ requestKey: request.requestKey }, 'intake write failed; the sender is told to retry');
+      return { type: 'unavailable' };
+    }
+    if (outcome === 'late') {
+      deps.log.warn(
+        { requestKey: request.requestKey, timeoutMs: deps.intakeTimeoutMs },
+        'intake write too slow; the sender is told to retry',
+      );
+      write.then(
+        (landed) => {
+          if (landed.type === 'accepted') void abandon(deps, landed.record);
+        },
+        () => undefined,
+      );
+      return { type: 'unavailable' };
+    }
+    return outcome;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function writeIntake(deps: RelayDeps, record: RelayRecord): Promise<IntakeOutcome> {
+  const claim = await deps.store.create(record);
+  if (claim.created) return { type: 'accepted', record: claim.record };
+  const existing = claim.existing;
+  // The same modal submitted again after its inline errors, or after a write that came too late:
+  // that earlier attempt was never taken, so this one takes its place.
+  if (!isReusable(existing)) return { type: 'duplicate', record: existing };
+  const reused = await deps.store.update(
+    existing.id,
+    {
+      status: 'received',
+      text: record.text,
+      recipientsInput: record.recipientsInput,
+      intake: record.intake,
+      lease: record.lease,
+      attachments: record.attachments,
+      error: undefined,
+    },
+    isReusable,
+  );
+  return { type: 'accepted', record: reused };
+}
+
+function isReusable(record: RelayRecord): boolean {
+  const kind = record.error?.kind;
+  return record.status === 'failed' && (kind === DISCARDED || kind === ABANDONED);
+}
+
+/** Marks a `received` record nobody may act on; retried while the store is away. */
+async function abandon(deps: RelayDeps, record: RelayRecord): Promise<void> {
+  await closeIntake(deps, record, ABANDONED, 'Not taken: fx-bridge could not record it in time.', 600);
+}
+
+/** The compose form took the request back (inline errors): nothing is carried out. */
+export async function discardIntake(deps: RelayDeps, record: RelayRecord): Promise<void> {
+  await closeIntake(deps, record, DISCARDED, 'Returned to the form: nothing was sent.', 3);
+}
+
+async function closeIntake(
+  deps: RelayDeps,
+  record: RelayRecord,
+  kind: string,
+  message: string,
+  attempts: number,
+): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      await deps.store.update(
+        record.id,
+        { status: 'failed', error: { kind, message }, lease: undefined },
+        (current) => current.status === 'received' && current.lease?.owner === deps.instanceId,
+      );
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'store_conflict' || code === 'relay_not_found') return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+    }
+  }
+  deps.log.error({ relayId: record.id, kind }, 'could not close a request that was not taken');
+}
+
+/**
+ * A front door's store work (a claim, a compare-and-set) within `deps.intakeTimeoutMs`. Too slow
+ * or failed: `unavailable`, and `undo` runs on whatever lands later, so the sender's "nothing was
+ * taken" stays true.
+ */
+export async function withinIntake<T>(
+  deps: RelayDeps,
+  work: Promise<T>,
+  undo: (landed: T) => Promise<void>,
+): Promise<T | { type: 'unavailable' }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), deps.intakeTimeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([
+      work.then(
+        (value) => ({ value }),
+        () => 'failed' as const,
+      ),
+      late,
+    ]);
+    if (outcome === 'failed') return { type: 'unavailable' };
+    if (outcome === 'late') {
+      deps.log.warn({ timeoutMs: deps.intakeTimeoutMs }, 'front-door store write too slow; told to retry');
+      work
+        .then(undo)
+        .catch((error: unknown) => deps.log.error({ err: error }, 'could not undo a late write'));
+      return { type: 'unavailable' };
+    }
+    return outcome.value;
+  } finally {
+    clearTimeout(timer);
+  }
+}

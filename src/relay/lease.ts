@@ -1,0 +1,78 @@
+/**
+ * Leases: who works on a recorded relay right now. Every record a process starts on carries
+ * `lease: { owner, until }`; the owner renews it while it works. Any live process may take over a
+ * relay in work (`received`, `pending`, `revoking`) whose lease ran out — or, on a store only one
+ * process uses (SQLite, memory), any lease of another (earlier) process. Taking over is a
+ * compare-and-set on the record, so two replicas never both take the same relay.
+ */
+import { StoreConflictError } from '../store/errors.js';
+import type { RelayDeps } from './deps.js';
+import type { RelayRecord, RelayStatus } from './types.js';
+
+/** Statuses that mean work is recorded but not finished. */
+export const IN_WORK: readonly RelayStatus[] = ['received', 'pending', 'revoking'];
+
+export type LeaseDeps = Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'exclusiveStore' | 'now' | 'store'>;
+
+export function leaseForMe(deps: Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'now'>): RelayRecord['lease'] {
+  return { owner: deps.instanceId, until: deps.now() + deps.leaseMs };
+}
+
+/**
+ * May this process take the relay over? Its own relays are never "abandoned" while it lives. A
+ * record without a lease (written before leases existed) counts as abandoned once untouched for
+ * `legacyStaleMs`.
+ */
+export function isAbandoned(deps: LeaseDeps, record: RelayRecord, legacyStaleMs: number): boolean {
+  if (!IN_WORK.includes(record.status)) return false;
+  const { lease } = record;
+  if (!lease) return record.updatedAt <= deps.now() - legacyStaleMs;
+  if (lease.owner === deps.instanceId) return false;
+  return deps.exclusiveStore || lease.until <= deps.now();
+}
+
+/**
+ * Takes the lease of `record` (still in `record.status`) if nobody holds a live one, or this
+ * process does. Undefined when someone else has it or the relay moved on.
+ */
+export async function claimLease(
+  deps: LeaseDeps,
+  record: RelayRecord,
+  legacyStaleMs = 0,
+): Promise<RelayRecord | undefined> {
+  const status = record.status;
+  try {
+    return await deps.store.update(
+      record.id,
+      { lease: leaseForMe(deps) },
+      (current) =>
+        current.status === status &&
+        (current.lease?.owner === deps.instanceId || isAbandoned(deps, current, legacyStaleMs)),
+    );
+  } catch (error) {
+    if (error instanceof StoreConflictError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Renews the lease every third of its length while `work` runs, so a slow relay (a long rate-limit
+ * queue, a slow address book) is not taken over by another replica. Renewal failures are left to
+ * the next tick: the work itself decides the record's fate.
+ */
+export async function withLease<T>(deps: LeaseDeps, relayId: string, work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(
+    () => {
+      deps.store
+        .update(relayId, { lease: leaseForMe(deps) }, (current) => current.lease?.owner === deps.instanceId)
+        .catch(() => undefined);
+    },
+    Math.max(100, Math.floor(deps.leaseMs / 3)),
+  );
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Taking over recorded work nobody is doing: at start and then periodically, every live process
+ * looks for relays in work (`received`, `pending`, `revoking`) whose lease ran out (lease.ts),
+ * claims each by compare-and-set and hands it to `carryOn`. Resuming a send never repeats a call
+ * that may have reached Fxiaoke: such a call is marked `unknown` ("may have been delivered", with
+ * its thirdTraceId) and only calls never dispatched go out.
+ */
+import { persistently, type RelayDeps, statusFromBatches } from './deps.js';
+import { claimLease, IN_WORK, isAbandoned } from './lease.js';
+import type { SendHooks } from './send.js';
+import { sendPendingBatches } from './send.js';
+import type { RelayBatch, RelayMessageState, RelayRecord } from './types.js';
+
+/** `error.kind` of the calls a takeover marks `unknown`: tells an interrupted send from a revoke. */
+export const INTERRUPTED = 'interrupted';
+
+export interface TakeoverOptions {
+  /** Records without a lease (older versions) count as abandoned once untouched this long. */
+  legacyStaleMs: number;
+  limit?: number;
+}
+
+/** Claims every abandoned relay and hands each to `carryOn`; returns the claimed records. */
+export async function takeOverAbandoned(
+  deps: RelayDeps,
+  options: TakeoverOptions,
+  carryOn: (record: RelayRecord) => void,
+): Promise<RelayRecord[]> {
+  const inWork = await deps.store.listByStatus(IN_WORK, options.limit ?? 500);
+  const claimed: RelayRecord[] = [];
+  for (const record of inWork) {
+    if (!isAbandoned(deps, record, options.legacyStaleMs)) continue;
+    const mine = await claimLease(deps, record, options.legacyStaleMs).catch((error: unknown) => {
+      deps.log.warn({ relayId: record.id, err: error }, 'could not claim an abandoned relay');
+      return undefined;
+    });
+    if (!mine) continue;
+    deps.log.warn(
+      { relayId: mine.id, status: mine.status, previousOwner: record.lease?.owner },
+      'took over a relay nobody was working on',
+    );
+    claimed.push(mine);
+    carryOn(mine);
+  }
+  return claimed;
+}
+
+export interface ResumedSend {
+  record: RelayRecord;
+  /** Calls that may have reached Fxiaoke before the interruption (now `unknown`). */
+  interrupted: number;
+  /** Calls never dispatched that were resumed now. */
+  resumed: number;
+}
+
+/**
+ * Continues a `pending` relay this process claimed: dispatched calls become `unknown`, calls never
+ * dispatched are sent (unless the relay is older than the resume limit: then they fail, expired).
+ */
+export async function resumePending(
+  deps: RelayDeps,
+  claimed: RelayRecord,
+  hooks: SendHooks,
+): Promise<ResumedSend> {
+  const expired = deps.now() - (claimed.intake?.receivedAt ?? claimed.createdAt) > deps.resumeLimitMs;
+  let interruptedCount = 0;
+  let resumed = 0;
+  const batches = claimed.batches.map((batch): RelayBatch => {
+    const extraMessages = batch.extraMessages?.map((message) => {
+      const next = settle(message, 'this image message', expired);
+      if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
+      return next;
+    });
+    const text = settle(batch, 'this batch', expired);
+    if (text.status === 'unknown' && batch.status === 'pending') interruptedCount++;
+    if (text.status === 'pending') resumed++;
+    return extraMessages ? { ...text, extraMessages } : text;
+  });
+  const status = statusFromBatches(batches);
+  let record = await persistently(deps, { relayId: claimed.id, resuming: true }, () =>
+    deps.store.update(claimed.id, { batches, status }, 'pending'),
+  );
+  if (status === 'pending') {
+    record = await sendPendingBatches(deps, record, hooks);
+  } else {
+    deps.observer.relayFinished?.(status, record);
+  }
+  return { record, interrupted: interruptedCount, resumed };
+}
+
+/** A message left pending: `unknown` if its call was dispatched, failed if expired, else as is. */
+function settle<T extends RelayMessageState>(message: T, what: string, expired: boolean): T {
+  if (message.status !== 'pending') return message;
+  if (message.dispatchedAt !== undefined) {
+    return {
+      ...message,
+      status: 'unknown',
+      error: {
+        kind: INTERRUPTED,
+        message: `fx-bridge stopped while ${what} was being sent; it may have been delivered (thirdTraceId ${message.thirdTraceId}). It was not sent again.`,
+      },
+    };
+  }
+  if (!expired) return message;
+  return {
+    ...message,
+    status: 'failed',
+    error: {
+      kind: 'expired',
+      message: `Not sent: fx-bridge could not resume ${what} in time after it stopped.`,
+    },
+  };
+}

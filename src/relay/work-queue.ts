@@ -1,0 +1,104 @@
+/**
+ * Relay work after the ack, with bounded concurrency. The ack path (verify, parse, record, ack)
+ * never waits for this queue, and at most `concurrency` relays run at once, so a backlog costs
+ * acks at most a few relay steps of CPU between them instead of starving them. Under overload
+ * the backlog grows and is told so (`onWaiting`); it drains as relays finish. A stop starts no
+ * new work: what is still queued stays recorded and leased, and the next process takes it over.
+ */
+export interface WorkQueueOptions {
+  concurrency: number;
+  /** A job still queued after this long is reported once through `onWaiting` (default 2 s). */
+  waitingNoticeMs?: number;
+}
+
+export interface QueuedJob {
+  /** Runs the work; errors are the job's own to report (the queue only logs nothing). */
+  run: () => Promise<void>;
+  /** Called once if the job is still waiting after `waitingNoticeMs`, with how many are ahead. */
+  onWaiting?: (ahead: number) => void;
+}
+
+export class RelayWorkQueue {
+  readonly #concurrency: number;
+  readonly #noticeMs: number;
+  readonly #waiting: { job: QueuedJob; timer?: NodeJS.Timeout }[] = [];
+  readonly #running = new Set<Promise<void>>();
+  #stopped = false;
+
+  constructor(options: WorkQueueOptions) {
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency));
+    this.#noticeMs = options.waitingNoticeMs ?? 2_000;
+  }
+
+  /** Relays waiting for a free slot. */
+  get backlog(): number {
+    return this.#waiting.length;
+  }
+
+  /** Relays running now. */
+  get active(): number {
+    return this.#running.size;
+  }
+
+  /** Everything not finished: running and waiting. */
+  get size(): number {
+    return this.#running.size + this.#waiting.length;
+  }
+
+  enqueue(job: QueuedJob): void {
+    if (this.#stopped) return;
+    const entry: { job: QueuedJob; timer?: NodeJS.Timeout } = { job };
+    this.#waiting.push(entry);
+    if (job.onWaiting) {
+      entry.timer = setTimeout(() => {
+        entry.timer = undefined;
+        const ahead = this.#waiting.indexOf(entry);
+        if (ahead >= 0) job.onWaiting?.(ahead + this.#running.size);
+      }, this.#noticeMs);
+      entry.timer.unref();
+    }
+    this.#pump();
+  }
+
+  /** Stops starting queued work (it stays recorded for a takeover) and waits for running work. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.#stopped = true;
+    for (const entry of this.#waiting.splice(0)) clearTimeout(entry.timer);
+    const deadline = Date.now() + timeoutMs;
+    while (this.#running.size > 0) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#running]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, remaining);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  /** Resolves once nothing is running or waiting (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  #pump(): void {
+    while (!this.#stopped && this.#running.size < this.#concurrency && this.#waiting.length > 0) {
+      const entry = this.#waiting.shift();
+      if (!entry) break;
+      clearTimeout(entry.timer);
+      // A macrotask boundary before each job: acks queued behind it get the event loop first.
+      const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => entry.job.run())
+        .catch(() => undefined)
+        .finally(() => {
+          this.#running.delete(running);
+          this.#pump();
+        });
+      this.#running.add(running);
+    }
+  }
+}

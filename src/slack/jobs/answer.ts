@@ -1,0 +1,50 @@
+/**
+ * Where a relay's answers go. While the request is live, its door's own channel (the slash
+ * command's response_url, the modal's ephemeral, the held message replaced in place); after a
+ * takeover in another process, an ephemeral in the channel it came from, or a DM.
+ */
+import type { RespondFn, types, webApi } from '@slack/bolt';
+import type { ListenerContext } from '../context.js';
+import { tellUser } from '../tell.js';
+
+export type Answer = (text: string, blocks?: types.KnownBlock[]) => Promise<void>;
+
+/** The slash command's or button's response_url, as a new ephemeral message. */
+export function respondAnswer(respond: RespondFn, options: { replace?: boolean } = {}): Answer {
+  return async (text, blocks) => {
+    await respond({
+      response_type: 'ephemeral',
+      ...(options.replace !== undefined ? { replace_original: options.replace } : {}),
+      text,
+      ...(blocks ? { blocks } : {}),
+    });
+  };
+}
+
+/** Ephemeral in the channel, a DM where the bot cannot post there. */
+export function userAnswer(
+  client: webApi.WebClient,
+  ctx: ListenerContext,
+  channelId: string,
+  userId: string,
+): Answer {
+  return (text, blocks) => tellUser(client, ctx, channelId, userId, text, blocks);
+}
+
+/** An answer that never throws: a lost answer is logged, and the relay's record stands. */
+export function safely(answer: Answer, ctx: ListenerContext): Answer {
+  return async (text, blocks) => {
+    await answer(text, blocks).catch((error: unknown) =>
+      ctx.logger.warn({ err: error }, 'could not answer the sender'),
+    );
+  };
+}
+
+/** The one sentence for "the store did not take it": nothing happened, try again. */
+export const NOT_TAKEN_TEXT =
+  ':warning: fx-bridge could not record this request in time (its store is slow or unreachable), so nothing was taken and nothing will be sent. Please try again in a moment.';
+
+/** After a failure inside fx-bridge once a relay may have reached Fxiaoke: never "not sent". */
+export function internalErrorText(relayId: string): string {
+  return `:x: fx-bridge hit an internal error while relaying this message (relay \`${relayId}\`). Part of it may already be in Fxiaoke, so it will not be sent again automatically; the App Home and the logs show what is known.`;
+}

@@ -1,0 +1,49 @@
+/** Carrying out claimed revokes (relay/revoke.ts) and saying what happened, live or after a takeover. */
+import type { webApi } from '@slack/bolt';
+import { carryOutRevoke, type RevokeOutcome } from '../../relay/revoke.js';
+import type { RelayRecord } from '../../relay/types.js';
+import type { ListenerContext } from '../context.js';
+import { revokeOutcomeText } from '../replies.js';
+import { hasBotReceipt, updateReceipt } from '../slack-io.js';
+import type { Answer } from './answer.js';
+
+export async function runRevokeJob(
+  ctx: ListenerContext,
+  client: webApi.WebClient,
+  claimed: readonly RelayRecord[],
+  answered: readonly RevokeOutcome[],
+  answer: Answer | undefined,
+): Promise<string> {
+  const outcomes = [...answered];
+  for (const record of claimed) {
+    try {
+      const outcome = await carryOutRevoke(ctx.relay, record);
+      outcomes.push(outcome);
+      await refreshReceipt(ctx, client, outcome);
+    } catch (error) {
+      ctx.logger.error({ err: error, relayId: record.id }, 'revoke failed');
+      outcomes.push({
+        type: 'revoke_failed',
+        record,
+        error: {
+          kind: 'internal',
+          message:
+            'fx-bridge hit an internal error while revoking; part of it may already be revoked. Try again, or ask an admin to check the logs.',
+        },
+      });
+    }
+  }
+  const text = outcomes.map(revokeOutcomeText).join('\n');
+  if (answer) await answer(text);
+  return text;
+}
+
+async function refreshReceipt(ctx: ListenerContext, client: webApi.WebClient, outcome: RevokeOutcome) {
+  const changed = outcome.type === 'revoked' || outcome.type === 'revoke_failed';
+  if (!changed || !hasBotReceipt(outcome.record)) return;
+  try {
+    await updateReceipt(client, outcome.record);
+  } catch (error) {
+    ctx.logger.warn({ err: error, relayId: outcome.record.id }, 'receipt could not be updated after revoke');
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Carrying out a received send (relay/carry-out.ts) and saying what happened: one presenter for
+ * every door — /fx-send, the compose window, a message's Send to Fxiaoke, a confirmed held relay —
+ * live or after a takeover.
+ */
+import type { types, webApi } from '@slack/bolt';
+import { carryOutReceived, intakeOf } from '../../relay/carry-out.js';
+import { carryOutConfirmation } from '../../relay/held.js';
+import type { SendHooks, SendOutcome } from '../../relay/send.js';
+import type { RelayRecord } from '../../relay/types.js';
+import type { ListenerContext } from '../context.js';
+import { heldMessage, heldOutcomeText } from '../held-replies.js';
+import { renderReceipt } from '../receipt.js';
+import { ReceiptTracker } from '../receipt-tracker.js';
+import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from '../replies.js';
+import { type Answer, internalErrorText } from './answer.js';
+
+export interface SendJobOptions {
+  /** The held message, replaced in place (a confirmation). */
+  replaceHeld?: Answer;
+}
+
+/** Whether a relay from this record posts a receipt: every door but a Slack message's own. */
+export function postsReceipt(record: RelayRecord): boolean {
+  return intakeOf(record).door !== 'message';
+}
+
+export function receiptTracker(
+  client: webApi.WebClient,
+  record: RelayRecord,
+  answer: Answer,
+): ReceiptTracker {
+  const tracker = new ReceiptTracker({
+    client,
+    teamId: intakeOf(record).teamId,
+    channelId: record.originChannelId,
+    tellSender: (text) => answer(text),
+  });
+  // A receipt posted before a takeover is this relay's: later progress updates it.
+  if (record.slack && postsReceipt(record)) tracker.posted = true;
+  return tracker;
+}
+
+export function sendHooks(ctx: ListenerContext, record: RelayRecord, receipt: ReceiptTracker): SendHooks {
+  const hooks = receipt.hooks();
+  return {
+    ...(postsReceipt(record) ? hooks : { onQueued: hooks.onQueued }),
+    profiles: ctx.profiles,
+    groupMembers: ctx.groupMembers,
+  };
+}
+
+export async function runSendJob(
+  ctx: ListenerContext,
+  client: webApi.WebClient,
+  received: RelayRecord,
+  answer: Answer,
+  options: SendJobOptions = {},
+): Promise<void> {
+  const receipt = receiptTracker(client, received, answer);
+  const hooks = sendHooks(ctx, received, receipt);
+  try {
+    if (intakeOf(received).confirmedBy && options.replaceHeld) {
+      const replace = options.replaceHeld;
+      const outcome = await carryOutConfirmation(ctx.relay, received, hooks);
+      if (outcome.type === 'finished') await presentFinished(outcome.record, receipt, replace, true);
+      else await replace(heldOutcomeText(outcome));
+      return;
+    }
+    await presentSend(await carryOutReceived(ctx.relay, received, hooks), receipt, answer);
+  } catch (error) {
+    ctx.logger.error({ err: error, relayId: received.id, user: received.senderId }, 'relay failed');
+    await answer(internalErrorText(received.id));
+  }
+}
+
+export async function presentSend(
+  outcome: SendOutcome,
+  receipt: ReceiptTracker,
+  answer: Answer,
+): Promise<void> {
+  switch (outcome.type) {
+    case 'refused':
+      return answer(sendRefusalText(outcome.refusal));
+    case 'held': {
+      const held = heldMessage(outcome.record, outcome.unreachable);
+      return answer(held.text, held.blocks);
+    }
+    case 'invalid_recipients':
+      return answer(recipientProblemsText(outcome.problems));
+    case 'invalid_text':
+      // Not a grammar mistake (too long): the usage would only bury the one thing to fix.
+      return answer(`:warning: ${outcome.problem}`);
+    case 'duplicate':
+      return answer(duplicateText(outcome.record));
+    case 'expired':
+      return answer(`:x: ${outcome.record.error?.message ?? 'Not sent.'} (relay \`${outcome.record.id}\`)`);
+    case 'finished':
+      return presentFinished(outcome.record, receipt, answer, false);
+  }
+}
+
+async function presentFinished(
+  record: RelayRecord,
+  receipt: ReceiptTracker,
+  answer: Answer,
+  confirmed: boolean,
+): Promise<void> {
+  if (receipt.posted) {
+    await receipt.update(record);
+    if (confirmed) {
+      await answer(`:white_check_mark: Sent as relay \`${record.id}\`; the receipt is in the channel.`);
+    }
+    return;
+  }
+  const failed =
+    record.status === 'failed' || (record.status === 'unknown' && !record.batches.some((b) => b.messageId));
+  if (failed) {
+    await answer(sendFailedText(record));
+    return;
+  }
+  const rendered = renderReceipt(record);
+  await answer(`${headline(record, confirmed)} ${rendered.text}`, rendered.blocks as types.KnownBlock[]);
+}
+
+/** What was relayed, for the private answer: "this message", "this message (a thread reply), again". */
+function headline(record: RelayRecord, confirmed: boolean): string {
+  const intake = intakeOf(record);
+  if (confirmed || intake.door !== 'message') {
+    return intake.door === 'command' && !confirmed
+      ? 'The receipt could not be posted in this channel.'
+      : 'Relayed to Fxiaoke.';
+  }
+  const thread = intake.threadReply ? ' (a thread reply)' : '';
+  const again = intake.repeat ? ` again (send #${intake.repeat} of it)` : '';
+  return `Relayed this message${thread} to Fxiaoke${again}.`;
+}

@@ -12,9 +12,9 @@ import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
+import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { takeOverAbandoned } from './relay/takeover.js';
 import { RelayWorkQueue } from './relay/work-queue.js';
-import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackFileDownloader } from './slack/files.js';
 import { InFlightWork } from './slack/in-flight.js';
@@ -229,7 +229,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     if (queue.size + work.size > 0) {
       logger.info(
         { running: queue.active, queued: queue.backlog, other: work.size },
-        'waiting for work under way',
+        'waiting for relays under way',
       );
     }
     // Queued relays stay recorded and leased: the next process (or another replica) takes them over.

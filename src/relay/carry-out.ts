@@ -10,8 +10,8 @@ import { attribute } from './attribution.js';
 import { checkRecipients } from './check.js';
 import { persistently, type RelayDeps } from './deps.js';
 import { heldError } from './hold.js';
-import { leaseForMe } from './lease.js';
 import { slackRefOfRequestKey } from './ids.js';
+import { leaseForMe } from './lease.js';
 import { draftBatches, type SendHooks, type SendOutcome, sendPendingBatches } from './send.js';
 import type { RelayError, RelayIntake, RelayRecord } from './types.js';
 

@@ -5,11 +5,11 @@
  * so the original Slack message still keys it. Cancelling records that nothing was sent.
  */
 import { StoreConflictError } from '../store/errors.js';
-import { intakeOf, carryOutReceived } from './carry-out.js';
+import type { SendRefusal } from './admission.js';
+import { carryOutReceived, intakeOf } from './carry-out.js';
 import { persistently, type RelayDeps } from './deps.js';
 import { HELD_CANCELLED, HELD_CONFIRMED, isHeld } from './hold.js';
 import { leaseForMe } from './lease.js';
-import type { SendRefusal } from './admission.js';
 import type { SendHooks } from './send.js';
 import type { RelayRecord } from './types.js';
 

@@ -5,6 +5,7 @@
  * leaves a record that names every batch that might have gone out.
  */
 import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
+import { StoreError } from '../store/errors.js';
 import type { GroupMembers } from './access.js';
 import type { SendRefusal } from './admission.js';
 import {
@@ -16,7 +17,6 @@ import {
   sendExtraMessages,
   skipExtraMessages,
 } from './attachments.js';
-import { StoreError } from '../store/errors.js';
 import { carryOutReceived } from './carry-out.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
 import { type IntakeRequest, receiveRequest } from './intake.js';

@@ -63,15 +63,17 @@ export async function resumePending(
   hooks: SendHooks,
 ): Promise<ResumedSend> {
   const expired = deps.now() - (claimed.intake?.receivedAt ?? claimed.createdAt) > deps.resumeLimitMs;
+  // A record from before dispatch marks (no lease): any pending call may have gone out.
+  const legacy = claimed.lease === undefined || claimed.intake === undefined;
   let interruptedCount = 0;
   let resumed = 0;
   const batches = claimed.batches.map((batch): RelayBatch => {
     const extraMessages = batch.extraMessages?.map((message) => {
-      const next = settle(message, 'this image message', expired);
+      const next = settle(message, 'this image message', expired, legacy);
       if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
       return next;
     });
-    const text = settle(batch, 'this batch', expired);
+    const text = settle(batch, 'this batch', expired, legacy);
     if (text.status === 'unknown' && batch.status === 'pending') interruptedCount++;
     if (text.status === 'pending') resumed++;
     return extraMessages ? { ...text, extraMessages } : text;
@@ -89,9 +91,9 @@ export async function resumePending(
 }
 
 /** A message left pending: `unknown` if its call was dispatched, failed if expired, else as is. */
-function settle<T extends RelayMessageState>(message: T, what: string, expired: boolean): T {
+function settle<T extends RelayMessageState>(message: T, what: string, expired: boolean, legacy: boolean): T {
   if (message.status !== 'pending') return message;
-  if (message.dispatchedAt !== undefined) {
+  if (message.dispatchedAt !== undefined || legacy) {
     return {
       ...message,
       status: 'unknown',

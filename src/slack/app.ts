@@ -16,9 +16,9 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
-import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { HomeViewers } from './home-viewers.js';
 import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';

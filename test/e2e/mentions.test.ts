@@ -108,9 +108,9 @@ describe('/fx-send with Slack mentions', () => {
     const twice = await clickEphemeral(h, 'fx_send_reachable', send!.value);
     expect(String((await responseTo(h, twice.responseUrl)).text)).toContain('already sent as relay');
     expect(h.emulator.messages).toHaveLength(1);
-    // The held request and the relay it became are both on record.
+    // The held request became the relay itself: one record, marked as confirmed by its sender.
     const held = await h.bridge.store.findById(send!.value);
-    expect(held?.error).toMatchObject({ kind: 'held_confirmed' });
+    expect(held).toMatchObject({ status: 'sent', intake: { confirmedBy: expect.any(String) } });
   });
 
   it('cancels: nothing is sent, and a late confirmation says so', async () => {

@@ -59,7 +59,8 @@ describe('user errors', () => {
     expect(answer).toContain('`@nobody`');
     expect(answer).not.toContain('`sales`');
     expect(harness.emulator.requestsTo('/cgi/app/message/send')).toHaveLength(0);
-    expect(await harness.bridge.store.listBySender('U0SENDER', 10)).toHaveLength(0);
+    const stored = await harness.bridge.store.listBySender('U0SENDER', 10);
+    expect(stored.every((record) => record.status === 'failed' && record.batches.length === 0)).toBe(true);
   });
 
   it('maps a Slack mention through the config file', async () => {

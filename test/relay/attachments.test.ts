@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { articleTitle, notForwardedNote } from '../../src/relay/attachments.js';
 import { confirmHeldRelay } from '../../src/relay/held.js';
-import { resumePending } from '../../src/relay/takeover.js';
 import { sendRelay } from '../../src/relay/send.js';
+import { resumePending } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { CAT, DOG, FakeFiles, fileRequest, LOCKED, PNG, REPORT, standardFiles } from './fake-files.js';

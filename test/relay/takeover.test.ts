@@ -30,6 +30,8 @@ describe('resumePending', () => {
     const record = await put(relay, {
       status: 'pending',
       batches: [sent(0), makeBatch(1, { dispatchedAt: 1 }), makeBatch(2)],
+      intake: { door: 'command', teamId: 'T0TEST', senderName: 'bob', receivedAt: relay.clock.now },
+      lease: { owner: 'fxb_dead', until: 0 },
     });
     const resumed = await resumePending(relay.deps, record, {});
     expect(resumed).toMatchObject({ interrupted: 1, resumed: 1 });
@@ -49,12 +51,26 @@ describe('resumePending', () => {
     const record = await put(relay, {
       status: 'pending',
       batches: [makeBatch(0)],
-      createdAt: relay.clock.now - relay.deps.resumeLimitMs - 1,
+      intake: {
+        door: 'command',
+        teamId: 'T0TEST',
+        senderName: 'bob',
+        receivedAt: relay.clock.now - relay.deps.resumeLimitMs - 1,
+      },
+      lease: { owner: 'fxb_dead', until: 0 },
     });
     const resumed = await resumePending(relay.deps, record, {});
     expect(relay.fake.sends).toHaveLength(0);
     expect(resumed.record.status).toBe('failed');
     expect(resumed.record.batches[0]?.error?.kind).toBe('expired');
+  });
+
+  it('treats every pending call of a record written before dispatch marks as possibly delivered', async () => {
+    const relay = testRelay();
+    const record = await put(relay, { status: 'pending', batches: [sent(0), makeBatch(1)] });
+    const resumed = await resumePending(relay.deps, record, {});
+    expect(resumed.record.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown']);
+    expect(relay.fake.sends).toHaveLength(0);
   });
 });
 

@@ -31,6 +31,13 @@ export function userAnswer(
   return (text, blocks) => tellUser(client, ctx, channelId, userId, text, blocks);
 }
 
+/** A direct message from the app: for answers after a takeover, when the click is long gone. */
+export function dmAnswer(client: webApi.WebClient, userId: string): Answer {
+  return async (text, blocks) => {
+    await client.chat.postMessage({ channel: userId, text, ...(blocks ? { blocks } : {}) });
+  };
+}
+
 /** An answer that never throws: a lost answer is logged, and the relay's record stands. */
 export function safely(answer: Answer, ctx: ListenerContext): Answer {
   return async (text, blocks) => {

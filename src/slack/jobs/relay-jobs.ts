@@ -12,7 +12,7 @@ import type { RelayWorkQueue } from '../../relay/work-queue.js';
 import type { ListenerContext } from '../context.js';
 import { refreshHome } from '../home-publish.js';
 import { notifyRecoveredRelays } from '../notify-recovered.js';
-import { type Answer, internalErrorText, safely, userAnswer } from './answer.js';
+import { type Answer, dmAnswer, internalErrorText, safely, userAnswer } from './answer.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptTracker, runSendJob, sendHooks } from './send-job.js';
 
@@ -77,7 +77,7 @@ export class RelayJobs {
         return;
       case 'revoking': {
         const actorId = record.revokeRequest?.actorId ?? record.senderId;
-        this.revoke([record], [], actorId, userAnswer(this.client, this.ctx, actorId, actorId));
+        this.revoke([record], [], actorId, dmAnswer(this.client, actorId));
         return;
       }
       default:

@@ -7,8 +7,8 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { withinIntake } from '../../../relay/intake.js';
 import { receiveRevoke } from '../../../relay/revoke.js';
 import type { ListenerContext } from '../../context.js';
-import { type Answer, NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
 import { refreshHome } from '../../home-publish.js';
+import { type Answer, NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
 import { REVOKE_ACTION_ID } from '../../receipt.js';
 import { splitReceived, undoLateRevokes } from '../shortcuts/revoke-intake.js';
 

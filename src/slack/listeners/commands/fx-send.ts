@@ -7,7 +7,7 @@ import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
 import { receiveRequest } from '../../../relay/intake.js';
 import type { ListenerContext } from '../../context.js';
-import { NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
+import { NOT_TAKEN_TEXT, respondAnswer, safely } from '../../jobs/answer.js';
 import { mrkdwnToPlainText } from '../../mrkdwn.js';
 import { duplicateText, sendRefusalText, usageText } from '../../replies.js';
 import { openComposeIfAdmitted } from '../../send-admission.js';
@@ -55,20 +55,23 @@ async function receiveCommand(
       ...(command.channel_name === 'directmessage' ? {} : { channelName: command.channel_name }),
     },
   });
+  // Only "not taken" rides on the ack itself; every other answer goes where it always went.
+  if (received.type === 'unavailable') {
+    await ack({ response_type: 'ephemeral', text: NOT_TAKEN_TEXT });
+    return;
+  }
+  await ack();
+  const answer = safely(respondAnswer(respond), ctx);
   switch (received.type) {
     case 'invalid_text':
       // Not a grammar mistake (too long): the usage would only bury the one thing to fix.
-      await ack({ response_type: 'ephemeral', text: `:warning: ${received.problem}` });
-      return;
-    case 'unavailable':
-      await ack({ response_type: 'ephemeral', text: NOT_TAKEN_TEXT });
+      await answer(`:warning: ${received.problem}`);
       return;
     case 'duplicate':
-      await ack({ response_type: 'ephemeral', text: duplicateText(received.record) });
+      await answer(duplicateText(received.record));
       return;
     case 'accepted':
-      await ack();
-      ctx.jobs.send(received.record, respondAnswer(respond));
+      ctx.jobs.send(received.record, answer);
   }
 }
 

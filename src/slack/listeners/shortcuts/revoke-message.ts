@@ -8,7 +8,7 @@ import { withinIntake } from '../../../relay/intake.js';
 import { receiveMessageRevokes } from '../../../relay/message-relays.js';
 import type { ListenerContext } from '../../context.js';
 import { NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
-import { undoLateRevokes, splitReceived } from './revoke-intake.js';
+import { splitReceived, undoLateRevokes } from './revoke-intake.js';
 
 export const REVOKE_SHORTCUT_ID = 'fx_revoke_message';
 

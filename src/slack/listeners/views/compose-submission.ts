@@ -10,13 +10,13 @@ import { composeRequestKey, messageRequestKey, repeatRequestKey } from '../../..
 import { discardIntake, receiveRequest } from '../../../relay/intake.js';
 import type { SlackMessageRef } from '../../../relay/types.js';
 import {
-  checkErrors,
   type ComposeForm,
+  checkErrors,
   formErrors,
   readComposeForm,
   recipientInputs,
 } from '../../compose-form.js';
-import { type ComposeMetadata, COMPOSE_CALLBACK_ID, MESSAGE_BLOCK } from '../../compose-modal.js';
+import { COMPOSE_CALLBACK_ID, type ComposeMetadata, MESSAGE_BLOCK } from '../../compose-modal.js';
 import type { ListenerContext } from '../../context.js';
 import { NOT_TAKEN_TEXT, userAnswer } from '../../jobs/answer.js';
 import { duplicateText } from '../../replies.js';

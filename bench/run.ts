@@ -21,6 +21,7 @@ import {
   writeResults,
 } from './report.js';
 import { runLoadSections } from './sections.js';
+import { formatSqliteLock, runSqliteLock } from './sqlite-lock.js';
 import { StageRunner } from './stages.js';
 import { buildHasRateLimiter, startChildren, stopChildren } from './targets.js';
 
@@ -163,6 +164,11 @@ async function main(): Promise<void> {
         if (result.skipped) progress(`  skipped: ${result.skipped}`);
         report.stores.push(result);
       }
+    }
+    if (sections.has('sqlite-lock')) {
+      progress('SQLite lock: a bridge on a SQLite file, quiet and while another process takes the lock');
+      report.sqliteLock = await timed('sqlite-lock', () => runSqliteLock(options.quick ? 3_000 : 8_000));
+      for (const line of formatSqliteLock(report.sqliteLock)) progress(`  ${line}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

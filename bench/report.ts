@@ -8,6 +8,7 @@ import { formatSqliteLock, type SqliteLockResult } from './sqlite-lock.js';
 import type { StageOutcome } from './stages.js';
 import { mib } from './stats.js';
 import type { InstanceSummary } from './targets.js';
+import { type FloodRow, formatUnsignedFlood } from './unsigned-flood.js';
 
 export interface Machine {
   cpu: string;
@@ -45,6 +46,7 @@ export interface BenchReport {
   /** Wall time of each part of the run. */
   sectionSeconds: Record<string, number>;
   sqliteLock?: SqliteLockResult;
+  unsignedFlood?: FloodRow[];
 }
 
 /** null is how NaN comes back through JSON/IPC. */
@@ -301,6 +303,7 @@ export function formatReport(report: BenchReport): string {
     }
   }
   if (report.sqliteLock) out.push('', ...formatSqliteLock(report.sqliteLock));
+  if (report.unsignedFlood) out.push('', ...formatUnsignedFlood(report.unsignedFlood));
   const parts = Object.entries(report.sectionSeconds).map(([name, seconds]) => `${name} ${seconds} s`);
   if (parts.length > 0) out.push('', `Time: ${parts.join(', ')}; total ${report.durationSeconds} s`);
   return out.join('\n');

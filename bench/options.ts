@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['ack', 'e2e', 'sustained', 'fanout', 'store'] as const;
+export const SECTIONS = ['ack', 'e2e', 'sustained', 'fanout', 'store', 'sqlite-lock', 'flood'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -42,7 +42,7 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [flags]
   --quick                  smoke run (< 1 min): short stages, 20,000 store records
-  --only ack,e2e,sustained,fanout,store   run only these sections
+  --only ack,e2e,sustained,fanout,store,sqlite-lock,flood   run only these sections
   --rates 100,500,1000     offered rates (req/s) of the baseline-vs-bridge comparison
   --duration 5             seconds per offered rate
   --latencies 0,50         emulator latencies (ms) for end to end

@@ -4,9 +4,11 @@ import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import type { FanoutResult } from './fanout.js';
 import type { StoreResult } from './protocol.js';
 import type { LoadSections } from './sections.js';
+import { formatSqliteLock, type SqliteLockResult } from './sqlite-lock.js';
 import type { StageOutcome } from './stages.js';
 import { mib } from './stats.js';
 import type { InstanceSummary } from './targets.js';
+import { type FloodRow, formatUnsignedFlood } from './unsigned-flood.js';
 
 export interface Machine {
   cpu: string;
@@ -43,6 +45,8 @@ export interface BenchReport {
   emulatorTokenFetches: number | undefined;
   /** Wall time of each part of the run. */
   sectionSeconds: Record<string, number>;
+  sqliteLock?: SqliteLockResult;
+  unsignedFlood?: FloodRow[];
 }
 
 /** null is how NaN comes back through JSON/IPC. */
@@ -298,6 +302,8 @@ export function formatReport(report: BenchReport): string {
         out.push(`  ${instance.name} logged: ${instance.logSamples.join(' | ')}`);
     }
   }
+  if (report.sqliteLock) out.push('', ...formatSqliteLock(report.sqliteLock));
+  if (report.unsignedFlood) out.push('', ...formatUnsignedFlood(report.unsignedFlood));
   const parts = Object.entries(report.sectionSeconds).map(([name, seconds]) => `${name} ${seconds} s`);
   if (parts.length > 0) out.push('', `Time: ${parts.join(', ')}; total ${report.durationSeconds} s`);
   return out.join('\n');

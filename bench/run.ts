@@ -21,8 +21,10 @@ import {
   writeResults,
 } from './report.js';
 import { runLoadSections } from './sections.js';
+import { formatSqliteLock, runSqliteLock } from './sqlite-lock.js';
 import { StageRunner } from './stages.js';
 import { buildHasRateLimiter, startChildren, stopChildren } from './targets.js';
+import { formatUnsignedFlood, runUnsignedFlood } from './unsigned-flood.js';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -163,6 +165,16 @@ async function main(): Promise<void> {
         if (result.skipped) progress(`  skipped: ${result.skipped}`);
         report.stores.push(result);
       }
+    }
+    if (sections.has('sqlite-lock')) {
+      progress('SQLite lock: a bridge on a SQLite file, quiet and while another process takes the lock');
+      report.sqliteLock = await timed('sqlite-lock', () => runSqliteLock(options.quick ? 3_000 : 8_000));
+      for (const line of formatSqliteLock(report.sqliteLock)) progress(`  ${line}`);
+    }
+    if (sections.has('flood')) {
+      progress('Unsigned flood: signed acks with and without unsigned 4 MB bodies, bare Bolt and fx-bridge');
+      report.unsignedFlood = await timed('flood', () => runUnsignedFlood());
+      for (const line of formatUnsignedFlood(report.unsignedFlood)) progress(`  ${line}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,17 +5,13 @@ import {
   App,
   buildReceiverRoutes,
   type CustomRoute,
-  defaultBodyLimit,
-  HTTPModuleFunctions,
   HTTPReceiver,
-  isRawBodyError,
   type Receiver,
   type ReceiverEvent,
   SocketModeReceiver,
   webApi,
 } from '@slack/bolt';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
@@ -24,6 +20,7 @@ import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackProfileCache } from './profiles.js';
 import { SlackUserGroups } from './user-groups.js';
+import { verifySignaturesFirst } from './verified-receiver.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -132,46 +129,6 @@ function close(server: Server): Promise<void> {
   });
 }
 
-/**
- * Bolt 5.1's HTTPReceiver reads `body.ssl_check` of whatever the body parses to, outside any
- * handler: a signed body that parses to `null` (`payload=null`, or JSON `null`) throws there, an
- * unhandled rejection that ends the process. So the body is buffered and parsed here first (Bolt
- * reuses the buffered body), and one that is not a JSON object is refused with 400, as Bolt refuses
- * a body it cannot parse. Slack never sends such a body.
- */
-function refuseNonObjectBodies(receiver: HTTPReceiver, log: Logger): void {
-  const next = receiver.requestListener;
-  receiver.requestListener = (req, res) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method?.toUpperCase() !== 'POST' || pathname !== SLACK_EVENTS_PATH) {
-      next(req, res);
-      return;
-    }
-    HTTPModuleFunctions.bufferIncomingMessage(req, defaultBodyLimit).then(
-      (buffered) => {
-        let body: unknown;
-        try {
-          body = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
-        } catch {
-          next(req, res); // Bolt checks the signature, then answers 400 for the body
-          return;
-        }
-        if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-          next(req, res);
-          return;
-        }
-        log.warn('Slack request body is not a JSON object; answered 400');
-        HTTPModuleFunctions.buildNoBodyResponse(res, 400);
-      },
-      (error: unknown) => {
-        const tooLarge =
-          isRawBodyError(error) && (error.type === 'entity.too.large' || error.statusCode === 413);
-        HTTPModuleFunctions.buildNoBodyResponse(res, tooLarge ? 413 : 400);
-      },
-    );
-  };
-}
-
 /** Payload types that label the ack histogram; anything else is `other`, so labels stay few. */
 const ACK_TYPES = new Set([
   'block_actions',
@@ -231,7 +188,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       // Ack first, work after: Slack's 3-second clock stops at ack(), not at the end of our work.
       processBeforeResponse: false,
     });
-    refuseNonObjectBodies(receiver, context.logger);
+    // Signature and timestamp before the body is parsed; then only JSON objects reach Bolt.
+    verifySignaturesFirst(receiver, { signingSecret: slack.signingSecret ?? '', log: context.logger });
   } else {
     // customRoutes are served by customRoutesServer(), not by the receiver.
     receiver = new SocketModeReceiver({

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, Expectation, RelayStore } from './interface.js';
+import { LockWaitQueue } from './lock-wait.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
 
 /**
@@ -35,7 +36,19 @@ export interface SqliteStoreOptions {
   /** File path, or `:memory:` for a private in-memory database. */
   path: string;
   now?: () => number;
+  /**
+   * How long opening (WAL switch, migrations) may wait synchronously for another process's
+   * lock. Start-up only, never a request path. Default 10 s.
+   */
+  openTimeoutMs?: number;
 }
+
+/**
+ * `busy_timeout` while serving: the longest SQLite itself may block the event loop on a lock.
+ * Longer waits happen asynchronously in the LockWaitQueue (see README, "SQLite lock waits").
+ */
+export const SERVING_BUSY_TIMEOUT_MS = 2;
+const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
 /**
  * Brings the database up to `migrations.length` and returns how many migrations ran. Runs under
@@ -83,6 +96,7 @@ export class SqliteRelayStore implements RelayStore {
   readonly migrationsApplied: number;
   readonly #db: Database.Database;
   readonly #now: () => number;
+  readonly #locks = new LockWaitQueue({ isLocked: isLockError });
   readonly #insert: Database.Statement<[RowParams]>;
   readonly #rewrite: Database.Statement<[RowParams]>;
   readonly #byId: Database.Statement<[string], string>;
@@ -104,15 +118,23 @@ export class SqliteRelayStore implements RelayStore {
     this.#now = options.now ?? Date.now;
     this.#db = new Database(path);
     const db = this.#db;
+    const openTimeoutMs = options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
     try {
       // busy_timeout first, so the journal-mode switch and migrations wait for other processes.
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(openTimeoutMs))}`);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       this.migrationsApplied = migrate(db);
+      db.pragma(`busy_timeout = ${SERVING_BUSY_TIMEOUT_MS}`);
     } catch (error) {
       db.close();
+      if (isLockError(error)) {
+        throw new StoreError(
+          `SQLite file ${path} stayed locked by another process for ${openTimeoutMs} ms while opening`,
+          { cause: error },
+        );
+      }
       throw error;
     }
 
@@ -183,60 +205,63 @@ export class SqliteRelayStore implements RelayStore {
 
   /** The `user_version` of the open file: how many migrations it has run, ever. */
   schemaVersion(): number {
-    return this.#run(() => Number(this.#db.pragma('user_version', { simple: true })));
+    if (!this.#db.open) throw closedError();
+    return Number(this.#db.pragma('user_version', { simple: true }));
   }
 
   async create(record: RelayRecord): Promise<CreateResult> {
     // Immediate: take the write lock before reading, so another process can't slip in between.
-    return this.#run(() => this.#create.immediate(record));
+    return this.#write(() => this.#create.immediate(record));
   }
 
   async findBySlackMessage(ref: SlackMessageRef): Promise<RelayRecord | undefined> {
-    return this.#run(() => parseOptional(this.#findSlack(ref)));
+    return this.#read(() => parseOptional(this.#findSlack(ref)));
   }
 
   async findById(id: string): Promise<RelayRecord | undefined> {
-    return this.#run(() => parseOptional(this.#byId.get(id)));
+    return this.#read(() => parseOptional(this.#byId.get(id)));
   }
 
   async findByRequestKey(requestKey: string): Promise<RelayRecord | undefined> {
-    return this.#run(() => parseOptional(this.#byRequestKey.get(requestKey)));
+    return this.#read(() => parseOptional(this.#byRequestKey.get(requestKey)));
   }
 
   async update(id: string, change: RelayChange, expected?: Expectation): Promise<RelayRecord> {
     // Immediate, because a deferred read-then-write fails with SQLITE_BUSY (no retry) under WAL.
-    return this.#run(() => this.#update.immediate(id, change, expected));
+    return this.#write(() => this.#update.immediate(id, change, expected));
   }
 
   async listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]> {
     const count = normalizeLimit(limit);
     if (count === 0) return [];
-    return this.#run(() => this.#bySender.all(slackUserId, count).map(parseRecord));
+    return this.#read(() => this.#bySender.all(slackUserId, count).map(parseRecord));
   }
 
   async listRecent(limit: number): Promise<RelayRecord[]> {
     const count = normalizeLimit(limit);
     if (count === 0) return [];
-    return this.#run(() => this.#recent.all(count).map(parseRecord));
+    return this.#read(() => this.#recent.all(count).map(parseRecord));
   }
 
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     const count = normalizeLimit(limit);
     if (count === 0 || statuses.length === 0) return [];
-    return this.#run(() => this.#byStatus.all(JSON.stringify(statuses), count).map(parseRecord));
+    return this.#read(() => this.#byStatus.all(JSON.stringify(statuses), count).map(parseRecord));
   }
 
   async prune(olderThan: number): Promise<number> {
     // NaN would bind as NULL and match nothing anyway; saying so keeps all stores visibly alike.
     if (Number.isNaN(olderThan)) return 0;
-    return this.#run(() => this.#prune.run(olderThan, JSON.stringify(PRUNABLE_STATUSES)).changes);
+    return this.#write(() => this.#prune.run(olderThan, JSON.stringify(PRUNABLE_STATUSES)).changes);
   }
 
   async ping(): Promise<void> {
-    this.#run(() => this.#ping.get());
+    await this.#read(() => this.#ping.get());
   }
 
+  /** Rejects every operation still waiting for a lock, then closes the file. */
   async close(): Promise<void> {
+    this.#locks.close(closedError);
     if (this.#db.open) this.#db.close();
   }
 
@@ -244,17 +269,36 @@ export class SqliteRelayStore implements RelayStore {
     return ref ? this.#bySlack.get(ref.teamId, ref.channelId, ref.ts) : undefined;
   }
 
-  /** Callers can rely on every failure being a StoreError; SQLite's own error stays as the cause. */
-  #run<T>(operation: () => T): T {
-    if (!this.#db.open) throw new StoreError('The SQLite store is closed');
-    try {
-      return operation();
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new StoreError(`SQLite store failed: ${detail}`, { cause: error });
-    }
+  /** A write: lands after every earlier write of this store, waiting (asynchronously) for locks. */
+  #write<T>(operation: () => T): Promise<T> {
+    if (!this.#db.open) return Promise.reject(closedError());
+    return this.#locks.write(operation).catch(wrapError);
   }
+
+  /** A read: runs now (WAL readers do not wait for writers); retried later only if locked. */
+  #read<T>(operation: () => T): Promise<T> {
+    if (!this.#db.open) return Promise.reject(closedError());
+    return this.#locks.read(operation).catch(wrapError);
+  }
+}
+
+function closedError(): StoreError {
+  return new StoreError('The SQLite store is closed');
+}
+
+/** Callers can rely on every failure being a StoreError; SQLite's own error stays as the cause. */
+function wrapError(error: unknown): never {
+  if (error instanceof StoreError) throw error;
+  const detail = error instanceof Error ? error.message : String(error);
+  throw new StoreError(`SQLite store failed: ${detail}`, { cause: error });
+}
+
+/** SQLITE_BUSY and SQLITE_LOCKED with their extended codes (SQLITE_BUSY_RECOVERY, …). */
+function isLockError(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    (error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED'))
+  );
 }
 
 function toRow(record: RelayRecord): RowParams {

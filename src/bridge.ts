@@ -115,6 +115,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   const people = new FxiaokeDirectory({
     client: fxiaoke,
     ttlMs: peopleCacheTtlMs,
+    departmentId: config.fxiaoke.directoryDepartmentId,
     log: logger.child({ component: 'directory' }),
     ...(options.now ? { now: options.now } : {}),
   });

@@ -9,7 +9,10 @@ import type { RelayLog } from '../relay/deps.js';
 import type { FxiaokePerson, PeopleDirectory } from '../relay/people.js';
 
 export const DIRECTORY_PATHS = { list: '/cgi/user/list', byMobile: '/cgi/user/getByMobile' } as const;
-/** The department id that stands for the whole company. */
+/**
+ * The department id that stands for the whole company by default: 999999 with fetchChild (the .NET
+ * SDK); PHP clients use 0 (FXIAOKE_DIRECTORY_DEPARTMENT_ID picks).
+ */
 export const WHOLE_COMPANY = 999_999;
 export const DEFAULT_DIRECTORY_TTL_MS = 10 * 60_000;
 const MOBILE_CACHE_SIZE = 5_000;
@@ -31,6 +34,8 @@ export interface DirectoryOptions {
   retryAfterMs?: number;
   log: RelayLog;
   now?: () => number;
+  /** Listed with its children as the whole company; default WHOLE_COMPANY. */
+  departmentId?: number;
 }
 
 export class DirectoryAnswerError extends Error {
@@ -74,6 +79,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
   readonly #retryAfterMs: number;
   readonly #log: RelayLog;
   readonly #now: () => number;
+  readonly #departmentId: number;
   #snapshot: Snapshot | undefined;
   #refresh: Promise<Snapshot> | undefined;
   #failure: { at: number; error: unknown } | undefined;
@@ -86,6 +92,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
     this.#retryAfterMs = options.retryAfterMs ?? Math.min(30_000, this.ttlMs);
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
+    this.#departmentId = options.departmentId ?? WHOLE_COMPANY;
   }
 
   /** Starts loading in the background (at start-up), so the first typeahead finds it ready. */
@@ -213,7 +220,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
   }
 
   async #load(): Promise<Snapshot> {
-    const body = { departmentId: WHOLE_COMPANY, fetchChild: true };
+    const body = { departmentId: this.#departmentId, fetchChild: true };
     const { envelope } = await this.#client.call(DIRECTORY_PATHS.list, body, { safeToRepeat: true });
     const parsed = listSchema.safeParse(envelope);
     if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.list, 'no userList array');

@@ -180,7 +180,14 @@ export class FxiaokeClient implements FxiaokeApi {
       throw new RangeError(`article title longer than ${MAX_ARTICLE_TITLE} characters: ${long.title}`);
     return this.sendMessage(
       toUser,
-      { msgType: 'articles', articles: articles.map((article) => ({ ...article })) },
+      {
+        msgType: 'articles',
+        // `content` is required (.NET SDK, docs): an item without text shows its title.
+        articles: articles.map((article) => ({
+          ...article,
+          content: article.content.trim() ? article.content : article.title,
+        })),
+      },
       options,
     );
   }

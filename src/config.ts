@@ -256,7 +256,14 @@ export function loadConfig(env: Env = process.env): Config {
   const mediaUploadPath = read(env, 'FXIAOKE_MEDIA_UPLOAD_PATH') ?? '/media/upload';
   if (mediaUploadPath !== '/media/upload' && mediaUploadPath !== '/media/upload/message')
     problems.push('FXIAOKE_MEDIA_UPLOAD_PATH must be /media/upload or /media/upload/message');
-  const directoryDepartmentId = integer(env, 'FXIAOKE_DIRECTORY_DEPARTMENT_ID', 999999, 0, 2 ** 31 - 1, problems);
+  const directoryDepartmentId = integer(
+    env,
+    'FXIAOKE_DIRECTORY_DEPARTMENT_ID',
+    999999,
+    0,
+    2 ** 31 - 1,
+    problems,
+  );
   const revokeDoneCodes = codeList(env, 'FXIAOKE_REVOKE_DONE_CODES', problems);
 
   const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);

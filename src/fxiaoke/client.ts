@@ -80,6 +80,8 @@ export interface FxiaokeClientOptions {
   convertUserId?: ConvertUserIdMode;
   /** Where images are uploaded; default `/media/upload` (.NET SDK), or `/media/upload/message` (docs). */
   mediaUploadPath?: string;
+  /** See FxiaokeApi.revokeDoneCodes. */
+  revokeDoneCodes?: readonly number[];
   serviceId?: string;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -118,6 +120,7 @@ const UNPACED: Grant = { waitedMs: 0, grantedAt: 0, done: async () => {} };
 
 export class FxiaokeClient implements FxiaokeApi {
   readonly serviceId: string | undefined;
+  readonly revokeDoneCodes: readonly number[];
   readonly tokens: TokenManager;
   private readonly transport: FxiaokeTransport;
   private readonly policy: RetryPolicy;
@@ -129,6 +132,7 @@ export class FxiaokeClient implements FxiaokeApi {
       throw new Error('FxiaokeClient: header auth needs userId (FXIAOKE_USER_ID)');
     }
     this.serviceId = options.serviceId;
+    this.revokeDoneCodes = options.revokeDoneCodes ?? [];
     this.transport = new FxiaokeTransport({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs ?? 10_000,
@@ -271,8 +275,7 @@ export class FxiaokeClient implements FxiaokeApi {
       throw new FxiaokeError({
         path,
         kind: 'recipient',
-        meaning:
-          'one Fxiaoke message cannot mix openUserIds (FSUID_…) and employee ids in header auth mode',
+        meaning: 'one Fxiaoke message cannot mix openUserIds (FSUID_…) and employee ids in header auth mode',
       });
     }
     return open > 0;

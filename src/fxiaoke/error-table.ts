@@ -160,12 +160,7 @@ export const ERROR_CODES: ReadonlyMap<number, ErrorRow> = new Map<number, ErrorR
   [30004, row('rate_limited', 'rate', 'backoff', 'too many Fxiaoke calls per second')],
   [
     30002,
-    row(
-      'quota',
-      'quota',
-      'no',
-      "today's Fxiaoke call quota is used up (it resets at 00:00 China time)",
-    ),
+    row('quota', 'quota', 'no', "today's Fxiaoke call quota is used up (it resets at 00:00 China time)"),
   ],
   [
     30003,

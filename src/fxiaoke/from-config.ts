@@ -14,6 +14,7 @@ export type FxiaokeConnection = Pick<
   | 'timeoutMs'
   | 'convertUserId'
   | 'mediaUploadPath'
+  | 'revokeDoneCodes'
 >;
 
 /** Where and as whom to call Fxiaoke: the same for the bridge and for `fx-bridge check`. */
@@ -29,5 +30,6 @@ export function fxiaokeConnection(fx: Config['fxiaoke']): FxiaokeConnection {
     timeoutMs: fx.timeoutMs,
     convertUserId: fx.convertUserId,
     mediaUploadPath: fx.mediaUploadPath,
+    revokeDoneCodes: fx.revokeDoneCodes,
   };
 }

@@ -45,6 +45,7 @@ export function backoffDelay(
   const ceiling = Math.min(policy.maxDelayMs, base * 2 ** attempt);
   const delay = Math.round(ceiling / 2 + random() * (ceiling / 2));
   // A gateway that says how long to wait (429 Retry-After) is believed, within reason.
-  if (error.retryAfterMs !== undefined) return Math.max(delay, Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS));
+  if (error.retryAfterMs !== undefined)
+    return Math.max(delay, Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS));
   return delay;
 }

@@ -95,7 +95,13 @@ async function headerAuth(emulator: FxiaokeEmulator): Promise<{ headers: Record<
 /** Header style reads toUser as employee ids unless convertUserId says openUserIds: as the client sends. */
 function text(toUser: unknown, content = 'hello', extra: Json = {}): Json {
   const openIds = Array.isArray(toUser) && toUser.some((id) => String(id).startsWith('FSUID_'));
-  return { toUser, msgType: 'text', text: { content }, ...(openIds ? { convertUserId: true } : {}), ...extra };
+  return {
+    toUser,
+    msgType: 'text',
+    text: { content },
+    ...(openIds ? { convertUserId: true } : {}),
+    ...extra,
+  };
 }
 
 function ids(emulator: FxiaokeEmulator, count = emulator.users.length): string[] {
@@ -340,7 +346,10 @@ describe('messages', () => {
       [{ ...base, msgType: 'composite', composite: { head: {}, link } }, 12005],
       [{ ...base, msgType: 'articles', articles: [{ title: 'A', type: 'TEXT' }] }, 12005],
       [{ ...base, msgType: 'articles', articles: [item('x'.repeat(46))] }, CODE.PARAMETER_INVALID],
-      [{ ...base, msgType: 'articles', articles: [item('A', { author: 'x'.repeat(9) })] }, CODE.PARAMETER_INVALID],
+      [
+        { ...base, msgType: 'articles', articles: [item('A', { author: 'x'.repeat(9) })] },
+        CODE.PARAMETER_INVALID,
+      ],
       [
         { ...base, msgType: 'articles', articles: [item('A', { description: 'x'.repeat(141) })] },
         CODE.PARAMETER_INVALID,
@@ -823,7 +832,9 @@ describe('strict by default (issue 12: what public clients send and the gateway 
     expect((await send({ ...message, toUser: [openId], convertUserId: true })).errorCode).toBe(0);
     const legacy = await getLegacyToken(emulator);
     const legacyBody = { corpAccessToken: legacy.corpAccessToken, corpId: 'FSCID_test', ...message };
-    expect((await send({ ...legacyBody, toUser: [employeeId] }, {})).errorCode).toBe(CODE.OPEN_USER_ID_INVALID);
+    expect((await send({ ...legacyBody, toUser: [employeeId] }, {})).errorCode).toBe(
+      CODE.OPEN_USER_ID_INVALID,
+    );
     expect((await send({ ...legacyBody, toUser: [openId] }, {})).errorCode).toBe(0);
     expect(emulator.messages.map((m) => m.toUser[0])).toEqual([employeeId, openId, openId]);
   });
@@ -867,7 +878,10 @@ describe('strict by default (issue 12: what public clients send and the gateway 
     const departments = await call(emulator, PATHS.departmentList, {}, auth);
     expect(departments.errorCode).toBe(0);
     expect(departments.departments).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: 999999 }), expect.objectContaining({ id: 1001 })]),
+      expect.arrayContaining([
+        expect.objectContaining({ id: 999999 }),
+        expect.objectContaining({ id: 1001 }),
+      ]),
     );
     for (const departmentId of [999999, 0]) {
       const list = await call(emulator, PATHS.userList, { departmentId, fetchChild: true }, auth);

@@ -85,7 +85,9 @@ import { defaultUsers } from './fxiaoke-emulator/users.js';
 
 export { PATHS } from './fxiaoke-emulator/api.js';
 export { CODE } from './fxiaoke-emulator/codes.js';
+
 import { CODE } from './fxiaoke-emulator/codes.js';
+
 export type {
   EmulatedMedia,
   EmulatedMessage,

@@ -182,13 +182,19 @@ describe('emulator /media/upload', () => {
       form.append('media', new Blob([bytes], { type: 'image/png' }), name);
       return form;
     };
-    expect((await post(emulator, new FormData(), undefined, '&type=image')).errorCode).toBe(CODE.PARAM_INVALID);
+    expect((await post(emulator, new FormData(), undefined, '&type=image')).errorCode).toBe(
+      CODE.PARAM_INVALID,
+    );
     // The form-field upload (type as a form field) is refused: type goes in the query string.
     const formType = file();
     formType.append('type', 'image');
     expect((await post(emulator, formType)).errorCode).toBe(CODE.PARAM_INVALID);
-    expect((await post(emulator, file('noext'), undefined, '&type=image')).errorCode).toBe(CODE.PARAM_INVALID);
-    expect((await post(emulator, file('a.webp'), undefined, '&type=image')).errorCode).toBe(CODE.PARAM_INVALID);
+    expect((await post(emulator, file('noext'), undefined, '&type=image')).errorCode).toBe(
+      CODE.PARAM_INVALID,
+    );
+    expect((await post(emulator, file('a.webp'), undefined, '&type=image')).errorCode).toBe(
+      CODE.PARAM_INVALID,
+    );
     const big = new Uint8Array(5 * 1024 * 1024 + 1);
     expect((await post(emulator, file('a.png', big), undefined, '&type=image')).errorCode).toBe(
       CODE.PARAM_INVALID,

@@ -420,7 +420,11 @@ export class FxiaokeApiModel {
       const title = isRecord(head) ? nonBlankString(head.title) : undefined;
       if (title === undefined) return empty();
       const link = card.link;
-      if (!isRecord(link) || nonBlankString(link.title) === undefined || nonBlankString(link.url) === undefined)
+      if (
+        !isRecord(link) ||
+        nonBlankString(link.title) === undefined ||
+        nonBlankString(link.url) === undefined
+      )
         return invalid('composite.link needs title and url');
       return title;
     }

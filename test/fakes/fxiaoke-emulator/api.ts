@@ -9,6 +9,8 @@ import { fullUserView, ROOT_DEPARTMENT_ID, simpleUserView } from './users.js';
 export const PATHS = {
   token: '/oauth2.0/token',
   legacyToken: '/cgi/corpAccessToken/get/V2',
+  /** The official Java demo's path (OpenAPIUtils.getCorpToken): the same call, same answer. */
+  legacyTokenV1: '/cgi/corpAccessToken/get',
   send: '/cgi/message/send',
   appSend: '/cgi/app/message/send',
   revoke: '/cgi/app/message/revoke',
@@ -193,7 +195,8 @@ export class FxiaokeApiModel {
     if (!isRecord(body)) return this.#fail(CODE.BODY_INVALID, 'the body must be a JSON object');
 
     if (call.path === PATHS.token) return this.#issueHeaderToken(body);
-    if (call.path === PATHS.legacyToken) return this.#issueLegacyToken(body);
+    if (call.path === PATHS.legacyToken || call.path === PATHS.legacyTokenV1)
+      return this.#issueLegacyToken(body);
 
     const authError = this.#authenticate(call.headers, body);
     if (authError) return authError;

@@ -93,6 +93,11 @@ export interface FxiaokeClientOptions {
   onToken?: (token: string, source: TokenSource) => void;
   /** Observes every finished HTTP call (metrics, logs). */
   onCall?: (event: FxiaokeCallEvent) => void;
+  /**
+   * Every envelope answer of a non-token call, as Fxiaoke wrote it (`fx-bridge check --send-test`).
+   * It may hold anything Fxiaoke echoes: scrub it with `secrets()` before showing it.
+   */
+  onAnswer?: (answer: { path: string; rawBody: string }) => void;
   /** Paces every HTTP attempt, token calls included; none by default. */
   rateLimiter?: RateLimiter;
   /** Where the token is shared (Redis across replicas); default this process only. */
@@ -393,6 +398,7 @@ export class FxiaokeClient implements FxiaokeApi {
       else payload = { ...auth, ...body };
     }
     const response = await this.transport.post(path, payload, headers, thirdTraceId ?? randomUUID(), query);
+    this.options.onAnswer?.({ path, rawBody: response.rawBody });
     const { envelope } = response;
     const traceId = envelope.traceId ?? undefined;
     if (envelope.errorCode !== 0) {

@@ -116,6 +116,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     client: fxiaoke,
     ttlMs: peopleCacheTtlMs,
     departmentId: config.fxiaoke.directoryDepartmentId,
+    ...(config.fxiaoke.employeeIdField ? { employeeIdField: config.fxiaoke.employeeIdField } : {}),
     log: logger.child({ component: 'directory' }),
     ...(options.now ? { now: options.now } : {}),
   });

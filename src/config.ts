@@ -64,6 +64,8 @@ export interface Config {
     directoryDepartmentId: number;
     /** Revoke error codes that mean "already revoked / no such message" (undocumented; none by default). */
     revokeDoneCodes: number[];
+    /** The `/cgi/user/list` field holding the CRM employee id; undefined: numeric ids are not looked up. */
+    employeeIdField: string | undefined;
   };
   storeUrl: string;
   /** Key prefix for the Redis store (several bridges can share one Redis). */
@@ -265,6 +267,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems,
   );
   const revokeDoneCodes = codeList(env, 'FXIAOKE_REVOKE_DONE_CODES', problems);
+  const employeeIdField = read(env, 'FXIAOKE_EMPLOYEE_ID_FIELD');
+  if (employeeIdField && !/^[A-Za-z][A-Za-z0-9_]*$/.test(employeeIdField))
+    problems.push('FXIAOKE_EMPLOYEE_ID_FIELD must be a field name of /cgi/user/list, e.g. employeeNumber');
 
   const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);
   const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', 3, 0, 10, problems);
@@ -320,6 +325,7 @@ export function loadConfig(env: Env = process.env): Config {
       mediaUploadPath,
       directoryDepartmentId,
       revokeDoneCodes,
+      employeeIdField,
     },
     storeUrl,
     redisKeyPrefix,

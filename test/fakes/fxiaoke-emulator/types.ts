@@ -2,8 +2,13 @@
 
 export interface EmulatorUser {
   openUserId: string;
-  /** CRM employee id, a numeric string such as '1000'; recipients may be named by it too. */
+  /**
+   * CRM employee id, a numeric string such as '1000': header-mode `toUser` names it. Not shown by the
+   * address-book calls (no public model of them has such a field); see `fields`.
+   */
   employeeId?: string;
+  /** Extra fields the address-book calls show as they are, e.g. `{ employeeNumber: 'E001' }`. */
+  fields?: Record<string, unknown>;
   name: string;
   mobile?: string;
   email?: string;

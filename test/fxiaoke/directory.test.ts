@@ -60,8 +60,11 @@ describe('FxiaokeDirectory: reading the address book', () => {
     expect(byIds.has('FSUID_UNKNOWN')).toBe(false);
     expect(listCalls()).toBe(1);
     // What the list shows is all there is: no employeeId field is invented.
-    const shown = (emulator.requestsTo(DIRECTORY_PATHS.list)[0]?.response as { userList: object[] }).userList;
-    expect(shown[0]).not.toHaveProperty('employeeId');
+    const shown = emulator.requestsTo(DIRECTORY_PATHS.list)[0]?.response as
+      | { userList?: object[] }
+      | undefined;
+    expect(shown?.userList?.[0]).toHaveProperty('openUserId');
+    expect(shown?.userList?.[0]).not.toHaveProperty('employeeId');
     expect(emulator.requestsTo(DIRECTORY_PATHS.list)[0]?.body).toEqual({
       departmentId: 999999,
       fetchChild: true,

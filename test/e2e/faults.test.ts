@@ -321,6 +321,8 @@ describe('fault suite', () => {
         if (outcome.kind === 'reply') {
           expect(outcome.text).toContain('may or may not');
           expect(outcome.text).toContain(record.id);
+          // No answer, or an answer that cannot be trusted: the thirdTraceId we sent is the handle.
+          expect(outcome.text).toContain(batch.thirdTraceId);
         }
       }
     }

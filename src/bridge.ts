@@ -115,6 +115,8 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   const people = new FxiaokeDirectory({
     client: fxiaoke,
     ttlMs: peopleCacheTtlMs,
+    departmentId: config.fxiaoke.directoryDepartmentId,
+    ...(config.fxiaoke.employeeIdField ? { employeeIdField: config.fxiaoke.employeeIdField } : {}),
     log: logger.child({ component: 'directory' }),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -171,7 +173,14 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
         peopleCacheTtlMs,
         takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
       },
-      customRoutes: healthRoutes({ store, fxiaoke, metrics, isShuttingDown: () => shuttingDown }),
+      customRoutes: healthRoutes({
+        store,
+        fxiaoke,
+        metrics,
+        isShuttingDown: () => shuttingDown,
+        log: logger.child({ component: 'readyz' }),
+        ...(options.now ? { now: options.now } : {}),
+      }),
       botId: options.botId,
       botUserId: options.botUserId,
       onAck: (type, seconds) => metrics.observeAck(type, seconds),

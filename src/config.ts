@@ -56,6 +56,16 @@ export interface Config {
     maxRetries: number;
     /** Calls per window per endpoint; shared by the replicas on a Redis store. Token endpoints: 10 per 60 s. */
     rateLimit: { calls: number; windowMs: number };
+    /** Header mode: add `convertUserId: true` when sending to openUserIds (`auto`), or never. */
+    convertUserId: 'auto' | 'never';
+    /** `/media/upload` (.NET SDK, default) or `/media/upload/message` (the doc page). */
+    mediaUploadPath: string;
+    /** The department whose users (with children) are the whole company: 999999 (.NET) or 0 (PHP). */
+    directoryDepartmentId: number;
+    /** Revoke error codes that mean "already revoked / no such message" (undocumented; none by default). */
+    revokeDoneCodes: number[];
+    /** The `/cgi/user/list` field holding the CRM employee id; undefined: numeric ids are not looked up. */
+    employeeIdField: string | undefined;
   };
   storeUrl: string;
   /** Key prefix for the Redis store (several bridges can share one Redis). */
@@ -165,6 +175,18 @@ function integer(
   return value;
 }
 
+/** A comma-separated list of Fxiaoke error codes (integers, possibly negative); empty: none. */
+function codeList(env: Env, name: string, problems: string[]): number[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  const parts = raw.split(',').map((part) => part.trim());
+  if (!parts.every((part) => /^-?\d{1,9}$/.test(part))) {
+    problems.push(`${name} must be a comma-separated list of Fxiaoke error codes, e.g. 90404,90409`);
+    return [];
+  }
+  return parts.map(Number);
+}
+
 /**
  * Loads `.env` from the working directory when there is one, for `npm start` on a laptop.
  * Variables already set in the environment win, as they should in containers.
@@ -236,9 +258,29 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('FXIAOKE_USER_ID must be a numeric employee id, e.g. 1000');
   }
 
+  // Seen as FSAID_… and as short service codes in public clients: any id without spaces.
   const serviceId = read(env, 'FXIAOKE_SERVICE_ID');
-  if (serviceId && !serviceId.startsWith('FSAID_'))
-    problems.push('FXIAOKE_SERVICE_ID must start with FSAID_');
+  if (serviceId && !/^[A-Za-z0-9_.-]+$/.test(serviceId))
+    problems.push('FXIAOKE_SERVICE_ID must be a service account id such as FSAID_… (letters, digits, _ . -)');
+
+  const convertUserId = read(env, 'FXIAOKE_CONVERT_USER_ID') ?? 'auto';
+  if (convertUserId !== 'auto' && convertUserId !== 'never')
+    problems.push('FXIAOKE_CONVERT_USER_ID must be "auto" or "never"');
+  const mediaUploadPath = read(env, 'FXIAOKE_MEDIA_UPLOAD_PATH') ?? '/media/upload';
+  if (mediaUploadPath !== '/media/upload' && mediaUploadPath !== '/media/upload/message')
+    problems.push('FXIAOKE_MEDIA_UPLOAD_PATH must be /media/upload or /media/upload/message');
+  const directoryDepartmentId = integer(
+    env,
+    'FXIAOKE_DIRECTORY_DEPARTMENT_ID',
+    999999,
+    0,
+    2 ** 31 - 1,
+    problems,
+  );
+  const revokeDoneCodes = codeList(env, 'FXIAOKE_REVOKE_DONE_CODES', problems);
+  const employeeIdField = read(env, 'FXIAOKE_EMPLOYEE_ID_FIELD');
+  if (employeeIdField && !/^[A-Za-z][A-Za-z0-9_]*$/.test(employeeIdField))
+    problems.push('FXIAOKE_EMPLOYEE_ID_FIELD must be a field name of /cgi/user/list, e.g. employeeNumber');
 
   const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);
   const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', 3, 0, 10, problems);
@@ -296,6 +338,11 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs,
       maxRetries,
       rateLimit,
+      convertUserId: convertUserId === 'never' ? 'never' : 'auto',
+      mediaUploadPath,
+      directoryDepartmentId,
+      revokeDoneCodes,
+      employeeIdField,
     },
     storeUrl,
     redisKeyPrefix,

@@ -64,6 +64,10 @@ describe('loadConfig: a valid environment', () => {
       timeoutMs: 10_000,
       maxRetries: 3,
       rateLimit: { calls: 100, windowMs: 20_000 },
+      convertUserId: 'auto',
+      mediaUploadPath: '/media/upload',
+      directoryDepartmentId: 999999,
+      revokeDoneCodes: [],
     });
     expect(config.configFile).toBeUndefined();
     expect(config.file).toEqual(DEFAULT_FILE_CONFIG);
@@ -82,6 +86,25 @@ describe('loadConfig: a valid environment', () => {
     expect(loadConfig(validEnv({ SLACK_API_URL: 'https://slack-gov.com/api/' })).slack.apiUrl).toBe(
       'https://slack-gov.com/api/',
     );
+  });
+
+  it('reads the issue-12 Fxiaoke settings: short service codes, convertUserId, upload path, department, revoke codes', () => {
+    const config = loadConfig(
+      validEnv({
+        FXIAOKE_SERVICE_ID: 'svc-0001',
+        FXIAOKE_CONVERT_USER_ID: 'never',
+        FXIAOKE_MEDIA_UPLOAD_PATH: '/media/upload/message',
+        FXIAOKE_DIRECTORY_DEPARTMENT_ID: '0',
+        FXIAOKE_REVOKE_DONE_CODES: ' 90409, -5 ',
+      }),
+    );
+    expect(config.fxiaoke).toMatchObject({
+      serviceId: 'svc-0001',
+      convertUserId: 'never',
+      mediaUploadPath: '/media/upload/message',
+      directoryDepartmentId: 0,
+      revokeDoneCodes: [90409, -5],
+    });
   });
 
   it('reads PORT, STORE_URL, LOG_LEVEL, service id and the numeric tuning values', () => {
@@ -180,7 +203,31 @@ describe('loadConfig: problems are collected into one ConfigError', () => {
     ['PORT fractional', { PORT: '80.5' }, /PORT must be a whole number/],
     ['FXIAOKE_AUTH_MODE', { FXIAOKE_AUTH_MODE: 'x' }, /FXIAOKE_AUTH_MODE must be "header" or "legacy"/],
     ['FXIAOKE_USER_ID', { FXIAOKE_USER_ID: 'abc' }, /FXIAOKE_USER_ID must be a numeric employee id/],
-    ['FXIAOKE_SERVICE_ID', { FXIAOKE_SERVICE_ID: 'svc-0001' }, /FXIAOKE_SERVICE_ID must start with FSAID_/],
+    [
+      'FXIAOKE_SERVICE_ID',
+      { FXIAOKE_SERVICE_ID: 'svc 0001' },
+      /FXIAOKE_SERVICE_ID must be a service account id/,
+    ],
+    [
+      'FXIAOKE_CONVERT_USER_ID',
+      { FXIAOKE_CONVERT_USER_ID: 'yes' },
+      /FXIAOKE_CONVERT_USER_ID must be "auto" or "never"/,
+    ],
+    [
+      'FXIAOKE_MEDIA_UPLOAD_PATH',
+      { FXIAOKE_MEDIA_UPLOAD_PATH: '/upload' },
+      /FXIAOKE_MEDIA_UPLOAD_PATH must be/,
+    ],
+    [
+      'FXIAOKE_DIRECTORY_DEPARTMENT_ID',
+      { FXIAOKE_DIRECTORY_DEPARTMENT_ID: '-1' },
+      /FXIAOKE_DIRECTORY_DEPARTMENT_ID must be a whole number/,
+    ],
+    [
+      'FXIAOKE_REVOKE_DONE_CODES',
+      { FXIAOKE_REVOKE_DONE_CODES: '90409,abc' },
+      /FXIAOKE_REVOKE_DONE_CODES must be/,
+    ],
     [
       'FXIAOKE_BASE_URL not a URL',
       { FXIAOKE_BASE_URL: 'open.fxiaoke.com' },

@@ -1,7 +1,8 @@
 /**
  * `fx-bridge check`: everything the bridge needs at start, tried once, reported one line each.
  * Meant for a deploy pipeline or a first install; it sends nothing and changes nothing except
- * creating an empty SQLite file where the configured one does not exist yet.
+ * creating an empty SQLite file where the configured one does not exist yet — unless asked, with
+ * `--send-test <recipient>`, to send one test message (send-test.ts).
  */
 import { webApi } from '@slack/bolt';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
@@ -12,6 +13,7 @@ import { SecretScrubber } from '../logger.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
 import { type CheckLine, formatCheckReport } from './format.js';
 import { type CliIo, EXIT, type ExitCode } from './io.js';
+import { runSendTest } from './send-test.js';
 
 const NAMES = {
   config: 'configuration',
@@ -24,6 +26,8 @@ const NAMES = {
 export interface CheckOptions {
   /** Each check that takes longer fails (default 15 s). */
   timeoutMs?: number;
+  /** After the checks, send one test message to this recipient and print the raw answer. */
+  sendTest?: string;
 }
 
 export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<ExitCode> {
@@ -59,7 +63,15 @@ export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<E
     ...results.map((line) => ({ ...line, detail: scrubber.scrub(line.detail) })),
   ];
   io.out(formatCheckReport(lines));
-  return lines.every((line) => line.outcome === 'pass') ? EXIT.ok : EXIT.failed;
+  const passed = lines.every((line) => line.outcome === 'pass');
+  if (options.sendTest === undefined) return passed ? EXIT.ok : EXIT.failed;
+  const tokenOk = lines.find((line) => line.name === NAMES.fxiaoke)?.outcome === 'pass';
+  if (!tokenOk) {
+    io.out('\nSend test: not tried, the Fxiaoke token check failed.');
+    return EXIT.failed;
+  }
+  const sent = await runSendTest(io, config, options.sendTest);
+  return passed && sent === EXIT.ok ? EXIT.ok : EXIT.failed;
 }
 
 function plural(count: number): string {

@@ -31,7 +31,7 @@ senders are told in a direct message.
 ${CONFIG_NOTE}
 Exit codes: 0 stopped cleanly, 1 could not start or stop, 78 configuration error.`;
 
-const check = `Usage: fx-bridge check
+const check = `Usage: fx-bridge check [--send-test <FSUID_… | employee id>]
 
 Checks, one line each (✓ passed, ✗ failed with the reason, - not tried):
   configuration      every variable and the FX_BRIDGE_CONFIG file
@@ -39,7 +39,9 @@ Checks, one line each (✓ passed, ✗ failed with the reason, - not tried):
   relay store        the store opens and answers
   Slack auth.test    the bot token works against SLACK_API_URL
   Slack Socket Mode  (Socket Mode only) the app token may open a connection
-Nothing is sent to anyone. Secrets are never printed.
+Nothing is sent to anyone, unless --send-test names a recipient (yourself): then one text message
+is sent and Fxiaoke's raw answer printed, to tell the maintainers where your tenant puts the
+message id. Secrets are never printed.
 
 ${CONFIG_NOTE}
 Exit codes: 0 all checks passed, 1 a check failed, 78 configuration error.`;

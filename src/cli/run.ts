@@ -4,6 +4,7 @@ import { runCheck } from './check.js';
 import { HELP } from './help.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode, UsageError } from './io.js';
 import { parseStatuses, runPrune, runRelaysList, runRelaysShow } from './relays.js';
+import { checkSendTestRecipient } from './send-test.js';
 import { runStart } from './start.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -40,8 +41,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       return runStart(io);
     }
     case 'check': {
-      if (parse(rest, {}, 'check').values.help) return help(io, 'check');
-      return runCheck(io);
+      const { values } = parse(rest, { 'send-test': { type: 'string' } }, 'check');
+      if (values.help) return help(io, 'check');
+      const sendTest = values['send-test'];
+      if (sendTest !== undefined) checkSendTestRecipient(sendTest);
+      return runCheck(io, sendTest === undefined ? {} : { sendTest });
     }
     case 'prune': {
       const { values } = parse(rest, { 'older-than-days': { type: 'string' } }, 'prune');

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FxiaokeError, redactSecrets } from './errors.js';
+import { errorRow, FxiaokeError, redactSecrets } from './errors.js';
 import { extractMediaId, extractMessageId } from './ids.js';
 import {
   type Article,
@@ -38,9 +38,32 @@ export const FXIAOKE_PATHS = {
   send: '/cgi/message/send',
   appSend: '/cgi/app/message/send',
   revoke: '/cgi/app/message/revoke',
-  /** Not in the docs: what public SDKs call (see uploadMedia). */
+  /** What the .NET SDK calls (see uploadMedia); FXIAOKE_MEDIA_UPLOAD_PATH may pick the doc's path. */
   mediaUpload: '/media/upload',
+  /** The path the doc page "Upload Message Material Files" names. */
+  mediaUploadMessage: '/media/upload/message',
 } as const;
+
+/** In header mode `toUser` holds employee ids unless the body says `convertUserId: true`. */
+export type ConvertUserIdMode = 'auto' | 'never';
+
+const OPEN_USER_ID = /^FSUID_/;
+
+/** Extensions Fxiaoke accepts for an image (jpg, png, gif, bmp; the .NET SDK adds jpeg). */
+const IMAGE_EXTENSIONS: Readonly<Record<string, string>> = {
+  'image/jpeg': 'jpg',
+  'image/jpg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/bmp': 'bmp',
+};
+
+/** Public clients always send a file name with an extension; one is added when it lacks it. */
+export function uploadFileName(fileName: string, contentType: string): string {
+  const base = fileName.trim() || 'image';
+  if (/\.[A-Za-z0-9]{2,5}$/.test(base)) return base;
+  return `${base}.${IMAGE_EXTENSIONS[contentType.toLowerCase()] ?? 'png'}`;
+}
 
 export interface FxiaokeClientOptions {
   baseUrl: string;
@@ -50,6 +73,15 @@ export interface FxiaokeClientOptions {
   authMode: 'header' | 'legacy';
   /** Acting CRM employee id (`x-fs-userid`), required in header mode. */
   userId?: string;
+  /**
+   * Header mode only: `auto` (default) adds `"convertUserId": true` when `toUser` holds openUserIds
+   * (FSUID_…), as the V2 docs ask; `never` sends them as they are (for a tenant that takes them).
+   */
+  convertUserId?: ConvertUserIdMode;
+  /** Where images are uploaded; default `/media/upload` (.NET SDK), or `/media/upload/message` (docs). */
+  mediaUploadPath?: string;
+  /** See FxiaokeApi.revokeDoneCodes. */
+  revokeDoneCodes?: readonly number[];
   serviceId?: string;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
@@ -61,6 +93,11 @@ export interface FxiaokeClientOptions {
   onToken?: (token: string, source: TokenSource) => void;
   /** Observes every finished HTTP call (metrics, logs). */
   onCall?: (event: FxiaokeCallEvent) => void;
+  /**
+   * Every envelope answer of a non-token call, as Fxiaoke wrote it (`fx-bridge check --send-test`).
+   * It may hold anything Fxiaoke echoes: scrub it with `secrets()` before showing it.
+   */
+  onAnswer?: (answer: { path: string; rawBody: string }) => void;
   /** Paces every HTTP attempt, token calls included; none by default. */
   rateLimiter?: RateLimiter;
   /** Where the token is shared (Redis across replicas); default this process only. */
@@ -71,6 +108,8 @@ export interface FxiaokeClientOptions {
 
 interface CallOptions {
   safeToRepeat: boolean;
+  /** Query parameters beside thirdTraceId (legacy auth adds the token here for multipart bodies). */
+  query?: Record<string, string>;
   thirdTraceId?: string;
   onQueued?: (info: QueuedInfo) => void;
 }
@@ -86,6 +125,7 @@ const UNPACED: Grant = { waitedMs: 0, grantedAt: 0, done: async () => {} };
 
 export class FxiaokeClient implements FxiaokeApi {
   readonly serviceId: string | undefined;
+  readonly revokeDoneCodes: readonly number[];
   readonly tokens: TokenManager;
   private readonly transport: FxiaokeTransport;
   private readonly policy: RetryPolicy;
@@ -97,6 +137,7 @@ export class FxiaokeClient implements FxiaokeApi {
       throw new Error('FxiaokeClient: header auth needs userId (FXIAOKE_USER_ID)');
     }
     this.serviceId = options.serviceId;
+    this.revokeDoneCodes = options.revokeDoneCodes ?? [];
     this.transport = new FxiaokeTransport({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs ?? 10_000,
@@ -148,32 +189,46 @@ export class FxiaokeClient implements FxiaokeApi {
       throw new RangeError(`article title longer than ${MAX_ARTICLE_TITLE} characters: ${long.title}`);
     return this.sendMessage(
       toUser,
-      { msgType: 'articles', articles: articles.map((article) => ({ ...article })) },
+      {
+        msgType: 'articles',
+        // `content` is required (.NET SDK, docs): an item without text shows its title.
+        articles: articles.map((article) => ({
+          ...article,
+          content: article.content.trim() ? article.content : article.title,
+        })),
+      },
       options,
     );
   }
 
   /**
-   * `/media/upload` is not in the V2 docs (an open point). Public SDKs post multipart/form-data
-   * with a `type` field and the file as `media` (legacy style: `corpAccessToken` and `corpId` as
-   * fields too) and read `mediaId` from the answer; it is accepted at the top level or under
-   * `data`, like the message id. A success without one is a failure: the image cannot be used.
+   * As the .NET SDK and the doc's curl send it: multipart/form-data with the file as part `media`
+   * (a file name with an extension), and `type` in the query string — in legacy style the token
+   * and corpId too. The path is configurable (the SDK and the doc page disagree). The mediaId is
+   * read at the top level or under `data`; a success without one is a failure.
    */
   async uploadMedia(file: MediaFile, options: SendTextOptions = {}): Promise<UploadMediaResult> {
+    const path = this.options.mediaUploadPath ?? FXIAOKE_PATHS.mediaUpload;
     const body = new MultipartBody(
-      { type: 'image' },
-      { field: 'media', bytes: file.bytes, fileName: file.fileName, contentType: file.contentType },
+      {},
+      {
+        field: 'media',
+        bytes: file.bytes,
+        fileName: uploadFileName(file.fileName, file.contentType),
+        contentType: file.contentType,
+      },
     );
     // An upload that did land only leaves an unused file behind: repeating it is harmless.
-    const result = await this.call(FXIAOKE_PATHS.mediaUpload, body, {
+    const result = await this.call(path, body, {
       safeToRepeat: true,
+      query: { type: 'image' },
       thirdTraceId: options.thirdTraceId,
       onQueued: options.onQueued,
     });
     const found = extractMediaId(result.envelope);
     if (!found) {
       throw new FxiaokeError({
-        path: FXIAOKE_PATHS.mediaUpload,
+        path,
         kind: 'unknown',
         meaning: 'Fxiaoke accepted the image upload but returned no mediaId',
         traceId: result.traceId,
@@ -194,6 +249,7 @@ export class FxiaokeClient implements FxiaokeApi {
     }
     const path = this.serviceId ? FXIAOKE_PATHS.appSend : FXIAOKE_PATHS.send;
     const body: Record<string, unknown> = { toUser: [...toUser], ...message };
+    if (this.convertsUserIds(path, toUser)) body.convertUserId = true;
     if (this.serviceId) body.serviceId = this.serviceId;
     const result = await this.call(path, body, {
       safeToRepeat: false,
@@ -211,6 +267,23 @@ export class FxiaokeClient implements FxiaokeApi {
       // Only with a limiter: without one nothing ever waits, and results stay as they were.
       ...(this.options.rateLimiter ? { waitedMs: result.waitedMs } : {}),
     };
+  }
+
+  /**
+   * Header mode reads `toUser` as employee ids unless told to convert openUserIds; one call cannot
+   * hold both forms (the relay batches them apart), so a mixed list fails before anything is sent.
+   */
+  private convertsUserIds(path: string, toUser: readonly string[]): boolean {
+    if (this.options.authMode !== 'header' || this.options.convertUserId === 'never') return false;
+    const open = toUser.filter((id) => OPEN_USER_ID.test(id)).length;
+    if (open > 0 && open < toUser.length) {
+      throw new FxiaokeError({
+        path,
+        kind: 'recipient',
+        meaning: 'one Fxiaoke message cannot mix openUserIds (FSUID_…) and employee ids in header auth mode',
+      });
+    }
+    return open > 0;
   }
 
   async revoke(messageId: string): Promise<RevokeResult> {
@@ -252,7 +325,7 @@ export class FxiaokeClient implements FxiaokeApi {
             credentials = undefined;
             credentials = await this.tokens.get();
           }
-          return { ...(await this.attempt(path, body, credentials, thirdTraceId)), waitedMs };
+          return { ...(await this.attempt(path, body, credentials, thirdTraceId, options)), waitedMs };
         } finally {
           await grant.done();
         }
@@ -309,34 +382,55 @@ export class FxiaokeClient implements FxiaokeApi {
     body: TransportBody,
     credentials: FxiaokeCredentials,
     thirdTraceId: string | undefined,
+    options: CallOptions,
   ): Promise<Omit<CallResult, 'waitedMs'>> {
     const headers: Record<string, string> = {};
     let payload = body;
+    let query = options.query ?? {};
     if (credentials.style === 'header') {
       headers.authorization = `Bearer ${credentials.accessToken}`;
       headers['x-fs-ea'] = credentials.ea;
       headers['x-fs-userid'] = this.options.userId ?? '';
     } else {
       const auth = { corpAccessToken: credentials.corpAccessToken, corpId: credentials.corpId };
-      payload = body instanceof MultipartBody ? body.withFields(auth) : { ...auth, ...body };
+      // A multipart upload carries them in the query string, as the .NET SDK does.
+      if (body instanceof MultipartBody) query = { ...auth, ...query };
+      else payload = { ...auth, ...body };
     }
-    const response = await this.transport.post(path, payload, headers, thirdTraceId ?? randomUUID());
+    const response = await this.transport.post(path, payload, headers, thirdTraceId ?? randomUUID(), query);
+    this.options.onAnswer?.({ path, rawBody: response.rawBody });
     const { envelope } = response;
     const traceId = envelope.traceId ?? undefined;
     if (envelope.errorCode !== 0) {
+      const upstreamMessage = redactSecrets(envelope.errorMessage ?? undefined, this.secrets());
+      const row = errorRow(envelope.errorCode);
+      if (row.retry === 'not_on_send' && !options.safeToRepeat) {
+        // 50009 after a send: Fxiaoke may have delivered it; never repeated, recorded as unknown.
+        throw new FxiaokeError({
+          path,
+          errorCode: envelope.errorCode,
+          kind: 'transport',
+          meaning: 'Fxiaoke timed out internally after taking the message: it may have been delivered',
+          mayHaveBeenDelivered: true,
+          traceId,
+          thirdTraceId: response.thirdTraceId,
+          upstreamMessage,
+        });
+      }
       throw new FxiaokeError({
         path,
         errorCode: envelope.errorCode,
         traceId,
         thirdTraceId: response.thirdTraceId,
-        upstreamMessage: redactSecrets(envelope.errorMessage ?? undefined, [
-          this.options.appSecret,
-          this.options.permanentCode,
-          credentials.style === 'header' ? credentials.accessToken : credentials.corpAccessToken,
-        ]),
+        upstreamMessage,
       });
     }
     return { ...response, traceId };
+  }
+
+  /** Every credential this client has held, earlier tokens included: a gateway may echo any of them. */
+  secrets(): string[] {
+    return [this.options.appSecret, this.options.permanentCode, ...this.tokens.knownTokens()];
   }
 
   async close(): Promise<void> {

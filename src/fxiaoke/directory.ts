@@ -9,7 +9,10 @@ import type { RelayLog } from '../relay/deps.js';
 import type { FxiaokePerson, PeopleDirectory } from '../relay/people.js';
 
 export const DIRECTORY_PATHS = { list: '/cgi/user/list', byMobile: '/cgi/user/getByMobile' } as const;
-/** The department id that stands for the whole company. */
+/**
+ * The department id that stands for the whole company by default: 999999 with fetchChild (the .NET
+ * SDK); PHP clients use 0 (FXIAOKE_DIRECTORY_DEPARTMENT_ID picks).
+ */
 export const WHOLE_COMPANY = 999_999;
 export const DEFAULT_DIRECTORY_TTL_MS = 10 * 60_000;
 const MOBILE_CACHE_SIZE = 5_000;
@@ -31,6 +34,14 @@ export interface DirectoryOptions {
   retryAfterMs?: number;
   log: RelayLog;
   now?: () => number;
+  /** Listed with its children as the whole company; default WHOLE_COMPANY. */
+  departmentId?: number;
+  /**
+   * The `/cgi/user/list` field that holds the CRM employee id (the `x-fs-userid` form, what numeric
+   * recipients name), FXIAOKE_EMPLOYEE_ID_FIELD. Unknown: no public model of the list has one
+   * (they carry `employeeNumber` and `account`), so by default numeric ids are not looked up.
+   */
+  employeeIdField?: string;
 }
 
 export class DirectoryAnswerError extends Error {
@@ -55,7 +66,6 @@ const personSchema = z.looseObject({
   nickName: optionalText,
   email: optionalText,
   mobile: optionalText,
-  employeeId: optionalText,
   isStop: z.union([z.boolean(), z.number(), z.string()]).nullish(),
 });
 const listSchema = z.looseObject({ userList: z.array(z.unknown()) });
@@ -74,6 +84,8 @@ export class FxiaokeDirectory implements PeopleDirectory {
   readonly #retryAfterMs: number;
   readonly #log: RelayLog;
   readonly #now: () => number;
+  readonly #departmentId: number;
+  readonly #employeeIdField: string | undefined;
   #snapshot: Snapshot | undefined;
   #refresh: Promise<Snapshot> | undefined;
   #failure: { at: number; error: unknown } | undefined;
@@ -86,6 +98,8 @@ export class FxiaokeDirectory implements PeopleDirectory {
     this.#retryAfterMs = options.retryAfterMs ?? Math.min(30_000, this.ttlMs);
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
+    this.#departmentId = options.departmentId ?? WHOLE_COMPANY;
+    this.#employeeIdField = options.employeeIdField;
   }
 
   /** Starts loading in the background (at start-up), so the first typeahead finds it ready. */
@@ -150,7 +164,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
     );
     const parsed = mobileSchema.safeParse(envelope);
     if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.byMobile, 'no empList');
-    const people = toPeople(parsed.data.empList ?? []).people;
+    const people = toPeople(parsed.data.empList ?? [], this.#employeeIdField).people;
     this.#mobiles.delete(mobile);
     this.#mobiles.set(mobile, { people, at: this.#now() });
     // Oldest entry out first: a Map iterates in insertion order.
@@ -213,11 +227,11 @@ export class FxiaokeDirectory implements PeopleDirectory {
   }
 
   async #load(): Promise<Snapshot> {
-    const body = { departmentId: WHOLE_COMPANY, fetchChild: true };
+    const body = { departmentId: this.#departmentId, fetchChild: true };
     const { envelope } = await this.#client.call(DIRECTORY_PATHS.list, body, { safeToRepeat: true });
     const parsed = listSchema.safeParse(envelope);
     if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.list, 'no userList array');
-    const { people, skipped } = toPeople(parsed.data.userList);
+    const { people, skipped } = toPeople(parsed.data.userList, this.#employeeIdField);
     if (skipped > 0) {
       this.#log.warn({ skipped }, 'Fxiaoke address book entries without an openUserId were skipped');
     }
@@ -234,7 +248,10 @@ export class FxiaokeDirectory implements PeopleDirectory {
   }
 }
 
-function toPeople(entries: readonly unknown[]): { people: FxiaokePerson[]; skipped: number } {
+function toPeople(
+  entries: readonly unknown[],
+  employeeIdField: string | undefined,
+): { people: FxiaokePerson[]; skipped: number } {
   const people: FxiaokePerson[] = [];
   let skipped = 0;
   for (const entry of entries) {
@@ -243,7 +260,11 @@ function toPeople(entries: readonly unknown[]): { people: FxiaokePerson[]; skipp
       skipped += 1;
       continue;
     }
-    const { openUserId, name, nickName, email, mobile, employeeId, isStop } = parsed.data;
+    const { openUserId, name, nickName, email, mobile, isStop } = parsed.data;
+    const raw = employeeIdField ? (parsed.data as Record<string, unknown>)[employeeIdField] : undefined;
+    // Only a numeric value can be the CRM employee id a recipient names.
+    const text = typeof raw === 'number' || typeof raw === 'string' ? String(raw).trim() : '';
+    const employeeId = /^\d{1,18}$/.test(text) ? text : undefined;
     people.push({
       openUserId,
       name: name ?? nickName ?? openUserId,

@@ -3,71 +3,43 @@
  * Branch only on `errorCode`, never on Fxiaoke's `errorMessage` (it may change).
  */
 
-export type FxiaokeErrorKind =
-  | 'transient' // -1, -2, 50009: system busy; retried with backoff
-  | 'token' // 20016, 20005: token missing/expired; refreshed and retried once
-  | 'config' // 20006, 20015, 20017: credentials wrong
-  | 'recipient' // 10015, 11016, 20012, 30027: recipients missing/invalid/unknown
-  | 'bug' // 11017, 12003: msgType invalid — our bug
-  | 'empty_content' // 12005
-  | 'rate_limited' // 14001, 30004: backed off and retried
-  | 'quota' // 30002: daily quota used up
-  | 'permission' // 20014, 20020–20023, 15003
-  | 'transport' // timeouts, resets, HTTP ≠ 200, non-JSON, malformed envelope
-  | 'unknown';
+import {
+  ERROR_CODES,
+  type ErrorCategory,
+  type ErrorRow,
+  type FxiaokeErrorKind,
+  HTTP_STATUSES,
+  RETRIED_KINDS,
+} from './error-table.js';
+
+export type { ErrorCategory, FxiaokeErrorKind, RetryRule } from './error-table.js';
 
 interface CodeInfo {
   kind: FxiaokeErrorKind;
   meaning: string;
 }
 
-const CODES: ReadonlyMap<number, CodeInfo> = new Map<number, CodeInfo>([
-  [-1, { kind: 'transient', meaning: 'Fxiaoke is busy' }],
-  [-2, { kind: 'transient', meaning: 'Fxiaoke had a system error' }],
-  [50009, { kind: 'transient', meaning: 'Fxiaoke timed out internally' }],
-  [20016, { kind: 'token', meaning: 'the access token is missing or expired' }],
-  [20005, { kind: 'token', meaning: 'the app access token is missing or expired' }],
-  [
-    20006,
-    {
-      kind: 'config',
-      meaning: 'the appId or appSecret is wrong (check FXIAOKE_APP_ID / FXIAOKE_APP_SECRET)',
-    },
-  ],
-  [20015, { kind: 'config', meaning: 'the permanent code is wrong (check FXIAOKE_PERMANENT_CODE)' }],
-  [
-    20017,
-    {
-      kind: 'config',
-      meaning: 'the company was not found (check FXIAOKE_PERMANENT_CODE and FXIAOKE_BASE_URL)',
-    },
-  ],
-  [10015, { kind: 'recipient', meaning: 'no recipients were given' }],
-  [11016, { kind: 'recipient', meaning: 'a recipient id is invalid' }],
-  [20012, { kind: 'recipient', meaning: 'a recipient does not exist in Fxiaoke' }],
-  [30027, { kind: 'recipient', meaning: 'an employee does not exist in Fxiaoke' }],
-  [11017, { kind: 'bug', meaning: 'Fxiaoke rejected the message type (a bug in fx-bridge)' }],
-  [12003, { kind: 'bug', meaning: 'Fxiaoke does not support this message type (a bug in fx-bridge)' }],
-  [12005, { kind: 'empty_content', meaning: 'the message text is empty' }],
-  [14001, { kind: 'rate_limited', meaning: 'the Fxiaoke call limit was exceeded' }],
-  [30004, { kind: 'rate_limited', meaning: 'too many Fxiaoke calls per second' }],
-  [
-    30002,
-    { kind: 'quota', meaning: "today's Fxiaoke call quota is used up (it resets at 00:00 China time)" },
-  ],
-  [20014, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
-  [20020, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
-  [20021, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
-  [20022, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
-  [20023, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
-  [15003, { kind: 'permission', meaning: 'the Fxiaoke app lacks a permission (grant it in Fxiaoke admin)' }],
-]);
+const UNKNOWN_ROW = (code: number): ErrorRow => ({
+  kind: 'unknown',
+  category: 'unknown',
+  retry: 'no',
+  meaning: `Fxiaoke answered with error code ${code}`,
+});
 
-export function describeErrorCode(code: number): CodeInfo {
-  return CODES.get(code) ?? { kind: 'unknown', meaning: `Fxiaoke answered with error code ${code}` };
+/** The row of error-table.ts for an envelope errorCode; unknown codes say their number. */
+export function errorRow(code: number): ErrorRow {
+  return ERROR_CODES.get(code) ?? UNKNOWN_ROW(code);
 }
 
-const RETRYABLE_KINDS: ReadonlySet<FxiaokeErrorKind> = new Set(['transient', 'rate_limited']);
+export function describeErrorCode(code: number): CodeInfo {
+  const { kind, meaning } = errorRow(code);
+  return { kind, meaning };
+}
+
+/** The row for a gateway HTTP status the client acts on (401, 403, 429); undefined for others. */
+export function httpStatusRow(status: number): ErrorRow | undefined {
+  return HTTP_STATUSES.get(status);
+}
 
 export class FxiaokeError extends Error {
   readonly code = 'fxiaoke_error';
@@ -87,6 +59,10 @@ export class FxiaokeError extends Error {
    * is unknown must never be retried blindly (it could deliver twice).
    */
   readonly mayHaveBeenDelivered: boolean;
+  /** The gateway's HTTP status when it answered without an envelope (401, 403, 429, 5xx…). */
+  readonly httpStatus: number | undefined;
+  /** A 429's `Retry-After`, in ms, when the gateway sent one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(init: {
     path: string;
@@ -97,6 +73,8 @@ export class FxiaokeError extends Error {
     thirdTraceId?: string;
     upstreamMessage?: string;
     mayHaveBeenDelivered?: boolean;
+    httpStatus?: number;
+    retryAfterMs?: number;
     cause?: unknown;
   }) {
     const described = init.errorCode === undefined ? undefined : describeErrorCode(init.errorCode);
@@ -114,6 +92,16 @@ export class FxiaokeError extends Error {
     this.thirdTraceId = init.thirdTraceId;
     this.upstreamMessage = init.upstreamMessage;
     this.mayHaveBeenDelivered = init.mayHaveBeenDelivered ?? false;
+    this.httpStatus = init.httpStatus;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  /** The coarse class of error-table.ts; a send that may have been delivered says so whatever its code. */
+  get category(): ErrorCategory {
+    if (this.mayHaveBeenDelivered) return 'maybe_delivered';
+    if (this.errorCode !== undefined) return errorRow(this.errorCode).category;
+    if (this.httpStatus !== undefined) return httpStatusRow(this.httpStatus)?.category ?? 'transient';
+    return this.kind === 'transport' ? 'transient' : 'unknown';
   }
 
   /**
@@ -122,7 +110,7 @@ export class FxiaokeError extends Error {
    * of calls that are safe to repeat (token fetches); see retry.ts.
    */
   get retryable(): boolean {
-    return RETRYABLE_KINDS.has(this.kind) || (this.kind === 'transport' && !this.mayHaveBeenDelivered);
+    return RETRIED_KINDS.has(this.kind) || (this.kind === 'transport' && !this.mayHaveBeenDelivered);
   }
 }
 

@@ -4,7 +4,17 @@ import type { FxiaokeClientOptions } from './client.js';
 
 export type FxiaokeConnection = Pick<
   FxiaokeClientOptions,
-  'baseUrl' | 'appId' | 'appSecret' | 'permanentCode' | 'authMode' | 'userId' | 'serviceId' | 'timeoutMs'
+  | 'baseUrl'
+  | 'appId'
+  | 'appSecret'
+  | 'permanentCode'
+  | 'authMode'
+  | 'userId'
+  | 'serviceId'
+  | 'timeoutMs'
+  | 'convertUserId'
+  | 'mediaUploadPath'
+  | 'revokeDoneCodes'
 >;
 
 /** Where and as whom to call Fxiaoke: the same for the bridge and for `fx-bridge check`. */
@@ -18,5 +28,8 @@ export function fxiaokeConnection(fx: Config['fxiaoke']): FxiaokeConnection {
     userId: fx.userId,
     serviceId: fx.serviceId,
     timeoutMs: fx.timeoutMs,
+    convertUserId: fx.convertUserId,
+    mediaUploadPath: fx.mediaUploadPath,
+    revokeDoneCodes: fx.revokeDoneCodes,
   };
 }

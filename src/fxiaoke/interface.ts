@@ -67,6 +67,11 @@ export interface UploadMediaResult {
 export interface FxiaokeApi {
   /** The service account sends go through; undefined means plain, non-revocable sends. */
   readonly serviceId: string | undefined;
+  /**
+   * Revoke error codes that mean "already revoked" or "no such message" (FXIAOKE_REVOKE_DONE_CODES;
+   * undocumented, so none by default): after a revoke whose answer was lost, they finish it.
+   */
+  readonly revokeDoneCodes?: readonly number[];
   /** At most `MAX_RECIPIENTS_PER_CALL` recipients. */
   sendText(toUser: readonly string[], content: string, options?: SendTextOptions): Promise<SendTextResult>;
   /**

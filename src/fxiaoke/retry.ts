@@ -12,6 +12,9 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** A Retry-After longer than this is not waited for in full: the call is bounded, not parked. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 3,
   transientBaseMs: 250,
@@ -40,5 +43,9 @@ export function backoffDelay(
 ): number {
   const base = error.kind === 'rate_limited' ? policy.rateLimitBaseMs : policy.transientBaseMs;
   const ceiling = Math.min(policy.maxDelayMs, base * 2 ** attempt);
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+  const delay = Math.round(ceiling / 2 + random() * (ceiling / 2));
+  // A gateway that says how long to wait (429 Retry-After) is believed, within reason.
+  if (error.retryAfterMs !== undefined)
+    return Math.max(delay, Math.min(error.retryAfterMs, MAX_RETRY_AFTER_MS));
+  return delay;
 }

@@ -47,6 +47,9 @@ export interface TokenManagerOptions {
   paced?: <T>(path: string, call: () => Promise<T>) => Promise<T>;
 }
 
+/** Earlier tokens kept for redaction: a day of rotations every ~110 minutes, with room to spare. */
+const MAX_KNOWN_TOKENS = 32;
+
 /** After a failed rotation, keep the current token this long before trying again. */
 const ROTATION_RETRY_MS = 60_000;
 
@@ -63,12 +66,19 @@ export class TokenManager {
   private lastFailedRotationAt = Number.NEGATIVE_INFINITY;
   /** The last token Fxiaoke refused: a shared cache must not hand it back before the delete lands. */
   private rejected: string | undefined;
+  /** Every token this process has used, newest last (bounded): any of them may be echoed back. */
+  private readonly seen: string[] = [];
 
   constructor(private readonly options: TokenManagerOptions) {
     this.now = options.now ?? Date.now;
     this.refreshBeforeExpiryMs = options.refreshBeforeExpiryMs ?? 600_000;
     this.safetyMarginMs = options.safetyMarginMs ?? 30_000;
     this.cache = options.cache ?? new MemoryTokenCache(this.now);
+  }
+
+  /** The tokens this process has used, earlier ones included (at most the last 32), for redaction. */
+  knownTokens(): readonly string[] {
+    return this.seen;
   }
 
   /** Successful and failed token calls made by this process. */
@@ -156,6 +166,10 @@ export class TokenManager {
     this.cached = token;
     const secret = tokenOf(token.credentials);
     if (source === 'fetched') this.rejected = undefined;
+    if (!this.seen.includes(secret)) {
+      this.seen.push(secret);
+      if (this.seen.length > MAX_KNOWN_TOKENS) this.seen.shift();
+    }
     // The scrubber learns each token once, before any call can carry it.
     if (source === 'fetched' || !previous || tokenOf(previous.credentials) !== secret) {
       this.options.onToken?.(secret, source);
@@ -187,7 +201,11 @@ export class TokenManager {
         kind: tokenErrorKind(envelope.errorCode),
         traceId,
         thirdTraceId,
-        upstreamMessage: redactSecrets(envelope.errorMessage ?? undefined, [appSecret, permanentCode]),
+        upstreamMessage: redactSecrets(envelope.errorMessage ?? undefined, [
+          appSecret,
+          permanentCode,
+          ...this.seen,
+        ]),
       });
     }
     const credentials = parseCredentials(authMode, envelope, path, traceId, thirdTraceId);

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, FormData, request, errors as undiciErrors } from 'undici';
-import { FxiaokeError } from './errors.js';
+import { FxiaokeError, httpStatusRow } from './errors.js';
 import { type Envelope, envelopeSchema } from './schemas.js';
 
 /** One finished HTTP call, token calls included (metrics, debug logs). */
@@ -77,6 +77,18 @@ function errorCodeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 export class FxiaokeTransport {
   private readonly agent: Agent;
   private readonly baseUrl: string;
@@ -98,11 +110,16 @@ export class FxiaokeTransport {
     });
   }
 
+  /**
+   * `query`: extra query parameters beside `thirdTraceId` (the upload's token, corpId and type, as
+   * the .NET SDK and the doc's curl send them). Never logged: the token may be among them.
+   */
   async post(
     path: string,
     body: TransportBody,
     headers: Record<string, string> = {},
     thirdTraceId: string = randomUUID(),
+    query: Readonly<Record<string, string>> = {},
   ): Promise<TransportResponse> {
     const started = performance.now();
     const report = (outcome: FxiaokeCallEvent['outcome'], envelope?: Envelope) =>
@@ -114,7 +131,7 @@ export class FxiaokeTransport {
         outcome,
       });
     try {
-      const response = await this.send(path, body, headers, thirdTraceId);
+      const response = await this.send(path, body, headers, thirdTraceId, query);
       report(response.envelope.errorCode === 0 ? 'ok' : 'error', response.envelope);
       return response;
     } catch (error) {
@@ -128,8 +145,10 @@ export class FxiaokeTransport {
     body: TransportBody,
     headers: Record<string, string>,
     thirdTraceId: string,
+    query: Readonly<Record<string, string>>,
   ): Promise<TransportResponse> {
-    const url = `${this.baseUrl}${path}?thirdTraceId=${encodeURIComponent(thirdTraceId)}`;
+    const params = new URLSearchParams({ thirdTraceId, ...query });
+    const url = `${this.baseUrl}${path}?${params.toString()}`;
     const failure = (
       meaning: string,
       extra: { mayHaveBeenDelivered: boolean; cause?: unknown; kind?: 'transport' },
@@ -137,6 +156,7 @@ export class FxiaokeTransport {
 
     let statusCode: number;
     let rawBody: string;
+    let retryAfter: string | string[] | undefined;
     try {
       const response = await request(url, {
         method: 'POST',
@@ -151,6 +171,7 @@ export class FxiaokeTransport {
         // as "may have been delivered". headersTimeout and bodyTimeout start on the wire.
       });
       statusCode = response.statusCode;
+      retryAfter = response.headers['retry-after'];
       rawBody = await response.body.text();
     } catch (error) {
       const code = errorCodeOf(error);
@@ -170,9 +191,31 @@ export class FxiaokeTransport {
     }
 
     if (statusCode !== 200) {
+      // 401, 403 and 429 are the gateway's own refusals (error-table.ts): it stopped the call before
+      // Fxiaoke acted, so even a send may be repeated. The client refreshes the token on 401 and
+      // pauses the endpoint on 429.
+      const refusal = httpStatusRow(statusCode);
+      if (refusal) {
+        throw new FxiaokeError({
+          path,
+          kind: refusal.kind,
+          meaning: refusal.meaning,
+          thirdTraceId,
+          httpStatus: statusCode,
+          mayHaveBeenDelivered: false,
+          retryAfterMs: statusCode === 429 ? parseRetryAfter(retryAfter) : undefined,
+        });
+      }
       // 502/503 come from a gateway that did not pass the call on; anything else may have.
-      const mayHaveBeenDelivered = statusCode !== 502 && statusCode !== 503 && statusCode !== 429;
-      throw failure(`Fxiaoke answered HTTP ${statusCode}`, { mayHaveBeenDelivered });
+      const mayHaveBeenDelivered = statusCode !== 502 && statusCode !== 503;
+      throw new FxiaokeError({
+        path,
+        kind: 'transport',
+        meaning: `Fxiaoke answered HTTP ${statusCode}`,
+        thirdTraceId,
+        httpStatus: statusCode,
+        mayHaveBeenDelivered,
+      });
     }
     let json: unknown;
     try {

@@ -1,7 +1,12 @@
 /**
  * Health, readiness and metrics, served as Bolt custom routes so they exist on the same port in
  * HTTP and Socket Mode. `/healthz`: the process answers. `/readyz`: the store answers and the
- * Fxiaoke credentials yield a token (cached, so probes do not call the token endpoint).
+ * Fxiaoke credentials yield a token.
+ *
+ * `/readyz` is unauthenticated and probed often: it never makes more than one credential check per
+ * minute whatever the probe rate (the token endpoint allows about 10 calls a minute, and a check
+ * with broken credentials would call it on every probe), and it says only "ok" / "not ready".
+ * What went wrong goes to the log, and to `fx-bridge check`.
  */
 import type { ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
@@ -16,6 +21,40 @@ export interface RouteDeps {
   /** Readiness checks that take longer count as failed (default 2000 ms). */
   checkTimeoutMs?: number;
   isShuttingDown?: () => boolean;
+  /** Where a failed readiness check says why (the probe's answer does not). */
+  log?: { warn(details: object, message: string): void };
+  /** At most one Fxiaoke credential check per this long (default 60 s); the result is reused meanwhile. */
+  credentialCheckEveryMs?: number;
+  now?: () => number;
+}
+
+/**
+ * The last credential check and when it ran; one check in flight at a time, shared by every probe.
+ * Exported for tests.
+ */
+export class CredentialGate {
+  private last: { at: number; result: string } | undefined;
+  private inFlight: Promise<string> | undefined;
+
+  constructor(
+    private readonly run: () => Promise<string>,
+    private readonly everyMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  check(): Promise<string> {
+    const last = this.last;
+    if (last && this.now() - last.at < this.everyMs) return Promise.resolve(last.result);
+    this.inFlight ??= this.run()
+      .then((result) => {
+        this.last = { at: this.now(), result };
+        return result;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -42,6 +81,11 @@ async function check(run: () => Promise<void>, timeoutMs: number): Promise<strin
 
 export function healthRoutes(deps: RouteDeps): CustomRoute[] {
   const timeoutMs = deps.checkTimeoutMs ?? 2_000;
+  const credentials = new CredentialGate(
+    () => check(() => deps.fxiaoke.checkCredentials(), timeoutMs),
+    deps.credentialCheckEveryMs ?? 60_000,
+    deps.now ?? Date.now,
+  );
   return [
     {
       path: '/healthz',
@@ -54,13 +98,19 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
       handler: async (_req, res) => {
         const [store, fxiaoke] = await Promise.all([
           check(() => deps.store.ping(), timeoutMs),
-          check(() => deps.fxiaoke.checkCredentials(), timeoutMs),
+          credentials.check(),
         ]);
         const shuttingDown = deps.isShuttingDown?.() ?? false;
         const ready = store === 'ok' && fxiaoke === 'ok' && !shuttingDown;
+        if (!ready && !shuttingDown) deps.log?.warn({ checks: { store, fxiaoke } }, 'not ready');
+        const brief = (result: string) => (result === 'ok' ? 'ok' : 'not ready');
         sendJson(res, ready ? 200 : 503, {
           status: ready ? 'ready' : 'not ready',
-          checks: { store, fxiaoke, ...(shuttingDown ? { shutdown: 'in progress' } : {}) },
+          checks: {
+            store: brief(store),
+            fxiaoke: brief(fxiaoke),
+            ...(shuttingDown ? { shutdown: 'in progress' } : {}),
+          },
         });
       },
     },

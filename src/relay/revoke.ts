@@ -4,6 +4,7 @@
  * and its image messages) not yet revoked, recording each answer. Idempotent: messages already
  * revoked are skipped, and a revoked relay says so.
  */
+import { isFxiaokeError } from '../fxiaoke/errors.js';
 import { StoreConflictError } from '../store/errors.js';
 import { copyBatch } from './attachments.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
@@ -123,6 +124,7 @@ async function revokeBatches(
   for (const batch of batches) {
     for (const message of messagesOf(batch)) {
       if (message.status !== 'sent' || !message.messageId) continue;
+      const uncertainBefore = message.revokeError?.kind === REVOKE_UNCERTAIN;
       try {
         const result = await deps.fxiaoke.revoke(message.messageId);
         message.status = 'revoked';
@@ -130,8 +132,17 @@ async function revokeBatches(
         message.revokeTraceId = result.traceId;
         delete message.revokeError;
       } catch (cause) {
-        message.revokeError = toRelayError(cause);
-        firstError ??= message.revokeError;
+        const done = uncertainBefore && isDoneAnswer(deps, cause);
+        if (done) {
+          // The lost first attempt did revoke it: Fxiaoke now says "already revoked" / "no such message".
+          message.status = 'revoked';
+          message.revokedAt = deps.now();
+          message.revokeTraceId = isFxiaokeError(cause) ? cause.traceId : undefined;
+          delete message.revokeError;
+        } else {
+          message.revokeError = revokeErrorOf(cause, uncertainBefore);
+          firstError ??= message.revokeError;
+        }
         deps.log.warn(
           { relayId: claimed.id, batch: batch.index, messageId: message.messageId, err: cause },
           'Fxiaoke revoke failed',
@@ -166,6 +177,34 @@ async function revokeBatches(
     type: 'revoke_failed',
     record,
     error: firstError ?? unrevocableParts(batches),
+  };
+}
+
+/**
+ * `revokeError.kind` of a message whose revoke went out but whose answer was lost (timeout, reset,
+ * 50009): Fxiaoke may have revoked it. The message stays revocable; a later Revoke settles it.
+ */
+export const REVOKE_UNCERTAIN = 'revoke_uncertain';
+
+function isDoneAnswer(deps: RelayDeps, cause: unknown): boolean {
+  const codes = deps.fxiaoke.revokeDoneCodes ?? [];
+  return isFxiaokeError(cause) && cause.errorCode !== undefined && codes.includes(cause.errorCode);
+}
+
+/** What the record keeps of a failed revoke: uncertain when it may have acted, or after such a one. */
+function revokeErrorOf(cause: unknown, uncertainBefore: boolean): RelayError {
+  const error = toRelayError(cause);
+  if (isFxiaokeError(cause) && cause.mayHaveBeenDelivered) {
+    return {
+      ...error,
+      kind: REVOKE_UNCERTAIN,
+      message: `${error.message} Fxiaoke may already have revoked it: its answer was lost. Revoke again to settle it.`,
+    };
+  }
+  if (!uncertainBefore) return error;
+  return {
+    ...error,
+    message: `${error.message} An earlier revoke whose answer was lost may already have worked.`,
   };
 }
 

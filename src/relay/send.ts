@@ -84,10 +84,17 @@ export type SendOutcome =
  */
 const CONTINUE_KINDS = new Set(['recipient']);
 
+/**
+ * openUserIds (FSUID_…) and employee ids go in separate batches: in header mode one call takes
+ * one form only (`convertUserId`, see fxiaoke/client.ts).
+ */
 export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIPIENTS_PER_CALL): string[][] {
   const batches: string[][] = [];
-  for (let start = 0; start < recipients.length; start += size)
-    batches.push(recipients.slice(start, start + size));
+  const open = recipients.filter((id) => id.startsWith('FSUID_'));
+  const other = recipients.filter((id) => !id.startsWith('FSUID_'));
+  for (const group of [open, other]) {
+    for (let start = 0; start < group.length; start += size) batches.push(group.slice(start, start + size));
+  }
   return batches;
 }
 

@@ -50,7 +50,12 @@ export function sendFailedText(record: RelayRecord): string {
   const head = unknown
     ? ':grey_question: Fxiaoke did not answer in time: the message *may or may not* have been delivered. It was not retried, so it cannot arrive twice.'
     : ':x: Fxiaoke did not accept the message; nothing was delivered.';
-  return `${head}\n${error ? describeError(error) : ''}\nRelay \`${record.id}\`.`;
+  // Without an answer the thirdTraceId we sent is the one handle Fxiaoke support can look up.
+  const sentIds = unknown
+    ? record.batches.filter((batch) => batch.status === 'unknown').map((batch) => `\`${batch.thirdTraceId}\``)
+    : [];
+  const trace = sentIds.length > 0 ? `\nthirdTraceId ${sentIds.join(', ')}.` : '';
+  return `${head}\n${error ? describeError(error) : ''}${trace}\nRelay \`${record.id}\`.`;
 }
 
 export function duplicateText(record: RelayRecord): string {

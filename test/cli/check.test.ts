@@ -70,7 +70,7 @@ describe('fx-bridge check', () => {
     const io = captureIo({ ...env, FXIAOKE_APP_SECRET: 'a-wrong-app-secret-123456' });
     expect(await runCli(['check'], io)).toBe(1);
     const fxLine = io.output.split('\n').find((line) => line.includes('Fxiaoke token'));
-    expect(fxLine).toMatch(/^✗ Fxiaoke token +the appId or appSecret is wrong .*errorCode 20006/);
+    expect(fxLine).toMatch(/^✗ Fxiaoke token +the appSecret is wrong .*errorCode 10006/);
     expect(io.output).toMatch(/✓ relay store/);
     expect(io.output).toMatch(/✓ Slack auth\.test/);
     expect(io.output).toContain('1 check failed');

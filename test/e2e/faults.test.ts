@@ -1,7 +1,8 @@
 /**
  * Fault suite: 300 `/fx-send` relays, 12 at a time, while the emulator answers the send path with a
- * seeded random mix of gateway errors (502/503/504), timeouts, connection resets, non-JSON bodies,
- * lost answers (accepted, then reset), 20016, 30004 and 30002. Checked:
+ * seeded random mix of gateway errors (502/503/504, 401, 403, 429), timeouts, connection resets,
+ * non-JSON bodies, lost answers (accepted, then reset), 50009 after delivery, 20016, 30004 and
+ * 30002. Checked:
  *
  * - every sender gets a definite outcome: a receipt with its traceId, or a private answer with the
  *   reason (a refusal, or "may or may not" when the answer was lost);
@@ -50,8 +51,12 @@ const FAULT_DECK: [Fault | undefined, number][] = [
   [{ type: 'reset' }, 16],
   [{ type: 'non-json' }, 16],
   [{ type: 'accept-then-reset' }, 16],
-  [{ type: 'error', errorCode: 20016 }, 6],
-  [{ type: 'error', errorCode: 30004 }, 8],
+  [{ type: 'error', errorCode: 20016 }, 3],
+  [{ type: 'http', status: 401 }, 3],
+  [{ type: 'error', errorCode: 30004 }, 4],
+  [{ type: 'http', status: 429, headers: { 'retry-after': '1' } }, 4],
+  [{ type: 'http', status: 403 }, 6],
+  [{ type: 'error-after-delivery' }, 10],
   [{ type: 'error', errorCode: 30002 }, 14],
 ];
 
@@ -70,10 +75,14 @@ type Met =
   | 'http 502'
   | 'http 503'
   | 'http 504'
+  | 'http 401'
+  | 'http 403'
+  | 'http 429'
   | 'timeout'
   | 'reset'
   | 'non-json'
   | 'accept-then-reset'
+  | 'error-after-delivery'
   | '20016'
   | '30004'
   | '30002'
@@ -85,8 +94,8 @@ function metBy(request: RecordedRequest): Met {
     case 'latency':
       return (request.response as { errorCode?: number } | undefined)?.errorCode === 0 ? 'ok' : 'other';
     case 'http':
-      return request.status === 502 || request.status === 503 || request.status === 504
-        ? `http ${request.status}`
+      return [401, 403, 429, 502, 503, 504].includes(request.status ?? 0)
+        ? (`http ${request.status}` as Met)
         : 'other';
     case 'error': {
       const code = String((request.response as { errorCode?: number } | undefined)?.errorCode);
@@ -99,7 +108,7 @@ function metBy(request: RecordedRequest): Met {
 
 /**
  * The README's retry policy for a send, as a model: given what each attempt met, where the relay
- * stops and with which status. Retried: 502/503 (never reached Fxiaoke) and 30004 (rate limit), up
+ * stops and with which status. Retried: 502/503/429 (never reached Fxiaoke) and 30004 (rate limit), up
  * to MAX_RETRIES; 20016 once after a new token, not counted; never retried: anything after which
  * Fxiaoke may have acted (504, timeout, reset, non-JSON, lost answer) → unknown; 30002 → failed.
  */
@@ -115,9 +124,11 @@ function policy(met: readonly Met[]): { stopsAt: number; status: 'sent' | 'faile
       case 'reset':
       case 'non-json':
       case 'accept-then-reset':
+      case 'error-after-delivery':
         return { stopsAt: index, status: 'unknown' };
       case 'http 502':
       case 'http 503':
+      case 'http 429':
       case '30004':
         if (retries < MAX_RETRIES) {
           retries++;
@@ -125,6 +136,7 @@ function policy(met: readonly Met[]): { stopsAt: number; status: 'sent' | 'faile
         }
         return { stopsAt: index, status: 'failed' };
       case '20016':
+      case 'http 401':
         if (!refreshed) {
           refreshed = true;
           continue;
@@ -299,15 +311,18 @@ describe('fault suite', () => {
         const reason = `${met.at(-1)}`;
         unknownBy.set(reason, (unknownBy.get(reason) ?? 0) + 1);
         expect(batch.status).toBe('unknown');
-        // Only a lost answer leaves a message behind; the store then says "unknown", never "failed".
+        // Only a lost answer or a 50009 after delivery leaves a message behind; the store then says
+        // "unknown", never "failed".
         if (messages.length === 1) {
           counts.unknownDelivered++;
-          expect(met.at(-1), tag).toBe('accept-then-reset');
+          expect(['accept-then-reset', 'error-after-delivery'], tag).toContain(met.at(-1));
         }
         expect(outcome.kind, tag).toBe('reply');
         if (outcome.kind === 'reply') {
           expect(outcome.text).toContain('may or may not');
           expect(outcome.text).toContain(record.id);
+          // No answer, or an answer that cannot be trusted: the thirdTraceId we sent is the handle.
+          expect(outcome.text).toContain(batch.thirdTraceId);
         }
       }
     }
@@ -315,8 +330,8 @@ describe('fault suite', () => {
     // Every message Fxiaoke holds belongs to exactly one relay (checked per tag above) and to no stranger.
     const accounted = counts.sent + counts.unknownDelivered;
     expect(harness.emulator.messages).toHaveLength(accounted);
-    // Each 20016 costs one token fetch, no more.
-    const injected20016 = sends.filter((request) => metBy(request) === '20016').length;
+    // Each 20016 or 401 costs one token fetch, no more.
+    const injected20016 = sends.filter((request) => ['20016', 'http 401'].includes(metBy(request))).length;
     expect(harness.emulator.tokenFetches()).toBeLessThanOrEqual(1 + injected20016);
 
     const faultsMet = new Map<string, number>();

@@ -66,6 +66,9 @@ export class Harness {
       appSecret: APP_SECRET,
       permanentCode: PERMANENT_CODE,
       serviceIds: [SERVICE_ID],
+      // These suites exercise revoke: a tenant whose service-account send returns a top-level id.
+      // The emulator's default is the documented answer (no id); tests of that pass 'none'.
+      messageIdLocation: 'top',
       ...options.emulator,
     });
     const slack = await FakeSlackApi.start();

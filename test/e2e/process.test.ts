@@ -46,6 +46,8 @@ async function setUp() {
     appSecret: APP_SECRET,
     permanentCode: PERMANENT_CODE,
     serviceIds: [SERVICE_ID],
+    // A tenant whose service-account sends return a top-level id, so relays can be revoked.
+    messageIdLocation: 'top',
     users,
   });
   emulator.addFault({ fault: { type: 'latency', ms: 200 }, path: SEND, times: Number.POSITIVE_INFINITY });

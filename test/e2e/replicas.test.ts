@@ -107,6 +107,8 @@ describe.skipIf(!available)('two bridge replicas on one Redis (child processes)'
       appSecret: APP_SECRET,
       permanentCode: PERMANENT_CODE,
       serviceIds: [SERVICE_ID],
+      // A tenant whose service-account sends return a top-level id, so relays can be revoked.
+      messageIdLocation: 'top',
       ...(options.users ? { users: options.users } : {}),
     });
     if (options.sendLatencyMs !== undefined) {

@@ -175,13 +175,21 @@ describe('health', () => {
     expect(metrics).toContain('process_resident_memory_bytes');
   });
 
-  it('reports not ready when the Fxiaoke credentials are refused', async () => {
+  it('reports not ready when the Fxiaoke credentials are refused: details in the log, not to the prober', async () => {
     harness = await Harness.start({ env: { FXIAOKE_PERMANENT_CODE: 'wrong-permanent-code' } });
-    const ready = await fetch(`${harness.baseUrl}/readyz`);
-    expect(ready.status).toBe(503);
-    const body = (await ready.json()) as { checks: { fxiaoke: string; store: string } };
-    expect(body.checks.store).toBe('ok');
-    expect(body.checks.fxiaoke).toContain('FXIAOKE_PERMANENT_CODE');
-    expect(body.checks.fxiaoke).not.toContain('wrong-permanent-code');
+    const tokenCallsBefore = harness.emulator.requestsTo('/oauth2.0/token').length;
+    const probes = await Promise.all(Array.from({ length: 30 }, () => fetch(`${harness!.baseUrl}/readyz`)));
+    for (let round = 0; round < 20; round++) probes.push(await fetch(`${harness.baseUrl}/readyz`));
+    const bodies: { checks: { fxiaoke: string; store: string } }[] = [];
+    for (const ready of probes) {
+      expect(ready.status).toBe(503);
+      bodies.push((await ready.json()) as { checks: { fxiaoke: string; store: string } });
+    }
+    // 50 probes, one credential check: the token endpoint is asked once, not 50 times.
+    expect(harness.emulator.requestsTo('/oauth2.0/token').length - tokenCallsBefore).toBe(1);
+    for (const body of bodies) expect(body.checks).toEqual({ store: 'ok', fxiaoke: 'not ready' });
+    const log = harness.logLines.filter((line) => line.includes('not ready')).join('\n');
+    expect(log).toContain('FXIAOKE_PERMANENT_CODE');
+    expect(log).not.toContain('wrong-permanent-code');
   });
 });

@@ -62,6 +62,8 @@ async function start(env: Record<string, string | undefined> = {}): Promise<Worl
     appSecret: APP_SECRET,
     permanentCode: PERMANENT_CODE,
     serviceIds: [SERVICE_ID],
+    // A tenant whose service-account sends return a top-level id, so relays can be revoked.
+    messageIdLocation: 'top',
   });
   const slack = await FakeSlackApi.start();
   const socket = await FakeSocketModeServer.start();

@@ -1,8 +1,10 @@
 /**
  * Standalone Fxiaoke emulator, for running fx-bridge by hand against a fake Fxiaoke.
  *
- *   npm run emulator -- [--port 8790] [--latency <ms>] [--message-id top|data|top-number|data-number|none]
- *                       [--no-service]
+ *   npm run emulator -- [--port 8790] [--latency <ms>] [--no-service]
+ *                       [--message-id none|top|data|top-number|data-number|top-long]
+ *
+ * `npm run emulator -- --help` describes every switch and the strict behaviour.
  *
  * PORT (env) or --port picks the port (default 8790); it listens on 127.0.0.1 only.
  * Ctrl-C (SIGINT) or SIGTERM stops it.
@@ -11,12 +13,46 @@ import { parseArgs } from 'node:util';
 import { FxiaokeEmulator, type MessageIdLocation, type RecordedRequest } from './fxiaoke-emulator.js';
 
 const MESSAGE_ID_LOCATIONS: readonly MessageIdLocation[] = [
+  'none',
   'top',
   'data',
   'top-number',
   'data-number',
-  'none',
+  'top-long',
 ];
+
+const HELP = `usage: npm run emulator -- [--port N] [--latency MS] [--no-service] [--message-id WHERE]
+
+A strict Fxiaoke OpenAPI emulator on 127.0.0.1, following /work/shared/fxiaoke-openapi.md and what
+public clients send (see the contract fixtures in test/fxiaoke/contract/).
+
+Switches:
+  --port N           port to listen on (default: PORT or 8790)
+  --latency MS       delay every answer by MS milliseconds (default 0)
+  --no-service       no service account: /cgi/app/message/send and revoke answer 20014
+  --message-id WHERE where a service-account send's answer carries the message id:
+                       none         no id, the documented answer (default)
+                       top          "messageId": "<string>" at the top level
+                       data         "data": {"messageId": "<string>"}
+                       top-number   "messageId": <number below 2^53>
+                       data-number  "data": {"messageId": <number below 2^53>}
+                       top-long     "messageId": <number above 2^53, as Fxiaoke's Long ids>
+  -h, --help         this text
+
+Strict by default:
+  - header auth: toUser holds employee ids unless the body has "convertUserId": true, then
+    openUserIds (FSUID_...); the other form answers 11008. Legacy auth takes openUserIds.
+  - wrong appSecret answers 10006, wrong appId 20006, wrong permanentCode 20015, no auth 20017.
+  - uploads (/media/upload and /media/upload/message): type (and legacy corpAccessToken/corpId)
+    in the query string, the file as part "media" with an extension; images <= 5 MB,
+    jpg/jpeg/png/gif/bmp. A type sent as a form field is refused (90005).
+  - articles: title <= 45, author <= 8, description <= 140, content required; composite: the card
+    under "composite" with head.title and link{title,url}. Length and shape errors answer 15002.
+  - thirdTraceId is optional (no legacy public client sends one); when given it must be a UUID v4.
+  - /cgi/department/list is served; /cgi/user/list takes departmentId 999999 or 0 for the company.
+Faults (tests, through addFault): latency, timeout, reset, HTTP status (401, 403, 429 with
+Retry-After, 5xx), non-JSON, an envelope error, accept-then-reset, error-after-delivery (50009).
+`;
 
 function fail(message: string): never {
   process.stderr.write(`emulator: ${message}\n`);
@@ -52,10 +88,7 @@ function parseCli(): {
     fail(error instanceof Error ? error.message : String(error));
   }
   if (values.help) {
-    process.stdout.write(
-      'usage: npm run emulator -- [--port N] [--latency MS] [--no-service]\n' +
-        '         [--message-id top|data|top-number|data-number|none]\n',
-    );
+    process.stdout.write(HELP);
     process.exit(0);
   }
   const portText = values.port ?? process.env.PORT ?? '8790';
@@ -63,7 +96,7 @@ function parseCli(): {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port '${portText}'`);
   const latencyMs = Number(values.latency ?? '0');
   if (!Number.isFinite(latencyMs) || latencyMs < 0) fail(`invalid --latency '${values.latency}'`);
-  const location = values['message-id'] ?? 'top';
+  const location = values['message-id'] ?? 'none';
   const messageIdLocation = MESSAGE_ID_LOCATIONS.find((l) => l === location);
   if (!messageIdLocation) fail(`--message-id must be one of ${MESSAGE_ID_LOCATIONS.join(', ')}`);
   return { port, latencyMs, messageIdLocation, service: !values['no-service'] };
@@ -122,7 +155,7 @@ process.stdout.write(
     '',
     ...env,
     '',
-    'Directory (send to an openUserId):',
+    'Directory (header mode: employeeId, or openUserId with convertUserId):',
     ...users,
     '',
     'Requests:',

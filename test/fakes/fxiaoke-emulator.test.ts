@@ -92,8 +92,16 @@ async function headerAuth(emulator: FxiaokeEmulator): Promise<{ headers: Record<
   return { headers: authHeaders(token.accessToken) };
 }
 
+/** Header style reads toUser as employee ids unless convertUserId says openUserIds: as the client sends. */
 function text(toUser: unknown, content = 'hello', extra: Json = {}): Json {
-  return { toUser, msgType: 'text', text: { content }, ...extra };
+  const openIds = Array.isArray(toUser) && toUser.some((id) => String(id).startsWith('FSUID_'));
+  return {
+    toUser,
+    msgType: 'text',
+    text: { content },
+    ...(openIds ? { convertUserId: true } : {}),
+    ...extra,
+  };
 }
 
 function ids(emulator: FxiaokeEmulator, count = emulator.users.length): string[] {
@@ -180,7 +188,8 @@ describe('header-style token', () => {
   it('rejects wrong credentials and bad common parameters with the documented codes', async () => {
     const emulator = await start();
     expect((await getToken(emulator, { appId: 'FSAID_wrong' })).errorCode).toBe(20006);
-    expect((await getToken(emulator, { appSecret: 'wrong' })).errorCode).toBe(20006);
+    // A wrong appSecret answers 10006, the code a live probe got.
+    expect((await getToken(emulator, { appSecret: 'wrong' })).errorCode).toBe(10006);
     expect((await getToken(emulator, { permanentCode: 'wrong' })).errorCode).toBe(20015);
     expect((await getToken(emulator, { grantType: 'password' })).errorCode).toBe(CODE.PARAM_INVALID);
     expect(emulator.tokenFetches()).toBe(0);
@@ -189,7 +198,8 @@ describe('header-style token', () => {
     const to = ids(emulator, 1);
     const send = (headers: Record<string, string>): Promise<Json> =>
       call(emulator, PATHS.send, text(to), { headers });
-    expect((await send({})).errorCode).toBe(20016);
+    // No credentials at all: 20017, as a live probe got.
+    expect((await send({})).errorCode).toBe(20017);
     expect((await send({ ...authHeaders(token), authorization: 'Bearer nope' })).errorCode).toBe(20016);
     expect((await send({ ...authHeaders(token), 'x-fs-ea': 'other' })).errorCode).toBe(20017);
     expect((await send({ ...authHeaders(token), 'x-fs-userid': 'abc' })).errorCode).toBe(
@@ -236,7 +246,7 @@ describe('legacy body-style token', () => {
 
   it('keeps the two token styles apart and checks legacy credentials', async () => {
     const emulator = await start();
-    expect((await getLegacyToken(emulator, { appSecret: 'x' })).errorCode).toBe(20006);
+    expect((await getLegacyToken(emulator, { appSecret: 'x' })).errorCode).toBe(10006);
     expect((await getLegacyToken(emulator, { permanentCode: 'x' })).errorCode).toBe(20015);
     const legacy = await getLegacyToken(emulator);
     const header = await getToken(emulator);
@@ -263,12 +273,10 @@ describe('envelope and HTTP level', () => {
     await get.text();
   });
 
-  it('requires a UUID v4 thirdTraceId, JSON content and a JSON object body', async () => {
+  it('takes a call without thirdTraceId (as legacy public clients send), refuses one that is not a UUID v4, and requires JSON', async () => {
     const emulator = await start();
     const body = { ...CREDS, grantType: 'app_secret' };
-    expect((await call(emulator, PATHS.token, body, { thirdTraceId: null })).errorCode).toBe(
-      CODE.THIRD_TRACE_ID_INVALID,
-    );
+    expect((await call(emulator, PATHS.token, body, { thirdTraceId: null })).errorCode).toBe(0);
     expect((await call(emulator, PATHS.token, body, { thirdTraceId: 'abc' })).errorCode).toBe(
       CODE.THIRD_TRACE_ID_INVALID,
     );
@@ -298,7 +306,7 @@ describe('messages', () => {
     const auth = await headerAuth(emulator);
     const thirdTraceId = randomUUID();
     const [first] = ids(emulator, 1);
-    const sent = await call(emulator, PATHS.send, text([first, '1001'], 'hello there'), {
+    const sent = await call(emulator, PATHS.send, text([first, first], 'hello there'), {
       ...auth,
       thirdTraceId,
     });
@@ -307,7 +315,7 @@ describe('messages', () => {
     expect(sent).not.toHaveProperty('data');
     expect(emulator.messages).toHaveLength(1);
     expect(emulator.messages[0]).toMatchObject({
-      toUser: [first, '1001'],
+      toUser: [first, first],
       msgType: 'text',
       content: 'hello there',
       revoked: false,
@@ -319,22 +327,40 @@ describe('messages', () => {
     expect(emulator.messages[0]?.serviceId).toBeUndefined();
   });
 
-  it('accepts composite and articles loosely and rejects unknown message types', async () => {
+  it('takes composite and articles as the .NET SDK models them, and refuses what it would not send', async () => {
     const emulator = await start();
     const auth = await headerAuth(emulator);
     const to = ids(emulator, 1);
-    const card = { toUser: to, msgType: 'composite', composite: { head: { title: 'Card' } } };
+    const base = { toUser: to, convertUserId: true };
+    const link = { title: 'Open', url: 'https://example.com/q/1' };
+    const card = { ...base, msgType: 'composite', composite: { head: { title: 'Card' }, link } };
     expect((await call(emulator, PATHS.send, card, auth)).errorCode).toBe(0);
-    const articles = { toUser: to, msgType: 'articles', articles: [{ title: 'A' }, { title: 'B' }] };
+    const item = (title: string, extra: Json = {}) => ({ title, type: 'TEXT', content: 'body', ...extra });
+    const articles = { ...base, msgType: 'articles', articles: [item('A'), item('B')] };
     expect((await call(emulator, PATHS.send, articles, auth)).errorCode).toBe(0);
-    const topLevelCard = { toUser: to, msgType: 'composite', head: { title: 'Top' } };
-    expect((await call(emulator, PATHS.send, topLevelCard, auth)).errorCode).toBe(0);
-    expect(emulator.messages.map((m) => m.content)).toEqual(['Card', 'A\nB', 'Top']);
-    expect(
-      (await call(emulator, PATHS.send, { toUser: to, msgType: 'composite', head: {} }, auth)).errorCode,
-    ).toBe(12005);
-    expect((await call(emulator, PATHS.send, { toUser: to, msgType: 'sms' }, auth)).errorCode).toBe(11017);
-    expect((await call(emulator, PATHS.send, { toUser: to, msgType: 'image' }, auth)).errorCode).toBe(12003);
+    expect(emulator.messages.map((m) => m.content)).toEqual(['Card', 'A\nB']);
+    // Strict: a top-level card, a card without link, empty article content, lengths over the SDK's.
+    const refused: [Json, number][] = [
+      [{ ...base, msgType: 'composite', head: { title: 'Top' }, link }, CODE.PARAMETER_INVALID],
+      [{ ...base, msgType: 'composite', composite: { head: { title: 'No link' } } }, CODE.PARAMETER_INVALID],
+      [{ ...base, msgType: 'composite', composite: { head: {}, link } }, 12005],
+      [{ ...base, msgType: 'articles', articles: [{ title: 'A', type: 'TEXT' }] }, 12005],
+      [{ ...base, msgType: 'articles', articles: [item('x'.repeat(46))] }, CODE.PARAMETER_INVALID],
+      [
+        { ...base, msgType: 'articles', articles: [item('A', { author: 'x'.repeat(9) })] },
+        CODE.PARAMETER_INVALID,
+      ],
+      [
+        { ...base, msgType: 'articles', articles: [item('A', { description: 'x'.repeat(141) })] },
+        CODE.PARAMETER_INVALID,
+      ],
+    ];
+    for (const [body, code] of refused) {
+      expect((await call(emulator, PATHS.send, body, auth)).errorCode, JSON.stringify(body)).toBe(code);
+    }
+    expect(emulator.messages).toHaveLength(2);
+    expect((await call(emulator, PATHS.send, { ...base, msgType: 'sms' }, auth)).errorCode).toBe(11017);
+    expect((await call(emulator, PATHS.send, { ...base, msgType: 'image' }, auth)).errorCode).toBe(12003);
   });
 
   it('rejects bad recipients and empty content with the documented codes', async () => {
@@ -357,9 +383,10 @@ describe('messages', () => {
     ).toBe(10015);
     expect((await call(emulator, PATHS.send, text([known, 42]), auth)).errorCode).toBe(11016);
     expect((await call(emulator, PATHS.send, text([known], '   \n'), auth)).errorCode).toBe(12005);
-    expect((await call(emulator, PATHS.send, { toUser: [known], msgType: 'text' }, auth)).errorCode).toBe(
-      12005,
-    );
+    expect(
+      (await call(emulator, PATHS.send, { toUser: [known], convertUserId: true, msgType: 'text' }, auth))
+        .errorCode,
+    ).toBe(12005);
     expect(emulator.messages).toHaveLength(0);
   });
 
@@ -456,7 +483,7 @@ describe('messages', () => {
 
   it('enforces the optional revoke window', async () => {
     const clock = fakeClock();
-    const emulator = await start({ now: clock.now, revokeWindowMs: 60_000 });
+    const emulator = await start({ now: clock.now, revokeWindowMs: 60_000, messageIdLocation: 'top' });
     const auth = await headerAuth(emulator);
     const sent = await call(
       emulator,
@@ -621,7 +648,7 @@ describe('faults', () => {
   });
 
   it('accept-then-reset delivers the message, then loses the response', async () => {
-    const emulator = await start();
+    const emulator = await start({ messageIdLocation: 'top' });
     const auth = await headerAuth(emulator);
     emulator.addFault({ fault: { type: 'accept-then-reset' }, path: PATHS.appSend });
     const error = await failure(
@@ -768,5 +795,97 @@ describe('request log', () => {
     await getToken(emulator);
     await (await post(emulator, '/nope', {})).text();
     expect(seen).toEqual([`${PATHS.token} 200`, '/nope 404']);
+  });
+});
+
+describe('strict by default (issue 12: what public clients send and the gateway is known to do)', () => {
+  it('answers a send with the envelope alone unless a switch places an id, a Long above 2^53 digit for digit', async () => {
+    const emulator = await start();
+    expect(emulator.options.messageIdLocation).toBe('none');
+    const auth = await headerAuth(emulator);
+    const body = text(ids(emulator, 1), 'hi', { serviceId: SERVICE_ID });
+    const plain = await call(emulator, PATHS.appSend, body, auth);
+    expect(plain.errorCode).toBe(0);
+    expect(plain).not.toHaveProperty('messageId');
+    emulator.setMessageIdLocation('top-long');
+    const res = await post(emulator, PATHS.appSend, body, auth);
+    const raw = await res.text();
+    const id = /"messageId":(\d+)[,}]/.exec(raw)?.[1];
+    expect(id).toBeDefined();
+    expect(BigInt(id ?? '0') > 2n ** 53n).toBe(true);
+    expect(id).toBe(emulator.messages[1]?.messageId);
+  });
+
+  it('header style reads toUser as employee ids unless convertUserId: true, then openUserIds; legacy takes openUserIds', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const [user] = emulator.users;
+    const openId = user?.openUserId ?? '';
+    const employeeId = user?.employeeId ?? '';
+    const send = (body: Json, init: PostInit = auth) => call(emulator, PATHS.send, body, init);
+    const message = { msgType: 'text', text: { content: 'x' } };
+    expect((await send({ ...message, toUser: [openId] })).errorCode).toBe(CODE.OPEN_USER_ID_INVALID);
+    expect((await send({ ...message, toUser: [employeeId], convertUserId: true })).errorCode).toBe(
+      CODE.OPEN_USER_ID_INVALID,
+    );
+    expect((await send({ ...message, toUser: [employeeId] })).errorCode).toBe(0);
+    expect((await send({ ...message, toUser: [openId], convertUserId: true })).errorCode).toBe(0);
+    const legacy = await getLegacyToken(emulator);
+    const legacyBody = { corpAccessToken: legacy.corpAccessToken, corpId: 'FSCID_test', ...message };
+    expect((await send({ ...legacyBody, toUser: [employeeId] }, {})).errorCode).toBe(
+      CODE.OPEN_USER_ID_INVALID,
+    );
+    expect((await send({ ...legacyBody, toUser: [openId] }, {})).errorCode).toBe(0);
+    expect(emulator.messages.map((m) => m.toUser[0])).toEqual([employeeId, openId, openId]);
+  });
+
+  it('answers a call without any credentials with 20017, as a live probe did', async () => {
+    const emulator = await start();
+    const res = await call(emulator, PATHS.send, text(ids(emulator, 1)));
+    expect(res.errorCode).toBe(20017);
+    expect(emulator.messages).toHaveLength(0);
+  });
+
+  it('error-after-delivery delivers the message and answers 50009 with the send’s traceId', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    emulator.addFault({ fault: { type: 'error-after-delivery' }, path: PATHS.send });
+    const res = await call(emulator, PATHS.send, text(ids(emulator, 1)), auth);
+    expect(res.errorCode).toBe(50009);
+    expect(emulator.messages).toHaveLength(1);
+    expect(res.traceId).toBe(emulator.messages[0]?.traceId);
+  });
+
+  it('models the gateway’s 401, 403 and 429 (with Retry-After) without processing the call', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    for (const status of [401, 403, 429]) {
+      emulator.addFault({
+        fault: { type: 'http', status, ...(status === 429 ? { headers: { 'retry-after': '2' } } : {}) },
+        path: PATHS.send,
+      });
+      const res = await post(emulator, PATHS.send, text(ids(emulator, 1)), auth);
+      expect(res.status).toBe(status);
+      if (status === 429) expect(res.headers.get('retry-after')).toBe('2');
+      await res.text();
+    }
+    expect(emulator.messages).toHaveLength(0);
+  });
+
+  it('serves /cgi/department/list and takes departmentId 999999 (.NET) or 0 (PHP) as the whole company', async () => {
+    const emulator = await start();
+    const auth = await headerAuth(emulator);
+    const departments = await call(emulator, PATHS.departmentList, {}, auth);
+    expect(departments.errorCode).toBe(0);
+    expect(departments.departments).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 999999 }),
+        expect.objectContaining({ id: 1001 }),
+      ]),
+    );
+    for (const departmentId of [999999, 0]) {
+      const list = await call(emulator, PATHS.userList, { departmentId, fetchChild: true }, auth);
+      expect((list.userList as unknown[]).length, String(departmentId)).toBe(emulator.users.length);
+    }
   });
 });

@@ -11,8 +11,18 @@
  * Checks, in order: faults → 404/405 → thirdTraceId → Content-Type → JSON body → (token calls
  * end here) → auth → rate limit → daily quota → the endpoint's own validation.
  *
+ * STRICT by default (issue 12), as public clients and the live gateway show it, and no stricter:
+ *   - header style: toUser holds employee ids unless `convertUserId: true`, then openUserIds; the
+ *     other form answers 11008. Legacy style takes openUserIds (11008 otherwise).
+ *   - wrong appSecret 10006 (a live probe), wrong appId 20006, no credentials at all 20017.
+ *   - a send answers the envelope alone (messageIdLocation 'none'); switches place an id.
+ *   - composite: the card under `composite`, head.title and link{title,url}; articles: content
+ *     required, title ≤ 45, author ≤ 8, description ≤ 140 (15002 for shape and lengths).
+ *   - thirdTraceId optional (no legacy public client sends one); uploads on both paths with type
+ *     in the query string; /cgi/department/list served; departmentId 0 or 999999 is the company.
+ *
  * INVENTED error codes (the spec has none for these; 9xxxx so they never pass for real ones):
- *   90001  query thirdTraceId missing or not a UUID v4
+ *   90001  query thirdTraceId given but not a UUID v4
  *   90002  body empty, not JSON, or not a JSON object (the spec suggests nothing; -2 would make
  *          clients retry a request that can never succeed)
  *   90003  Content-Type is not application/json
@@ -25,7 +35,7 @@
  *   90410  revoke: older than options.revokeWindowMs (only when that option is set)
  *
  * ASSUMED uses of documented codes:
- *   20017  x-fs-ea ≠ the company's ea, or legacy corpId ≠ the company's corpId
+ *   20017  no credentials at all (live), x-fs-ea ≠ the company's ea, or legacy corpId ≠ its corpId
  *   20016  also: a token of the other style (Bearer token given as corpAccessToken or vice versa)
  *   20014  serviceId missing or not one of options.serviceIds (app send and revoke)
  *   11016  more than 500 recipients, or a recipient that is not a non-empty string
@@ -34,13 +44,15 @@
  *   12005  text blank; composite without head.title (under `composite` or at the top level);
  *          articles not 1..7 items that all have a title
  *
- * /media/upload (NOT in the V2 docs; shaped after public SDKs, see fxiaoke-emulator/media.ts):
- * multipart/form-data (else 90003) with a `type` field and the file as `media` (else 90005); the
- * token in the headers or, legacy style, as `corpAccessToken`/`corpId` form fields. Answers
- * `mediaId` per options.mediaIdLocation and keeps the bytes in `media`. INVENTED: 90006 when an
- * article's coverImage is not a mediaId it issued.
+ * /media/upload and /media/upload/message (see fxiaoke-emulator/media.ts): multipart/form-data
+ * (else 90003), `type` in the query string and the file as `media` with an extension (else 90005);
+ * the token in the headers or, legacy style, `corpAccessToken`/`corpId` in the query string.
+ * Answers `mediaId` per options.mediaIdLocation and keeps the bytes in `media`. INVENTED: 90006
+ * when an article's coverImage is not a mediaId it issued.
  *
- * Other choices: recipients match a directory openUserId OR employeeId; 20012 lists every unknown
+ * Faults also model 50009 after delivery ('error-after-delivery') and the gateway's 401/403/429.
+ *
+ * Other choices: recipients match a directory openUserId or employeeId, per the form above; 20012 lists every unknown
  * one in errorMessage. The rate limit is a sliding window per path over calls that passed auth
  * (failed business calls count, rejected-by-limit calls do not). The quota counts successful
  * non-token calls per China day (UTC+8, on the emulator clock). tokenFetches() counts successful
@@ -54,7 +66,7 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import { FxiaokeApiModel, KNOWN_PATHS } from './fxiaoke-emulator/api.js';
+import { FxiaokeApiModel, KNOWN_PATHS, LONG_NUMBER_FIELDS } from './fxiaoke-emulator/api.js';
 import { isMultipart, parseMultipart, type UploadedForm } from './fxiaoke-emulator/media.js';
 import type {
   EmulatedMedia,
@@ -73,6 +85,9 @@ import { defaultUsers } from './fxiaoke-emulator/users.js';
 
 export { PATHS } from './fxiaoke-emulator/api.js';
 export { CODE } from './fxiaoke-emulator/codes.js';
+
+import { CODE } from './fxiaoke-emulator/codes.js';
+
 export type {
   EmulatedMedia,
   EmulatedMessage,
@@ -105,7 +120,18 @@ interface Answer {
 }
 
 function jsonAnswer(value: unknown): Answer {
-  return { status: 200, type: 'application/json; charset=utf-8', text: JSON.stringify(value), value };
+  let text = JSON.stringify(value);
+  let recorded = value;
+  if (typeof value === 'object' && value !== null && LONG_NUMBER_FIELDS in value) {
+    // Fields written as bare numbers above 2^53 (see LONG_NUMBER_FIELDS).
+    const { [LONG_NUMBER_FIELDS]: fields, ...rest } = value as Record<string, unknown>;
+    recorded = rest;
+    text = JSON.stringify(rest);
+    for (const field of Array.isArray(fields) ? fields : []) {
+      text = text.replace(new RegExp(`("${String(field)}":)"(\\d+)"`), '$1$2');
+    }
+  }
+  return { status: 200, type: 'application/json; charset=utf-8', text, value: recorded };
 }
 
 function htmlAnswer(status: number, text: string): Answer {
@@ -133,7 +159,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOptions {
     users: (options.users ?? defaultUsers()).map((u) => ({ ...u })),
     tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
     tokenReuseSeconds: options.tokenReuseSeconds ?? 6600,
-    messageIdLocation: options.messageIdLocation ?? 'top',
+    messageIdLocation: options.messageIdLocation ?? 'none',
     mediaIdLocation: options.mediaIdLocation ?? 'top',
     rateLimit: options.rateLimit,
     dailyQuota: options.dailyQuota,
@@ -403,7 +429,7 @@ export class FxiaokeEmulator {
         const title = `${fault.status} ${STATUS_CODES[fault.status] ?? 'Error'}`;
         const body =
           fault.body ?? `<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>`;
-        this.#write(res, record, htmlAnswer(fault.status, body));
+        this.#write(res, record, { ...htmlAnswer(fault.status, body), headers: fault.headers });
         return;
       }
       case 'non-json':
@@ -418,7 +444,15 @@ export class FxiaokeEmulator {
         break;
     }
 
-    const answer = this.#answer(record, form);
+    let answer = this.#answer(record, form);
+    if (fault?.type === 'error-after-delivery') {
+      const done = answer.value as { errorCode?: unknown; traceId?: unknown } | undefined;
+      if (done?.errorCode === 0) {
+        const code = fault.errorCode ?? CODE.INTERNAL_TIMEOUT;
+        const envelope = this.#model.envelope(code, 'internal timeout');
+        answer = jsonAnswer({ ...envelope, traceId: done.traceId ?? envelope.traceId });
+      }
+    }
     if (fault?.type === 'accept-then-reset') {
       record.response = answer.value; // what would have been sent
       req.socket.resetAndDestroy();

@@ -39,14 +39,17 @@ async function setup(
 const image = { bytes: PNG, fileName: 'cat.png', contentType: 'image/png' };
 
 describe('FxiaokeClient.uploadMedia', () => {
-  it('posts multipart with type=image and the file as media, header style, and returns the mediaId', async () => {
+  it('posts multipart with type=image in the query string and the file as media, header style, and returns the mediaId', async () => {
     const { emulator, client } = await setup();
     const result = await client.uploadMedia(image, { thirdTraceId: '7f0c2c8e-8d9b-4c5e-9a1f-3b2d4c6e8f01' });
     const [request] = emulator.requestsTo(FXIAOKE_PATHS.mediaUpload);
     expect(String(request?.headers['content-type'])).toMatch(/^multipart\/form-data; boundary=/);
     expect(request?.headers.authorization).toMatch(/^Bearer emu-at-/);
     expect(request?.query.thirdTraceId).toBe('7f0c2c8e-8d9b-4c5e-9a1f-3b2d4c6e8f01');
-    expect(request?.form?.fields).toEqual({ type: 'image' });
+    // As the .NET SDK and the doc's curl: type in the query string, the form holds only the file.
+    expect(request?.query.type).toBe('image');
+    expect(request?.query).not.toHaveProperty('corpAccessToken');
+    expect(request?.form?.fields).toEqual({});
     expect(request?.form?.files).toEqual([
       { field: 'media', fileName: 'cat.png', contentType: 'image/png', size: PNG.length },
     ]);
@@ -56,14 +59,24 @@ describe('FxiaokeClient.uploadMedia', () => {
     expect(result.traceId).toBe(emulator.media[0]?.traceId);
   });
 
-  it('puts corpAccessToken and corpId among the form fields in legacy style', async () => {
+  it('puts corpAccessToken, corpId and type in the query string in legacy style, as the .NET SDK does', async () => {
     const { emulator, client } = await setup({}, { authMode: 'legacy', userId: undefined });
     const result = await client.uploadMedia(image);
     const [request] = emulator.requestsTo(FXIAOKE_PATHS.mediaUpload);
     expect(request?.headers.authorization).toBeUndefined();
-    expect(request?.form?.fields).toMatchObject({ type: 'image', corpId: 'FSCID_test' });
-    expect(request?.form?.fields.corpAccessToken).toMatch(/^emu-cat-/);
+    expect(request?.query).toMatchObject({ type: 'image', corpId: 'FSCID_test' });
+    expect(request?.query.corpAccessToken).toMatch(/^emu-cat-/);
+    expect(request?.form?.fields).toEqual({});
     expect(result.mediaId).toBe(emulator.media[0]?.mediaId);
+  });
+
+  it('uploads to /media/upload/message (the doc page) when configured, and gives a name without extension one', async () => {
+    const { emulator, client } = await setup({}, { mediaUploadPath: FXIAOKE_PATHS.mediaUploadMessage });
+    await client.uploadMedia({ ...image, fileName: 'pasted image' });
+    expect(emulator.requestsTo(FXIAOKE_PATHS.mediaUpload)).toHaveLength(0);
+    const [request] = emulator.requestsTo(FXIAOKE_PATHS.mediaUploadMessage);
+    expect(request?.form?.files[0]?.fileName).toBe('pasted image.png');
+    expect(emulator.media).toHaveLength(1);
   });
 
   it('reads a mediaId under data too', async () => {
@@ -96,7 +109,7 @@ describe('FxiaokeClient.uploadMedia', () => {
 
 describe('FxiaokeClient.sendArticles', () => {
   it('sends msgType articles at the top level through the service account, with the message id', async () => {
-    const { emulator, client } = await setup();
+    const { emulator, client } = await setup({ messageIdLocation: 'top' });
     const { mediaId } = await client.uploadMedia(image);
     const user = emulator.users[0]!;
     const articles: Article[] = [
@@ -111,7 +124,7 @@ describe('FxiaokeClient.sendArticles', () => {
 
   it('refuses more than 7 articles or a title over 45 characters before calling Fxiaoke', async () => {
     const { emulator, client } = await setup();
-    const one: Article = { title: 'x', coverImage: 'm', type: 'TEXT', content: '' };
+    const one: Article = { title: 'x', coverImage: 'm', type: 'TEXT', content: 'body' };
     await expect(client.sendArticles(['FSUID_A'], Array(8).fill(one))).rejects.toThrow(RangeError);
     await expect(client.sendArticles(['FSUID_A'], [{ ...one, title: '图'.repeat(46) }])).rejects.toThrow(
       /45 characters/,
@@ -133,7 +146,7 @@ describe('FxiaokeClient.sendArticles', () => {
     const error = await client
       .sendArticles(
         [user.openUserId],
-        [{ title: 't', coverImage: 'no-such-media', type: 'TEXT', content: '' }],
+        [{ title: 't', coverImage: 'no-such-media', type: 'TEXT', content: 'body' }],
       )
       .catch((caught: unknown) => caught);
     expect((error as FxiaokeError).errorCode).toBe(CODE.MEDIA_NOT_FOUND);
@@ -141,13 +154,13 @@ describe('FxiaokeClient.sendArticles', () => {
 });
 
 describe('emulator /media/upload', () => {
-  async function post(emulator: FxiaokeEmulator, body: FormData | string, contentType?: string) {
+  async function post(emulator: FxiaokeEmulator, body: FormData | string, contentType?: string, query = '') {
     const token = await fetch(`${emulator.url}/oauth2.0/token?thirdTraceId=${crypto.randomUUID()}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...CREDS, grantType: 'app_secret' }),
     }).then(async (response) => ((await response.json()) as { accessToken: string }).accessToken);
-    const response = await fetch(`${emulator.url}/media/upload?thirdTraceId=${crypto.randomUUID()}`, {
+    const response = await fetch(`${emulator.url}/media/upload?thirdTraceId=${crypto.randomUUID()}${query}`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
@@ -160,20 +173,34 @@ describe('emulator /media/upload', () => {
     return (await response.json()) as { errorCode: number; mediaId?: string };
   }
 
-  it('answers 90003 for a JSON body and 90005 without the file or the type', async () => {
+  it('answers 90003 for a JSON body and 90005 without the file, without type in the query, or with a bad file', async () => {
     const emulator = await FxiaokeEmulator.start();
     emulators.push(emulator);
     expect((await post(emulator, '{}', 'application/json')).errorCode).toBe(CODE.CONTENT_TYPE_INVALID);
-    const noFile = new FormData();
-    noFile.append('type', 'image');
-    expect((await post(emulator, noFile)).errorCode).toBe(CODE.PARAM_INVALID);
-    const noType = new FormData();
-    noType.append('media', new Blob([PNG], { type: 'image/png' }), 'a.png');
-    expect((await post(emulator, noType)).errorCode).toBe(CODE.PARAM_INVALID);
-    const good = new FormData();
-    good.append('type', 'image');
-    good.append('media', new Blob([PNG], { type: 'image/png' }), 'a.png');
-    const answer = await post(emulator, good);
+    const file = (name = 'a.png', bytes: Uint8Array = PNG) => {
+      const form = new FormData();
+      form.append('media', new Blob([bytes], { type: 'image/png' }), name);
+      return form;
+    };
+    expect((await post(emulator, new FormData(), undefined, '&type=image')).errorCode).toBe(
+      CODE.PARAM_INVALID,
+    );
+    // The form-field upload (type as a form field) is refused: type goes in the query string.
+    const formType = file();
+    formType.append('type', 'image');
+    expect((await post(emulator, formType)).errorCode).toBe(CODE.PARAM_INVALID);
+    expect((await post(emulator, file('noext'), undefined, '&type=image')).errorCode).toBe(
+      CODE.PARAM_INVALID,
+    );
+    expect((await post(emulator, file('a.webp'), undefined, '&type=image')).errorCode).toBe(
+      CODE.PARAM_INVALID,
+    );
+    const big = new Uint8Array(5 * 1024 * 1024 + 1);
+    expect((await post(emulator, file('a.png', big), undefined, '&type=image')).errorCode).toBe(
+      CODE.PARAM_INVALID,
+    );
+    expect(emulator.media).toHaveLength(0);
+    const answer = await post(emulator, file(), undefined, '&type=image');
     expect(answer).toMatchObject({ errorCode: 0, mediaId: emulator.media[0]?.mediaId });
     expect(emulator.media).toHaveLength(1);
   });

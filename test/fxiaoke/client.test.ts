@@ -108,7 +108,7 @@ async function closedPort(): Promise<number> {
 
 describe('FxiaokeClient: authentication on the wire', () => {
   it('header mode: Bearer token, x-fs-ea and x-fs-userid on every API call; a fresh thirdTraceId everywhere', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ messageIdLocation: 'top' });
     const { client } = makeClient(emulator.url, { serviceId: SERVICE_ID });
     const to = [emulator.users[0]!.openUserId];
 
@@ -156,7 +156,7 @@ describe('FxiaokeClient: authentication on the wire', () => {
   });
 
   it('legacy mode: corpAccessToken and corpId in the body, no auth headers', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ messageIdLocation: 'top' });
     const { client } = makeClient(emulator.url, {
       authMode: 'legacy',
       userId: undefined,
@@ -386,14 +386,13 @@ describe('FxiaokeClient: token lifetime', () => {
     expect(sleeps).toEqual([]);
   });
 
-  it('a wrong app secret is a configuration error naming the settings, not retried', async () => {
+  it('a wrong app secret (10006, as seen live) is a configuration error naming the setting, not retried', async () => {
     const emulator = await startEmulator();
     const { client, sleeps } = makeClient(emulator.url, { appSecret: 'not-the-secret' });
     const error = await fxError(client.sendText([emulator.users[0]!.openUserId], 'hello'));
     expect(error.kind).toBe('config');
-    expect(error.errorCode).toBe(20006);
+    expect(error.errorCode).toBe(10006);
     expect(error.path).toBe(PATHS.token);
-    expect(error.message).toContain('FXIAOKE_APP_ID');
     expect(error.message).toContain('FXIAOKE_APP_SECRET');
     expect(error.traceId).toMatch(TRACE_ID);
     expect(error.message).not.toContain('not-the-secret');
@@ -403,6 +402,15 @@ describe('FxiaokeClient: token lifetime', () => {
 
     const check = await fxError(client.checkCredentials());
     expect(check.kind).toBe('config');
+  });
+
+  it('a wrong app id (20006) names FXIAOKE_APP_ID', async () => {
+    const emulator = await startEmulator();
+    const { client } = makeClient(emulator.url, { appId: 'FSAID_wrong' });
+    const error = await fxError(client.checkCredentials());
+    expect(error.kind).toBe('config');
+    expect(error.errorCode).toBe(20006);
+    expect(error.message).toContain('FXIAOKE_APP_ID');
   });
 
   it('a wrong permanent code names FXIAOKE_PERMANENT_CODE', async () => {
@@ -439,7 +447,6 @@ describe('FxiaokeClient: token lifetime', () => {
 describe('FxiaokeClient: retries on Fxiaoke answers', () => {
   it.each([
     ['-1 (busy)', CODE.SYSTEM_BUSY, 'transient'],
-    ['50009 (internal timeout)', 50009, 'transient'],
     ['30004 (frequency)', CODE.FREQUENCY_EXCEEDED, 'rate_limited'],
   ] as const)('%s is retried up to maxRetries, then fails', async (_label, errorCode, kind) => {
     const emulator = await startEmulator();
@@ -661,13 +668,14 @@ describe('FxiaokeClient: sendText and revoke', () => {
   it('without a service id: /cgi/message/send, no serviceId, no message id, not revocable', async () => {
     const emulator = await startEmulator();
     const { client } = makeClient(emulator.url);
-    const to = [emulator.users[0]!.openUserId, emulator.users[1]!.employeeId!];
+    const to = [emulator.users[0]!.openUserId, emulator.users[1]!.openUserId];
     const result = await client.sendText(to, 'line one\nline two');
     expect(emulator.requests.map((r) => r.path)).toEqual([PATHS.token, FXIAOKE_PATHS.send]);
     expect(bodyOf(emulator.requestsTo(PATHS.send)[0])).toEqual({
       toUser: to,
       msgType: 'text',
       text: { content: 'line one\nline two' },
+      convertUserId: true,
     });
     expect(result).toEqual({
       traceId: (emulator.requestsTo(PATHS.send)[0]!.response as Json).traceId,
@@ -681,7 +689,7 @@ describe('FxiaokeClient: sendText and revoke', () => {
   });
 
   it('with a service id: /cgi/app/message/send with serviceId, and the message id comes back', async () => {
-    const emulator = await startEmulator();
+    const emulator = await startEmulator({ messageIdLocation: 'top' });
     const { client } = makeClient(emulator.url, { serviceId: SERVICE_ID });
     const to = [emulator.users[2]!.openUserId];
     const result = await client.sendText(to, 'revocable');
@@ -690,6 +698,7 @@ describe('FxiaokeClient: sendText and revoke', () => {
       toUser: to,
       msgType: 'text',
       text: { content: 'revocable' },
+      convertUserId: true,
       serviceId: SERVICE_ID,
     });
     expect(result.messageId).toBe(emulator.messages[0]?.messageId);

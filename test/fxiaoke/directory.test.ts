@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { DIRECTORY_PATHS, DirectoryAnswerError, FxiaokeDirectory } from '../../src/fxiaoke/directory.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
-import { FxiaokeEmulator, generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { defaultUsers, FxiaokeEmulator, generateUsers } from '../fakes/fxiaoke-emulator.js';
 import { RecordingLog } from '../relay/relay-deps.js';
 
 const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };
@@ -17,8 +17,11 @@ afterEach(async () => {
   await Promise.all(emulators.splice(0).map((emulator) => emulator.stop()));
 });
 
-async function setup() {
-  const emulator = await FxiaokeEmulator.start();
+async function setup(options: { employeeIdField?: string } = {}) {
+  // A tenant whose list shows the CRM employee id under `userNumber` (the field is unknown upstream:
+  // FXIAOKE_EMPLOYEE_ID_FIELD names it); the emulator shows no such field unless told.
+  const users = defaultUsers().map((user) => ({ ...user, fields: { userNumber: user.employeeId } }));
+  const emulator = await FxiaokeEmulator.start({ users });
   emulators.push(emulator);
   const client = new FxiaokeClient({
     baseUrl: emulator.url,
@@ -37,6 +40,7 @@ async function setup() {
     retryAfterMs: RETRY_AFTER,
     log,
     now: () => clock.now,
+    ...options,
   });
   const listCalls = () => emulator.requestsTo(DIRECTORY_PATHS.list).length;
   return { emulator, directory, clock, log, listCalls };
@@ -44,7 +48,7 @@ async function setup() {
 
 describe('FxiaokeDirectory: reading the address book', () => {
   it('asks for the whole company once and answers lookups from that copy', async () => {
-    const { emulator, directory, listCalls } = await setup();
+    const { emulator, directory, listCalls } = await setup({ employeeIdField: 'userNumber' });
     const [first, second] = emulator.users;
     expect(await directory.findByEmail(first!.email!.toUpperCase())).toMatchObject([
       { openUserId: first!.openUserId, name: first!.name, isStop: false },
@@ -55,10 +59,37 @@ describe('FxiaokeDirectory: reading the address book', () => {
     expect(byIds.get('1000')?.openUserId).toBe(first!.openUserId); // by employee id too
     expect(byIds.has('FSUID_UNKNOWN')).toBe(false);
     expect(listCalls()).toBe(1);
+    // What the list shows is all there is: no employeeId field is invented.
+    const shown = emulator.requestsTo(DIRECTORY_PATHS.list)[0]?.response as
+      | { userList?: object[] }
+      | undefined;
+    expect(shown?.userList?.[0]).toHaveProperty('openUserId');
+    expect(shown?.userList?.[0]).not.toHaveProperty('employeeId');
     expect(emulator.requestsTo(DIRECTORY_PATHS.list)[0]?.body).toEqual({
       departmentId: 999999,
       fetchChild: true,
     });
+  });
+
+  it('without FXIAOKE_EMPLOYEE_ID_FIELD numeric ids are not looked up (no public list model names the field)', async () => {
+    const { directory } = await setup();
+    expect((await directory.findByIds(['1000'])).size).toBe(0);
+  });
+
+  it('reads the whole company from FXIAOKE_DIRECTORY_DEPARTMENT_ID (0, as PHP clients send it)', async () => {
+    const emulator = await FxiaokeEmulator.start();
+    emulators.push(emulator);
+    const client = new FxiaokeClient({
+      baseUrl: emulator.url,
+      ...CREDS,
+      authMode: 'header',
+      userId: '1000',
+      sleep: async () => undefined,
+    });
+    clients.push(client);
+    const directory = new FxiaokeDirectory({ client, log: new RecordingLog(), departmentId: 0 });
+    expect((await directory.search('user', 100)).length).toBeGreaterThan(0);
+    expect(emulator.requestsTo(DIRECTORY_PATHS.list)[0]?.body).toEqual({ departmentId: 0, fetchChild: true });
   });
 
   it('reports departed employees as such and never offers them in the typeahead', async () => {

@@ -165,7 +165,7 @@ describe('sendRelay: the record comes first', () => {
       return { traceId: 'E-0001' };
     });
 
-    const record = finished(await sendRelay(deps, request({ recipientsInput: ['sales', '1001'] })));
+    const record = finished(await sendRelay(deps, request({ recipientsInput: ['sales', 'FSUID_S3'] })));
 
     expect(record).toMatchObject({
       id: 'rl_unit0001',
@@ -173,8 +173,8 @@ describe('sendRelay: the record comes first', () => {
       senderId: 'U0SENDER',
       originChannelId: 'C0GENERAL',
       text: 'The quote is ready',
-      recipientsInput: ['sales', '1001'],
-      recipients: ['FSUID_S1', 'FSUID_S2', '1001'],
+      recipientsInput: ['sales', 'FSUID_S3'],
+      recipients: ['FSUID_S1', 'FSUID_S2', 'FSUID_S3'],
       serviceId: 'FSAID_FAKE',
       status: 'sent',
       createdAt: START,
@@ -182,7 +182,7 @@ describe('sendRelay: the record comes first', () => {
     expect(record.batches).toEqual([
       {
         index: 0,
-        recipients: ['FSUID_S1', 'FSUID_S2', '1001'],
+        recipients: ['FSUID_S1', 'FSUID_S2', 'FSUID_S3'],
         status: 'sent',
         thirdTraceId: 'third-1',
         traceId: 'E-0001',
@@ -195,7 +195,7 @@ describe('sendRelay: the record comes first', () => {
     expect(record.error).toBeUndefined();
     expect(record.slack).toBeUndefined();
     expect(await store.findById(record.id)).toStrictEqual(record);
-    expect(fake.sends[0]?.toUser).toEqual(['FSUID_S1', 'FSUID_S2', '1001']);
+    expect(fake.sends[0]?.toUser).toEqual(['FSUID_S1', 'FSUID_S2', 'FSUID_S3']);
   });
 });
 
@@ -227,8 +227,11 @@ describe('sendRelay: batches and recipients', () => {
         }),
       ),
     );
-    expect(fake.sends).toHaveLength(1);
-    expect(fake.sends[0]?.toUser).toEqual(['FSUID_S2', 'FSUID_S1', 'FSUID_ALICE', '1001']);
+    // One call holds one id form (header mode: convertUserId), so employee ids get their own batch.
+    expect(fake.sends.map((send) => send.toUser)).toEqual([
+      ['FSUID_S2', 'FSUID_S1', 'FSUID_ALICE'],
+      ['1001'],
+    ]);
     expect(record.recipients).toEqual(['FSUID_S2', 'FSUID_S1', 'FSUID_ALICE', '1001']);
   });
 

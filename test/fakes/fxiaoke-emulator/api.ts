@@ -9,6 +9,8 @@ import { fullUserView, ROOT_DEPARTMENT_ID, simpleUserView } from './users.js';
 export const PATHS = {
   token: '/oauth2.0/token',
   legacyToken: '/cgi/corpAccessToken/get/V2',
+  /** The official Java demo's path (OpenAPIUtils.getCorpToken): the same call, same answer. */
+  legacyTokenV1: '/cgi/corpAccessToken/get',
   send: '/cgi/message/send',
   appSend: '/cgi/app/message/send',
   revoke: '/cgi/app/message/revoke',
@@ -16,9 +18,17 @@ export const PATHS = {
   userList: '/cgi/user/list',
   userSimpleList: '/cgi/user/simpleList',
   userGet: '/cgi/user/get',
-  /** Undocumented; see media.ts. */
+  /** The official Java demo walks the departments with it. */
+  departmentList: '/cgi/department/list',
+  /** The .NET SDK's upload path; see media.ts. */
   mediaUpload: '/media/upload',
+  /** The upload path the doc page "Upload Message Material Files" names. */
+  mediaUploadMessage: '/media/upload/message',
 } as const;
+
+const UPLOAD_PATHS: ReadonlySet<string> = new Set([PATHS.mediaUpload, PATHS.mediaUploadMessage]);
+const OPEN_USER_ID = /^FSUID_[0-9A-Za-z]+$/;
+const EMPLOYEE_ID = /^\d+$/;
 
 export const KNOWN_PATHS: ReadonlySet<string> = new Set(Object.values(PATHS));
 
@@ -29,6 +39,32 @@ const UNSUPPORTED_MSG_TYPES: ReadonlySet<string> = new Set(['image', 'file', 'vo
 const CHINA_OFFSET_MS = 8 * 3600_000;
 
 export type Envelope = Record<string, unknown> & { errorCode: number; traceId: string };
+
+/**
+ * An envelope key (never sent) listing fields whose string value is written as a bare JSON
+ * number: JSON.stringify cannot write a number above 2^53 digit for digit.
+ */
+export const LONG_NUMBER_FIELDS = '__longNumberFields';
+
+/** The id the emulator keeps for a message; Fxiaoke's own Qixin ids are Longs. */
+function messageIdFor(location: string, seq: number, service: boolean): string {
+  if (service && location === 'top-long') return String(9_007_199_254_740_993n + BigInt(seq) * 1000n);
+  if (service && (location === 'top-number' || location === 'data-number'))
+    return String(880_000_000_000 + seq);
+  return `emumsg-${seq}-${hex(4)}`;
+}
+
+/** The departments as `/cgi/department/list` shows them: the company root and each user's ones. */
+function departmentsOf(users: readonly EmulatorUser[]): Record<string, unknown>[] {
+  const ids = new Set<number>();
+  for (const user of users) for (const id of user.departmentIds ?? []) ids.add(id);
+  return [
+    { id: ROOT_DEPARTMENT_ID, name: 'Company', parentId: 0, isStop: false },
+    ...[...ids]
+      .sort((a, b) => a - b)
+      .map((id) => ({ id, name: `Department ${id}`, parentId: ROOT_DEPARTMENT_ID, isStop: false })),
+  ];
+}
 
 export interface ApiCall {
   path: string;
@@ -140,23 +176,27 @@ export class FxiaokeApiModel {
 
   /** Answer one call to a known path with the POST method. */
   handle(call: ApiCall): Envelope {
-    const thirdTraceId = call.query.thirdTraceId;
-    if (thirdTraceId === undefined || !UUID_V4.test(thirdTraceId)) {
+    // Optional, as the real gateway takes calls without it (no legacy public client sends one);
+    // when given it must be a UUID v4, as the docs describe it.
+    const thirdTraceId = call.query.thirdTraceId ?? '';
+    if (thirdTraceId !== '' && !UUID_V4.test(thirdTraceId)) {
       return this.#fail(CODE.THIRD_TRACE_ID_INVALID, 'query parameter thirdTraceId must be a UUID v4');
     }
     const contentType = headerValue(call.headers['content-type']) ?? '';
-    const upload = call.path === PATHS.mediaUpload;
+    const upload = UPLOAD_PATHS.has(call.path);
     const wanted = upload ? 'multipart/form-data' : 'application/json';
     if (!contentType.toLowerCase().includes(wanted)) {
       return this.#fail(CODE.CONTENT_TYPE_INVALID, `Content-Type must be ${wanted}, got '${contentType}'`);
     }
     if (upload && !call.form) return this.#fail(CODE.BODY_INVALID, 'the multipart body is malformed');
-    // An upload authenticates (legacy style) with its form fields, as SDKs send them.
-    const body = upload ? call.form?.fields : call.body;
+    // An upload carries type, and in legacy style corpAccessToken and corpId, in the query string,
+    // as the .NET SDK and the doc's curl send them; the form holds only the file.
+    const body = upload ? { ...call.query } : call.body;
     if (!isRecord(body)) return this.#fail(CODE.BODY_INVALID, 'the body must be a JSON object');
 
     if (call.path === PATHS.token) return this.#issueHeaderToken(body);
-    if (call.path === PATHS.legacyToken) return this.#issueLegacyToken(body);
+    if (call.path === PATHS.legacyToken || call.path === PATHS.legacyTokenV1)
+      return this.#issueLegacyToken(body);
 
     const authError = this.#authenticate(call.headers, body);
     if (authError) return authError;
@@ -167,8 +207,8 @@ export class FxiaokeApiModel {
     }
     const answer =
       upload && call.form
-        ? this.#upload(call.form, thirdTraceId)
-        : this.#route(call.path, body, thirdTraceId);
+        ? this.#upload(call.form, call.query, thirdTraceId)
+        : this.#route(call.path, body, thirdTraceId, call.headers);
     if (answer.errorCode === CODE.OK) this.#countQuota();
     return answer;
   }
@@ -177,9 +217,9 @@ export class FxiaokeApiModel {
 
   #checkCredentials(body: Record<string, unknown>): Envelope | undefined {
     const o = this.#options;
-    if (body.appId !== o.appId || body.appSecret !== o.appSecret) {
-      return this.#fail(CODE.APP_CREDENTIALS_WRONG, 'appId or appSecret is wrong');
-    }
+    if (body.appId !== o.appId) return this.#fail(CODE.APP_CREDENTIALS_WRONG, 'appId is wrong');
+    // The code a 2026 live probe got for a wrong appSecret.
+    if (body.appSecret !== o.appSecret) return this.#fail(CODE.APP_SECRET_WRONG, 'appSecret is wrong');
     if (body.permanentCode !== o.permanentCode) {
       return this.#fail(CODE.PERMANENT_CODE_WRONG, 'permanentCode is wrong');
     }
@@ -261,7 +301,8 @@ export class FxiaokeApiModel {
       if (body.corpId !== this.#options.corpId) return this.#fail(CODE.CORP_NOT_FOUND, 'corpId not found');
       return undefined;
     }
-    return this.#fail(CODE.TOKEN_INVALID, 'no access token');
+    // What a live probe without any credentials got.
+    return this.#fail(CODE.CORP_NOT_FOUND, 'no authentication');
   }
 
   // ---- limits ----
@@ -289,17 +330,25 @@ export class FxiaokeApiModel {
 
   // ---- endpoints ----
 
-  #route(path: string, body: Record<string, unknown>, thirdTraceId: string): Envelope {
+  #route(
+    path: string,
+    body: Record<string, unknown>,
+    thirdTraceId: string,
+    headers: ApiCall['headers'],
+  ): Envelope {
+    const style: TokenKind = headerValue(headers.authorization) === undefined ? 'legacy' : 'header';
     switch (path) {
       case PATHS.send:
-        return this.#send(path, body, thirdTraceId, undefined);
+        return this.#send(path, body, thirdTraceId, undefined, style);
       case PATHS.appSend: {
         const serviceId = body.serviceId;
         if (typeof serviceId !== 'string' || !this.#options.serviceIds.includes(serviceId)) {
           return this.#fail(CODE.NO_PERMISSION, 'serviceId is not a service account of this app');
         }
-        return this.#send(path, body, thirdTraceId, serviceId);
+        return this.#send(path, body, thirdTraceId, serviceId, style);
       }
+      case PATHS.departmentList:
+        return this.#ok({ departments: departmentsOf(this.#options.users) });
       case PATHS.revoke:
         return this.#revoke(body);
       case PATHS.userByMobile: {
@@ -315,8 +364,10 @@ export class FxiaokeApiModel {
         if (body.departmentId === undefined || body.departmentId === '' || !Number.isInteger(departmentId)) {
           return this.#fail(CODE.PARAM_INVALID, 'departmentId must be an integer');
         }
+        // 999999 (the .NET SDK) and 0 (PHP clients) both name the whole company.
+        const whole = departmentId === ROOT_DEPARTMENT_ID || departmentId === 0;
         const users = this.#options.users.filter(
-          (u) => departmentId === ROOT_DEPARTMENT_ID || (u.departmentIds ?? []).includes(departmentId),
+          (u) => whole || (u.departmentIds ?? []).includes(departmentId),
         );
         const view = path === PATHS.userList ? fullUserView : simpleUserView;
         return this.#ok({ userList: users.map(view) });
@@ -333,8 +384,19 @@ export class FxiaokeApiModel {
     }
   }
 
+  /** openUserIds match `openUserId`, employee ids `employeeId`: the form was checked before. */
   #findUser(id: string): EmulatorUser | undefined {
     return this.#options.users.find((u) => u.openUserId === id || u.employeeId === id);
+  }
+
+  /**
+   * Which id form `toUser` must hold: header style reads employee ids unless the body says
+   * `convertUserId: true` (V2 docs, via a transcription); legacy style takes openUserIds.
+   */
+  #wrongIdForm(ids: readonly string[], body: Record<string, unknown>, style: TokenKind): string | undefined {
+    const openIds = style === 'legacy' || body.convertUserId === true;
+    const form = openIds ? OPEN_USER_ID : EMPLOYEE_ID;
+    return ids.find((id) => !form.test(id));
   }
 
   /** Validates the message and returns its content, or the error envelope. */
@@ -347,21 +409,43 @@ export class FxiaokeApiModel {
       return this.#fail(CODE.MSG_TYPE_INVALID, `msgType invalid: ${JSON.stringify(msgType)}`);
     }
     const empty = (): Envelope => this.#fail(CODE.CONTENT_EMPTY, 'message content is empty');
+    const invalid = (what: string): Envelope => this.#fail(CODE.PARAMETER_INVALID, what);
     if (msgType === 'text') {
       const text = body.text;
       return (isRecord(text) && nonBlankString(text.content)) || empty();
     }
     if (msgType === 'composite') {
-      // Loose: the card may sit under `composite` or at the top level (the spec does not say); only
-      // head.title is required.
+      // The card sits under `composite` (the .NET SDK's MessageComposite); head.title and
+      // link{title,url} are required.
       const card = body.composite;
-      const head = isRecord(card) ? card.head : body.head;
-      return (isRecord(head) && nonBlankString(head.title)) || empty();
+      if (!isRecord(card)) return invalid('composite: the card must be under `composite`');
+      const head = card.head;
+      const title = isRecord(head) ? nonBlankString(head.title) : undefined;
+      if (title === undefined) return empty();
+      const link = card.link;
+      if (
+        !isRecord(link) ||
+        nonBlankString(link.title) === undefined ||
+        nonBlankString(link.url) === undefined
+      )
+        return invalid('composite.link needs title and url');
+      return title;
     }
     const articles = body.articles;
     if (!Array.isArray(articles) || articles.length === 0 || articles.length > 7) return empty();
-    const titles = articles.map((a) => (isRecord(a) ? nonBlankString(a.title) : undefined));
-    if (titles.some((t) => t === undefined)) return empty();
+    const titles: string[] = [];
+    for (const article of articles) {
+      if (!isRecord(article)) return empty();
+      const title = nonBlankString(article.title);
+      if (title === undefined || nonBlankString(article.content) === undefined) return empty();
+      // The .NET SDK's MessageArticle: title ≤ 45, author ≤ 8, description ≤ 140 characters.
+      if ([...title].length > 45) return invalid('articles: title longer than 45 characters');
+      if (typeof article.author === 'string' && [...article.author].length > 8)
+        return invalid('articles: author longer than 8 characters');
+      if (typeof article.description === 'string' && [...article.description].length > 140)
+        return invalid('articles: description longer than 140 characters');
+      titles.push(title);
+    }
     const covers = articles.map((a) => (isRecord(a) ? a.coverImage : undefined));
     const unknownCover = covers.find(
       (cover) => cover !== undefined && !this.#media.some((media) => media.mediaId === cover),
@@ -380,6 +464,7 @@ export class FxiaokeApiModel {
     body: Record<string, unknown>,
     thirdTraceId: string,
     serviceId: string | undefined,
+    style: TokenKind,
   ): Envelope {
     const toUser = body.toUser;
     if (!Array.isArray(toUser) || toUser.length === 0)
@@ -397,6 +482,13 @@ export class FxiaokeApiModel {
       }
       recipients.push(String(entry));
     }
+    const wrongForm = this.#wrongIdForm(recipients, body, style);
+    if (wrongForm !== undefined) {
+      return this.#fail(
+        CODE.OPEN_USER_ID_INVALID,
+        `toUser id invalid for this call (convertUserId: ${String(body.convertUserId === true)}): ${wrongForm}`,
+      );
+    }
     const content = this.#content(body);
     if (typeof content !== 'string') return content;
     const unknown = recipients.filter((id) => !this.#findUser(id));
@@ -406,11 +498,8 @@ export class FxiaokeApiModel {
       return this.#fail(CODE.EMPLOYEE_NOT_FOUND, `employee stopped: ${stopped.join(', ')}`);
 
     const location = this.#options.messageIdLocation;
-    const numeric = serviceId !== undefined && (location === 'top-number' || location === 'data-number');
     this.#messageSeq += 1;
-    const messageId = numeric
-      ? String(880_000_000_000 + this.#messageSeq)
-      : `emumsg-${this.#messageSeq}-${hex(4)}`;
+    const messageId = messageIdFor(location, this.#messageSeq, serviceId !== undefined);
     const traceId = this.nextTraceId();
     this.#messages.push({
       messageId,
@@ -425,6 +514,7 @@ export class FxiaokeApiModel {
       at: this.#options.now(),
       path,
     });
+    // The documented answer of a send is the envelope alone; the switches place an id for tests.
     if (serviceId === undefined) return this.#ok({}, traceId);
     switch (location) {
       case 'top':
@@ -435,17 +525,20 @@ export class FxiaokeApiModel {
         return this.#ok({ messageId: Number(messageId) }, traceId);
       case 'data-number':
         return this.#ok({ data: { messageId: Number(messageId) } }, traceId);
+      case 'top-long':
+        // Above 2^53: written as a bare JSON number, digit for digit (see LONG_NUMBER_FIELDS).
+        return this.#ok({ messageId, [LONG_NUMBER_FIELDS]: ['messageId'] }, traceId);
       case 'none':
         return this.#ok({}, traceId);
     }
   }
 
-  #upload(form: UploadedForm, thirdTraceId: string): Envelope {
-    const problem = uploadProblem(form);
+  #upload(form: UploadedForm, query: Record<string, string>, thirdTraceId: string): Envelope {
+    const problem = uploadProblem(form, query);
     if (problem) return this.#fail(CODE.PARAM_INVALID, problem);
     this.#mediaSeq += 1;
     const traceId = this.nextTraceId();
-    const { mediaId } = storeMedia(this.#media, form, {
+    const { mediaId } = storeMedia(this.#media, form, query, {
       mediaId: `emumedia-${this.#mediaSeq}-${hex(4)}`,
       traceId,
       thirdTraceId,

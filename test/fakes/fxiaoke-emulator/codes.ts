@@ -11,8 +11,16 @@ export const CODE = {
   SYSTEM_ERROR: -2,
   TOKEN_INVALID: 20016,
   APP_CREDENTIALS_WRONG: 20006,
+  /** A wrong appSecret: the code a 2026 live probe got. */
+  APP_SECRET_WRONG: 10006,
+  /** An id in toUser of the wrong form for the auth style and convertUserId. */
+  OPEN_USER_ID_INVALID: 11008,
+  /** A parameter out of its documented bounds (article lengths, composite without link). */
+  PARAMETER_INVALID: 15002,
+  /** Fxiaoke timed out internally (modelled after delivery: timeoutAfterDelivery). */
+  INTERNAL_TIMEOUT: 50009,
   PERMANENT_CODE_WRONG: 20015,
-  /** Used for: x-fs-ea or corpId not matching the company (assumption). */
+  /** Used for: no credentials at all (a live probe), x-fs-ea or corpId not matching the company. */
   CORP_NOT_FOUND: 20017,
   TO_USER_MISSING: 10015,
   /** Used for: more than 500 recipients, or a recipient that is not a non-empty string. */
@@ -29,7 +37,7 @@ export const CODE = {
   /** Used for: serviceId missing or not one of the app's service accounts (assumption). */
   NO_PERMISSION: 20014,
   // --- invented by the emulator ---
-  /** Query parameter thirdTraceId missing or not a UUID v4. */
+  /** Query parameter thirdTraceId given but not a UUID v4 (a missing one is accepted). */
   THIRD_TRACE_ID_INVALID: 90001,
   /** Body empty, not JSON, or not a JSON object. */
   BODY_INVALID: 90002,

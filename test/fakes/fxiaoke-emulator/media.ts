@@ -1,8 +1,10 @@
 /**
- * `/media/upload` in the emulator. The V2 docs do not describe it (an open point): this follows
- * what public SDKs send — multipart/form-data with a `type` field and the file as `media`, the
- * token in the headers (header style) or as `corpAccessToken`/`corpId` fields (legacy style) —
- * and answers `{errorCode: 0, mediaId}` (or under `data`, or without one; see MediaIdLocation).
+ * `/media/upload` (the .NET SDK) and `/media/upload/message` (the doc page "Upload Message
+ * Material Files") in the emulator, as the .NET SDK and the doc's curl send them: `type` (and in
+ * legacy style `corpAccessToken`/`corpId`) in the QUERY STRING, the file as multipart part `media`
+ * with a file name that has an extension; images at most 5 MB, jpg/jpeg/png/gif/bmp. A `type` sent
+ * only as a form field is refused. Answers `{errorCode: 0, mediaId}` (or under `data`, or without
+ * one; see MediaIdLocation).
  */
 import type { EmulatedMedia } from './types.js';
 
@@ -44,26 +46,39 @@ export async function parseMultipart(raw: Buffer, contentType: string): Promise<
   }
 }
 
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+const IMAGE_EXTENSION = /\.(jpe?g|png|gif|bmp)$/i;
+
 /** What an upload request lacks, or undefined when it is complete. */
-export function uploadProblem(form: UploadedForm): string | undefined {
-  const type = form.fields.type;
-  if (type === undefined || type.trim() === '') return 'type is required';
+export function uploadProblem(form: UploadedForm, query: Record<string, string>): string | undefined {
+  const type = query.type;
+  if (type === undefined || type.trim() === '') {
+    return form.fields.type === undefined
+      ? 'type is required (query string)'
+      : 'type must be in the query string, not a form field';
+  }
   const media = form.files.find((file) => file.field === 'media');
   if (!media) return 'media (the file) is required';
   if (media.bytes.length === 0) return 'media is empty';
+  if (!/\.[A-Za-z0-9]+$/.test(media.fileName)) return 'the file name needs an extension';
+  if (type === 'image') {
+    if (!IMAGE_EXTENSION.test(media.fileName)) return 'an image must be jpg, jpeg, png, gif or bmp';
+    if (media.bytes.length > MAX_IMAGE_BYTES) return 'an image may be at most 5 MB';
+  }
   return undefined;
 }
 
 export function storeMedia(
   library: EmulatedMedia[],
   form: UploadedForm,
+  query: Record<string, string>,
   details: { mediaId: string; traceId: string; thirdTraceId: string; at: number },
 ): EmulatedMedia {
   const media = form.files.find((file) => file.field === 'media');
   if (!media) throw new Error('storeMedia: check uploadProblem first');
   const entry: EmulatedMedia = {
     ...details,
-    type: form.fields.type ?? '',
+    type: query.type ?? '',
     fileName: media.fileName,
     contentType: media.contentType,
     bytes: media.bytes,

@@ -2,8 +2,13 @@
 
 export interface EmulatorUser {
   openUserId: string;
-  /** CRM employee id, a numeric string such as '1000'; recipients may be named by it too. */
+  /**
+   * CRM employee id, a numeric string such as '1000': header-mode `toUser` names it. Not shown by the
+   * address-book calls (no public model of them has such a field); see `fields`.
+   */
   employeeId?: string;
+  /** Extra fields the address-book calls show as they are, e.g. `{ employeeNumber: 'E001' }`. */
+  fields?: Record<string, unknown>;
   name: string;
   mobile?: string;
   email?: string;
@@ -14,7 +19,7 @@ export interface EmulatorUser {
 }
 
 /** Where `/cgi/app/message/send` puts the message id (an open point of the real API). */
-export type MessageIdLocation = 'top' | 'data' | 'top-number' | 'data-number' | 'none';
+export type MessageIdLocation = 'top' | 'data' | 'top-number' | 'data-number' | 'top-long' | 'none';
 
 /** Where `/media/upload` puts the mediaId (undocumented; SDKs read it at the top level). */
 export type MediaIdLocation = 'top' | 'data' | 'none';
@@ -39,14 +44,22 @@ export type Fault =
   | { type: 'timeout' }
   /** Destroy the socket with a TCP RST without answering (ECONNRESET on the client). */
   | { type: 'reset' }
-  /** Answer with this HTTP status and body (default: a small HTML page), like a gateway would. */
-  | { type: 'http'; status: number; body?: string }
+  /**
+   * Answer with this HTTP status and body (default: a small HTML page), like a gateway would: 401
+   * (token rejected), 403, 429 (with `headers: {'retry-after': '1'}`), 5xx. Nothing is processed.
+   */
+  | { type: 'http'; status: number; body?: string; headers?: Record<string, string> }
   /** HTTP 200 with body '<html>gateway</html>'. */
   | { type: 'non-json' }
   /** Envelope error, HTTP 200, with a traceId. */
   | { type: 'error'; errorCode: number; errorMessage?: string }
   /** Process the call fully (a message IS delivered and recorded), then reset: the "lost response" case. */
-  | { type: 'accept-then-reset' };
+  | { type: 'accept-then-reset' }
+  /**
+   * Process the call fully (a message IS delivered), then answer this errorCode (default 50009,
+   * "internal timeout") instead of success: what public clients call "outcome unknown".
+   */
+  | { type: 'error-after-delivery'; errorCode?: number };
 
 export interface FaultRule {
   fault: Fault;
@@ -125,7 +138,10 @@ export interface EmulatorOptions {
   tokenTtlSeconds?: number;
   /** Default 6600: asking again within this many seconds of issue returns the same token. */
   tokenReuseSeconds?: number;
-  /** Default 'top'. */
+  /**
+   * Default 'none': the documented answer of a send is the envelope alone. 'top'/'data' (string),
+   * 'top-number'/'data-number' (a JSON number), 'top-long' (a number above 2^53) place an id.
+   */
   messageIdLocation?: MessageIdLocation;
   /** Default 'top'. */
   mediaIdLocation?: MediaIdLocation;

@@ -64,7 +64,10 @@ export function fullUserView(user: EmulatorUser): Record<string, unknown> {
     mobile: user.mobile ?? '',
     isStop: user.isStop ?? false,
     departmentIds: user.departmentIds ?? [],
-    ...(user.employeeId === undefined ? {} : { employeeId: user.employeeId }),
+    // What public models of the list carry (heartshuai/fxiaoke src/FXK.php, openfxiaoke/demo
+    // beans/results/User.java); neither is known to be the CRM employee id.
+    account: user.email ?? user.openUserId,
+    ...(user.fields ?? {}),
   };
 }
 

@@ -1,0 +1,75 @@
+/**
+ * Issue 12, item 4: a revoke whose answer was lost (Fxiaoke acted, then the connection dropped) is
+ * recorded as uncertain, not as a plain failure; a later Revoke that Fxiaoke answers with a code of
+ * FXIAOKE_REVOKE_DONE_CODES finishes it as revoked; any other answer shows the code and traceId and
+ * says the first attempt may already have worked. Through a real bridge and the strict emulator.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CODE } from '../fakes/fxiaoke-emulator.js';
+import { Harness } from './harness.js';
+
+const REVOKE = '/cgi/app/message/revoke';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function sendOne(h: Harness) {
+  const before = h.slack.messages.length;
+  const user = h.emulator.options.users[0]!;
+  await h.command(`${user.openUserId} Quote is ready`);
+  const receipt = await h.receiptAfter(before);
+  const record = await h.settledRelayFor(receipt);
+  return { receipt, record };
+}
+
+describe('a revoke whose answer was lost', () => {
+  it('is recorded as uncertain; a later Revoke answered "already revoked" (a configured code) finishes it', async () => {
+    harness = await Harness.start({
+      env: { FXIAOKE_REVOKE_DONE_CODES: String(CODE.MESSAGE_ALREADY_REVOKED), FXIAOKE_TIMEOUT_MS: '500' },
+    });
+    const { receipt, record } = await sendOne(harness);
+    harness.emulator.addFault({ path: REVOKE, fault: { type: 'accept-then-reset' } });
+
+    const first = await harness.revokeByButton(record.id, receipt.channel, receipt.ts);
+    const [firstAnswer] = await harness.responsesTo(first.responseUrl);
+    // Fxiaoke did revoke it; fx-bridge cannot know, and says so.
+    expect(harness.emulator.messages[0]!.revoked).toBe(true);
+    expect(firstAnswer).toContain('may already have revoked it');
+    const uncertain = await harness.bridge.store.findById(record.id);
+    expect(uncertain?.batches[0]?.revokeError?.kind).toBe('revoke_uncertain');
+    expect(uncertain?.batches[0]?.status).toBe('sent');
+
+    const second = await harness.revokeByButton(record.id, receipt.channel, receipt.ts);
+    const [secondAnswer] = await harness.responsesTo(second.responseUrl);
+    expect(secondAnswer).toContain('Revoked relay');
+    expect(
+      harness.emulator.requestsTo(REVOKE).map((r) => (r.response as { errorCode: number }).errorCode),
+    ).toEqual([0, CODE.MESSAGE_ALREADY_REVOKED]);
+    const finished = await harness.bridge.store.findById(record.id);
+    expect(finished?.status).toBe('revoked');
+    expect(finished?.batches[0]?.status).toBe('revoked');
+  });
+
+  it('without the code configured, the later Revoke shows the code and traceId and says the first may have worked', async () => {
+    harness = await Harness.start({ env: { FXIAOKE_TIMEOUT_MS: '500' } });
+    const { receipt, record } = await sendOne(harness);
+    harness.emulator.addFault({ path: REVOKE, fault: { type: 'accept-then-reset' } });
+    const first = await harness.revokeByButton(record.id, receipt.channel, receipt.ts);
+    await harness.responsesTo(first.responseUrl);
+
+    const second = await harness.revokeByButton(record.id, receipt.channel, receipt.ts);
+    const [answer] = await harness.responsesTo(second.responseUrl);
+    const refused = harness.emulator.requestsTo(REVOKE)[1]!.response as {
+      errorCode: number;
+      traceId: string;
+    };
+    expect(refused.errorCode).toBe(CODE.MESSAGE_ALREADY_REVOKED);
+    expect(answer).toContain(`errorCode ${CODE.MESSAGE_ALREADY_REVOKED}`);
+    expect(answer).toContain(refused.traceId);
+    expect(answer).toContain('may already have worked');
+    expect((await harness.bridge.store.findById(record.id))?.status).not.toBe('revoked');
+  });
+});

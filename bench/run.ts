@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateUsers } from '../test/fakes/fxiaoke-emulator.js';
+import { generateUsers } from '../dev/fakes/fxiaoke-emulator.js';
 import { runFanout } from './fanout.js';
 import { ChildRpc, forkBench } from './ipc.js';
 import { type BenchOptions, parseOptions } from './options.js';

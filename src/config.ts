@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 export type SlackMode = 'socket' | 'http';
 export type FxiaokeAuthMode = 'header' | 'legacy';
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface FileConfig {
   /** Alias name → Fxiaoke ids (`sales: [FSUID_…]`). */
@@ -71,6 +72,8 @@ export interface Config {
   /** How long the Fxiaoke address book, phone lookups and Slack profiles are cached. */
   peopleCacheTtlSeconds: number;
   logLevel: string;
+  /** `auto`: pretty on a terminal outside production, JSON otherwise. */
+  logFormat: LogFormat;
   configFile: string | undefined;
   file: FileConfig;
 }
@@ -120,6 +123,22 @@ const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 const SLACK_USER_GROUP_ID = /^S[A-Z0-9]+$/;
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * The values `.env.example` ships with. They pass the prefix checks, so without this a copied but
+ * unfilled `.env` got as far as Slack or Fxiaoke and failed there with an opaque API error.
+ */
+export const PLACEHOLDERS = {
+  SLACK_BOT_TOKEN: 'xoxb-your-bot-token',
+  SLACK_APP_TOKEN: 'xapp-your-app-token',
+  FXIAOKE_APP_ID: 'FSAID_',
+  FXIAOKE_SERVICE_ID: 'FSAID_',
+} as const;
+
+// Naming the value is safe: it is the placeholder itself, never what the operator typed.
+function placeholderProblem(name: keyof typeof PLACEHOLDERS): string {
+  return `${name} is still the placeholder from .env.example (${PLACEHOLDERS[name]}): replace it with your real value`;
+}
 
 /** Reads a trimmed value; empty counts as unset (docker `-e VAR=` and blank .env lines). */
 function read(env: Env, name: string): string | undefined {
@@ -173,10 +192,13 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const botToken = required('SLACK_BOT_TOKEN', 'the bot token (xoxb-…) from your Slack app’s OAuth page');
-  if (botToken && !botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must start with xoxb-');
+  if (botToken === PLACEHOLDERS.SLACK_BOT_TOKEN) problems.push(placeholderProblem('SLACK_BOT_TOKEN'));
+  else if (botToken && !botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must start with xoxb-');
 
   const appToken = read(env, 'SLACK_APP_TOKEN');
-  if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must start with xapp-');
+  if (appToken === PLACEHOLDERS.SLACK_APP_TOKEN) problems.push(placeholderProblem('SLACK_APP_TOKEN'));
+  else if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must start with xapp-');
+  const signingSecret = read(env, 'SLACK_SIGNING_SECRET');
 
   const rawMode = read(env, 'SLACK_MODE');
   let mode: SlackMode = appToken ? 'socket' : 'http';
@@ -184,13 +206,16 @@ export function loadConfig(env: Env = process.env): Config {
     if (rawMode === 'socket' || rawMode === 'http') mode = rawMode;
     else problems.push('SLACK_MODE must be "socket" or "http"');
   }
-  if (mode === 'socket' && !appToken) {
+  if (rawMode === undefined && !appToken && !signingSecret) {
+    // Neither credential: say both ways in, rather than guessing a mode and naming only its variable.
+    problems.push(
+      'no Slack connection is configured: set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP mode',
+    );
+  } else if (mode === 'socket' && !appToken) {
     problems.push(
       'SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with connections:write',
     );
-  }
-  const signingSecret = read(env, 'SLACK_SIGNING_SECRET');
-  if (mode === 'http' && !signingSecret) {
+  } else if (mode === 'http' && !signingSecret) {
     problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Slack app → Basic Information)');
   }
 
@@ -206,7 +231,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('FXIAOKE_BASE_URL must be an http(s) URL such as https://open.fxiaoke.com');
 
   const appId = required('FXIAOKE_APP_ID', 'the Fxiaoke app id (FSAID_…)');
-  if (appId && !appId.startsWith('FSAID_')) problems.push('FXIAOKE_APP_ID must start with FSAID_');
+  if (appId === PLACEHOLDERS.FXIAOKE_APP_ID) problems.push(placeholderProblem('FXIAOKE_APP_ID'));
+  else if (appId && !appId.startsWith('FSAID_')) problems.push('FXIAOKE_APP_ID must start with FSAID_');
   const appSecret = required('FXIAOKE_APP_SECRET', 'the Fxiaoke app secret');
   const permanentCode = required(
     'FXIAOKE_PERMANENT_CODE',
@@ -226,7 +252,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const serviceId = read(env, 'FXIAOKE_SERVICE_ID');
-  if (serviceId && !serviceId.startsWith('FSAID_'))
+  if (serviceId === PLACEHOLDERS.FXIAOKE_SERVICE_ID) problems.push(placeholderProblem('FXIAOKE_SERVICE_ID'));
+  else if (serviceId && !serviceId.startsWith('FSAID_'))
     problems.push('FXIAOKE_SERVICE_ID must start with FSAID_');
 
   const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);
@@ -253,6 +280,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
+
+  // Production (the image sets NODE_ENV=production) keeps JSON even on a terminal (docker run -t).
+  const production = read(env, 'NODE_ENV') === 'production';
+  const rawLogFormat = read(env, 'LOG_FORMAT') ?? (production ? 'json' : 'auto');
+  let logFormat: LogFormat = 'auto';
+  if (rawLogFormat === 'auto' || rawLogFormat === 'json' || rawLogFormat === 'pretty')
+    logFormat = rawLogFormat;
+  else problems.push('LOG_FORMAT must be "auto", "json" or "pretty"');
 
   const configFile = read(env, 'FX_BRIDGE_CONFIG');
   const file = configFile ? loadFileConfig(configFile, problems) : DEFAULT_FILE_CONFIG;
@@ -286,6 +321,7 @@ export function loadConfig(env: Env = process.env): Config {
     recoveryStaleAfterSeconds,
     peopleCacheTtlSeconds,
     logLevel,
+    logFormat,
     configFile,
     file,
   };

@@ -18,6 +18,7 @@ import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackFileDownloader } from './slack/files.js';
 import { InFlightWork } from './slack/in-flight.js';
 import { notifyRecoveredRelays } from './slack/notify-recovered.js';
+import { startedFields } from './started-line.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import { RedisSendLimiter } from './store/redis-send-limiter.js';
@@ -52,6 +53,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     level: config.logLevel,
     secrets: secretsOf(config),
     destination: options.logDestination,
+    format: config.logFormat,
   });
   const metrics = new BridgeMetrics();
   // Every store call goes through the metrics wrapper, so failures count in fxbridge_store_errors_total.
@@ -176,10 +178,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     await store.close().catch(() => undefined);
     throw error;
   }
-  logger.info(
-    { mode: config.slack.mode, port, store: config.storeUrl.split(':')[0], revocable: Boolean(fx.serviceId) },
-    'fx-bridge started',
-  );
+  logger.info(startedFields(config, port), 'fx-bridge started');
 
   // Operations: tell the senders of relays a crash interrupted. After the start, so the Revoke
   // button in the message has a listener; as tracked work, so a stop waits for it. Never fatal.

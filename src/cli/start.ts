@@ -12,7 +12,7 @@ export async function runStart(io: CliIo): Promise<ExitCode> {
   try {
     bridge = await startBridge(config);
   } catch (error) {
-    io.err(`fx-bridge failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`fx-bridge failed to start: ${startFailure(error, config.port)}`);
     return EXIT.failed;
   }
   const running = bridge;
@@ -34,4 +34,12 @@ export async function runStart(io: CliIo): Promise<ExitCode> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** Why the start failed, in words that say what to change where we know it. */
+export function startFailure(error: unknown, port: number): string {
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
+    return `port ${port} is already in use: set PORT to a free port (or stop what is listening on ${port})`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }

@@ -43,6 +43,8 @@ export interface Config {
     apiUrl: string;
     /** Largest file of a relayed message downloaded (SLACK_FILE_MAX_MB); a larger one is not forwarded. */
     fileMaxBytes: number;
+    /** How long start-up keeps retrying auth.test while Slack is unreachable (0: fail at once). */
+    startupRetrySeconds: number;
   };
   port: number;
   fxiaoke: {
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!isHttpUrl(apiUrl))
     problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/');
   const fileMaxBytes = integer(env, 'SLACK_FILE_MAX_MB', 10, 1, 100, problems) * 1024 * 1024;
+  const startupRetrySeconds = integer(env, 'SLACK_STARTUP_RETRY_SECONDS', 300, 0, 86_400, problems);
 
   const port = integer(env, 'PORT', 3000, 0, 65535, problems);
 
@@ -301,6 +304,7 @@ export function loadConfig(env: Env = process.env): Config {
       appToken,
       apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
       fileMaxBytes,
+      startupRetrySeconds,
     },
     port,
     fxiaoke: {

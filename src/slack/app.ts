@@ -16,6 +16,7 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { resolveBotIdentityPatiently } from './auth-retry.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
 import { HomeViewers } from './home-viewers.js';
@@ -58,7 +59,7 @@ export const SLACK_RETRY_CONFIG = {
 
 export class SlackAuthError extends Error {
   readonly code = 'slack_auth_failed';
-  constructor(reason: string) {
+  constructor(readonly reason: string) {
     super(
       `Slack did not accept SLACK_BOT_TOKEN (auth.test: ${reason}). Check the token and SLACK_API_URL, and that Slack is reachable.`,
     );
@@ -214,7 +215,9 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const identity =
     options.botId && options.botUserId
       ? { botId: options.botId, botUserId: options.botUserId }
-      : await resolveBotIdentity(slack);
+      : await resolveBotIdentityPatiently(slack, context.logger, {
+          retryForMs: slack.startupRetrySeconds * 1000,
+        });
   const logger = boltLogger(context.logger);
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (slack.mode === 'http') {

@@ -49,6 +49,7 @@ describe('loadConfig: a valid environment', () => {
       appToken: undefined,
       apiUrl: 'https://slack.com/api/',
       fileMaxBytes: 10 * 1024 * 1024,
+      startupRetrySeconds: 300,
     });
     expect(config.port).toBe(3000);
     expect(config.storeUrl).toBe('sqlite:./data/fx-bridge.db');

@@ -165,7 +165,14 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       slack: config.slack,
       port: config.port,
       context: { relay, logger, work, peopleCacheTtlMs },
-      customRoutes: healthRoutes({ store, fxiaoke, metrics, isShuttingDown: () => shuttingDown }),
+      customRoutes: healthRoutes({
+        store,
+        fxiaoke,
+        metrics,
+        isShuttingDown: () => shuttingDown,
+        // Assigned just below; a probe before that finds no connection yet.
+        slackConnected: () => slack?.isConnected() ?? false,
+      }),
       botId: options.botId,
       botUserId: options.botUserId,
       onAck: (type, seconds) => metrics.observeAck(type, seconds),

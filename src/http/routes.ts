@@ -1,7 +1,8 @@
 /**
  * Health, readiness and metrics, served as Bolt custom routes so they exist on the same port in
  * HTTP and Socket Mode. `/healthz`: the process answers. `/readyz`: the store answers and the
- * Fxiaoke credentials yield a token (cached, so probes do not call the token endpoint).
+ * Fxiaoke credentials yield a token (cached, so probes do not call the token endpoint), and in
+ * Socket Mode a socket to Slack is up (without one, nothing Slack sends reaches this replica).
  */
 import type { ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
@@ -16,6 +17,8 @@ export interface RouteDeps {
   /** Readiness checks that take longer count as failed (default 2000 ms). */
   checkTimeoutMs?: number;
   isShuttingDown?: () => boolean;
+  /** Whether Slack can reach the bridge (Socket Mode: a socket is up). Unset: not checked. */
+  slackConnected?: () => boolean;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -57,10 +60,16 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
           check(() => deps.fxiaoke.checkCredentials(), timeoutMs),
         ]);
         const shuttingDown = deps.isShuttingDown?.() ?? false;
-        const ready = store === 'ok' && fxiaoke === 'ok' && !shuttingDown;
+        const slack = deps.slackConnected ? (deps.slackConnected() ? 'ok' : 'not connected') : undefined;
+        const ready = store === 'ok' && fxiaoke === 'ok' && slack !== 'not connected' && !shuttingDown;
         sendJson(res, ready ? 200 : 503, {
           status: ready ? 'ready' : 'not ready',
-          checks: { store, fxiaoke, ...(shuttingDown ? { shutdown: 'in progress' } : {}) },
+          checks: {
+            store,
+            fxiaoke,
+            ...(slack ? { slack } : {}),
+            ...(shuttingDown ? { shutdown: 'in progress' } : {}),
+          },
         });
       },
     },

@@ -22,6 +22,8 @@ import type { ListenerContext } from './context.js';
 import { HomeViewers } from './home-viewers.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackProfileCache } from './profiles.js';
+import { explainSocketStartError } from './socket-errors.js';
+import { enableSocketHandover, type SocketHandover } from './socket-handover.js';
 import { SlackUserGroups } from './user-groups.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -42,6 +44,8 @@ export interface SlackApp {
   app: App;
   /** Starts listening; resolves with the HTTP port actually bound. */
   start(): Promise<number>;
+  /** Whether Slack can reach the app: always in HTTP mode; in Socket Mode, while a socket is up. */
+  isConnected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -220,6 +224,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
         });
   const logger = boltLogger(context.logger);
   let receiver: HTTPReceiver | SocketModeReceiver;
+  let handover: SocketHandover | undefined;
   if (slack.mode === 'http') {
     receiver = new HTTPReceiver({
       signingSecret: slack.signingSecret ?? '',
@@ -237,6 +242,12 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       // The Socket Mode client has its own Web API client (apps.connections.open): same base URL.
       installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
       logger,
+    });
+    handover = enableSocketHandover(receiver.client, {
+      appToken: slack.appToken ?? '',
+      slackApiUrl: slack.apiUrl,
+      log: context.logger,
+      clientLogger: logger,
     });
   }
   const app = new App({
@@ -274,12 +285,14 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
         await app.start();
       } catch (error) {
         await close(server).catch(() => undefined);
-        throw error;
+        throw explainSocketStartError(error);
       }
       routesServer = server;
       return port;
     },
+    isConnected: () => handover?.isConnected() ?? true,
     async stop() {
+      await handover?.stop();
       await app.stop();
       const server = routesServer;
       routesServer = undefined;

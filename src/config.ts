@@ -112,7 +112,7 @@ export class ConfigError extends Error {
     super(
       `fx-bridge cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}\n` +
         problems.map((problem) => `  - ${problem}`).join('\n') +
-        '\nSee the configuration table in README.md (or copy .env.example).',
+        '\nEvery variable is described in docs/configuration.md (or start from .env.example).',
     );
     this.name = 'ConfigError';
   }

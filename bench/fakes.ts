@@ -7,9 +7,9 @@
  * argv[2]: how many employees the emulated directory holds (the fan-out needs 10,000).
  */
 
-import type { RecordedRequest } from '../test/fakes/fxiaoke-emulator/types.js';
-import { FxiaokeEmulator, generateUsers, PATHS } from '../test/fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../test/fakes/slack-api.js';
+import type { RecordedRequest } from '../dev/fakes/fxiaoke-emulator/types.js';
+import { FxiaokeEmulator, generateUsers, PATHS } from '../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../dev/fakes/slack-api.js';
 import { serve } from './ipc.js';
 import type { FakesInfo, FakesRequest, Harvest, OtherSend } from './protocol.js';
 

@@ -3,8 +3,9 @@
  * on a bridge instance of its own. Wall time runs from the command to the relay's final status
  * in the store; the floor is what the configured Fxiaoke rate budget allows for that many calls.
  */
+
+import { freshTriggerId, sendSlashCommand, TEAM_ID } from '../dev/fakes/slack-requests.js';
 import { commandRequestKey } from '../src/relay/ids.js';
-import { freshTriggerId, sendSlashCommand, TEAM_ID } from '../test/fakes/slack-requests.js';
 import type { StageRunner } from './stages.js';
 import { round, sleep } from './stats.js';
 import {

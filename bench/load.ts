@@ -5,7 +5,7 @@
  * Every request is a real Slack slash command: form-encoded, signed, with a fresh trigger_id.
  */
 import { Pool } from 'undici';
-import { signSlackRequest, slashCommandBody } from '../test/fakes/slack-requests.js';
+import { signSlackRequest, slashCommandBody } from '../dev/fakes/slack-requests.js';
 import { serve } from './ipc.js';
 import type { LoadJob, LoadRequest, LoadResult, LoadSample } from './protocol.js';
 

@@ -38,6 +38,16 @@ export interface BenchOptions {
   fanoutTight: { calls: number; windowMs: number } | undefined;
   /** CPU-profile the bridge during the sustained section (costs throughput, so off by default). */
   profile: boolean;
+  /** Also write the run as bench/reference.json, the committed figures the docs quote. */
+  saveReference: boolean;
+}
+
+/** A command line the bench cannot run: the runner prints the message and the usage, exit 2. */
+export class BenchUsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n\n${USAGE}`);
+    this.name = 'BenchUsageError';
+  }
 }
 
 const USAGE = `npm run bench -- [flags]
@@ -56,6 +66,8 @@ const USAGE = `npm run bench -- [flags]
   --fx-rate-calls N, --fx-rate-window-ms N   the fan-out's Fxiaoke rate budget (default: the build's)
   --profile                CPU-profile the bridge during the sustained section (slows it down)
   --fanout-tight 5/1000    also fan out under this budget (calls/window ms) to see the pacing; none: skip
+  --save-reference         also write the run as bench/reference.json (the committed reference figures)
+Results go to bench/results/ (not committed): <timestamp>.json and latest.json.
 The load sections lift the rate budget (100000 calls / 1000 ms) so they measure the bridge, not the budget.`;
 
 function numbers(value: string | undefined, fallback: number[], flag: string): number[] {
@@ -83,6 +95,15 @@ function budget(value: string): { calls: number; windowMs: number } | undefined 
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  try {
+    return parse(argv, env);
+  } catch (error) {
+    if (error instanceof BenchUsageError) throw error;
+    throw new BenchUsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -103,6 +124,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'fx-rate-window-ms': { type: 'string' },
       'fanout-tight': { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'save-reference': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -113,7 +135,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const quick = values.quick ?? false;
   const only = values.only?.split(',').map((item) => item.trim());
   const unknown = only?.filter((item) => !(SECTIONS as readonly string[]).includes(item)) ?? [];
-  if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}\n${USAGE}`);
+  if (unknown.length > 0) throw new BenchUsageError(`--only: unknown section(s) ${unknown.join(', ')}`);
   const sections = new Set<Section>((only as Section[] | undefined) ?? SECTIONS);
 
   return {
@@ -141,5 +163,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     fxRateWindowMs: optionalNumber(values['fx-rate-window-ms'], 'fx-rate-window-ms'),
     fanoutTight: budget(values['fanout-tight'] ?? '5/1000'),
     profile: values.profile ?? false,
+    saveReference: values['save-reference'] ?? false,
   };
 }

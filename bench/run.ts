@@ -7,10 +7,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateUsers } from '../test/fakes/fxiaoke-emulator.js';
+import { generateUsers } from '../dev/fakes/fxiaoke-emulator.js';
 import { runFanout } from './fanout.js';
 import { ChildRpc, forkBench } from './ipc.js';
-import { type BenchOptions, parseOptions } from './options.js';
+import { type BenchOptions, BenchUsageError, parseOptions } from './options.js';
 import type { StoreJob, StoreResult } from './protocol.js';
 import {
   type BenchReport,
@@ -184,12 +184,20 @@ async function main(): Promise<void> {
   report.loadAverage.end = loadAverageNow();
   const written = writeResults(report, new URL('./results/', import.meta.url));
   console.log(formatReport(report));
-  console.log(`\nJSON: ${written} (and bench/results/latest.json)`);
+  console.log(`\nJSON: ${written} (and bench/results/latest.json; bench/results/ is not committed)`);
+  if (options.saveReference) {
+    writeFileSync(new URL('./reference.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+    console.log('Reference: bench/reference.json updated; commit it with the docs that quote it.');
+  }
 }
 
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (error instanceof BenchUsageError) {
+      console.error(`bench: ${error.message}`);
+      process.exit(2);
+    }
     console.error(error);
     process.exit(1);
   },

@@ -8,11 +8,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FxiaokeEmulator, generateUsers } from '../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../dev/fakes/slack-api.js';
+import { sendSlashCommand, TEST_SIGNING_SECRET } from '../dev/fakes/slack-requests.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../test/e2e/harness.js';
 import { BridgeProcess, bridgeEnv, freePort } from '../test/e2e/process-helpers.js';
-import { FxiaokeEmulator, generateUsers } from '../test/fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../test/fakes/slack-api.js';
-import { sendSlashCommand, TEST_SIGNING_SECRET } from '../test/fakes/slack-requests.js';
 import { SqliteLockHolder } from '../test/sqlite-lock.js';
 import { type Distribution, distribution, ratio, sleep } from './stats.js';
 

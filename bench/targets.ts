@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { BOT_ID, BOT_USER_ID, TEST_SIGNING_SECRET } from '../dev/fakes/slack-requests.js';
 import { type Bridge, startBridge } from '../src/bridge.js';
 import { type Config, loadConfig } from '../src/config.js';
-import { BOT_ID, BOT_USER_ID, TEST_SIGNING_SECRET } from '../test/fakes/slack-requests.js';
 import { ChildRpc, forkBench } from './ipc.js';
 import type { FakesInfo, FakesRequest, LoadRequest } from './protocol.js';
 

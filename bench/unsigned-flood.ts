@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { FxiaokeEmulator, generateUsers } from '../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../dev/fakes/slack-api.js';
+import { sendSlashCommand, TEST_SIGNING_SECRET } from '../dev/fakes/slack-requests.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../test/e2e/harness.js';
 import { BridgeProcess, bridgeEnv, freePort, REPO_ROOT } from '../test/e2e/process-helpers.js';
-import { FxiaokeEmulator, generateUsers } from '../test/fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../test/fakes/slack-api.js';
-import { sendSlashCommand, TEST_SIGNING_SECRET } from '../test/fakes/slack-requests.js';
 import { type Distribution, distribution, ratio, sleep } from './stats.js';
 
 export interface FloodRow {

@@ -18,6 +18,7 @@ import { RelayWorkQueue } from './relay/work-queue.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackFileDownloader } from './slack/files.js';
 import { InFlightWork } from './slack/in-flight.js';
+import { startedFields } from './started-line.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import { RedisSendLimiter } from './store/redis-send-limiter.js';
@@ -52,6 +53,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     level: config.logLevel,
     secrets: secretsOf(config),
     destination: options.logDestination,
+    format: config.logFormat,
   });
   const metrics = new BridgeMetrics();
   // Every store call goes through the metrics wrapper, so failures count in fxbridge_store_errors_total.
@@ -180,6 +182,8 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
         isShuttingDown: () => shuttingDown,
         log: logger.child({ component: 'readyz' }),
         ...(options.now ? { now: options.now } : {}),
+        // Assigned just below; a probe before that finds no connection yet.
+        slackConnected: () => slack?.isConnected() ?? false,
       }),
       botId: options.botId,
       botUserId: options.botUserId,
@@ -193,10 +197,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     await store.close().catch(() => undefined);
     throw error;
   }
-  logger.info(
-    { mode: config.slack.mode, port, store: config.storeUrl.split(':')[0], revocable: Boolean(fx.serviceId) },
-    'fx-bridge started',
-  );
+  logger.info(startedFields(config, port), 'fx-bridge started');
 
   // Recorded work nobody is doing — left by a crash, a stop, or a replica that died — is taken over
   // now (after the start, so the buttons in its answers have listeners) and every half lease.

@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 export type SlackMode = 'socket' | 'http';
 export type FxiaokeAuthMode = 'header' | 'legacy';
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface FileConfig {
   /** Alias name → Fxiaoke ids (`sales: [FSUID_…]`). */
@@ -42,6 +43,8 @@ export interface Config {
     apiUrl: string;
     /** Largest file of a relayed message downloaded (SLACK_FILE_MAX_MB); a larger one is not forwarded. */
     fileMaxBytes: number;
+    /** How long start-up keeps retrying auth.test while Slack is unreachable (0: fail at once). */
+    startupRetrySeconds: number;
   };
   port: number;
   fxiaoke: {
@@ -92,6 +95,8 @@ export interface Config {
   /** How long the Fxiaoke address book, phone lookups and Slack profiles are cached. */
   peopleCacheTtlSeconds: number;
   logLevel: string;
+  /** `auto`: pretty on a terminal outside production, JSON otherwise. */
+  logFormat: LogFormat;
   configFile: string | undefined;
   file: FileConfig;
 }
@@ -128,7 +133,7 @@ export class ConfigError extends Error {
     super(
       `fx-bridge cannot start: ${problems.length} configuration problem${problems.length === 1 ? '' : 's'}\n` +
         problems.map((problem) => `  - ${problem}`).join('\n') +
-        '\nSee the configuration table in README.md (or copy .env.example).',
+        '\nEvery variable is described in docs/configuration.md (or start from .env.example).',
     );
     this.name = 'ConfigError';
   }
@@ -141,6 +146,22 @@ const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 const SLACK_USER_GROUP_ID = /^S[A-Z0-9]+$/;
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * The values `.env.example` ships with. They pass the prefix checks, so without this a copied but
+ * unfilled `.env` got as far as Slack or Fxiaoke and failed there with an opaque API error.
+ */
+export const PLACEHOLDERS = {
+  SLACK_BOT_TOKEN: 'xoxb-your-bot-token',
+  SLACK_APP_TOKEN: 'xapp-your-app-token',
+  FXIAOKE_APP_ID: 'FSAID_',
+  FXIAOKE_SERVICE_ID: 'FSAID_',
+} as const;
+
+// Naming the value is safe: it is the placeholder itself, never what the operator typed.
+function placeholderProblem(name: keyof typeof PLACEHOLDERS): string {
+  return `${name} is still the placeholder from .env.example (${PLACEHOLDERS[name]}): replace it with your real value`;
+}
 
 /** Reads a trimmed value; empty counts as unset (docker `-e VAR=` and blank .env lines). */
 function read(env: Env, name: string): string | undefined {
@@ -206,10 +227,13 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const botToken = required('SLACK_BOT_TOKEN', 'the bot token (xoxb-…) from your Slack app’s OAuth page');
-  if (botToken && !botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must start with xoxb-');
+  if (botToken === PLACEHOLDERS.SLACK_BOT_TOKEN) problems.push(placeholderProblem('SLACK_BOT_TOKEN'));
+  else if (botToken && !botToken.startsWith('xoxb-')) problems.push('SLACK_BOT_TOKEN must start with xoxb-');
 
   const appToken = read(env, 'SLACK_APP_TOKEN');
-  if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must start with xapp-');
+  if (appToken === PLACEHOLDERS.SLACK_APP_TOKEN) problems.push(placeholderProblem('SLACK_APP_TOKEN'));
+  else if (appToken && !appToken.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN must start with xapp-');
+  const signingSecret = read(env, 'SLACK_SIGNING_SECRET');
 
   const rawMode = read(env, 'SLACK_MODE');
   let mode: SlackMode = appToken ? 'socket' : 'http';
@@ -217,13 +241,16 @@ export function loadConfig(env: Env = process.env): Config {
     if (rawMode === 'socket' || rawMode === 'http') mode = rawMode;
     else problems.push('SLACK_MODE must be "socket" or "http"');
   }
-  if (mode === 'socket' && !appToken) {
+  if (rawMode === undefined && !appToken && !signingSecret) {
+    // Neither credential: say both ways in, rather than guessing a mode and naming only its variable.
+    problems.push(
+      'no Slack connection is configured: set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP mode',
+    );
+  } else if (mode === 'socket' && !appToken) {
     problems.push(
       'SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with connections:write',
     );
-  }
-  const signingSecret = read(env, 'SLACK_SIGNING_SECRET');
-  if (mode === 'http' && !signingSecret) {
+  } else if (mode === 'http' && !signingSecret) {
     problems.push('SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Slack app → Basic Information)');
   }
 
@@ -231,6 +258,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!isHttpUrl(apiUrl))
     problems.push('SLACK_API_URL must be an http(s) URL such as https://slack.com/api/');
   const fileMaxBytes = integer(env, 'SLACK_FILE_MAX_MB', 10, 1, 100, problems) * 1024 * 1024;
+  const startupRetrySeconds = integer(env, 'SLACK_STARTUP_RETRY_SECONDS', 300, 0, 86_400, problems);
 
   const port = integer(env, 'PORT', 3000, 0, 65535, problems);
 
@@ -239,7 +267,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('FXIAOKE_BASE_URL must be an http(s) URL such as https://open.fxiaoke.com');
 
   const appId = required('FXIAOKE_APP_ID', 'the Fxiaoke app id (FSAID_…)');
-  if (appId && !appId.startsWith('FSAID_')) problems.push('FXIAOKE_APP_ID must start with FSAID_');
+  if (appId === PLACEHOLDERS.FXIAOKE_APP_ID) problems.push(placeholderProblem('FXIAOKE_APP_ID'));
+  else if (appId && !appId.startsWith('FSAID_')) problems.push('FXIAOKE_APP_ID must start with FSAID_');
   const appSecret = required('FXIAOKE_APP_SECRET', 'the Fxiaoke app secret');
   const permanentCode = required(
     'FXIAOKE_PERMANENT_CODE',
@@ -260,7 +289,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   // Seen as FSAID_… and as short service codes in public clients: any id without spaces.
   const serviceId = read(env, 'FXIAOKE_SERVICE_ID');
-  if (serviceId && !/^[A-Za-z0-9_.-]+$/.test(serviceId))
+  if (serviceId === PLACEHOLDERS.FXIAOKE_SERVICE_ID) problems.push(placeholderProblem('FXIAOKE_SERVICE_ID'));
+  else if (serviceId && !/^[A-Za-z0-9_.-]+$/.test(serviceId))
     problems.push('FXIAOKE_SERVICE_ID must be a service account id such as FSAID_… (letters, digits, _ . -)');
 
   const convertUserId = read(env, 'FXIAOKE_CONVERT_USER_ID') ?? 'auto';
@@ -313,6 +343,14 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  // Production (the image sets NODE_ENV=production) keeps JSON even on a terminal (docker run -t).
+  const production = read(env, 'NODE_ENV') === 'production';
+  const rawLogFormat = read(env, 'LOG_FORMAT') ?? (production ? 'json' : 'auto');
+  let logFormat: LogFormat = 'auto';
+  if (rawLogFormat === 'auto' || rawLogFormat === 'json' || rawLogFormat === 'pretty')
+    logFormat = rawLogFormat;
+  else problems.push('LOG_FORMAT must be "auto", "json" or "pretty"');
+
   const configFile = read(env, 'FX_BRIDGE_CONFIG');
   const file = configFile ? loadFileConfig(configFile, problems) : DEFAULT_FILE_CONFIG;
 
@@ -325,6 +363,7 @@ export function loadConfig(env: Env = process.env): Config {
       appToken,
       apiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`,
       fileMaxBytes,
+      startupRetrySeconds,
     },
     port,
     fxiaoke: {
@@ -351,6 +390,7 @@ export function loadConfig(env: Env = process.env): Config {
     work,
     peopleCacheTtlSeconds,
     logLevel,
+    logFormat,
     configFile,
     file,
   };

@@ -3,6 +3,7 @@
  * secret value is scrubbed from the final line, wherever it hides (error messages, URLs, bodies).
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -32,6 +33,18 @@ export interface LoggerOptions {
   secrets?: readonly string[];
   /** Where lines go; stdout by default. Tests pass a capturing stream. */
   destination?: DestinationStream;
+  /** `auto`: pretty when writing to stdout and stdout is a terminal; JSON otherwise. */
+  format?: 'auto' | 'json' | 'pretty';
+}
+
+/**
+ * Whether lines are pretty-printed. A terminal is a person reading; anything else (a pipe, a file,
+ * a container's log driver) is a machine, which wants one JSON object per line.
+ */
+export function prettyLogs(format: LoggerOptions['format'], destination: unknown, isTty: boolean): boolean {
+  if (format === 'pretty') return true;
+  if (format === 'json') return false;
+  return destination === undefined && isTty;
 }
 
 function escapeForRegExp(value: string): string {
@@ -66,6 +79,17 @@ export class SecretScrubber {
 
 export function createLogger(options: LoggerOptions = {}): { logger: Logger; scrubber: SecretScrubber } {
   const scrubber = new SecretScrubber(options.secrets);
+  // pino-pretty as a stream in this thread, not a worker transport: the streamWrite hook below then
+  // scrubs each JSON line before it is prettified, exactly as for JSON output.
+  const destination = prettyLogs(options.format, options.destination, process.stdout.isTTY === true)
+    ? pinoPretty({
+        destination: options.destination ?? 1,
+        sync: true,
+        ignore: 'pid,hostname,service',
+        translateTime: 'SYS:HH:MM:ss.l',
+        colorize: options.destination === undefined && process.stdout.isTTY === true,
+      })
+    : options.destination;
   const logger = pino(
     {
       level: options.level ?? 'info',
@@ -75,7 +99,7 @@ export function createLogger(options: LoggerOptions = {}): { logger: Logger; scr
         streamWrite: (line) => scrubber.scrub(line),
       },
     },
-    options.destination,
+    destination,
   );
   return { logger, scrubber };
 }

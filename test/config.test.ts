@@ -49,6 +49,7 @@ describe('loadConfig: a valid environment', () => {
       appToken: undefined,
       apiUrl: 'https://slack.com/api/',
       fileMaxBytes: 10 * 1024 * 1024,
+      startupRetrySeconds: 300,
     });
     expect(config.port).toBe(3000);
     expect(config.storeUrl).toBe('sqlite:./data/fx-bridge.db');
@@ -167,7 +168,6 @@ describe('loadConfig: problems are collected into one ConfigError', () => {
     expect(error.code).toBe('config_invalid');
     for (const name of [
       'SLACK_BOT_TOKEN',
-      'SLACK_SIGNING_SECRET',
       'FXIAOKE_APP_ID',
       'FXIAOKE_APP_SECRET',
       'FXIAOKE_PERMANENT_CODE',
@@ -176,6 +176,10 @@ describe('loadConfig: problems are collected into one ConfigError', () => {
       expect(error.message).toContain(name);
       expect(error.problems.some((problem) => problem.startsWith(name))).toBe(true);
     }
+    // With no hint of the mode, the problem names both ways to connect.
+    expect(error.problems).toContain(
+      'no Slack connection is configured: set SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP mode',
+    );
     expect(error.problems).toHaveLength(6);
     expect(error.message).toContain('6 configuration problems');
   });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, type LoggerOptions, REDACTED, SecretScrubber } from '../src/logger.js';
+import { createLogger, type LoggerOptions, prettyLogs, REDACTED, SecretScrubber } from '../src/logger.js';
 
 type Json = Record<string, unknown>;
 
@@ -192,5 +192,33 @@ describe('createLogger: scrubbing secret values wherever they appear', () => {
     for (const secret of [BOT_TOKEN, 'unicode-秘密-secret', 'late-token-0123456789']) {
       expect(raw()).not.toContain(secret);
     }
+  });
+});
+
+describe('createLogger: pretty lines for a person at a terminal', () => {
+  it('pretty-prints through pino-pretty and still scrubs secrets', () => {
+    const chunks: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        chunks.push(chunk.toString());
+        callback();
+      },
+    });
+    const { logger } = createLogger({ format: 'pretty', destination, secrets: [BOT_TOKEN] });
+    logger.info({ mode: 'http', detail: `token ${BOT_TOKEN}` }, 'fx-bridge started');
+    const text = chunks.join('');
+    expect(text).toMatch(/INFO.*fx-bridge started/);
+    expect(text).toContain('mode: "http"');
+    expect(text).toContain(REDACTED);
+    expect(text).not.toContain(BOT_TOKEN);
+    expect(() => JSON.parse(text.split('\n')[0]!)).toThrow();
+  });
+
+  it('is pretty only on a terminal when left to auto, and never for a given destination', () => {
+    expect(prettyLogs('auto', undefined, true)).toBe(true);
+    expect(prettyLogs('auto', undefined, false)).toBe(false);
+    expect(prettyLogs('auto', process.stdout, true)).toBe(false);
+    expect(prettyLogs('json', undefined, true)).toBe(false);
+    expect(prettyLogs('pretty', undefined, false)).toBe(true);
   });
 });

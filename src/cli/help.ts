@@ -3,7 +3,7 @@
 const EXIT_CODES =
   'Exit codes: 0 ok, 1 a check failed or nothing was found, 2 usage error, 78 configuration error.';
 const CONFIG_NOTE =
-  'Configuration comes from the environment (and a .env file in the working directory), as for the\nbridge itself; see README.md.';
+  'Configuration comes from the environment (and a .env file in the working directory), as for the\nbridge itself; see docs/configuration.md.';
 
 const main = `fx-bridge: relays Slack messages to Fxiaoke (纷享销客) and revokes them again.
 

@@ -9,11 +9,21 @@ export async function runStart(io: CliIo): Promise<ExitCode> {
   const config = configOrReport(io, 'start');
   if (!config) return EXIT.config;
   let bridge: Awaited<ReturnType<typeof startBridge>>;
+  // A stop asked for while starting (Socket Mode can wait long for Slack's hello) ends the start:
+  // nothing was taken on yet, so exiting now loses nothing; the next start recovers the store.
+  const early = earlyStop();
   try {
-    bridge = await startBridge(config);
+    const started = await Promise.race([startBridge(config), early.signalled]);
+    if (started === 'signal') {
+      io.err('fx-bridge stopped before the start finished (a stop signal arrived while connecting)');
+      return EXIT.ok;
+    }
+    bridge = started;
   } catch (error) {
-    io.err(`fx-bridge failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`fx-bridge failed to start: ${startFailure(error, config.port)}`);
     return EXIT.failed;
+  } finally {
+    early.release();
   }
   const running = bridge;
   return new Promise<ExitCode>((resolve) => {
@@ -34,4 +44,29 @@ export async function runStart(io: CliIo): Promise<ExitCode> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** Why the start failed, in words that say what to change where we know it. */
+export function startFailure(error: unknown, port: number): string {
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') {
+    return `port ${port} is already in use: set PORT to a free port (or stop what is listening on ${port})`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves with 'signal' on the first SIGTERM or SIGINT until released. */
+function earlyStop(): { signalled: Promise<'signal'>; release(): void } {
+  let onSignal: () => void = () => undefined;
+  const signalled = new Promise<'signal'>((resolve) => {
+    onSignal = () => resolve('signal');
+  });
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return {
+    signalled,
+    release() {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
 }

@@ -7,6 +7,7 @@
  * minute whatever the probe rate (the token endpoint allows about 10 calls a minute, and a check
  * with broken credentials would call it on every probe), and it says only "ok" / "not ready".
  * What went wrong goes to the log, and to `fx-bridge check`.
+ * In Socket Mode it also needs a socket to Slack (without one, nothing Slack sends reaches this replica).
  */
 import type { ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
@@ -21,6 +22,8 @@ export interface RouteDeps {
   /** Readiness checks that take longer count as failed (default 2000 ms). */
   checkTimeoutMs?: number;
   isShuttingDown?: () => boolean;
+  /** Whether Slack can reach the bridge (Socket Mode: a socket is up). Unset: not checked. */
+  slackConnected?: () => boolean;
   /** Where a failed readiness check says why (the probe's answer does not). */
   log?: { warn(details: object, message: string): void };
   /** At most one Fxiaoke credential check per this long (default 60 s); the result is reused meanwhile. */
@@ -101,14 +104,16 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
           credentials.check(),
         ]);
         const shuttingDown = deps.isShuttingDown?.() ?? false;
-        const ready = store === 'ok' && fxiaoke === 'ok' && !shuttingDown;
-        if (!ready && !shuttingDown) deps.log?.warn({ checks: { store, fxiaoke } }, 'not ready');
+        const slack = deps.slackConnected ? (deps.slackConnected() ? 'ok' : 'not connected') : undefined;
+        const ready = store === 'ok' && fxiaoke === 'ok' && slack !== 'not connected' && !shuttingDown;
+        if (!ready && !shuttingDown) deps.log?.warn({ checks: { store, fxiaoke, slack } }, 'not ready');
         const brief = (result: string) => (result === 'ok' ? 'ok' : 'not ready');
         sendJson(res, ready ? 200 : 503, {
           status: ready ? 'ready' : 'not ready',
           checks: {
             store: brief(store),
             fxiaoke: brief(fxiaoke),
+            ...(slack ? { slack: brief(slack) } : {}),
             ...(shuttingDown ? { shutdown: 'in progress' } : {}),
           },
         });

@@ -13,12 +13,15 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
+import { resolveBotIdentityPatiently } from './auth-retry.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
 import { HomeViewers } from './home-viewers.js';
 import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackProfileCache } from './profiles.js';
+import { explainSocketStartError } from './socket-errors.js';
+import { enableSocketHandover, type SocketHandover } from './socket-handover.js';
 import { SlackUserGroups } from './user-groups.js';
 import { verifySignaturesFirst } from './verified-receiver.js';
 
@@ -43,6 +46,8 @@ export interface SlackApp {
   jobs: RelayJobs;
   /** Starts listening; resolves with the HTTP port actually bound. */
   start(): Promise<number>;
+  /** Whether Slack can reach the app: always in HTTP mode; in Socket Mode, while a socket is up. */
+  isConnected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -60,7 +65,7 @@ export const SLACK_RETRY_CONFIG = {
 
 export class SlackAuthError extends Error {
   readonly code = 'slack_auth_failed';
-  constructor(reason: string) {
+  constructor(readonly reason: string) {
     super(
       `Slack did not accept SLACK_BOT_TOKEN (auth.test: ${reason}). Check the token and SLACK_API_URL, and that Slack is reachable.`,
     );
@@ -176,9 +181,12 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const identity =
     options.botId && options.botUserId
       ? { botId: options.botId, botUserId: options.botUserId }
-      : await resolveBotIdentity(slack);
+      : await resolveBotIdentityPatiently(slack, context.logger, {
+          retryForMs: slack.startupRetrySeconds * 1000,
+        });
   const logger = boltLogger(context.logger);
   let receiver: HTTPReceiver | SocketModeReceiver;
+  let handover: SocketHandover | undefined;
   if (slack.mode === 'http') {
     receiver = new HTTPReceiver({
       signingSecret: slack.signingSecret ?? '',
@@ -197,6 +205,12 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       // The Socket Mode client has its own Web API client (apps.connections.open): same base URL.
       installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
       logger,
+    });
+    handover = enableSocketHandover(receiver.client, {
+      appToken: slack.appToken ?? '',
+      slackApiUrl: slack.apiUrl,
+      log: context.logger,
+      clientLogger: logger,
     });
   }
   const app = new App({
@@ -244,12 +258,14 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
         await app.start();
       } catch (error) {
         await close(server).catch(() => undefined);
-        throw error;
+        throw explainSocketStartError(error);
       }
       routesServer = server;
       return port;
     },
+    isConnected: () => handover?.isConnected() ?? true,
     async stop() {
+      await handover?.stop();
       await app.stop();
       const server = routesServer;
       routesServer = undefined;

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
+import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { runCli } from '../../src/cli/run.js';
-import { FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
-import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
 import {
   APP_SECRET,
   APP_TOKEN,

@@ -1,7 +1,7 @@
 /** Shared by the CLI tests: an in-memory CliIo and a valid environment pointing at local fakes. */
 import { join } from 'node:path';
+import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
 
 export const BOT_TOKEN = 'xoxb-cli-test-bot-token-0123456789';
 export const APP_TOKEN = 'xapp-1-cli-test-app-token-abcdef';

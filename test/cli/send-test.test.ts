@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { runCli } from '../../src/cli/run.js';
-import { FxiaokeEmulator, PATHS } from '../fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
 import { APP_SECRET, BOT_TOKEN, captureIo, cliEnv, PERMANENT_CODE, SERVICE_ID } from './cli-env.js';
 
 let emulator: FxiaokeEmulator;

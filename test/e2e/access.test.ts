@@ -4,7 +4,11 @@
  * A refusal sends nothing and stores nothing, and says who may send and whom to ask.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { messageShortcutPayload, sendInteraction, TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import {
+  messageShortcutPayload,
+  sendInteraction,
+  TEST_SIGNING_SECRET,
+} from '../../dev/fakes/slack-requests.js';
 import { Harness, SENDER_ID, TEAM_ID } from './harness.js';
 import { buttons, clickEphemeral, type SlackView, submitModal, viewText } from './people-requests.js';
 

@@ -4,7 +4,7 @@
  * Home tab (no response_url) answers in the Home itself.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultUsers } from '../fakes/fxiaoke-emulator.js';
+import { defaultUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { CHANNEL_ID, Harness, SENDER_ID } from './harness.js';
 import { clickInHome, openHome, publishedHome, type SlackView, viewText } from './people-requests.js';
 

@@ -5,7 +5,7 @@
  * against relaying a message twice by accident, and inline errors.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultUsers } from '../fakes/fxiaoke-emulator.js';
+import { defaultUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { CHANNEL_ID, Harness, SENDER_ID, TEAM_ID } from './harness.js';
 import { block, shortcutModal, submitModal, typeahead, viewText } from './people-requests.js';
 

@@ -5,7 +5,7 @@ import {
   sendInteraction,
   TEST_SIGNING_SECRET,
   viewSubmissionPayload,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
 import { CHANNEL_ID, Harness, SENDER_ID, TEAM_ID } from './harness.js';
 
 let harness: Harness | undefined;

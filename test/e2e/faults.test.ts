@@ -11,9 +11,9 @@
  * - each relay's attempts follow the retry policy the README documents (the model below).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fault, RecordedRequest } from '../../dev/fakes/fxiaoke-emulator.js';
+import type { PostedMessage } from '../../dev/fakes/slack-api.js';
 import type { RelayRecord } from '../../src/relay/types.js';
-import type { Fault, RecordedRequest } from '../fakes/fxiaoke-emulator.js';
-import type { PostedMessage } from '../fakes/slack-api.js';
 import { Harness } from './harness.js';
 
 const SEND = '/cgi/app/message/send';

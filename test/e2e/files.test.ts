@@ -4,7 +4,7 @@
  * the sender's answer → Revoke from Fxiaoke on the original message takes back both.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { BOT_TOKEN, CHANNEL_ID, Harness, TEAM_ID } from './harness.js';
 import { type SlackView, shortcutModal, submitModal } from './people-requests.js';
 

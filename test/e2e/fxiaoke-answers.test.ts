@@ -1,6 +1,6 @@
 /** How the bridge behaves for each kind of Fxiaoke answer: auth modes, message ids, errors, faults. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MessageIdLocation } from '../fakes/fxiaoke-emulator.js';
+import type { MessageIdLocation } from '../../dev/fakes/fxiaoke-emulator.js';
 import { Harness } from './harness.js';
 
 let harness: Harness | undefined;

@@ -6,11 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { type Bridge, startBridge } from '../../src/bridge.js';
-import { loadConfig } from '../../src/config.js';
-import type { RelayRecord } from '../../src/relay/types.js';
-import { type EmulatorOptions, FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
+import { type EmulatorOptions, FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import {
   BOT_ID,
   BOT_USER_ID,
@@ -23,7 +20,10 @@ import {
   sendSlashCommand,
   TEAM_ID,
   TEST_SIGNING_SECRET,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
+import { type Bridge, startBridge } from '../../src/bridge.js';
+import { loadConfig } from '../../src/config.js';
+import type { RelayRecord } from '../../src/relay/types.js';
 
 export const BOT_TOKEN = 'xoxb-test-bot-token-0123456789abcdef';
 export const APP_SECRET = 'emulated-app-secret-5f1c9e7a';

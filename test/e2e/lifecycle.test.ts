@@ -1,6 +1,6 @@
 /** Stopping and starting: a clean stop finishes relays under way; a crash is recovered at start. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { makeRecord } from '../store/records.js';
 import { Harness, SENDER_ID } from './harness.js';
 

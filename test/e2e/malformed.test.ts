@@ -17,7 +17,7 @@ import {
   slashCommandBody,
   TEST_SIGNING_SECRET,
   viewSubmissionPayload,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
 import { APP_SECRET, BOT_TOKEN, Harness, PERMANENT_CODE } from './harness.js';
 
 const SEND = '/cgi/app/message/send';

@@ -5,7 +5,7 @@
  * confirms.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultUsers } from '../fakes/fxiaoke-emulator.js';
+import { defaultUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { CHANNEL_ID, Harness, SENDER_ID } from './harness.js';
 import { buttons, clickEphemeral, shortcutModal, submitModal } from './people-requests.js';
 

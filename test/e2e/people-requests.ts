@@ -18,7 +18,7 @@ import {
   TEST_SIGNING_SECRET,
   VERIFICATION_TOKEN,
   viewSubmissionPayload,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
 import type { Harness } from './harness.js';
 
 export interface Option {

@@ -9,9 +9,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
-import type { FakeSlackApi } from '../fakes/slack-api.js';
-import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import type { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
+import type { FakeSlackApi } from '../../dev/fakes/slack-api.js';
+import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { BOT_TOKEN, emulatorEnv } from './harness.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

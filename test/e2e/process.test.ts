@@ -7,17 +7,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RelayRecord } from '../../src/relay/types.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { FxiaokeEmulator, generateUsers } from '../fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
+import { FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import {
   blockActionPayload,
   SENDER_ID,
   sendInteraction,
   sendSlashCommand,
   TEST_SIGNING_SECRET,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
+import type { RelayRecord } from '../../src/relay/types.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { APP_SECRET, Harness, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';

@@ -1,6 +1,6 @@
 /** A burst beyond Fxiaoke's rate budget is queued, not failed, and the sender is told so. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { Harness } from './harness.js';
 
 let harness: Harness | undefined;

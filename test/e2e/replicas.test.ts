@@ -10,17 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { commandRequestKey } from '../../src/relay/ids.js';
-import { INTERRUPTED } from '../../src/relay/takeover.js';
-import { RELAY_STATUSES, type RelayRecord } from '../../src/relay/types.js';
-import { openRedisStore, type RedisRelayStore } from '../../src/store/redis-store.js';
 import {
   type EmulatedMessage,
   type EmulatorUser,
   FxiaokeEmulator,
   generateUsers,
-} from '../fakes/fxiaoke-emulator.js';
-import { FakeSlackApi, type PostedMessage } from '../fakes/slack-api.js';
+} from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi, type PostedMessage } from '../../dev/fakes/slack-api.js';
 import {
   BOT_ID,
   blockActionPayload,
@@ -37,7 +33,11 @@ import {
   TEAM_ID,
   TEST_SIGNING_SECRET,
   viewSubmissionPayload,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
+import { commandRequestKey } from '../../src/relay/ids.js';
+import { INTERRUPTED } from '../../src/relay/takeover.js';
+import { RELAY_STATUSES, type RelayRecord } from '../../src/relay/types.js';
+import { openRedisStore, type RedisRelayStore } from '../../src/store/redis-store.js';
 import { connect, deleteKeysUnder, prefixes, REDIS_URL, redisAvailable } from '../redis-helpers.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';

@@ -5,7 +5,7 @@
  * says the first attempt may already have worked. Through a real bridge and the strict emulator.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CODE } from '../fakes/fxiaoke-emulator.js';
+import { CODE } from '../../dev/fakes/fxiaoke-emulator.js';
 import { Harness } from './harness.js';
 
 const REVOKE = '/cgi/app/message/revoke';

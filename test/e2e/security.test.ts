@@ -1,12 +1,12 @@
 /** Signatures, bad input and secrets: what must never get through or leak. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CODE } from '../fakes/fxiaoke-emulator.js';
+import { CODE } from '../../dev/fakes/fxiaoke-emulator.js';
 import {
   postSigned,
   signSlackRequest,
   slashCommandBody,
   TEST_SIGNING_SECRET,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
 import { APP_SECRET, BOT_TOKEN, Harness, PERMANENT_CODE } from './harness.js';
 
 const SEND = '/cgi/app/message/send';

@@ -1,6 +1,6 @@
 /** /fx-send → Fxiaoke → receipt with traceId → revoke, through signed HTTP requests. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateUsers } from '../fakes/fxiaoke-emulator.js';
+import { generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { CHANNEL_ID, Harness, SENDER_ID, SERVICE_ID } from './harness.js';
 
 const STRANGER_ID = 'U0STRANGER';

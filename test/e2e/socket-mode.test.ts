@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Bridge, startBridge } from '../../src/bridge.js';
-import { type Config, loadConfig } from '../../src/config.js';
-import { FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
+import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import {
   BOT_ID,
   BOT_USER_ID,
@@ -20,8 +18,10 @@ import {
   messageShortcutPayload,
   SENDER_ID,
   slashCommandBody,
-} from '../fakes/slack-requests.js';
-import { FakeSocketModeServer } from '../fakes/slack-socket.js';
+} from '../../dev/fakes/slack-requests.js';
+import { FakeSocketModeServer } from '../../dev/fakes/slack-socket.js';
+import { type Bridge, startBridge } from '../../src/bridge.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { APP_SECRET, BOT_TOKEN, emulatorEnv, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 
 const APP_TOKEN = 'xapp-1-A0TEST-123-abcdef';

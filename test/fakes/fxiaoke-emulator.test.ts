@@ -9,7 +9,7 @@ import {
   NON_JSON_BODY,
   PATHS,
   type RecordedRequest,
-} from './fxiaoke-emulator.js';
+} from '../../dev/fakes/fxiaoke-emulator.js';
 
 type Json = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
 import { type WebAPIPlatformError, type WebAPIRateLimitedError, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlackApi } from './slack-api.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import {
   BOT_ID,
   BOT_USER_ID,
@@ -18,7 +18,7 @@ import {
   slashCommandBody,
   TEAM_ID,
   viewSubmissionPayload,
-} from './slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
 
 const TOKEN = 'xoxb-test-token-123';
 const SIGNING_SECRET = 'fakes-test-signing-secret';

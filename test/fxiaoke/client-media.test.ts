@@ -1,9 +1,9 @@
 /** uploadMedia and sendArticles against the emulator: the open `/media/upload` shape, both auth styles. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CODE, type EmulatorOptions, FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FXIAOKE_PATHS, FxiaokeClient, type FxiaokeClientOptions } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import type { Article } from '../../src/fxiaoke/interface.js';
-import { CODE, type EmulatorOptions, FxiaokeEmulator } from '../fakes/fxiaoke-emulator.js';
 
 const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };
 const SERVICE_ID = 'FSAID_svc0001';

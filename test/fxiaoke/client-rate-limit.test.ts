@@ -3,11 +3,11 @@
  * with 30004: a burst beyond the budget is queued, not failed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CODE, type EmulatorOptions, FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FxiaokeClient, type FxiaokeClientOptions } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import type { QueuedInfo } from '../../src/fxiaoke/interface.js';
 import { InProcessRateLimiter, type RateBudget } from '../../src/fxiaoke/rate-limiter.js';
-import { CODE, type EmulatorOptions, FxiaokeEmulator, PATHS } from '../fakes/fxiaoke-emulator.js';
 
 const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };
 const cleanups: (() => Promise<void>)[] = [];

@@ -4,10 +4,10 @@
  * gateway's 401 / 403 / 429, and every earlier token cut out of what Fxiaoke echoes back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CODE, type EmulatorOptions, FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FXIAOKE_PATHS, FxiaokeClient, type FxiaokeClientOptions } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import { InProcessRateLimiter } from '../../src/fxiaoke/rate-limiter.js';
-import { CODE, type EmulatorOptions, FxiaokeEmulator, PATHS } from '../fakes/fxiaoke-emulator.js';
 
 type Json = Record<string, unknown>;
 

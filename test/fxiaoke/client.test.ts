@@ -1,6 +1,15 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CODE,
+  type EmulatorOptions,
+  FxiaokeEmulator,
+  generateUsers,
+  type MessageIdLocation,
+  PATHS,
+  type RecordedRequest,
+} from '../../dev/fakes/fxiaoke-emulator.js';
+import {
   extractMessageId,
   FXIAOKE_PATHS,
   type FxiaokeCallEvent,
@@ -9,15 +18,6 @@ import {
 } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import { envelopeSchema } from '../../src/fxiaoke/schemas.js';
-import {
-  CODE,
-  type EmulatorOptions,
-  FxiaokeEmulator,
-  generateUsers,
-  type MessageIdLocation,
-  PATHS,
-  type RecordedRequest,
-} from '../fakes/fxiaoke-emulator.js';
 
 type Json = Record<string, unknown>;
 

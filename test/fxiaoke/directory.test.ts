@@ -1,9 +1,9 @@
 /** The cached Fxiaoke address book, against the real emulator over HTTP (and a fake for odd answers). */
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultUsers, FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { DIRECTORY_PATHS, DirectoryAnswerError, FxiaokeDirectory } from '../../src/fxiaoke/directory.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
-import { defaultUsers, FxiaokeEmulator, generateUsers } from '../fakes/fxiaoke-emulator.js';
 import { RecordingLog } from '../relay/relay-deps.js';
 
 const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };

@@ -4,10 +4,10 @@
  * wire against the emulator, for a send and for a call that is safe to repeat.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { ERROR_CODES, HTTP_STATUSES } from '../../src/fxiaoke/error-table.js';
 import { errorRow, FxiaokeError } from '../../src/fxiaoke/errors.js';
-import { FxiaokeEmulator, PATHS } from '../fakes/fxiaoke-emulator.js';
 
 /** Issue 12, row 5, plus the codes handled before it. */
 const REQUIRED_CODES = [

@@ -1,7 +1,7 @@
 /** The transport's deadline runs on the wire only, never while a request waits for a connection. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FxiaokeTransport } from '../../src/fxiaoke/transport.js';
-import { FxiaokeEmulator, PATHS } from '../fakes/fxiaoke-emulator.js';
 
 let emulator: FxiaokeEmulator | undefined;
 let transport: FxiaokeTransport | undefined;

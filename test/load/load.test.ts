@@ -14,12 +14,12 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
+import { sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../e2e/harness.js';
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from '../e2e/process-helpers.js';
-import { FxiaokeEmulator, generateUsers } from '../fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
-import { sendSlashCommand, TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
 import { inspectorUrl, type Memory, memoryAfterGc } from './inspector.js';
 
 const TOTAL = 2_000;

@@ -1,8 +1,8 @@
 /** users.info, cached: against the fake Slack Web API through a real WebClient. */
 import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { SlackProfileCache } from '../../src/slack/profiles.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
 
 let slack: FakeSlackApi | undefined;
 afterEach(async () => {

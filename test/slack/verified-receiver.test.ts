@@ -7,8 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { App, type BufferedIncomingMessage, HTTPModuleFunctions, HTTPReceiver } from '@slack/bolt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { signatureFirst } from '../../src/slack/verified-receiver.js';
 import {
   BOT_ID,
   BOT_USER_ID,
@@ -16,7 +14,9 @@ import {
   signSlackRequest,
   slashCommandBody,
   TEST_SIGNING_SECRET,
-} from '../fakes/slack-requests.js';
+} from '../../dev/fakes/slack-requests.js';
+import { createLogger } from '../../src/logger.js';
+import { signatureFirst } from '../../src/slack/verified-receiver.js';
 
 const MB = 1024 * 1024;
 const FORM = 'application/x-www-form-urlencoded';

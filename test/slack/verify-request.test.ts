@@ -1,11 +1,11 @@
 /** The pure signature check: headers alone, then the HMAC over the raw bytes. */
 import { describe, expect, it } from 'vitest';
+import { signSlackRequest, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import {
   checkSlackHeaders,
   MAX_CLOCK_SKEW_SECONDS,
   verifySlackSignature,
 } from '../../src/slack/verify-request.js';
-import { signSlackRequest, TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
 
 const NOW_MS = 1_800_000_000_000;
 const NOW_S = NOW_MS / 1000;

@@ -4,9 +4,9 @@
  * An emulator that refused what real clients send, or a client that drifted from them, fails here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FxiaokeEmulator, PATHS, type RecordedRequest } from '../../../dev/fakes/fxiaoke-emulator.js';
 import { FXIAOKE_PATHS, FxiaokeClient } from '../../../src/fxiaoke/client.js';
 import { DIRECTORY_PATHS, WHOLE_COMPANY } from '../../../src/fxiaoke/directory.js';
-import { FxiaokeEmulator, PATHS, type RecordedRequest } from '../../fakes/fxiaoke-emulator.js';
 import { type AuthPlacement, type ContractCall, type ContractFixture, FIXTURES } from './fixtures.js';
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Error codes the emulator answers with. Codes from the spec page keep their documented meaning;
  * codes the spec does not cover are INVENTED and live in the 9xxxx range so that nobody mistakes
  * them for real Fxiaoke codes (the bridge classifies them as 'unknown'). The list of invented
- * codes and assumptions is repeated at the top of `test/fakes/fxiaoke-emulator.ts`.
+ * codes and assumptions is repeated at the top of `dev/fakes/fxiaoke-emulator.ts`.
  */
 export const CODE = {
   OK: 0,

@@ -1,4 +1,4 @@
-/** Public types of the Fxiaoke emulator. Import them from `test/fakes/fxiaoke-emulator.js`. */
+/** Public types of the Fxiaoke emulator. Import them from `dev/fakes/fxiaoke-emulator.js`. */
 
 export interface EmulatorUser {
   openUserId: string;

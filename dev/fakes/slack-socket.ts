@@ -152,6 +152,18 @@ export class FakeSocketModeServer {
     });
   }
 
+  /**
+   * Sends Slack's `disconnect` message to the most recently connected client, as Slack does when it
+   * recycles the server holding the connection, and resolves once the client has closed that socket.
+   */
+  async disconnectNewest(reason = 'refresh_requested'): Promise<void> {
+    const socket = [...this.clients].at(-1);
+    if (socket === undefined) throw new Error('FakeSocketModeServer: no client connected to disconnect');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-fake-1' } }));
+    await closed;
+  }
+
   /** Terminates every client, fails acks still awaited, and closes the server. */
   async stop(): Promise<void> {
     for (const [id, pending] of this.pending) {

@@ -1,0 +1,28 @@
+/** `npm run bench` with a flag it does not know prints its usage, not a stack trace, and runs nothing. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BenchUsageError, parseOptions } from '../bench/options.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('bench command line', () => {
+  it('answers an unknown flag with the usage and exit 2', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--frobnicate'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("bench: Unknown option '--frobnicate'");
+    expect(run.stderr).toContain('npm run bench -- [flags]');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.stdout).toBe('');
+  });
+
+  it('names a bad value or section, with the usage', () => {
+    expect(() => parseOptions(['--only', 'acks'])).toThrow(BenchUsageError);
+    expect(() => parseOptions(['--only', 'acks'])).toThrow(/--only: unknown section\(s\) acks[\s\S]*--quick/);
+    expect(() => parseOptions(['--rates', 'fast'])).toThrow(/--rates takes comma-separated/);
+    expect(parseOptions(['--quick', '--save-reference']).saveReference).toBe(true);
+  });
+});

@@ -1,0 +1,43 @@
+/** `fx-bridge start` failing on a port in use says which variable to change. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
+import { runCli } from '../../src/cli/run.js';
+import { APP_SECRET, captureIo, cliEnv, PERMANENT_CODE, SERVICE_ID } from './cli-env.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('fx-bridge start', () => {
+  it('names PORT when the port is already in use, and exits 1', async () => {
+    const emulator = await FxiaokeEmulator.start({
+      appSecret: APP_SECRET,
+      permanentCode: PERMANENT_CODE,
+      serviceIds: [SERVICE_ID],
+    });
+    cleanups.push(() => emulator.stop());
+    const slack = await FakeSlackApi.start();
+    cleanups.push(() => slack.stop());
+    const dir = mkdtempSync(join(tmpdir(), 'fx-bridge-start-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const occupier: Server = createServer();
+    await new Promise<void>((resolve) => occupier.listen(0, resolve));
+    cleanups.push(() => new Promise<void>((resolve) => occupier.close(() => resolve())));
+    const address = occupier.address();
+    if (typeof address !== 'object' || address === null) throw new Error('no port');
+
+    const io = captureIo({
+      ...cliEnv(dir, { slack: slack.url, fxiaoke: emulator.url, appId: emulator.options.appId }),
+      PORT: String(address.port),
+    });
+    const code = await runCli(['start'], io);
+    expect(code).toBe(1);
+    expect(io.stderr.join('\n')).toContain(`port ${address.port} is already in use: set PORT to a free port`);
+  });
+});

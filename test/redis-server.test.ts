@@ -14,7 +14,7 @@ describe.skipIf(!available)('PrivateRedis', () => {
     await server?.cleanup();
   });
 
-  it('keeps acknowledged writes across a SIGKILL and a restart on the same port', async () => {
+  it('keeps acknowledged writes across a SIGKILL, a SHUTDOWN NOSAVE and restarts on the same port', async () => {
     const redis = server as PrivateRedis;
     expect(redis.port).not.toBe(6379);
     const client = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -31,8 +31,18 @@ describe.skipIf(!available)('PrivateRedis', () => {
     try {
       expect(await again.get('before-the-kill')).toBe('kept');
       expect(await again.lrange('list', 0, -1)).toEqual(['a', 'b']);
+      await again.set('before-the-shutdown', 'kept too');
     } finally {
       again.disconnect();
+    }
+    await redis.stop();
+    expect(redis.running).toBe(false);
+    await redis.start();
+    const third = new Redis(redis.url, { maxRetriesPerRequest: 0 });
+    try {
+      expect(await third.mget('before-the-kill', 'before-the-shutdown')).toEqual(['kept', 'kept too']);
+    } finally {
+      third.disconnect();
     }
   });
 });

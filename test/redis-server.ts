@@ -6,6 +6,7 @@
  *   const redis = await PrivateRedis.create();   // undefined (and a console warning) without redis-server
  *   redis.url                                     // redis://127.0.0.1:<port>
  *   await redis.kill();  await redis.start();     // outage and return, same port and data
+ *   await redis.stop();                           // or a clean SHUTDOWN NOSAVE instead of the kill
  *   await redis.cleanup();                        // kill and remove the directory
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -129,6 +130,21 @@ export class PrivateRedis {
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** SHUTDOWN NOSAVE: a clean stop (the AOF is already on disk); SIGKILL if it has not exited in 5 s. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child || !this.running) return;
+    const exited = once(child, 'exit');
+    const client = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    // The server closes the connection instead of answering: the rejection is the success.
+    await client.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+    client.disconnect();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
   }
 
   /** Kills the server and removes its directory. */

@@ -197,7 +197,11 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       processBeforeResponse: false,
     });
     // Signature and timestamp before the body is parsed; then only JSON objects reach Bolt.
-    verifySignaturesFirst(receiver, { signingSecret: slack.signingSecret ?? '', log: context.logger });
+    verifySignaturesFirst(receiver, {
+      signingSecret: slack.signingSecret ?? '',
+      log: context.logger,
+      path: SLACK_EVENTS_PATH,
+    });
   } else {
     // customRoutes are served by customRoutesServer(), not by the receiver.
     receiver = new SocketModeReceiver({

@@ -32,6 +32,18 @@ export function isTokenRefused(error: SlackAuthError): boolean {
   return TOKEN_REFUSED.has(error.reason);
 }
 
+/** Slack kept failing (not refusing) for the whole retry time: the token was never judged. */
+export class SlackUnreachableError extends Error {
+  readonly code = 'slack_unreachable';
+  constructor(reason: string, attempts: number, elapsedMs: number) {
+    super(
+      `Slack's auth.test kept failing for ${Math.round(elapsedMs / 1000)} s (${attempts} tries; last: ${reason}). ` +
+        'Check that Slack is reachable from here and SLACK_API_URL; SLACK_STARTUP_RETRY_SECONDS sets how long to keep trying.',
+    );
+    this.name = 'SlackUnreachableError';
+  }
+}
+
 export interface PatientAuthOptions {
   /** Stop retrying once this long has passed since the first try (SLACK_STARTUP_RETRY_SECONDS). */
   retryForMs: number;
@@ -61,7 +73,7 @@ export async function resolveBotIdentityPatiently(
     } catch (error) {
       if (!(error instanceof SlackAuthError) || isTokenRefused(error)) throw error;
       const left = started + options.retryForMs - now();
-      if (left <= 0) throw error;
+      if (left <= 0) throw new SlackUnreachableError(error.reason, attempt, now() - started);
       const wait = Math.min(delay, left);
       log.warn(
         { attempt, reason: error.reason, retryInSeconds: Math.round(wait / 100) / 10 },

@@ -183,7 +183,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
         log: logger.child({ component: 'readyz' }),
         ...(options.now ? { now: options.now } : {}),
         // Assigned just below; a probe before that finds no connection yet.
-        slackConnected: () => slack?.isConnected() ?? false,
+        ...(config.slack.mode === 'socket' ? { slackConnected: () => slack?.isConnected() ?? false } : {}),
       }),
       botId: options.botId,
       botUserId: options.botUserId,

@@ -59,6 +59,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     permanentCode: DEMO.permanentCode,
     serviceIds: [DEMO.serviceId],
     users: demoUsers(),
+    // The real gateway documents no message id; the demo shows Revoke, so its emulator returns one.
+    messageIdLocation: 'top',
     ...(options.onFxiaokeCall ? { onRequest: options.onFxiaokeCall } : {}),
   });
   const slack = await FakeSlackApi.start();

@@ -59,7 +59,9 @@ export class RelayJobs {
     const [first] = claimed;
     this.queue.enqueue({
       run: () =>
-        withLease(this.ctx.relay, first?.id ?? '', job).then(() => this.#home(actorId, Boolean(said))),
+        withLease(this.ctx.relay, first?.id ?? '', job).then(() =>
+          said ? this.#home(actorId, true) : undefined,
+        ),
     });
   }
 

@@ -9,8 +9,6 @@ import { extractMediaId, extractMessageId } from './ids.js';
 import {
   type Article,
   type FxiaokeApi,
-  MAX_ARTICLE_TITLE,
-  MAX_ARTICLES_PER_MESSAGE,
   MAX_RECIPIENTS_PER_CALL,
   type MediaFile,
   type QueuedInfo,
@@ -19,6 +17,7 @@ import {
   type SendTextResult,
   type UploadMediaResult,
 } from './interface.js';
+import { articleItems, type ConvertUserIdMode, needsConvertUserId, uploadFileName } from './message-body.js';
 import type { Grant, RateLimiter } from './rate-limiter.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, shouldRetry } from './retry.js';
 import type { TokenCache } from './token-cache.js';
@@ -32,6 +31,7 @@ import {
 } from './transport.js';
 
 export { extractMediaId, extractMessageId } from './ids.js';
+export { type ConvertUserIdMode, uploadFileName } from './message-body.js';
 export type { FxiaokeCallEvent } from './transport.js';
 
 export const FXIAOKE_PATHS = {
@@ -43,27 +43,6 @@ export const FXIAOKE_PATHS = {
   /** The path the doc page "Upload Message Material Files" names. */
   mediaUploadMessage: '/media/upload/message',
 } as const;
-
-/** In header mode `toUser` holds employee ids unless the body says `convertUserId: true`. */
-export type ConvertUserIdMode = 'auto' | 'never';
-
-const OPEN_USER_ID = /^FSUID_/;
-
-/** Extensions Fxiaoke accepts for an image (jpg, png, gif, bmp; the .NET SDK adds jpeg). */
-const IMAGE_EXTENSIONS: Readonly<Record<string, string>> = {
-  'image/jpeg': 'jpg',
-  'image/jpg': 'jpg',
-  'image/png': 'png',
-  'image/gif': 'gif',
-  'image/bmp': 'bmp',
-};
-
-/** Public clients always send a file name with an extension; one is added when it lacks it. */
-export function uploadFileName(fileName: string, contentType: string): string {
-  const base = fileName.trim() || 'image';
-  if (/\.[A-Za-z0-9]{2,5}$/.test(base)) return base;
-  return `${base}.${IMAGE_EXTENSIONS[contentType.toLowerCase()] ?? 'png'}`;
-}
 
 export interface FxiaokeClientOptions {
   baseUrl: string;
@@ -179,26 +158,7 @@ export class FxiaokeClient implements FxiaokeApi {
     articles: readonly Article[],
     options: SendTextOptions = {},
   ): Promise<SendTextResult> {
-    if (articles.length === 0 || articles.length > MAX_ARTICLES_PER_MESSAGE) {
-      throw new RangeError(
-        `sendArticles takes 1–${MAX_ARTICLES_PER_MESSAGE} articles, got ${articles.length}`,
-      );
-    }
-    const long = articles.find((article) => [...article.title].length > MAX_ARTICLE_TITLE);
-    if (long)
-      throw new RangeError(`article title longer than ${MAX_ARTICLE_TITLE} characters: ${long.title}`);
-    return this.sendMessage(
-      toUser,
-      {
-        msgType: 'articles',
-        // `content` is required (.NET SDK, docs): an item without text shows its title.
-        articles: articles.map((article) => ({
-          ...article,
-          content: article.content.trim() ? article.content : article.title,
-        })),
-      },
-      options,
-    );
+    return this.sendMessage(toUser, { msgType: 'articles', articles: articleItems(articles) }, options);
   }
 
   /**
@@ -249,7 +209,8 @@ export class FxiaokeClient implements FxiaokeApi {
     }
     const path = this.serviceId ? FXIAOKE_PATHS.appSend : FXIAOKE_PATHS.send;
     const body: Record<string, unknown> = { toUser: [...toUser], ...message };
-    if (this.convertsUserIds(path, toUser)) body.convertUserId = true;
+    if (needsConvertUserId(this.options.authMode, this.options.convertUserId, toUser, path))
+      body.convertUserId = true;
     if (this.serviceId) body.serviceId = this.serviceId;
     const result = await this.call(path, body, {
       safeToRepeat: false,
@@ -267,23 +228,6 @@ export class FxiaokeClient implements FxiaokeApi {
       // Only with a limiter: without one nothing ever waits, and results stay as they were.
       ...(this.options.rateLimiter ? { waitedMs: result.waitedMs } : {}),
     };
-  }
-
-  /**
-   * Header mode reads `toUser` as employee ids unless told to convert openUserIds; one call cannot
-   * hold both forms (the relay batches them apart), so a mixed list fails before anything is sent.
-   */
-  private convertsUserIds(path: string, toUser: readonly string[]): boolean {
-    if (this.options.authMode !== 'header' || this.options.convertUserId === 'never') return false;
-    const open = toUser.filter((id) => OPEN_USER_ID.test(id)).length;
-    if (open > 0 && open < toUser.length) {
-      throw new FxiaokeError({
-        path,
-        kind: 'recipient',
-        meaning: 'one Fxiaoke message cannot mix openUserIds (FSUID_…) and employee ids in header auth mode',
-      });
-    }
-    return open > 0;
   }
 
   async revoke(messageId: string): Promise<RevokeResult> {

@@ -26,19 +26,15 @@ export interface TransportOptions {
 }
 
 /**
- * A `multipart/form-data` body (`/media/upload`): text fields and one file. Every other call is
- * JSON. The boundary and Content-Type are set by the HTTP client.
+ * A `multipart/form-data` body (`/media/upload`): text fields (none today: public clients put
+ * `type` and the legacy token in the query string) and one file. Every other call is JSON. The
+ * boundary and Content-Type are set by the HTTP client.
  */
 export class MultipartBody {
   constructor(
     readonly fields: Readonly<Record<string, string>>,
     readonly file: { field: string; bytes: Uint8Array; fileName: string; contentType: string },
   ) {}
-
-  /** The same body with more text fields (legacy auth puts the token among them). */
-  withFields(extra: Record<string, string>): MultipartBody {
-    return new MultipartBody({ ...extra, ...this.fields }, this.file);
-  }
 
   toFormData(): FormData {
     const form = new FormData();

@@ -3,7 +3,7 @@
  * traceIds, the status and a Revoke button. Pure rendering from the relay record.
  */
 import type { types } from '@slack/bolt';
-import { messagesOf } from '../relay/revoke.js';
+import { messagesOf, REVOKE_UNCERTAIN } from '../relay/revoke.js';
 import type { RelayRecord } from '../relay/types.js';
 import { attachmentLines, attachmentSummary } from './attachment-replies.js';
 import { escapeMrkdwn, preview } from './mrkdwn.js';
@@ -24,6 +24,13 @@ function plural(count: number, word: string): string {
   return `${count} ${/(s|x|z|ch|sh)$/.test(word) ? `${word}es` : `${word}s`}`;
 }
 
+/** A revoke went out but its answer was lost (relay/revoke.ts): the message may be gone or not. */
+function revokeUncertain(record: RelayRecord): boolean {
+  return record.batches
+    .flatMap(messagesOf)
+    .some((message) => message.status === 'sent' && message.revokeError?.kind === REVOKE_UNCERTAIN);
+}
+
 function statusLine(record: RelayRecord): string {
   const total = record.batches.length;
   const sent = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'revoked').length;
@@ -36,6 +43,8 @@ function statusLine(record: RelayRecord): string {
         ? ':hourglass_flowing_sand: Revoking…'
         : `:hourglass_flowing_sand: Sending… batch ${Math.min(sent + 1, total)} of ${total}`;
     case 'sent':
+      if (revokeUncertain(record))
+        return ':grey_question: Sent; a revoke may or may not have taken effect (Fxiaoke’s answer was lost): Revoke again to settle it';
       return record.batches.some((batch) => batch.status === 'revoked')
         ? ':white_check_mark: Sent (partly revoked)'
         : ':white_check_mark: Sent';

@@ -41,6 +41,12 @@ describe('a revoke whose answer was lost', () => {
     const uncertain = await harness.bridge.store.findById(record.id);
     expect(uncertain?.batches[0]?.revokeError?.kind).toBe('revoke_uncertain');
     expect(uncertain?.batches[0]?.status).toBe('sent');
+    // The receipt says so, and keeps its Revoke button.
+    const receiptNow = await harness.slack.waitFor(() => {
+      const latest = harness!.slack.message(receipt.channel, receipt.ts)?.updates.at(-1);
+      return JSON.stringify(latest?.blocks ?? '').includes('may or may not have taken effect') && latest;
+    });
+    expect(JSON.stringify(receiptNow.blocks)).toContain('fx_revoke');
 
     const second = await harness.revokeByButton(record.id, receipt.channel, receipt.ts);
     const [secondAnswer] = await harness.responsesTo(second.responseUrl);

@@ -179,6 +179,55 @@ describe('the bridge process', () => {
   });
 });
 
+describe('acked means kept (child processes)', () => {
+  it('delivers every acked command exactly once after a SIGKILL while the address book was still loading', async () => {
+    const { emulator, slack, env, dbPath, baseUrl, eventsUrl } = await setUp();
+    // Just after a start the address book is not cached yet, and this one answers slowly.
+    emulator.addFault({ fault: { type: 'latency', ms: 3_000 }, path: '/cgi/user/list', times: 1 });
+    const first = start(['src/main.ts'], env);
+    await first.healthy(baseUrl);
+    const [alice] = emulator.options.users;
+    const texts = Array.from({ length: 10 }, (_, n) => `kept through a crash ${n}`);
+    const responseUrls = texts.map(() => slack.responseUrl());
+    const acks = await Promise.all(
+      texts.map((text, n) =>
+        sendSlashCommand(eventsUrl, TEST_SIGNING_SECRET, {
+          text: `${alice!.openUserId} ${text}`,
+          response_url: responseUrls[n]!,
+        }),
+      ),
+    );
+    expect(acks.map((ack) => ack.status)).toEqual(texts.map(() => 200));
+    // The relays are reading the address book (slowly); nothing has gone out yet.
+    await slack.waitFor(() => emulator.requestsTo('/cgi/user/list').length > 0);
+    expect(emulator.requestsTo('/cgi/user/list').every((request) => request.status === undefined)).toBe(true);
+    expect(emulator.messages).toHaveLength(0);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+
+    const second = start(['src/main.ts'], env);
+    await second.healthy(baseUrl);
+    await slack.waitFor(() => emulator.messages.length >= texts.length, 20_000);
+    // Each acked command reached Fxiaoke exactly once, and its sender got the normal receipt.
+    for (const text of texts) {
+      expect(
+        emulator.messages.filter((message) => message.content.endsWith(text)),
+        text,
+      ).toHaveLength(1);
+    }
+    await slack.waitFor(
+      () => texts.every((text) => slack.messages.some((message) => JSON.stringify(message).includes(text))),
+      10_000,
+    );
+    second.child.kill('SIGTERM');
+    expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
+    expect(emulator.messages).toHaveLength(texts.length);
+    const { unfinished } = await readStore(dbPath);
+    expect(unfinished).toEqual([]);
+    expect(second.output).toContain('took over a relay nobody was working on');
+  }, 60_000);
+});
+
 describe('telling senders after a crash (in-process)', () => {
   let harness: Harness | undefined;
   afterEach(async () => {

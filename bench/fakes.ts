@@ -43,6 +43,8 @@ const emulator = await FxiaokeEmulator.start({
   appSecret: APP_SECRET,
   permanentCode: PERMANENT_CODE,
   serviceIds: [SERVICE_ID],
+  // Revocable relays, as a tenant with a service account that answers message ids.
+  messageIdLocation: 'top',
   users: generateUsers(Math.max(10, userCount)),
   onRequest: (request) => {
     if (!SEND_PATHS.has(request.path)) return;

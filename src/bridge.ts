@@ -12,6 +12,7 @@ import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
+import { LoopPressure } from './relay/loop-pressure.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { takeOverAbandoned } from './relay/takeover.js';
 import { RelayWorkQueue } from './relay/work-queue.js';
@@ -158,7 +159,12 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   let shuttingDown = false;
   let stopping: Promise<void> | undefined;
   const work = new InFlightWork();
-  const queue = new RelayWorkQueue({ concurrency: config.work.relayConcurrency });
+  // Acks first: while the event loop runs late, relays go one at a time (relay/loop-pressure.ts).
+  const pressure = new LoopPressure();
+  const queue = new RelayWorkQueue({
+    concurrency: config.work.relayConcurrency,
+    underPressure: () => pressure.underPressure,
+  });
   metrics.trackQueueDepth(() => work.size + queue.size);
   metrics.trackRelayBacklog(() => queue.backlog);
   let slack: SlackApp;
@@ -231,6 +237,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   async function stopBridge(): Promise<void> {
     shuttingDown = true;
     clearInterval(sweeper);
+    pressure.stop();
     // Stop taking requests first, then let relays under way finish before the store closes.
     await slack
       .stop()

@@ -9,6 +9,11 @@ export interface WorkQueueOptions {
   concurrency: number;
   /** A job still queued after this long is reported once through `onWaiting` (default 2 s). */
   waitingNoticeMs?: number;
+  /**
+   * True while acks are waiting for the event loop (loop-pressure.ts): then one relay runs at a
+   * time, so a backlog drains without taking the loop from the acks. Absent: never.
+   */
+  underPressure?: () => boolean;
 }
 
 export interface QueuedJob {
@@ -21,6 +26,8 @@ export interface QueuedJob {
 export class RelayWorkQueue {
   readonly #concurrency: number;
   readonly #noticeMs: number;
+  readonly #underPressure: () => boolean;
+  #retry: NodeJS.Timeout | undefined;
   readonly #waiting: { job: QueuedJob; timer?: NodeJS.Timeout }[] = [];
   readonly #running = new Set<Promise<void>>();
   #stopped = false;
@@ -28,6 +35,7 @@ export class RelayWorkQueue {
   constructor(options: WorkQueueOptions) {
     this.#concurrency = Math.max(1, Math.floor(options.concurrency));
     this.#noticeMs = options.waitingNoticeMs ?? 2_000;
+    this.#underPressure = options.underPressure ?? (() => false);
   }
 
   /** Relays waiting for a free slot. */
@@ -63,6 +71,7 @@ export class RelayWorkQueue {
   /** Stops starting queued work (it stays recorded for a takeover) and waits for running work. */
   async stop(timeoutMs: number): Promise<boolean> {
     this.#stopped = true;
+    clearTimeout(this.#retry);
     for (const entry of this.#waiting.splice(0)) clearTimeout(entry.timer);
     const deadline = Date.now() + timeoutMs;
     while (this.#running.size > 0) {
@@ -86,7 +95,15 @@ export class RelayWorkQueue {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#running.size < this.#concurrency && this.#waiting.length > 0) {
+    const limit = this.#underPressure() ? 1 : this.#concurrency;
+    if (this.#running.size >= limit && this.#waiting.length > 0 && limit < this.#concurrency) {
+      // Held back by pressure only: look again shortly, not only when a running job ends.
+      this.#retry ??= setTimeout(() => {
+        this.#retry = undefined;
+        this.#pump();
+      }, 5);
+    }
+    while (!this.#stopped && this.#running.size < limit && this.#waiting.length > 0) {
       const entry = this.#waiting.shift();
       if (!entry) break;
       clearTimeout(entry.timer);

@@ -5,15 +5,12 @@
  * `/healthz` latency for both phases of one run, the ratio, and whether every command was relayed.
  * The emulator and the fake Slack API run in this process (three recipients: cheap to serve).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FxiaokeEmulator, generateUsers } from '../dev/fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../dev/fakes/slack-api.js';
+import type { FxiaokeEmulator } from '../dev/fakes/fxiaoke-emulator.js';
+import type { FakeSlackApi } from '../dev/fakes/slack-api.js';
 import { sendSlashCommand, TEST_SIGNING_SECRET } from '../dev/fakes/slack-requests.js';
-import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../test/e2e/harness.js';
-import { BridgeProcess, bridgeEnv, freePort } from '../test/e2e/process-helpers.js';
 import { SqliteLockHolder } from '../test/sqlite-lock.js';
+import { startBenchWorld } from './sqlite-bridge.js';
 import { type Distribution, distribution, ratio, sleep } from './stats.js';
 
 export interface SqliteLockPhase {
@@ -96,37 +93,12 @@ async function phase(
 }
 
 export async function runSqliteLock(phaseMs: number): Promise<SqliteLockResult> {
-  const users = generateUsers(3);
-  const emulator = await FxiaokeEmulator.start({
-    appSecret: APP_SECRET,
-    permanentCode: PERMANENT_CODE,
-    serviceIds: [SERVICE_ID],
-    users,
-  });
-  const slack = await FakeSlackApi.start();
-  const dir = mkdtempSync(join(tmpdir(), 'fx-bridge-bench-lock-'));
-  let bridge: BridgeProcess | undefined;
+  const world = await startBenchWorld('lock');
+  const { emulator, slack } = world;
   let holder: SqliteLockHolder | undefined;
   try {
-    const configFile = join(dir, 'fx-bridge.yml');
-    const members = users.map((user) => user.openUserId);
-    writeFileSync(
-      configFile,
-      JSON.stringify({ aliases: { team: members }, limits: { sendsPerUserPerMinute: 0 } }),
-    );
-    const dbPath = join(dir, 'fx-bridge.db');
-    const port = await freePort();
-    const env = bridgeEnv({
-      emulator,
-      slack,
-      port,
-      configFile,
-      storeUrl: `sqlite:${dbPath}`,
-      extra: { LOG_LEVEL: 'warn', FXIAOKE_RATE_LIMIT_CALLS: '100000', FXIAOKE_RATE_LIMIT_WINDOW_MS: '1000' },
-    });
-    const baseUrl = `http://127.0.0.1:${port}`;
-    bridge = BridgeProcess.spawn(['src/main.ts'], env);
-    await bridge.healthy(baseUrl, 20_000);
+    const dbPath = join(world.dir, 'fx-bridge.db');
+    const { bridge, baseUrl } = await world.startBridge(dbPath);
     // Warm-up: token, address book, JIT.
     await phase('quiet', baseUrl, 1_000, emulator, slack, undefined);
     const quiet = await phase('quiet', baseUrl, phaseMs, emulator, slack, undefined);
@@ -141,10 +113,7 @@ export async function runSqliteLock(phaseMs: number): Promise<SqliteLockResult> 
     };
   } finally {
     await holder?.kill();
-    await bridge?.kill('SIGKILL');
-    await slack.stop();
-    await emulator.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await world.close();
   }
 }
 

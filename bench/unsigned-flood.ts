@@ -6,15 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { FxiaokeEmulator, generateUsers } from '../dev/fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../dev/fakes/slack-api.js';
+import type { FakeSlackApi } from '../dev/fakes/slack-api.js';
 import { sendSlashCommand, TEST_SIGNING_SECRET } from '../dev/fakes/slack-requests.js';
-import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../test/e2e/harness.js';
-import { BridgeProcess, bridgeEnv, freePort, REPO_ROOT } from '../test/e2e/process-helpers.js';
+import { REPO_ROOT } from '../test/e2e/process-helpers.js';
+import { startBenchWorld } from './sqlite-bridge.js';
 import { type Distribution, distribution, ratio, sleep } from './stats.js';
 
 export interface FloodRow {
@@ -95,49 +91,19 @@ async function startBareBolt(): Promise<{ url: string; stop: () => Promise<void>
 }
 
 export async function runUnsignedFlood(): Promise<FloodRow[]> {
-  const users = generateUsers(3);
-  const emulator = await FxiaokeEmulator.start({
-    appSecret: APP_SECRET,
-    permanentCode: PERMANENT_CODE,
-    serviceIds: [SERVICE_ID],
-    users,
-  });
-  const slack = await FakeSlackApi.start();
-  const dir = mkdtempSync(join(tmpdir(), 'fx-bridge-bench-flood-'));
-  let bridge: BridgeProcess | undefined;
+  const world = await startBenchWorld('flood');
   let bare: { url: string; stop: () => Promise<void> } | undefined;
   try {
     bare = await startBareBolt();
-    const rows = [await measure('bare Bolt', bare.url, slack)];
+    const rows = [await measure('bare Bolt', bare.url, world.slack)];
     await bare.stop();
     bare = undefined;
-
-    const configFile = join(dir, 'fx-bridge.yml');
-    const members = users.map((user) => user.openUserId);
-    writeFileSync(
-      configFile,
-      JSON.stringify({ aliases: { team: members }, limits: { sendsPerUserPerMinute: 0 } }),
-    );
-    const port = await freePort();
-    const env = bridgeEnv({
-      emulator,
-      slack,
-      port,
-      configFile,
-      storeUrl: `sqlite:${join(dir, 'fx-bridge.db')}`,
-      extra: { LOG_LEVEL: 'warn', FXIAOKE_RATE_LIMIT_CALLS: '100000', FXIAOKE_RATE_LIMIT_WINDOW_MS: '1000' },
-    });
-    const baseUrl = `http://127.0.0.1:${port}`;
-    bridge = BridgeProcess.spawn(['src/main.ts'], env);
-    await bridge.healthy(baseUrl, 20_000);
-    rows.push(await measure('fx-bridge', `${baseUrl}/slack/events`, slack));
+    const { baseUrl } = await world.startBridge();
+    rows.push(await measure('fx-bridge', `${baseUrl}/slack/events`, world.slack));
     return rows;
   } finally {
     await bare?.stop();
-    await bridge?.kill('SIGKILL');
-    await slack.stop();
-    await emulator.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await world.close();
   }
 }
 

@@ -18,7 +18,7 @@ export interface IntakeRequest {
   recipientsInput: string[];
   /** Plain text, as the sender typed it (before attribution). */
   text: string;
-  intake: Omit<RelayIntake, 'receivedAt' | 'attachments'>;
+  intake: Omit<RelayIntake, 'receivedAt'>;
   attachments?: AttachmentRef[];
 }
 
@@ -62,11 +62,7 @@ export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRe
     batches: [],
     ...(attachments ? { attachments } : {}),
     status: 'received',
-    intake: {
-      ...request.intake,
-      ...(request.attachments && request.attachments.length > 0 ? { attachments: request.attachments } : {}),
-      receivedAt: now,
-    },
+    intake: { ...request.intake, receivedAt: now },
     lease: leaseForMe(deps),
     createdAt: now,
     updatedAt: now,
@@ -81,35 +77,9 @@ export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRe
 export async function receiveRequest(deps: RelayDeps, request: IntakeRequest): Promise<IntakeOutcome> {
   const problem = textProblem(deps, request.text);
   if (problem) return { type: 'invalid_text', problem };
-  const record = receivedRecord(deps, request);
-  const write = writeIntake(deps, record);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deps.intakeTimeoutMs);
+  return withinIntake(deps, writeIntake(deps, receivedRecord(deps, request)), async (landed) => {
+    if (landed.type === 'accepted') await abandon(deps, landed.record);
   });
-  try {
-    const outcome = await Promise.race([write.catch((): 'failed' => 'failed'), late]);
-    if (outcome === 'failed') {
-      deps.log.warn({ requestKey: request.requestKey }, 'intake write failed; the sender is told to retry');
-      return { type: 'unavailable' };
-    }
-    if (outcome === 'late') {
-      deps.log.warn(
-        { requestKey: request.requestKey, timeoutMs: deps.intakeTimeoutMs },
-        'intake write too slow; the sender is told to retry',
-      );
-      write.then(
-        (landed) => {
-          if (landed.type === 'accepted') void abandon(deps, landed.record);
-        },
-        () => undefined,
-      );
-      return { type: 'unavailable' };
-    }
-    return outcome;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function writeIntake(deps: RelayDeps, record: RelayRecord): Promise<IntakeOutcome> {
@@ -196,9 +166,15 @@ export async function withinIntake<T>(
       ),
       late,
     ]);
-    if (outcome === 'failed') return { type: 'unavailable' };
+    if (outcome === 'failed') {
+      deps.log.warn({}, 'front-door store write failed; the sender is told to retry');
+      return { type: 'unavailable' };
+    }
     if (outcome === 'late') {
-      deps.log.warn({ timeoutMs: deps.intakeTimeoutMs }, 'front-door store write too slow; told to retry');
+      deps.log.warn(
+        { timeoutMs: deps.intakeTimeoutMs },
+        'front-door store write too slow; the sender is told to retry',
+      );
       work
         .then(undo)
         .catch((error: unknown) => deps.log.error({ err: error }, 'could not undo a late write'));

@@ -1,8 +1,9 @@
 /**
- * The send use-case. Order matters: validate → claim the request (record written `pending`
- * before any Fxiaoke call) → one Fxiaoke call per batch, recording each answer → key the relay
- * to its Slack receipt once Fxiaoke accepted something → final status. A crash at any point
- * leaves a record that names every batch that might have gone out.
+ * The send use-case. Order matters: the request is recorded `received` at the front door
+ * (intake.ts) → checked and resolved (carry-out.ts) → `pending` with its batches → one Fxiaoke
+ * call per batch, each marked dispatched before it goes out and its answer recorded after → the
+ * relay keyed to its Slack receipt once Fxiaoke accepted something → final status. A crash at
+ * any point leaves a record that names every call that might have gone out (takeover.ts).
  */
 import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
 import { StoreError } from '../store/errors.js';
@@ -66,7 +67,7 @@ export interface QueuedBatch {
 }
 
 export type SendOutcome =
-  /** Not allowed to send, or over the per-user rate limit: nothing looked up, written or sent. */
+  /** Not allowed to send, or over the per-user rate limit: nothing looked up or sent (recorded as refused). */
   | { type: 'refused'; refusal: SendRefusal }
   | { type: 'invalid_recipients'; problems: RecipientProblem[] }
   | { type: 'invalid_text'; problem: string }
@@ -150,19 +151,15 @@ export function draftBatches(deps: RelayDeps, recipients: readonly string[]): Re
 }
 
 /**
- * Sends every batch still `pending` and not yet dispatched, in order. Each call is marked
- * dispatched in the store before it goes out (the first batch's mark comes with the caller's
- * write), so a crash never leaves a call that may have gone out looking unsent.
+ * Sends every batch still `pending`, in order. Each call is marked dispatched in the store before
+ * it goes out (the first batch's mark comes with the caller's write), so a crash never leaves a
+ * call that may have gone out looking unsent.
  */
 export async function sendPendingBatches(
   deps: RelayDeps,
-  record: RelayRecord,
+  initial: RelayRecord,
   hooks: SendHooks,
 ): Promise<RelayRecord> {
-  return sendBatches(deps, record, hooks);
-}
-
-async function sendBatches(deps: RelayDeps, initial: RelayRecord, hooks: SendHooks): Promise<RelayRecord> {
   // Images are downloaded and uploaded once, before the first text, which then names the files
   // that cannot be forwarded.
   let record = await prepareAttachments(deps, initial);

@@ -186,8 +186,6 @@ export interface RelayIntake {
   channelName?: string;
   /** The Slack message a message relay is keyed by once it goes out. */
   slack?: SlackMessageRef;
-  /** Files of the relayed message, as Slack described them. */
-  attachments?: { fileId?: string; name: string; mimetype?: string; url?: string }[];
   /** Set when the sender confirmed sending to the reachable recipients of a held relay. */
   confirmedBy?: string;
   /** A relay of a message that already has one: "send #n of it" in the answer. */

@@ -31,12 +31,12 @@ export interface RelayStore {
   listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]>;
   /** Every sender's relays, most recent first (createdAt, then id), up to `limit` (admins' App Home). */
   listRecent(limit: number): Promise<RelayRecord[]>;
-  /** Every relay in one of these statuses (startup recovery looks for `pending`, `revoking`). */
+  /** Every relay in one of these statuses (takeovers look for `received`, `pending`, `revoking`). */
   listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]>;
   /**
    * Retention: deletes every relay created before `olderThan` (epoch ms, exclusive) whose status
    * is final (sent, partial, failed, revoked, unknown), with its index entries, and returns how
-   * many went. `pending` and `revoking` relays are kept whatever their age: recovery needs them.
+   * many went. Relays in work (`received`, `pending`, `revoking`) are kept whatever their age: takeovers need them.
    */
   prune(olderThan: number): Promise<number>;
   /** Cheap round trip for readiness probes; throws when the store is unreachable. */

@@ -25,8 +25,8 @@ const CHANGEABLE_FIELDS = [
 ] as const satisfies readonly (keyof RelayChange)[];
 
 /**
- * Statuses `prune` may delete. `pending` and `revoking` mean work is (or was, before a crash) under
- * way, and startup recovery needs those records however old they are.
+ * Statuses `prune` may delete. `received`, `pending` and `revoking` mean work is (or was, before a
+ * crash) under way, and a takeover needs those records however old they are.
  */
 export const PRUNABLE_STATUSES: readonly RelayStatus[] = ['sent', 'partial', 'failed', 'revoked', 'unknown'];
 

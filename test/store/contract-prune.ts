@@ -22,6 +22,7 @@ export function describeRelayStorePruneContract(getStore: () => RelayStore): voi
         at(cutoff - 1, 'unknown'),
       ];
       const kept = [
+        at(cutoff - 70, 'received'),
         at(cutoff - 60, 'pending'),
         at(cutoff - 55, 'revoking'),
         at(cutoff, 'sent'), // The cutoff itself is exclusive.

@@ -47,9 +47,15 @@ export function safely(answer: Answer, ctx: ListenerContext): Answer {
   };
 }
 
-/** The one sentence for "the store did not take it": nothing happened, try again. */
-export const NOT_TAKEN_TEXT =
-  ':warning: fx-bridge could not record this request in time (its store is slow or unreachable), so nothing was taken and nothing will be sent. Please try again in a moment.';
+/**
+ * The one sentence for "the store did not take it": nothing happened, try again. `consequence`
+ * says what that means for this door ("nothing will be sent", "nothing was revoked", …).
+ */
+export function notTakenText(consequence = 'nothing will be sent'): string {
+  return `fx-bridge could not record this request in time (its store is slow or unreachable), so nothing was taken and ${consequence}. Please try again in a moment.`;
+}
+
+export const NOT_TAKEN_TEXT = `:warning: ${notTakenText()}`;
 
 /** After a failure inside fx-bridge once a relay may have reached Fxiaoke: never "not sent". */
 export function internalErrorText(relayId: string): string {

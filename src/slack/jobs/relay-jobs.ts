@@ -60,7 +60,7 @@ export class RelayJobs {
     this.queue.enqueue({
       run: () =>
         withLease(this.ctx.relay, first?.id ?? '', job).then(() =>
-          said ? this.#home(actorId, true) : undefined,
+          said ? refreshHome(this.ctx, this.client, actorId) : undefined,
         ),
     });
   }
@@ -117,7 +117,7 @@ export class RelayJobs {
           return;
         }
         await withLease(this.ctx.relay, record.id, work);
-        await this.#home(userId, answer !== undefined);
+        await refreshHome(this.ctx, this.client, userId);
       },
       ...(answer
         ? {
@@ -129,9 +129,5 @@ export class RelayJobs {
           }
         : {}),
     });
-  }
-
-  async #home(userId: string, _live: boolean): Promise<void> {
-    await refreshHome(this.ctx, this.client, userId);
   }
 }

@@ -5,7 +5,7 @@ import { withinIntake } from '../../../relay/intake.js';
 import type { ListenerContext } from '../../context.js';
 import { CANCEL_HELD_ACTION_ID, heldOutcomeText } from '../../held-replies.js';
 import { refreshHome } from '../../home-publish.js';
-import { NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
+import { notTakenText, respondAnswer } from '../../jobs/answer.js';
 
 export function registerCancelHeld(app: App, ctx: ListenerContext): void {
   app.action<BlockButtonAction>(CANCEL_HELD_ACTION_ID, async ({ ack, body, action, client, respond }) => {
@@ -18,7 +18,7 @@ export function registerCancelHeld(app: App, ctx: ListenerContext): void {
     await ack();
     const text =
       outcome.type === 'unavailable'
-        ? NOT_TAKEN_TEXT.replace('nothing will be sent', 'the message is still held')
+        ? `:warning: ${notTakenText('the message is still held')}`
         : heldOutcomeText(outcome);
     await respondAnswer(respond, { replace: true })(text).catch((error: unknown) =>
       ctx.logger.warn({ err: error }, 'could not answer a cancel'),

@@ -8,7 +8,7 @@ import { withinIntake } from '../../../relay/intake.js';
 import { receiveRevoke } from '../../../relay/revoke.js';
 import type { ListenerContext } from '../../context.js';
 import { refreshHome } from '../../home-publish.js';
-import { type Answer, NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
+import { type Answer, notTakenText, respondAnswer } from '../../jobs/answer.js';
 import { REVOKE_ACTION_ID } from '../../receipt.js';
 import { splitReceived, undoLateRevokes } from '../shortcuts/revoke-intake.js';
 
@@ -25,7 +25,7 @@ export function registerRevokeButton(app: App, ctx: ListenerContext): void {
       ? respondAnswer(respond, { replace: false })
       : undefined;
     if (received.type === 'unavailable') {
-      const text = NOT_TAKEN_TEXT.replace('nothing will be sent', 'nothing was revoked');
+      const text = `:warning: ${notTakenText('nothing was revoked')}`;
       if (answer) await answer(text).catch(() => undefined);
       else await ctx.work.run(() => refreshHome(ctx, client, actorId, text));
       return;

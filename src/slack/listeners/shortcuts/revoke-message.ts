@@ -7,7 +7,7 @@ import type { App, MessageShortcut } from '@slack/bolt';
 import { withinIntake } from '../../../relay/intake.js';
 import { receiveMessageRevokes } from '../../../relay/message-relays.js';
 import type { ListenerContext } from '../../context.js';
-import { NOT_TAKEN_TEXT, respondAnswer } from '../../jobs/answer.js';
+import { notTakenText, respondAnswer } from '../../jobs/answer.js';
 import { splitReceived, undoLateRevokes } from './revoke-intake.js';
 
 export const REVOKE_SHORTCUT_ID = 'fx_revoke_message';
@@ -27,9 +27,7 @@ export function registerRevokeShortcut(app: App, ctx: ListenerContext): void {
       await ack();
       const answer = respondAnswer(respond, { replace: false });
       if (!Array.isArray(received)) {
-        await answer(NOT_TAKEN_TEXT.replace('nothing will be sent', 'nothing was revoked')).catch(
-          () => undefined,
-        );
+        await answer(`:warning: ${notTakenText('nothing was revoked')}`).catch(() => undefined);
         return;
       }
       const { claimed, answered } = splitReceived(received);

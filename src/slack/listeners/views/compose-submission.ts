@@ -18,7 +18,7 @@ import {
 } from '../../compose-form.js';
 import { COMPOSE_CALLBACK_ID, type ComposeMetadata, MESSAGE_BLOCK } from '../../compose-modal.js';
 import type { ListenerContext } from '../../context.js';
-import { NOT_TAKEN_TEXT, userAnswer } from '../../jobs/answer.js';
+import { notTakenText, userAnswer } from '../../jobs/answer.js';
 import { duplicateText } from '../../replies.js';
 import { admitAtDoor, SUBMIT_ADMISSION_BUDGET_MS, submissionRefusal } from '../../send-admission.js';
 import { within } from '../../within.js';
@@ -49,7 +49,7 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
       case 'unavailable':
         await ack({
           response_action: 'errors',
-          errors: { [MESSAGE_BLOCK]: NOT_TAKEN_TEXT.replace(/^:warning: /, '') },
+          errors: { [MESSAGE_BLOCK]: notTakenText() },
         });
         return;
       case 'duplicate':

@@ -7,10 +7,11 @@ import { type Config, secretsOf } from './config.js';
 import { FxiaokeClient } from './fxiaoke/client.js';
 import { FxiaokeDirectory } from './fxiaoke/directory.js';
 import { fxiaokeConnection } from './fxiaoke/from-config.js';
-import { openFxiaokeSharedState } from './fxiaoke/shared-state.js';
 import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
+import { openFxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
+import { RedisSendLimiter } from './redis/send-limiter.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
 import { LoopPressure } from './relay/loop-pressure.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
@@ -22,7 +23,6 @@ import { InFlightWork } from './slack/in-flight.js';
 import { startedFields } from './started-line.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
-import { RedisSendLimiter } from './store/redis-send-limiter.js';
 
 export interface BridgeOptions {
   logDestination?: DestinationStream;

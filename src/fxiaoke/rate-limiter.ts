@@ -10,7 +10,7 @@
  * keeps two calls a window apart at Fxiaoke however long each took to get there.
  *
  * The queue lives here; where the budget is counted is the subclass's business (this process, or
- * Redis for all replicas, see redis-rate-limiter.ts).
+ * Redis for all replicas, see src/redis/rate-limiter.ts).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { TOKEN_PATHS } from './token-manager.js';

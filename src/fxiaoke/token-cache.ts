@@ -1,6 +1,6 @@
 /**
  * Where the Fxiaoke token is kept between fetches, and the lock that makes one holder fetch it.
- * In memory for one process; in Redis (redis-token-cache.ts) so replicas share one token and the
+ * In memory for one process; in Redis (src/redis/token-cache.ts) so replicas share one token and the
  * token endpoint (about 10 calls a minute, no concurrency) is called once per rotation, not once
  * per replica. The token manager still keeps its own copy and single-flight in front of this.
  */

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { StoreError } from './errors.js';
+import { StoreError } from '../store/errors.js';
 
 export interface RedisConnection {
   redis: Redis;

@@ -2,12 +2,13 @@
  * The rate limiter and token cache a bridge runs with: on its own Redis connection when the store
  * is Redis (several replicas share one budget and one token), in this process otherwise.
  */
+
+import { InProcessRateLimiter, type RateBudget, type RateLimiter } from '../fxiaoke/rate-limiter.js';
+import { MemoryTokenCache, type TokenCache } from '../fxiaoke/token-cache.js';
 import { parseStoreUrl } from '../store/index.js';
-import { connectRedis, type RedisConnection } from '../store/redis-connection.js';
-import { InProcessRateLimiter, type RateBudget, type RateLimiter } from './rate-limiter.js';
-import { RedisRateLimiter } from './redis-rate-limiter.js';
-import { RedisTokenCache } from './redis-token-cache.js';
-import { MemoryTokenCache, type TokenCache } from './token-cache.js';
+import { connectRedis, type RedisConnection } from './connection.js';
+import { RedisRateLimiter } from './rate-limiter.js';
+import { RedisTokenCache } from './token-cache.js';
 
 export interface FxiaokeSharedStateOptions {
   storeUrl: string;

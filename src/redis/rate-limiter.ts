@@ -11,14 +11,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { redact } from '../store/redis-connection.js';
 import {
   type Decision,
   type EffectiveBudget,
   QueuedRateLimiter,
   type RateLimiterOptions,
-} from './rate-limiter.js';
-import { type LuaScript, lua, runScript } from './redis-script.js';
+} from '../fxiaoke/rate-limiter.js';
+import { redact } from './connection.js';
+import { type LuaScript, lua, runScript } from './script.js';
 
 export interface RedisRateLimiterOptions extends RateLimiterOptions {
   /** A ready connection; the limiter does not close it (its owner does). */

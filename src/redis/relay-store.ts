@@ -6,8 +6,13 @@ import {
   type RelayStatus,
   type SlackMessageRef,
 } from '../relay/types.js';
-import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
-import type { CreateResult, Expectation, RelayStore } from './interface.js';
+import {
+  RelayNotFoundError,
+  SlackMessageTakenError,
+  StoreConflictError,
+  StoreError,
+} from '../store/errors.js';
+import type { CreateResult, Expectation, RelayStore } from '../store/interface.js';
 import {
   applyChange,
   isPrunable,
@@ -16,9 +21,9 @@ import {
   normalizeLimit,
   oldestFirst,
   PRUNABLE_STATUSES,
-} from './record-utils.js';
-import { connectRedis, redact } from './redis-connection.js';
-import { CREATE, DELETE, LIST, LOOKUP, type LuaScript, RedisKeys, UPDATE } from './redis-scripts.js';
+} from '../store/record-utils.js';
+import { connectRedis, redact } from './connection.js';
+import { CREATE, DELETE, LIST, LOOKUP, type LuaScript, RedisKeys, UPDATE } from './relay-store-scripts.js';
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS). */
@@ -52,7 +57,7 @@ interface StoreSettings {
 
 /**
  * RelayStore on Redis, for several replicas sharing one map. Writes are Lua scripts (see
- * redis-scripts.ts); updates are optimistic: read, check and merge in TypeScript with the same
+ * relay-store-scripts.ts); updates are optimistic: read, check and merge in TypeScript with the same
  * helpers as the other stores, then a script writes only if the record is unchanged, else retry.
  */
 export class RedisRelayStore implements RelayStore {

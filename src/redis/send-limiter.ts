@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { lua, runScript } from '../fxiaoke/redis-script.js';
 import { SEND_RATE_WINDOW_MS, type SendRateLimiter, type SendSlot } from '../relay/send-rate.js';
-import { redact } from './redis-connection.js';
+import { redact } from './connection.js';
+import { lua, runScript } from './script.js';
 
 /**
  * KEYS window; ARGV limit, windowMs, member ('' only looks). → 0 (go, slot taken if a member was

@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { redact } from '../store/redis-connection.js';
-import { lua, runScript } from './redis-script.js';
-import { type CachedToken, type TokenCache, tokenOf } from './token-cache.js';
+import { type CachedToken, type TokenCache, tokenOf } from '../fxiaoke/token-cache.js';
+import { redact } from './connection.js';
+import { lua, runScript } from './script.js';
 
 export interface RedisTokenCacheOptions {
   /** A ready connection; the cache does not close it (its owner does). */

@@ -3,7 +3,7 @@
  * relays they started. Only a relay that is actually claimed counts: a slot is taken when the
  * relay is claimed in the store and given back when the claim finds a duplicate; refusals and held
  * relays take none. This file holds the contract and the in-process limiter; the one shared by
- * replicas lives in src/store/redis-send-limiter.ts.
+ * replicas lives in src/redis/send-limiter.ts.
  */
 
 export const SEND_RATE_WINDOW_MS = 60_000;

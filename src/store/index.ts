@@ -1,6 +1,6 @@
+import { openRedisStore } from '../redis/relay-store.js';
 import type { RelayStore } from './interface.js';
 import { MemoryRelayStore } from './memory-store.js';
-import { openRedisStore } from './redis-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 export type StoreLocation =

@@ -15,8 +15,8 @@ import {
   sendSlashCommand,
   TEST_SIGNING_SECRET,
 } from '../../dev/fakes/slack-requests.js';
+import { openRedisStore, type RedisRelayStore } from '../../src/redis/relay-store.js';
 import { RELAY_STATUSES, type RelayRecord } from '../../src/relay/types.js';
-import { openRedisStore, type RedisRelayStore } from '../../src/store/redis-store.js';
 import { PrivateRedis } from '../redis-server.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 import { BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';

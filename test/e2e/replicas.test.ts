@@ -34,10 +34,10 @@ import {
   TEST_SIGNING_SECRET,
   viewSubmissionPayload,
 } from '../../dev/fakes/slack-requests.js';
+import { openRedisStore, type RedisRelayStore } from '../../src/redis/relay-store.js';
 import { commandRequestKey } from '../../src/relay/ids.js';
 import { INTERRUPTED } from '../../src/relay/takeover.js';
 import { RELAY_STATUSES, type RelayRecord } from '../../src/relay/types.js';
-import { openRedisStore, type RedisRelayStore } from '../../src/store/redis-store.js';
 import { connect, deleteKeysUnder, prefixes, REDIS_URL, redisAvailable } from '../redis-helpers.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';

@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Grant, RateLimiterClosedError } from '../../src/fxiaoke/rate-limiter.js';
-import { RedisRateLimiter } from '../../src/fxiaoke/redis-rate-limiter.js';
+import { RedisRateLimiter } from '../../src/redis/rate-limiter.js';
 import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from '../redis-helpers.js';
 
 const SEND = '/cgi/message/send';

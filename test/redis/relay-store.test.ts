@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openRedisStore, RedisRelayStore } from '../../src/redis/relay-store.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { StoreConflictError, StoreError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/index.js';
-import { openRedisStore, RedisRelayStore } from '../../src/store/redis-store.js';
 import { deleteKeysUnder, keysUnder as keysUnderOf, REDIS_URL, redisAvailable } from '../redis-helpers.js';
-import { describeRelayStoreContract, rejectionOf } from './contract.js';
-import { BASE_TIME, makeRecord, makeSlackRef } from './records.js';
+import { describeRelayStoreContract, rejectionOf } from '../store/contract.js';
+import { BASE_TIME, makeRecord, makeSlackRef } from '../store/records.js';
 
 // A skipped suite must be seen: a green run without Redis has not tested the Redis store.
 const available = await redisAvailable('Redis store');

@@ -4,8 +4,8 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisSendLimiter } from '../../src/redis/send-limiter.js';
 import type { SendSlot } from '../../src/relay/send-rate.js';
-import { RedisSendLimiter } from '../../src/store/redis-send-limiter.js';
 import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from '../redis-helpers.js';
 
 const available = await redisAvailable('per-user send limit (Redis)');

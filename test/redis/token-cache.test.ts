@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
-import { RedisTokenCache } from '../../src/fxiaoke/redis-token-cache.js';
 import type { CachedToken } from '../../src/fxiaoke/token-cache.js';
 import type { TokenSource } from '../../src/fxiaoke/token-manager.js';
+import { RedisTokenCache } from '../../src/redis/token-cache.js';
 import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from '../redis-helpers.js';
 
 const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };

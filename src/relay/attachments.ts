@@ -12,27 +12,12 @@ import {
   MAX_ARTICLES_PER_MESSAGE,
   type MediaFile,
 } from '../fxiaoke/interface.js';
+import type { AttachmentRef, FetchedFile } from './attachment-fetcher.js';
 import { persistently, type RelayDeps, toRelayError } from './deps.js';
 import { detectFile, type ImageFormat, mayBeImage } from './file-type.js';
 import type { RelayAttachment, RelayBatch, RelayError, RelayExtraMessage, RelayRecord } from './types.js';
 
-/** A file as the front door hands it over (from the Slack message). */
-export interface AttachmentRef {
-  fileId?: string;
-  name: string;
-  mimetype?: string;
-  url?: string;
-}
-
-export type FetchedFile =
-  | { ok: true; bytes: Uint8Array; contentType: string | undefined }
-  /** `reason` completes "the download failed: …", e.g. "it is larger than 10 MB". */
-  | { ok: false; reason: string };
-
-/** Downloads a file of the relayed message. Implemented outside relay/ (Slack, with the bot token). */
-export interface AttachmentFetcher {
-  fetch(ref: AttachmentRef): Promise<FetchedFile>;
-}
+export type { AttachmentFetcher, AttachmentRef, FetchedFile } from './attachment-fetcher.js';
 
 /** The record's view of the files a request brings; undefined when there are none. */
 export function pendingAttachments(

@@ -4,7 +4,7 @@ import { isFxiaokeError } from '../fxiaoke/errors.js';
 import type { FxiaokeApi } from '../fxiaoke/interface.js';
 import type { RelayStore } from '../store/interface.js';
 import type { SendAccessPolicy } from './access.js';
-import type { AttachmentFetcher } from './attachments.js';
+import type { AttachmentFetcher } from './attachment-fetcher.js';
 import { newRelayId } from './ids.js';
 import type { PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';

@@ -6,7 +6,6 @@
  * any point leaves a record that names every call that might have gone out (takeover.ts).
  */
 import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
-import { StoreError } from '../store/errors.js';
 import type { GroupMembers } from './access.js';
 import type { SendRefusal } from './admission.js';
 import {
@@ -18,9 +17,8 @@ import {
   sendExtraMessages,
   skipExtraMessages,
 } from './attachments.js';
-import { carryOutReceived } from './carry-out.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
-import { type IntakeRequest, receiveRequest } from './intake.js';
+import type { IntakeRequest } from './intake.js';
 import type { ChatProfiles } from './people.js';
 import type { RecipientProblem } from './recipients.js';
 import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
@@ -97,28 +95,6 @@ export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIP
     for (let start = 0; start < group.length; start += size) batches.push(group.slice(start, start + size));
   }
   return batches;
-}
-
-/**
- * The whole send in one call: the intake write (intake.ts), then carrying it out (carry-out.ts).
- * Front doors split the two around Slack's ack; tests and other callers may use this.
- */
-export async function sendRelay(
-  deps: RelayDeps,
-  request: SendRequest,
-  hooks: SendHooks = {},
-): Promise<SendOutcome> {
-  const received = await receiveRequest(deps, intakeOfSendRequest(request));
-  switch (received.type) {
-    case 'accepted':
-      return carryOutReceived(deps, received.record, hooks);
-    case 'duplicate':
-      return { type: 'duplicate', record: received.record };
-    case 'invalid_text':
-      return received;
-    case 'unavailable':
-      throw new StoreError('The relay store did not take the request in time');
-  }
 }
 
 /** A SendRequest as the intake keeps it. */

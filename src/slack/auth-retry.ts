@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { resolveBotIdentity, SlackAuthError } from './app.js';
+import { resolveBotIdentity, SlackAuthError } from './bot-identity.js';
 
 /**
  * Slack's answers that say the token itself is wrong. Anything else (no connection, a timeout, an

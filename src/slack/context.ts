@@ -5,7 +5,7 @@ import type { GroupMembers } from '../relay/access.js';
 import type { RelayDeps } from '../relay/deps.js';
 import type { HomeViewers } from './home-viewers.js';
 import type { InFlightWork } from './in-flight.js';
-import type { RelayJobs } from './jobs/relay-jobs.js';
+import type { RelayJobsPort } from './jobs/port.js';
 import type { SlackProfileCache } from './profiles.js';
 
 export interface ListenerContext {
@@ -14,7 +14,7 @@ export interface ListenerContext {
   /** Post-ack work that is not a relay (App Home publishes, notices), awaited on shutdown. */
   work: InFlightWork;
   /** Relay work after the ack: queued, leased, answered (jobs/relay-jobs.ts). */
-  jobs: RelayJobs;
+  jobs: RelayJobsPort;
   /** How long Slack profiles (users.info) are kept; default 10 minutes. */
   peopleCacheTtlMs?: number;
   /** users.info, cached: mentions mapped to Fxiaoke, display names in relayed text. Set by createSlackApp. */

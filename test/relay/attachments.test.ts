@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { articleTitle, notForwardedNote } from '../../src/relay/attachments.js';
 import { confirmHeldRelay } from '../../src/relay/held.js';
-import { sendRelay } from '../../src/relay/send.js';
+import { sendRelay } from '../../src/relay/send-relay.js';
 import { resumePending } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';

@@ -3,11 +3,12 @@
  * command's response_url, the modal's ephemeral, the held message replaced in place); after a
  * takeover in another process, an ephemeral in the channel it came from, or a DM.
  */
-import type { RespondFn, types, webApi } from '@slack/bolt';
+import type { RespondFn, webApi } from '@slack/bolt';
 import type { ListenerContext } from '../context.js';
 import { tellUser } from '../tell.js';
+import type { Answer } from './port.js';
 
-export type Answer = (text: string, blocks?: types.KnownBlock[]) => Promise<void>;
+export type { Answer } from './port.js';
 
 /** The slash command's or button's response_url, as a new ephemeral message. */
 export function respondAnswer(respond: RespondFn, options: { replace?: boolean } = {}): Answer {

@@ -13,6 +13,7 @@ import type { ListenerContext } from '../context.js';
 import { refreshHome } from '../home-publish.js';
 import { notifyRecoveredRelays } from '../notify-recovered.js';
 import { type Answer, dmAnswer, internalErrorText, safely, userAnswer } from './answer.js';
+import type { RelayJobsPort } from './port.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptTracker, runSendJob, sendHooks } from './send-job.js';
 
@@ -21,7 +22,7 @@ export interface TakeoverObserver {
   takenOver?(status: RelayRecord['status']): void;
 }
 
-export class RelayJobs {
+export class RelayJobs implements RelayJobsPort {
   constructor(
     private readonly ctx: ListenerContext,
     private readonly client: webApi.WebClient,

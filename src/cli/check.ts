@@ -11,6 +11,7 @@ import { isFxiaokeError } from '../fxiaoke/errors.js';
 import { fxiaokeConnection } from '../fxiaoke/from-config.js';
 import { SecretScrubber } from '../logger.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
+import { beforeDeadline } from '../util/deadline.js';
 import { type CheckLine, formatCheckReport } from './format.js';
 import { type CliIo, EXIT, type ExitCode } from './io.js';
 import { runSendTest } from './send-test.js';
@@ -85,19 +86,13 @@ interface Check {
 }
 
 async function settle(name: string, run: () => Promise<string>, timeoutMs: number): Promise<CheckLine> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const detail = await Promise.race([
-      run(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
-      }),
-    ]);
-    return { name, outcome: 'pass', detail };
+    const outcome = await beforeDeadline(run(), timeoutMs);
+    if (!outcome.inTime)
+      return { name, outcome: 'fail', detail: reason(new Error(`no answer within ${timeoutMs / 1000} s`)) };
+    return { name, outcome: 'pass', detail: outcome.value };
   } catch (error) {
     return { name, outcome: 'fail', detail: reason(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { RelayLog } from '../relay/deps.js';
 import type { FxiaokePerson, PeopleDirectory } from '../relay/people.js';
+import { TtlCache } from '../util/ttl-cache.js';
 
 export const DIRECTORY_PATHS = { list: '/cgi/user/list', byMobile: '/cgi/user/getByMobile' } as const;
 /**
@@ -89,8 +90,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
   #snapshot: Snapshot | undefined;
   #refresh: Promise<Snapshot> | undefined;
   #failure: { at: number; error: unknown } | undefined;
-  readonly #mobiles = new Map<string, { people: FxiaokePerson[]; at: number }>();
-  readonly #mobileFlights = new Map<string, Promise<FxiaokePerson[]>>();
+  readonly #mobiles: TtlCache<string, FxiaokePerson[]>;
 
   constructor(options: DirectoryOptions) {
     this.#client = options.client;
@@ -100,6 +100,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
     this.#now = options.now ?? Date.now;
     this.#departmentId = options.departmentId ?? WHOLE_COMPANY;
     this.#employeeIdField = options.employeeIdField;
+    this.#mobiles = new TtlCache({ ttlMs: this.ttlMs, maxEntries: MOBILE_CACHE_SIZE, now: this.#now });
   }
 
   /** Starts loading in the background (at start-up), so the first typeahead finds it ready. */
@@ -138,21 +139,13 @@ export class FxiaokeDirectory implements PeopleDirectory {
   }
 
   async findByMobile(mobile: string): Promise<FxiaokePerson[]> {
-    const cached = this.#mobiles.get(mobile);
-    if (cached && this.#now() - cached.at < this.ttlMs) return [...cached.people];
-    let flight = this.#mobileFlights.get(mobile);
-    if (!flight) {
-      flight = this.#loadMobile(mobile);
-      this.#mobileFlights.set(mobile, flight);
-      const forget = () => this.#mobileFlights.delete(mobile);
-      flight.then(forget, forget);
-    }
+    const stale = this.#mobiles.stale(mobile);
     try {
-      return [...(await flight)];
+      return [...(await this.#mobiles.get(mobile, (wanted) => this.#loadMobile(wanted)))];
     } catch (error) {
-      if (!cached) throw error;
+      if (!stale) throw error;
       this.#log.warn({ err: error }, 'Fxiaoke getByMobile failed; using the cached answer');
-      return [...cached.people];
+      return [...stale.value];
     }
   }
 
@@ -164,15 +157,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
     );
     const parsed = mobileSchema.safeParse(envelope);
     if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.byMobile, 'no empList');
-    const people = toPeople(parsed.data.empList ?? [], this.#employeeIdField).people;
-    this.#mobiles.delete(mobile);
-    this.#mobiles.set(mobile, { people, at: this.#now() });
-    // Oldest entry out first: a Map iterates in insertion order.
-    if (this.#mobiles.size > MOBILE_CACHE_SIZE) {
-      const oldest = this.#mobiles.keys().next().value;
-      if (oldest !== undefined) this.#mobiles.delete(oldest);
-    }
-    return people;
+    return toPeople(parsed.data.empList ?? [], this.#employeeIdField).people;
   }
 
   async #current(mode: 'fresh' | 'stale-ok'): Promise<Snapshot> {

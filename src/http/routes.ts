@@ -13,6 +13,7 @@ import type { ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { FxiaokeApi } from '../fxiaoke/interface.js';
 import type { RelayStore } from '../store/interface.js';
+import { beforeDeadline } from '../util/deadline.js';
 import type { BridgeMetrics } from './metrics.js';
 
 export interface RouteDeps {
@@ -66,19 +67,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function check(run: () => Promise<void>, timeoutMs: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      run(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return 'ok';
+    const outcome = await beforeDeadline(run(), timeoutMs);
+    return outcome.inTime ? 'ok' : `error: no answer within ${timeoutMs} ms`;
   } catch (error) {
     return `error: ${error instanceof Error ? error.message : 'failed'}`;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -4,6 +4,7 @@
  * a crash right after the ack leaves work that any process carries out (carry-out.ts). Nothing
  * slow runs before it: no address book, no Slack profile or group lookup.
  */
+import { beforeDeadline } from '../util/deadline.js';
 import type { AttachmentRef } from './attachments.js';
 import { pendingAttachments } from './attachments.js';
 import type { RelayDeps } from './deps.js';
@@ -154,34 +155,25 @@ export async function withinIntake<T>(
   work: Promise<T>,
   undo: (landed: T) => Promise<void>,
 ): Promise<T | { type: 'unavailable' }> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deps.intakeTimeoutMs);
-  });
-  try {
-    const outcome = await Promise.race([
-      work.then(
-        (value) => ({ value }),
-        () => 'failed' as const,
-      ),
-      late,
-    ]);
-    if (outcome === 'failed') {
-      deps.log.warn({}, 'front-door store write failed; the sender is told to retry');
-      return { type: 'unavailable' };
-    }
-    if (outcome === 'late') {
-      deps.log.warn(
-        { timeoutMs: deps.intakeTimeoutMs },
-        'front-door store write too slow; the sender is told to retry',
-      );
-      work
-        .then(undo)
-        .catch((error: unknown) => deps.log.error({ err: error }, 'could not undo a late write'));
-      return { type: 'unavailable' };
-    }
-    return outcome.value;
-  } finally {
-    clearTimeout(timer);
+  const settled = await beforeDeadline(
+    work.then(
+      (value) => ({ value }),
+      () => 'failed' as const,
+    ),
+    deps.intakeTimeoutMs,
+  );
+  const outcome = settled.inTime ? settled.value : 'late';
+  if (outcome === 'failed') {
+    deps.log.warn({}, 'front-door store write failed; the sender is told to retry');
+    return { type: 'unavailable' };
   }
+  if (outcome === 'late') {
+    deps.log.warn(
+      { timeoutMs: deps.intakeTimeoutMs },
+      'front-door store write too slow; the sender is told to retry',
+    );
+    work.then(undo).catch((error: unknown) => deps.log.error({ err: error }, 'could not undo a late write'));
+    return { type: 'unavailable' };
+  }
+  return outcome.value;
 }

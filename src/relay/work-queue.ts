@@ -5,6 +5,8 @@
  * the backlog grows and is told so (`onWaiting`); it drains as relays finish. A stop starts no
  * new work: what is still queued stays recorded and leased, and the next process takes it over.
  */
+import { beforeDeadline } from '../util/deadline.js';
+
 export interface WorkQueueOptions {
   concurrency: number;
   /** A job still queued after this long is reported once through `onWaiting` (default 2 s). */
@@ -77,14 +79,7 @@ export class RelayWorkQueue {
     while (this.#running.size > 0) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.#running]),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, remaining);
-        }),
-      ]);
-      clearTimeout(timer);
+      await beforeDeadline(Promise.allSettled([...this.#running]), remaining);
     }
     return true;
   }

@@ -2,6 +2,8 @@
  * Work that runs after ack() outlives the HTTP request. On shutdown the bridge stops taking new
  * requests, then waits for this work so no relay is left `pending` by a clean stop.
  */
+import { beforeDeadline } from '../util/deadline.js';
+
 export class InFlightWork {
   private readonly running = new Set<Promise<unknown>>();
 
@@ -23,14 +25,7 @@ export class InFlightWork {
     while (this.running.size > 0) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.running]),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, remaining);
-        }),
-      ]);
-      clearTimeout(timer);
+      await beforeDeadline(Promise.allSettled([...this.running]), remaining);
     }
     return true;
   }

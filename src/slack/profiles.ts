@@ -5,6 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { ChatProfile, ChatProfiles } from '../relay/people.js';
+import { TtlCache } from '../util/ttl-cache.js';
 import { isPlatformError } from './slack-io.js';
 
 export const DEFAULT_PROFILE_TTL_MS = 10 * 60_000;
@@ -12,33 +13,20 @@ const MAX_ENTRIES = 5_000;
 
 export class SlackProfileCache implements ChatProfiles {
   readonly #client: webApi.WebClient;
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-  readonly #cache = new Map<string, { profile: ChatProfile | undefined; at: number }>();
-  readonly #flights = new Map<string, Promise<ChatProfile | undefined>>();
+  readonly #cache: TtlCache<string, ChatProfile | undefined>;
 
   constructor(client: webApi.WebClient, ttlMs = DEFAULT_PROFILE_TTL_MS, now: () => number = Date.now) {
     this.#client = client;
-    this.#ttlMs = ttlMs;
-    this.#now = now;
+    this.#cache = new TtlCache({ ttlMs, maxEntries: MAX_ENTRIES, now });
   }
 
-  async get(userId: string): Promise<ChatProfile | undefined> {
-    const cached = this.#fresh(userId);
-    if (cached) return cached.profile;
-    let flight = this.#flights.get(userId);
-    if (!flight) {
-      flight = this.#fetch(userId);
-      this.#flights.set(userId, flight);
-      const forget = () => this.#flights.delete(userId);
-      flight.then(forget, forget);
-    }
-    return flight;
+  get(userId: string): Promise<ChatProfile | undefined> {
+    return this.#cache.get(userId, (id) => this.#fetch(id));
   }
 
   /** The display name if already known: no call (the 3-second trigger window cannot wait). */
   cachedName(userId: string): string | undefined {
-    return this.#fresh(userId)?.profile?.name;
+    return this.#cache.fresh(userId)?.value?.name;
   }
 
   /** The display name, or undefined when Slack cannot say; never throws. */
@@ -50,11 +38,6 @@ export class SlackProfileCache implements ChatProfiles {
     }
   }
 
-  #fresh(userId: string): { profile: ChatProfile | undefined } | undefined {
-    const cached = this.#cache.get(userId);
-    return cached && this.#now() - cached.at < this.#ttlMs ? cached : undefined;
-  }
-
   async #fetch(userId: string): Promise<ChatProfile | undefined> {
     let profile: ChatProfile | undefined;
     try {
@@ -63,12 +46,6 @@ export class SlackProfileCache implements ChatProfiles {
     } catch (error) {
       const code = (error as { data?: { error?: string } }).data?.error;
       if (!isPlatformError(error) || (code !== 'user_not_found' && code !== 'user_not_visible')) throw error;
-    }
-    this.#cache.delete(userId);
-    this.#cache.set(userId, { profile, at: this.#now() });
-    if (this.#cache.size > MAX_ENTRIES) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest !== undefined) this.#cache.delete(oldest);
     }
     return profile;
   }

@@ -7,6 +7,7 @@
  */
 import type { types, webApi } from '@slack/bolt';
 import { admitSend, type Sender, type SendRefusal } from '../relay/admission.js';
+import { beforeDeadline } from '../util/deadline.js';
 import { MESSAGE_BLOCK } from './compose-modal.js';
 import { type ComposeSource, openComposeModal } from './compose-open.js';
 import type { ListenerContext } from './context.js';
@@ -28,10 +29,6 @@ export async function admitAtDoor(
   sender: Sender,
   budgetMs: number,
 ): Promise<DoorAdmission> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<DoorAdmission>((resolve) => {
-    timer = setTimeout(() => resolve({ decided: false }), budgetMs);
-  });
   const decided = admitSend(ctx.relay, sender, ctx.groupMembers).then(
     (refusal): DoorAdmission => ({ decided: true, refusal }),
     (error: unknown): DoorAdmission => {
@@ -39,11 +36,8 @@ export async function admitAtDoor(
       return { decided: false };
     },
   );
-  try {
-    return await Promise.race([decided, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const outcome = await beforeDeadline(decided, budgetMs);
+  return outcome.inTime ? outcome.value : { decided: false };
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from '../logger.js';
+import { beforeDeadline } from '../util/deadline.js';
 
 export interface SocketHandoverOptions {
   appToken: string;
@@ -98,17 +99,9 @@ export function enableSocketHandover(
         helperUp = false;
       });
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        next.start(),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error('no hello in time')),
-            options.helperConnectTimeoutMs ?? 10_000,
-          );
-        }),
-      ]);
+      const hello = await beforeDeadline(next.start(), options.helperConnectTimeoutMs ?? 10_000);
+      if (!hello.inTime) throw new Error('no hello in time');
       options.log.info(
         { connectMs: Date.now() - started },
         'Slack asked to reconnect: a second Socket Mode connection is up before the first closes',
@@ -119,8 +112,6 @@ export function enableSocketHandover(
         'Slack asked to reconnect and the second connection did not open; reconnecting without it',
       );
       await retireHelper('it did not connect');
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -7,6 +7,7 @@
 import type { webApi } from '@slack/bolt';
 import type { GroupMembers } from '../relay/access.js';
 import type { RelayLog } from '../relay/deps.js';
+import { TtlCache } from '../util/ttl-cache.js';
 import { DEFAULT_PROFILE_TTL_MS } from './profiles.js';
 import { isPlatformError } from './slack-io.js';
 
@@ -14,11 +15,8 @@ const NO_SUCH_GROUP = new Set(['no_such_subteam', 'subteam_not_found']);
 
 export class SlackUserGroups {
   readonly #client: webApi.WebClient;
-  readonly #ttlMs: number;
-  readonly #now: () => number;
   readonly #log: Pick<RelayLog, 'warn' | 'error'>;
-  readonly #cache = new Map<string, { members: ReadonlySet<string>; at: number }>();
-  readonly #flights = new Map<string, Promise<ReadonlySet<string>>>();
+  readonly #cache: TtlCache<string, ReadonlySet<string>>;
 
   constructor(
     client: webApi.WebClient,
@@ -28,23 +26,11 @@ export class SlackUserGroups {
   ) {
     this.#client = client;
     this.#log = log;
-    this.#ttlMs = ttlMs;
-    this.#now = now;
+    this.#cache = new TtlCache({ ttlMs, now });
   }
 
   /** The lookup access.ts takes. */
-  readonly members: GroupMembers = (groupId) => {
-    const cached = this.#cache.get(groupId);
-    if (cached && this.#now() - cached.at < this.#ttlMs) return Promise.resolve(cached.members);
-    let flight = this.#flights.get(groupId);
-    if (!flight) {
-      flight = this.#fetch(groupId);
-      this.#flights.set(groupId, flight);
-      const forget = () => this.#flights.delete(groupId);
-      flight.then(forget, forget);
-    }
-    return flight;
-  };
+  readonly members: GroupMembers = (groupId) => this.#cache.get(groupId, (id) => this.#fetch(id));
 
   async #fetch(groupId: string): Promise<ReadonlySet<string>> {
     let members: ReadonlySet<string>;
@@ -67,7 +53,6 @@ export class SlackUserGroups {
       );
       members = new Set();
     }
-    this.#cache.set(groupId, { members, at: this.#now() });
     return members;
   }
 }

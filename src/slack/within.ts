@@ -3,14 +3,12 @@
  * `within` gives a promise a budget: its value if it settles in time, else undefined (and a
  * rejection counts as no value), while the work itself carries on for whoever still wants it.
  */
+import { beforeDeadline } from '../util/deadline.js';
+
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise.catch(() => undefined), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const outcome = await beforeDeadline(
+    promise.catch(() => undefined),
+    ms,
+  );
+  return outcome.inTime ? outcome.value : undefined;
 }

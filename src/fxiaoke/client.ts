@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorRow, FxiaokeError, redactSecrets } from './errors.js';
+import { errorRow, FxiaokeError, FxiaokeSetupError, redactSecrets } from './errors.js';
 import { extractMediaId, extractMessageId } from './ids.js';
 import {
   type Article,
@@ -113,7 +113,7 @@ export class FxiaokeClient implements FxiaokeApi {
 
   constructor(private readonly options: FxiaokeClientOptions) {
     if (options.authMode === 'header' && !options.userId) {
-      throw new Error('FxiaokeClient: header auth needs userId (FXIAOKE_USER_ID)');
+      throw new FxiaokeSetupError('FxiaokeClient: header auth needs userId (FXIAOKE_USER_ID)');
     }
     this.serviceId = options.serviceId;
     this.revokeDoneCodes = options.revokeDoneCodes ?? [];
@@ -231,7 +231,7 @@ export class FxiaokeClient implements FxiaokeApi {
   }
 
   async revoke(messageId: string): Promise<RevokeResult> {
-    if (!this.serviceId) throw new Error('revoke needs a service account (FXIAOKE_SERVICE_ID)');
+    if (!this.serviceId) throw new FxiaokeSetupError('revoke needs a service account (FXIAOKE_SERVICE_ID)');
     // Not repeated on an ambiguous failure: a revoke that did land would answer an error the second time.
     const result = await this.call(
       FXIAOKE_PATHS.revoke,

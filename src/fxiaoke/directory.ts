@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { RelayLog } from '../relay/deps.js';
 import type { FxiaokePerson, PeopleDirectory } from '../relay/people.js';
 import { TtlCache } from '../util/ttl-cache.js';
+import { FxiaokeAdapterError, FxiaokeErrorCode } from './errors.js';
 
 export const DIRECTORY_PATHS = { list: '/cgi/user/list', byMobile: '/cgi/user/getByMobile' } as const;
 /**
@@ -45,11 +46,10 @@ export interface DirectoryOptions {
   employeeIdField?: string;
 }
 
-export class DirectoryAnswerError extends Error {
-  readonly code = 'directory_invalid_answer';
+export class DirectoryAnswerError extends FxiaokeAdapterError {
+  readonly code = FxiaokeErrorCode.InvalidAnswer;
   constructor(path: string, detail: string) {
     super(`Fxiaoke answered ${path} in an unexpected shape (${detail})`);
-    this.name = 'DirectoryAnswerError';
   }
 }
 

@@ -41,8 +41,59 @@ export function httpStatusRow(status: number): ErrorRow | undefined {
   return HTTP_STATUSES.get(status);
 }
 
-export class FxiaokeError extends Error {
-  readonly code = 'fxiaoke_error';
+/**
+ * The `code` of every error the Fxiaoke adapter throws (bolt-js's `CodedError` pattern): callers
+ * branch on the code or the class, never on a message. Argument mistakes (too many recipients, a
+ * budget of 0) stay `RangeError`s: they are bugs of the caller, not failures of the adapter.
+ */
+export const FxiaokeErrorCode = {
+  /** Fxiaoke (or the way to it) failed a call: FxiaokeError, with errorCode, kind and traceId. */
+  Upstream: 'fxiaoke_error',
+  /** Fxiaoke answered in a shape we cannot read (the address book). */
+  InvalidAnswer: 'directory_invalid_answer',
+  /** fx-bridge is stopping: a call waiting for the rate budget was given up before it went out. */
+  Stopping: 'fxiaoke_stopping',
+  /** The client cannot make this call as configured (no FXIAOKE_USER_ID, no service account). */
+  Setup: 'fxiaoke_setup',
+  /** The shared rate budget or token (Redis) could not be used. */
+  SharedState: 'fxiaoke_shared_state_failed',
+} as const;
+
+export type FxiaokeErrorCode = (typeof FxiaokeErrorCode)[keyof typeof FxiaokeErrorCode];
+
+/** Base of every error the Fxiaoke adapter throws. */
+export abstract class FxiaokeAdapterError extends Error {
+  abstract readonly code: FxiaokeErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export function isFxiaokeAdapterError(error: unknown): error is FxiaokeAdapterError {
+  return error instanceof FxiaokeAdapterError;
+}
+
+/** A call waiting for the rate budget when fx-bridge began to stop: it never went out. */
+export class RateLimiterClosedError extends FxiaokeAdapterError {
+  readonly code = FxiaokeErrorCode.Stopping;
+  constructor() {
+    super('The Fxiaoke rate limiter is closed (fx-bridge is stopping)');
+  }
+}
+
+/** The client is not set up for this call; the message names the variable to set. */
+export class FxiaokeSetupError extends FxiaokeAdapterError {
+  readonly code = FxiaokeErrorCode.Setup;
+}
+
+/** The shared rate budget or token in Redis failed; the message has the Redis error, redacted. */
+export class FxiaokeSharedStateError extends FxiaokeAdapterError {
+  readonly code = FxiaokeErrorCode.SharedState;
+}
+
+export class FxiaokeError extends FxiaokeAdapterError {
+  readonly code = FxiaokeErrorCode.Upstream;
   /** Fxiaoke `errorCode`; undefined for transport failures. */
   readonly errorCode: number | undefined;
   readonly kind: FxiaokeErrorKind;
@@ -83,7 +134,6 @@ export class FxiaokeError extends Error {
     const codePart = init.errorCode === undefined ? '' : ` (errorCode ${init.errorCode})`;
     const tracePart = init.traceId ? ` [traceId ${init.traceId}]` : '';
     super(`${init.path}: ${meaning}${codePart}${tracePart}`, { cause: init.cause });
-    this.name = 'FxiaokeError';
     this.path = init.path;
     this.errorCode = init.errorCode;
     this.kind = kind;

@@ -13,6 +13,7 @@
  * Redis for all replicas, see src/redis/rate-limiter.ts).
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { RateLimiterClosedError } from './errors.js';
 import { TOKEN_PATHS } from './token-manager.js';
 
 export interface RateBudget {
@@ -78,12 +79,8 @@ export interface EffectiveBudget {
 /** `slot` names the grant, so `finish` can move it to the time the call ended. */
 export type Decision = { go: true; at: number; slot: string } | { go: false; waitMs: number };
 
-export class RateLimiterClosedError extends Error {
-  constructor() {
-    super('The Fxiaoke rate limiter is closed (fx-bridge is stopping)');
-    this.name = 'RateLimiterClosedError';
-  }
-}
+// Defined with the adapter's other errors; exported here too, beside the limiter that throws it.
+export { RateLimiterClosedError };
 
 interface Waiter {
   resolve: (grant: Grant) => void;

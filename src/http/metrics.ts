@@ -2,13 +2,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { FxiaokeCallEvent } from '../fxiaoke/client.js';
 import type { RelayRecord, RelayStatus } from '../relay/types.js';
+import { isStoreRefusal } from '../store/errors.js';
 import type { RelayStore } from '../store/interface.js';
 
 /**
  * Store errors that are answers, not failures: a lost compare-and-set, an unknown id, a Slack
  * message already mapped. Counting them would page someone for a double click.
  */
-const EXPECTED_STORE_OUTCOMES = new Set(['store_conflict', 'relay_not_found', 'slack_message_taken']);
 
 export class BridgeMetrics {
   readonly registry = new Registry();
@@ -145,8 +145,7 @@ export class BridgeMetrics {
    */
   instrumentStore(store: RelayStore): RelayStore {
     const count = (operation: string, error: unknown) => {
-      const code = (error as { code?: unknown } | undefined)?.code;
-      if (typeof code === 'string' && EXPECTED_STORE_OUTCOMES.has(code)) return;
+      if (isStoreRefusal(error)) return;
       this.storeErrors.inc({ operation });
     };
     return new Proxy(store, {

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { FxiaokeSharedStateError } from '../fxiaoke/errors.js';
 import {
   type Decision,
   type EffectiveBudget,
@@ -107,7 +108,7 @@ export class RedisRateLimiter extends QueuedRateLimiter {
     const slot = randomUUID();
     const answer = await this.#run(ACQUIRE, path, budget, slot);
     if (!Array.isArray(answer) || typeof answer[1] !== 'number') {
-      throw new Error('The Redis rate limiter script gave an unexpected reply');
+      throw new FxiaokeSharedStateError('The Redis rate limiter script gave an unexpected reply');
     }
     return answer[0] === 'go' ? { go: true, at: answer[1], slot } : { go: false, waitMs: answer[1] };
   }
@@ -140,9 +141,12 @@ export class RedisRateLimiter extends QueuedRateLimiter {
         extra,
       ]);
     } catch (error) {
-      throw new Error(`The shared Fxiaoke rate limit (Redis) failed: ${redact(error, this.#secrets)}`, {
-        cause: error,
-      });
+      throw new FxiaokeSharedStateError(
+        `The shared Fxiaoke rate limit (Redis) failed: ${redact(error, this.#secrets)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { FxiaokeSharedStateError } from '../fxiaoke/errors.js';
 import { type CachedToken, type TokenCache, tokenOf } from '../fxiaoke/token-cache.js';
 import { redact } from './connection.js';
 import { lua, runScript } from './script.js';
@@ -110,7 +111,7 @@ export class RedisTokenCache implements TokenCache {
       (await this.#run(() => this.#redis.set(this.#lockKey, owner, 'PX', this.#lockTtlMs, 'NX'))) !== 'OK'
     ) {
       if (Date.now() >= deadline) {
-        throw new Error(
+        throw new FxiaokeSharedStateError(
           `Gave up after ${this.#lockWaitMs} ms waiting for another replica to fetch the Fxiaoke token`,
         );
       }
@@ -136,7 +137,9 @@ export class RedisTokenCache implements TokenCache {
       return await operation();
     } catch (error) {
       // The cause may quote a command's arguments, the token among them: only the cleaned message goes on.
-      throw new Error(`The shared Fxiaoke token (Redis) failed: ${redact(error, this.#secrets)}`);
+      throw new FxiaokeSharedStateError(
+        `The shared Fxiaoke token (Redis) failed: ${redact(error, this.#secrets)}`,
+      );
     }
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '../fxiaoke/interface.js';
 import type { AttachmentRef, FetchedFile } from './attachment-fetcher.js';
 import { persistently, type RelayDeps, toRelayError } from './deps.js';
+import { INTERNAL_DOWNLOAD_REASON } from './error-text.js';
 import { detectFile, type ImageFormat, mayBeImage } from './file-type.js';
 import type { RelayAttachment, RelayBatch, RelayError, RelayExtraMessage, RelayRecord } from './types.js';
 
@@ -97,7 +98,7 @@ async function prepareOne(
     fetched = await files.fetch({ ...attachment, url: attachment.url });
   } catch (error) {
     deps.log.warn({ relayId: record.id, file: attachment.fileId, err: error }, 'file download failed');
-    fetched = { ok: false, reason: 'an unexpected error (see the logs)' };
+    fetched = { ok: false, reason: INTERNAL_DOWNLOAD_REASON };
   }
   if (!fetched.ok) return { status: 'failed', reason: `the download failed: ${fetched.reason}` };
   const detected = detectFile(fetched.bytes, fetched.contentType);

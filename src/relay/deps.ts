@@ -1,10 +1,12 @@
 /** What the use-cases need, injected so tests run them with no network at all. */
 import { randomUUID } from 'node:crypto';
-import { isFxiaokeError } from '../fxiaoke/errors.js';
+import { FxiaokeErrorCode, isFxiaokeAdapterError, isFxiaokeError } from '../fxiaoke/errors.js';
 import type { FxiaokeApi } from '../fxiaoke/interface.js';
+import { isStoreRefusal } from '../store/errors.js';
 import type { RelayStore } from '../store/interface.js';
 import type { SendAccessPolicy } from './access.js';
 import type { AttachmentFetcher } from './attachment-fetcher.js';
+import { INTERNAL_ERROR_TEXT, STOPPING_KIND, STOPPING_TEXT } from './error-text.js';
 import { newRelayId } from './ids.js';
 import type { PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';
@@ -97,7 +99,10 @@ export function toRelayError(error: unknown): RelayError {
       traceId: error.traceId,
     };
   }
-  return { kind: 'internal', message: 'An unexpected error happened inside fx-bridge (see its logs).' };
+  if (isFxiaokeAdapterError(error) && error.code === FxiaokeErrorCode.Stopping) {
+    return { kind: STOPPING_KIND, message: STOPPING_TEXT };
+  }
+  return { kind: 'internal', message: INTERNAL_ERROR_TEXT };
 }
 
 function capitalise(text: string): string {
@@ -135,7 +140,7 @@ export async function persistently<T>(deps: RelayDeps, what: object, write: () =
       if (attempt >= 3) deps.log.info({ ...what, attempts: attempt + 1 }, 'held-back store write landed');
       return result;
     } catch (error) {
-      if (isConflict(error)) throw error;
+      if (isStoreRefusal(error)) throw error;
       if (deps.writesAbandoned()) {
         deps.log.error(
           { ...what, err: error },
@@ -149,9 +154,4 @@ export async function persistently<T>(deps: RelayDeps, what: object, write: () =
       await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS[Math.min(attempt, 6)]));
     }
   }
-}
-
-function isConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return code === 'store_conflict' || code === 'relay_not_found' || code === 'slack_message_taken';
 }

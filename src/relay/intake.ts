@@ -4,6 +4,8 @@
  * a crash right after the ack leaves work that any process carries out (carry-out.ts). Nothing
  * slow runs before it: no address book, no Slack profile or group lookup.
  */
+
+import { RelayNotFoundError, StoreConflictError } from '../store/errors.js';
 import { beforeDeadline } from '../util/deadline.js';
 import type { AttachmentRef } from './attachments.js';
 import { pendingAttachments } from './attachments.js';
@@ -137,8 +139,7 @@ async function closeIntake(
       );
       return;
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === 'store_conflict' || code === 'relay_not_found') return;
+      if (error instanceof StoreConflictError || error instanceof RelayNotFoundError) return;
       await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
     }
   }

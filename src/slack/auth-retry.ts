@@ -7,6 +7,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { resolveBotIdentity, SlackAuthError } from './bot-identity.js';
+import { SlackAdapterError, SlackErrorCode } from './errors.js';
 
 /**
  * Slack's answers that say the token itself is wrong. Anything else (no connection, a timeout, an
@@ -33,14 +34,13 @@ export function isTokenRefused(error: SlackAuthError): boolean {
 }
 
 /** Slack kept failing (not refusing) for the whole retry time: the token was never judged. */
-export class SlackUnreachableError extends Error {
-  readonly code = 'slack_unreachable';
+export class SlackUnreachableError extends SlackAdapterError {
+  readonly code = SlackErrorCode.Unreachable;
   constructor(reason: string, attempts: number, elapsedMs: number) {
     super(
       `Slack's auth.test kept failing for ${Math.round(elapsedMs / 1000)} s (${attempts} tries; last: ${reason}). ` +
         'Check that Slack is reachable from here and SLACK_API_URL; SLACK_STARTUP_RETRY_SECONDS sets how long to keep trying.',
     );
-    this.name = 'SlackUnreachableError';
   }
 }
 

@@ -1,6 +1,7 @@
 /** Who the bot is (auth.test), asked before Bolt would ask it, and the Web API retry policy. */
 import { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { SlackAdapterError, SlackErrorCode, slackErrorCode } from './errors.js';
 
 /**
  * The Web API client defaults to 10 retries over ~30 minutes, longer than a response_url lives
@@ -14,13 +15,12 @@ export const SLACK_RETRY_CONFIG = {
   randomize: true,
 };
 
-export class SlackAuthError extends Error {
-  readonly code = 'slack_auth_failed';
+export class SlackAuthError extends SlackAdapterError {
+  readonly code = SlackErrorCode.AuthFailed;
   constructor(readonly reason: string) {
     super(
       `Slack did not accept SLACK_BOT_TOKEN (auth.test: ${reason}). Check the token and SLACK_API_URL, and that Slack is reachable.`,
     );
-    this.name = 'SlackAuthError';
   }
 }
 
@@ -42,7 +42,7 @@ export async function resolveBotIdentity(
   try {
     result = await client.auth.test();
   } catch (error) {
-    const code = (error as { data?: { error?: string } }).data?.error;
+    const code = slackErrorCode(error);
     throw new SlackAuthError(code ?? (error instanceof Error ? error.message : 'request failed'));
   }
   if (!result.bot_id || !result.user_id) throw new SlackAuthError('the token is not a bot token');

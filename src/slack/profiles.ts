@@ -6,7 +6,7 @@
 import type { webApi } from '@slack/bolt';
 import type { ChatProfile, ChatProfiles } from '../relay/people.js';
 import { TtlCache } from '../util/ttl-cache.js';
-import { isPlatformError } from './slack-io.js';
+import { platformErrorCode } from './errors.js';
 
 export const DEFAULT_PROFILE_TTL_MS = 10 * 60_000;
 const MAX_ENTRIES = 5_000;
@@ -44,8 +44,8 @@ export class SlackProfileCache implements ChatProfiles {
       const { user } = await this.#client.users.info({ user: userId });
       profile = user?.id ? toProfile(user) : undefined;
     } catch (error) {
-      const code = (error as { data?: { error?: string } }).data?.error;
-      if (!isPlatformError(error) || (code !== 'user_not_found' && code !== 'user_not_visible')) throw error;
+      const code = platformErrorCode(error);
+      if (code !== 'user_not_found' && code !== 'user_not_visible') throw error;
     }
     return profile;
   }

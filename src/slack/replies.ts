@@ -2,6 +2,7 @@
 
 import type { SendAccessPolicy } from '../relay/access.js';
 import type { SendRefusal } from '../relay/admission.js';
+import { STOPPED_SEND_TEXT, STOPPING_KIND } from '../relay/error-text.js';
 import { USAGE } from '../relay/grammar.js';
 import type { RecipientProblem } from '../relay/recipients.js';
 import { messagesOf, type RevokeOutcome } from '../relay/revoke.js';
@@ -46,6 +47,10 @@ export function traceIdsOf(record: RelayRecord): string[] {
 /** Ephemeral answer to the sender when Fxiaoke accepted nothing. */
 export function sendFailedText(record: RelayRecord): string {
   const error = record.error;
+  // Given up at shutdown before any call went out (a failed relay has no call that may have landed).
+  if (record.status === 'failed' && error?.kind === STOPPING_KIND) {
+    return `${STOPPED_SEND_TEXT}\nRelay \`${record.id}\`.`;
+  }
   const unknown = record.status === 'unknown';
   const head = unknown
     ? ':grey_question: Fxiaoke did not answer in time: the message *may or may not* have been delivered. It was not retried, so it cannot arrive twice.'

@@ -4,6 +4,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { RelayRecord, SlackMessageRef } from '../relay/types.js';
+import { isPlatformError } from './errors.js';
 import { renderReceipt } from './receipt.js';
 
 type WebClient = webApi.WebClient;
@@ -40,10 +41,6 @@ export async function updateReceipt(client: WebClient, record: RelayRecord): Pro
   if (!record.slack) return;
   const { text, blocks } = renderReceipt(record);
   await client.chat.update({ channel: record.slack.channelId, ts: record.slack.ts, text, blocks });
-}
-
-export function isPlatformError(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === 'slack_webapi_platform_error';
 }
 
 /**

@@ -3,6 +3,8 @@
  * app-level token, so Slack's `invalid_auth` there is about SLACK_APP_TOKEN; the client's own
  * message ("An API error occurred: invalid_auth") named no variable, while a bad bot token is named.
  */
+import { SlackAdapterError, SlackErrorCode, slackErrorCode } from './errors.js';
+
 const APP_TOKEN_REFUSED = new Set([
   'invalid_auth',
   'not_authed',
@@ -14,21 +16,20 @@ const APP_TOKEN_REFUSED = new Set([
   'team_disabled',
 ]);
 
-export class SlackAppTokenError extends Error {
-  readonly code = 'slack_app_token_refused';
+export class SlackAppTokenError extends SlackAdapterError {
+  readonly code = SlackErrorCode.AppTokenRefused;
   constructor(readonly reason: string) {
     super(
       `Slack did not accept SLACK_APP_TOKEN (apps.connections.open: ${reason}). It must be the app-level ` +
         'token (xapp-…) from Basic Information → App-Level Tokens, with the connections:write scope, ' +
         'of the same app as SLACK_BOT_TOKEN, and Socket Mode must be on in the app settings.',
     );
-    this.name = 'SlackAppTokenError';
   }
 }
 
 /** The error to report for a failed Socket Mode start: named when the app token was refused. */
 export function explainSocketStartError(error: unknown): unknown {
-  const reason = (error as { data?: { error?: unknown } } | undefined)?.data?.error;
-  if (typeof reason === 'string' && APP_TOKEN_REFUSED.has(reason)) return new SlackAppTokenError(reason);
+  const reason = slackErrorCode(error);
+  if (reason !== undefined && APP_TOKEN_REFUSED.has(reason)) return new SlackAppTokenError(reason);
   return error;
 }

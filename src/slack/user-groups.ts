@@ -8,8 +8,8 @@ import type { webApi } from '@slack/bolt';
 import type { GroupMembers } from '../relay/access.js';
 import type { RelayLog } from '../relay/deps.js';
 import { TtlCache } from '../util/ttl-cache.js';
+import { platformErrorCode } from './errors.js';
 import { DEFAULT_PROFILE_TTL_MS } from './profiles.js';
-import { isPlatformError } from './slack-io.js';
 
 const NO_SUCH_GROUP = new Set(['no_such_subteam', 'subteam_not_found']);
 
@@ -38,7 +38,7 @@ export class SlackUserGroups {
       const answer = await this.#client.usergroups.users.list({ usergroup: groupId });
       members = new Set(answer.users ?? []);
     } catch (error) {
-      const code = isPlatformError(error) ? (error as { data?: { error?: string } }).data?.error : undefined;
+      const code = platformErrorCode(error);
       if (!code || !NO_SUCH_GROUP.has(code)) {
         const hint =
           code === 'missing_scope'

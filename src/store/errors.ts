@@ -31,3 +31,18 @@ export class SlackMessageTakenError extends StoreError {
     super(`Slack message is already mapped to relay ${existing.id}`);
   }
 }
+
+/**
+ * The store answered instead of failing: a lost compare-and-set, a relay that is gone, a Slack
+ * message another relay owns. Retrying cannot change such an answer, and it is not an error of
+ * the store (metrics do not count it).
+ */
+export type StoreRefusal = StoreConflictError | RelayNotFoundError | SlackMessageTakenError;
+
+export function isStoreRefusal(error: unknown): error is StoreRefusal {
+  return (
+    error instanceof StoreConflictError ||
+    error instanceof RelayNotFoundError ||
+    error instanceof SlackMessageTakenError
+  );
+}

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
+import { RateLimiterClosedError } from '../../src/fxiaoke/rate-limiter.js';
 import { persistently, relayDeps, statusFromBatches, toRelayError } from '../../src/relay/deps.js';
 import type { BatchStatus, RelayStatus } from '../../src/relay/types.js';
 import { RelayNotFoundError, StoreConflictError, StoreError } from '../../src/store/errors.js';
@@ -92,6 +93,16 @@ describe('toRelayError', () => {
     });
     expect(toRelayError('a string').kind).toBe('internal');
     expect(toRelayError(undefined).kind).toBe('internal');
+  });
+});
+
+describe('toRelayError at shutdown', () => {
+  it('says a call given up by the closed rate limiter was not made, instead of "unexpected"', () => {
+    const relayError = toRelayError(new RateLimiterClosedError());
+    expect(relayError.kind).toBe('stopping');
+    expect(relayError.message).toBe(
+      'fx-bridge is shutting down, so this call to Fxiaoke was not made (nothing of it went out). Try again in a moment.',
+    );
   });
 });
 

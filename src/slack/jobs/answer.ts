@@ -58,7 +58,5 @@ export function notTakenText(consequence = 'nothing will be sent'): string {
 
 export const NOT_TAKEN_TEXT = `:warning: ${notTakenText()}`;
 
-/** After a failure inside fx-bridge once a relay may have reached Fxiaoke: never "not sent". */
-export function internalErrorText(relayId: string): string {
-  return `:x: fx-bridge hit an internal error while relaying this message (relay \`${relayId}\`). Part of it may already be in Fxiaoke, so it will not be sent again automatically; the App Home and the logs show what is known.`;
-}
+/** After a failure inside fx-bridge once a relay may have reached Fxiaoke (relay/error-text.ts). */
+export { internalErrorWhileRelayingText as internalErrorText } from '../../relay/error-text.js';

@@ -1,5 +1,6 @@
 /** Carrying out claimed revokes (relay/revoke.ts) and saying what happened, live or after a takeover. */
 import type { webApi } from '@slack/bolt';
+import { INTERNAL_ERROR_WHILE_REVOKING_TEXT } from '../../relay/error-text.js';
 import { carryOutRevoke, type RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
@@ -27,8 +28,7 @@ export async function runRevokeJob(
         record,
         error: {
           kind: 'internal',
-          message:
-            'fx-bridge hit an internal error while revoking; part of it may already be revoked. Try again, or ask an admin to check the logs.',
+          message: INTERNAL_ERROR_WHILE_REVOKING_TEXT,
         },
       });
     }

@@ -1,0 +1,36 @@
+/**
+ * The sentences about failures inside fx-bridge, for every front door: one place, so the relay
+ * record, the Slack answers and the CLI say the same thing. Fxiaoke's own failures are described
+ * by fxiaoke/error-table.ts (what each errorCode means); store refusals by the presenters.
+ *
+ * Each sentence keeps the promise of relay/: a message that may be in Fxiaoke is never called
+ * "not sent".
+ */
+
+/** Kept in a relay record for a failure that is not Fxiaoke's: its details are in the logs only. */
+export const INTERNAL_ERROR_TEXT = 'An unexpected error happened inside fx-bridge (see its logs).';
+
+/** A download of a relayed file that failed inside fx-bridge (completes "the download failed: …"). */
+export const INTERNAL_DOWNLOAD_REASON = 'an unexpected error (see the logs)';
+
+/** After a failure inside fx-bridge once a relay may have reached Fxiaoke: never "not sent". */
+export function internalErrorWhileRelayingText(relayId: string): string {
+  return `:x: fx-bridge hit an internal error while relaying this message (relay \`${relayId}\`). Part of it may already be in Fxiaoke, so it will not be sent again automatically; the App Home and the logs show what is known.`;
+}
+
+export const INTERNAL_ERROR_WHILE_REVOKING_TEXT =
+  'fx-bridge hit an internal error while revoking; part of it may already be revoked. Try again, or ask an admin to check the logs.';
+
+/**
+ * RelayError.kind of a call given up because fx-bridge is stopping: it was still waiting for the
+ * Fxiaoke rate budget, so nothing of it went out (a send is only retried after an attempt Fxiaoke
+ * answered without acting, fxiaoke/retry.ts, so no earlier attempt of it reached Fxiaoke either).
+ */
+export const STOPPING_KIND = 'stopping';
+
+/** The RelayError message of such a call: true of a send and of a revoke alike. */
+export const STOPPING_TEXT =
+  'fx-bridge is shutting down, so this call to Fxiaoke was not made (nothing of it went out). Try again in a moment.';
+
+/** The answer to a send of which every call was given up that way. */
+export const STOPPED_SEND_TEXT = ':x: fx-bridge is shutting down; nothing was sent. Try again in a moment.';

@@ -102,6 +102,22 @@ export interface Config {
 }
 
 /** Reads `alice (Slack, general):` or `alice (Slack, direct message):`, then the text. */
+/**
+ * Defaults that the environment schema below fills in and that classes would otherwise state again:
+ * wiring passes the configured values on, the classes take them as required options, and tests
+ * that build a class directly take them from here.
+ */
+export const DEFAULTS = {
+  /** FXIAOKE_TIMEOUT_MS: one HTTP call to Fxiaoke. */
+  fxiaokeTimeoutMs: 10_000,
+  /** FXIAOKE_MAX_RETRIES: retries after the first attempt. */
+  fxiaokeMaxRetries: 3,
+  /** FXIAOKE_RATE_LIMIT_CALLS per FXIAOKE_RATE_LIMIT_WINDOW_MS, every endpoint but the token ones. */
+  fxiaokeRateLimit: { calls: 100, windowMs: 20_000 },
+  /** PEOPLE_CACHE_TTL_SECONDS: the address book, phone lookups, Slack profiles and user groups. */
+  peopleCacheTtlSeconds: 600,
+} as const;
+
 export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (Slack, {channel}):\n{text}';
 
 export const DEFAULT_FILE_CONFIG: FileConfig = {
@@ -312,11 +328,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (employeeIdField && !/^[A-Za-z][A-Za-z0-9_]*$/.test(employeeIdField))
     problems.push('FXIAOKE_EMPLOYEE_ID_FIELD must be a field name of /cgi/user/list, e.g. employeeNumber');
 
-  const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', 10_000, 100, 120_000, problems);
-  const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', 3, 0, 10, problems);
+  const timeoutMs = integer(env, 'FXIAOKE_TIMEOUT_MS', DEFAULTS.fxiaokeTimeoutMs, 100, 120_000, problems);
+  const maxRetries = integer(env, 'FXIAOKE_MAX_RETRIES', DEFAULTS.fxiaokeMaxRetries, 0, 10, problems);
   const rateLimit = {
-    calls: integer(env, 'FXIAOKE_RATE_LIMIT_CALLS', 100, 1, 100_000, problems),
-    windowMs: integer(env, 'FXIAOKE_RATE_LIMIT_WINDOW_MS', 20_000, 100, 86_400_000, problems),
+    calls: integer(env, 'FXIAOKE_RATE_LIMIT_CALLS', DEFAULTS.fxiaokeRateLimit.calls, 1, 100_000, problems),
+    windowMs: integer(
+      env,
+      'FXIAOKE_RATE_LIMIT_WINDOW_MS',
+      DEFAULTS.fxiaokeRateLimit.windowMs,
+      100,
+      86_400_000,
+      problems,
+    ),
   };
 
   const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
@@ -337,7 +360,14 @@ export function loadConfig(env: Env = process.env): Config {
     leaseSeconds: integer(env, 'LEASE_SECONDS', 30, 2, 3_600, problems),
     resumeLimitSeconds: integer(env, 'RESUME_LIMIT_SECONDS', 900, 10, 86_400, problems),
   };
-  const peopleCacheTtlSeconds = integer(env, 'PEOPLE_CACHE_TTL_SECONDS', 600, 1, 86_400, problems);
+  const peopleCacheTtlSeconds = integer(
+    env,
+    'PEOPLE_CACHE_TTL_SECONDS',
+    DEFAULTS.peopleCacheTtlSeconds,
+    1,
+    86_400,
+    problems,
+  );
   const logLevel = read(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);

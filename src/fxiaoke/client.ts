@@ -62,7 +62,8 @@ export interface FxiaokeClientOptions {
   /** See FxiaokeApi.revokeDoneCodes. */
   revokeDoneCodes?: readonly number[];
   serviceId?: string;
-  timeoutMs?: number;
+  /** FXIAOKE_TIMEOUT_MS (config.ts DEFAULTS). */
+  timeoutMs: number;
   retry?: Partial<RetryPolicy>;
   now?: () => number;
   /** Injected in tests so backoff does not slow them down. */
@@ -119,7 +120,7 @@ export class FxiaokeClient implements FxiaokeApi {
     this.revokeDoneCodes = options.revokeDoneCodes ?? [];
     this.transport = new FxiaokeTransport({
       baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs: options.timeoutMs,
       onCall: options.onCall,
     });
     this.tokens = new TokenManager({

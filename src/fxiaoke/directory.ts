@@ -16,7 +16,6 @@ export const DIRECTORY_PATHS = { list: '/cgi/user/list', byMobile: '/cgi/user/ge
  * SDK); PHP clients use 0 (FXIAOKE_DIRECTORY_DEPARTMENT_ID picks).
  */
 export const WHOLE_COMPANY = 999_999;
-export const DEFAULT_DIRECTORY_TTL_MS = 10 * 60_000;
 const MOBILE_CACHE_SIZE = 5_000;
 
 /** The one method of FxiaokeClient the directory uses (authenticated call, retries, FxiaokeError). */
@@ -30,8 +29,8 @@ export interface DirectoryCaller {
 
 export interface DirectoryOptions {
   client: DirectoryCaller;
-  /** How long a copy is fresh. */
-  ttlMs?: number;
+  /** How long a copy is fresh: PEOPLE_CACHE_TTL_SECONDS (config.ts DEFAULTS). */
+  ttlMs: number;
   /** After a failed load, how long to serve what we have (or the error) before asking again. */
   retryAfterMs?: number;
   log: RelayLog;
@@ -94,7 +93,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
 
   constructor(options: DirectoryOptions) {
     this.#client = options.client;
-    this.ttlMs = options.ttlMs ?? DEFAULT_DIRECTORY_TTL_MS;
+    this.ttlMs = options.ttlMs;
     this.#retryAfterMs = options.retryAfterMs ?? Math.min(30_000, this.ttlMs);
     this.#log = options.log;
     this.#now = options.now ?? Date.now;

@@ -21,8 +21,6 @@ export interface RateBudget {
   windowMs: number;
 }
 
-/** Fxiaoke's documented limit per endpoint (fxiaoke-openapi.md, "Rate limits"). */
-export const DEFAULT_RATE_BUDGET: RateBudget = { calls: 100, windowMs: 20_000 };
 /** The token endpoints tolerate about 10 calls a minute. */
 export const TOKEN_RATE_BUDGET: RateBudget = { calls: 10, windowMs: 60_000 };
 
@@ -55,8 +53,8 @@ export interface RateLimiter {
 }
 
 export interface RateLimiterOptions {
-  /** Default budget of every endpoint; default 100 calls per 20 s. */
-  budget?: RateBudget;
+  /** Budget of every endpoint but those in `budgets` (FXIAOKE_RATE_LIMIT_*, config.ts DEFAULTS). */
+  budget: RateBudget;
   /** Budgets of particular paths; the token endpoints default to 10 per 60 s. */
   budgets?: Readonly<Record<string, RateBudget>>;
   /**
@@ -114,10 +112,10 @@ export abstract class QueuedRateLimiter implements RateLimiter {
   readonly #abort = new AbortController();
   #closed = false;
 
-  constructor(options: RateLimiterOptions = {}) {
+  constructor(options: RateLimiterOptions) {
     this.clock = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
-    this.#default = checkBudget(options.budget ?? DEFAULT_RATE_BUDGET, 'rate limit');
+    this.#default = checkBudget(options.budget, 'rate limit');
     this.#budgets = new Map([
       [TOKEN_PATHS.header, TOKEN_RATE_BUDGET],
       [TOKEN_PATHS.legacy, TOKEN_RATE_BUDGET],

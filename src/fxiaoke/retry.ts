@@ -1,4 +1,6 @@
 /** Which Fxiaoke failures are retried, and how long to wait. Pure, so it is tested as a table. */
+
+import { DEFAULTS } from '../config.js';
 import type { FxiaokeError } from './errors.js';
 
 export interface RetryPolicy {
@@ -16,7 +18,7 @@ export interface RetryPolicy {
 export const MAX_RETRY_AFTER_MS = 60_000;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxRetries: 3,
+  maxRetries: DEFAULTS.fxiaokeMaxRetries,
   transientBaseMs: 250,
   rateLimitBaseMs: 1_000,
   maxDelayMs: 8_000,

@@ -15,8 +15,8 @@ export interface ListenerContext {
   work: InFlightWork;
   /** Relay work after the ack: queued, leased, answered (jobs/relay-jobs.ts). */
   jobs: RelayJobsPort;
-  /** How long Slack profiles (users.info) are kept; default 10 minutes. */
-  peopleCacheTtlMs?: number;
+  /** How long Slack profiles (users.info) and user groups are kept: PEOPLE_CACHE_TTL_SECONDS. */
+  peopleCacheTtlMs: number;
   /** users.info, cached: mentions mapped to Fxiaoke, display names in relayed text. Set by createSlackApp. */
   profiles?: SlackProfileCache;
   /** usergroups.users.list, cached: members of `access.send.userGroups`. Set by createSlackApp. */

@@ -8,14 +8,14 @@ import type { ChatProfile, ChatProfiles } from '../relay/people.js';
 import { TtlCache } from '../util/ttl-cache.js';
 import { platformErrorCode } from './errors.js';
 
-export const DEFAULT_PROFILE_TTL_MS = 10 * 60_000;
 const MAX_ENTRIES = 5_000;
 
 export class SlackProfileCache implements ChatProfiles {
   readonly #client: webApi.WebClient;
   readonly #cache: TtlCache<string, ChatProfile | undefined>;
 
-  constructor(client: webApi.WebClient, ttlMs = DEFAULT_PROFILE_TTL_MS, now: () => number = Date.now) {
+  /** `ttlMs`: PEOPLE_CACHE_TTL_SECONDS (config.ts DEFAULTS). */
+  constructor(client: webApi.WebClient, ttlMs: number, now: () => number = Date.now) {
     this.#client = client;
     this.#cache = new TtlCache({ ttlMs, maxEntries: MAX_ENTRIES, now });
   }

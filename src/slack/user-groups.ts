@@ -9,7 +9,6 @@ import type { GroupMembers } from '../relay/access.js';
 import type { RelayLog } from '../relay/deps.js';
 import { TtlCache } from '../util/ttl-cache.js';
 import { platformErrorCode } from './errors.js';
-import { DEFAULT_PROFILE_TTL_MS } from './profiles.js';
 
 const NO_SUCH_GROUP = new Set(['no_such_subteam', 'subteam_not_found']);
 
@@ -21,7 +20,7 @@ export class SlackUserGroups {
   constructor(
     client: webApi.WebClient,
     log: Pick<RelayLog, 'warn' | 'error'>,
-    ttlMs = DEFAULT_PROFILE_TTL_MS,
+    ttlMs: number,
     now: () => number = Date.now,
   ) {
     this.#client = client;

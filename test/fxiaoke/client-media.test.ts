@@ -1,6 +1,7 @@
 /** uploadMedia and sendArticles against the emulator: the open `/media/upload` shape, both auth styles. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CODE, type EmulatorOptions, FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import { FXIAOKE_PATHS, FxiaokeClient, type FxiaokeClientOptions } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import type { Article } from '../../src/fxiaoke/interface.js';
@@ -24,6 +25,7 @@ async function setup(
   const emulator = await FxiaokeEmulator.start(emulatorOptions);
   emulators.push(emulator);
   const client = new FxiaokeClient({
+    timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
     baseUrl: emulator.url,
     ...CREDS,
     authMode: 'header',

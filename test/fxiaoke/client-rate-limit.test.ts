@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CODE, type EmulatorOptions, FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import { FxiaokeClient, type FxiaokeClientOptions } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import type { QueuedInfo } from '../../src/fxiaoke/interface.js';
@@ -26,6 +27,7 @@ async function setup(
   const queued: QueuedInfo[] = [];
   const depths: number[] = [];
   const client = new FxiaokeClient({
+    timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
     baseUrl: emulator.url,
     ...CREDS,
     authMode: 'header',

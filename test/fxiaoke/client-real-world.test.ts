@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CODE, type EmulatorOptions, FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import { FXIAOKE_PATHS, FxiaokeClient, type FxiaokeClientOptions } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import { InProcessRateLimiter } from '../../src/fxiaoke/rate-limiter.js';
@@ -29,6 +30,7 @@ async function setup(
   emulators.push(emulator);
   const sleeps: number[] = [];
   const client = new FxiaokeClient({
+    timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
     baseUrl: emulator.url,
     ...CREDS,
     authMode: 'header',
@@ -165,6 +167,7 @@ describe('the gateway’s HTTP 401, 403 and 429', () => {
       }
     }
     const limiter = new Recording({
+      budget: DEFAULTS.fxiaokeRateLimit,
       now: () => clock.ms,
       sleep: async (ms) => {
         clock.ms += ms;

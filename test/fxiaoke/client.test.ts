@@ -9,6 +9,7 @@ import {
   PATHS,
   type RecordedRequest,
 } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import {
   extractMessageId,
   FXIAOKE_PATHS,
@@ -54,6 +55,7 @@ function makeClient(baseUrl: string, options: Partial<FxiaokeClientOptions> = {}
   const calls: FxiaokeCallEvent[] = [];
   const tokens: string[] = [];
   const client = new FxiaokeClient({
+    timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
     baseUrl,
     ...CREDS,
     authMode: 'header',
@@ -196,9 +198,15 @@ describe('FxiaokeClient: authentication on the wire', () => {
   });
 
   it('refuses header mode without a user id', () => {
-    expect(() => new FxiaokeClient({ baseUrl: 'http://127.0.0.1:1', ...CREDS, authMode: 'header' })).toThrow(
-      /FXIAOKE_USER_ID/,
-    );
+    expect(
+      () =>
+        new FxiaokeClient({
+          timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
+          baseUrl: 'http://127.0.0.1:1',
+          ...CREDS,
+          authMode: 'header',
+        }),
+    ).toThrow(/FXIAOKE_USER_ID/);
   });
 });
 

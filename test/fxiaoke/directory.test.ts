@@ -1,6 +1,7 @@
 /** The cached Fxiaoke address book, against the real emulator over HTTP (and a fake for odd answers). */
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultUsers, FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { DIRECTORY_PATHS, DirectoryAnswerError, FxiaokeDirectory } from '../../src/fxiaoke/directory.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
@@ -24,6 +25,7 @@ async function setup(options: { employeeIdField?: string } = {}) {
   const emulator = await FxiaokeEmulator.start({ users });
   emulators.push(emulator);
   const client = new FxiaokeClient({
+    timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
     baseUrl: emulator.url,
     ...CREDS,
     authMode: 'header',
@@ -80,6 +82,7 @@ describe('FxiaokeDirectory: reading the address book', () => {
     const emulator = await FxiaokeEmulator.start();
     emulators.push(emulator);
     const client = new FxiaokeClient({
+      timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
       baseUrl: emulator.url,
       ...CREDS,
       authMode: 'header',
@@ -87,7 +90,12 @@ describe('FxiaokeDirectory: reading the address book', () => {
       sleep: async () => undefined,
     });
     clients.push(client);
-    const directory = new FxiaokeDirectory({ client, log: new RecordingLog(), departmentId: 0 });
+    const directory = new FxiaokeDirectory({
+      ttlMs: DEFAULTS.peopleCacheTtlSeconds * 1000,
+      client,
+      log: new RecordingLog(),
+      departmentId: 0,
+    });
     expect((await directory.search('user', 100)).length).toBeGreaterThan(0);
     expect(emulator.requestsTo(DIRECTORY_PATHS.list)[0]?.body).toEqual({ departmentId: 0, fetchChild: true });
   });
@@ -231,9 +239,17 @@ describe('FxiaokeDirectory: answers in unexpected shapes', () => {
 
   it('rejects an answer without a userList', async () => {
     const log = new RecordingLog();
-    const directory = new FxiaokeDirectory({ client: fake({ errorCode: 0, userList: 'nope' }), log });
+    const directory = new FxiaokeDirectory({
+      ttlMs: DEFAULTS.peopleCacheTtlSeconds * 1000,
+      client: fake({ errorCode: 0, userList: 'nope' }),
+      log,
+    });
     await expect(directory.search('a', 5)).rejects.toBeInstanceOf(DirectoryAnswerError);
-    const mobiles = new FxiaokeDirectory({ client: fake({ errorCode: 0, empList: 3 }), log });
+    const mobiles = new FxiaokeDirectory({
+      ttlMs: DEFAULTS.peopleCacheTtlSeconds * 1000,
+      client: fake({ errorCode: 0, empList: 3 }),
+      log,
+    });
     await expect(mobiles.findByMobile('138')).rejects.toBeInstanceOf(DirectoryAnswerError);
   });
 
@@ -246,7 +262,11 @@ describe('FxiaokeDirectory: answers in unexpected shapes', () => {
       { name: 'No id' },
       'not even an object',
     ];
-    const directory = new FxiaokeDirectory({ client: fake({ errorCode: 0, userList: users }), log });
+    const directory = new FxiaokeDirectory({
+      ttlMs: DEFAULTS.peopleCacheTtlSeconds * 1000,
+      client: fake({ errorCode: 0, userList: users }),
+      log,
+    });
     const found = await directory.findByIds(['FSUID_A', 'FSUID_B', 'FSUID_C']);
     expect(found.get('FSUID_A')).toMatchObject({ name: 'Alpha', isStop: true });
     expect(found.get('FSUID_B')).toMatchObject({ name: 'bee', isStop: true, mobile: '13800000009' });
@@ -257,6 +277,7 @@ describe('FxiaokeDirectory: answers in unexpected shapes', () => {
   it('copes with a large company', async () => {
     const users = generateUsers(20_000, 'Staff');
     const directory = new FxiaokeDirectory({
+      ttlMs: DEFAULTS.peopleCacheTtlSeconds * 1000,
       client: fake({ errorCode: 0, userList: users.map((u) => ({ ...u, isStop: false })) }),
       log: new RecordingLog(),
     });

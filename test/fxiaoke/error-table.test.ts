@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { ERROR_CODES, HTTP_STATUSES } from '../../src/fxiaoke/error-table.js';
 import { errorRow, FxiaokeError } from '../../src/fxiaoke/errors.js';
@@ -58,6 +59,7 @@ describe('the client follows each row on the wire', () => {
   beforeAll(async () => {
     emulator = await FxiaokeEmulator.start();
     client = new FxiaokeClient({
+      timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
       baseUrl: emulator.url,
       appId: emulator.options.appId,
       appSecret: emulator.options.appSecret,

@@ -32,7 +32,10 @@ class FakeTime {
   }
 }
 
-function makeLimiter(options: RateLimiterOptions = {}): { limiter: InProcessRateLimiter; time: FakeTime } {
+function makeLimiter(options: Partial<RateLimiterOptions> = {}): {
+  limiter: InProcessRateLimiter;
+  time: FakeTime;
+} {
   const time = new FakeTime();
   const limiter = new InProcessRateLimiter({
     budget: { calls: 10, windowMs: 1_000 },

@@ -1,6 +1,7 @@
 /** Two replicas' limiters (two connections) share one budget through the real Redis. */
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config.js';
 import { type Grant, RateLimiterClosedError } from '../../src/fxiaoke/rate-limiter.js';
 import { RedisRateLimiter } from '../../src/redis/rate-limiter.js';
 import { connect, deleteKeysUnder, keysUnder, prefixes, redisAvailable } from '../redis-helpers.js';
@@ -132,7 +133,11 @@ describe.skipIf(!available)('RedisRateLimiter (real Redis)', () => {
 
   it('a Redis failure fails the waiters with a message that names the shared limit', async () => {
     const redis = connect();
-    const limiter = new RedisRateLimiter({ redis, keyPrefix: keys.fresh() });
+    const limiter = new RedisRateLimiter({
+      redis,
+      keyPrefix: keys.fresh(),
+      budget: DEFAULTS.fxiaokeRateLimit,
+    });
     limiters.push(limiter);
     redis.disconnect();
     await expect(limiter.acquire(SEND)).rejects.toThrow(/shared Fxiaoke rate limit \(Redis\) failed/);

@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { FxiaokeError } from '../../src/fxiaoke/errors.js';
 import type { CachedToken } from '../../src/fxiaoke/token-cache.js';
@@ -29,6 +30,7 @@ describe.skipIf(!available)('RedisTokenCache (real Redis)', () => {
   function replica(prefix: string, appSecret = CREDS.appSecret) {
     const seen: { token: string; source: TokenSource }[] = [];
     const client = new FxiaokeClient({
+      timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
       baseUrl: emulator.url,
       ...CREDS,
       appSecret,

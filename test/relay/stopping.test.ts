@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator, PATHS } from '../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../src/config.js';
 import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { InProcessRateLimiter } from '../../src/fxiaoke/rate-limiter.js';
 import { relayDeps } from '../../src/relay/deps.js';
@@ -26,6 +27,7 @@ describe('a send waiting for the Fxiaoke rate budget when fx-bridge stops', () =
     // One send per minute: the second send of the test has to wait for the budget.
     const limiter = new InProcessRateLimiter({ budget: { calls: 1, windowMs: 60_000 } });
     const client = new FxiaokeClient({
+      timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
       baseUrl: emulator.url,
       ...CREDS,
       authMode: 'header',

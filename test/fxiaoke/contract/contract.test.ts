@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator, PATHS, type RecordedRequest } from '../../../dev/fakes/fxiaoke-emulator.js';
+import { DEFAULTS } from '../../../src/config.js';
 import { FXIAOKE_PATHS, FxiaokeClient } from '../../../src/fxiaoke/client.js';
 import { DIRECTORY_PATHS, WHOLE_COMPANY } from '../../../src/fxiaoke/directory.js';
 import { type AuthPlacement, type ContractCall, type ContractFixture, FIXTURES } from './fixtures.js';
@@ -161,6 +162,7 @@ describe('fx-bridge’s own requests match what public clients send', () => {
   function client(authMode: 'legacy' | 'header', serviceId?: string): FxiaokeClient {
     const o = emulator.options;
     return new FxiaokeClient({
+      timeoutMs: DEFAULTS.fxiaokeTimeoutMs,
       baseUrl: emulator.url,
       appId: o.appId,
       appSecret: o.appSecret,

@@ -1,17 +1,10 @@
 /** Builds the Bolt app in HTTP or Socket Mode, with a short Web API retry policy and our listeners. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  App,
-  buildReceiverRoutes,
-  type CustomRoute,
-  HTTPReceiver,
-  type Receiver,
-  type ReceiverEvent,
-  SocketModeReceiver,
-} from '@slack/bolt';
+import { App, buildReceiverRoutes, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
+import { AckTimingReceiver } from './ack-timing-receiver.js';
 import { resolveBotIdentityPatiently } from './auth-retry.js';
 import { boltLogger } from './bolt-logger.js';
 import { SLACK_RETRY_CONFIG } from './bot-identity.js';
@@ -87,47 +80,7 @@ function close(server: Server): Promise<void> {
   });
 }
 
-/** Payload types that label the ack histogram; anything else is `other`, so labels stay few. */
-const ACK_TYPES = new Set([
-  'block_actions',
-  'block_suggestion',
-  'message_action',
-  'shortcut',
-  'view_submission',
-  'view_closed',
-  'event_callback',
-]);
-
-export function ackType(body: Record<string, unknown>): string {
-  if (typeof body.command === 'string') return 'slash_command';
-  return typeof body.type === 'string' && ACK_TYPES.has(body.type) ? body.type : 'other';
-}
-
-/**
- * Ack latency, measured around Bolt's own ack. A global middleware cannot do it: Bolt hands each
- * middleware a copy of the listener arguments, so an `ack` wrapped there never reaches the
- * listener. Both receivers deliver every request through `app.processEvent`, so the clock starts
- * there (after the HTTP receiver has checked the signature) and stops when ack() has answered.
- */
-function timeAcks(app: App, onAck: (type: string, seconds: number) => void): void {
-  const processEvent = app.processEvent.bind(app);
-  app.processEvent = (event: ReceiverEvent) => {
-    const started = performance.now();
-    const type = ackType(event.body);
-    let timed = false;
-    const ack: ReceiverEvent['ack'] = async (response) => {
-      try {
-        return await event.ack(response);
-      } finally {
-        if (!timed) {
-          timed = true;
-          onAck(type, (performance.now() - started) / 1000);
-        }
-      }
-    };
-    return processEvent({ ...event, ack });
-  };
-}
+export { ackType } from './ack-timing-receiver.js';
 
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const { slack, context } = options;
@@ -172,7 +125,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   }
   const app = new App({
     token: slack.botToken,
-    receiver: receiver as Receiver,
+    receiver: options.onAck ? new AckTimingReceiver(receiver, options.onAck) : receiver,
     logger,
     botId: identity.botId,
     botUserId: identity.botUserId,
@@ -181,7 +134,6 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   app.error(async (error) => {
     context.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
-  if (options.onAck) timeAcks(app, options.onAck);
   // users.info is cached per app: the listeners share one cache over the app's own client.
   const profiles = context.profiles ?? new SlackProfileCache(app.client, context.peopleCacheTtlMs);
   const groupMembers =

@@ -172,6 +172,24 @@ describe('Socket Mode', () => {
     expect(w.socket.connectionsAccepted()).toBe(1);
   });
 
+  it('times each ack over the socket in fxbridge_slack_ack_seconds, as in HTTP mode', async () => {
+    const w = await start();
+    const count = async () => {
+      const text = await w.bridge.metrics.registry.getSingleMetricAsString('fxbridge_slack_ack_seconds');
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('fxbridge_slack_ack_seconds_count{type="slash_command"}'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    expect(await count()).toBe(0);
+    await sendCommand(w, 'help');
+    // The histogram is written right after the ack resolves; wait for it rather than for a time.
+    for (let tries = 0; (await count()) === 0 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await count()).toBe(1);
+  });
+
   it('revokes through an interactive envelope carrying the fx_revoke_message shortcut', async () => {
     const w = await start();
     const user = w.emulator.options.users[0]!;

@@ -1,40 +1,31 @@
 /**
- * Wiring: config → store → Fxiaoke client → relay deps → Slack app → HTTP routes. Kept apart from
- * main.ts so tests start real bridges in-process, stop them and start them again on the same store.
+ * Wiring: config → store → Fxiaoke client → relay deps → Slack app → HTTP routes, as a sequence of
+ * `open…` steps (bridge-steps.ts). Kept apart from main.ts so tests start real bridges in-process,
+ * stop them and start them again on the same store.
  */
-import type { DestinationStream } from 'pino';
+import {
+  type BridgeOptions,
+  openFxiaokeClient,
+  openRelayDeps,
+  openRelayStore,
+  openRelayWork,
+  openRetention,
+  openSharedFxiaokeState,
+  openSlack,
+  openTakeoverSweep,
+  type Wiring,
+} from './bridge-steps.js';
 import { type Config, secretsOf } from './config.js';
-import { FxiaokeClient } from './fxiaoke/client.js';
-import { FxiaokeDirectory } from './fxiaoke/directory.js';
-import { fxiaokeConnection } from './fxiaoke/from-config.js';
+import type { FxiaokeClient } from './fxiaoke/client.js';
 import { BridgeMetrics } from './http/metrics.js';
-import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
-import { openFxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
-import { RedisSendLimiter } from './redis/send-limiter.js';
-import { type RelayDeps, relayDeps } from './relay/deps.js';
-import { LoopPressure } from './relay/loop-pressure.js';
-import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
-import { takeOverAbandoned } from './relay/takeover.js';
-import { RelayWorkQueue } from './relay/work-queue.js';
-import { createSlackApp, type SlackApp } from './slack/app.js';
-import { SlackFileDownloader } from './slack/files.js';
-import { InFlightWork } from './slack/in-flight.js';
+import type { RelayDeps } from './relay/deps.js';
+import type { SlackApp } from './slack/app.js';
 import { startedFields } from './started-line.js';
-import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
+import { Closers } from './util/closers.js';
 
-export interface BridgeOptions {
-  logDestination?: DestinationStream;
-  /** Skip auth.test at start-up (tests). */
-  botId?: string;
-  botUserId?: string;
-  /** How long a stop waits for relays under way (default 25 s, inside Docker's 30 s grace). */
-  drainTimeoutMs?: number;
-  /** Backoff sleeps in the Fxiaoke client (tests make them instant). */
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-}
+export type { BridgeOptions } from './bridge-steps.js';
 
 export interface Bridge {
   readonly logger: Logger;
@@ -49,6 +40,11 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
+/**
+ * Each `open…` step below opens one part and adds its closer; `stop()` (and a start that fails
+ * half way) closes them in reverse order: Slack first, so no new request comes in, then the relays
+ * under way drain, then the Fxiaoke client, its shared state and last the store they write to.
+ */
 export async function startBridge(config: Config, options: BridgeOptions = {}): Promise<Bridge> {
   const { logger, scrubber } = createLogger({
     level: config.logLevel,
@@ -56,240 +52,47 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     destination: options.logDestination,
     format: config.logFormat,
   });
-  const metrics = new BridgeMetrics();
-  // Every store call goes through the metrics wrapper, so failures count in fxbridge_store_errors_total.
-  const store = metrics.instrumentStore(
-    await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix }),
-  );
-  const fx = config.fxiaoke;
-  // ---- Fxiaoke rate budget and token: shared by the replicas through Redis when the store is Redis
-  // (own connection, same key prefix), in this process otherwise. Closed after the client on stop.
-  const fxShared = await openFxiaokeSharedState({
-    storeUrl: config.storeUrl,
-    keyPrefix: config.redisKeyPrefix,
-    rateLimit: fx.rateLimit,
-    authMode: fx.authMode,
-    appId: fx.appId,
-    now: options.now,
-  }).catch(async (error: unknown) => {
-    await store.close().catch(() => undefined);
-    throw error;
-  });
-  const closeFxiaoke = () => fxiaoke.close().finally(() => fxShared.close());
-  metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());
-  // ---- end of the shared Fxiaoke state block
-  // Per-user send limit (limits.sendsPerUserPerMinute): on the shared state's Redis connection when
-  // there is one, so a user's sends count across replicas; in this process otherwise; 0: none.
-  const sendsPerMinute = config.file.limits.sendsPerUserPerMinute;
-  const sendLimiter: SendRateLimiter | undefined =
-    sendsPerMinute === 0
-      ? undefined
-      : fxShared.connection
-        ? new RedisSendLimiter({
-            redis: fxShared.connection.redis,
-            secrets: fxShared.connection.secrets,
-            keyPrefix: config.redisKeyPrefix,
-            limit: sendsPerMinute,
-          })
-        : new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
-  const fxiaoke = new FxiaokeClient({
-    ...fxiaokeConnection(fx),
-    retry: { maxRetries: fx.maxRetries },
-    now: options.now,
-    sleep: options.sleep,
-    rateLimiter: fxShared.rateLimiter,
-    tokenCache: fxShared.tokenCache,
-    onQueued: (info) => logger.debug({ fxiaoke: info }, 'Fxiaoke call queued for the rate limit'),
-    onToken: (token, source) => {
-      scrubber.add(token);
-      // A token another replica fetched is learnt for scrubbing but was no call of ours.
-      if (source === 'fetched') metrics.tokenFetches.inc();
-      logger.info({ authMode: fx.authMode, source }, 'Fxiaoke token issued');
-    },
-    onCall: (event) => {
-      metrics.observeFxiaokeCall(event);
-      logger.debug({ fxiaoke: event }, 'Fxiaoke call');
-    },
-  });
-  // ---- People: the Fxiaoke address book (recipient typeahead, mentions mapped by e-mail and phone,
-  // departed recipients caught before sending). Loaded on first use; it, phone lookups and Slack
-  // profiles are cached for PEOPLE_CACHE_TTL_SECONDS.
-  const peopleCacheTtlMs = config.peopleCacheTtlSeconds * 1000;
-  const people = new FxiaokeDirectory({
-    client: fxiaoke,
-    ttlMs: peopleCacheTtlMs,
-    departmentId: config.fxiaoke.directoryDepartmentId,
-    ...(config.fxiaoke.employeeIdField ? { employeeIdField: config.fxiaoke.employeeIdField } : {}),
-    log: logger.child({ component: 'directory' }),
-    ...(options.now ? { now: options.now } : {}),
-  });
-  // ---- end of the people block
-  // Files of relayed messages: downloaded with the bot token, only from Slack's hosts or the
-  // configured Web API's origin (a proxy, the tests' fake Slack).
-  const files = new SlackFileDownloader({
-    botToken: config.slack.botToken,
-    maxBytes: config.slack.fileMaxBytes,
-    trustedOrigins: [new URL(config.slack.apiUrl).origin],
-  });
-  let writesAbandoned = false;
-  const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
-  const relay = relayDeps({
-    store,
-    leaseMs: config.work.leaseSeconds * 1000,
-    // SQLite and memory belong to this process alone: any other lease there is a dead process's.
-    exclusiveStore: !storeKind.startsWith('redis'),
-    resumeLimitMs: config.work.resumeLimitSeconds * 1000,
-    intakeTimeoutMs: config.work.intakeTimeoutMs,
-    writesAbandoned: () => writesAbandoned,
-    fxiaoke,
-    people,
-    files,
-    settings: config.file,
-    sendLimiter,
-    log: logger,
-    observer: {
-      relayFinished: (status, record) =>
-        metrics.observeRelayFinished(status, record, (options.now ?? Date.now)()),
-      revokeFinished: (outcome) => metrics.revokes.inc({ outcome }),
-    },
-    ...(options.now ? { now: options.now } : {}),
-  });
-
-  const retention = startRetention(store, logger, config.retentionDays, options.now ?? Date.now);
+  const wiring: Wiring = { config, options, logger, scrubber, metrics: new BridgeMetrics() };
+  const closers = new Closers();
   let shuttingDown = false;
-  let stopping: Promise<void> | undefined;
-  const work = new InFlightWork();
-  // Acks first: while the event loop runs late, relays go one at a time (relay/loop-pressure.ts).
-  const pressure = new LoopPressure();
-  const queue = new RelayWorkQueue({
-    concurrency: config.work.relayConcurrency,
-    underPressure: () => pressure.underPressure,
-  });
-  metrics.trackQueueDepth(() => work.size + queue.size);
-  metrics.trackRelayBacklog(() => queue.backlog);
-  let slack: SlackApp;
-  let port: number;
   try {
-    slack = await createSlackApp({
-      slack: config.slack,
-      port: config.port,
-      context: {
-        relay,
-        logger,
-        work,
-        queue,
-        peopleCacheTtlMs,
-        takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
-      },
-      customRoutes: healthRoutes({
-        store,
-        fxiaoke,
-        metrics,
-        isShuttingDown: () => shuttingDown,
-        log: logger.child({ component: 'readyz' }),
-        ...(options.now ? { now: options.now } : {}),
-        // Assigned just below; a probe before that finds no connection yet.
-        ...(config.slack.mode === 'socket' ? { slackConnected: () => slack?.isConnected() ?? false } : {}),
-      }),
-      botId: options.botId,
-      botUserId: options.botUserId,
-      onAck: (type, seconds) => metrics.observeAck(type, seconds),
+    const store = await openRelayStore(wiring, closers);
+    const fxShared = await openSharedFxiaokeState(wiring, closers);
+    const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
+    const relay = openRelayDeps(wiring, store, fxiaoke, fxShared);
+    openRetention(wiring, closers, store);
+    const work = openRelayWork(wiring, closers, relay.abandonWrites);
+    const { slack, port } = await openSlack(wiring, closers, {
+      store,
+      fxiaoke,
+      relay: relay.deps,
+      work,
+      isShuttingDown: () => shuttingDown,
     });
-    port = await slack.start();
+    logger.info(startedFields(config, port), 'fx-bridge started');
+    await openTakeoverSweep(wiring, closers, relay.deps, slack);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      logger,
+      store,
+      fxiaoke,
+      relay: relay.deps,
+      metrics: wiring.metrics,
+      slack,
+      port,
+      stop() {
+        stopping ??= (async () => {
+          shuttingDown = true;
+          await closers.closeAll();
+          logger.info('fx-bridge stopped');
+        })();
+        return stopping;
+      },
+    };
   } catch (error) {
     // A start that fails (bad bot token, port in use) must not leave the store locked open.
-    retention.stop();
-    await closeFxiaoke().catch(() => undefined);
-    await store.close().catch(() => undefined);
+    await closers.closeAll().catch(() => undefined);
     throw error;
   }
-  logger.info(startedFields(config, port), 'fx-bridge started');
-
-  // Recorded work nobody is doing — left by a crash, a stop, or a replica that died — is taken over
-  // now (after the start, so the buttons in its answers have listeners) and every half lease.
-  const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
-  const sweep = () =>
-    takeOverAbandoned(relay, { legacyStaleMs }, (record) => slack.jobs.takeOver(record)).then(
-      (taken) => {
-        if (taken.length > 0)
-          logger.warn({ count: taken.length }, 'took over recorded work nobody was doing');
-      },
-      (error: unknown) => logger.warn({ err: error }, 'looking for abandoned work failed; will try again'),
-    );
-  await sweep();
-  const sweeper = setInterval(() => void sweep(), Math.max(1_000, relay.leaseMs / 2));
-  sweeper.unref();
-
-  return {
-    logger,
-    store,
-    fxiaoke,
-    relay,
-    metrics,
-    slack,
-    port,
-    stop() {
-      stopping ??= stopBridge();
-      return stopping;
-    },
-  };
-
-  async function stopBridge(): Promise<void> {
-    shuttingDown = true;
-    clearInterval(sweeper);
-    pressure.stop();
-    // Stop taking requests first, then let relays under way finish before the store closes.
-    await slack
-      .stop()
-      .catch((error: unknown) => logger.warn({ err: error }, 'Slack app did not stop cleanly'));
-    const drainMs = options.drainTimeoutMs ?? 25_000;
-    if (queue.size + work.size > 0) {
-      logger.info(
-        { running: queue.active, queued: queue.backlog, other: work.size },
-        'waiting for relays under way',
-      );
-    }
-    // Queued relays stay recorded and leased: the next process (or another replica) takes them over.
-    const queued = queue.backlog;
-    const drained = (await queue.stop(drainMs)) && (await work.drain(drainMs));
-    if (!drained || queued > 0) {
-      logger.warn(
-        { running: queue.active, queued },
-        'stopped with relays not finished; they stay recorded and the next start takes them over',
-      );
-    }
-    // Held-back store writes stop retrying now; each logs what it could not record.
-    writesAbandoned = true;
-    retention.stop();
-    await closeFxiaoke();
-    await store.close();
-    logger.info('fx-bridge stopped');
-  }
-}
-
-const DAY_MS = 86_400_000;
-
-/**
- * Deletes finished relays older than the retention period, at start and then hourly. Relays in
- * progress are never pruned. Every replica may prune; deleting twice is harmless.
- */
-function startRetention(
-  store: RelayStore,
-  logger: Logger,
-  retentionDays: number,
-  now: () => number,
-): { stop(): void } {
-  if (retentionDays === 0) return { stop() {} };
-  const prune = () => {
-    store
-      .prune(now() - retentionDays * DAY_MS)
-      .then((deleted) => {
-        if (deleted > 0) logger.info({ deleted, retentionDays }, 'pruned relays past retention');
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'pruning relays failed; will try again'));
-  };
-  prune();
-  const timer = setInterval(prune, 3_600_000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }

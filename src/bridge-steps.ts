@@ -1,0 +1,326 @@
+/**
+ * The steps of startBridge (bridge.ts), in the order it takes them. Each opens one part of the
+ * bridge and adds its closer to `closers`, so a stop, or a start that fails half way, closes what
+ * was opened in reverse order.
+ */
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.js';
+import { FxiaokeClient } from './fxiaoke/client.js';
+import { FxiaokeDirectory } from './fxiaoke/directory.js';
+import { fxiaokeConnection } from './fxiaoke/from-config.js';
+import type { BridgeMetrics } from './http/metrics.js';
+import { healthRoutes } from './http/routes.js';
+import type { createLogger, Logger } from './logger.js';
+import { type FxiaokeSharedState, openFxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
+import { RedisSendLimiter } from './redis/send-limiter.js';
+import { type RelayDeps, relayDeps } from './relay/deps.js';
+import { LoopPressure } from './relay/loop-pressure.js';
+import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
+import { takeOverAbandoned } from './relay/takeover.js';
+import { RelayWorkQueue } from './relay/work-queue.js';
+import { createSlackApp, type SlackApp } from './slack/app.js';
+import { SlackFileDownloader } from './slack/files.js';
+import { InFlightWork } from './slack/in-flight.js';
+import { openStore } from './store/index.js';
+import type { RelayStore } from './store/interface.js';
+import type { Closers } from './util/closers.js';
+
+export interface BridgeOptions {
+  logDestination?: DestinationStream;
+  /** Skip auth.test at start-up (tests). */
+  botId?: string;
+  botUserId?: string;
+  /** How long a stop waits for relays under way (default 25 s, inside Docker's 30 s grace). */
+  drainTimeoutMs?: number;
+  /** Backoff sleeps in the Fxiaoke client (tests make them instant). */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** What the steps share: the configuration, the start's options, logs and metrics. */
+export interface Wiring {
+  config: Config;
+  options: BridgeOptions;
+  logger: Logger;
+  scrubber: ReturnType<typeof createLogger>['scrubber'];
+  metrics: BridgeMetrics;
+}
+
+/** Every store call goes through the metrics wrapper, so failures count in fxbridge_store_errors_total. */
+export async function openRelayStore(
+  { config, options, metrics }: Wiring,
+  closers: Closers,
+): Promise<RelayStore> {
+  const store = metrics.instrumentStore(
+    await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix }),
+  );
+  closers.add(() => store.close());
+  return store;
+}
+
+/**
+ * Fxiaoke rate budget and token: shared by the replicas through Redis when the store is Redis (own
+ * connection, same key prefix), in this process otherwise. Closed after the client on stop.
+ */
+export async function openSharedFxiaokeState(
+  { config, options, metrics }: Wiring,
+  closers: Closers,
+): Promise<FxiaokeSharedState> {
+  const fx = config.fxiaoke;
+  const fxShared = await openFxiaokeSharedState({
+    storeUrl: config.storeUrl,
+    keyPrefix: config.redisKeyPrefix,
+    rateLimit: fx.rateLimit,
+    authMode: fx.authMode,
+    appId: fx.appId,
+    now: options.now,
+  });
+  closers.add(() => fxShared.close());
+  metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());
+  return fxShared;
+}
+
+export function openFxiaokeClient(
+  { config, options, logger, scrubber, metrics }: Wiring,
+  closers: Closers,
+  fxShared: FxiaokeSharedState,
+): FxiaokeClient {
+  const fx = config.fxiaoke;
+  const fxiaoke = new FxiaokeClient({
+    ...fxiaokeConnection(fx),
+    retry: { maxRetries: fx.maxRetries },
+    now: options.now,
+    sleep: options.sleep,
+    rateLimiter: fxShared.rateLimiter,
+    tokenCache: fxShared.tokenCache,
+    onQueued: (info) => logger.debug({ fxiaoke: info }, 'Fxiaoke call queued for the rate limit'),
+    onToken: (token, source) => {
+      scrubber.add(token);
+      // A token another replica fetched is learnt for scrubbing but was no call of ours.
+      if (source === 'fetched') metrics.tokenFetches.inc();
+      logger.info({ authMode: fx.authMode, source }, 'Fxiaoke token issued');
+    },
+    onCall: (event) => {
+      metrics.observeFxiaokeCall(event);
+      logger.debug({ fxiaoke: event }, 'Fxiaoke call');
+    },
+  });
+  closers.add(() => fxiaoke.close());
+  return fxiaoke;
+}
+
+/** The relay's dependencies: people, files, the per-user send limit, leases, the observer. */
+export function openRelayDeps(
+  { config, options, logger, metrics }: Wiring,
+  store: RelayStore,
+  fxiaoke: FxiaokeClient,
+  fxShared: FxiaokeSharedState,
+): { deps: RelayDeps; abandonWrites: () => void } {
+  // Per-user send limit (limits.sendsPerUserPerMinute): on the shared state's Redis connection when
+  // there is one, so a user's sends count across replicas; in this process otherwise; 0: none.
+  const sendsPerMinute = config.file.limits.sendsPerUserPerMinute;
+  const sendLimiter: SendRateLimiter | undefined =
+    sendsPerMinute === 0
+      ? undefined
+      : fxShared.connection
+        ? new RedisSendLimiter({
+            redis: fxShared.connection.redis,
+            secrets: fxShared.connection.secrets,
+            keyPrefix: config.redisKeyPrefix,
+            limit: sendsPerMinute,
+          })
+        : new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
+  // People: the Fxiaoke address book (recipient typeahead, mentions mapped by e-mail and phone,
+  // departed recipients caught before sending). Loaded on first use; it, phone lookups and Slack
+  // profiles are cached for PEOPLE_CACHE_TTL_SECONDS.
+  const people = new FxiaokeDirectory({
+    client: fxiaoke,
+    ttlMs: config.peopleCacheTtlSeconds * 1000,
+    departmentId: config.fxiaoke.directoryDepartmentId,
+    ...(config.fxiaoke.employeeIdField ? { employeeIdField: config.fxiaoke.employeeIdField } : {}),
+    log: logger.child({ component: 'directory' }),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  // Files of relayed messages: downloaded with the bot token, only from Slack's hosts or the
+  // configured Web API's origin (a proxy, the tests' fake Slack).
+  const files = new SlackFileDownloader({
+    botToken: config.slack.botToken,
+    maxBytes: config.slack.fileMaxBytes,
+    trustedOrigins: [new URL(config.slack.apiUrl).origin],
+  });
+  let writesAbandoned = false;
+  const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
+  const deps = relayDeps({
+    store,
+    leaseMs: config.work.leaseSeconds * 1000,
+    // SQLite and memory belong to this process alone: any other lease there is a dead process's.
+    exclusiveStore: !storeKind.startsWith('redis'),
+    resumeLimitMs: config.work.resumeLimitSeconds * 1000,
+    intakeTimeoutMs: config.work.intakeTimeoutMs,
+    writesAbandoned: () => writesAbandoned,
+    fxiaoke,
+    people,
+    files,
+    settings: config.file,
+    sendLimiter,
+    log: logger,
+    observer: {
+      relayFinished: (status, record) =>
+        metrics.observeRelayFinished(status, record, (options.now ?? Date.now)()),
+      revokeFinished: (outcome) => metrics.revokes.inc({ outcome }),
+    },
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return {
+    deps,
+    abandonWrites: () => {
+      writesAbandoned = true;
+    },
+  };
+}
+
+/** Relay work after acks; its closer lets relays under way finish, then gives up held-back writes. */
+export function openRelayWork(
+  { config, options, logger, metrics }: Wiring,
+  closers: Closers,
+  abandonWrites: () => void,
+): { work: InFlightWork; queue: RelayWorkQueue } {
+  const work = new InFlightWork();
+  // Acks first: while the event loop runs late, relays go one at a time (relay/loop-pressure.ts).
+  const pressure = new LoopPressure();
+  const queue = new RelayWorkQueue({
+    concurrency: config.work.relayConcurrency,
+    underPressure: () => pressure.underPressure,
+  });
+  metrics.trackQueueDepth(() => work.size + queue.size);
+  metrics.trackRelayBacklog(() => queue.backlog);
+  closers.add(async () => {
+    pressure.stop();
+    const drainMs = options.drainTimeoutMs ?? 25_000;
+    if (queue.size + work.size > 0) {
+      logger.info(
+        { running: queue.active, queued: queue.backlog, other: work.size },
+        'waiting for relays under way',
+      );
+    }
+    // Queued relays stay recorded and leased: the next process (or another replica) takes them over.
+    const queued = queue.backlog;
+    const drained = (await queue.stop(drainMs)) && (await work.drain(drainMs));
+    if (!drained || queued > 0) {
+      logger.warn(
+        { running: queue.active, queued },
+        'stopped with relays not finished; they stay recorded and the next start takes them over',
+      );
+    }
+    // Held-back store writes stop retrying now; each logs what it could not record.
+    abandonWrites();
+  });
+  return { work, queue };
+}
+
+/** The Bolt app and the HTTP routes; closed first on stop, so no new request comes in. */
+export async function openSlack(
+  { config, options, logger, metrics }: Wiring,
+  closers: Closers,
+  parts: {
+    store: RelayStore;
+    fxiaoke: FxiaokeClient;
+    relay: RelayDeps;
+    work: { work: InFlightWork; queue: RelayWorkQueue };
+    isShuttingDown: () => boolean;
+  },
+): Promise<{ slack: SlackApp; port: number }> {
+  let slack: SlackApp | undefined;
+  slack = await createSlackApp({
+    slack: config.slack,
+    port: config.port,
+    context: {
+      relay: parts.relay,
+      logger,
+      work: parts.work.work,
+      queue: parts.work.queue,
+      peopleCacheTtlMs: config.peopleCacheTtlSeconds * 1000,
+      takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
+    },
+    customRoutes: healthRoutes({
+      store: parts.store,
+      fxiaoke: parts.fxiaoke,
+      metrics,
+      isShuttingDown: parts.isShuttingDown,
+      log: logger.child({ component: 'readyz' }),
+      ...(options.now ? { now: options.now } : {}),
+      // Assigned just below; a probe before that finds no connection yet.
+      ...(config.slack.mode === 'socket' ? { slackConnected: () => slack?.isConnected() ?? false } : {}),
+    }),
+    botId: options.botId,
+    botUserId: options.botUserId,
+    onAck: (type, seconds) => metrics.observeAck(type, seconds),
+  });
+  const port = await slack.start();
+  const started = slack;
+  closers.add(() =>
+    started.stop().catch((error: unknown) => logger.warn({ err: error }, 'Slack app did not stop cleanly')),
+  );
+  return { slack: started, port };
+}
+
+/**
+ * Recorded work nobody is doing (left by a crash, a stop, or a replica that died) is taken over now
+ * (after the start, so the buttons in its answers have listeners) and every half lease.
+ */
+export async function openTakeoverSweep(
+  { config, logger }: Wiring,
+  closers: Closers,
+  relay: RelayDeps,
+  slack: SlackApp,
+): Promise<void> {
+  const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
+  const sweep = () =>
+    takeOverAbandoned(relay, { legacyStaleMs }, (record) => slack.jobs.takeOver(record)).then(
+      (taken) => {
+        if (taken.length > 0)
+          logger.warn({ count: taken.length }, 'took over recorded work nobody was doing');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'looking for abandoned work failed; will try again'),
+    );
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), Math.max(1_000, relay.leaseMs / 2));
+  sweeper.unref();
+  closers.add(() => clearInterval(sweeper));
+}
+
+export function openRetention(
+  { config, options, logger }: Wiring,
+  closers: Closers,
+  store: RelayStore,
+): void {
+  const retention = startRetention(store, logger, config.retentionDays, options.now ?? Date.now);
+  closers.add(() => retention.stop());
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes finished relays older than the retention period, at start and then hourly. Relays in
+ * progress are never pruned. Every replica may prune; deleting twice is harmless.
+ */
+function startRetention(
+  store: RelayStore,
+  logger: Logger,
+  retentionDays: number,
+  now: () => number,
+): { stop(): void } {
+  if (retentionDays === 0) return { stop() {} };
+  const prune = () => {
+    store
+      .prune(now() - retentionDays * DAY_MS)
+      .then((deleted) => {
+        if (deleted > 0) logger.info({ deleted, retentionDays }, 'pruned relays past retention');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'pruning relays failed; will try again'));
+  };
+  prune();
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -116,6 +116,8 @@ export const DEFAULTS = {
   fxiaokeRateLimit: { calls: 100, windowMs: 20_000 },
   /** PEOPLE_CACHE_TTL_SECONDS: the address book, phone lookups, Slack profiles and user groups. */
   peopleCacheTtlSeconds: 600,
+  /** INTAKE_TIMEOUT_MS, RELAY_CONCURRENCY, LEASE_SECONDS, RESUME_LIMIT_SECONDS. */
+  work: { intakeTimeoutMs: 1_500, relayConcurrency: 8, leaseSeconds: 30, resumeLimitSeconds: 900 },
 } as const;
 
 export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (Slack, {channel}):\n{text}';
@@ -355,10 +357,17 @@ export function loadConfig(env: Env = process.env): Config {
     problems,
   );
   const work = {
-    intakeTimeoutMs: integer(env, 'INTAKE_TIMEOUT_MS', 1_500, 100, 2_500, problems),
-    relayConcurrency: integer(env, 'RELAY_CONCURRENCY', 8, 1, 1_000, problems),
-    leaseSeconds: integer(env, 'LEASE_SECONDS', 30, 2, 3_600, problems),
-    resumeLimitSeconds: integer(env, 'RESUME_LIMIT_SECONDS', 900, 10, 86_400, problems),
+    intakeTimeoutMs: integer(env, 'INTAKE_TIMEOUT_MS', DEFAULTS.work.intakeTimeoutMs, 100, 2_500, problems),
+    relayConcurrency: integer(env, 'RELAY_CONCURRENCY', DEFAULTS.work.relayConcurrency, 1, 1_000, problems),
+    leaseSeconds: integer(env, 'LEASE_SECONDS', DEFAULTS.work.leaseSeconds, 2, 3_600, problems),
+    resumeLimitSeconds: integer(
+      env,
+      'RESUME_LIMIT_SECONDS',
+      DEFAULTS.work.resumeLimitSeconds,
+      10,
+      86_400,
+      problems,
+    ),
   };
   const peopleCacheTtlSeconds = integer(
     env,

@@ -70,8 +70,16 @@ export interface RelayDeps {
   writesAbandoned: () => boolean;
 }
 
+/**
+ * RelayDeps with what needs no configuration filled in. The timings (lease, resume limit, intake
+ * timeout) are the configuration's (config.ts DEFAULTS), so the caller passes them.
+ */
 export function relayDeps(
-  base: Pick<RelayDeps, 'store' | 'fxiaoke' | 'settings' | 'log'> & Partial<RelayDeps>,
+  base: Pick<
+    RelayDeps,
+    'store' | 'fxiaoke' | 'settings' | 'log' | 'leaseMs' | 'resumeLimitMs' | 'intakeTimeoutMs'
+  > &
+    Partial<RelayDeps>,
 ): RelayDeps {
   return {
     now: Date.now,
@@ -79,10 +87,7 @@ export function relayDeps(
     newThirdTraceId: randomUUID,
     observer: {},
     instanceId: `fxb_${randomUUID()}`,
-    leaseMs: 30_000,
     exclusiveStore: true,
-    resumeLimitMs: 15 * 60_000,
-    intakeTimeoutMs: 1_500,
     writesAbandoned: () => false,
     ...base,
   };

@@ -6,7 +6,7 @@ import type { BatchStatus, RelayStatus } from '../../src/relay/types.js';
 import { RelayNotFoundError, StoreConflictError, StoreError } from '../../src/store/errors.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { FakeFxiaoke } from './fake-fxiaoke.js';
-import { testRelay, testSettings } from './relay-deps.js';
+import { defaultTimings, testRelay, testSettings } from './relay-deps.js';
 
 function batches(...statuses: BatchStatus[]) {
   return statuses.map((status, index) => makeBatch(index, { status }));
@@ -109,7 +109,13 @@ describe('toRelayError at shutdown', () => {
 describe('relayDeps', () => {
   it('fills in a real clock, relay ids, thirdTraceIds and an empty observer', () => {
     const { store } = testRelay();
-    const deps = relayDeps({ store, fxiaoke: new FakeFxiaoke(), settings: testSettings(), log: console });
+    const deps = relayDeps({
+      ...defaultTimings(),
+      store,
+      fxiaoke: new FakeFxiaoke(),
+      settings: testSettings(),
+      log: console,
+    });
     const before = Date.now();
     expect(deps.now()).toBeGreaterThanOrEqual(before);
     expect(deps.newRelayId(before)).toMatch(/^rl_[0-9A-Z]{22}$/);
@@ -123,6 +129,7 @@ describe('relayDeps', () => {
   it('lets the caller override every default', () => {
     const { store } = testRelay();
     const deps = relayDeps({
+      ...defaultTimings(),
       store,
       fxiaoke: new FakeFxiaoke(),
       settings: testSettings(),

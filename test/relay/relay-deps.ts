@@ -1,10 +1,20 @@
 /** Builds `RelayDeps` over a MemoryRelayStore and a FakeFxiaoke, with a hand-driven clock and ids. */
+import { DEFAULTS } from '../../src/config.js';
 import { type RelayDeps, type RelayLog, type RelaySettings, relayDeps } from '../../src/relay/deps.js';
 import type { RelayStatus } from '../../src/relay/types.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
 import { FakeFxiaoke } from './fake-fxiaoke.js';
 
 export const START = 1_700_000_000_000;
+
+/** The relay timings a bridge runs with by default (config.ts DEFAULTS). */
+export function defaultTimings(): Pick<RelayDeps, 'leaseMs' | 'resumeLimitMs' | 'intakeTimeoutMs'> {
+  return {
+    leaseMs: DEFAULTS.work.leaseSeconds * 1000,
+    resumeLimitMs: DEFAULTS.work.resumeLimitSeconds * 1000,
+    intakeTimeoutMs: DEFAULTS.work.intakeTimeoutMs,
+  };
+}
 
 export interface LogEntry {
   level: 'info' | 'warn' | 'error';
@@ -61,6 +71,7 @@ export function testRelay(
   let traces = 0;
   const observed: TestRelay['observed'] = { relaysFinished: [], revokesFinished: [] };
   const deps = relayDeps({
+    ...defaultTimings(),
     store,
     fxiaoke: fake,
     settings: testSettings(options.settings),

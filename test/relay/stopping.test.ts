@@ -12,7 +12,7 @@ import { relayDeps } from '../../src/relay/deps.js';
 import { sendRelay } from '../../src/relay/send-relay.js';
 import { sendFailedText } from '../../src/slack/replies.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
-import { RecordingLog, testSettings } from './relay-deps.js';
+import { defaultTimings, RecordingLog, testSettings } from './relay-deps.js';
 
 const CREDS = { appId: 'FSAID_test0001', appSecret: 'test-app-secret', permanentCode: 'test-permanent-code' };
 const cleanups: (() => Promise<void>)[] = [];
@@ -44,7 +44,13 @@ describe('a send waiting for the Fxiaoke rate budget when fx-bridge stops', () =
     expect(emulator.requestsTo(PATHS.send)).toHaveLength(1);
 
     const store = new MemoryRelayStore();
-    const deps = relayDeps({ store, fxiaoke: client, settings: testSettings(), log: new RecordingLog() });
+    const deps = relayDeps({
+      ...defaultTimings(),
+      store,
+      fxiaoke: client,
+      settings: testSettings(),
+      log: new RecordingLog(),
+    });
     let queued: () => void = () => {};
     const waiting = new Promise<void>((resolve) => {
       queued = resolve;

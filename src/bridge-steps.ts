@@ -181,9 +181,9 @@ export function openRelayDeps(
 
 /** Relay work after acks; its closer lets relays under way finish, then gives up held-back writes. */
 export function openRelayWork(
-  { config, options, logger, metrics }: Wiring,
+  { config, logger, metrics }: Wiring,
   closers: Closers,
-  abandonWrites: () => void,
+  drain: { ms: number; abandonWrites: () => void },
 ): { work: InFlightWork; queue: RelayWorkQueue } {
   const work = new InFlightWork();
   // Acks first: while the event loop runs late, relays go one at a time (relay/loop-pressure.ts).
@@ -196,7 +196,7 @@ export function openRelayWork(
   metrics.trackRelayBacklog(() => queue.backlog);
   closers.add(async () => {
     pressure.stop();
-    const drainMs = options.drainTimeoutMs ?? 25_000;
+    const drainMs = drain.ms;
     if (queue.size + work.size > 0) {
       logger.info(
         { running: queue.active, queued: queue.backlog, other: work.size },
@@ -213,7 +213,7 @@ export function openRelayWork(
       );
     }
     // Held-back store writes stop retrying now; each logs what it could not record.
-    abandonWrites();
+    drain.abandonWrites();
   });
   return { work, queue };
 }

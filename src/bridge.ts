@@ -61,7 +61,9 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
     const relay = openRelayDeps(wiring, store, fxiaoke, fxShared);
     openRetention(wiring, closers, store);
-    const work = openRelayWork(wiring, closers, relay.abandonWrites);
+    // How long a stop waits for relays under way: inside Docker's (and the chart's) 30 s grace.
+    const drainMs = options.drainTimeoutMs ?? 25_000;
+    const work = openRelayWork(wiring, closers, { ms: drainMs, abandonWrites: relay.abandonWrites });
     const { slack, port } = await openSlack(wiring, closers, {
       store,
       fxiaoke,

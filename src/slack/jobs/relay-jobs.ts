@@ -105,6 +105,17 @@ export class RelayJobs {
     this.#revoke(received.claimed, received.answered, actorId, answer);
   }
 
+  /**
+   * Resolves once nothing handed over is queued, running or still being answered: the bridge's
+   * own "done", for tests that must show something did not happen without waiting a fixed time.
+   */
+  async idle(): Promise<void> {
+    while (this.queue.size > 0 || this.ctx.work.size > 0) {
+      await this.queue.idle();
+      await this.ctx.work.drain(60_000);
+    }
+  }
+
   /** A relay another (or an earlier) process left in work; this process holds its lease now. */
   takeOver(record: RelayRecord): void {
     this.observer.takenOver?.(record.status);
@@ -140,7 +151,10 @@ export class RelayJobs {
       if (!said) await refreshHome(this.ctx, this.client, actorId, text);
     };
     if (claimed.length === 0) {
-      void job().catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'revoke answer failed'));
+      // Nothing to call Fxiaoke for: answered now, but still awaited by a stop.
+      void this.ctx.work
+        .run(job)
+        .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'revoke answer failed'));
       return;
     }
     const [first] = claimed;

@@ -40,7 +40,10 @@ export interface FacadeCall {
  * A relay facade whose every answer a test scripts. An unscripted method fails the test loudly:
  * a door that calls something unexpected is caught rather than handed a made-up answer.
  */
-export function fakeFacade(script: Partial<RelayFacade> = {}): RelayFacade & { calls: FacadeCall[] } {
+export function fakeFacade(
+  script: Partial<RelayFacade> = {},
+  timeline: string[] = [],
+): RelayFacade & { calls: FacadeCall[] } {
   const calls: FacadeCall[] = [];
   const unscripted = (method: string) => () => Promise.reject(new Error(`facade.${method} was not scripted`));
   const defaults: Partial<RelayFacade> = {
@@ -65,6 +68,7 @@ export function fakeFacade(script: Partial<RelayFacade> = {}): RelayFacade & { c
       const method = (methods[name] as ((...args: unknown[]) => unknown) | undefined) ?? unscripted(name);
       return (...args: unknown[]) => {
         calls.push({ method: name, args });
+        timeline.push(`relay.${name}`);
         return method(...args);
       };
     },
@@ -82,13 +86,17 @@ export interface SlackCall {
  * A Web API client that records every call and answers like Slack does. `failing` names methods
  * that reject, as a platform error would.
  */
-export function fakeClient(options: { failing?: string[] } = {}): webApi.WebClient & { calls: SlackCall[] } {
+export function fakeClient(
+  options: { failing?: string[] } = {},
+  timeline: string[] = [],
+): webApi.WebClient & { calls: SlackCall[] } {
   const calls: SlackCall[] = [];
   let ts = 0;
   const call =
     (method: string, answer: (args: Record<string, unknown>) => object = () => ({})) =>
     async (args: Record<string, unknown>) => {
       calls.push({ method, args });
+      timeline.push(`slack.${method}`);
       if (options.failing?.includes(method)) {
         throw Object.assign(new Error(`An API error occurred: ${method} failed`), {
           code: 'slack_webapi_platform_error',
@@ -130,14 +138,17 @@ export interface Door {
   settled(): Promise<void>;
   /** The Web API calls of one method, in order. */
   callsTo(method: string): SlackCall[];
+  /** Facade calls (`relay.…`), Web API calls (`slack.…`) and acks (`ack`), in the order they happened. */
+  timeline: string[];
 }
 
 export function door(
   script: Partial<RelayFacade> = {},
   options: { failing?: string[]; homeViewers?: HomeViewers } = {},
 ): Door {
-  const relay = fakeFacade(script);
-  const client = fakeClient(options.failing ? { failing: options.failing } : {});
+  const timeline: string[] = [];
+  const relay = fakeFacade(script, timeline);
+  const client = fakeClient(options.failing ? { failing: options.failing } : {}, timeline);
   // Quiet unless a test looks: warnings of the code under test would only clutter the output.
   const { logger } = createLogger({ level: 'silent' });
   const queue = new RelayWorkQueue({ concurrency: 2 });
@@ -160,14 +171,22 @@ export function door(
     client,
     settled: () => jobs.idle(),
     callsTo: (method) => client.calls.filter((each) => each.method === method),
+    timeline,
   };
 }
 
-/** A recording `ack` or `respond`: what the door gave Slack, in order. */
-export function recorder(): ((payload?: unknown) => Promise<void>) & { payloads: unknown[] } {
+/**
+ * A recording `ack` or `respond`: what the door gave Slack, in order. With a door, an ack also
+ * goes on its timeline (so a test can show the request was recorded before it was acked).
+ */
+export function recorder(
+  on?: Pick<Door, 'timeline'>,
+  label = 'ack',
+): ((payload?: unknown) => Promise<void>) & { payloads: unknown[] } {
   const payloads: unknown[] = [];
   const fn = async (payload?: unknown) => {
     payloads.push(payload);
+    on?.timeline.push(label);
   };
   return Object.assign(fn, { payloads });
 }

@@ -3,7 +3,7 @@ import type { ButtonArgs } from '../../../../src/slack/listeners/actions/cancel-
 import { type Door, recorder, SENDER } from '../door-kit.js';
 
 export function click(d: Door, actionId: string, value: string, options: { responseUrl?: boolean } = {}) {
-  const ack = recorder();
+  const ack = recorder(d);
   const respond = recorder();
   const action = { type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1.2' };
   const body = {

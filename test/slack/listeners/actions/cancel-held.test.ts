@@ -10,6 +10,7 @@ describe('Cancel on a held relay', () => {
     const { ack, respond, args } = click(d, 'fx_cancel_held', held.id);
     await cancelHeld(d.ctx)(args);
     expect(d.relay.calls[0]).toEqual({ method: 'cancelHeld', args: [held.id, SENDER] });
+    expect(d.timeline.slice(0, 2)).toEqual(['relay.cancelHeld', 'ack']);
     expect(ack.payloads).toEqual([undefined]);
     expect(respond.payloads).toEqual([
       {

@@ -29,6 +29,7 @@ describe('the Revoke button', () => {
     const { ack, respond, args } = click(d, 'fx_revoke', claimed.id);
     await revokeButton(d.ctx)(args);
     expect(d.relay.calls[0]).toEqual({ method: 'receiveRevoke', args: [{ relayId: claimed.id }, SENDER] });
+    expect(d.timeline.slice(0, 2)).toEqual(['relay.receiveRevoke', 'ack']);
     expect(ack.payloads).toEqual([undefined]);
     await d.settled();
     expect(textsGiven(respond)).toEqual([

@@ -19,6 +19,7 @@ describe('Send to the reachable, on a held relay', () => {
     const { ack, respond, args } = click(d, 'fx_send_reachable', confirmed.id);
     await sendReachable(d.ctx)(args);
     expect(d.relay.calls[0]).toEqual({ method: 'receiveConfirmation', args: [confirmed.id, SENDER] });
+    expect(d.timeline.slice(0, 2)).toEqual(['relay.receiveConfirmation', 'ack']);
     expect(ack.payloads).toEqual([undefined]);
     await d.settled();
     expect(textsGiven(respond)).toEqual([

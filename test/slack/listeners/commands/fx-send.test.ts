@@ -18,7 +18,7 @@ import {
 } from '../door-kit.js';
 
 function invoke(d: Door, text: string) {
-  const ack = recorder();
+  const ack = recorder(d);
   const respond = recorder();
   const command = {
     command: '/fx-send',
@@ -73,6 +73,8 @@ describe('/fx-send', () => {
     });
     const { ack, respond, run } = invoke(d, 'FSUID_A,sales *The* quote');
     await run();
+    // Recorded, then acked: the ack is a promise.
+    expect(d.timeline.slice(0, 2)).toEqual(['relay.receiveSend', 'ack']);
     expect(ack.payloads).toEqual([undefined]);
     const intake = d.relay.calls[0]?.args[0] as IntakeRequest;
     expect(intake).toMatchObject({

@@ -3,7 +3,7 @@ import type { MessageShortcutArgs } from '../../../../src/slack/listeners/shortc
 import { CHANNEL, type Door, recorder, SENDER, TEAM } from '../door-kit.js';
 
 export function messageShortcut(d: Door, callbackId: string, team: { id: string } | null = { id: TEAM }) {
-  const ack = recorder();
+  const ack = recorder(d);
   const respond = recorder();
   const shortcut = {
     type: 'message_action',

@@ -29,6 +29,7 @@ describe('Revoke from Fxiaoke on a message', () => {
       method: 'receiveRevoke',
       args: [{ message: { teamId: TEAM, channelId: CHANNEL, ts: '1700000000.000100' } }, SENDER],
     });
+    expect(d.timeline.slice(0, 2)).toEqual(['relay.receiveRevoke', 'ack']);
     expect(ack.payloads).toEqual([undefined]);
     await d.settled();
     expect(textsGiven(respond)).toEqual([

@@ -8,6 +8,8 @@ describe('Send to Fxiaoke on a message', () => {
     const d = door();
     const { ack, respond, args } = messageShortcut(d, 'fx_send_message');
     await sendMessage(d.ctx)(args);
+    // Acked before anything else: the trigger_id's 3 seconds are for opening the window.
+    expect(d.timeline[0]).toBe('ack');
     expect(ack.payloads).toEqual([undefined]);
     expect(d.relay.calls.map((call) => call.method)).toEqual(['admitSend', 'relaysOfMessage']);
     expect(d.relay.calls[0]?.args[0]).toEqual({ userId: SENDER, channelId: CHANNEL });

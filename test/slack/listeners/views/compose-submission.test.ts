@@ -24,7 +24,7 @@ interface Form {
 }
 
 function submit(d: Door, form: Form = {}) {
-  const ack = recorder();
+  const ack = recorder(d);
   const view = {
     id: 'V0COMPOSE',
     callback_id: 'fx_send_modal',
@@ -102,6 +102,8 @@ describe('compose window submission', () => {
       'listFor',
     ]);
     // The receipt could not be posted (no observer call): the sender hears privately, with the traceId.
+    expect(d.timeline.indexOf('ack')).toBe(d.timeline.indexOf('relay.checkRecipients') + 1);
+    expect(d.callsTo('views.publish')[0]?.args.user_id).toBe(SENDER);
     const [told] = d.callsTo('chat.postEphemeral');
     expect(told?.args).toMatchObject({ channel: CHANNEL, user: SENDER });
     expect(textsOf(told)).toContain('E-TRACE-1');

@@ -1,7 +1,7 @@
 /**
  * Slack as a directory for the core: user profiles (users.info) and user-group members
  * (usergroups.users.list), cached. Built once in wiring, before the Bolt app, and handed to the
- * relay as dependencies (RelayDeps.profiles, RelayDeps.groupMembers), so no call can forget them.
+ * relay as dependencies (`profiles`, `groupMembers` in relay/deps.ts), so no call can forget them.
  * Their own Web API client has the app's settings (base URL, retries, timeout, token).
  */
 import { webApi } from '@slack/bolt';

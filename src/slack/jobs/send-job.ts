@@ -73,7 +73,7 @@ export async function runSendJob(
 
 /**
  * The one outcome → reply switch for sends, whichever door they came through. An outcome known at
- * the door (a duplicate, a text too long) has no receipt; a finished relay always has its tracker.
+ * the door (a duplicate, a text too long) comes without a receipt tracker.
  */
 export async function presentSend(
   outcome: SendOutcome,
@@ -97,18 +97,18 @@ export async function presentSend(
     case 'expired':
       return answer(`:x: ${outcome.record.error?.message ?? 'Not sent.'} (relay \`${outcome.record.id}\`)`);
     case 'finished':
-      if (!receipt) throw new Error('a finished relay is presented with its receipt');
       return presentFinished(outcome.record, receipt, answer, false);
   }
 }
 
 async function presentFinished(
   record: RelayRecord,
-  receipt: ReceiptTracker,
+  receipt: ReceiptTracker | undefined,
   answer: Answer,
   confirmed: boolean,
 ): Promise<void> {
-  if (receipt.posted) {
+  // Without a tracker (nothing was posted for it) the relay is answered privately, receipt and all.
+  if (receipt?.posted) {
     await receipt.update(record);
     if (confirmed) {
       await answer(`:white_check_mark: Sent as relay \`${record.id}\`; the receipt is in the channel.`);

@@ -7,8 +7,7 @@
 import { StoreConflictError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
 import { carryOutReceived, intakeOf } from './carry-out.js';
-import type { RelayObserver } from './deps.js';
-import { persistently, type RelayDeps } from './deps.js';
+import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
 import { HELD, HELD_CANCELLED, HELD_CONFIRMED, isHeld } from './hold.js';
 import { leaseForMe } from './lease.js';
 import type { RelayRecord } from './types.js';

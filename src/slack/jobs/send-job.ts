@@ -1,5 +1,5 @@
 /**
- * Carrying out a received send (relay/carry-out.ts) and saying what happened: one presenter for
+ * Carrying out a received send (the facade's carryOutSend) and saying what happened: one presenter for
  * every door — /fx-send, the compose window, a message's Send to Fxiaoke, a confirmed held relay —
  * live or after a takeover.
  */

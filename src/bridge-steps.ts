@@ -14,6 +14,7 @@ import type { createLogger, Logger } from './logger.js';
 import { type FxiaokeSharedState, openFxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
 import { RedisSendLimiter } from './redis/send-limiter.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
+import { relayFacade } from './relay/facade.js';
 import { LoopPressure } from './relay/loop-pressure.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { takeOverAbandoned } from './relay/takeover.js';
@@ -21,6 +22,8 @@ import { RelayWorkQueue } from './relay/work-queue.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackFileDownloader } from './slack/files.js';
 import { InFlightWork } from './slack/in-flight.js';
+import { slackLookups } from './slack/lookups.js';
+import type { SlackProfileCache } from './slack/profiles.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import type { Closers } from './util/closers.js';
@@ -115,7 +118,7 @@ export function openRelayDeps(
   store: RelayStore,
   fxiaoke: FxiaokeClient,
   fxShared: FxiaokeSharedState,
-): { deps: RelayDeps; abandonWrites: () => void } {
+): { deps: RelayDeps; profiles: SlackProfileCache; abandonWrites: () => void } {
   // Per-user send limit (limits.sendsPerUserPerMinute): on the shared state's Redis connection when
   // there is one, so a user's sends count across replicas; in this process otherwise; 0: none.
   const sendsPerMinute = config.file.limits.sendsPerUserPerMinute;
@@ -148,6 +151,8 @@ export function openRelayDeps(
     maxBytes: config.slack.fileMaxBytes,
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
+  // Slack profiles (mentions mapped by e-mail and phone) and user groups (access.send.userGroups).
+  const { profiles, groupMembers } = slackLookups(config.slack, logger, config.peopleCacheTtlSeconds * 1000);
   let writesAbandoned = false;
   const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
   const deps = relayDeps({
@@ -160,6 +165,8 @@ export function openRelayDeps(
     writesAbandoned: () => writesAbandoned,
     fxiaoke,
     people,
+    profiles,
+    groupMembers,
     files,
     settings: config.file,
     sendLimiter,
@@ -173,6 +180,7 @@ export function openRelayDeps(
   });
   return {
     deps,
+    profiles,
     abandonWrites: () => {
       writesAbandoned = true;
     },
@@ -226,6 +234,7 @@ export async function openSlack(
     store: RelayStore;
     fxiaoke: FxiaokeClient;
     relay: RelayDeps;
+    profiles: SlackProfileCache;
     work: { work: InFlightWork; queue: RelayWorkQueue };
     isShuttingDown: () => boolean;
   },
@@ -235,11 +244,11 @@ export async function openSlack(
     slack: config.slack,
     port: config.port,
     context: {
-      relay: parts.relay,
+      relay: relayFacade(parts.relay),
+      profiles: parts.profiles,
       logger,
       work: parts.work.work,
       queue: parts.work.queue,
-      peopleCacheTtlMs: config.peopleCacheTtlSeconds * 1000,
       takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
     },
     customRoutes: healthRoutes({

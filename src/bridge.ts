@@ -68,6 +68,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       store,
       fxiaoke,
       relay: relay.deps,
+      profiles: relay.profiles,
       work,
       isShuttingDown: () => shuttingDown,
     });

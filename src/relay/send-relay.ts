@@ -4,9 +4,9 @@
  */
 import { StoreError } from '../store/errors.js';
 import { carryOutReceived } from './carry-out.js';
-import type { RelayDeps } from './deps.js';
+import type { RelayDeps, RelayObserver } from './deps.js';
 import { receiveRequest } from './intake.js';
-import { intakeOfSendRequest, type SendHooks, type SendOutcome, type SendRequest } from './send.js';
+import { intakeOfSendRequest, type SendOutcome, type SendRequest } from './send.js';
 
 /**
  * The whole send in one call: the intake write (intake.ts), then carrying it out (carry-out.ts).
@@ -15,12 +15,12 @@ import { intakeOfSendRequest, type SendHooks, type SendOutcome, type SendRequest
 export async function sendRelay(
   deps: RelayDeps,
   request: SendRequest,
-  hooks: SendHooks = {},
+  observer: RelayObserver = {},
 ): Promise<SendOutcome> {
   const received = await receiveRequest(deps, intakeOfSendRequest(request));
   switch (received.type) {
     case 'accepted':
-      return carryOutReceived(deps, received.record, hooks);
+      return carryOutReceived(deps, received.record, observer);
     case 'duplicate':
       return { type: 'duplicate', record: received.record };
     case 'invalid_text':

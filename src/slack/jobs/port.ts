@@ -1,25 +1,24 @@
 /**
  * What listeners ask of the relay jobs, as ListenerContext names it. An interface of its own
  * because the jobs take a ListenerContext: context.ts naming the RelayJobs class would make the
- * two import each other.
+ * two import each other. RelayJobs implements it, so the two cannot drift apart.
  */
-import type { types } from '@slack/bolt';
-import type { RevokeOutcome } from '../../relay/revoke.js';
+import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
+import type { HeldOutcome } from '../../relay/held.js';
+import type { IntakeOutcome } from '../../relay/intake.js';
 import type { RelayRecord } from '../../relay/types.js';
+import type { Answer } from './answer.js';
 
-/** Where a relay's answers go (answer.ts builds them). */
-export type Answer = (text: string, blocks?: types.KnownBlock[]) => Promise<void>;
+/** A received send as a door hands it over: "not taken" is the door's own answer (on its ack). */
+export type ReceivedSend = Exclude<IntakeOutcome, Unavailable>;
 
 export interface RelayJobsPort {
-  /** A received send (any door), answered through `answer`. */
-  send(record: RelayRecord, answer: Answer, options?: { replaceHeld?: Answer }): void;
-  /** Claimed revokes (and the answers of relays that needed no call), answered together. */
-  revoke(
-    claimed: readonly RelayRecord[],
-    answered: readonly RevokeOutcome[],
-    actorId: string,
-    answer: Answer | undefined,
-  ): void;
+  send(received: ReceivedSend, answer: Answer, options?: { heldAnswer?: Answer }): Promise<void>;
+  confirm(received: ConfirmationIntake | Unavailable, heldAnswer: Answer): Promise<void>;
+  cancelled(outcome: HeldOutcome | Unavailable, answer: Answer, userId: string): Promise<void>;
+  revoke(received: RevokeIntake | Unavailable, actorId: string, answer: Answer | undefined): Promise<void>;
+  /** Resolves once nothing handed over is queued, running or still being answered. */
+  idle(): Promise<void>;
   /** A relay another (or an earlier) process left in work; this process holds its lease now. */
   takeOver(record: RelayRecord): void;
 }

@@ -1,7 +1,7 @@
 /** Carrying out claimed revokes (relay/revoke.ts) and saying what happened, live or after a takeover. */
 import type { webApi } from '@slack/bolt';
 import { INTERNAL_ERROR_WHILE_REVOKING_TEXT } from '../../relay/error-text.js';
-import { carryOutRevoke, type RevokeOutcome } from '../../relay/revoke.js';
+import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
 import { revokeOutcomeText } from '../replies.js';
@@ -18,7 +18,7 @@ export async function runRevokeJob(
   const outcomes = [...answered];
   for (const record of claimed) {
     try {
-      const outcome = await carryOutRevoke(ctx.relay, record);
+      const outcome = await ctx.relay.carryOutRevoke(record);
       outcomes.push(outcome);
       await refreshReceipt(ctx, client, outcome);
     } catch (error) {

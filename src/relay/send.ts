@@ -5,7 +5,7 @@
  * relay keyed to its Slack receipt once Fxiaoke accepted something → final status. A crash at
  * any point leaves a record that names every call that might have gone out (takeover.ts).
  */
-import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
+import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from '../fxiaoke/interface.js';
 import { StoreError } from '../store/errors.js';
 import type { GroupMembers } from './access.js';
 import type { SendRefusal } from './admission.js';
@@ -18,6 +18,7 @@ import {
   sendExtraMessages,
   skipExtraMessages,
 } from './attachments.js';
+import { compositeOf, type SlackLinks } from './card.js';
 import { carryOutReceived } from './carry-out.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
 import { type IntakeRequest, receiveRequest } from './intake.js';
@@ -58,6 +59,8 @@ export interface SendHooks {
   profiles?: ChatProfiles;
   /** The front door's user-group lookup, for `access.send.userGroups`; without it a member is refused. */
   groupMembers?: GroupMembers;
+  /** The front door's links into Slack: where a card relay's card points (relay/card.ts). */
+  links?: SlackLinks;
 }
 
 export interface QueuedBatch {
@@ -231,7 +234,7 @@ async function sendBatch(
 ): Promise<RelayError | undefined> {
   const onQueued = hooks.onQueued;
   try {
-    const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
+    const options: SendTextOptions = {
       thirdTraceId: batch.thirdTraceId,
       ...(onQueued
         ? {
@@ -245,7 +248,12 @@ async function sendBatch(
             },
           }
         : {}),
-    });
+    };
+    // The record's format decides, for the first send and every later one (resume, update).
+    const result =
+      record.format === 'card'
+        ? await deps.fxiaoke.sendComposite(batch.recipients, compositeOf(record), options)
+        : await deps.fxiaoke.sendText(batch.recipients, record.content, options);
     batch.status = 'sent';
     batch.traceId = result.traceId;
     batch.thirdTraceId = result.thirdTraceId;

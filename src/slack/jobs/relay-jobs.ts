@@ -94,7 +94,11 @@ export class RelayJobs {
     );
     const receipt = receiptTracker(this.client, record, answer);
     try {
-      const resumed = await resumePending(this.ctx.relay, record, sendHooks(this.ctx, record, receipt));
+      const resumed = await resumePending(
+        this.ctx.relay,
+        record,
+        sendHooks(this.ctx, record, receipt, this.client),
+      );
       if (resumed.interrupted > 0) {
         // Some call may have reached Fxiaoke: the sender hears exactly what is known, by DM.
         await notifyRecoveredRelays(this.client, [resumed.record], this.ctx.logger);

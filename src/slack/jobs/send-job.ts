@@ -10,6 +10,7 @@ import type { SendHooks, SendOutcome } from '../../relay/send.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
 import { heldMessage, heldOutcomeText } from '../held-replies.js';
+import { slackLinks } from '../links.js';
 import { renderReceipt } from '../receipt.js';
 import { ReceiptTracker } from '../receipt-tracker.js';
 import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from '../replies.js';
@@ -41,12 +42,18 @@ export function receiptTracker(
   return tracker;
 }
 
-export function sendHooks(ctx: ListenerContext, record: RelayRecord, receipt: ReceiptTracker): SendHooks {
+export function sendHooks(
+  ctx: ListenerContext,
+  record: RelayRecord,
+  receipt: ReceiptTracker,
+  client: webApi.WebClient,
+): SendHooks {
   const hooks = receipt.hooks();
   return {
     ...(postsReceipt(record) ? hooks : { onQueued: hooks.onQueued }),
     profiles: ctx.profiles,
     groupMembers: ctx.groupMembers,
+    links: slackLinks(client),
   };
 }
 
@@ -58,7 +65,7 @@ export async function runSendJob(
   options: SendJobOptions = {},
 ): Promise<void> {
   const receipt = receiptTracker(client, received, answer);
-  const hooks = sendHooks(ctx, received, receipt);
+  const hooks = sendHooks(ctx, received, receipt, client);
   try {
     if (intakeOf(received).confirmedBy && options.replaceHeld) {
       const replace = options.replaceHeld;

@@ -24,7 +24,7 @@ import { persistently, type RelayDeps, statusFromBatches, toRelayError } from '.
 import { type IntakeRequest, receiveRequest } from './intake.js';
 import type { ChatProfiles } from './people.js';
 import type { RecipientProblem } from './recipients.js';
-import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
+import type { RelayBatch, RelayError, RelayFormat, RelayRecord, SlackMessageRef } from './types.js';
 
 export interface SendRequest {
   /** Identifies the Slack request; a second delivery finds the first relay. */
@@ -39,6 +39,8 @@ export interface SendRequest {
   slack?: SlackMessageRef;
   /** Files of the relayed message: images are forwarded after the text, the rest named in it. */
   attachments?: AttachmentRef[];
+  /** `card`: sent as a Fxiaoke card (relay/card.ts); default text. */
+  format?: RelayFormat;
 }
 
 export interface SendHooks {
@@ -133,6 +135,7 @@ export function intakeOfSendRequest(request: SendRequest): IntakeRequest {
     recipientsInput: request.recipientsInput,
     text: request.text,
     ...(request.attachments ? { attachments: request.attachments } : {}),
+    ...(request.format ? { format: request.format } : {}),
     intake: {
       door: request.slack ? 'message' : 'command',
       teamId: request.slack?.teamId ?? '',

@@ -86,7 +86,7 @@ describe('FxiaokeClient.sendComposite', () => {
     const { emulator, client } = await setup();
     const employeeId = emulator.users[0]?.employeeId ?? '';
     await client.sendComposite([employeeId], CARD);
-    expect((emulator.requestsTo(PATHS.send)[0]?.body as Json).convertUserId).toBeUndefined();
+    expect((emulator.requestsTo(PATHS.send)[0]?.body as Json | undefined)?.convertUserId).toBeUndefined();
     expect(emulator.messages[0]?.toUser).toEqual([employeeId]);
   });
 
@@ -96,7 +96,7 @@ describe('FxiaokeClient.sendComposite', () => {
       { serviceId: SERVICE_ID },
     );
     const result = await client.sendComposite([openIds[0] ?? ''], CARD);
-    expect((emulator.requestsTo(PATHS.appSend)[0]?.body as Json).serviceId).toBe(SERVICE_ID);
+    expect((emulator.requestsTo(PATHS.appSend)[0]?.body as Json | undefined)?.serviceId).toBe(SERVICE_ID);
     expect(result.messageId).toBe(emulator.messages[0]?.messageId);
     await client.revoke(result.messageId ?? '');
     expect(emulator.messages[0]).toMatchObject({ msgType: 'composite', revoked: true });

@@ -4,6 +4,7 @@
  * opens the Slack message (chat.getPermalink) — or, from a bare /fx-send, the channel — and
  * Revoke (the shortcut, the button) takes the card back. The answers and the App Home say "card".
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CHANNEL_NAME,
@@ -14,6 +15,7 @@ import {
   TEST_SIGNING_SECRET,
   viewSubmissionPayload,
 } from '../../dev/fakes/slack-requests.js';
+import { makeBatch, makeRecord } from '../store/records.js';
 import { CHANNEL_ID, Harness, SENDER_ID, TEAM_ID } from './harness.js';
 import { openHome, publishedHome, viewText } from './people-requests.js';
 
@@ -182,5 +184,62 @@ describe('Send as a card', () => {
     await h.slack.waitFor(() => h.emulator.messages[0]);
     expect(h.emulator.messages[0]?.msgType).toBe('text');
     expect(h.emulator.messages[0]?.card).toBeUndefined();
+  });
+
+  it('after a crash the next start goes on with the same card, and never sends the call that may have gone out', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    const [first, second] = h.emulator.options.users;
+    const card = {
+      title: `${SENDER_NAME} in #${CHANNEL_NAME} (Slack)`,
+      url: PERMALINK,
+      linkTo: 'message' as const,
+    };
+    const now = Date.now();
+    const crashed = makeRecord({
+      createdAt: now,
+      updatedAt: now,
+      senderId: SENDER_ID,
+      originChannelId: CHANNEL_ID,
+      status: 'pending',
+      serviceId: 'FSAID_svc0001',
+      format: 'card',
+      card,
+      text: 'Price list attached',
+      content: 'Price list attached',
+      recipients: [first!.openUserId, second!.employeeId!],
+      // Batch 0 was marked dispatched when the process died: it may be in Fxiaoke already.
+      batches: [
+        makeBatch(0, { recipients: [first!.openUserId], dispatchedAt: now, thirdTraceId: randomUUID() }),
+        makeBatch(1, { recipients: [second!.employeeId!], thirdTraceId: randomUUID() }),
+      ],
+      intake: {
+        door: 'message',
+        teamId: TEAM_ID,
+        senderName: SENDER_NAME,
+        channelName: CHANNEL_NAME,
+        receivedAt: now,
+      },
+      lease: { owner: 'fxb_dead', until: 0 },
+    });
+    await h.bridge.store.create(crashed);
+    await h.restart();
+    await h.slack.waitFor(() => h.emulator.messages[0]);
+    let recovered = await h.bridge.store.findById(crashed.id);
+    for (let tries = 0; tries < 200 && recovered?.status === 'pending'; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      recovered = await h.bridge.store.findById(crashed.id);
+    }
+    expect(recovered?.batches.map((batch) => batch.status)).toEqual(['unknown', 'sent']);
+    expect(h.emulator.messages).toHaveLength(1);
+    expect(h.emulator.messages[0]).toMatchObject({
+      msgType: 'composite',
+      toUser: [second!.employeeId],
+      card: {
+        head: { title: card.title },
+        first: { content: 'Price list attached' },
+        link: { title: 'Open in Slack', url: PERMALINK },
+      },
+    });
   });
 });

@@ -37,14 +37,18 @@ interface OpenedView {
   }>;
 }
 
-async function openFromShortcut(h: Harness, text: string): Promise<OpenedView> {
+async function openFromShortcut(
+  h: Harness,
+  text: string,
+  files?: Record<string, unknown>[],
+): Promise<OpenedView> {
   const before = h.slack.callsTo('views.open').length;
   const response = await sendInteraction(
     h.eventsUrl,
     TEST_SIGNING_SECRET,
     messageShortcutPayload({
       callbackId: 'fx_send_message',
-      message: { ts: ORIGINAL_TS, text, user: 'U0AUTHOR' },
+      message: { ts: ORIGINAL_TS, text, user: 'U0AUTHOR', ...(files ? { files } : {}) },
       responseUrl: h.slack.responseUrl(),
     }),
   );
@@ -165,6 +169,35 @@ describe('Send as a card', () => {
     expect(h.emulator.messages[0]).toMatchObject({ msgType: 'composite', revoked: true });
     expect(h.emulator.requestsTo('/cgi/app/message/revoke')).toHaveLength(1);
     expect((await h.bridge.store.findById(relay.id))?.status).toBe('revoked');
+  });
+
+  it('with files: the image follows as an articles message, the PDF is a row of the card; Revoke takes back both', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    const user = h.emulator.options.users[0]!;
+    const png = new Uint8Array([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+    ]);
+    const cat = h.slack.addFile('F0CAT', { name: 'cat.png', mimetype: 'image/png', bytes: png });
+    const pdf = h.slack.addFile('F0PDF', { name: 'report.pdf', mimetype: 'application/pdf', bytes: png });
+    const view = await openFromShortcut(h, 'Site visit', [cat, pdf]);
+    await submit(h, view, [user.openUserId], 'Site visit', 'card');
+    await h.slack.waitFor(() => h.slack.callsTo('chat.postEphemeral')[0]);
+    const [card, articles] = h.emulator.messages;
+    expect(h.emulator.messages.map((message) => message.msgType)).toEqual(['composite', 'articles']);
+    expect(card?.card).toEqual({
+      head: { title: `${SENDER_NAME} in #${CHANNEL_NAME} (Slack)` },
+      first: { content: 'Site visit' },
+      form: [{ label: 'Files in Slack, not forwarded', value: 'report.pdf' }],
+      remark: { content: 'The image follows as its own message.' },
+      link: { title: 'Open in Slack', url: PERMALINK },
+    });
+    expect(articles?.body).toMatchObject({
+      articles: [{ title: 'cat.png', coverImage: h.emulator.media[0]?.mediaId, type: 'TEXT' }],
+    });
+    const { responseUrl } = await h.revokeByShortcut(CHANNEL_ID, ORIGINAL_TS);
+    expect((await h.responsesTo(responseUrl))[0]).toContain('the card and 1 image message');
+    expect(h.emulator.messages.map((message) => message.revoked)).toEqual([true, true]);
   });
 
   it('text stays the default, and a text too long for a card is refused inline with what to do', async () => {

@@ -64,11 +64,11 @@ export function relayContent(
 
 /** The fixed parts of a card relay's card: its title and where its link goes. */
 export async function cardOf(
-  deps: Pick<RelayDeps, 'log'>,
+  deps: Pick<RelayDeps, 'log' | 'links'>,
   record: RelayRecord,
   intake: RelayIntake,
-  links: SlackLinks | undefined,
 ): Promise<RelayCard> {
+  const links = deps.links;
   const title = cardTitle(intake.senderName, intake.channelName);
   const message = intake.slack;
   if (message && links) {

@@ -50,7 +50,8 @@ describe('a card relay', () => {
   it('sends a card titled with sender and channel, the bare text as its body, linking the Slack message', async () => {
     const { deps, fake } = testRelay();
     const { asked, links: slackLinks } = links();
-    const record = finished(await sendRelay(deps, cardRequest(), { links: slackLinks }));
+    deps.links = slackLinks;
+    const record = finished(await sendRelay(deps, cardRequest()));
     expect(asked).toEqual([MESSAGE]);
     expect(fake.sends).toHaveLength(1);
     expect(fake.sends[0]?.card).toEqual({
@@ -75,7 +76,8 @@ describe('a card relay', () => {
     const broken = links(async () => {
       throw new Error('channel_not_found');
     });
-    const record = finished(await sendRelay(failing.deps, cardRequest(), { links: broken.links }));
+    failing.deps.links = broken.links;
+    const record = finished(await sendRelay(failing.deps, cardRequest()));
     expect(record.card).toMatchObject({
       url: 'https://slack.example/app_redirect?team=T0TEST&channel=C0GENERAL',
       linkTo: 'channel',
@@ -84,11 +86,9 @@ describe('a card relay', () => {
 
     // A bare compose: nothing to ask a permalink for; without the front door's links, Slack's own.
     const compose = testRelay();
-    const none = links();
     const composed = finished(
       await sendRelay(compose.deps, cardRequest({ slack: undefined, requestKey: 'compose:T0TEST:V1' })),
     );
-    expect(none.asked).toEqual([]);
     expect(composed.card?.url).toBe(appRedirectLink('', 'C0GENERAL'));
     expect(compose.fake.sends[0]?.card?.link.url).toBe('https://slack.com/app_redirect?channel=C0GENERAL');
   });
@@ -111,9 +111,8 @@ describe('a card relay', () => {
   it('images still follow as articles; files not forwarded are a row of the card, not part of its text', async () => {
     const relay = testRelay();
     relay.deps.files = standardFiles();
-    const record = finished(
-      await sendRelay(relay.deps, cardRequest({ attachments: [CAT, REPORT] }), links()),
-    );
+    relay.deps.links = links().links;
+    const record = finished(await sendRelay(relay.deps, cardRequest({ attachments: [CAT, REPORT] })));
     expect(relay.fake.sends[0]?.card).toEqual({
       head: { title: 'bob in #general (Slack)' },
       first: { content: 'The quote is ready' },
@@ -142,8 +141,11 @@ describe('a card relay', () => {
       lease: { owner: 'fxb_dead', until: 0 },
     });
     await relay.store.create(record);
-    // The takeover has no front door's links: the recorded card is what goes out.
+    // The recorded card is what goes out: no link is looked up again.
+    const watched = links(async () => 'https://elsewhere.example/');
+    relay.deps.links = watched.links;
     const resumed = await resumePending(relay.deps, record, {});
+    expect(watched.asked).toEqual([]);
     expect(resumed).toMatchObject({ interrupted: 1, resumed: 1 });
     expect(relay.fake.sends).toHaveLength(1);
     expect(relay.fake.sends[0]).toMatchObject({

@@ -152,7 +152,11 @@ export function openRelayDeps(
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
   // Slack profiles (mentions mapped by e-mail and phone) and user groups (access.send.userGroups).
-  const { profiles, groupMembers } = slackLookups(config.slack, logger, config.peopleCacheTtlSeconds * 1000);
+  const { profiles, groupMembers, links } = slackLookups(
+    config.slack,
+    logger,
+    config.peopleCacheTtlSeconds * 1000,
+  );
   let writesAbandoned = false;
   const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
   const deps = relayDeps({
@@ -168,6 +172,7 @@ export function openRelayDeps(
     profiles,
     groupMembers,
     files,
+    links,
     settings: config.file,
     sendLimiter,
     log: logger,

@@ -11,6 +11,7 @@ import { newRelayId } from './ids.js';
 import type { ChatProfiles, PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';
 import type { SendRateLimiter } from './send-rate.js';
+import type { SlackLinks } from './slack-links.js';
 import type {
   BatchStatus,
   RelayBatch,
@@ -111,6 +112,8 @@ export interface RelayDeps {
   groupMembers?: GroupMembers;
   /** Downloads the files of a relayed message (the Slack side, with the bot token); absent: none are. */
   files?: AttachmentFetcher;
+  /** Links into Slack (chat.getPermalink): where a card relay's card points; absent: its channel. */
+  links?: SlackLinks;
   /** The per-user send limit (`limits.sendsPerUserPerMinute`); absent: no limit. */
   sendLimiter?: SendRateLimiter;
   /** This process, as the owner of the leases it takes (lease.ts). */

@@ -5,7 +5,7 @@
  * relay keyed to its Slack receipt once Fxiaoke accepted something → final status. A crash at
  * any point leaves a record that names every call that might have gone out (takeover.ts).
  */
-import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
+import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from '../fxiaoke/interface.js';
 import type { SendRefusal } from './admission.js';
 import {
   type AttachmentRef,
@@ -16,6 +16,7 @@ import {
   sendExtraMessages,
   skipExtraMessages,
 } from './attachments.js';
+import { compositeOf } from './card.js';
 import {
   observing,
   persistently,
@@ -26,7 +27,7 @@ import {
 } from './deps.js';
 import type { IntakeRequest } from './intake.js';
 import type { RecipientProblem } from './recipients.js';
-import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
+import type { RelayBatch, RelayError, RelayFormat, RelayRecord, SlackMessageRef } from './types.js';
 
 export interface SendRequest {
   /** Identifies the Slack request; a second delivery finds the first relay. */
@@ -41,6 +42,8 @@ export interface SendRequest {
   slack?: SlackMessageRef;
   /** Files of the relayed message: images are forwarded after the text, the rest named in it. */
   attachments?: AttachmentRef[];
+  /** `card`: sent as a Fxiaoke card (relay/card.ts); default text. */
+  format?: RelayFormat;
 }
 
 /** What a relay reports as it goes (the receipt, a queued line): see RelayObserver. */
@@ -88,6 +91,7 @@ export function intakeOfSendRequest(request: SendRequest): IntakeRequest {
     recipientsInput: request.recipientsInput,
     text: request.text,
     ...(request.attachments ? { attachments: request.attachments } : {}),
+    ...(request.format ? { format: request.format } : {}),
     intake: {
       door: request.slack ? 'message' : 'command',
       teamId: request.slack?.teamId ?? '',
@@ -190,7 +194,7 @@ async function sendBatch(
 ): Promise<RelayError | undefined> {
   const onQueued = observer.onQueued;
   try {
-    const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
+    const options: SendTextOptions = {
       thirdTraceId: batch.thirdTraceId,
       ...(onQueued
         ? {
@@ -204,7 +208,12 @@ async function sendBatch(
             },
           }
         : {}),
-    });
+    };
+    // The record's format decides, for the first send and every later one (resume, update).
+    const result =
+      record.format === 'card'
+        ? await deps.fxiaoke.sendComposite(batch.recipients, compositeOf(record), options)
+        : await deps.fxiaoke.sendText(batch.recipients, record.content, options);
     batch.status = 'sent';
     batch.traceId = result.traceId;
     batch.thirdTraceId = result.thirdTraceId;

@@ -5,13 +5,17 @@ import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import { LockWaitQueue } from './lock-wait.js';
+import { migrateRecord } from './record-migration.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
+
+/** SQL to run, or a step that needs code (rewriting records); either runs inside the migration's transaction. */
+export type Migration = string | ((db: Database.Database) => void);
 
 /**
  * Schema history, oldest first; entry N brings the file to `user_version` N + 1. Append only:
  * never edit an entry once released, since deployed files have already run it.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   // The columns exist for uniqueness and lookups; `record` (JSON) is the source of truth.
   // NULL slack parts never collide in the unique index, so relays without a receipt coexist.
   `CREATE TABLE relays (
@@ -30,7 +34,39 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX relays_sender_created ON relays (sender_id, created_at DESC, id DESC);
   CREATE INDEX relays_status ON relays (status);
   CREATE INDEX relays_created ON relays (created_at);`,
+  // 2: typed held statuses and the relay's source, indexed by the Slack message it relays.
+  (db) => {
+    db.exec(`ALTER TABLE relays ADD COLUMN source_team_id TEXT;
+      ALTER TABLE relays ADD COLUMN source_channel_id TEXT;
+      ALTER TABLE relays ADD COLUMN source_ts TEXT;
+      CREATE INDEX relays_source ON relays (source_team_id, source_channel_id, source_ts, created_at, id);`);
+    migrateRecords(db);
+  },
 ];
+
+/** Rewrites every record the record migration changes, a page at a time (by id). */
+function migrateRecords(db: Database.Database): void {
+  const page = db.prepare<[string], { id: string; record: string }>(
+    'SELECT id, record FROM relays WHERE id > ? ORDER BY id LIMIT 500',
+  );
+  const rewrite = db.prepare<[SourceColumns & { id: string; status: string; record: string }]>(
+    `UPDATE relays SET status = @status, source_team_id = @sourceTeamId,
+       source_channel_id = @sourceChannelId, source_ts = @sourceTs, record = @record WHERE id = @id`,
+  );
+  let after = '';
+  for (;;) {
+    const rows = page.all(after);
+    for (const row of rows) {
+      const migrated = migrateRecord(parseRecord(row.record));
+      if (!migrated) continue;
+      const record = JSON.stringify(migrated);
+      rewrite.run({ id: row.id, status: migrated.status, record, ...sourceColumns(migrated) });
+    }
+    const last = rows.at(-1);
+    if (!last) return;
+    after = last.id;
+  }
+}
 
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` for a private in-memory database. */
@@ -54,7 +90,7 @@ const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
  * Brings the database up to `migrations.length` and returns how many migrations ran. Runs under
  * an immediate (write-locked) transaction so two processes opening a fresh file migrate it once.
  */
-export function migrate(db: Database.Database, migrations: readonly string[] = MIGRATIONS): number {
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const run = db.transaction((): number => {
     const current = Number(db.pragma('user_version', { simple: true }));
     if (current > migrations.length) {
@@ -62,9 +98,10 @@ export function migrate(db: Database.Database, migrations: readonly string[] = M
         `Database schema version ${current} is newer than this build understands (${migrations.length})`,
       );
     }
-    for (const [index, sql] of migrations.entries()) {
+    for (const [index, step] of migrations.entries()) {
       if (index < current) continue;
-      db.exec(sql);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${index + 1}`);
     }
     return migrations.length - current;
@@ -76,7 +113,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteRelayStore {
   return new SqliteRelayStore(options);
 }
 
-interface RowParams {
+interface SourceColumns {
+  sourceTeamId: string | null;
+  sourceChannelId: string | null;
+  sourceTs: string | null;
+}
+
+interface RowParams extends SourceColumns {
   id: string;
   requestKey: string;
   teamId: string | null;
@@ -105,6 +148,7 @@ export class SqliteRelayStore implements RelayStore {
   readonly #bySender: Database.Statement<[string, number], string>;
   readonly #recent: Database.Statement<[number], string>;
   readonly #byStatus: Database.Statement<[string, number], string>;
+  readonly #bySource: Database.Statement<[string, string, string, number], string>;
   readonly #prune: Database.Statement<[number, string]>;
   readonly #ping: Database.Statement<[], number>;
   readonly #create: Database.Transaction<(record: RelayRecord) => CreateResult>;
@@ -139,9 +183,11 @@ export class SqliteRelayStore implements RelayStore {
     }
 
     const columns =
-      'id, request_key, team_id, channel_id, ts, sender_id, status, created_at, updated_at, record';
+      'id, request_key, team_id, channel_id, ts, sender_id, status, created_at, updated_at, record, ' +
+      'source_team_id, source_channel_id, source_ts';
     const values =
-      '@id, @requestKey, @teamId, @channelId, @ts, @senderId, @status, @createdAt, @updatedAt, @record';
+      '@id, @requestKey, @teamId, @channelId, @ts, @senderId, @status, @createdAt, @updatedAt, @record, ' +
+      '@sourceTeamId, @sourceChannelId, @sourceTs';
     this.#insert = db.prepare(`INSERT INTO relays (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING`);
     this.#rewrite = db.prepare(
       `UPDATE relays SET team_id = @teamId, channel_id = @channelId, ts = @ts, status = @status,
@@ -168,6 +214,12 @@ export class SqliteRelayStore implements RelayStore {
     this.#byStatus = db
       .prepare<[string, number], string>(
         `SELECT record FROM relays WHERE status IN (SELECT value FROM json_each(?))
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .pluck();
+    this.#bySource = db
+      .prepare<[string, string, string, number], string>(
+        `SELECT record FROM relays WHERE source_team_id = ? AND source_channel_id = ? AND source_ts = ?
          ORDER BY created_at, id LIMIT ?`,
       )
       .pluck();
@@ -243,6 +295,12 @@ export class SqliteRelayStore implements RelayStore {
     return this.#read(() => this.#recent.all(count).map(parseRecord));
   }
 
+  async listBySource(ref: SlackMessageRef, limit: number): Promise<RelayRecord[]> {
+    const count = normalizeLimit(limit);
+    if (count === 0) return [];
+    return this.#read(() => this.#bySource.all(ref.teamId, ref.channelId, ref.ts, count).map(parseRecord));
+  }
+
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     const count = normalizeLimit(limit);
     if (count === 0 || statuses.length === 0) return [];
@@ -313,6 +371,16 @@ function toRow(record: RelayRecord): RowParams {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     record: JSON.stringify(record),
+    ...sourceColumns(record),
+  };
+}
+
+function sourceColumns(record: RelayRecord): SourceColumns {
+  const slack = record.source?.slack;
+  return {
+    sourceTeamId: slack?.teamId ?? null,
+    sourceChannelId: slack?.channelId ?? null,
+    sourceTs: slack?.ts ?? null,
   };
 }
 

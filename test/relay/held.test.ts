@@ -43,7 +43,7 @@ describe('sendRelay with unreachable recipients', () => {
       requestKey: 'command:T0TEST:trigger.9',
       recipients: [ALICE.openUserId, 'FSUID_S1'],
       batches: [],
-      status: 'failed',
+      status: 'held',
       content: 'bob (via Slack #general):\nQuarterly numbers',
     });
     expect(held.slack).toBeUndefined();

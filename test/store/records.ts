@@ -26,6 +26,8 @@ export function makeRecord(overrides: Partial<RelayRecord> = {}): RelayRecord {
     serviceId: 'FSAID_SERVICE',
     batches: [],
     status: 'pending',
+    // Every record the bridge writes has one; a record without it is migrated when a store opens.
+    source: { door: 'command', teamId: 'T0TEST' },
     createdAt: BASE_TIME + sequence,
     updatedAt: BASE_TIME + sequence,
     ...overrides,

@@ -5,8 +5,7 @@
  * privately with the Revoke button; one from /fx-send posts its receipt in the channel.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { receiveHeldConfirmation } from '../../../relay/held.js';
-import { HELD } from '../../../relay/hold.js';
+import { receiveHeldConfirmation, returnToHold } from '../../../relay/held.js';
 import { withinIntake } from '../../../relay/intake.js';
 import type { ListenerContext } from '../../context.js';
 import { heldOutcomeText, SEND_REACHABLE_ACTION_ID } from '../../held-replies.js';
@@ -22,18 +21,7 @@ export function registerSendReachable(app: App, ctx: ListenerContext): void {
       async (late) => {
         // The sender was told nothing was taken: put the relay back on hold.
         if (late.type !== 'accepted') return;
-        await ctx.relay.store.update(
-          late.record.id,
-          {
-            status: 'failed',
-            error: {
-              kind: HELD,
-              message: 'Not sent: waiting for the sender to confirm sending to the reachable recipients.',
-            },
-            lease: undefined,
-          },
-          (current) => current.status === 'received' && current.lease?.owner === ctx.relay.instanceId,
-        );
+        await returnToHold(ctx.relay, late.record);
       },
     );
     await ack();

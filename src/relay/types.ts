@@ -171,7 +171,10 @@ export interface RelayRecord {
   /** Files of the relayed Slack message, in Slack's order (absent: none, or an older record). */
   attachments?: RelayAttachment[];
   status: RelayStatus;
-  /** Why the relay failed as a whole (first batch error, or a pre-send failure). */
+  /**
+   * Why the relay failed as a whole (first batch error, or a pre-send failure); for `held` and
+   * `cancelled`, why nothing was sent (who cannot be reached, who cancelled). The status decides.
+   */
   error?: RelayError;
   createdAt: number;
   updatedAt: number;

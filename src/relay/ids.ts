@@ -21,6 +21,14 @@ export function slackMessageKey(ref: SlackMessageRef): string {
   return `${ref.teamId}:${ref.channelId}:${ref.ts}`;
 }
 
+/** The Slack message a `team:channel:ts` key names (as logs and support answers show it). */
+export function slackRefOfMessageKey(key: string): SlackMessageRef | undefined {
+  const parts = key.split(':');
+  if (parts.length !== 3 || !parts.every((part) => part.length > 0)) return undefined;
+  const [teamId = '', channelId = '', ts = ''] = parts;
+  return { teamId, channelId, ts };
+}
+
 /** A slash command is identified by its trigger_id, unique per invocation. */
 export function commandRequestKey(teamId: string, triggerId: string): string {
   return `command:${teamId}:${triggerId}`;

@@ -7,6 +7,7 @@ import {
   newRelayId,
   repeatRequestKey,
   slackMessageKey,
+  slackRefOfMessageKey,
   sourceOf,
   sourceOfRequestKey,
 } from '../../src/relay/ids.js';
@@ -44,6 +45,13 @@ describe('Slack keys', () => {
 
   it('keys a Slack message as team:channel:ts', () => {
     expect(slackMessageKey(ref)).toBe('T0TEAM:C0CHAN:1700000000.000100');
+  });
+
+  it('reads a Slack message key back, and nothing that is not one', () => {
+    expect(slackRefOfMessageKey(slackMessageKey(ref))).toStrictEqual(ref);
+    for (const key of ['T0TEAM:C0CHAN', 'T0TEAM::1.2', 'a:b:c:d', 'rl_x', '']) {
+      expect(slackRefOfMessageKey(key)).toBeUndefined();
+    }
   });
 
   it('keys a slash command by its trigger and a message relay by its message', () => {

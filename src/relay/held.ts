@@ -7,10 +7,9 @@
 import { StoreConflictError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
 import { carryOutReceived, intakeOf } from './carry-out.js';
-import { persistently, type RelayDeps } from './deps.js';
+import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
 import { HELD, HELD_CANCELLED, isHeld } from './hold.js';
 import { leaseForMe } from './lease.js';
-import type { SendHooks } from './send.js';
 import type { RelayRecord } from './types.js';
 
 export type HeldOutcome =
@@ -49,7 +48,7 @@ export async function confirmHeldRelay(
   deps: RelayDeps,
   heldId: string,
   actorId: string,
-  hooks: SendHooks = {},
+  hooks: RelayObserver = {},
 ): Promise<HeldOutcome | { type: 'finished'; record: RelayRecord }> {
   const received = await receiveHeldConfirmation(deps, heldId, actorId);
   if (received.type !== 'accepted') return received;
@@ -60,7 +59,7 @@ export async function confirmHeldRelay(
 export async function carryOutConfirmation(
   deps: RelayDeps,
   received: RelayRecord,
-  hooks: SendHooks,
+  hooks: RelayObserver,
 ): Promise<HeldOutcome | { type: 'finished'; record: RelayRecord }> {
   const outcome = await carryOutReceived(deps, received, hooks);
   switch (outcome.type) {

@@ -100,8 +100,9 @@ async function expectHeldStillAnswer(store: RelayStore): Promise<void> {
       newThirdTraceId: () => 'third-after-migration',
     }),
     people: new FakePeople([ALICE, GONE]),
+    profiles: slackProfiles(),
   };
-  const confirmed = await confirmHeldRelay(deps, 'rl_fixture0002', 'U0SENDER', { profiles: slackProfiles() });
+  const confirmed = await confirmHeldRelay(deps, 'rl_fixture0002', 'U0SENDER');
   expect(confirmed).toMatchObject({ type: 'finished', record: { id: 'rl_fixture0002', status: 'sent' } });
   expect(fake.sends.map((call) => call.toUser)).toStrictEqual([[ALICE.openUserId, 'FSUID_S1']]);
   expect(await cancelHeldRelay(deps, 'rl_fixture0008', 'U0SENDER')).toMatchObject({

@@ -21,7 +21,12 @@ export function sendMessage(ctx: ListenerContext) {
         ctx,
         client,
         shortcut.trigger_id,
-        { teamId, channelId: shortcut.channel.id, message: shortcut.message },
+        {
+          teamId,
+          channelId: shortcut.channel.id,
+          channelName: shortcut.channel.name,
+          message: shortcut.message,
+        },
         shortcut.user.id,
       );
       if (refusal) await answer(sendRefusalText(refusal));

@@ -10,6 +10,7 @@ import type { RelayStore } from '../../src/store/interface.js';
 import { describeRelayStoreDataContract } from './contract-data.js';
 import { describeRelayStorePruneContract } from './contract-prune.js';
 import { describeRelayStoreRecentContract } from './contract-recent.js';
+import { describeRelayStoreSourceContract } from './contract-source.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from './records.js';
 
 export interface ContractOptions {
@@ -232,6 +233,7 @@ export function describeRelayStoreContract(
     describeRelayStoreDataContract(() => store);
     describeRelayStorePruneContract(() => store);
     describeRelayStoreRecentContract(() => store);
+    describeRelayStoreSourceContract(() => store);
 
     describe('lifecycle', () => {
       it('pings while open, fails afterwards, and closes twice without error', async () => {

@@ -9,6 +9,7 @@ import { newRelayId } from './ids.js';
 import type { PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';
 import type { SendRateLimiter } from './send-rate.js';
+import type { SyncSettings } from './sync.js';
 import type { BatchStatus, RelayBatch, RelayError, RelayRecord, RelayStatus } from './types.js';
 
 export interface RelaySettings extends RecipientDirectory {
@@ -20,6 +21,8 @@ export interface RelaySettings extends RecipientDirectory {
   channelDefaults?: Record<string, string[]>;
   /** Who may send (access.ts); absent: everyone, from anywhere. */
   access?: { send: SendAccessPolicy };
+  /** What edits and deletes of relayed messages do (sync.ts); absent: ask for both. */
+  sync?: SyncSettings;
 }
 
 /** The part of a pino logger the core uses; keeps relay/ free of logging libraries. */

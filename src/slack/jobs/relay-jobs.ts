@@ -15,6 +15,7 @@ import { notifyRecoveredRelays } from '../notify-recovered.js';
 import { type Answer, dmAnswer, internalErrorText, safely, userAnswer } from './answer.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptTracker, runSendJob, sendHooks } from './send-job.js';
+import { SyncJobs } from './sync-jobs.js';
 
 /** Told when a relay is taken over, and how it ended (metrics). */
 export interface TakeoverObserver {
@@ -22,12 +23,17 @@ export interface TakeoverObserver {
 }
 
 export class RelayJobs {
+  /** Edits and deletes of relayed messages: questions, updates, revokes after a delete. */
+  readonly sync: SyncJobs;
+
   constructor(
     private readonly ctx: ListenerContext,
     private readonly client: webApi.WebClient,
     private readonly queue: RelayWorkQueue,
     private readonly observer: TakeoverObserver = {},
-  ) {}
+  ) {
+    this.sync = new SyncJobs(ctx, client, queue, this);
+  }
 
   /** A received send (any door), answered through `answer`. */
   send(record: RelayRecord, answer: Answer, options: { replaceHeld?: Answer } = {}): void {
@@ -68,6 +74,7 @@ export class RelayJobs {
   /** A relay another (or an earlier) process left in work; this process holds its lease now. */
   takeOver(record: RelayRecord): void {
     this.observer.takenOver?.(record.status);
+    if (this.sync.takeOver(record)) return;
     switch (record.status) {
       case 'received': {
         const answer = userAnswer(this.client, this.ctx, record.originChannelId, record.senderId);

@@ -4,8 +4,10 @@ import type { ListenerContext } from '../context.js';
 import { registerCancelHeld } from './actions/cancel-held.js';
 import { registerRevokeButton } from './actions/revoke-button.js';
 import { registerSendReachable } from './actions/send-reachable.js';
+import { registerUpdateButtons } from './actions/update-buttons.js';
 import { registerFxSendCommand } from './commands/fx-send.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerMessageSync } from './events/message-sync.js';
 import { registerRecipientOptions } from './options/recipients.js';
 import { registerRevokeShortcut } from './shortcuts/revoke-message.js';
 import { registerSendShortcut } from './shortcuts/send-message.js';
@@ -21,4 +23,6 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerComposeSubmission(app, context);
   registerRecipientOptions(app, context);
   registerAppHomeOpened(app, context);
+  registerMessageSync(app, context);
+  registerUpdateButtons(app, context);
 }

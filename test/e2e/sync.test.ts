@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SENDER_ID } from '../../dev/fakes/slack-requests.js';
 import { Harness } from './harness.js';
+import { openHome, publishedHome } from './people-requests.js';
 import {
   buttonsOf,
   clickDmButton,
@@ -12,10 +13,12 @@ import {
   eventCallback,
   messageCalls,
   messageChanged,
+  messageDeleted,
   ORIGINAL_TS,
   postEvent,
   relayMessage,
   relayWhen,
+  tombstoned,
 } from './sync-requests.js';
 
 let harness: Harness | undefined;
@@ -92,5 +95,210 @@ describe('edits of a relayed message', () => {
     const revokes = messageCalls(h).slice(before + 2);
     expect(revokes.map((call) => call.path)).toEqual([REVOKE]);
     expect(revokes[0]?.body.messageId).toBe(updated.batches[0]?.messageId);
+  });
+});
+
+describe('auto updates, retries and whose edits count', () => {
+  it('auto: an edit updates at once and tells the sender; the same event delivered again updates nothing', async () => {
+    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n' });
+    const h = harness;
+    await relayMessage(h, 'Meeting at 10');
+    const before = messageCalls(h).length;
+    const edit = eventCallback(messageChanged({ text: 'Meeting at 11', previousText: 'Meeting at 10' }));
+    // Slack redelivers when the first delivery seems slow: both arrive while the first is at work.
+    const [first, retry] = await Promise.all([postEvent(h, edit), postEvent(h, edit, 1)]);
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    const told = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('Updated in Fxiaoke')),
+    );
+    expect(String(told.body.text)).toContain('version 2');
+    await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'sent' && !record.updateRequest);
+    // A retry after the update finished, and one after a restart, find the event recorded.
+    expect((await postEvent(h, edit, 2)).status).toBe(200);
+    await h.restart();
+    expect((await postEvent(h, edit, 3)).status).toBe(200);
+    // A newer edit is the positive signal: it is acted on, so the retries before it were judged.
+    const newer = eventCallback(messageChanged({ text: 'Meeting at 12', previousText: 'Meeting at 11' }));
+    expect((await postEvent(h, newer)).status).toBe(200);
+    const final = await relayWhen(
+      h,
+      ORIGINAL_TS,
+      (record) => record.text === 'Meeting at 12' && record.status === 'sent' && !record.updateRequest,
+    );
+    expect(
+      messageCalls(h)
+        .slice(before)
+        .map((call) => call.path),
+    ).toEqual([REVOKE, SEND, REVOKE, SEND]);
+    expect(final.versions?.map((version) => version.text)).toEqual(['Meeting at 10', 'Meeting at 11']);
+    const updatedDms = () => dmsTo(h).filter((call) => String(call.body.text).includes('Updated in Fxiaoke'));
+    await h.slack.waitFor(() => updatedDms().length >= 2);
+    expect(updatedDms()).toHaveLength(2);
+  });
+
+  it('ask: after Leave it, a redelivered edit event asks nothing again, also after a restart', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    await relayMessage(h, 'Draft one');
+    const edit = eventCallback(messageChanged({ text: 'Draft two', previousText: 'Draft one' }));
+    await postEvent(h, edit);
+    const dm = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('edited')),
+    );
+    await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'sent');
+    const skip = buttonsOf(dm.body.blocks).find((button) => button.action_id === 'fx_update_skip')!;
+    const [left] = await h.responsesTo(await clickDmButton(h, 'fx_update_skip', skip.value));
+    expect(left).toContain('Left as it was');
+    await postEvent(h, edit, 1);
+    await h.restart();
+    await postEvent(h, edit, 2);
+    const newer = eventCallback(messageChanged({ text: 'Draft three', previousText: 'Draft two' }));
+    await postEvent(h, newer);
+    await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => JSON.stringify(call.body.blocks).includes('Draft three')),
+    );
+    expect(dmsTo(h).filter((call) => String(call.body.text).includes('edited'))).toHaveLength(2);
+    expect(messageCalls(h).filter((call) => call.path === REVOKE)).toHaveLength(0);
+  });
+
+  it("ignores another user's edit, a bot's edit and an edit that leaves the text as it was", async () => {
+    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n' });
+    const h = harness;
+    await relayMessage(h, 'Original');
+    const before = messageCalls(h).length;
+    await postEvent(
+      h,
+      eventCallback(messageChanged({ text: 'Hijacked', previousText: 'Original', editorId: 'U0OTHER' })),
+    );
+    await postEvent(
+      h,
+      eventCallback(messageChanged({ text: 'By someone else', previousText: 'Original', userId: 'U0OTHER' })),
+    );
+    await postEvent(
+      h,
+      eventCallback(messageChanged({ text: 'Bot says', previousText: 'Original', botId: 'B0BOT' })),
+    );
+    await postEvent(h, eventCallback(messageChanged({ text: 'Original', previousText: 'Original' })));
+    // The positive signal: the sender's own edit, delivered after the others, is acted on.
+    await postEvent(h, eventCallback(messageChanged({ text: 'Fixed typo', previousText: 'Original' })));
+    const final = await relayWhen(
+      h,
+      ORIGINAL_TS,
+      (record) => record.text === 'Fixed typo' && record.status === 'sent' && !record.updateRequest,
+    );
+    expect(final.versions?.map((version) => version.text)).toEqual(['Original']);
+    expect(
+      messageCalls(h)
+        .slice(before)
+        .map((call) => call.path),
+    ).toEqual([REVOKE, SEND]);
+    const updatedDms = () => dmsTo(h).filter((call) => String(call.body.text).includes('Updated'));
+    await h.slack.waitFor(() => updatedDms().length >= 1);
+    expect(updatedDms()).toHaveLength(1);
+    expect(String(updatedDms()[0]?.body.text)).toContain('version 2');
+  });
+});
+
+describe('without a service account', () => {
+  it('asks before sending a second copy, sends it only after that, and says the old copy stays', async () => {
+    harness = await Harness.start({
+      env: { FXIAOKE_SERVICE_ID: undefined },
+      fileConfig: 'sync:\n  edits: auto\n',
+    });
+    const h = harness;
+    await relayMessage(h, 'Version A');
+    const before = messageCalls(h).length;
+    await postEvent(h, eventCallback(messageChanged({ text: 'Version B', previousText: 'Version A' })));
+    // auto cannot take the old copy back: the sender is asked instead.
+    const dm = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('edited')),
+    );
+    expect(JSON.stringify(dm.body.blocks)).toContain('the old one stays in Fxiaoke');
+    const buttons = buttonsOf(dm.body.blocks);
+    expect(buttons[0]?.text.text).toBe('Send the new text as a second copy');
+    expect(buttons[0]?.action_id).toBe('fx_update');
+    expect(messageCalls(h).length).toBe(before);
+    await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'sent');
+
+    const [answer] = await h.responsesTo(await clickDmButton(h, 'fx_update', buttons[0]!.value));
+    expect(answer).toContain('Updated in Fxiaoke');
+    expect(answer).toContain('The old copy stays in Fxiaoke');
+    const calls = messageCalls(h).slice(before);
+    expect(calls.map((call) => call.path)).toEqual(['/cgi/message/send']);
+    expect(JSON.stringify(calls[0]?.body)).toContain('Version B (edited)');
+  });
+
+  it('an Update button without the second-copy agreement sends nothing and asks', async () => {
+    harness = await Harness.start({ env: { FXIAOKE_SERVICE_ID: undefined } });
+    const h = harness;
+    await relayMessage(h, 'Version A');
+    const before = messageCalls(h).length;
+    await postEvent(h, eventCallback(messageChanged({ text: 'Version B', previousText: 'Version A' })));
+    const dm = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('edited')),
+    );
+    const record = await relayWhen(h, ORIGINAL_TS, (each) => each.status === 'sent');
+    const offerId = record.sync?.offer?.id ?? 'missing';
+    expect(JSON.stringify(dm.body.blocks)).toContain(offerId);
+    // An old-style value (no second-copy flag), as a plain Update would carry.
+    const url = await clickDmButton(h, 'fx_update', `${record.id}|${offerId}`);
+    const [answer] = await h.responsesTo(url);
+    expect(answer).toContain('Nothing new was sent');
+    expect(answer).toContain('old copy stays in Fxiaoke');
+    expect(messageCalls(h).length).toBe(before);
+  });
+});
+
+describe('deletes of a relayed message', () => {
+  it('auto: a delete revokes the Fxiaoke copy and tells the sender; the App Home says why', async () => {
+    harness = await Harness.start({ fileConfig: 'sync:\n  deletes: auto\n' });
+    const h = harness;
+    const relay = await relayMessage(h, 'Oops, wrong channel');
+    const before = messageCalls(h).length;
+    const deleted = eventCallback(messageDeleted());
+    expect((await postEvent(h, deleted)).status).toBe(200);
+    const told = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('was deleted')),
+    );
+    expect(String(told.body.text)).toContain('revoked');
+    const revoked = await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'revoked');
+    expect(revoked.sync?.deletedAt).toBeDefined();
+    expect(messageCalls(h).slice(before)).toEqual([
+      { path: REVOKE, body: expect.objectContaining({ messageId: relay.batches[0]?.messageId }) },
+    ]);
+    // Redelivered: already revoked, nothing more is called and nobody is told again.
+    await postEvent(h, deleted, 1);
+    await openHome(h, SENDER_ID);
+    const home = await h.slack.waitFor(() => publishedHome(h, SENDER_ID));
+    expect(JSON.stringify(home.blocks)).toContain('Revoked after its Slack message was deleted');
+    expect(messageCalls(h).length).toBe(before + 1);
+    expect(dmsTo(h).filter((call) => String(call.body.text).includes('was deleted'))).toHaveLength(1);
+  });
+
+  it('ask: a deleted thread parent (tombstone) offers Revoke from Fxiaoke and Keep; Keep keeps it', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    await relayMessage(h, 'Thread starter');
+    const before = messageCalls(h).length;
+    await postEvent(h, eventCallback(tombstoned()));
+    const dm = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('was deleted')),
+    );
+    const buttons = buttonsOf(dm.body.blocks);
+    expect(buttons.map((button) => [button.action_id, button.text.text])).toEqual([
+      ['fx_revoke', 'Revoke from Fxiaoke'],
+      ['fx_keep', 'Keep'],
+    ]);
+    await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'sent');
+    const [kept] = await h.responsesTo(await clickDmButton(h, 'fx_keep', buttons[1]!.value));
+    expect(kept).toContain('Kept');
+    // Revoke from the same question still works afterwards.
+    const [revoked] = await h.responsesTo(await clickDmButton(h, 'fx_revoke', buttons[0]!.value));
+    expect(revoked).toContain('Revoked');
+    expect(
+      messageCalls(h)
+        .slice(before)
+        .map((call) => call.path),
+    ).toEqual([REVOKE]);
   });
 });

@@ -83,6 +83,13 @@ export function unrevocableCopies(record: Pick<RelayRecord, 'serviceId' | 'batch
   return open.filter((message) => message.status === 'unknown' || !message.messageId).length;
 }
 
+/** Messages of these batches that are (or may be) still in Fxiaoke after the revokes. */
+export function stillOut(batches: readonly RelayBatch[]): number {
+  return batches
+    .flatMap(messagesOf)
+    .filter((message) => message.status === 'sent' || message.status === 'unknown').length;
+}
+
 /**
  * The front-door half: find the relay, check who asks and what is asked, and claim it — store
  * calls only, before the ack. Everything that needs no Fxiaoke call is answered here.
@@ -179,7 +186,7 @@ export async function carryOutUpdate(
   const { batches, firstError } = claimed.serviceId
     ? await revokeOpenMessages(deps, claimed)
     : { batches: claimed.batches, firstError: undefined };
-  const keptOld = unrevocableCopies({ serviceId: claimed.serviceId, batches });
+  const keptOld = stillOut(batches);
   if (!allRevoked(batches) && !request.secondCopy) return refusedRevoke(deps, claimed, batches, firstError);
 
   const now = deps.now();

@@ -10,6 +10,7 @@ import type { RelayStore } from '../../src/store/interface.js';
 import { describeRelayStoreDataContract } from './contract-data.js';
 import { describeRelayStorePruneContract } from './contract-prune.js';
 import { describeRelayStoreRecentContract } from './contract-recent.js';
+import { describeRelayStoreSyncContract } from './contract-sync.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from './records.js';
 
 export interface ContractOptions {
@@ -215,6 +216,7 @@ export function describeRelayStoreContract(
     describeRelayStoreDataContract(() => store);
     describeRelayStorePruneContract(() => store);
     describeRelayStoreRecentContract(() => store);
+    describeRelayStoreSyncContract(() => store);
 
     describe('lifecycle', () => {
       it('pings while open, fails afterwards, and closes twice without error', async () => {

@@ -204,3 +204,21 @@ export function updateOutcomeReply(outcome: UpdateOutcome): { text: string; bloc
     }
   }
 }
+
+/** The App Home's line about a relay's versions; undefined for a relay never updated or deleted. */
+export function versionsText(record: RelayRecord): string | undefined {
+  const versions = record.versions ?? [];
+  const deleted =
+    record.sync?.deletedAt !== undefined ? ` · deleted in Slack ${slackDate(record.sync.deletedAt)}` : '';
+  if (versions.length === 0) return deleted ? deleted.slice(3) : undefined;
+  const earlier = versions.map((version) => {
+    const out = version.batches.flatMap((batch) => [batch, ...(batch.extraMessages ?? [])]);
+    const taken = out.every((message) => message.status === 'revoked' || message.status === 'failed');
+    const traces = version.batches
+      .map((batch) => batch.traceId)
+      .filter(Boolean)
+      .map((id) => `\`${id}\``);
+    return `v${version.number} ${slackDate(version.sentAt)} ${taken ? 'taken back' : 'still in Fxiaoke'}${traces.length > 0 ? ` (traceId ${traces.join(', ')})` : ''}`;
+  });
+  return `:pencil2: Updated: version ${currentVersion(record)} since ${slackDate(currentVersionSentAt(record))} · earlier: ${earlier.join('; ')}${deleted}`;
+}

@@ -3,9 +3,14 @@
  * Bolt app (HTTP mode), the real emulator on loopback and a real SQLite file.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SENDER_ID } from '../../dev/fakes/slack-requests.js';
+import {
+  blockActionPayload,
+  SENDER_ID,
+  sendInteraction,
+  TEST_SIGNING_SECRET,
+} from '../../dev/fakes/slack-requests.js';
 import { Harness } from './harness.js';
-import { openHome, publishedHome } from './people-requests.js';
+import { openHome, publishedHome, shortcutModal, viewText } from './people-requests.js';
 import {
   buttonsOf,
   clickDmButton,
@@ -82,6 +87,15 @@ describe('edits of a relayed message', () => {
     expect(updated.versions?.[0]?.batches[0]?.status).toBe('revoked');
     expect(updated.batches[0]?.messageId).not.toBe(oldMessageId);
     expect(answer).toContain(updated.batches[0]?.traceId ?? 'missing');
+
+    // The App Home lists the versions and the current state.
+    await openHome(h, SENDER_ID);
+    const home = await h.slack.waitFor(() => publishedHome(h, SENDER_ID));
+    const homeText = JSON.stringify(home.blocks);
+    expect(homeText).toContain('Updated: version 2');
+    expect(homeText).toContain('v1 ');
+    expect(homeText).toContain('taken back');
+    expect(homeText).toContain(first.batches[0]?.traceId ?? 'missing');
 
     // A second click on the same button updates nothing more.
     const again = await clickDmButton(h, 'fx_update', update.value);
@@ -300,5 +314,71 @@ describe('deletes of a relayed message', () => {
         .slice(before)
         .map((call) => call.path),
     ).toEqual([REVOKE]);
+  });
+});
+
+describe('manual update from the compose window', () => {
+  it('offers "Update the copy in Fxiaoke" for a message changed since; the click updates it', async () => {
+    harness = await Harness.start({ fileConfig: 'sync:\n  edits: off\n' });
+    const h = harness;
+    const relay = await relayMessage(h, 'Agenda: budget');
+    const before = messageCalls(h).length;
+    // Unchanged since: it says it was already sent, and offers no update.
+    const unchanged = await shortcutModal(h, { ts: ORIGINAL_TS, text: 'Agenda: budget', user: SENDER_ID });
+    expect(viewText(unchanged)).toContain('already sent to Fxiaoke');
+    expect(viewText(unchanged)).not.toContain('Update the copy');
+    // Edited in Slack after the relay (sync.edits is off, so only this window can update it).
+    const edited = { user: SENDER_ID, ts: `${Math.floor(Date.now() / 1000) + 5}.000000` };
+    const view = await shortcutModal(h, {
+      ts: ORIGINAL_TS,
+      text: 'Agenda: budget, hiring',
+      user: SENDER_ID,
+      edited,
+    });
+    const update = buttonsOf(view.blocks).find((button) => button.action_id === 'fx_update');
+    expect(update?.text.text).toBe(
+      'Update the copy in Fxiaoke (sent to 1 person on ' +
+        new Date(relay.createdAt).toISOString().slice(0, 10) +
+        ')',
+    );
+    expect(viewText(view)).toContain('already sent to Fxiaoke');
+
+    const payload = blockActionPayload({
+      actionId: 'fx_update',
+      value: update!.value,
+      messageTs: '0',
+      responseUrl: '',
+    });
+    delete payload.response_url;
+    delete payload.message;
+    payload.container = { type: 'view', view_id: 'V0COMPOSE' };
+    payload.view = {
+      id: 'V0COMPOSE',
+      type: 'modal',
+      blocks: [],
+      private_metadata: view.private_metadata,
+      callback_id: 'fx_send_modal',
+      state: { values: {} },
+    };
+    expect((await sendInteraction(h.eventsUrl, TEST_SIGNING_SECRET, payload)).status).toBe(200);
+    const told = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('Updated in Fxiaoke')),
+    );
+    expect(String(told.body.text)).toContain('version 2');
+    const shown = await h.slack.waitFor(() =>
+      h.slack.callsTo('views.update').find((call) => call.body.view_id === 'V0COMPOSE'),
+    );
+    expect(JSON.stringify(shown.body.view)).toContain('Updating the copy in Fxiaoke');
+    expect(
+      messageCalls(h)
+        .slice(before)
+        .map((call) => call.path),
+    ).toEqual([REVOKE, SEND]);
+    const updated = await relayWhen(
+      h,
+      ORIGINAL_TS,
+      (record) => record.status === 'sent' && !record.updateRequest,
+    );
+    expect(updated.text).toBe('Agenda: budget, hiring');
   });
 });

@@ -20,7 +20,7 @@ export function registerSendShortcut(app: App, ctx: ListenerContext): void {
           ctx,
           client,
           shortcut.trigger_id,
-          { teamId, channelId: shortcut.channel.id, message: shortcut.message },
+          { teamId, channelId: shortcut.channel.id, message: shortcut.message, userId: shortcut.user.id },
           shortcut.user.id,
         );
         if (refusal) await respond({ response_type: 'ephemeral', text: sendRefusalText(refusal) });

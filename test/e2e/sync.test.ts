@@ -382,3 +382,23 @@ describe('manual update from the compose window', () => {
     expect(updated.text).toBe('Agenda: budget, hiring');
   });
 });
+
+describe('acked means recorded', () => {
+  it('does not ack an edit it could not record, so Slack retries; the retry is acted on', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    await relayMessage(h, 'Before');
+    const store = h.bridge.store;
+    const findBySlackMessage = store.findBySlackMessage.bind(store);
+    store.findBySlackMessage = () => Promise.reject(new Error('store down'));
+    const edit = eventCallback(messageChanged({ text: 'After', previousText: 'Before' }));
+    const refused = await postEvent(h, edit);
+    expect(refused.status).not.toBe(200);
+    store.findBySlackMessage = findBySlackMessage;
+    expect((await postEvent(h, edit, 1)).status).toBe(200);
+    const dm = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('edited')),
+    );
+    expect(JSON.stringify(dm.body.blocks)).toContain('After');
+  });
+});

@@ -402,3 +402,122 @@ describe('acked means recorded', () => {
     expect(JSON.stringify(dm.body.blocks)).toContain('After');
   });
 });
+
+describe('after a crash', () => {
+  it('the next start posts a question a dead process recorded but never asked', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    const relay = await relayMessage(h, 'Crash course');
+    // What a process leaves when it dies between recording the edit and posting the question.
+    await h.bridge.store.update(relay.id, {
+      status: 'syncing',
+      lease: { owner: 'fxb_dead', until: 0 },
+      sync: {
+        seenEvents: ['EvDEAD'],
+        offer: {
+          id: 'of_dead',
+          kind: 'edit',
+          text: 'Crash course, part 2',
+          previousText: 'Crash course',
+          offeredAt: Date.now(),
+          previousStatus: 'sent',
+        },
+      },
+    });
+    await h.restart();
+    const dm = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => JSON.stringify(call.body.blocks).includes('part 2')),
+    );
+    expect(buttonsOf(dm.body.blocks).map((button) => button.value)).toContain(`${relay.id}|of_dead`);
+    const settled = await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'sent');
+    expect(settled.sync?.offer?.notifiedAt).toBeDefined();
+  });
+
+  it('the next start finishes an update a dead process claimed: one revoke, one send, and the sender told', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    const relay = await relayMessage(h, 'Half done');
+    const before = messageCalls(h).length;
+    await h.bridge.store.update(relay.id, {
+      status: 'revoking',
+      lease: { owner: 'fxb_dead', until: 0 },
+      updateRequest: {
+        actorId: SENDER_ID,
+        requestedAt: Date.now(),
+        text: 'Fully done',
+        secondCopy: false,
+        via: 'auto',
+        previousStatus: 'sent',
+      },
+    });
+    await h.restart();
+    const told = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('Updated in Fxiaoke')),
+    );
+    expect(String(told.body.text)).toContain('version 2');
+    expect(
+      messageCalls(h)
+        .slice(before)
+        .map((call) => call.path),
+    ).toEqual([REVOKE, SEND]);
+    const updated = await relayWhen(
+      h,
+      ORIGINAL_TS,
+      (record) => record.status === 'sent' && !record.updateRequest,
+    );
+    expect(updated.text).toBe('Fully done');
+  });
+
+  it('an update whose new text was out when the process died is not sent again: "may have been delivered"', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    const relay = await relayMessage(h, 'Old words');
+    const before = messageCalls(h).length;
+    // Died with the new version's first call dispatched (and the old copy already revoked).
+    await h.bridge.store.update(relay.id, {
+      status: 'pending',
+      text: 'New words',
+      content: 'sender (Slack, direct message):\nNew words (edited)',
+      lease: { owner: 'fxb_dead', until: 0 },
+      versions: [
+        {
+          number: 1,
+          text: 'Old words',
+          content: relay.content,
+          batches: relay.batches.map((batch) => ({ ...batch, status: 'revoked' as const })),
+          sentAt: relay.createdAt,
+          replacedAt: Date.now(),
+        },
+      ],
+      batches: relay.batches.map((batch) => ({
+        index: batch.index,
+        recipients: batch.recipients,
+        status: 'pending' as const,
+        thirdTraceId: 'third-crash',
+        dispatchedAt: Date.now(),
+      })),
+      updateRequest: {
+        actorId: SENDER_ID,
+        requestedAt: Date.now(),
+        text: 'New words',
+        secondCopy: false,
+        via: 'button',
+        previousStatus: 'sent',
+      },
+    });
+    await h.restart();
+    await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => JSON.stringify(call.body).includes('May or may not have arrived')),
+    );
+    const settled = await relayWhen(
+      h,
+      ORIGINAL_TS,
+      (record) => record.status === 'unknown' && !record.updateRequest,
+    );
+    expect(settled.batches[0]?.status).toBe('unknown');
+    expect(settled.batches[0]?.error?.message).toContain(
+      'may have been delivered (thirdTraceId third-crash)',
+    );
+    expect(messageCalls(h).length).toBe(before);
+  });
+});

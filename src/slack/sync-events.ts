@@ -35,7 +35,7 @@ export function messageChangeOf(
 ): MessageChange | undefined {
   if (body.type !== 'event_callback') return undefined;
   const event = body.event as SlackMessageEvent | undefined;
-  if (!event || event.type !== 'message' || typeof event.channel !== 'string') return undefined;
+  if (event?.type !== 'message' || typeof event.channel !== 'string') return undefined;
   const eventId = typeof body.event_id === 'string' ? body.event_id : undefined;
   const teamId = teamOf(body, event);
   if (!eventId || !teamId) return undefined;

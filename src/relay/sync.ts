@@ -61,6 +61,25 @@ export type SyncIntake =
   /** Claimed for a revoke after a delete (revoke.ts carryOutRevoke). */
   | { type: 'revoke'; record: RelayRecord };
 
+/**
+ * The relay is being sent, revoked, updated or asked about right now, and this change would need
+ * work on it. Nothing is recorded: the front door does not ack, so Slack delivers the event again
+ * (after about a minute, then five), when the work in progress is done.
+ */
+export class RelayBusyError extends Error {
+  readonly code = 'relay_busy';
+  constructor(
+    readonly relayId: string,
+    readonly status: string,
+  ) {
+    super(`relay ${relayId} is busy (${status}); the event is left for Slack to deliver again`);
+    this.name = 'RelayBusyError';
+  }
+}
+
+/** Statuses in which a process works on the relay (see lease.ts IN_WORK). */
+const BUSY = ['received', 'pending', 'revoking', 'syncing'];
+
 export function syncSettingsOf(deps: RelayDeps): SyncSettings {
   return deps.settings.sync ?? DEFAULT_SYNC;
 }
@@ -87,8 +106,11 @@ async function receiveForRelay(
   found: RelayRecord,
   change: MessageChange,
   mode: 'ask' | 'auto',
+  attempt = 0,
 ): Promise<SyncIntake> {
   if (found.sync?.seenEvents.includes(change.eventId)) return { type: 'duplicate', relayId: found.id };
+  if (BUSY.includes(found.status) && wouldCauseWork(found, change))
+    throw new RelayBusyError(found.id, found.status);
   const plan = change.kind === 'edit' ? planEdit(deps, found, change, mode) : planDelete(deps, found, mode);
   if ('reason' in plan) return { type: 'ignored', reason: plan.reason, relayId: found.id };
   const seenEvents = [...(found.sync?.seenEvents ?? []), change.eventId].slice(-SEEN_EVENTS_KEPT);
@@ -106,15 +128,20 @@ async function receiveForRelay(
     if (!(error instanceof StoreConflictError)) throw error;
     if (error.current.sync?.seenEvents.includes(change.eventId))
       return { type: 'duplicate', relayId: found.id };
-    // Changed between our read and our write (a click, another event): judge it again once.
-    if (error.current.updatedAt !== found.updatedAt && IDLE.includes(error.current.status))
-      return receiveForRelay(deps, error.current, change, mode);
-    return { type: 'ignored', reason: `the relay is busy (${error.current.status})`, relayId: found.id };
+    // Changed between our read and our write (a click, another event): judge it again. Still
+    // changing after a few tries: left to Slack's next delivery.
+    if (attempt >= 3) throw new RelayBusyError(found.id, error.current.status);
+    return receiveForRelay(deps, error.current, change, mode, attempt + 1);
   }
 }
 
-/** Statuses in which nothing works on the relay. */
-const IDLE = ['sent', 'partial', 'unknown', 'failed', 'revoked'];
+/** Whether the change would be acted on once the relay is idle again (an edit by its sender, a delete). */
+function wouldCauseWork(record: RelayRecord, change: MessageChange): boolean {
+  if (change.kind === 'delete') return true;
+  const bySender =
+    change.authorId === record.senderId && (!change.editorId || change.editorId === record.senderId);
+  return bySender && change.text !== record.text;
+}
 
 type Plan =
   | { reason: string }

@@ -521,3 +521,26 @@ describe('after a crash', () => {
     expect(messageCalls(h).length).toBe(before);
   });
 });
+
+describe('an edit while the relay is in work', () => {
+  it('is not acked, so Slack delivers it again; the redelivery after the work is acted on', async () => {
+    harness = await Harness.start();
+    const h = harness;
+    const relay = await relayMessage(h, 'First words');
+    // Another replica is revoking it right now (a live lease that is not ours).
+    await h.bridge.store.update(relay.id, {
+      status: 'revoking',
+      lease: { owner: 'fxb_other', until: Date.now() + 600_000 },
+      revokeRequest: { actorId: SENDER_ID, requestedAt: Date.now(), previousStatus: 'sent' },
+    });
+    const edit = eventCallback(messageChanged({ text: 'Second words', previousText: 'First words' }));
+    expect((await postEvent(h, edit)).status).not.toBe(200);
+    // The other replica finished (its revoke failed and the relay is back to sent).
+    await h.bridge.store.update(relay.id, { status: 'sent', lease: undefined, revokeRequest: undefined });
+    expect((await postEvent(h, edit, 1)).status).toBe(200);
+    const dm = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('edited')),
+    );
+    expect(JSON.stringify(dm.body.blocks)).toContain('Second words');
+  });
+});

@@ -6,7 +6,7 @@
  * again (it retries up to 3 times); a second delivery of a recorded event finds its event id there.
  */
 import type { App, ReceiverEvent } from '@slack/bolt';
-import { receiveMessageChange, type SyncIntake } from '../../../relay/sync.js';
+import { RelayBusyError, receiveMessageChange, type SyncIntake } from '../../../relay/sync.js';
 import type { ListenerContext } from '../../context.js';
 import { messageChangeOf } from '../../sync-events.js';
 
@@ -22,6 +22,18 @@ export function registerMessageSync(app: App, ctx: ListenerContext): void {
         recorded.set(event.body, await receiveMessageChange(ctx.relay, change));
       } catch (error) {
         // Not recorded, so not acked: Slack delivers it again.
+        if (error instanceof RelayBusyError) {
+          ctx.logger.info(
+            {
+              relayId: error.relayId,
+              status: error.status,
+              eventId: change.eventId,
+              retryNum: event.retryNum,
+            },
+            'message event for a relay in work; not acking it, Slack will deliver it again',
+          );
+          throw error;
+        }
         ctx.logger.error(
           { err: error, eventId: change.eventId, retryNum: event.retryNum },
           'message event not recorded; not acking it, Slack will retry',

@@ -12,6 +12,7 @@ import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
+import { relayFacade } from './relay/facade.js';
 import { LoopPressure } from './relay/loop-pressure.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { takeOverAbandoned } from './relay/takeover.js';
@@ -19,6 +20,7 @@ import { RelayWorkQueue } from './relay/work-queue.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { SlackFileDownloader } from './slack/files.js';
 import { InFlightWork } from './slack/in-flight.js';
+import { slackLookups } from './slack/lookups.js';
 import { startedFields } from './started-line.js';
 import { openStore } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
@@ -131,6 +133,8 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     maxBytes: config.slack.fileMaxBytes,
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
+  // Slack profiles (mentions mapped by e-mail and phone) and user groups (access.send.userGroups).
+  const { profiles, groupMembers } = slackLookups(config.slack, logger, peopleCacheTtlMs);
   let writesAbandoned = false;
   const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
   const relay = relayDeps({
@@ -143,6 +147,8 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     writesAbandoned: () => writesAbandoned,
     fxiaoke,
     people,
+    profiles,
+    groupMembers,
     files,
     settings: config.file,
     sendLimiter,
@@ -174,11 +180,11 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       slack: config.slack,
       port: config.port,
       context: {
-        relay,
+        relay: relayFacade(relay),
+        profiles,
         logger,
         work,
         queue,
-        peopleCacheTtlMs,
         takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
       },
       customRoutes: healthRoutes({

@@ -8,11 +8,11 @@ import { SlackMessageTakenError } from '../store/errors.js';
 import { admitRate, admitSender, type SendRefusal } from './admission.js';
 import { attribute } from './attribution.js';
 import { checkRecipients } from './check.js';
-import { persistently, type RelayDeps } from './deps.js';
+import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
 import { heldError } from './hold.js';
 import { slackRefOfRequestKey } from './ids.js';
 import { leaseForMe } from './lease.js';
-import { draftBatches, type SendHooks, type SendOutcome, sendPendingBatches } from './send.js';
+import { draftBatches, type SendOutcome, sendPendingBatches } from './send.js';
 import type { RelayError, RelayIntake, RelayRecord } from './types.js';
 
 export const EXPIRED = 'expired';
@@ -36,7 +36,7 @@ export function intakeOf(record: RelayRecord): RelayIntake {
 export async function carryOutReceived(
   deps: RelayDeps,
   received: RelayRecord,
-  hooks: SendHooks,
+  observer: RelayObserver = {},
 ): Promise<SendOutcome> {
   const intake = intakeOf(received);
   if (deps.now() - intake.receivedAt > deps.resumeLimitMs) {
@@ -49,13 +49,13 @@ export async function carryOutReceived(
     return { type: 'expired', record };
   }
   const sender = { userId: received.senderId, channelId: received.originChannelId };
-  const refusal = (await admitSender(deps, sender, hooks.groupMembers)) ?? (await admitRate(deps, sender));
+  const refusal = (await admitSender(deps, sender, deps.groupMembers)) ?? (await admitRate(deps, sender));
   if (refusal) return refused(deps, received, refusal);
 
   let recipients = received.recipients;
   let content = received.content;
   if (!intake.confirmedBy) {
-    const check = await checkRecipients(deps, received.recipientsInput, hooks.profiles);
+    const check = await checkRecipients(deps, received.recipientsInput, deps.profiles);
     if (!check.ok) {
       await close(deps, received, {
         kind: INVALID_RECIPIENTS,
@@ -134,7 +134,7 @@ export async function carryOutReceived(
     }
     throw error;
   }
-  return { type: 'finished', record: await sendPendingBatches(deps, pending, hooks) };
+  return { type: 'finished', record: await sendPendingBatches(deps, pending, observer) };
 }
 
 async function refused(deps: RelayDeps, record: RelayRecord, refusal: SendRefusal): Promise<SendOutcome> {

@@ -3,14 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { isFxiaokeError } from '../fxiaoke/errors.js';
 import type { FxiaokeApi } from '../fxiaoke/interface.js';
 import type { RelayStore } from '../store/interface.js';
-import type { SendAccessPolicy } from './access.js';
+import type { GroupMembers, SendAccessPolicy } from './access.js';
 import type { AttachmentFetcher } from './attachments.js';
 import { newRelayId } from './ids.js';
-import type { PeopleDirectory } from './people.js';
+import type { ChatProfiles, PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';
 import type { SendRateLimiter } from './send-rate.js';
 import type { SyncSettings } from './sync.js';
-import type { BatchStatus, RelayBatch, RelayError, RelayRecord, RelayStatus } from './types.js';
+import type {
+  BatchStatus,
+  RelayBatch,
+  RelayError,
+  RelayRecord,
+  RelayStatus,
+  SlackMessageRef,
+} from './types.js';
 
 export interface RelaySettings extends RecipientDirectory {
   admins: readonly string[];
@@ -32,11 +39,54 @@ export interface RelayLog {
   error(details: object, message: string): void;
 }
 
-/** Hooks for metrics; relay/ reports what happened and knows nothing of Prometheus. */
+/**
+ * How a relay reports what happens to it: one interface, given twice. `deps.observer` is the
+ * process's (metrics); a front door passes its own for one relay (the receipt it posts and updates,
+ * the "queued" line). relay/ knows neither Prometheus nor Slack. Every method is optional.
+ */
 export interface RelayObserver {
+  /**
+   * Runs once, right after Fxiaoke accepts the first batch: posts the receipt and returns the
+   * Slack message to key the relay by. Nothing public is posted for a relay that fails outright.
+   * If it throws or returns undefined the relay stays keyed by its request (and its id). Only the
+   * observer of the one relay answers this; the process's is not asked.
+   */
+  onFirstAccepted?: (record: RelayRecord) => Promise<SlackMessageRef | undefined>;
+  /** Runs after each later batch is recorded (receipt progress). Failures are logged, never fatal. */
+  onProgress?: (record: RelayRecord) => Promise<void>;
+  /**
+   * A batch waits for Fxiaoke's rate budget (queued, not failed). Called before the wait with an
+   * estimate; fire and forget, it never delays or fails the send.
+   */
+  onQueued?: (record: RelayRecord, queued: QueuedBatch) => Promise<void> | void;
   /** `record` is the finished relay: its `createdAt` starts the end-to-end latency. */
   relayFinished?(status: RelayStatus, record: RelayRecord): void;
   revokeFinished?(outcome: string): void;
+}
+
+export interface QueuedBatch {
+  batchIndex: number;
+  batchCount: number;
+  waitMs: number;
+}
+
+/**
+ * The process's observer and one relay's, as one: the finish events go to both, the progress
+ * events to the relay's (the receipt is the front door's business, not the metrics').
+ */
+export function observing(deps: Pick<RelayDeps, 'observer'>, relay: RelayObserver = {}): RelayObserver {
+  const process = deps.observer;
+  return {
+    ...relay,
+    relayFinished: (status, record) => {
+      process.relayFinished?.(status, record);
+      relay.relayFinished?.(status, record);
+    },
+    revokeFinished: (outcome) => {
+      process.revokeFinished?.(outcome);
+      relay.revokeFinished?.(outcome);
+    },
+  };
 }
 
 export interface RelayDeps {
@@ -50,6 +100,16 @@ export interface RelayDeps {
   observer: RelayObserver;
   /** The Fxiaoke address book: maps chat mentions by e-mail/phone and spots departed recipients. */
   people?: PeopleDirectory;
+  /**
+   * The front door's user profiles (Slack's users.info, cached): with `people`, mentions are mapped
+   * by e-mail and phone. Built once in wiring; absent: mentions map through the config file only.
+   */
+  profiles?: ChatProfiles;
+  /**
+   * Members of Slack user groups, for `access.send.userGroups`. Built once in wiring; absent, a
+   * sender who needs a group to be allowed is refused (fails closed).
+   */
+  groupMembers?: GroupMembers;
   /** Downloads the files of a relayed message (the Slack side, with the bot token); absent: none are. */
   files?: AttachmentFetcher;
   /** The per-user send limit (`limits.sendsPerUserPerMinute`); absent: no limit. */

@@ -7,10 +7,9 @@
 import { StoreConflictError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
 import { carryOutReceived, intakeOf } from './carry-out.js';
-import { persistently, type RelayDeps } from './deps.js';
-import { HELD_CANCELLED, HELD_CONFIRMED, isHeld } from './hold.js';
+import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
+import { HELD, HELD_CANCELLED, HELD_CONFIRMED, isHeld } from './hold.js';
 import { leaseForMe } from './lease.js';
-import type { SendHooks } from './send.js';
 import type { RelayRecord } from './types.js';
 
 export type HeldOutcome =
@@ -49,7 +48,7 @@ export async function confirmHeldRelay(
   deps: RelayDeps,
   heldId: string,
   actorId: string,
-  hooks: SendHooks = {},
+  hooks: RelayObserver = {},
 ): Promise<HeldOutcome | { type: 'finished'; record: RelayRecord }> {
   const received = await receiveHeldConfirmation(deps, heldId, actorId);
   if (received.type !== 'accepted') return received;
@@ -60,7 +59,7 @@ export async function confirmHeldRelay(
 export async function carryOutConfirmation(
   deps: RelayDeps,
   received: RelayRecord,
-  hooks: SendHooks,
+  hooks: RelayObserver,
 ): Promise<HeldOutcome | { type: 'finished'; record: RelayRecord }> {
   const outcome = await carryOutReceived(deps, received, hooks);
   switch (outcome.type) {
@@ -122,4 +121,23 @@ function answerFor(record: RelayRecord, actorId: string): HeldOutcome {
   if (record.error?.kind === HELD_CANCELLED) return { type: 'cancelled', record };
   if (isHeld(record)) return { type: 'already_confirmed', record };
   return { type: 'already_confirmed', record, relay: record };
+}
+
+/**
+ * Undoes a confirmation whose write landed after the sender was told nothing was taken: the relay
+ * goes back on hold, so the buttons still work and nothing is sent.
+ */
+export async function returnToHold(deps: RelayDeps, confirmed: RelayRecord): Promise<void> {
+  await deps.store.update(
+    confirmed.id,
+    {
+      status: 'failed',
+      error: {
+        kind: HELD,
+        message: 'Not sent: waiting for the sender to confirm sending to the reachable recipients.',
+      },
+      lease: undefined,
+    },
+    (current) => current.status === 'received' && current.lease?.owner === deps.instanceId,
+  );
 }

@@ -264,3 +264,13 @@ function messageCount(count: { texts: number; images: number }): string {
   ].filter(Boolean);
   return parts.join(' and ');
 }
+
+/** Undoes a claim that landed after the actor was told nothing was revoked: back to what it was. */
+export async function releaseRevokeClaim(deps: RelayDeps, claimed: RelayRecord): Promise<void> {
+  const previous = claimed.revokeRequest?.previousStatus ?? 'sent';
+  await deps.store.update(
+    claimed.id,
+    { status: previous, lease: undefined, revokeRequest: undefined },
+    (current) => current.status === 'revoking' && current.lease?.owner === deps.instanceId,
+  );
+}

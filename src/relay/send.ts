@@ -7,7 +7,6 @@
  */
 import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
 import { StoreError } from '../store/errors.js';
-import type { GroupMembers } from './access.js';
 import type { SendRefusal } from './admission.js';
 import {
   type AttachmentRef,
@@ -19,9 +18,15 @@ import {
   skipExtraMessages,
 } from './attachments.js';
 import { carryOutReceived } from './carry-out.js';
-import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
+import {
+  observing,
+  persistently,
+  type RelayDeps,
+  type RelayObserver,
+  statusFromBatches,
+  toRelayError,
+} from './deps.js';
 import { type IntakeRequest, receiveRequest } from './intake.js';
-import type { ChatProfiles } from './people.js';
 import type { RecipientProblem } from './recipients.js';
 import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
 
@@ -40,31 +45,8 @@ export interface SendRequest {
   attachments?: AttachmentRef[];
 }
 
-export interface SendHooks {
-  /**
-   * Runs once, right after Fxiaoke accepts the first batch: posts the receipt and returns the
-   * Slack message to key the relay by. Nothing public is posted for a relay that fails outright.
-   * If it throws or returns undefined the relay stays keyed by its request (and its id).
-   */
-  onFirstAccepted?: (record: RelayRecord) => Promise<SlackMessageRef | undefined>;
-  /** Runs after each later batch is recorded (receipt progress). Failures are logged, never fatal. */
-  onProgress?: (record: RelayRecord) => Promise<void>;
-  /**
-   * A batch waits for Fxiaoke's rate budget (queued, not failed). Called before the wait with an
-   * estimate; fire and forget, it never delays or fails the send.
-   */
-  onQueued?: (record: RelayRecord, queued: QueuedBatch) => Promise<void> | void;
-  /** The front door's user profiles: with `deps.people`, mentions are mapped by e-mail and phone. */
-  profiles?: ChatProfiles;
-  /** The front door's user-group lookup, for `access.send.userGroups`; without it a member is refused. */
-  groupMembers?: GroupMembers;
-}
-
-export interface QueuedBatch {
-  batchIndex: number;
-  batchCount: number;
-  waitMs: number;
-}
+/** What a relay reports as it goes (the receipt, a queued line): see RelayObserver. */
+export type { QueuedBatch, RelayObserver } from './deps.js';
 
 export type SendOutcome =
   /** Not allowed to send, or over the per-user rate limit: nothing looked up or sent (recorded as refused). */
@@ -106,12 +88,12 @@ export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIP
 export async function sendRelay(
   deps: RelayDeps,
   request: SendRequest,
-  hooks: SendHooks = {},
+  observer: RelayObserver = {},
 ): Promise<SendOutcome> {
   const received = await receiveRequest(deps, intakeOfSendRequest(request));
   switch (received.type) {
     case 'accepted':
-      return carryOutReceived(deps, received.record, hooks);
+      return carryOutReceived(deps, received.record, observer);
     case 'duplicate':
       return { type: 'duplicate', record: received.record };
     case 'invalid_text':
@@ -158,8 +140,9 @@ export function draftBatches(deps: RelayDeps, recipients: readonly string[]): Re
 export async function sendPendingBatches(
   deps: RelayDeps,
   initial: RelayRecord,
-  hooks: SendHooks,
+  relayObserver: RelayObserver,
 ): Promise<RelayRecord> {
+  const observer = observing(deps, relayObserver);
   // Images are downloaded and uploaded once, before the first text, which then names the files
   // that cannot be forwarded.
   let record = await prepareAttachments(deps, initial);
@@ -176,7 +159,7 @@ export async function sendPendingBatches(
         deps.store.update(record.id, { batches: marked }),
       );
     }
-    const stopError = await sendBatch(deps, record, batch, hooks);
+    const stopError = await sendBatch(deps, record, batch, observer);
     if (stopError) markNotAttempted(batches, batch.index, stopError);
     if (hasPendingExtras(batch)) {
       if (batch.status === 'sent') {
@@ -206,16 +189,16 @@ export async function sendPendingBatches(
     );
     if (batch.status === 'sent' && !anchored) {
       anchored = true;
-      record = await anchor(deps, hooks, record);
+      record = await anchor(deps, observer, record);
     } else if (anchored) {
-      await notifyProgress(deps, hooks, record);
+      await notifyProgress(deps, observer, record);
     }
     if (status) {
       deps.log.info(
         { relayId: record.id, status, batches: batches.length, recipients: record.recipients.length },
         'relay finished',
       );
-      deps.observer.relayFinished?.(status, record);
+      observer.relayFinished?.(status, record);
       break;
     }
   }
@@ -227,9 +210,9 @@ async function sendBatch(
   deps: RelayDeps,
   record: RelayRecord,
   batch: RelayBatch,
-  hooks: SendHooks,
+  observer: RelayObserver,
 ): Promise<RelayError | undefined> {
-  const onQueued = hooks.onQueued;
+  const onQueued = observer.onQueued;
   try {
     const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
       thirdTraceId: batch.thirdTraceId,
@@ -278,10 +261,10 @@ function markNotAttempted(batches: RelayBatch[], after: number, cause: RelayErro
   }
 }
 
-async function anchor(deps: RelayDeps, hooks: SendHooks, record: RelayRecord): Promise<RelayRecord> {
-  if (!hooks.onFirstAccepted) return record;
+async function anchor(deps: RelayDeps, observer: RelayObserver, record: RelayRecord): Promise<RelayRecord> {
+  if (!observer.onFirstAccepted) return record;
   try {
-    const slack = await hooks.onFirstAccepted(record);
+    const slack = await observer.onFirstAccepted(record);
     if (!slack) return record;
     return await persistently(deps, { relayId: record.id, slack }, () =>
       deps.store.update(record.id, { slack }),
@@ -295,10 +278,10 @@ async function anchor(deps: RelayDeps, hooks: SendHooks, record: RelayRecord): P
   }
 }
 
-async function notifyProgress(deps: RelayDeps, hooks: SendHooks, record: RelayRecord): Promise<void> {
-  if (!hooks.onProgress) return;
+async function notifyProgress(deps: RelayDeps, observer: RelayObserver, record: RelayRecord): Promise<void> {
+  if (!observer.onProgress) return;
   try {
-    await hooks.onProgress(record);
+    await observer.onProgress(record);
   } catch (error) {
     deps.log.warn({ relayId: record.id, err: error }, 'progress update failed');
   }

@@ -5,9 +5,8 @@
  * that may have reached Fxiaoke: such a call is marked `unknown` ("may have been delivered", with
  * its thirdTraceId) and only calls never dispatched go out.
  */
-import { persistently, type RelayDeps, statusFromBatches } from './deps.js';
+import { observing, persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
 import { claimLease, IN_WORK, isAbandoned } from './lease.js';
-import type { SendHooks } from './send.js';
 import { sendPendingBatches } from './send.js';
 import type { RelayBatch, RelayMessageState, RelayRecord } from './types.js';
 
@@ -60,7 +59,7 @@ export interface ResumedSend {
 export async function resumePending(
   deps: RelayDeps,
   claimed: RelayRecord,
-  hooks: SendHooks,
+  hooks: RelayObserver,
 ): Promise<ResumedSend> {
   const expired = deps.now() - (claimed.intake?.receivedAt ?? claimed.createdAt) > deps.resumeLimitMs;
   // A record from before dispatch marks (no lease): any pending call may have gone out.
@@ -85,7 +84,7 @@ export async function resumePending(
   if (status === 'pending') {
     record = await sendPendingBatches(deps, record, hooks);
   } else {
-    deps.observer.relayFinished?.(status, record);
+    observing(deps, hooks).relayFinished?.(status, record);
   }
   return { record, interrupted: interruptedCount, resumed };
 }

@@ -17,10 +17,10 @@ import { StoreConflictError } from '../store/errors.js';
 import { notForwardedNote } from './attachments.js';
 import { attribute } from './attribution.js';
 import { intakeOf } from './carry-out.js';
-import { persistently, type RelayDeps, statusFromBatches } from './deps.js';
+import { persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
 import { leaseForMe } from './lease.js';
 import { allRevoked, messagesOf, revokeOpenMessages } from './revoke.js';
-import { draftBatches, type SendHooks, sendPendingBatches } from './send.js';
+import { draftBatches, sendPendingBatches } from './send.js';
 import type {
   RelayBatch,
   RelayError,
@@ -179,7 +179,7 @@ export function currentVersionSentAt(record: RelayRecord): number {
 export async function carryOutUpdate(
   deps: RelayDeps,
   claimed: RelayRecord,
-  hooks: SendHooks = {},
+  observer: RelayObserver = {},
 ): Promise<UpdateOutcome> {
   const request = claimed.updateRequest;
   if (!request || claimed.status !== 'revoking') return { type: 'in_progress', record: claimed };
@@ -221,7 +221,7 @@ export async function carryOutUpdate(
     { relayId: claimed.id, version: version.number + 1, keptOld, actorId: request.actorId },
     'relay update: old copies revoked, sending the new text',
   );
-  const sent = await sendPendingBatches(deps, pending, hooks);
+  const sent = await sendPendingBatches(deps, pending, observer);
   return finishUpdate(deps, sent, keptOld);
 }
 

@@ -91,7 +91,11 @@ export class RelayWorkQueue {
 
   /** Resolves once nothing is running or waiting (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.size > 0) await Promise.allSettled([...this.#running]);
+    while (this.size > 0) {
+      // Jobs held back by pressure start from a timer: let it fire instead of spinning on nothing.
+      if (this.#running.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      else await Promise.allSettled([...this.#running]);
+    }
   }
 
   #pump(): void {

@@ -19,10 +19,8 @@ import type { ListenerContext } from './context.js';
 import { HomeViewers } from './home-viewers.js';
 import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';
-import { SlackProfileCache } from './profiles.js';
 import { explainSocketStartError } from './socket-errors.js';
 import { enableSocketHandover, type SocketHandover } from './socket-handover.js';
-import { SlackUserGroups } from './user-groups.js';
 import { verifySignaturesFirst } from './verified-receiver.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -229,13 +227,9 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     context.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
   if (options.onAck) timeAcks(app, options.onAck);
-  // users.info is cached per app: the listeners share one cache over the app's own client.
-  const profiles = context.profiles ?? new SlackProfileCache(app.client, context.peopleCacheTtlMs);
-  const groupMembers =
-    context.groupMembers ?? new SlackUserGroups(app.client, context.logger, context.peopleCacheTtlMs).members;
   const homeViewers = context.homeViewers ?? new HomeViewers();
   // The jobs answer through listeners' context and the listeners hand work to the jobs: one object.
-  const shared = { ...context, profiles, groupMembers, homeViewers };
+  const shared = { ...context, homeViewers };
   const full: ListenerContext = {
     ...shared,
     get jobs() {

@@ -6,7 +6,7 @@
  * lookup falls back (the user id, no labels) rather than fail the modal.
  */
 import type { types, webApi } from '@slack/bolt';
-import { type NumberedRelay, nextSendNumber, relaysOfMessage } from '../relay/message-relays.js';
+import { type NumberedRelay, nextSendNumber } from '../relay/message-relays.js';
 import type { SlackMessageRef } from '../relay/types.js';
 import { type ComposeMetadata, composeModal, loadingModal } from './compose-modal.js';
 import type { ListenerContext } from './context.js';
@@ -94,7 +94,7 @@ export async function composeView(ctx: ListenerContext, source: ComposeSource): 
 }
 
 async function earlierRelays(ctx: ListenerContext, ref: SlackMessageRef): Promise<NumberedRelay[]> {
-  const found = await within(relaysOfMessage(ctx.relay.store, ref), SLOW_LOOKUP_MS);
+  const found = await within(ctx.relay.relaysOfMessage(ref), SLOW_LOOKUP_MS);
   if (found === undefined) {
     // Without knowing, the submission still cannot send twice: the message keys the first relay.
     ctx.logger.warn({ ref }, 'earlier relays of the message could not be looked up in time');

@@ -1,26 +1,22 @@
 /** What every listener receives besides Bolt's own arguments. */
 
 import type { Logger } from '../logger.js';
-import type { GroupMembers } from '../relay/access.js';
-import type { RelayDeps } from '../relay/deps.js';
+import type { RelayFacade } from '../relay/facade.js';
 import type { HomeViewers } from './home-viewers.js';
 import type { InFlightWork } from './in-flight.js';
 import type { RelayJobs } from './jobs/relay-jobs.js';
 import type { SlackProfileCache } from './profiles.js';
 
 export interface ListenerContext {
-  relay: RelayDeps;
+  /** Everything a door may ask of the core (relay/facade.ts); doors never see the store. */
+  relay: RelayFacade;
   logger: Logger;
   /** Post-ack work that is not a relay (App Home publishes, notices), awaited on shutdown. */
   work: InFlightWork;
-  /** Relay work after the ack: queued, leased, answered (jobs/relay-jobs.ts). */
+  /** What follows the ack: relay work, queued and leased, and its answers (jobs/relay-jobs.ts). */
   jobs: RelayJobs;
-  /** How long Slack profiles (users.info) are kept; default 10 minutes. */
-  peopleCacheTtlMs?: number;
-  /** users.info, cached: mentions mapped to Fxiaoke, display names in relayed text. Set by createSlackApp. */
+  /** users.info, cached (the same cache the relay maps mentions with): display names in the compose window. */
   profiles?: SlackProfileCache;
-  /** usergroups.users.list, cached: members of `access.send.userGroups`. Set by createSlackApp. */
-  groupMembers?: GroupMembers;
   /** Users who opened the App Home lately; without it every send refreshes its sender's Home. */
   homeViewers?: HomeViewers;
 }

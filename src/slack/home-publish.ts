@@ -14,10 +14,7 @@ export async function publishHome(
   notice?: string,
 ): Promise<void> {
   try {
-    const admin = ctx.relay.settings.admins.includes(userId);
-    const records = admin
-      ? await ctx.relay.store.listRecent(HOME_LIMIT)
-      : await ctx.relay.store.listBySender(userId, HOME_LIMIT);
+    const { admin, records } = await ctx.relay.listFor(userId, HOME_LIMIT);
     await client.views.publish({ user_id: userId, view: homeView(records, { userId, admin, notice }) });
   } catch (error) {
     ctx.logger.warn({ err: error, user: userId }, 'App Home could not be published');

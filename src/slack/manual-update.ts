@@ -6,7 +6,6 @@
  */
 import type { types } from '@slack/bolt';
 import type { NumberedRelay } from '../relay/message-relays.js';
-import { offerManualUpdate } from '../relay/sync.js';
 import { currentVersionSentAt } from '../relay/update.js';
 import type { ListenerContext } from './context.js';
 import { slackDate } from './relay-summary.js';
@@ -26,7 +25,7 @@ export async function manualUpdateBlocks(
   const editedTs = (message?.edited as { ts?: unknown } | undefined)?.ts;
   if (!relay || !userId || text === undefined || typeof editedTs !== 'string') return [];
   if (Number(editedTs) * 1000 <= currentVersionSentAt(relay)) return [];
-  const offer = await offerManualUpdate(ctx.relay, relay, text, userId).catch((error: unknown) => {
+  const offer = await ctx.relay.sync.offerManualUpdate(relay, text, userId).catch((error: unknown) => {
     ctx.logger.warn({ err: error, relayId: relay.id }, 'manual update could not be offered');
     return undefined;
   });

@@ -4,8 +4,9 @@
  * as batches go out (only when it changes), and a "queued" line while the rate limit holds a batch.
  */
 import type { webApi } from '@slack/bolt';
-import type { QueuedBatch, SendHooks } from '../relay/send.js';
+import type { QueuedBatch, RelayObserver } from '../relay/deps.js';
 import type { RelayRecord } from '../relay/types.js';
+import type { Answer } from './jobs/answer.js';
 import { renderReceipt } from './receipt.js';
 import { postReceipt } from './slack-io.js';
 
@@ -18,8 +19,8 @@ export interface ReceiptTrackerOptions {
   client: webApi.WebClient;
   teamId: string;
   channelId: string;
-  /** Tells the sender privately, for a wait before the receipt exists. */
-  tellSender: (text: string) => Promise<void>;
+  /** Answers the sender privately, for a wait before the receipt exists. */
+  answer: Answer;
   now?: () => number;
 }
 
@@ -41,7 +42,8 @@ export class ReceiptTracker {
     this.now = options.now ?? Date.now;
   }
 
-  hooks(): SendHooks {
+  /** The relay's observer: posts the receipt, updates it, and says when a batch is queued. */
+  observer(): RelayObserver {
     return {
       onFirstAccepted: async (record) => {
         const ref = await postReceipt(
@@ -80,7 +82,7 @@ export class ReceiptTracker {
       // Nothing public exists yet (and must not, until Fxiaoke accepts something): tell the sender.
       if (this.toldSenderQueued) return;
       this.toldSenderQueued = true;
-      await this.options.tellSender(queuedText(queued));
+      await this.options.answer(queuedText(queued));
       return;
     }
     if (this.now() - this.lastQueuedNoteAt < QUEUED_UPDATE_INTERVAL_MS) return;

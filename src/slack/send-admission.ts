@@ -6,7 +6,7 @@
  * sendRelay, which always checks, refuses then.
  */
 import type { types, webApi } from '@slack/bolt';
-import { admitSend, type Sender, type SendRefusal } from '../relay/admission.js';
+import type { Sender, SendRefusal } from '../relay/admission.js';
 import { MESSAGE_BLOCK } from './compose-modal.js';
 import { type ComposeSource, openComposeModal } from './compose-open.js';
 import type { ListenerContext } from './context.js';
@@ -32,7 +32,7 @@ export async function admitAtDoor(
   const late = new Promise<DoorAdmission>((resolve) => {
     timer = setTimeout(() => resolve({ decided: false }), budgetMs);
   });
-  const decided = admitSend(ctx.relay, sender, ctx.groupMembers).then(
+  const decided = ctx.relay.admitSend(sender).then(
     (refusal): DoorAdmission => ({ decided: true, refusal }),
     (error: unknown): DoorAdmission => {
       ctx.logger.warn({ err: error, user: sender.userId }, 'send admission failed at the front door');

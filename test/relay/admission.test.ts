@@ -51,7 +51,7 @@ describe('sendRelay: access', () => {
   it('refuses an unlisted sender before looking anyone up or sending anything', async () => {
     const { deps, fake, store, people, log } = setup({ access: LEADS_IN_RELAYS });
     const refusal = refusalOf(
-      await sendRelay(deps, request({ originChannelId: 'C0RELAYS' }), { groupMembers: groups }),
+      await sendRelay({ ...deps, groupMembers: groups }, request({ originChannelId: 'C0RELAYS' })),
     );
     expect(refusal).toMatchObject({ kind: 'not_allowed', reason: 'not_listed', admins: ['U0ADMIN'] });
     expect(fake.sends).toHaveLength(0);
@@ -68,11 +68,12 @@ describe('sendRelay: access', () => {
 
   it('lets a group member send from a listed channel, and refuses them elsewhere', async () => {
     const { deps, fake } = setup({ access: LEADS_IN_RELAYS });
-    const there = await sendRelay(deps, request({ senderId: 'U0LEAD', originChannelId: 'C0RELAYS' }), {
-      groupMembers: groups,
-    });
+    const there = await sendRelay(
+      { ...deps, groupMembers: groups },
+      request({ senderId: 'U0LEAD', originChannelId: 'C0RELAYS' }),
+    );
     expect(there.type).toBe('finished');
-    const elsewhere = await sendRelay(deps, request({ senderId: 'U0LEAD' }), { groupMembers: groups });
+    const elsewhere = await sendRelay({ ...deps, groupMembers: groups }, request({ senderId: 'U0LEAD' }));
     expect(refusalOf(elsewhere)).toMatchObject({ kind: 'not_allowed', reason: 'channel' });
     expect(fake.sends).toHaveLength(1);
   });
@@ -83,7 +84,7 @@ describe('sendRelay: access', () => {
       throw new Error('slack down');
     };
     const lead = request({ senderId: 'U0LEAD', originChannelId: 'C0RELAYS' });
-    expect(refusalOf(await sendRelay(deps, lead, { groupMembers: down }))).toEqual({
+    expect(refusalOf(await sendRelay({ ...deps, groupMembers: down }, lead))).toEqual({
       kind: 'group_lookup_failed',
     });
     expect(refusalOf(await sendRelay(deps, request({ ...lead, requestKey: 'x:1' })))).toEqual({
@@ -125,9 +126,10 @@ describe('sendRelay: the per-user send limit', () => {
     expect((await sendRelay(deps, request({ recipientsInput: ['nosuchalias'] }))).type).toBe(
       'invalid_recipients',
     );
-    const held = await sendRelay(deps, request({ recipientsInput: ['<@U0STRANGER>', 'FSUID_S1'] }), {
-      profiles: slackProfiles(),
-    });
+    const held = await sendRelay(
+      { ...deps, profiles: slackProfiles() },
+      request({ recipientsInput: ['<@U0STRANGER>', 'FSUID_S1'] }),
+    );
     expect(held.type).toBe('held');
     expect(await sendLimiter?.waitFor('U0SENDER')).toBe(0);
     expect((await sendRelay(deps, again)).type).toBe('finished');
@@ -156,9 +158,8 @@ describe('sendRelay: the per-user send limit', () => {
 describe('confirmHeldRelay: the same admission as a send', () => {
   async function heldRelay(deps: ReturnType<typeof setup>['deps'], senderId = 'U0SENDER') {
     const outcome = await sendRelay(
-      deps,
+      { ...deps, profiles: slackProfiles(), groupMembers: groups },
       request({ senderId, recipientsInput: ['<@U0STRANGER>', 'FSUID_S1'] }),
-      { profiles: slackProfiles(), groupMembers: groups },
     );
     if (outcome.type !== 'held') throw new Error(`expected held, got ${outcome.type}`);
     return outcome.record;
@@ -167,7 +168,7 @@ describe('confirmHeldRelay: the same admission as a send', () => {
   it('refuses a sender who lost access since, and sends nothing', async () => {
     const { deps, fake } = setup({ access: LEADS_IN_RELAYS });
     const held = await heldRelay({ ...deps, settings: { ...deps.settings, access: undefined } }, 'U0SENDER');
-    const outcome = await confirmHeldRelay(deps, held.id, 'U0SENDER', { groupMembers: groups });
+    const outcome = await confirmHeldRelay({ ...deps, groupMembers: groups }, held.id, 'U0SENDER');
     expect(outcome).toMatchObject({ type: 'refused', refusal: { kind: 'not_allowed', reason: 'channel' } });
     expect(fake.sends).toHaveLength(0);
   });

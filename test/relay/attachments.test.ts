@@ -214,8 +214,8 @@ describe('sendRelay with files', () => {
   it('keeps the files of a held relay and forwards them when the sender confirms', async () => {
     const relay = testRelay();
     relay.deps.files = standardFiles();
-    const deps = { ...relay.deps, people: new FakePeople([ALICE, GONE]) };
-    const hooks = { profiles: slackProfiles() };
+    const deps = { ...relay.deps, people: new FakePeople([ALICE, GONE]), profiles: slackProfiles() };
+    const hooks = {};
     const held = await sendRelay(
       deps,
       fileRequest({ recipientsInput: ['<@U0BYMAIL>', '<@U0STRANGER|carol>'] }),

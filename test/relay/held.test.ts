@@ -12,8 +12,8 @@ const MESSAGE: SlackMessageRef = { teamId: 'T0TEST', channelId: 'C0GENERAL', ts:
 
 function setup() {
   const relay = testRelay();
-  const deps = { ...relay.deps, people: new FakePeople([ALICE, GONE]) };
-  return { ...relay, deps, hooks: { profiles: slackProfiles() } };
+  const deps = { ...relay.deps, people: new FakePeople([ALICE, GONE]), profiles: slackProfiles() };
+  return { ...relay, deps, hooks: {} };
 }
 
 function request(overrides: Partial<SendRequest> = {}): SendRequest {

@@ -1,16 +1,16 @@
 /**
- * Where a relay's answers go. While the request is live, its door's own channel (the slash
- * command's response_url, the modal's ephemeral, the held message replaced in place); after a
- * takeover in another process, an ephemeral in the channel it came from, or a DM.
+ * Answering a user privately: one type, `Answer`, and the places an answer can go. While the
+ * request is live, its door's own channel (the slash command's or button's response_url, an
+ * ephemeral for a modal, the held message replaced in place); after a takeover in another
+ * process, an ephemeral in the channel it came from, or a DM.
  */
 import type { RespondFn, types, webApi } from '@slack/bolt';
-import type { ListenerContext } from '../context.js';
-import { tellUser } from '../tell.js';
+import type { Logger } from '../../logger.js';
 
 export type Answer = (text: string, blocks?: types.KnownBlock[]) => Promise<void>;
 
-/** The slash command's or button's response_url, as a new ephemeral message. */
-export function respondAnswer(respond: RespondFn, options: { replace?: boolean } = {}): Answer {
+/** Through the response_url of a slash command or a button: a new ephemeral, or the clicked message replaced. */
+export function answerByResponseUrl(respond: RespondFn, options: { replace?: boolean } = {}): Answer {
   return async (text, blocks) => {
     await respond({
       response_type: 'ephemeral',
@@ -21,28 +21,46 @@ export function respondAnswer(respond: RespondFn, options: { replace?: boolean }
   };
 }
 
-/** Ephemeral in the channel, a DM where the bot cannot post there. */
-export function userAnswer(
+/**
+ * An ephemeral in the channel; a DM where the bot cannot post there (no response_url at hand:
+ * modal submissions, takeovers). Never throws: a lost answer is logged.
+ */
+export function answerInChannel(
   client: webApi.WebClient,
-  ctx: ListenerContext,
+  logger: Pick<Logger, 'error'>,
   channelId: string,
   userId: string,
 ): Answer {
-  return (text, blocks) => tellUser(client, ctx, channelId, userId, text, blocks);
+  return async (text, blocks) => {
+    try {
+      await client.chat.postEphemeral({
+        channel: channelId,
+        user: userId,
+        text,
+        ...(blocks ? { blocks } : {}),
+      });
+    } catch {
+      try {
+        await client.chat.postMessage({ channel: userId, text, ...(blocks ? { blocks } : {}) });
+      } catch (error) {
+        logger.error({ err: error, user: userId }, 'could not tell the user about their relay');
+      }
+    }
+  };
 }
 
 /** A direct message from the app: for answers after a takeover, when the click is long gone. */
-export function dmAnswer(client: webApi.WebClient, userId: string): Answer {
+export function answerByDm(client: webApi.WebClient, userId: string): Answer {
   return async (text, blocks) => {
     await client.chat.postMessage({ channel: userId, text, ...(blocks ? { blocks } : {}) });
   };
 }
 
 /** An answer that never throws: a lost answer is logged, and the relay's record stands. */
-export function safely(answer: Answer, ctx: ListenerContext): Answer {
+export function safely(answer: Answer, logger: Pick<Logger, 'warn'>): Answer {
   return async (text, blocks) => {
     await answer(text, blocks).catch((error: unknown) =>
-      ctx.logger.warn({ err: error }, 'could not answer the sender'),
+      logger.warn({ err: error }, 'could not answer the sender'),
     );
   };
 }

@@ -1,26 +1,40 @@
 /**
- * The relay work that follows an ack, queued with bounded concurrency (relay/work-queue.ts), each
- * job under its lease (relay/lease.ts) and followed by an App Home refresh. Doors hand over what
- * they recorded; takeovers hand over what another (or an earlier) process left.
+ * What follows a door's ack: the one presenter. A door hands over what its facade call returned;
+ * anything that needs no Fxiaoke call is answered at once, the rest is queued with bounded
+ * concurrency (relay/work-queue.ts), each job under its lease and followed by an App Home refresh.
+ * Takeovers hand over what another (or an earlier) process left.
  */
 import type { webApi } from '@slack/bolt';
-import { claimLease, withLease } from '../../relay/lease.js';
+import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
+import type { HeldOutcome } from '../../relay/held.js';
+import type { IntakeOutcome } from '../../relay/intake.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
-import { resumePending } from '../../relay/takeover.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { RelayWorkQueue } from '../../relay/work-queue.js';
 import type { ListenerContext } from '../context.js';
+import { heldOutcomeText } from '../held-replies.js';
 import { refreshHome } from '../home-publish.js';
 import { notifyRecoveredRelays } from '../notify-recovered.js';
-import { type Answer, dmAnswer, internalErrorText, safely, userAnswer } from './answer.js';
+import {
+  type Answer,
+  answerByDm,
+  answerInChannel,
+  internalErrorText,
+  NOT_TAKEN_TEXT,
+  notTakenText,
+  safely,
+} from './answer.js';
 import { runRevokeJob } from './revoke-job.js';
-import { presentSend, receiptTracker, runSendJob, sendHooks } from './send-job.js';
+import { presentSend, receiptObserver, receiptTracker, runSendJob } from './send-job.js';
 import { SyncJobs } from './sync-jobs.js';
 
 /** Told when a relay is taken over, and how it ended (metrics). */
 export interface TakeoverObserver {
   takenOver?(status: RelayRecord['status']): void;
 }
+
+/** A received send as a door hands it over: "not taken" is the door's own answer (on its ack). */
+export type ReceivedSend = Exclude<IntakeOutcome, Unavailable>;
 
 export class RelayJobs {
   /** Edits and deletes of relayed messages: questions, updates, revokes after a delete. */
@@ -35,40 +49,77 @@ export class RelayJobs {
     this.sync = new SyncJobs(ctx, client, queue, this);
   }
 
-  /** A received send (any door), answered through `answer`. */
-  send(record: RelayRecord, answer: Answer, options: { replaceHeld?: Answer } = {}): void {
-    const said = safely(answer, this.ctx);
+  /** A received send (any door): carried out in the queue, or answered now (a duplicate, a bad text). */
+  async send(received: ReceivedSend, answer: Answer, options: { heldAnswer?: Answer } = {}): Promise<void> {
+    const said = safely(answer, this.ctx.logger);
+    if (received.type !== 'accepted') {
+      await presentSend(received, said);
+      return;
+    }
+    const { record } = received;
     this.#enqueue(record, record.senderId, said, () =>
       runSendJob(this.ctx, this.client, record, said, {
-        ...(options.replaceHeld ? { replaceHeld: safely(options.replaceHeld, this.ctx) } : {}),
+        ...(options.heldAnswer ? { heldAnswer: safely(options.heldAnswer, this.ctx.logger) } : {}),
       }),
     );
   }
 
-  /** Claimed revokes (and the answers of relays that needed no call), answered together. */
-  revoke(
-    claimed: readonly RelayRecord[],
-    answered: readonly RevokeOutcome[],
+  /**
+   * "Send to the reachable" on a held relay: the held message says what happened to the click,
+   * and the relay goes out to the recipients who could be reached.
+   */
+  async confirm(received: ConfirmationIntake | Unavailable, heldAnswer: Answer): Promise<void> {
+    const held = safely(heldAnswer, this.ctx.logger);
+    if (received.type === 'unavailable') return held(NOT_TAKEN_TEXT);
+    if (received.type !== 'accepted') return held(heldOutcomeText(received));
+    await held(':hourglass_flowing_sand: Sending to the recipients who can be reached…');
+    const { record } = received;
+    const senderAnswer = answerInChannel(
+      this.client,
+      this.ctx.logger,
+      record.originChannelId,
+      record.senderId,
+    );
+    await this.send(received, senderAnswer, { heldAnswer });
+  }
+
+  /** "Cancel" on a held relay: the held message says so, and the sender's Home follows. */
+  async cancelled(outcome: HeldOutcome | Unavailable, answer: Answer, userId: string): Promise<void> {
+    const text =
+      outcome.type === 'unavailable'
+        ? `:warning: ${notTakenText('the message is still held')}`
+        : heldOutcomeText(outcome);
+    await safely(answer, this.ctx.logger)(text);
+    await this.ctx.work.run(() => refreshHome(this.ctx, this.client, userId));
+  }
+
+  /**
+   * A received revoke: the claimed relays revoked in the queue, answered together with those that
+   * needed no call. Without an `answer` (a click in the App Home) the Home itself says what happened.
+   */
+  async revoke(
+    received: RevokeIntake | Unavailable,
     actorId: string,
     answer: Answer | undefined,
-  ): void {
-    const said = answer ? safely(answer, this.ctx) : undefined;
-    const job = async () => {
-      const text = await runRevokeJob(this.ctx, this.client, claimed, answered, said);
-      // With nowhere else to answer (a click in the App Home), the Home itself says what happened.
-      if (!said) await refreshHome(this.ctx, this.client, actorId, text);
-    };
-    if (claimed.length === 0) {
-      void job().catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'revoke answer failed'));
+  ): Promise<void> {
+    if (received.type === 'unavailable') {
+      const text = `:warning: ${notTakenText('nothing was revoked')}`;
+      if (answer) await safely(answer, this.ctx.logger)(text);
+      else await this.ctx.work.run(() => refreshHome(this.ctx, this.client, actorId, text));
       return;
     }
-    const [first] = claimed;
-    this.queue.enqueue({
-      run: () =>
-        withLease(this.ctx.relay, first?.id ?? '', job).then(() =>
-          said ? refreshHome(this.ctx, this.client, actorId) : undefined,
-        ),
-    });
+    this.#revoke(received.claimed, received.answered, actorId, answer);
+  }
+
+  /**
+   * Resolves once nothing handed over is queued, running or still being answered: the bridge's
+   * own "done", for tests that must show something did not happen without waiting a fixed time.
+   */
+  async idle(): Promise<void> {
+    while (this.queue.size > 0 || this.ctx.work.size > 0) {
+      await this.queue.idle();
+      await this.ctx.work.drain(60_000);
+    }
   }
 
   /** A relay another (or an earlier) process left in work; this process holds its lease now. */
@@ -77,8 +128,8 @@ export class RelayJobs {
     if (this.sync.takeOver(record)) return;
     switch (record.status) {
       case 'received': {
-        const answer = userAnswer(this.client, this.ctx, record.originChannelId, record.senderId);
-        this.send(record, answer);
+        const answer = answerInChannel(this.client, this.ctx.logger, record.originChannelId, record.senderId);
+        void this.send({ type: 'accepted', record }, answer);
         return;
       }
       case 'pending':
@@ -86,7 +137,7 @@ export class RelayJobs {
         return;
       case 'revoking': {
         const actorId = record.revokeRequest?.actorId ?? record.senderId;
-        this.revoke([record], [], actorId, dmAnswer(this.client, actorId));
+        this.#revoke([record], [], actorId, answerByDm(this.client, actorId));
         return;
       }
       default:
@@ -94,19 +145,47 @@ export class RelayJobs {
     }
   }
 
+  #revoke(
+    claimed: readonly RelayRecord[],
+    answered: readonly RevokeOutcome[],
+    actorId: string,
+    answer: Answer | undefined,
+  ): void {
+    const said = answer ? safely(answer, this.ctx.logger) : undefined;
+    const job = async () => {
+      const text = await runRevokeJob(this.ctx, this.client, claimed, answered, said);
+      // With nowhere else to answer (a click in the App Home), the Home itself says what happened.
+      if (!said) await refreshHome(this.ctx, this.client, actorId, text);
+    };
+    if (claimed.length === 0) {
+      // Nothing to call Fxiaoke for: answered now, but still awaited by a stop.
+      void this.ctx.work
+        .run(job)
+        .catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'revoke answer failed'));
+      return;
+    }
+    const [first] = claimed;
+    this.queue.enqueue({
+      run: () =>
+        this.ctx.relay
+          .keepLease(first?.id ?? '', job)
+          .then(() => (said ? refreshHome(this.ctx, this.client, actorId) : undefined)),
+    });
+  }
+
   async #resume(record: RelayRecord): Promise<void> {
     const answer = safely(
-      userAnswer(this.client, this.ctx, record.originChannelId, record.senderId),
-      this.ctx,
+      answerInChannel(this.client, this.ctx.logger, record.originChannelId, record.senderId),
+      this.ctx.logger,
     );
     const receipt = receiptTracker(this.client, record, answer);
     try {
-      const resumed = await resumePending(this.ctx.relay, record, sendHooks(this.ctx, record, receipt));
+      const resumed = await this.ctx.relay.resumeSend(record, receiptObserver(record, receipt));
       if (resumed.interrupted > 0) {
         // Some call may have reached Fxiaoke: the sender hears exactly what is known, by DM.
         await notifyRecoveredRelays(this.client, [resumed.record], this.ctx.logger);
       } else {
-        await presentSend({ type: 'finished', record: resumed.record }, receipt, answer);
+        await presentSend({ type: 'finished', record: resumed.record }, answer, receipt);
       }
     } catch (error) {
       this.ctx.logger.error({ err: error, relayId: record.id }, 'resumed relay failed');
@@ -118,12 +197,11 @@ export class RelayJobs {
     this.queue.enqueue({
       run: async () => {
         // Queued for a while: another replica may have taken it over since; then it is theirs.
-        const mine = await claimLease(this.ctx.relay, record).catch(() => undefined);
+        const mine = await this.ctx.relay.underLease(record, work);
         if (!mine) {
           this.ctx.logger.info({ relayId: record.id }, 'relay taken over elsewhere while queued here');
           return;
         }
-        await withLease(this.ctx.relay, record.id, work);
         await refreshHome(this.ctx, this.client, userId);
       },
       ...(answer

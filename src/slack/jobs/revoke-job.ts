@@ -1,6 +1,6 @@
 /** Carrying out claimed revokes (relay/revoke.ts) and saying what happened, live or after a takeover. */
 import type { webApi } from '@slack/bolt';
-import { carryOutRevoke, type RevokeOutcome } from '../../relay/revoke.js';
+import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
 import { revokeOutcomeText } from '../replies.js';
@@ -17,7 +17,7 @@ export async function runRevokeJob(
   const outcomes = [...answered];
   for (const record of claimed) {
     try {
-      const outcome = await carryOutRevoke(ctx.relay, record);
+      const outcome = await ctx.relay.carryOutRevoke(record);
       outcomes.push(outcome);
       await refreshReceipt(ctx, client, outcome);
     } catch (error) {

@@ -1,12 +1,12 @@
 /**
- * Carrying out a received send (relay/carry-out.ts) and saying what happened: one presenter for
+ * Carrying out a received send (the facade's carryOutSend) and saying what happened: one presenter for
  * every door — /fx-send, the compose window, a message's Send to Fxiaoke, a confirmed held relay —
  * live or after a takeover.
  */
 import type { types, webApi } from '@slack/bolt';
-import { carryOutReceived, intakeOf } from '../../relay/carry-out.js';
-import { carryOutConfirmation } from '../../relay/held.js';
-import type { SendHooks, SendOutcome } from '../../relay/send.js';
+import { intakeOf } from '../../relay/carry-out.js';
+import type { RelayObserver } from '../../relay/deps.js';
+import type { SendOutcome } from '../../relay/send.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
 import { heldMessage, heldOutcomeText } from '../held-replies.js';
@@ -16,8 +16,8 @@ import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText }
 import { type Answer, internalErrorText } from './answer.js';
 
 export interface SendJobOptions {
-  /** The held message, replaced in place (a confirmation). */
-  replaceHeld?: Answer;
+  /** The held message, replaced in place (a confirmation): its answers go there. */
+  heldAnswer?: Answer;
 }
 
 /** Whether a relay from this record posts a receipt: every door but a Slack message's own. */
@@ -34,20 +34,17 @@ export function receiptTracker(
     client,
     teamId: intakeOf(record).teamId,
     channelId: record.originChannelId,
-    tellSender: (text) => answer(text),
+    answer,
   });
   // A receipt posted before a takeover is this relay's: later progress updates it.
   if (record.slack && postsReceipt(record)) tracker.posted = true;
   return tracker;
 }
 
-export function sendHooks(ctx: ListenerContext, record: RelayRecord, receipt: ReceiptTracker): SendHooks {
-  const hooks = receipt.hooks();
-  return {
-    ...(postsReceipt(record) ? hooks : { onQueued: hooks.onQueued }),
-    profiles: ctx.profiles,
-    groupMembers: ctx.groupMembers,
-  };
+/** The relay's observer: the receipt's, or only its "queued" line for a relay that posts none. */
+export function receiptObserver(record: RelayRecord, receipt: ReceiptTracker): RelayObserver {
+  const observer = receipt.observer();
+  return postsReceipt(record) ? observer : { onQueued: observer.onQueued };
 }
 
 export async function runSendJob(
@@ -58,26 +55,30 @@ export async function runSendJob(
   options: SendJobOptions = {},
 ): Promise<void> {
   const receipt = receiptTracker(client, received, answer);
-  const hooks = sendHooks(ctx, received, receipt);
+  const observer = receiptObserver(received, receipt);
   try {
-    if (intakeOf(received).confirmedBy && options.replaceHeld) {
-      const replace = options.replaceHeld;
-      const outcome = await carryOutConfirmation(ctx.relay, received, hooks);
-      if (outcome.type === 'finished') await presentFinished(outcome.record, receipt, replace, true);
-      else await replace(heldOutcomeText(outcome));
+    if (intakeOf(received).confirmedBy && options.heldAnswer) {
+      const heldAnswer = options.heldAnswer;
+      const outcome = await ctx.relay.carryOutConfirmation(received, observer);
+      if (outcome.type === 'finished') await presentFinished(outcome.record, receipt, heldAnswer, true);
+      else await heldAnswer(heldOutcomeText(outcome));
       return;
     }
-    await presentSend(await carryOutReceived(ctx.relay, received, hooks), receipt, answer);
+    await presentSend(await ctx.relay.carryOutSend(received, observer), answer, receipt);
   } catch (error) {
     ctx.logger.error({ err: error, relayId: received.id, user: received.senderId }, 'relay failed');
     await answer(internalErrorText(received.id));
   }
 }
 
+/**
+ * The one outcome → reply switch for sends, whichever door they came through. An outcome known at
+ * the door (a duplicate, a text too long) comes without a receipt tracker.
+ */
 export async function presentSend(
   outcome: SendOutcome,
-  receipt: ReceiptTracker,
   answer: Answer,
+  receipt?: ReceiptTracker,
 ): Promise<void> {
   switch (outcome.type) {
     case 'refused':
@@ -102,11 +103,12 @@ export async function presentSend(
 
 async function presentFinished(
   record: RelayRecord,
-  receipt: ReceiptTracker,
+  receipt: ReceiptTracker | undefined,
   answer: Answer,
   confirmed: boolean,
 ): Promise<void> {
-  if (receipt.posted) {
+  // Without a tracker (nothing was posted for it) the relay is answered privately, receipt and all.
+  if (receipt?.posted) {
     await receipt.update(record);
     if (confirmed) {
       await answer(`:white_check_mark: Sent as relay \`${record.id}\`; the receipt is in the channel.`);

@@ -4,23 +4,22 @@
  * update, revoke after a delete — live, or after a takeover by any process.
  */
 import type { webApi } from '@slack/bolt';
-import { claimLease, withLease } from '../../relay/lease.js';
-import { type SyncIntake, settleQuestion } from '../../relay/sync.js';
-import { resumePending } from '../../relay/takeover.js';
+import type { RevokeIntake } from '../../relay/facade.js';
+import type { SyncIntake } from '../../relay/sync.js';
 import type { RelayRecord } from '../../relay/types.js';
-import { carryOutUpdate, finishUpdate, unrevocableCopies } from '../../relay/update.js';
+import { unrevocableCopies } from '../../relay/update.js';
 import type { RelayWorkQueue } from '../../relay/work-queue.js';
 import type { ListenerContext } from '../context.js';
 import { refreshHome } from '../home-publish.js';
 import { notifyRecoveredRelays } from '../notify-recovered.js';
 import { hasBotReceipt, updateReceipt } from '../slack-io.js';
 import { deleteQuestion, editQuestion, updateOutcomeReply } from '../sync-replies.js';
-import { type Answer, dmAnswer, safely } from './answer.js';
-import { receiptTracker, sendHooks } from './send-job.js';
+import { type Answer, answerByDm, safely } from './answer.js';
+import { receiptObserver, receiptTracker } from './send-job.js';
 
 /** What a revoke job needs from RelayJobs (kept narrow so the two classes stay apart). */
 export interface RevokeJobs {
-  revoke(claimed: readonly RelayRecord[], answered: [], actorId: string, answer: Answer | undefined): void;
+  revoke(received: RevokeIntake, actorId: string, answer: Answer | undefined): Promise<void>;
 }
 
 export class SyncJobs {
@@ -39,7 +38,7 @@ export class SyncJobs {
           this.#enqueue(intake.record, () => this.#ask(intake.record));
           break;
         case 'update':
-          this.update(intake.record, dmAnswer(this.client, intake.record.senderId));
+          this.update(intake.record, answerByDm(this.client, intake.record.senderId));
           break;
         case 'revoke':
           this.#revokeAfterDelete(intake.record);
@@ -59,13 +58,13 @@ export class SyncJobs {
 
   /** A claimed update (`revoking` + `updateRequest`), answered through `answer`. */
   update(record: RelayRecord, answer: Answer): void {
-    const said = safely(answer, this.ctx);
+    const said = safely(answer, this.ctx.logger);
     this.#enqueue(record, async () => {
-      const hooks = sendHooks(this.ctx, record, receiptTracker(this.client, record, said));
+      const observer = receiptObserver(record, receiptTracker(this.client, record, said));
       let text: string;
       let blocks: Parameters<Answer>[1];
       try {
-        const outcome = await carryOutUpdate(this.ctx.relay, record, hooks);
+        const outcome = await this.ctx.relay.sync.carryOutUpdate(record, observer);
         ({ text, blocks } = updateOutcomeReply(outcome));
         if ('record' in outcome) await this.#refreshReceipt(outcome.record);
       } catch (error) {
@@ -85,7 +84,7 @@ export class SyncJobs {
     if (!record.updateRequest) return false;
     const actorId = record.updateRequest.actorId;
     if (record.status === 'revoking') {
-      this.update(record, dmAnswer(this.client, actorId));
+      this.update(record, answerByDm(this.client, actorId));
       return true;
     }
     if (record.status === 'pending') {
@@ -104,7 +103,7 @@ export class SyncJobs {
       const question =
         offer.kind === 'edit' ? editQuestion(record, offer, reason) : deleteQuestion(record, offer);
       try {
-        await dmAnswer(this.client, record.senderId)(question.text, question.blocks);
+        await answerByDm(this.client, record.senderId)(question.text, question.blocks);
         posted = true;
       } catch (error) {
         this.ctx.logger.warn(
@@ -113,32 +112,30 @@ export class SyncJobs {
         );
       }
     }
-    await settleQuestion(this.ctx.relay, record, posted);
+    await this.ctx.relay.sync.settleQuestion(record, posted);
   }
 
   /** The new version's send was interrupted: dispatched calls become "may have been delivered". */
   async #resumeSend(record: RelayRecord): Promise<void> {
     const actorId = record.updateRequest?.actorId ?? record.senderId;
-    const answer = safely(dmAnswer(this.client, actorId), this.ctx);
-    const resumed = await resumePending(
-      this.ctx.relay,
+    const answer = safely(answerByDm(this.client, actorId), this.ctx.logger);
+    const { resumed, outcome } = await this.ctx.relay.sync.resumeUpdate(
       record,
-      sendHooks(this.ctx, record, receiptTracker(this.client, record, answer)),
+      receiptObserver(record, receiptTracker(this.client, record, answer)),
     );
-    const outcome = await finishUpdate(this.ctx.relay, resumed.record);
     await this.#refreshReceipt(resumed.record);
     if (resumed.interrupted > 0) await notifyRecoveredRelays(this.client, [resumed.record], this.ctx.logger);
     else await answer(updateOutcomeReply(outcome).text);
   }
 
   #revokeAfterDelete(record: RelayRecord): void {
-    const dm = dmAnswer(this.client, record.senderId);
+    const dm = answerByDm(this.client, record.senderId);
     const answer: Answer = (text, blocks) =>
       dm(
         `:wastebasket: Your Slack message was deleted, so fx-bridge revoked its copy in Fxiaoke (\`sync.deletes: auto\`).\n${text}`,
         blocks,
       );
-    this.revokes.revoke([record], [], record.senderId, answer);
+    void this.revokes.revoke({ type: 'received', claimed: [record], answered: [] }, record.senderId, answer);
   }
 
   async #refreshReceipt(record: RelayRecord): Promise<void> {
@@ -155,14 +152,14 @@ export class SyncJobs {
     this.queue.enqueue({
       run: async () => {
         // Queued for a while: another replica may have taken it over since; then it is theirs.
-        const mine = await claimLease(this.ctx.relay, record).catch(() => undefined);
+        const mine = await this.ctx.relay.underLease(record, work).catch((error: unknown) => {
+          this.ctx.logger.error({ err: error, relayId: record.id }, 'sync work failed');
+          return true;
+        });
         if (!mine) {
           this.ctx.logger.info({ relayId: record.id }, 'sync work taken over elsewhere while queued here');
           return;
         }
-        await withLease(this.ctx.relay, record.id, work).catch((error: unknown) =>
-          this.ctx.logger.error({ err: error, relayId: record.id }, 'sync work failed'),
-        );
         await refreshHome(this.ctx, this.client, record.senderId);
       },
     });

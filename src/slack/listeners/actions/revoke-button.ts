@@ -4,33 +4,20 @@
  * there the refreshed Home carries the answer.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { withinIntake } from '../../../relay/intake.js';
-import { receiveRevoke } from '../../../relay/revoke.js';
 import type { ListenerContext } from '../../context.js';
-import { refreshHome } from '../../home-publish.js';
-import { type Answer, notTakenText, respondAnswer } from '../../jobs/answer.js';
+import { answerByResponseUrl } from '../../jobs/answer.js';
 import { REVOKE_ACTION_ID } from '../../receipt.js';
-import { splitReceived, undoLateRevokes } from '../shortcuts/revoke-intake.js';
+import type { ButtonArgs } from './cancel-held.js';
+
+export function revokeButton(ctx: ListenerContext) {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+    const received = await ctx.relay.receiveRevoke({ relayId: action.value ?? '' }, body.user.id);
+    await ack();
+    const answer = body.response_url ? answerByResponseUrl(respond, { replace: false }) : undefined;
+    await ctx.jobs.revoke(received, body.user.id, answer);
+  };
+}
 
 export function registerRevokeButton(app: App, ctx: ListenerContext): void {
-  app.action<BlockButtonAction>(REVOKE_ACTION_ID, async ({ ack, body, action, client, respond }) => {
-    const actorId = body.user.id;
-    const received = await withinIntake(
-      ctx.relay,
-      receiveRevoke(ctx.relay, { target: { relayId: action.value ?? '' }, actorId }),
-      (late) => undoLateRevokes(ctx, late),
-    );
-    await ack();
-    const answer: Answer | undefined = body.response_url
-      ? respondAnswer(respond, { replace: false })
-      : undefined;
-    if (received.type === 'unavailable') {
-      const text = `:warning: ${notTakenText('nothing was revoked')}`;
-      if (answer) await answer(text).catch(() => undefined);
-      else await ctx.work.run(() => refreshHome(ctx, client, actorId, text));
-      return;
-    }
-    const { claimed, answered } = splitReceived([received]);
-    ctx.jobs.revoke(claimed, answered, actorId, answer);
-  });
+  app.action<BlockButtonAction>(REVOKE_ACTION_ID, revokeButton(ctx));
 }

@@ -5,51 +5,19 @@
  * privately with the Revoke button; one from /fx-send posts its receipt in the channel.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { receiveHeldConfirmation } from '../../../relay/held.js';
-import { HELD } from '../../../relay/hold.js';
-import { withinIntake } from '../../../relay/intake.js';
 import type { ListenerContext } from '../../context.js';
-import { heldOutcomeText, SEND_REACHABLE_ACTION_ID } from '../../held-replies.js';
-import { NOT_TAKEN_TEXT, respondAnswer, userAnswer } from '../../jobs/answer.js';
+import { SEND_REACHABLE_ACTION_ID } from '../../held-replies.js';
+import { answerByResponseUrl } from '../../jobs/answer.js';
+import type { ButtonArgs } from './cancel-held.js';
+
+export function sendReachable(ctx: ListenerContext) {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+    const received = await ctx.relay.receiveConfirmation(action.value ?? '', body.user.id);
+    await ack();
+    await ctx.jobs.confirm(received, answerByResponseUrl(respond, { replace: true }));
+  };
+}
 
 export function registerSendReachable(app: App, ctx: ListenerContext): void {
-  app.action<BlockButtonAction>(SEND_REACHABLE_ACTION_ID, async ({ ack, body, action, client, respond }) => {
-    const userId = body.user.id;
-    const heldId = action.value ?? '';
-    const received = await withinIntake(
-      ctx.relay,
-      receiveHeldConfirmation(ctx.relay, heldId, userId),
-      async (late) => {
-        // The sender was told nothing was taken: put the relay back on hold.
-        if (late.type !== 'accepted') return;
-        await ctx.relay.store.update(
-          late.record.id,
-          {
-            status: 'failed',
-            error: {
-              kind: HELD,
-              message: 'Not sent: waiting for the sender to confirm sending to the reachable recipients.',
-            },
-            lease: undefined,
-          },
-          (current) => current.status === 'received' && current.lease?.owner === ctx.relay.instanceId,
-        );
-      },
-    );
-    await ack();
-    const replace = respondAnswer(respond, { replace: true });
-    if (received.type === 'unavailable') {
-      await replace(NOT_TAKEN_TEXT).catch(() => undefined);
-      return;
-    }
-    if (received.type !== 'accepted') {
-      await replace(heldOutcomeText(received)).catch(() => undefined);
-      return;
-    }
-    await replace(':hourglass_flowing_sand: Sending to the recipients who can be reached…').catch(
-      () => undefined,
-    );
-    const { record } = received;
-    ctx.jobs.send(record, userAnswer(client, ctx, record.originChannelId, userId), { replaceHeld: replace });
-  });
+  app.action<BlockButtonAction>(SEND_REACHABLE_ACTION_ID, sendReachable(ctx));
 }

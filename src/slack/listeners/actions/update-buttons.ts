@@ -6,11 +6,9 @@
  * out in the work queue; Leave it / Keep only close the question.
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { withinIntake } from '../../../relay/intake.js';
-import { dismissOffer } from '../../../relay/sync.js';
-import { receiveUpdate, type UpdateReceived } from '../../../relay/update.js';
+import type { UpdateReceived } from '../../../relay/update.js';
 import type { ListenerContext } from '../../context.js';
-import { type Answer, dmAnswer, notTakenText, respondAnswer } from '../../jobs/answer.js';
+import { type Answer, answerByDm, answerByResponseUrl, notTakenText } from '../../jobs/answer.js';
 import {
   KEEP_ACTION_ID,
   parseOfferButtonValue,
@@ -27,23 +25,19 @@ export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
     const value = parseOfferButtonValue(action.value);
     const actorId = body.user.id;
     const received: UpdateReceived | { type: 'unavailable' } | undefined = value
-      ? await withinIntake(
-          ctx.relay,
-          receiveUpdate(ctx.relay, {
-            relayId: value.relayId,
-            actorId,
-            offerId: value.offerId,
-            secondCopy: value.secondCopy,
-            via: body.view ? 'manual' : 'button',
-          }),
-          (late) => undoLateUpdate(ctx, late),
-        )
+      ? await ctx.relay.sync.receiveUpdate({
+          relayId: value.relayId,
+          actorId,
+          offerId: value.offerId,
+          secondCopy: value.secondCopy,
+          via: body.view ? 'manual' : 'button',
+        })
       : undefined;
     await ack();
     // In the compose window (a modal) there is no response_url: the answer comes as a DM.
     const answer: Answer = body.response_url
-      ? respondAnswer(respond, { replace: false })
-      : dmAnswer(client, actorId);
+      ? answerByResponseUrl(respond, { replace: false })
+      : answerByDm(client, actorId);
     if (!received) return void (await answer(BROKEN_BUTTON).catch(() => undefined));
     if (received.type === 'unavailable') {
       await answer(`:warning: ${notTakenText('nothing was updated')}`).catch(() => undefined);
@@ -64,34 +58,25 @@ export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
       const value = parseOfferButtonValue(action.value);
       const outcome = value
-        ? await dismissOffer(ctx.relay, value.relayId, value.offerId, body.user.id)
+        ? await ctx.relay.sync.dismissOffer(value.relayId, value.offerId, body.user.id)
         : undefined;
       await ack();
       const text = !outcome
         ? BROKEN_BUTTON
-        : outcome.type === 'dismissed'
-          ? outcome.kind === 'edit'
-            ? `:ok_hand: Left as it was: the copy in Fxiaoke keeps the old text (relay \`${outcome.record.id}\`).`
-            : `:ok_hand: Kept: the copy in Fxiaoke stays, although the Slack message was deleted (relay \`${outcome.record.id}\`). Revoke from Fxiaoke in the App Home still takes it back.`
-          : outcome.type === 'stale'
-            ? `:information_source: This question was already answered, or a newer one replaced it. Nothing was changed.`
-            : outcome.type === 'forbidden'
-              ? `:no_entry: Only <@${outcome.record.senderId}> (who sent it) or an fx-bridge admin can answer this.`
-              : ':information_source: fx-bridge has no relay for this; nothing was changed.';
+        : outcome.type === 'unavailable'
+          ? `:warning: ${notTakenText('the question is still open')}`
+          : outcome.type === 'dismissed'
+            ? outcome.kind === 'edit'
+              ? `:ok_hand: Left as it was: the copy in Fxiaoke keeps the old text (relay \`${outcome.record.id}\`).`
+              : `:ok_hand: Kept: the copy in Fxiaoke stays, although the Slack message was deleted (relay \`${outcome.record.id}\`). Revoke from Fxiaoke in the App Home still takes it back.`
+            : outcome.type === 'stale'
+              ? `:information_source: This question was already answered, or a newer one replaced it. Nothing was changed.`
+              : outcome.type === 'forbidden'
+                ? `:no_entry: Only <@${outcome.record.senderId}> (who sent it) or an fx-bridge admin can answer this.`
+                : ':information_source: fx-bridge has no relay for this; nothing was changed.';
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text });
     });
   }
-}
-
-/** A claim that landed after the sender was told nothing was taken goes back to what it was. */
-async function undoLateUpdate(ctx: ListenerContext, late: UpdateReceived): Promise<void> {
-  if (late.type !== 'accepted') return;
-  const previous = late.record.updateRequest?.previousStatus ?? 'sent';
-  await ctx.relay.store.update(
-    late.record.id,
-    { status: previous, lease: undefined, updateRequest: undefined },
-    (current) => current.status === 'revoking' && current.lease?.owner === ctx.relay.instanceId,
-  );
 }
 
 /** The compose window says the update is under way (its answer follows as a DM). */

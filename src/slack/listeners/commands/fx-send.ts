@@ -1,82 +1,70 @@
 /**
  * `/fx-send <recipients> <message>`: record the request as typed, then ack (the ack is a promise),
- * then the relay runs in the work queue and answers through the response_url.
+ * then the relay runs in the work queue and answers through the response_url. `/fx-send help`
+ * and a grammar mistake are answered on the ack; `/fx-send` alone opens the compose window.
  */
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
-import { receiveRequest } from '../../../relay/intake.js';
+import type { IntakeRequest } from '../../../relay/intake.js';
 import type { ListenerContext } from '../../context.js';
-import { NOT_TAKEN_TEXT, respondAnswer, safely } from '../../jobs/answer.js';
+import { answerByResponseUrl, NOT_TAKEN_TEXT } from '../../jobs/answer.js';
 import { mrkdwnToPlainText } from '../../mrkdwn.js';
-import { duplicateText, sendRefusalText, usageText } from '../../replies.js';
+import { sendRefusalText, usageText } from '../../replies.js';
 import { openComposeIfAdmitted } from '../../send-admission.js';
 
 export const FX_SEND_COMMAND = '/fx-send';
 
-type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
-export function registerFxSendCommand(app: App, ctx: ListenerContext): void {
-  app.command(FX_SEND_COMMAND, async (args) => {
+export function fxSendCommand(ctx: ListenerContext) {
+  return async (args: CommandArgs): Promise<void> => {
     const parsed = parseFxSend(args.command.text);
     switch (parsed.kind) {
       case 'help':
-        await args.ack({ response_type: 'ephemeral', text: USAGE });
-        return;
+        return args.ack({ response_type: 'ephemeral', text: USAGE });
       case 'usage':
-        await args.ack({ response_type: 'ephemeral', text: usageText(parsed.problem) });
-        return;
+        return args.ack({ response_type: 'ephemeral', text: usageText(parsed.problem) });
       case 'compose':
         await args.ack();
-        await openCompose(args, ctx);
-        return;
-      case 'send':
-        await receiveCommand(args, ctx, parsed.recipients, parsed.message);
+        return openCompose(args, ctx);
+      case 'send': {
+        const received = await ctx.relay.receiveSend(intakeOfCommand(args.command, parsed));
+        // Only "not taken" rides on the ack itself; every other answer goes where it always went.
+        if (received.type === 'unavailable')
+          return args.ack({ response_type: 'ephemeral', text: NOT_TAKEN_TEXT });
+        await args.ack();
+        return ctx.jobs.send(received, answerByResponseUrl(args.respond));
+      }
     }
-  });
+  };
 }
 
-async function receiveCommand(
-  { command, ack, respond }: CommandArgs,
-  ctx: ListenerContext,
-  recipients: string[],
-  message: string,
-): Promise<void> {
-  const received = await receiveRequest(ctx.relay, {
+export function registerFxSendCommand(app: App, ctx: ListenerContext): void {
+  app.command(FX_SEND_COMMAND, fxSendCommand(ctx));
+}
+
+function intakeOfCommand(
+  command: CommandArgs['command'],
+  parsed: { recipients: string[]; message: string },
+): IntakeRequest {
+  return {
     requestKey: commandRequestKey(command.team_id, command.trigger_id),
     senderId: command.user_id,
     originChannelId: command.channel_id,
-    recipientsInput: recipients,
-    text: mrkdwnToPlainText(message),
+    recipientsInput: parsed.recipients,
+    text: mrkdwnToPlainText(parsed.message),
     intake: {
       door: 'command',
       teamId: command.team_id,
       senderName: command.user_name,
       ...(command.channel_name === 'directmessage' ? {} : { channelName: command.channel_name }),
     },
-  });
-  // Only "not taken" rides on the ack itself; every other answer goes where it always went.
-  if (received.type === 'unavailable') {
-    await ack({ response_type: 'ephemeral', text: NOT_TAKEN_TEXT });
-    return;
-  }
-  await ack();
-  const answer = safely(respondAnswer(respond), ctx);
-  switch (received.type) {
-    case 'invalid_text':
-      // Not a grammar mistake (too long): the usage would only bury the one thing to fix.
-      await answer(`:warning: ${received.problem}`);
-      return;
-    case 'duplicate':
-      await answer(duplicateText(received.record));
-      return;
-    case 'accepted':
-      ctx.jobs.send(received.record, answer);
-  }
+  };
 }
 
 async function openCompose({ command, client, respond }: CommandArgs, ctx: ListenerContext): Promise<void> {
-  const answer = respondAnswer(respond);
+  const answer = answerByResponseUrl(respond);
   try {
     const refusal = await openComposeIfAdmitted(
       ctx,

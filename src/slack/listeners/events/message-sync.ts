@@ -6,7 +6,7 @@
  * again (it retries up to 3 times); a second delivery of a recorded event finds its event id there.
  */
 import type { App, ReceiverEvent } from '@slack/bolt';
-import { RelayBusyError, receiveMessageChange, type SyncIntake } from '../../../relay/sync.js';
+import { RelayBusyError, type SyncIntake } from '../../../relay/sync.js';
 import type { ListenerContext } from '../../context.js';
 import { messageChangeOf } from '../../sync-events.js';
 
@@ -19,7 +19,7 @@ export function registerMessageSync(app: App, ctx: ListenerContext): void {
     if (!change) return processEvent(event);
     const ack: ReceiverEvent['ack'] = async (response) => {
       try {
-        recorded.set(event.body, await receiveMessageChange(ctx.relay, change));
+        recorded.set(event.body, await ctx.relay.sync.receiveMessageChange(change));
       } catch (error) {
         // Not recorded, so not acked: Slack delivers it again.
         if (error instanceof RelayBusyError) {

@@ -4,10 +4,9 @@
  * send and whether every recipient is known — a problem found in time goes back inline and the
  * recorded request is discarded; otherwise the modal closes and the relay runs in the work queue.
  */
-import type { App, SlackViewAction } from '@slack/bolt';
-import { checkRecipients } from '../../../relay/check.js';
+import type { AllMiddlewareArgs, App, SlackViewAction, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { composeRequestKey, messageRequestKey, repeatRequestKey } from '../../../relay/ids.js';
-import { discardIntake, receiveRequest } from '../../../relay/intake.js';
+import type { IntakeRequest } from '../../../relay/intake.js';
 import type { SlackMessageRef } from '../../../relay/types.js';
 import {
   type ComposeForm,
@@ -18,8 +17,7 @@ import {
 } from '../../compose-form.js';
 import { COMPOSE_CALLBACK_ID, type ComposeMetadata, MESSAGE_BLOCK } from '../../compose-modal.js';
 import type { ListenerContext } from '../../context.js';
-import { notTakenText, userAnswer } from '../../jobs/answer.js';
-import { duplicateText } from '../../replies.js';
+import { answerInChannel, notTakenText } from '../../jobs/answer.js';
 import { admitAtDoor, SUBMIT_ADMISSION_BUDGET_MS, submissionRefusal } from '../../send-admission.js';
 import { within } from '../../within.js';
 
@@ -29,8 +27,10 @@ import { within } from '../../within.js';
  */
 export const CHECK_BUDGET_MS = 1_500;
 
-export function registerComposeSubmission(app: App, ctx: ListenerContext): void {
-  app.view<SlackViewAction>(COMPOSE_CALLBACK_ID, async ({ ack, body, view, client }) => {
+export type ViewArgs = SlackViewMiddlewareArgs<SlackViewAction> & AllMiddlewareArgs;
+
+export function composeSubmission(ctx: ListenerContext) {
+  return async ({ ack, body, view, client }: ViewArgs): Promise<void> => {
     const form = readComposeForm(view);
     const errors = formErrors(form, ctx.relay.settings);
     const { metadata } = form;
@@ -40,8 +40,8 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
     }
     const started = Date.now();
     const userId = body.user.id;
-    const received = await receiveRequest(ctx.relay, intakeOfForm(form, metadata, view.id, body.user));
-    const answer = userAnswer(client, ctx, metadata.channelId, userId);
+    const received = await ctx.relay.receiveSend(intakeOfForm(form, metadata, view.id, body.user));
+    const answer = answerInChannel(client, ctx.logger, metadata.channelId, userId);
     switch (received.type) {
       case 'invalid_text':
         await ack({ response_action: 'errors', errors: { [MESSAGE_BLOCK]: received.problem } });
@@ -54,8 +54,7 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
         return;
       case 'duplicate':
         await ack();
-        await answer(duplicateText(received.record));
-        return;
+        return ctx.jobs.send(received, answer);
       case 'accepted':
         break;
     }
@@ -67,21 +66,25 @@ export function registerComposeSubmission(app: App, ctx: ListenerContext): void 
       SUBMIT_ADMISSION_BUDGET_MS,
     );
     if (admission.decided && admission.refusal) {
-      await discardIntake(ctx.relay, record);
+      await ctx.relay.discardSend(record);
       await ack(submissionRefusal(admission.refusal));
       return;
     }
     const budget = Math.max(CHECK_BUDGET_MS - (Date.now() - started), 300);
-    const check = await within(checkRecipients(ctx.relay, record.recipientsInput, ctx.profiles), budget);
+    const check = await within(ctx.relay.checkRecipients(record.recipientsInput), budget);
     const found = check ? checkErrors(check, form) : {};
     if (Object.keys(found).length > 0) {
-      await discardIntake(ctx.relay, record);
+      await ctx.relay.discardSend(record);
       await ack({ response_action: 'errors', errors: found });
       return;
     }
     await ack();
-    ctx.jobs.send(record, answer);
-  });
+    await ctx.jobs.send(received, answer);
+  };
+}
+
+export function registerComposeSubmission(app: App, ctx: ListenerContext): void {
+  app.view<SlackViewAction>(COMPOSE_CALLBACK_ID, composeSubmission(ctx));
 }
 
 function intakeOfForm(
@@ -89,7 +92,7 @@ function intakeOfForm(
   metadata: ComposeMetadata,
   viewId: string,
   user: { id: string; name: string },
-) {
+): IntakeRequest {
   const source: SlackMessageRef | undefined = metadata.messageTs
     ? { teamId: metadata.teamId, channelId: metadata.channelId, ts: metadata.messageTs }
     : undefined;

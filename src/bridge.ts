@@ -134,7 +134,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
   // Slack profiles (mentions mapped by e-mail and phone) and user groups (access.send.userGroups).
-  const { profiles, groupMembers } = slackLookups(config.slack, logger, peopleCacheTtlMs);
+  const { profiles, groupMembers, links } = slackLookups(config.slack, logger, peopleCacheTtlMs);
   let writesAbandoned = false;
   const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
   const relay = relayDeps({
@@ -150,6 +150,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     profiles,
     groupMembers,
     files,
+    links,
     settings: config.file,
     sendLimiter,
     log: logger,

@@ -47,7 +47,8 @@ Strict by default:
     in the query string, the file as part "media" with an extension; images <= 5 MB,
     jpg/jpeg/png/gif/bmp. A type sent as a form field is refused (90005).
   - articles: title <= 45, author <= 8, description <= 140, content required; composite: the card
-    under "composite" with head.title and link{title,url}. Length and shape errors answer 15002.
+    under "composite" with head.title and link{title,url} (first/remark {content}, form
+    [{label,value}] when present). Length and shape errors answer 15002.
   - thirdTraceId is optional (no legacy public client sends one); when given it must be a UUID v4.
   - /cgi/department/list is served; /cgi/user/list takes departmentId 999999 or 0 for the company.
 Faults (tests, through addFault): latency, timeout, reset, HTTP status (401, 403, 429 with

@@ -16,7 +16,8 @@
  *     other form answers 11008. Legacy style takes openUserIds (11008 otherwise).
  *   - wrong appSecret 10006 (a live probe), wrong appId 20006, no credentials at all 20017.
  *   - a send answers the envelope alone (messageIdLocation 'none'); switches place an id.
- *   - composite: the card under `composite`, head.title and link{title,url}; articles: content
+ *   - composite: the card under `composite`, head.title and link{title,url}, first/remark
+ *     `{content}`, form `[{label,value}]` (recorded as `message.card`); articles: content
  *     required, title ≤ 45, author ≤ 8, description ≤ 140 (15002 for shape and lengths).
  *   - thirdTraceId optional (no legacy public client sends one); uploads on both paths with type
  *     in the query string; /cgi/department/list served; departmentId 0 or 999999 is the company.
@@ -89,6 +90,7 @@ export { CODE } from './fxiaoke-emulator/codes.js';
 import { CODE } from './fxiaoke-emulator/codes.js';
 
 export type {
+  EmulatedCard,
   EmulatedMedia,
   EmulatedMessage,
   EmulatorOptions,

@@ -511,6 +511,8 @@ export class FakeSlackApi {
         return this.deleteMessage(body);
       case 'chat.postEphemeral':
         return this.postEphemeral(body);
+      case 'chat.getPermalink':
+        return this.permalink(body);
       case 'views.open':
         return this.openView(body);
       case 'views.update':
@@ -619,6 +621,25 @@ export class FakeSlackApi {
       return { ok: false, error: 'no_text' };
     }
     return { ok: true, message_ts: this.nextTs() };
+  }
+
+  /**
+   * As Slack answers it: `https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`. The
+   * fake knows only the bot's own posts, so any well-formed ts counts as a message, unless it was
+   * deleted (`message_not_found`); `failNext('chat.getPermalink', …)` makes it fail.
+   */
+  private permalink(body: Record<string, unknown>): ApiResult {
+    const channel = str(body.channel);
+    const ts = str(body.message_ts);
+    if (channel === undefined || channel === '') return { ok: false, error: 'channel_not_found' };
+    if (ts === undefined || !/^\d+\.\d+$/.test(ts)) return { ok: false, error: 'message_not_found' };
+    if (this.message(channel, ts)?.deleted) return { ok: false, error: 'message_not_found' };
+    const wanted = this.dmChannelFor(channel);
+    return {
+      ok: true,
+      channel: wanted,
+      permalink: `https://${TEAM_DOMAIN}.slack.com/archives/${wanted}/p${ts.replace('.', '')}`,
+    };
   }
 
   private viewResult(id: string, view: Record<string, unknown>): Record<string, unknown> {

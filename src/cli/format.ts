@@ -123,6 +123,11 @@ export function formatRelayDetails(record: RelayRecord): string {
     field('revoked by', record.revokedBy ? `${record.revokedBy} at ${formatTime(record.revokedAt)}` : '—'),
   ];
   if (record.error) lines.push(field('error', describeRelayError(record.error)));
+  if (record.format === 'card') {
+    lines.push(
+      field('sent as', record.card ? `a card: "${record.card.title}", link ${record.card.url}` : 'a card'),
+    );
+  }
   lines.push(field('text', preview(record.text)));
   lines.push('', `${plural(record.batches.length, 'batch')}:`);
   for (const batch of record.batches) lines.push(...batchLines(batch));

@@ -8,6 +8,7 @@ import { errorRow, FxiaokeError, redactSecrets } from './errors.js';
 import { extractMediaId, extractMessageId } from './ids.js';
 import {
   type Article,
+  type CompositeCard,
   type FxiaokeApi,
   MAX_RECIPIENTS_PER_CALL,
   type MediaFile,
@@ -17,7 +18,13 @@ import {
   type SendTextResult,
   type UploadMediaResult,
 } from './interface.js';
-import { articleItems, type ConvertUserIdMode, needsConvertUserId, uploadFileName } from './message-body.js';
+import {
+  articleItems,
+  type ConvertUserIdMode,
+  compositeBody,
+  needsConvertUserId,
+  uploadFileName,
+} from './message-body.js';
 import type { Grant, RateLimiter } from './rate-limiter.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy, shouldRetry } from './retry.js';
 import type { TokenCache } from './token-cache.js';
@@ -162,6 +169,18 @@ export class FxiaokeClient implements FxiaokeApi {
   }
 
   /**
+   * A card: `{"msgType":"composite","composite":{head,first,form,remark,link}}` on the same
+   * endpoints as text (doc page "Send Compound Message"; the .NET SDK's MessageComposite).
+   */
+  async sendComposite(
+    toUser: readonly string[],
+    card: CompositeCard,
+    options: SendTextOptions = {},
+  ): Promise<SendTextResult> {
+    return this.sendMessage(toUser, { msgType: 'composite', composite: compositeBody(card) }, options);
+  }
+
+  /**
    * As the .NET SDK and the doc's curl send it: multipart/form-data with the file as part `media`
    * (a file name with an extension), and `type` in the query string — in legacy style the token
    * and corpId too. The path is configurable (the SDK and the doc page disagree). The mediaId is
@@ -198,7 +217,7 @@ export class FxiaokeClient implements FxiaokeApi {
     return { ...found, traceId: result.traceId, thirdTraceId: result.thirdTraceId };
   }
 
-  /** One message call (text or articles) through the plain or the service-account endpoint. */
+  /** One message call (text, card or articles) through the plain or the service-account endpoint. */
   private async sendMessage(
     toUser: readonly string[],
     message: Record<string, unknown>,

@@ -46,6 +46,24 @@ export interface Article {
   content: string;
 }
 
+/**
+ * A card (`msgType: "composite"`), shaped as the doc page "Send Compound Message" and the public
+ * clients that send one name its fields (ZhangZihe/FxiaokeSDK.NET `MessageSendRequest.MessageComposite`,
+ * chy1ee/fxiaoke `Composite`): `head.title` and `link{title,url}` required, the rest optional.
+ */
+export interface CompositeCard {
+  /** 头部标题, the header: at most `MAX_CARD_TITLE` characters. */
+  head: { title: string };
+  /** 内容标题, the first block under the header: at most `MAX_CARD_TEXT` characters. */
+  first?: { content: string };
+  /** 内容列表, label/value rows. */
+  form?: Array<{ label: string; value: string }>;
+  /** 内容摘要, the footnote. */
+  remark?: { content: string };
+  /** Where a click on the card goes (跳转链接). */
+  link: { title: string; url: string };
+}
+
 /** A file for `/media/upload`. */
 export interface MediaFile {
   bytes: Uint8Array;
@@ -83,6 +101,15 @@ export interface FxiaokeApi {
     articles: readonly Article[],
     options?: SendTextOptions,
   ): Promise<SendTextResult>;
+  /**
+   * A card (composite message): head title and link required, fields within `MAX_CARD_TITLE` and
+   * `MAX_CARD_TEXT`. Same endpoints, ids, dispatch and failures as `sendText`.
+   */
+  sendComposite(
+    toUser: readonly string[],
+    card: CompositeCard,
+    options?: SendTextOptions,
+  ): Promise<SendTextResult>;
   /** Uploads an image once; its mediaId is then usable as an article's `coverImage`. */
   uploadMedia(file: MediaFile, options?: SendTextOptions): Promise<UploadMediaResult>;
   revoke(messageId: string): Promise<RevokeResult>;
@@ -95,3 +122,12 @@ export const MAX_RECIPIENTS_PER_CALL = 500;
 /** Documented limits of an `articles` message. */
 export const MAX_ARTICLES_PER_MESSAGE = 7;
 export const MAX_ARTICLE_TITLE = 45;
+/**
+ * Card limits. Fxiaoke documents none for a composite message; these are the bridge's own, kept
+ * short because a card is read at a glance (the one public client that bounds a card field cuts
+ * it at 255 GBK bytes, chy1ee/fxiaoke). Longer texts go as text messages.
+ */
+export const MAX_CARD_TITLE = 64;
+export const MAX_CARD_TEXT = 1000;
+/** A form row's label and value, and the link title. */
+export const MAX_CARD_FIELD = 200;

@@ -3,7 +3,15 @@
  * `toUser` in header mode (`convertUserId`), `articles` items and upload file names. Pure.
  */
 import { FxiaokeError } from './errors.js';
-import { type Article, MAX_ARTICLE_TITLE, MAX_ARTICLES_PER_MESSAGE } from './interface.js';
+import {
+  type Article,
+  type CompositeCard,
+  MAX_ARTICLE_TITLE,
+  MAX_ARTICLES_PER_MESSAGE,
+  MAX_CARD_FIELD,
+  MAX_CARD_TEXT,
+  MAX_CARD_TITLE,
+} from './interface.js';
 
 /** In header mode `toUser` holds employee ids unless the body says `convertUserId: true`. */
 export type ConvertUserIdMode = 'auto' | 'never';
@@ -45,6 +53,40 @@ export function articleItems(articles: readonly Article[]): Article[] {
     ...article,
     content: article.content.trim() ? article.content : article.title,
   }));
+}
+
+/**
+ * The `composite` of a card message, checked before anything is sent: a card Fxiaoke would refuse
+ * (no head title, no link title or url) or one over the bridge's limits is a bug in the caller.
+ * Empty optional parts are left out rather than sent empty.
+ */
+export function compositeBody(card: CompositeCard): CompositeCard {
+  const length = (text: string) => [...text].length;
+  const within = (what: string, text: string, limit: number) => {
+    if (length(text) > limit) throw new RangeError(`card ${what} longer than ${limit} characters`);
+  };
+  if (!card.head.title.trim()) throw new RangeError('a card needs a head title');
+  if (!card.link.title.trim() || !card.link.url.trim())
+    throw new RangeError('a card needs a link title and url');
+  within('title', card.head.title, MAX_CARD_TITLE);
+  within('link title', card.link.title, MAX_CARD_FIELD);
+  const first = card.first?.content.trim() ? card.first.content : undefined;
+  if (first !== undefined) within('text', first, MAX_CARD_TEXT);
+  const form = (card.form ?? []).filter((row) => row.label.trim() || row.value.trim());
+  for (const row of form) {
+    within('form label', row.label, MAX_CARD_FIELD);
+    within('form value', row.value, MAX_CARD_FIELD);
+  }
+  const remark = card.remark?.content.trim() ? card.remark.content : undefined;
+  if (remark !== undefined) within('remark', remark, MAX_CARD_TEXT);
+  // In the order the doc page lists them.
+  return {
+    head: { title: card.head.title },
+    ...(first !== undefined ? { first: { content: first } } : {}),
+    ...(form.length > 0 ? { form: form.map(({ label, value }) => ({ label, value })) } : {}),
+    ...(remark !== undefined ? { remark: { content: remark } } : {}),
+    link: { title: card.link.title, url: card.link.url },
+  };
 }
 
 /** Extensions Fxiaoke accepts for an image (jpg, png, gif, bmp; the .NET SDK adds jpeg). */

@@ -79,7 +79,8 @@ export async function prepareAttachments(deps: RelayDeps, record: RelayRecord): 
           })),
         },
   );
-  const content = record.content + notForwardedNote(attachments);
+  // A card names them in a row of its own (relay/card.ts), not in its text.
+  const content = record.format === 'card' ? record.content : record.content + notForwardedNote(attachments);
   deps.log.info(
     {
       relayId: record.id,
@@ -179,15 +180,11 @@ export function articlesOf(record: RelayRecord, message: RelayExtraMessage): Art
   return message.attachments.flatMap((index) => {
     const attachment = record.attachments?.[index];
     if (!attachment?.mediaId) return [];
-    // Opened on its own, an image still says who sent it and what the text was.
-    return [
-      {
-        title: articleTitle(attachment.name),
-        coverImage: attachment.mediaId,
-        type: 'TEXT',
-        content: record.content,
-      },
-    ];
+    // Opened on its own, an image still says who sent it and what the text was (a card's content
+    // is the bare text: its title, which names the sender, goes first).
+    const content =
+      record.format === 'card' && record.card ? `${record.card.title}\n${record.content}` : record.content;
+    return [{ title: articleTitle(attachment.name), coverImage: attachment.mediaId, type: 'TEXT', content }];
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { SlackMessageTakenError } from '../store/errors.js';
 import { admitRate, admitSender, type SendRefusal } from './admission.js';
-import { attribute } from './attribution.js';
+import { cardOf, relayContent } from './card.js';
 import { checkRecipients } from './check.js';
 import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
 import { heldError } from './hold.js';
@@ -64,7 +64,7 @@ export async function carryOutReceived(
       return { type: 'invalid_recipients', problems: check.problems };
     }
     recipients = check.recipients;
-    content = attribute(deps.settings.messageTemplate, {
+    content = relayContent(deps.settings.messageTemplate, received.format, {
       senderName: intake.senderName,
       channelName: intake.channelName,
       text: received.text,
@@ -101,6 +101,9 @@ export async function carryOutReceived(
       retryAfterMs: slot.retryAfterMs,
     });
   }
+  // A card's link is looked up now, so every later send of it (a resumed batch, an update) is the same.
+  const card =
+    received.format === 'card' ? (received.card ?? (await cardOf(deps, received, intake))) : undefined;
   const batches = draftBatches(deps, recipients);
   const first = batches[0];
   if (first) first.dispatchedAt = deps.now();
@@ -118,6 +121,7 @@ export async function carryOutReceived(
           error: undefined,
           lease: leaseForMe(deps),
           ...(slack ? { slack } : {}),
+          ...(card ? { card } : {}),
         },
         (current) => current.status === 'received' && current.lease?.owner === deps.instanceId,
       ),

@@ -5,6 +5,7 @@ import type { FxiaokeApi } from '../fxiaoke/interface.js';
 import type { RelayStore } from '../store/interface.js';
 import type { GroupMembers, SendAccessPolicy } from './access.js';
 import type { AttachmentFetcher } from './attachments.js';
+import type { SlackLinks } from './card.js';
 import { newRelayId } from './ids.js';
 import type { ChatProfiles, PeopleDirectory } from './people.js';
 import type { RecipientDirectory } from './recipients.js';
@@ -112,6 +113,8 @@ export interface RelayDeps {
   groupMembers?: GroupMembers;
   /** Downloads the files of a relayed message (the Slack side, with the bot token); absent: none are. */
   files?: AttachmentFetcher;
+  /** Links into Slack (chat.getPermalink): where a card relay's card points; absent: its channel. */
+  links?: SlackLinks;
   /** The per-user send limit (`limits.sendsPerUserPerMinute`); absent: no limit. */
   sendLimiter?: SendRateLimiter;
   /** This process, as the owner of the leases it takes (lease.ts). */

@@ -6,9 +6,10 @@
  */
 import type { AttachmentRef } from './attachments.js';
 import { pendingAttachments } from './attachments.js';
+import { cardTextProblem } from './card.js';
 import type { RelayDeps } from './deps.js';
 import { leaseForMe } from './lease.js';
-import type { RelayIntake, RelayRecord } from './types.js';
+import type { RelayFormat, RelayIntake, RelayRecord } from './types.js';
 
 export interface IntakeRequest {
   /** Identifies the Slack request (relay/ids.ts). */
@@ -20,6 +21,8 @@ export interface IntakeRequest {
   text: string;
   intake: Omit<RelayIntake, 'receivedAt'>;
   attachments?: AttachmentRef[];
+  /** `card`: sent as a Fxiaoke card (relay/card.ts); absent or `text`: a text message. */
+  format?: RelayFormat;
 }
 
 export type IntakeOutcome =
@@ -61,6 +64,7 @@ export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRe
     serviceId: deps.fxiaoke.serviceId,
     batches: [],
     ...(attachments ? { attachments } : {}),
+    ...(request.format === 'card' ? { format: 'card' as const } : {}),
     status: 'received',
     intake: { ...request.intake, receivedAt: now },
     lease: leaseForMe(deps),
@@ -75,7 +79,9 @@ export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRe
  * process ever acts on a request whose sender was told nothing was taken.
  */
 export async function receiveRequest(deps: RelayDeps, request: IntakeRequest): Promise<IntakeOutcome> {
-  const problem = textProblem(deps, request.text);
+  const problem =
+    textProblem(deps, request.text) ??
+    (request.format === 'card' ? cardTextProblem(request.text) : undefined);
   if (problem) return { type: 'invalid_text', problem };
   return withinIntake(deps, writeIntake(deps, receivedRecord(deps, request)), async (landed) => {
     if (landed.type === 'accepted') await abandon(deps, landed.record);
@@ -98,6 +104,7 @@ async function writeIntake(deps: RelayDeps, record: RelayRecord): Promise<Intake
       intake: record.intake,
       lease: record.lease,
       attachments: record.attachments,
+      format: record.format,
       error: undefined,
     },
     isReusable,

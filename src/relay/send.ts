@@ -5,7 +5,7 @@
  * relay keyed to its Slack receipt once Fxiaoke accepted something → final status. A crash at
  * any point leaves a record that names every call that might have gone out (takeover.ts).
  */
-import { MAX_RECIPIENTS_PER_CALL } from '../fxiaoke/interface.js';
+import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from '../fxiaoke/interface.js';
 import { StoreError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
 import {
@@ -17,6 +17,7 @@ import {
   sendExtraMessages,
   skipExtraMessages,
 } from './attachments.js';
+import { compositeOf } from './card.js';
 import { carryOutReceived } from './carry-out.js';
 import {
   observing,
@@ -28,7 +29,7 @@ import {
 } from './deps.js';
 import { type IntakeRequest, receiveRequest } from './intake.js';
 import type { RecipientProblem } from './recipients.js';
-import type { RelayBatch, RelayError, RelayRecord, SlackMessageRef } from './types.js';
+import type { RelayBatch, RelayError, RelayFormat, RelayRecord, SlackMessageRef } from './types.js';
 
 export interface SendRequest {
   /** Identifies the Slack request; a second delivery finds the first relay. */
@@ -43,6 +44,8 @@ export interface SendRequest {
   slack?: SlackMessageRef;
   /** Files of the relayed message: images are forwarded after the text, the rest named in it. */
   attachments?: AttachmentRef[];
+  /** `card`: sent as a Fxiaoke card (relay/card.ts); default text. */
+  format?: RelayFormat;
 }
 
 /** What a relay reports as it goes (the receipt, a queued line): see RelayObserver. */
@@ -112,6 +115,7 @@ export function intakeOfSendRequest(request: SendRequest): IntakeRequest {
     recipientsInput: request.recipientsInput,
     text: request.text,
     ...(request.attachments ? { attachments: request.attachments } : {}),
+    ...(request.format ? { format: request.format } : {}),
     intake: {
       door: request.slack ? 'message' : 'command',
       teamId: request.slack?.teamId ?? '',
@@ -214,7 +218,7 @@ async function sendBatch(
 ): Promise<RelayError | undefined> {
   const onQueued = observer.onQueued;
   try {
-    const result = await deps.fxiaoke.sendText(batch.recipients, record.content, {
+    const options: SendTextOptions = {
       thirdTraceId: batch.thirdTraceId,
       ...(onQueued
         ? {
@@ -228,7 +232,12 @@ async function sendBatch(
             },
           }
         : {}),
-    });
+    };
+    // The record's format decides, for the first send and every later one (resume, update).
+    const result =
+      record.format === 'card'
+        ? await deps.fxiaoke.sendComposite(batch.recipients, compositeOf(record), options)
+        : await deps.fxiaoke.sendText(batch.recipients, record.content, options);
     batch.status = 'sent';
     batch.traceId = result.traceId;
     batch.thirdTraceId = result.thirdTraceId;

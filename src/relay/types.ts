@@ -161,6 +161,13 @@ export interface RelayRecord {
   batches: RelayBatch[];
   /** Files of the relayed Slack message, in Slack's order (absent: none, or an older record). */
   attachments?: RelayAttachment[];
+  /**
+   * How each batch's message goes out: `text` (absent on older records) or `card` (a composite
+   * message, see relay/card.ts). Every send of the relay honours it: a resumed batch, an update.
+   */
+  format?: RelayFormat;
+  /** What a card relay's card needs besides its text; set before its first batch goes out. */
+  card?: RelayCard;
   status: RelayStatus;
   /** Why the relay failed as a whole (first batch error, or a pre-send failure). */
   error?: RelayError;
@@ -234,6 +241,21 @@ export interface RelaySync {
   deletedAt?: number;
 }
 
+export type RelayFormat = 'text' | 'card';
+
+/**
+ * The fixed parts of a card relay's composite message; the body is the relay's `content`, so an
+ * update of the text sends the new text in the same card.
+ */
+export interface RelayCard {
+  /** `head.title`: names the sender and the channel. */
+  title: string;
+  /** `link.url`: the Slack message's permalink, or (no message to point at) its channel. */
+  url: string;
+  /** What the link opens: the relayed Slack message, or only its channel. */
+  linkTo: 'message' | 'channel';
+}
+
 /** The front door a relay came through; decides where its receipt and answers go. */
 export type IntakeDoor = 'command' | 'compose' | 'message';
 
@@ -276,6 +298,8 @@ export type RelayChange = Partial<
     | 'revokedAt'
     | 'content'
     | 'attachments'
+    | 'format'
+    | 'card'
     | 'text'
     | 'recipientsInput'
     | 'recipients'

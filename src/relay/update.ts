@@ -15,7 +15,7 @@
 import { MAX_ARTICLES_PER_MESSAGE } from '../fxiaoke/interface.js';
 import { StoreConflictError } from '../store/errors.js';
 import { notForwardedNote } from './attachments.js';
-import { attribute } from './attribution.js';
+import { relayContent } from './card.js';
 import { intakeOf } from './carry-out.js';
 import { persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
 import { leaseForMe } from './lease.js';
@@ -289,15 +289,20 @@ async function refusedRevoke(
   };
 }
 
-/** The new version's content: same attribution template, sender and channel, marked as edited. */
+/**
+ * The new version's content, as the first send made it (relay/card.ts relayContent): a text relay
+ * with the same attribution template, sender and channel, and the note of files not forwarded; a
+ * card relay's body (its title and link stay in `card`, its files in the card's form row). Marked
+ * as edited either way.
+ */
 export function updatedContent(deps: RelayDeps, record: RelayRecord, text: string): string {
   const intake = intakeOf(record);
-  const attributed = attribute(deps.settings.messageTemplate, {
+  const content = relayContent(deps.settings.messageTemplate, record.format, {
     senderName: intake.senderName,
     channelName: intake.channelName,
     text: `${text}${EDITED_MARK}`,
   });
-  return attributed + notForwardedNote(record.attachments ?? []);
+  return record.format === 'card' ? content : content + notForwardedNote(record.attachments ?? []);
 }
 
 /**

@@ -3,11 +3,15 @@
  * (`response_action: errors`, keyed by block id); Slack shows at most a short text per block.
  */
 import type { ViewStateValue } from '@slack/bolt';
+import { cardTextProblem } from '../relay/card.js';
 import type { CheckedProblem, RecipientCheck } from '../relay/check.js';
 import type { RelaySettings } from '../relay/deps.js';
 import { MAX_SENDS_PER_MESSAGE } from '../relay/message-relays.js';
+import type { RelayFormat } from '../relay/types.js';
 import {
   type ComposeMetadata,
+  FORMAT_BLOCK,
+  FORMAT_CARD,
   MESSAGE_BLOCK,
   parseComposeMetadata,
   RECIPIENTS_BLOCK,
@@ -27,6 +31,8 @@ export interface ComposeForm {
   slackUsers: string[];
   text: string;
   resend: boolean;
+  /** "Send as a card" picked, else text. */
+  format: RelayFormat;
 }
 
 /** Slack cuts an inline error at about 2000 characters; ours stay well below. */
@@ -46,6 +52,7 @@ export function readComposeForm(view: {
     slackUsers: value(SLACK_USERS_BLOCK)?.selected_users ?? [],
     text: (value(MESSAGE_BLOCK)?.value ?? '').trim(),
     resend: (value(RESEND_BLOCK)?.selected_options ?? []).some((option) => option.value === RESEND_VALUE),
+    format: value(FORMAT_BLOCK)?.selected_option?.value === FORMAT_CARD ? 'card' : 'text',
   };
 }
 
@@ -64,6 +71,9 @@ export function formErrors(form: ComposeForm, settings: RelaySettings): Record<s
   else if (form.text.length > settings.maxMessageLength) {
     errors[MESSAGE_BLOCK] =
       `The message is ${form.text.length} characters long; the limit is ${settings.maxMessageLength}.`;
+  } else if (form.format === 'card') {
+    const tooLong = cardTextProblem(form.text);
+    if (tooLong) errors[MESSAGE_BLOCK] = tooLong;
   }
   const sendNumber = form.metadata?.sendNumber;
   if (sendNumber !== undefined && !form.resend) {

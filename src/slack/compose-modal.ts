@@ -4,6 +4,7 @@
  */
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
+import { MAX_CARD_TEXT } from '../fxiaoke/interface.js';
 import type { RelayRecord } from '../relay/types.js';
 import { relaySummary } from './relay-summary.js';
 
@@ -14,10 +15,16 @@ export const SLACK_USERS_BLOCK = 'slack_users';
 export const MESSAGE_BLOCK = 'message';
 export const RESEND_BLOCK = 'resend';
 export const RESEND_VALUE = 'send_again';
+/** "Send as a card" (radio buttons): text stays the default. */
+export const FORMAT_BLOCK = 'format';
+export const FORMAT_TEXT = 'text';
+export const FORMAT_CARD = 'card';
 
 const metadataSchema = z.object({
   teamId: z.string(),
   channelId: z.string(),
+  /** The channel's name, for the attribution and a card's title; absent in a direct message. */
+  channelName: z.string().optional(),
   /** Set when the modal relays an existing Slack message (the message shortcut). */
   messageTs: z.string().optional(),
   /** Set only for a thread reply (not for a thread's parent, which carries its own ts as thread_ts). */
@@ -130,8 +137,31 @@ export function composeModal(
             }
           : {}),
       },
+      formatBlock(fromMessage),
       ...filesBlocks(metadata.files ?? []),
     ],
+  };
+}
+
+/** Text or a card (relay/card.ts); text is preselected. */
+function formatBlock(fromMessage: boolean): types.KnownBlock {
+  const text = { text: { type: 'plain_text' as const, text: 'Text message' }, value: FORMAT_TEXT };
+  const card = {
+    text: { type: 'plain_text' as const, text: 'Send as a card' },
+    description: {
+      type: 'plain_text' as const,
+      text: fromMessage
+        ? `Names you and the channel, links back to this Slack message; up to ${MAX_CARD_TEXT} characters.`
+        : `Names you and the channel, links back to the channel in Slack; up to ${MAX_CARD_TEXT} characters.`,
+    },
+    value: FORMAT_CARD,
+  };
+  return {
+    type: 'input',
+    block_id: FORMAT_BLOCK,
+    optional: true,
+    label: { type: 'plain_text', text: 'Send as' },
+    element: { type: 'radio_buttons', action_id: FORMAT_BLOCK, options: [text, card], initial_option: text },
   };
 }
 

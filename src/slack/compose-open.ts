@@ -26,6 +26,8 @@ const FILES_METADATA_BUDGET = 2_600;
 export interface ComposeSource {
   teamId: string;
   channelId: string;
+  /** Slack's name for the channel; absent (or Slack's `directmessage`) in a direct message. */
+  channelName?: string;
   /** The message being relayed (message shortcut); absent for a bare /fx-send. */
   message?: SlackMessageLike & { ts: string; thread_ts?: string; files?: unknown; edited?: unknown };
   /** Who opened the window: an update of their earlier relay is offered only to them (manual-update.ts). */
@@ -74,6 +76,7 @@ export async function composeView(ctx: ListenerContext, source: ComposeSource): 
     defaultRecipients(ctx, source.channelId),
   ]);
   const metadata: ComposeMetadata = { teamId: source.teamId, channelId: source.channelId };
+  if (source.channelName && source.channelName !== 'directmessage') metadata.channelName = source.channelName;
   if (message) {
     metadata.messageTs = message.ts;
     // A thread's parent carries its own ts as thread_ts; only a reply has a different one.

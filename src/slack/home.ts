@@ -7,7 +7,7 @@ import type { types } from '@slack/bolt';
 import type { RelayRecord } from '../relay/types.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { isRevocable, revokeButton } from './receipt.js';
-import { recipientCount, slackDate, statusLabel, traceText } from './relay-summary.js';
+import { formatLabel, recipientCount, slackDate, statusLabel, traceText } from './relay-summary.js';
 import { versionsText } from './sync-replies.js';
 
 /** Relays listed; two blocks each keeps the view far below Slack's 100-block limit. */
@@ -27,7 +27,8 @@ function oneLine(text: string, max = 150): string {
 
 function relayBlocks(record: RelayRecord, options: HomeOptions): types.KnownBlock[] {
   const from = options.admin ? ` · from <@${record.senderId}>` : '';
-  const head = `*${slackDate(record.createdAt)}* · ${statusLabel(record)} · ${recipientCount(record)}${from}`;
+  const format = formatLabel(record);
+  const head = `*${slackDate(record.createdAt)}* · ${statusLabel(record)} · ${recipientCount(record)}${format ? ` · ${format}` : ''}${from}`;
   const section: types.SectionBlock = {
     type: 'section',
     text: { type: 'mrkdwn', text: `${head}\n>${oneLine(record.text) || '(no text)'}` },

@@ -1,21 +1,25 @@
 /**
  * Slack as a directory for the core: user profiles (users.info) and user-group members
  * (usergroups.users.list), cached. Built once in wiring, before the Bolt app, and handed to the
- * relay as dependencies (`profiles`, `groupMembers` in relay/deps.ts), so no call can forget them.
+ * relay as dependencies (`profiles`, `groupMembers`, `links` in relay/deps.ts), so no call can forget them.
  * Their own Web API client has the app's settings (base URL, retries, timeout, token).
  */
 import { webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { GroupMembers } from '../relay/access.js';
+import type { SlackLinks } from '../relay/card.js';
 import { SLACK_RETRY_CONFIG } from './app.js';
 import { boltLogger } from './bolt-logger.js';
+import { slackLinks } from './links.js';
 import { SlackProfileCache } from './profiles.js';
 import { SlackUserGroups } from './user-groups.js';
 
 export interface SlackLookups {
   profiles: SlackProfileCache;
   groupMembers: GroupMembers;
+  /** chat.getPermalink and channel links, for card relays (`links` in relay/deps.ts). */
+  links: SlackLinks;
 }
 
 export function slackLookups(slack: Config['slack'], logger: Logger, cacheTtlMs: number): SlackLookups {
@@ -28,5 +32,6 @@ export function slackLookups(slack: Config['slack'], logger: Logger, cacheTtlMs:
   return {
     profiles: new SlackProfileCache(client, cacheTtlMs),
     groupMembers: new SlackUserGroups(client, logger, cacheTtlMs).members,
+    links: slackLinks(client),
   };
 }

@@ -7,7 +7,7 @@ import { messagesOf, REVOKE_UNCERTAIN } from '../relay/revoke.js';
 import type { RelayRecord } from '../relay/types.js';
 import { attachmentLines, attachmentSummary } from './attachment-replies.js';
 import { escapeMrkdwn, preview } from './mrkdwn.js';
-import { recipientCount } from './relay-summary.js';
+import { formatLabel, recipientCount } from './relay-summary.js';
 import { describeError, traceIdsOf } from './replies.js';
 
 type KnownBlock = types.KnownBlock;
@@ -124,13 +124,20 @@ export function revokeButton(record: RelayRecord): types.Button {
 
 export function renderReceipt(record: RelayRecord, progressNote?: string): Receipt {
   const recipients = recipientCount(record);
-  const headline = `:outbox_tray: <@${record.senderId}> sent a message to Fxiaoke — ${recipients}`;
+  const what = record.format === 'card' ? 'a card' : 'a message';
+  const headline = `:outbox_tray: <@${record.senderId}> sent ${what} to Fxiaoke — ${recipients}`;
+  const format = formatLabel(record);
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: headline } },
     { type: 'section', text: { type: 'mrkdwn', text: preview(record.text) } },
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `${statusLine(record)} · ${traceLine(record)}` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${statusLine(record)}${format ? ` · ${format}` : ''} · ${traceLine(record)}`,
+        },
+      ],
     },
   ];
   if (progressNote) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progressNote }] });
@@ -165,6 +172,6 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
   }
   const traces = traceIdsOf(record).join(', ') || 'none';
   const filesText = attachmentSummary(record);
-  const text = `Sent to Fxiaoke by <@${record.senderId}> — ${recipients}, status ${record.status}, traceId ${traces}${filesText ? `. ${filesText}` : ''}`;
+  const text = `Sent to Fxiaoke${record.format === 'card' ? ' as a card' : ''} by <@${record.senderId}> — ${recipients}, status ${record.status}, traceId ${traces}${filesText ? `. ${filesText}` : ''}`;
   return { text, blocks };
 }

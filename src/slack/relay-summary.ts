@@ -47,6 +47,15 @@ export function slackDate(epochMs: number): string {
   return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
 }
 
+/** How the relay went out, when not as plain text: "as a card" (with what its link opens). */
+export function formatLabel(record: RelayRecord): string | undefined {
+  if (record.format !== 'card') return undefined;
+  if (!record.card) return ':card_index: as a card';
+  return record.card.linkTo === 'message'
+    ? ':card_index: as a card linking to the Slack message'
+    : ':card_index: as a card linking to the channel';
+}
+
 export function recipientCount(record: RelayRecord): string {
   const count = record.recipients.length;
   return `${count} recipient${count === 1 ? '' : 's'}`;
@@ -62,6 +71,7 @@ export function relaySummary(record: RelayRecord): string {
     slackDate(record.createdAt),
     statusLabel(record),
     recipientCount(record),
+    ...(record.format === 'card' ? ['as a card'] : []),
     traceText(record),
     `relay \`${record.id}\``,
   ].join(' · ');

@@ -83,7 +83,8 @@ export function revokeOutcomeText(outcome: RevokeOutcome): string {
       const messages = outcome.record.batches.flatMap(messagesOf);
       const traces = messages.map((message) => message.revokeTraceId).filter(Boolean);
       const images = messages.length - outcome.record.batches.length;
-      const withImages = images > 0 ? `; the text and ${images} image message${images === 1 ? '' : 's'}` : '';
+      const main = outcome.record.format === 'card' ? 'the card' : 'the text';
+      const withImages = images > 0 ? `; ${main} and ${images} image message${images === 1 ? '' : 's'}` : '';
       return `:wastebasket: Revoked relay \`${outcome.record.id}\` from Fxiaoke (${outcome.record.recipients.length} recipient${outcome.record.recipients.length === 1 ? '' : 's'}${withImages}). traceId ${traces.map((trace) => `\`${trace}\``).join(', ') || '—'}.`;
     }
     case 'revoke_failed': {

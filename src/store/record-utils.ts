@@ -15,6 +15,8 @@ const CHANGEABLE_FIELDS = [
   'revokedAt',
   'content',
   'attachments',
+  'format',
+  'card',
   'text',
   'recipientsInput',
   'recipients',

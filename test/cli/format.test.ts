@@ -61,4 +61,17 @@ describe('relay formatting', () => {
     expect(text).toContain('1 batch:');
     expect(formatRelayList([record])).toContain('—');
   });
+
+  it('says a card relay went out as a card, with its title and link; a text relay says nothing of it', () => {
+    const card = {
+      title: 'bob in #general (Slack)',
+      url: 'https://x.slack.com/archives/C1/p1',
+      linkTo: 'message' as const,
+    };
+    const text = formatRelayDetails(makeRecord({ format: 'card', card }));
+    expect(text).toMatch(
+      /sent as +a card: "bob in #general \(Slack\)", link https:\/\/x\.slack\.com\/archives\/C1\/p1/,
+    );
+    expect(formatRelayDetails(makeRecord())).not.toContain('sent as');
+  });
 });

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultUsers } from '../../dev/fakes/fxiaoke-emulator.js';
+import { CHANNEL_NAME } from '../../dev/fakes/slack-requests.js';
 import { CHANNEL_ID, Harness, SENDER_ID, TEAM_ID } from './harness.js';
 import { block, shortcutModal, submitModal, typeahead, viewText } from './people-requests.js';
 
@@ -55,6 +56,7 @@ describe('Send to Fxiaoke with the people typeahead', () => {
     expect(JSON.parse(view.private_metadata ?? '')).toEqual({
       teamId: TEAM_ID,
       channelId: CHANNEL_ID,
+      channelName: CHANNEL_NAME,
       messageTs: ORIGINAL_TS,
     });
     const recipients = block(view, 'recipients')?.element;
@@ -253,7 +255,11 @@ describe('inline validation', () => {
     await h.command('');
     const opened = await h.slack.waitFor(() => h.slack.callsTo('views.open')[0]);
     const view = opened.body.view as Parameters<typeof block>[0];
-    expect(JSON.parse(view.private_metadata ?? '')).toEqual({ teamId: TEAM_ID, channelId: CHANNEL_ID });
+    expect(JSON.parse(view.private_metadata ?? '')).toEqual({
+      teamId: TEAM_ID,
+      channelId: CHANNEL_ID,
+      channelName: CHANNEL_NAME,
+    });
     expect(block(view, 'recipients')?.element?.initial_options?.map((o) => o.value)).toEqual([
       'sales',
       U3!.openUserId,

@@ -1,6 +1,7 @@
 /** The compose modal: from the Send to Fxiaoke shortcut and from a bare /fx-send. */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CHANNEL_NAME,
   messageShortcutPayload,
   sendInteraction,
   TEST_SIGNING_SECRET,
@@ -134,7 +135,11 @@ describe('compose modal', () => {
     await harness.command('');
     const opened = await harness.slack.waitFor(() => harness!.slack.callsTo('views.open')[0]);
     const view = opened.body.view as OpenedView;
-    expect(JSON.parse(view.private_metadata)).toEqual({ teamId: TEAM_ID, channelId: CHANNEL_ID });
+    expect(JSON.parse(view.private_metadata)).toEqual({
+      teamId: TEAM_ID,
+      channelId: CHANNEL_ID,
+      channelName: CHANNEL_NAME,
+    });
     await submit(
       harness,
       view,

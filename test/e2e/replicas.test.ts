@@ -21,6 +21,7 @@ import {
   BOT_ID,
   blockActionPayload,
   CHANNEL_ID,
+  CHANNEL_NAME,
   freshTriggerId,
   interactivityBody,
   messageShortcutPayload,
@@ -232,7 +233,11 @@ describe.skipIf(!available)('two bridge replicas on one Redis (child processes)'
     // A bare /fx-send opens the compose modal (through A; either would do).
     await sendSlashCommand(a.eventsUrl, TEST_SIGNING_SECRET, { text: '', response_url: slack.responseUrl() });
     const view = await composeView(slack);
-    expect(JSON.parse(view.private_metadata)).toEqual({ teamId: TEAM_ID, channelId: CHANNEL_ID });
+    expect(JSON.parse(view.private_metadata)).toEqual({
+      teamId: TEAM_ID,
+      channelId: CHANNEL_ID,
+      channelName: CHANNEL_NAME,
+    });
 
     const selected = [alice!.openUserId, bob!.openUserId].map((value) => ({
       text: { type: 'plain_text', text: value },

@@ -8,6 +8,7 @@ import {
   SENDER_ID,
   sendInteraction,
   TEST_SIGNING_SECRET,
+  viewSubmissionPayload,
 } from '../../dev/fakes/slack-requests.js';
 import { Harness } from './harness.js';
 import { openHome, publishedHome, shortcutModal, viewText } from './people-requests.js';
@@ -542,5 +543,59 @@ describe('an edit while the relay is in work', () => {
       dmsTo(h).find((call) => String(call.body.text).includes('edited')),
     );
     expect(JSON.stringify(dm.body.blocks)).toContain('Second words');
+  });
+});
+
+describe('a card relay', () => {
+  it('is updated as a card: the old card revoked, the new text in the same card (title and link kept)', async () => {
+    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n' });
+    const h = harness;
+    const view = await shortcutModal(h, { ts: ORIGINAL_TS, text: 'Deck v1', user: SENDER_ID });
+    const recipient = h.emulator.options.users[0]!.openUserId;
+    const submitted = await sendInteraction(
+      h.eventsUrl,
+      TEST_SIGNING_SECRET,
+      viewSubmissionPayload({
+        callbackId: view.callback_id ?? '',
+        privateMetadata: view.private_metadata,
+        values: {
+          recipients: {
+            recipients: {
+              type: 'multi_external_select',
+              selected_options: [{ text: { type: 'plain_text', text: recipient }, value: recipient }],
+            },
+          },
+          slack_users: { slack_users: { type: 'multi_users_select', selected_users: [] } },
+          message: { message: { type: 'plain_text_input', value: 'Deck v1' } },
+          format: {
+            format: {
+              type: 'radio_buttons',
+              selected_option: { text: { type: 'plain_text', text: 'card' }, value: 'card' },
+            },
+          },
+        },
+      }),
+    );
+    expect(submitted.status).toBe(200);
+    const first = await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'sent');
+    expect(first.format).toBe('card');
+    const [original] = h.emulator.messages;
+    expect(original?.msgType).toBe('composite');
+
+    await postEvent(h, eventCallback(messageChanged({ text: 'Deck v2', previousText: 'Deck v1' })));
+    await relayWhen(
+      h,
+      ORIGINAL_TS,
+      (record) => record.text === 'Deck v2' && record.status === 'sent' && !record.updateRequest,
+    );
+    const [, updated] = h.emulator.messages;
+    expect(h.emulator.messages[0]?.revoked).toBe(true);
+    expect(updated?.msgType).toBe('composite');
+    expect(updated?.card).toEqual({ ...original?.card, first: { content: 'Deck v2 (edited)' } });
+    expect(
+      messageCalls(h)
+        .map((call) => call.path)
+        .slice(-2),
+    ).toEqual([REVOKE, SEND]);
   });
 });

@@ -327,6 +327,69 @@ describe('messages', () => {
     expect(emulator.messages[0]?.serviceId).toBeUndefined();
   });
 
+  it('records a card as it came and refuses a malformed one with the code Fxiaoke would answer', async () => {
+    const emulator = await start({ messageIdLocation: 'top' });
+    const auth = await headerAuth(emulator);
+    const base = { toUser: ids(emulator, 1), convertUserId: true, msgType: 'composite' };
+    const card = {
+      head: { title: 'alice in #general (Slack)' },
+      first: { content: 'The deck is ready' },
+      form: [{ label: 'Files', value: 'deck.pdf' }],
+      remark: { content: 'Images follow.' },
+      link: { title: 'Open in Slack', url: 'https://fx-test.slack.com/archives/C1/p1' },
+    };
+    const sent = await call(
+      emulator,
+      PATHS.appSend,
+      { ...base, serviceId: 'FSAID_svc0001', composite: card },
+      auth,
+    );
+    expect(sent.errorCode).toBe(0);
+    expect(emulator.messages[0]).toMatchObject({ msgType: 'composite', content: card.head.title, card });
+    // A card can be revoked like a text: the service-account send answered its id.
+    const revoked = await call(
+      emulator,
+      PATHS.revoke,
+      { serviceId: 'FSAID_svc0001', messageId: String(sent.messageId) },
+      auth,
+    );
+    expect(revoked.errorCode).toBe(0);
+    expect(emulator.messages[0]?.revoked).toBe(true);
+
+    const { link } = card;
+    const refused: [string, Json, number][] = [
+      ['no card at all', { ...base }, CODE.PARAMETER_INVALID],
+      ['a card that is not an object', { ...base, composite: 'card' }, CODE.PARAMETER_INVALID],
+      ['a blank head title', { ...base, composite: { head: { title: ' ' }, link } }, CODE.CONTENT_EMPTY],
+      [
+        'a link without url',
+        { ...base, composite: { head: card.head, link: { title: 'x' } } },
+        CODE.PARAMETER_INVALID,
+      ],
+      [
+        'a link without title',
+        { ...base, composite: { head: card.head, link: { url: link.url } } },
+        CODE.PARAMETER_INVALID,
+      ],
+      ['first as a string', { ...base, composite: { ...card, first: 'text' } }, CODE.PARAMETER_INVALID],
+      ['remark without content', { ...base, composite: { ...card, remark: {} } }, CODE.PARAMETER_INVALID],
+      [
+        'form as an object',
+        { ...base, composite: { ...card, form: { label: 'a', value: 'b' } } },
+        CODE.PARAMETER_INVALID,
+      ],
+      [
+        'a form row without value',
+        { ...base, composite: { ...card, form: [{ label: 'a' }] } },
+        CODE.PARAMETER_INVALID,
+      ],
+    ];
+    for (const [what, body, code] of refused) {
+      expect((await call(emulator, PATHS.send, body, auth)).errorCode, what).toBe(code);
+    }
+    expect(emulator.messages).toHaveLength(1);
+  });
+
   it('takes composite and articles as the .NET SDK models them, and refuses what it would not send', async () => {
     const emulator = await start();
     const auth = await headerAuth(emulator);

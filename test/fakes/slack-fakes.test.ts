@@ -16,6 +16,7 @@ import {
   sendSlashCommand,
   signSlackRequest,
   slashCommandBody,
+  TEAM_DOMAIN,
   TEAM_ID,
   viewSubmissionPayload,
 } from '../../dev/fakes/slack-requests.js';
@@ -92,6 +93,26 @@ describe('FakeSlackApi with a real WebClient', () => {
     const error = await platformError(web.chat.update({ channel: CHANNEL_ID, ts, text: 'too late' }));
     expect(error.data.error).toBe('message_not_found');
     expect(fake.messages).toHaveLength(2);
+  });
+
+  it('answers chat.getPermalink as Slack does, and not for a deleted message', async () => {
+    const web = client();
+    const link = await web.chat.getPermalink({ channel: CHANNEL_ID, message_ts: '1700000123.000200' });
+    expect(link).toMatchObject({
+      ok: true,
+      channel: CHANNEL_ID,
+      permalink: `https://${TEAM_DOMAIN}.slack.com/archives/${CHANNEL_ID}/p1700000123000200`,
+    });
+    const posted = await web.chat.postMessage({ channel: CHANNEL_ID, text: 'gone soon' });
+    await web.chat.delete({ channel: CHANNEL_ID, ts: posted.ts ?? '' });
+    const gone = await platformError(
+      web.chat.getPermalink({ channel: CHANNEL_ID, message_ts: posted.ts ?? '' }),
+    );
+    expect(gone.data.error).toBe('message_not_found');
+    const malformed = await platformError(
+      web.chat.getPermalink({ channel: CHANNEL_ID, message_ts: 'yesterday' }),
+    );
+    expect(malformed.data.error).toBe('message_not_found');
   });
 
   it('accepts JSON bodies as well as form bodies', async () => {

@@ -6,6 +6,7 @@
 import { FxiaokeError, type FxiaokeErrorKind } from '../../src/fxiaoke/errors.js';
 import type {
   Article,
+  CompositeCard,
   FxiaokeApi,
   MediaFile,
   RevokeResult,
@@ -18,10 +19,13 @@ export const SEND_PATH = '/cgi/app/message/send';
 export const REVOKE_PATH = '/cgi/app/message/revoke';
 
 export interface SendCall {
-  /** 1-based number of this sendText call. */
+  /** 1-based number of this sendText (or sendComposite) call. */
   n: number;
   toUser: string[];
+  /** The text; for a card, its `first.content`. */
   content: string;
+  /** Set for a sendComposite call: the card as given. */
+  card?: CompositeCard;
   /** The thirdTraceId the caller passed (undefined when it passed none). */
   thirdTraceId: string | undefined;
 }
@@ -130,6 +134,10 @@ export class FakeFxiaoke implements FxiaokeApi {
       content,
       thirdTraceId: options.thirdTraceId,
     };
+    return this.#answerSend(call);
+  }
+
+  async #answerSend(call: SendCall): Promise<SendTextResult> {
     this.sends.push(call);
     const answer = await play(this.#sendScript.shift(), call);
     const thirdTraceId = call.thirdTraceId ?? `fake-third-${call.n}`;
@@ -141,6 +149,22 @@ export class FakeFxiaoke implements FxiaokeApi {
     return messageId === undefined
       ? { traceId, thirdTraceId, messageIdSource: 'none' }
       : { traceId, thirdTraceId, messageId, messageIdSource: 'data' };
+  }
+
+  /** A card is a batch's message like a text: recorded in `sends`, played from the send script. */
+  async sendComposite(
+    toUser: readonly string[],
+    card: CompositeCard,
+    options: SendTextOptions = {},
+  ): Promise<SendTextResult> {
+    const call: SendCall = {
+      n: this.sends.length + 1,
+      toUser: [...toUser],
+      content: card.first?.content ?? '',
+      card: structuredClone(card),
+      thirdTraceId: options.thirdTraceId,
+    };
+    return this.#answerSend(call);
   }
 
   /** Message ids `art-<n>`, traceIds `trace-articles-<n>` unless scripted. */

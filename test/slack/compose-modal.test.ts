@@ -4,6 +4,9 @@ import {
   COMPOSE_CALLBACK_ID,
   type ComposeMetadata,
   composeModal,
+  FORMAT_BLOCK,
+  FORMAT_CARD,
+  FORMAT_TEXT,
   loadingModal,
   MESSAGE_BLOCK,
   parseComposeMetadata,
@@ -84,7 +87,16 @@ describe('composeModal', () => {
     expect(COMPOSE_CALLBACK_ID).toBe('fx_send_modal');
     expect(RECIPIENTS_BLOCK).toBe('recipients');
     expect(MESSAGE_BLOCK).toBe('message');
-    expect(inputs(view).map((block) => block.block_id)).toEqual(['recipients', SLACK_USERS_BLOCK, 'message']);
+    expect(inputs(view).map((block) => block.block_id)).toEqual([
+      'recipients',
+      SLACK_USERS_BLOCK,
+      'message',
+      FORMAT_BLOCK,
+    ]);
+    // "Send as": text preselected, a card on request.
+    const format = element(byId(view, FORMAT_BLOCK), 'radio_buttons');
+    expect(format.options.map((option) => option.value)).toEqual([FORMAT_TEXT, FORMAT_CARD]);
+    expect(format.initial_option?.value).toBe(FORMAT_TEXT);
     const recipients = element(byId(view, 'recipients'), 'multi_external_select');
     expect(recipients.action_id).toBe('recipients');
     expect(recipients.min_query_length).toBe(1);

@@ -224,3 +224,21 @@ describe('isRevocable', () => {
     });
   }
 });
+
+describe('a card relay’s receipt', () => {
+  it('says a card went out, and what its link opens; a text relay’s says neither', () => {
+    const card = (linkTo: 'message' | 'channel') =>
+      renderReceipt(
+        record({ format: 'card', card: { title: 'bob in #general (Slack)', url: 'https://x', linkTo } }),
+      );
+    const toMessage = card('message');
+    expect(toMessage.text).toMatch(/^Sent to Fxiaoke as a card by <@U0SENDER>/);
+    expect(visible(toMessage)[0]).toContain('sent a card to Fxiaoke');
+    expect(visible(toMessage).join('\n')).toContain('as a card linking to the Slack message');
+    expect(visible(card('channel')).join('\n')).toContain('as a card linking to the channel');
+    expect(buttons(toMessage).map((button) => button.action_id)).toEqual([REVOKE_ACTION_ID]);
+    const text = renderReceipt(record());
+    expect(text.text).not.toContain('card');
+    expect(visible(text).join('\n')).not.toContain('card');
+  });
+});

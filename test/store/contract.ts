@@ -118,6 +118,23 @@ export function describeRelayStoreContract(
         expect(await store.findById(record.id)).toStrictEqual(updated);
       });
 
+      it('keeps a card relay’s format and card, set at creation or by a change', async () => {
+        const record = makeRecord({ status: 'received', format: 'card' });
+        await store.create(record);
+        expect((await store.findById(record.id))?.format).toBe('card');
+        const card = {
+          title: 'bob in #general (Slack)',
+          url: 'https://x.slack.com/archives/C1/p1',
+          linkTo: 'message' as const,
+        };
+        const updated = await store.update(record.id, { status: 'pending', card });
+        expect(updated).toMatchObject({ format: 'card', card });
+        expect(await store.findById(record.id)).toStrictEqual(updated);
+        // The same modal sent again after inline errors may switch back to text.
+        const text = await store.update(record.id, { format: undefined });
+        expect(text).not.toHaveProperty('format');
+      });
+
       it('removes an optional field set to undefined', async () => {
         const record = makeRecord({ status: 'failed', error: { kind: 'transport', message: 'timed out' } });
         await store.create(record);

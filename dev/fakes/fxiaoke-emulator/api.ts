@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { CODE } from './codes.js';
 import { storeMedia, type UploadedForm, uploadProblem } from './media.js';
-import type { EmulatedMedia, EmulatedMessage, EmulatorUser, ResolvedEmulatorOptions } from './types.js';
+import type {
+  EmulatedCard,
+  EmulatedMedia,
+  EmulatedMessage,
+  EmulatorUser,
+  ResolvedEmulatorOptions,
+} from './types.js';
 import { fullUserView, ROOT_DEPARTMENT_ID, simpleUserView } from './users.js';
 
 /** The emulated Fxiaoke OpenAPI, without HTTP: one call in, one envelope out. */
@@ -414,23 +420,7 @@ export class FxiaokeApiModel {
       const text = body.text;
       return (isRecord(text) && nonBlankString(text.content)) || empty();
     }
-    if (msgType === 'composite') {
-      // The card sits under `composite` (the .NET SDK's MessageComposite); head.title and
-      // link{title,url} are required.
-      const card = body.composite;
-      if (!isRecord(card)) return invalid('composite: the card must be under `composite`');
-      const head = card.head;
-      const title = isRecord(head) ? nonBlankString(head.title) : undefined;
-      if (title === undefined) return empty();
-      const link = card.link;
-      if (
-        !isRecord(link) ||
-        nonBlankString(link.title) === undefined ||
-        nonBlankString(link.url) === undefined
-      )
-        return invalid('composite.link needs title and url');
-      return title;
-    }
+    if (msgType === 'composite') return this.#card(body.composite);
     const articles = body.articles;
     if (!Array.isArray(articles) || articles.length === 0 || articles.length > 7) return empty();
     const titles: string[] = [];
@@ -457,6 +447,38 @@ export class FxiaokeApiModel {
       );
     }
     return titles.join('\n');
+  }
+
+  /**
+   * A card as the doc page "Send Compound Message" and the .NET SDK's MessageComposite shape it:
+   * under `composite`; `head.title` required (12005 without it, like an empty text); `link` with
+   * `title` and `url` required; `first`/`remark` objects with a string `content`, `form` a list of
+   * string `label`/`value` pairs, when present. Any other shape answers 15002. Returns the head title.
+   */
+  #card(card: unknown): string | Envelope {
+    const invalid = (what: string): Envelope => this.#fail(CODE.PARAMETER_INVALID, `composite: ${what}`);
+    if (!isRecord(card)) return invalid('the card must be an object under `composite`');
+    const head = card.head;
+    const title = isRecord(head) ? nonBlankString(head.title) : undefined;
+    if (title === undefined) return this.#fail(CODE.CONTENT_EMPTY, 'composite.head.title is empty');
+    const link = card.link;
+    if (!isRecord(link) || nonBlankString(link.title) === undefined || nonBlankString(link.url) === undefined)
+      return invalid('link needs title and url');
+    for (const part of ['first', 'remark'] as const) {
+      const value = card[part];
+      if (value !== undefined && !(isRecord(value) && typeof value.content === 'string'))
+        return invalid(`${part} must be {content: string}`);
+    }
+    const form = card.form;
+    if (
+      form !== undefined &&
+      !(
+        Array.isArray(form) &&
+        form.every((row) => isRecord(row) && typeof row.label === 'string' && typeof row.value === 'string')
+      )
+    )
+      return invalid('form must be a list of {label, value} strings');
+    return title;
   }
 
   #send(
@@ -507,6 +529,7 @@ export class FxiaokeApiModel {
       toUser: recipients,
       msgType: String(body.msgType),
       content,
+      ...(body.msgType === 'composite' ? { card: structuredClone(body.composite) as EmulatedCard } : {}),
       body,
       revoked: false,
       thirdTraceId,

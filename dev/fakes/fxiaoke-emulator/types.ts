@@ -93,6 +93,15 @@ export interface RecordedRequest {
   fault?: Fault['type'];
 }
 
+/** A card (`msgType: "composite"`) as Fxiaoke took it. */
+export interface EmulatedCard {
+  head: { title: string };
+  first?: { content: string };
+  form?: Array<{ label: string; value: string }>;
+  remark?: { content: string };
+  link: { title: string; url: string };
+}
+
 export interface EmulatedMessage {
   /** Generated for every accepted send; returned only by `/cgi/app/message/send` (per messageIdLocation). */
   messageId: string;
@@ -103,6 +112,8 @@ export interface EmulatedMessage {
   msgType: string;
   /** Text content; for 'composite' the head title; for 'articles' the titles joined by newlines. */
   content: string;
+  /** A 'composite' message's card, as received (it passed the emulator's shape checks). */
+  card?: EmulatedCard;
   /** The whole request body. */
   body: unknown;
   revoked: boolean;

@@ -70,7 +70,7 @@ async function openCompose({ command, client, respond }: CommandArgs, ctx: Liste
       ctx,
       client,
       command.trigger_id,
-      { teamId: command.team_id, channelId: command.channel_id },
+      { teamId: command.team_id, channelId: command.channel_id, channelName: command.channel_name },
       command.user_id,
     );
     if (refusal) await answer(sendRefusalText(refusal));

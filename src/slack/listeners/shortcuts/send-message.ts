@@ -21,7 +21,13 @@ export function sendMessage(ctx: ListenerContext) {
         ctx,
         client,
         shortcut.trigger_id,
-        { teamId, channelId: shortcut.channel.id, message: shortcut.message, userId: shortcut.user.id },
+        {
+          teamId,
+          channelId: shortcut.channel.id,
+          channelName: shortcut.channel.name,
+          message: shortcut.message,
+          userId: shortcut.user.id,
+        },
         shortcut.user.id,
       );
       if (refusal) await answer(sendRefusalText(refusal));

@@ -109,10 +109,12 @@ function intakeOfForm(
     recipientsInput: recipientInputs(form),
     text: form.text,
     ...(metadata.files ? { attachments: metadata.files } : {}),
+    ...(form.format === 'card' ? { format: 'card' as const } : {}),
     intake: {
       door: source ? ('message' as const) : ('compose' as const),
       teamId: metadata.teamId,
       senderName: user.name,
+      ...(metadata.channelName !== undefined ? { channelName: metadata.channelName } : {}),
       ...(source ? { slack: source } : {}),
       ...(repeat ? { repeat } : {}),
       ...(metadata.threadTs !== undefined ? { threadReply: true } : {}),

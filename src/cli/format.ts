@@ -2,7 +2,7 @@
  * Pure text for the CLI: relay tables and details for support, and the `check` report. No I/O here,
  * so every line is unit-tested as it will be read.
  */
-import { slackMessageKey } from '../relay/ids.js';
+import { slackMessageKey, sourceOf } from '../relay/ids.js';
 import type { RelayBatch, RelayError, RelayRecord } from '../relay/types.js';
 
 export interface CheckLine {
@@ -74,6 +74,14 @@ export function formatRelayList(records: readonly RelayRecord[]): string {
   return `${table_}\n\n${plural(records.length, 'relay')}, newest first.`;
 }
 
+/** `message T:C:ts (send #2)`, `command`, …: the door and, for a relayed message, which one. */
+function describeSource(record: RelayRecord): string {
+  const source = sourceOf(record);
+  if (!source) return '—';
+  const message = source.slack ? ` ${slackMessageKey(source.slack)}` : '';
+  return `${source.door}${message}${source.repeat ? ` (send #${source.repeat})` : ''}`;
+}
+
 function describeRelayError(error: RelayError): string {
   const parts = [
     error.code !== undefined ? `errorCode ${error.code}` : undefined,
@@ -117,6 +125,7 @@ export function formatRelayDetails(record: RelayRecord): string {
     field('Slack message', record.slack ? slackMessageKey(record.slack) : '— (not keyed to a message)'),
     field('origin channel', record.originChannelId),
     field('request key', record.requestKey),
+    field('source', describeSource(record)),
     field('service account', record.serviceId ?? '— (plain send: Fxiaoke cannot revoke it)'),
     field('created', formatTime(record.createdAt)),
     field('updated', formatTime(record.updatedAt)),

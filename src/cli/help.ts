@@ -74,7 +74,10 @@ Slack message the relay is keyed by.
 Options:
   --user U…     only relays sent by this Slack user id (repeat for several)
   --status s    only relays in this status (repeat or comma-separate: sent,partial); one of
-                pending, sent, partial, failed, revoking, revoked, unknown
+                received, pending, sent, partial, failed, revoking, revoked, unknown,
+                held (waiting for the sender: some recipients cannot be reached),
+                cancelled (held, then cancelled by the sender: nothing sent),
+                confirmed (an old held relay whose confirmation went out as another relay)
   --limit n     at most n relays (default 20)
   --json        print the relay records as JSON
   -h, --help    this help

@@ -1,5 +1,6 @@
 /** `fx-bridge relays list|show` and `fx-bridge prune`: support and housekeeping on the store. */
 import type { Config } from '../config.js';
+import { slackRefOfMessageKey } from '../relay/ids.js';
 import { RELAY_STATUSES, type RelayRecord, type RelayStatus, type SlackMessageRef } from '../relay/types.js';
 import { openStore } from '../store/index.js';
 import type { RelayStore } from '../store/interface.js';
@@ -30,12 +31,9 @@ export function parseStatuses(values: readonly string[]): RelayStatus[] {
 
 /** A relay id (`rl_…`) or a Slack message key (`team:channel:ts`), as logs and receipts show them. */
 export function parseRelayRef(value: string): { id: string } | { slack: SlackMessageRef } {
-  const parts = value.split(':');
-  if (parts.length === 3 && parts.every((part) => part.length > 0)) {
-    const [teamId = '', channelId = '', ts = ''] = parts;
-    return { slack: { teamId, channelId, ts } };
-  }
-  if (parts.length === 1 && value.length > 0) return { id: value };
+  const slack = slackRefOfMessageKey(value);
+  if (slack) return { slack };
+  if (!value.includes(':') && value.length > 0) return { id: value };
   throw new UsageError(
     `"${value}" is neither a relay id (rl_…) nor a Slack message key (team:channel:ts)`,
     'fx-bridge relays show --help',

@@ -10,7 +10,7 @@ import { cardOf, relayContent } from './card.js';
 import { checkRecipients } from './check.js';
 import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
 import { heldError } from './hold.js';
-import { slackRefOfRequestKey } from './ids.js';
+import { sourceOf } from './ids.js';
 import { leaseForMe } from './lease.js';
 import { draftBatches, type SendOutcome, sendPendingBatches } from './send.js';
 import type { RelayError, RelayIntake, RelayRecord } from './types.js';
@@ -22,11 +22,11 @@ export const INVALID_RECIPIENTS = 'invalid_recipients';
 /** What the record's intake says, or what a record from before intakes (a held relay) implies. */
 export function intakeOf(record: RelayRecord): RelayIntake {
   if (record.intake) return record.intake;
-  const original = /^held:[^:]+:(.+)$/.exec(record.requestKey)?.[1] ?? record.requestKey;
-  const slack = slackRefOfRequestKey(original);
+  const source = sourceOf(record);
+  const slack = source?.slack;
   return {
     door: slack ? 'message' : 'command',
-    teamId: slack?.teamId ?? '',
+    teamId: source?.teamId ?? '',
     senderName: '',
     ...(slack ? { slack } : {}),
     receivedAt: record.createdAt,
@@ -74,7 +74,7 @@ export async function carryOutReceived(
         deps.store.update(
           received.id,
           {
-            status: 'failed',
+            status: 'held',
             recipients,
             content,
             error: heldError(check.unreachable, recipients.length),

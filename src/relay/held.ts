@@ -8,7 +8,7 @@ import { StoreConflictError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
 import { carryOutReceived, intakeOf } from './carry-out.js';
 import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
-import { HELD, HELD_CANCELLED, HELD_CONFIRMED, isHeld } from './hold.js';
+import { HELD, HELD_CANCELLED, isHeld } from './hold.js';
 import { leaseForMe } from './lease.js';
 import type { RelayRecord } from './types.js';
 
@@ -85,7 +85,10 @@ export async function cancelHeldRelay(
     const record = await persistently(deps, { relayId: found.id, kind: HELD_CANCELLED }, () =>
       deps.store.update(
         found.id,
-        { error: { kind: HELD_CANCELLED, message: 'Cancelled by the sender: nothing was sent.' } },
+        {
+          status: 'cancelled',
+          error: { kind: HELD_CANCELLED, message: 'Cancelled by the sender: nothing was sent.' },
+        },
         isHeld,
       ),
     );
@@ -94,6 +97,25 @@ export async function cancelHeldRelay(
     if (error instanceof StoreConflictError) return answerFor(error.current, actorId);
     throw error;
   }
+}
+
+/**
+ * Undoes `receiveHeldConfirmation` whose write landed after the door told the sender nothing was
+ * taken: the relay waits again, unless someone already carries it out.
+ */
+export async function returnToHold(deps: RelayDeps, confirmed: RelayRecord): Promise<void> {
+  await deps.store.update(
+    confirmed.id,
+    {
+      status: 'held',
+      error: {
+        kind: HELD,
+        message: 'Not sent: waiting for the sender to confirm sending to the reachable recipients.',
+      },
+      lease: undefined,
+    },
+    (current) => current.status === 'received' && current.lease?.owner === deps.instanceId,
+  );
 }
 
 async function findHeld(
@@ -112,32 +134,13 @@ async function findHeld(
 function answerFor(record: RelayRecord, actorId: string): HeldOutcome {
   const wasHeld =
     record.intake?.confirmedBy !== undefined ||
-    record.error?.kind === HELD_CANCELLED ||
-    record.error?.kind === HELD_CONFIRMED ||
+    record.status === 'cancelled' ||
+    record.status === 'confirmed' ||
     isHeld(record);
   // Not a held relay at all: to this button it does not exist.
   if (!wasHeld) return { type: 'not_found' };
   if (record.senderId !== actorId) return { type: 'forbidden', record };
-  if (record.error?.kind === HELD_CANCELLED) return { type: 'cancelled', record };
+  if (record.status === 'cancelled') return { type: 'cancelled', record };
   if (isHeld(record)) return { type: 'already_confirmed', record };
   return { type: 'already_confirmed', record, relay: record };
-}
-
-/**
- * Undoes a confirmation whose write landed after the sender was told nothing was taken: the relay
- * goes back on hold, so the buttons still work and nothing is sent.
- */
-export async function returnToHold(deps: RelayDeps, confirmed: RelayRecord): Promise<void> {
-  await deps.store.update(
-    confirmed.id,
-    {
-      status: 'failed',
-      error: {
-        kind: HELD,
-        message: 'Not sent: waiting for the sender to confirm sending to the reachable recipients.',
-      },
-      lease: undefined,
-    },
-    (current) => current.status === 'received' && current.lease?.owner === deps.instanceId,
-  );
 }

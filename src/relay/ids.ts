@@ -1,6 +1,6 @@
 /** Every id the bridge mints or derives, in one place. */
 import { randomBytes } from 'node:crypto';
-import type { SlackMessageRef } from './types.js';
+import type { RelayIntake, RelayRecord, RelaySource, SlackMessageRef } from './types.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -19,6 +19,14 @@ export function newRelayId(now: number = Date.now()): string {
 /** `team:channel:ts`, the Slack message key used in logs and support answers. */
 export function slackMessageKey(ref: SlackMessageRef): string {
   return `${ref.teamId}:${ref.channelId}:${ref.ts}`;
+}
+
+/** The Slack message a `team:channel:ts` key names (as logs and support answers show it). */
+export function slackRefOfMessageKey(key: string): SlackMessageRef | undefined {
+  const parts = key.split(':');
+  if (parts.length !== 3 || !parts.every((part) => part.length > 0)) return undefined;
+  const [teamId = '', channelId = '', ts = ''] = parts;
+  return { teamId, channelId, ts };
 }
 
 /** A slash command is identified by its trigger_id, unique per invocation. */
@@ -64,4 +72,51 @@ export function heldRequestKey(heldId: string, originalKey: string): string {
 export function originalOfHeldKey(requestKey: string): string | undefined {
   const match = /^held:[^:]+:(.+)$/.exec(requestKey);
   return match?.[1];
+}
+
+/** The source a front door's intake names (what new records carry from their creation). */
+export function sourceOfIntake(
+  intake: Pick<RelayIntake, 'door' | 'teamId' | 'slack' | 'repeat'>,
+): RelaySource {
+  return {
+    door: intake.door,
+    teamId: intake.teamId,
+    ...(intake.door === 'message' && intake.slack ? { slack: intake.slack } : {}),
+    ...(intake.door === 'message' && intake.repeat ? { repeat: intake.repeat } : {}),
+  };
+}
+
+/**
+ * The source a request key names, for records written before `source` existed: `command:`,
+ * `compose:`, `message:` (with `#n` for a repeat) and the `held:<id>:<original>` keys of held
+ * relays from before "Acked means kept". Undefined for a key of no known shape.
+ */
+export function sourceOfRequestKey(requestKey: string): RelaySource | undefined {
+  const key = originalOfHeldKey(requestKey) ?? requestKey;
+  const message = /^message:([^:]+):([^:]+):([^:#]+)(?:#([0-9]+))?$/.exec(key);
+  if (message?.[1] && message[2] && message[3]) {
+    const repeat = message[4] === undefined ? undefined : Number(message[4]);
+    return {
+      door: 'message',
+      teamId: message[1],
+      slack: { teamId: message[1], channelId: message[2], ts: message[3] },
+      ...(repeat !== undefined && repeat > 1 ? { repeat } : {}),
+    };
+  }
+  const other = /^(command|compose):([^:]+):.+$/.exec(key);
+  if (other?.[1] === 'command' || other?.[1] === 'compose') {
+    return { door: other[1], teamId: other[2] ?? '' };
+  }
+  return undefined;
+}
+
+/**
+ * A record's source: the field, or for a record older than the field what its request key names
+ * (else its intake). The store migration fills the field the same way.
+ */
+export function sourceOf(
+  record: Pick<RelayRecord, 'source' | 'requestKey' | 'intake'>,
+): RelaySource | undefined {
+  if (record.source) return record.source;
+  return sourceOfRequestKey(record.requestKey) ?? (record.intake ? sourceOfIntake(record.intake) : undefined);
 }

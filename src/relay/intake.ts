@@ -8,6 +8,7 @@ import type { AttachmentRef } from './attachments.js';
 import { pendingAttachments } from './attachments.js';
 import { cardTextProblem } from './card.js';
 import type { RelayDeps } from './deps.js';
+import { sourceOf } from './ids.js';
 import { leaseForMe } from './lease.js';
 import type { RelayFormat, RelayIntake, RelayRecord } from './types.js';
 
@@ -52,6 +53,9 @@ export function textProblem(deps: Pick<RelayDeps, 'settings'>, text: string): st
 export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRecord {
   const now = deps.now();
   const attachments = pendingAttachments(request.attachments);
+  const intake = { ...request.intake, receivedAt: now };
+  // The request key names the source (relay/ids.ts); the intake says it for keys of no known shape.
+  const source = sourceOf({ requestKey: request.requestKey, intake });
   return {
     id: deps.newRelayId(now),
     requestKey: request.requestKey,
@@ -66,7 +70,8 @@ export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRe
     ...(attachments ? { attachments } : {}),
     ...(request.format === 'card' ? { format: 'card' as const } : {}),
     status: 'received',
-    intake: { ...request.intake, receivedAt: now },
+    intake,
+    ...(source ? { source } : {}),
     lease: leaseForMe(deps),
     createdAt: now,
     updatedAt: now,

@@ -1,11 +1,9 @@
 /**
  * Every relay sent from one Slack message: the first, keyed by the message itself, and deliberate
- * repeats keyed `message:…#2`, `#3`, … (see repeatRequestKey). The store keeps one relay per Slack
- * message, so repeats are found by request key, in order, until the first number not used.
+ * repeats (source `repeat` 2, 3, …; see repeatRequestKey), found by their source in one query.
  */
 import type { RelayStore } from '../store/interface.js';
 import type { RelayDeps } from './deps.js';
-import { repeatRequestKey } from './ids.js';
 import { type RevokeOutcome, receiveRevoke, revokeRelay } from './revoke.js';
 import type { RelayRecord, SlackMessageRef } from './types.js';
 
@@ -18,12 +16,26 @@ export interface NumberedRelay {
   record: RelayRecord;
 }
 
+/**
+ * The relay keyed by the message (n = 1: a relay of it that went out, or the relay whose receipt
+ * it is), then the repeats numbered 2, 3, … without a gap, at most MAX_SENDS_PER_MESSAGE in all.
+ */
 export async function relaysOfMessage(store: RelayStore, ref: SlackMessageRef): Promise<NumberedRelay[]> {
-  const found: NumberedRelay[] = [];
-  const first = await store.findBySlackMessage(ref);
-  if (first) found.push({ n: 1, record: first });
+  const [first, sources] = await Promise.all([
+    store.findBySlackMessage(ref),
+    store.listBySource(ref, MAX_SENDS_PER_MESSAGE * 2),
+  ]);
+  const found: NumberedRelay[] = first ? [{ n: 1, record: first }] : [];
+  const repeats = new Map<number, RelayRecord>();
+  for (const record of sources) {
+    const n = record.source?.repeat;
+    if (n === undefined) continue;
+    // A `confirmed` record is an old held relay's stub; the relay it became has the same number.
+    const earlier = repeats.get(n);
+    if (!earlier || earlier.status === 'confirmed') repeats.set(n, record);
+  }
   for (let n = 2; n <= MAX_SENDS_PER_MESSAGE; n++) {
-    const record = await store.findByRequestKey(repeatRequestKey(ref, n));
+    const record = repeats.get(n);
     if (!record) break;
     found.push({ n, record });
   }

@@ -20,6 +20,13 @@ export interface SlackMessageRef {
  * `revoking` a revoke is under way (claimed by compare-and-set so two clicks revoke once).
  * `revoked`  every accepted batch revoked.
  * `unknown`  a crash interrupted the relay; batches may or may not have reached Fxiaoke.
+ * `held`     nothing sent: some recipients cannot be reached, and the sender is asked whether to
+ *            send to the others (relay/hold.ts). Confirming makes it `received` again (marked
+ *            `intake.confirmedBy`) and it goes out as itself.
+ * `cancelled` nothing sent: the sender cancelled a held relay.
+ * `confirmed` nothing sent by this record: a held relay from before held relays went out as
+ *            themselves, whose confirmation was sent as a separate relay (the error names it).
+ *            Only the store migration writes it.
  * `syncing`  an edit or delete of the Slack message was recorded and its sender is being asked
  *            what to do (relay/sync.ts); back to the previous status once the question is posted.
  */
@@ -32,6 +39,9 @@ export type RelayStatus =
   | 'revoking'
   | 'revoked'
   | 'unknown'
+  | 'held'
+  | 'cancelled'
+  | 'confirmed'
   | 'syncing';
 
 export const RELAY_STATUSES: readonly RelayStatus[] = [
@@ -43,6 +53,9 @@ export const RELAY_STATUSES: readonly RelayStatus[] = [
   'revoking',
   'revoked',
   'unknown',
+  'held',
+  'cancelled',
+  'confirmed',
   'syncing',
 ];
 
@@ -169,7 +182,10 @@ export interface RelayRecord {
   /** What a card relay's card needs besides its text; set before its first batch goes out. */
   card?: RelayCard;
   status: RelayStatus;
-  /** Why the relay failed as a whole (first batch error, or a pre-send failure). */
+  /**
+   * Why the relay failed as a whole (first batch error, or a pre-send failure); for `held` and
+   * `cancelled`, why nothing was sent (who cannot be reached, who cancelled). The status decides.
+   */
   error?: RelayError;
   createdAt: number;
   updatedAt: number;
@@ -179,6 +195,12 @@ export interface RelayRecord {
   intake?: RelayIntake;
   /** Who is working on the relay right now, and until when (see relay/lease.ts). */
   lease?: RelayLease;
+  /**
+   * Where the request came from; fixed at creation. Set on every record the bridge writes, and by
+   * the store migration on older ones; absent only where a request key names no door (records
+   * made by hand). Read it through `sourceOf` (relay/ids.ts).
+   */
+  source?: RelaySource;
   /** A revoke asked for and not finished (status `revoking`): who asked, for the answer after a takeover. */
   revokeRequest?: { actorId: string; requestedAt: number; previousStatus: RelayStatus };
   /** Earlier versions of the relay, oldest first; the record's own text and batches are the current one (relay/update.ts). */
@@ -258,6 +280,21 @@ export interface RelayCard {
 
 /** The front door a relay came through; decides where its receipt and answers go. */
 export type IntakeDoor = 'command' | 'compose' | 'message';
+
+/**
+ * What started a relay: the door, and for a relay of an existing Slack message that message and
+ * which send of it this is. Stores index `slack`, so every relay of one message is one query
+ * (`RelayStore.listBySource`).
+ */
+export interface RelaySource {
+  door: IntakeDoor;
+  /** The Slack workspace of the request ('' where the request did not say). */
+  teamId: string;
+  /** The Slack message relayed (door `message` only). */
+  slack?: SlackMessageRef;
+  /** A deliberate second, third, … send of that message: 2, 3, …; absent on the first. */
+  repeat?: number;
+}
 
 /**
  * A request as the front door took it in, before anything slow ran: enough for any process to

@@ -54,6 +54,10 @@ function statusLine(record: RelayRecord): string {
     case 'partial':
       return `:warning: Partly sent: ${sent} of ${total} batches reached Fxiaoke`;
     case 'failed':
+    // A held relay posts no receipt; should one be drawn anyway, nothing was sent.
+    case 'held':
+    case 'cancelled':
+    case 'confirmed':
       return ':x: Not sent';
     case 'unknown':
       return ':grey_question: Outcome unknown: Fxiaoke did not answer for some batches';
@@ -79,9 +83,11 @@ function traceLine(record: RelayRecord): string {
   return `${sendPart}${revokePart} · relay \`${record.id}\``;
 }
 
+const NOTHING_SENT: readonly RelayRecord['status'][] = ['failed', 'held', 'cancelled', 'confirmed'];
+
 /** Why there is no Revoke button, when there is none. */
 function revocabilityNote(record: RelayRecord): string | undefined {
-  if (record.status === 'revoked' || record.status === 'failed') return undefined;
+  if (record.status === 'revoked' || NOTHING_SENT.includes(record.status)) return undefined;
   if (!record.serviceId) {
     return 'Sent without a Fxiaoke service account: Fxiaoke does not allow revoking it.';
   }

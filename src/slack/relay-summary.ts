@@ -1,18 +1,15 @@
 /** One-line descriptions of a relay, for the compose modal and App Home. Pure rendering. */
-import { HELD, HELD_CANCELLED, HELD_CONFIRMED } from '../relay/hold.js';
 import type { RelayRecord } from '../relay/types.js';
 import { traceIdsOf } from './replies.js';
 
 export function statusLabel(record: RelayRecord): string {
-  switch (record.error?.kind) {
-    case HELD:
-      return ':pause_button: Held: some recipients cannot be reached; waiting for the sender';
-    case HELD_CONFIRMED:
-      return ':pause_button: Held, then sent to the recipients who could be reached';
-    case HELD_CANCELLED:
-      return ':pause_button: Held, then cancelled: nothing was sent';
-  }
   switch (record.status) {
+    case 'held':
+      return ':pause_button: Held: some recipients cannot be reached; waiting for the sender';
+    case 'confirmed':
+      return ':pause_button: Held, then sent to the recipients who could be reached';
+    case 'cancelled':
+      return ':pause_button: Held, then cancelled: nothing was sent';
     case 'received':
       return ':inbox_tray: Received, not sent yet';
     case 'pending':

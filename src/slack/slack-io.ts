@@ -3,6 +3,7 @@
  * found again later: only chat.postMessage returns the message's channel and ts.
  */
 import type { webApi } from '@slack/bolt';
+import { sourceOf } from '../relay/ids.js';
 import type { RelayRecord, SlackMessageRef } from '../relay/types.js';
 import { renderReceipt } from './receipt.js';
 
@@ -47,9 +48,9 @@ export function isPlatformError(error: unknown): boolean {
 }
 
 /**
- * Relays of an existing message (`message:` request keys) are keyed by someone else's message;
- * every other relay is keyed by a receipt the bot posted and may edit.
+ * Relays of an existing message (door `message`) are keyed by someone else's message; every
+ * other relay is keyed by a receipt the bot posted and may edit.
  */
 export function hasBotReceipt(record: RelayRecord): boolean {
-  return !record.requestKey.startsWith('message:') && record.slack !== undefined;
+  return sourceOf(record)?.door !== 'message' && record.slack !== undefined;
 }

@@ -31,11 +31,16 @@ export interface RelayStore {
   listBySender(slackUserId: string, limit: number): Promise<RelayRecord[]>;
   /** Every sender's relays, most recent first (createdAt, then id), up to `limit` (admins' App Home). */
   listRecent(limit: number): Promise<RelayRecord[]>;
+  /**
+   * Every relay whose source is this Slack message (`source.slack`: the first relay of it and its
+   * deliberate repeats, whatever became of them), oldest first (createdAt, then id), up to `limit`.
+   */
+  listBySource(ref: SlackMessageRef, limit: number): Promise<RelayRecord[]>;
   /** Every relay in one of these statuses (takeovers look for `received`, `pending`, `revoking`). */
   listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]>;
   /**
    * Retention: deletes every relay created before `olderThan` (epoch ms, exclusive) whose status
-   * is final (sent, partial, failed, revoked, unknown), with its index entries, and returns how
+   * is final (sent, partial, failed, revoked, unknown, held, cancelled, confirmed), with its index entries, and returns how
    * many went. Relays in work (`received`, `pending`, `revoking`) are kept whatever their age: takeovers need them.
    */
   prune(olderThan: number): Promise<number>;

@@ -93,6 +93,15 @@ export class MemoryRelayStore implements RelayStore {
     return take([...this.#byId.values()].sort(newestFirst), limit);
   }
 
+  async listBySource(ref: SlackMessageRef, limit: number): Promise<RelayRecord[]> {
+    this.#assertOpen();
+    const wanted = slackKey(ref);
+    const matching = [...this.#byId.values()].filter(
+      (r) => r.source?.slack !== undefined && slackKey(r.source.slack) === wanted,
+    );
+    return take(matching.sort(oldestFirst), limit);
+  }
+
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     this.#assertOpen();
     const wanted = new Set(statuses);

@@ -31,9 +31,20 @@ const CHANGEABLE_FIELDS = [
 
 /**
  * Statuses `prune` may delete. `received`, `pending` and `revoking` mean work is (or was, before a
- * crash) under way, and a takeover needs those records however old they are.
+ * crash) under way, and a takeover needs those records however old they are. A `held` relay waits
+ * for its sender, not for a process: it goes with the rest once past retention, as it did when it
+ * was recorded `failed`.
  */
-export const PRUNABLE_STATUSES: readonly RelayStatus[] = ['sent', 'partial', 'failed', 'revoked', 'unknown'];
+export const PRUNABLE_STATUSES: readonly RelayStatus[] = [
+  'sent',
+  'partial',
+  'failed',
+  'revoked',
+  'unknown',
+  'held',
+  'cancelled',
+  'confirmed',
+];
 
 export function isPrunable(record: RelayRecord, olderThan: number): boolean {
   return record.createdAt < olderThan && PRUNABLE_STATUSES.includes(record.status);

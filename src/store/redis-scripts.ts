@@ -15,6 +15,10 @@ import type { RelayStatus, SlackMessageRef } from '../relay/types.js';
  * `<p>msg:<team>:<channel>:<ts>`   string, relay id (':' and '%' in a part are %-escaped)
  * `<p>sender:<slackUserId>`        sorted set, member relay id, score createdAt
  * `<p>status:<status>`             sorted set, member relay id, score createdAt
+ * `<p>src:<team>:<channel>:<ts>`   sorted set of the relays whose `source.slack` is that message,
+ *                                  member relay id, score createdAt (parts escaped as in msg:)
+ * `<p>schema`                      string, the record shape version every relay is in ('2'),
+ *                                  written once a store that had relays migrated them all
  *
  * Scripts reach `<p>relay:<id>` of an id they read from an index, a key not declared up front:
  * fine on a single Redis (or a replicated one), not on Redis Cluster.
@@ -46,6 +50,14 @@ export class RedisKeys {
   status(status: RelayStatus): string {
     return `${this.prefix}status:${status}`;
   }
+
+  source(ref: SlackMessageRef): string {
+    return `${this.prefix}src:${escapePart(ref.teamId)}:${escapePart(ref.channelId)}:${escapePart(ref.ts)}`;
+  }
+
+  get schema(): string {
+    return `${this.prefix}schema`;
+  }
 }
 
 function escapePart(part: string): string {
@@ -63,25 +75,31 @@ function lua(source: string): LuaScript {
 }
 
 /**
- * KEYS relay, request, sender, status[, message]; ARGV json, id, score, relayPrefix.
+ * KEYS relay, request, sender, status[, message][, source];
+ * ARGV json, id, score, relayPrefix, hasMessage, hasSource ('1' or '0').
  * → {'created'} | {'exists', json} | {'id_taken'}
  */
 export const CREATE = lua(`
 local function existing(id)
   return {'exists', redis.call('GET', ARGV[4] .. id) or ''}
 end
+local n = 5
+local message, source
+if ARGV[5] == '1' then message = KEYS[n]; n = n + 1 end
+if ARGV[6] == '1' then source = KEYS[n] end
 local owner = redis.call('GET', KEYS[2])
 if owner then return existing(owner) end
-if KEYS[5] then
-  owner = redis.call('GET', KEYS[5])
+if message then
+  owner = redis.call('GET', message)
   if owner then return existing(owner) end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'id_taken'} end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
-if KEYS[5] then redis.call('SET', KEYS[5], ARGV[2]) end
+if message then redis.call('SET', message, ARGV[2]) end
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+if source then redis.call('ZADD', source, ARGV[3], ARGV[2]) end
 return {'created'}
 `);
 
@@ -120,7 +138,8 @@ return {'ok'}
 /**
  * Deletes a record and its index entries if it is still exactly `json`. With only two keys (the
  * caller found no record) it drops the dangling status entry instead.
- * KEYS relay, status[, request, sender[, message]]; ARGV json, id.
+ * KEYS relay, status[, request, sender[, message][, source]];
+ * ARGV json, id[, hasMessage, hasSource ('1' or '0')].
  * → 'deleted' | 'missing' | 'changed'
  */
 export const DELETE = lua(`
@@ -131,12 +150,38 @@ if not stored then
   return 'missing'
 end
 if stored ~= ARGV[1] or #KEYS < 4 then return 'changed' end
+local n = 5
+local message, source
+if ARGV[3] == '1' then message = KEYS[n]; n = n + 1 end
+if ARGV[4] == '1' then source = KEYS[n] end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], id)
 if redis.call('GET', KEYS[3]) == id then redis.call('DEL', KEYS[3]) end
 redis.call('ZREM', KEYS[4], id)
-if KEYS[5] and redis.call('GET', KEYS[5]) == id then redis.call('DEL', KEYS[5]) end
+if message and redis.call('GET', message) == id then redis.call('DEL', message) end
+if source then redis.call('ZREM', source, id) end
 return 'deleted'
+`);
+
+/**
+ * The record migration of one relay (store/record-migration.ts): writes `next` only if the stored
+ * JSON is still exactly `current`, moving its status entry and adding its source entry with it, so
+ * two processes migrating at once (or a write in between) never lose or double an index entry.
+ * KEYS relay, oldStatus, newStatus[, source]; ARGV currentJson, nextJson, id, score.
+ * → 'ok' | 'missing' | 'changed'
+ */
+export const MIGRATE = lua(`
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 'missing' end
+if stored ~= ARGV[1] then return 'changed' end
+local id = ARGV[3]
+redis.call('SET', KEYS[1], ARGV[2])
+if KEYS[2] ~= KEYS[3] then
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('ZADD', KEYS[3], ARGV[4], id)
+end
+if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[4], id) end
+return 'ok'
 `);
 
 /** KEYS index; ARGV relayPrefix. → the JSON the index points at, or nil. */

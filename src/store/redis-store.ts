@@ -18,6 +18,7 @@ import {
   PRUNABLE_STATUSES,
 } from './record-utils.js';
 import { connectRedis, redact } from './redis-connection.js';
+import { migrateRelays } from './redis-migration.js';
 import { CREATE, DELETE, LIST, LOOKUP, type LuaScript, RedisKeys, UPDATE } from './redis-scripts.js';
 
 export interface RedisStoreOptions {
@@ -41,7 +42,14 @@ const PRUNE_PAGE = 200;
  */
 export async function openRedisStore(options: RedisStoreOptions): Promise<RedisRelayStore> {
   const { redis, secrets } = await connectRedis(options.url, options.connectTimeout ?? 5_000);
-  return new RedisRelayStore(redis, { keyPrefix: options.keyPrefix, now: options.now, secrets });
+  const store = new RedisRelayStore(redis, { keyPrefix: options.keyPrefix, now: options.now, secrets });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }
 
 interface StoreSettings {
@@ -80,7 +88,9 @@ export class RedisRelayStore implements RelayStore {
       k.status(record.status),
     ];
     if (record.slack) keys.push(k.message(record.slack));
-    const args = [json, record.id, String(record.createdAt), k.relayPrefix];
+    if (record.source?.slack) keys.push(k.source(record.source.slack));
+    const flags = [record.slack ? '1' : '0', record.source?.slack ? '1' : '0'];
+    const args = [json, record.id, String(record.createdAt), k.relayPrefix, ...flags];
     const [outcome, existing] = await this.#run(async () => reply(await this.#eval(CREATE, keys, args)));
     if (outcome === 'created') return { created: true, record: stored };
     if (outcome === 'exists') return { created: false, existing: this.#pointed(existing) };
@@ -133,6 +143,10 @@ export class RedisRelayStore implements RelayStore {
     );
   }
 
+  async listBySource(ref: SlackMessageRef, limit: number): Promise<RelayRecord[]> {
+    return this.#list([this.#keys.source(ref)], limit, 'oldest');
+  }
+
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     const keys = [...new Set(statuses)].map((status) => this.#keys.status(status));
     return this.#list(keys, limit, 'oldest');
@@ -159,6 +173,14 @@ export class RedisRelayStore implements RelayStore {
       }
       return deleted;
     });
+  }
+
+  /**
+   * Brings records written by older versions into today's shape (redis-migration.ts); run by
+   * openRedisStore. Returns how many records it rewrote.
+   */
+  async migrate(): Promise<number> {
+    return this.#run(() => migrateRelays(this.#redis, this.#keys));
   }
 
   async ping(): Promise<void> {
@@ -206,7 +228,9 @@ export class RedisRelayStore implements RelayStore {
         k.sender(record.senderId),
       ];
       if (record.slack) keys.push(k.message(record.slack));
-      const outcome = await this.#eval(DELETE, keys, [json, id]);
+      if (record.source?.slack) keys.push(k.source(record.source.slack));
+      const flags = [record.slack ? '1' : '0', record.source?.slack ? '1' : '0'];
+      const outcome = await this.#eval(DELETE, keys, [json, id, ...flags]);
       if (outcome === 'deleted') return 'deleted';
     }
     return 'kept';

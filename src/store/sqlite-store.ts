@@ -6,31 +6,9 @@ import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreEr
 import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import { LockWaitQueue } from './lock-wait.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
+import { migrate, type SourceColumns, sourceColumns } from './sqlite-migrations.js';
 
-/**
- * Schema history, oldest first; entry N brings the file to `user_version` N + 1. Append only:
- * never edit an entry once released, since deployed files have already run it.
- */
-export const MIGRATIONS: readonly string[] = [
-  // The columns exist for uniqueness and lookups; `record` (JSON) is the source of truth.
-  // NULL slack parts never collide in the unique index, so relays without a receipt coexist.
-  `CREATE TABLE relays (
-    id TEXT NOT NULL PRIMARY KEY,
-    request_key TEXT NOT NULL UNIQUE,
-    team_id TEXT,
-    channel_id TEXT,
-    ts TEXT,
-    sender_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    record TEXT NOT NULL
-  );
-  CREATE UNIQUE INDEX relays_slack_message ON relays (team_id, channel_id, ts);
-  CREATE INDEX relays_sender_created ON relays (sender_id, created_at DESC, id DESC);
-  CREATE INDEX relays_status ON relays (status);
-  CREATE INDEX relays_created ON relays (created_at);`,
-];
+export { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` for a private in-memory database. */
@@ -50,33 +28,11 @@ export interface SqliteStoreOptions {
 export const SERVING_BUSY_TIMEOUT_MS = 2;
 const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
-/**
- * Brings the database up to `migrations.length` and returns how many migrations ran. Runs under
- * an immediate (write-locked) transaction so two processes opening a fresh file migrate it once.
- */
-export function migrate(db: Database.Database, migrations: readonly string[] = MIGRATIONS): number {
-  const run = db.transaction((): number => {
-    const current = Number(db.pragma('user_version', { simple: true }));
-    if (current > migrations.length) {
-      throw new StoreError(
-        `Database schema version ${current} is newer than this build understands (${migrations.length})`,
-      );
-    }
-    for (const [index, sql] of migrations.entries()) {
-      if (index < current) continue;
-      db.exec(sql);
-      db.pragma(`user_version = ${index + 1}`);
-    }
-    return migrations.length - current;
-  });
-  return run.immediate();
-}
-
 export function openSqliteStore(options: SqliteStoreOptions): SqliteRelayStore {
   return new SqliteRelayStore(options);
 }
 
-interface RowParams {
+interface RowParams extends SourceColumns {
   id: string;
   requestKey: string;
   teamId: string | null;
@@ -105,6 +61,7 @@ export class SqliteRelayStore implements RelayStore {
   readonly #bySender: Database.Statement<[string, number], string>;
   readonly #recent: Database.Statement<[number], string>;
   readonly #byStatus: Database.Statement<[string, number], string>;
+  readonly #bySource: Database.Statement<[string, string, string, number], string>;
   readonly #prune: Database.Statement<[number, string]>;
   readonly #ping: Database.Statement<[], number>;
   readonly #create: Database.Transaction<(record: RelayRecord) => CreateResult>;
@@ -139,9 +96,11 @@ export class SqliteRelayStore implements RelayStore {
     }
 
     const columns =
-      'id, request_key, team_id, channel_id, ts, sender_id, status, created_at, updated_at, record';
+      'id, request_key, team_id, channel_id, ts, sender_id, status, created_at, updated_at, record, ' +
+      'source_team_id, source_channel_id, source_ts';
     const values =
-      '@id, @requestKey, @teamId, @channelId, @ts, @senderId, @status, @createdAt, @updatedAt, @record';
+      '@id, @requestKey, @teamId, @channelId, @ts, @senderId, @status, @createdAt, @updatedAt, @record, ' +
+      '@sourceTeamId, @sourceChannelId, @sourceTs';
     this.#insert = db.prepare(`INSERT INTO relays (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING`);
     this.#rewrite = db.prepare(
       `UPDATE relays SET team_id = @teamId, channel_id = @channelId, ts = @ts, status = @status,
@@ -168,6 +127,12 @@ export class SqliteRelayStore implements RelayStore {
     this.#byStatus = db
       .prepare<[string, number], string>(
         `SELECT record FROM relays WHERE status IN (SELECT value FROM json_each(?))
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .pluck();
+    this.#bySource = db
+      .prepare<[string, string, string, number], string>(
+        `SELECT record FROM relays WHERE source_team_id = ? AND source_channel_id = ? AND source_ts = ?
          ORDER BY created_at, id LIMIT ?`,
       )
       .pluck();
@@ -243,6 +208,12 @@ export class SqliteRelayStore implements RelayStore {
     return this.#read(() => this.#recent.all(count).map(parseRecord));
   }
 
+  async listBySource(ref: SlackMessageRef, limit: number): Promise<RelayRecord[]> {
+    const count = normalizeLimit(limit);
+    if (count === 0) return [];
+    return this.#read(() => this.#bySource.all(ref.teamId, ref.channelId, ref.ts, count).map(parseRecord));
+  }
+
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     const count = normalizeLimit(limit);
     if (count === 0 || statuses.length === 0) return [];
@@ -313,6 +284,7 @@ function toRow(record: RelayRecord): RowParams {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     record: JSON.stringify(record),
+    ...sourceColumns(record),
   };
 }
 

@@ -62,6 +62,27 @@ describe('relay formatting', () => {
     expect(formatRelayList([record])).toContain('—');
   });
 
+  it('shows a held relay in its own status, and where each relay came from', () => {
+    const held = makeRecord({
+      slack: undefined,
+      status: 'held',
+      source: {
+        door: 'message',
+        teamId: 'T0TEST',
+        slack: { teamId: 'T0TEST', channelId: 'C0GENERAL', ts: '1700000000.000300' },
+        repeat: 2,
+      },
+      error: { kind: 'held', message: 'Not sent: 1 recipient cannot be reached (@carol).' },
+    });
+    const text = formatRelayDetails(held);
+    expect(text).toMatch(/status +held\n/);
+    expect(text).toMatch(/source +message T0TEST:C0GENERAL:1700000000\.000300 \(send #2\)\n/);
+    expect(formatRelayList([held])).toMatch(/ held /);
+    // A record older than the field: the source its request key names.
+    const old = makeRecord({ source: undefined, requestKey: 'compose:T0TEST:V0VIEW' });
+    expect(formatRelayDetails(old)).toMatch(/source +compose\n/);
+  });
+
   it('says a card relay went out as a card, with its title and link; a text relay says nothing of it', () => {
     const card = {
       title: 'bob in #general (Slack)',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cancelHeldRelay, confirmHeldRelay } from '../../src/relay/held.js';
+import {
+  cancelHeldRelay,
+  confirmHeldRelay,
+  receiveHeldConfirmation,
+  returnToHold,
+} from '../../src/relay/held.js';
 import { isHeld } from '../../src/relay/hold.js';
 import { messageRequestKey, repeatRequestKey, slackRefOfRequestKey } from '../../src/relay/ids.js';
 import { nextSendNumber, relaysOfMessage, revokeMessageRelays } from '../../src/relay/message-relays.js';
@@ -43,7 +48,7 @@ describe('sendRelay with unreachable recipients', () => {
       requestKey: 'command:T0TEST:trigger.9',
       recipients: [ALICE.openUserId, 'FSUID_S1'],
       batches: [],
-      status: 'failed',
+      status: 'held',
       content: 'bob (via Slack #general):\nQuarterly numbers',
     });
     expect(held.slack).toBeUndefined();
@@ -161,5 +166,35 @@ describe('relays of one Slack message', () => {
     expect(slackRefOfRequestKey(messageRequestKey(MESSAGE))).toEqual(MESSAGE);
     expect(slackRefOfRequestKey(repeatRequestKey(MESSAGE, 2))).toBeUndefined();
     expect(slackRefOfRequestKey('command:T0TEST:1.2.3')).toBeUndefined();
+  });
+});
+
+describe('returnToHold', () => {
+  it('puts a confirmation the sender was told was not taken back on hold, to be confirmed again', async () => {
+    const { deps, fake, store, hooks } = setup();
+    const outcome = await sendRelay(deps, request(), hooks);
+    if (outcome.type !== 'held') throw new Error(`expected held, got ${outcome.type}`);
+    const received = await receiveHeldConfirmation(deps, outcome.record.id, 'U0SENDER');
+    if (received.type !== 'accepted') throw new Error(`expected accepted, got ${received.type}`);
+    expect((await store.findById(outcome.record.id))?.status).toBe('received');
+    await returnToHold(deps, received.record);
+    const back = await store.findById(outcome.record.id);
+    expect(back).toMatchObject({ status: 'held', batches: [], error: { kind: 'held' } });
+    expect(back?.lease).toBeUndefined();
+    expect((await store.listByStatus(['held'], 10)).map((record) => record.id)).toEqual([outcome.record.id]);
+    expect(fake.sends).toHaveLength(0);
+    const again = await confirmHeldRelay(deps, outcome.record.id, 'U0SENDER');
+    expect(again).toMatchObject({ type: 'finished', record: { status: 'sent' } });
+    expect(fake.sends).toHaveLength(1);
+  });
+
+  it('leaves a confirmation alone that is already being carried out', async () => {
+    const { deps, store, hooks } = setup();
+    const outcome = await sendRelay(deps, request(), hooks);
+    if (outcome.type !== 'held') throw new Error(`expected held, got ${outcome.type}`);
+    const confirmed = await confirmHeldRelay(deps, outcome.record.id, 'U0SENDER');
+    expect(confirmed.type).toBe('finished');
+    await expect(returnToHold(deps, outcome.record)).rejects.toMatchObject({ code: 'store_conflict' });
+    expect((await store.findById(outcome.record.id))?.status).toBe('sent');
   });
 });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { commandRequestKey, messageRequestKey, newRelayId, slackMessageKey } from '../../src/relay/ids.js';
+import {
+  commandRequestKey,
+  composeRequestKey,
+  heldRequestKey,
+  messageRequestKey,
+  newRelayId,
+  repeatRequestKey,
+  slackMessageKey,
+  slackRefOfMessageKey,
+  sourceOf,
+  sourceOfRequestKey,
+} from '../../src/relay/ids.js';
 
 const CROCKFORD_ID = /^rl_[0-9A-HJKMNP-TV-Z]{22}$/;
 
@@ -36,9 +47,63 @@ describe('Slack keys', () => {
     expect(slackMessageKey(ref)).toBe('T0TEAM:C0CHAN:1700000000.000100');
   });
 
+  it('reads a Slack message key back, and nothing that is not one', () => {
+    expect(slackRefOfMessageKey(slackMessageKey(ref))).toStrictEqual(ref);
+    for (const key of ['T0TEAM:C0CHAN', 'T0TEAM::1.2', 'a:b:c:d', 'rl_x', '']) {
+      expect(slackRefOfMessageKey(key)).toBeUndefined();
+    }
+  });
+
   it('keys a slash command by its trigger and a message relay by its message', () => {
     expect(commandRequestKey('T0TEAM', '123.456.abc')).toBe('command:T0TEAM:123.456.abc');
     expect(messageRequestKey(ref)).toBe('message:T0TEAM:C0CHAN:1700000000.000100');
     expect(commandRequestKey('T0TEAM', '1')).not.toBe(commandRequestKey('T0OTHER', '1'));
+  });
+});
+
+describe('sources', () => {
+  const ref = { teamId: 'T0TEAM', channelId: 'C0CHAN', ts: '1700000000.000100' };
+
+  it('reads the source back from every request key the bridge mints, and from none other', () => {
+    expect(sourceOfRequestKey(commandRequestKey('T0TEAM', '123.456.abc'))).toStrictEqual({
+      door: 'command',
+      teamId: 'T0TEAM',
+    });
+    expect(sourceOfRequestKey(composeRequestKey('T0TEAM', 'V0VIEW'))).toStrictEqual({
+      door: 'compose',
+      teamId: 'T0TEAM',
+    });
+    expect(sourceOfRequestKey(messageRequestKey(ref))).toStrictEqual({
+      door: 'message',
+      teamId: 'T0TEAM',
+      slack: ref,
+    });
+    expect(sourceOfRequestKey(repeatRequestKey(ref, 3))).toStrictEqual({
+      door: 'message',
+      teamId: 'T0TEAM',
+      slack: ref,
+      repeat: 3,
+    });
+    // The held keys of before "Acked means kept" name their original request.
+    expect(sourceOfRequestKey(heldRequestKey('rl_1', repeatRequestKey(ref, 2)))).toMatchObject({ repeat: 2 });
+    for (const key of ['message:a', 'command:T0TEAM', 'other:T0TEAM:1', '']) {
+      expect(sourceOfRequestKey(key)).toBeUndefined();
+    }
+  });
+
+  it('prefers the field, then the request key, then the intake', () => {
+    const source = { door: 'compose', teamId: 'T0X' } as const;
+    const intake = { door: 'message', teamId: 'T0I', senderName: 'bob', slack: ref, receivedAt: 1 } as const;
+    expect(sourceOf({ source, requestKey: messageRequestKey(ref) })).toBe(source);
+    expect(sourceOf({ requestKey: commandRequestKey('T0K', '1'), intake })).toStrictEqual({
+      door: 'command',
+      teamId: 'T0K',
+    });
+    expect(sourceOf({ requestKey: 'message:a', intake })).toStrictEqual({
+      door: 'message',
+      teamId: 'T0I',
+      slack: ref,
+    });
+    expect(sourceOf({ requestKey: 'message:a' })).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import type { RelayStore } from '../../src/store/interface.js';
 import { describeRelayStoreDataContract } from './contract-data.js';
 import { describeRelayStorePruneContract } from './contract-prune.js';
 import { describeRelayStoreRecentContract } from './contract-recent.js';
+import { describeRelayStoreSourceContract } from './contract-source.js';
 import { describeRelayStoreSyncContract } from './contract-sync.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from './records.js';
 
@@ -233,6 +234,7 @@ export function describeRelayStoreContract(
     describeRelayStoreDataContract(() => store);
     describeRelayStorePruneContract(() => store);
     describeRelayStoreRecentContract(() => store);
+    describeRelayStoreSourceContract(() => store);
     describeRelayStoreSyncContract(() => store);
 
     describe('lifecycle', () => {

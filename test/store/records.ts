@@ -1,3 +1,4 @@
+import { sourceOfRequestKey } from '../../src/relay/ids.js';
 import type { RelayBatch, RelayRecord, SlackMessageRef } from '../../src/relay/types.js';
 
 let sequence = 0;
@@ -30,6 +31,12 @@ export function makeRecord(overrides: Partial<RelayRecord> = {}): RelayRecord {
     updatedAt: BASE_TIME + sequence,
     ...overrides,
   };
+  // Every record the bridge writes has a source, the one its request key names (as the intake
+  // sets it); a record without one is migrated when a store opens.
+  if (!Object.hasOwn(overrides, 'source')) {
+    const source = sourceOfRequestKey(record.requestKey);
+    if (source) record.source = source;
+  }
   const keys = Object.keys(record) as (keyof RelayRecord)[];
   for (const key of keys) {
     if (record[key] === undefined) delete record[key];

@@ -112,6 +112,34 @@ describe.skipIf(!available)('RedisRelayStore (real Redis)', () => {
       await store.close();
     });
 
+    it('indexes a relay by the Slack message it relays, and prune leaves that index behind neither', async () => {
+      const prefix = freshPrefix();
+      const store = await open(prefix);
+      const relayed = { teamId: 'T:1', channelId: 'C%2', ts: '8.2' };
+      const record = makeRecord({
+        slack: undefined,
+        status: 'sent',
+        source: { door: 'message', teamId: 'T:1', slack: relayed, repeat: 2 },
+      });
+      await store.create(record);
+      expect(await keysUnder(prefix)).toStrictEqual(
+        [
+          `${prefix}relay:${record.id}`,
+          `${prefix}req:${record.requestKey}`,
+          `${prefix}src:T%3A1:C%252:8.2`,
+          `${prefix}sender:U0SENDER`,
+          `${prefix}status:sent`,
+        ].sort(),
+      );
+      expect(await admin.zrange(`${prefix}src:T%3A1:C%252:8.2`, 0, -1, 'WITHSCORES')).toStrictEqual([
+        record.id,
+        String(record.createdAt),
+      ]);
+      expect(await store.prune(Number.POSITIVE_INFINITY)).toBe(1);
+      expect(await keysUnder(prefix)).toStrictEqual([]);
+      await store.close();
+    });
+
     it('keeps Slack refs apart whose parts contain the separator', async () => {
       const store = await open(freshPrefix());
       const first = makeRecord({ slack: { teamId: 'T', channelId: 'C:1', ts: '9.1' } });

@@ -32,6 +32,8 @@ export interface FileConfig {
     /** Relays one Slack user may start per sliding minute; 0 turns the limit off. */
     sendsPerUserPerMinute: number;
   };
+  /** What an edit or delete of a relayed Slack message does: ask its sender, act at once, or nothing. */
+  sync: { edits: 'ask' | 'auto' | 'off'; deletes: 'ask' | 'auto' | 'off' };
 }
 
 export interface Config {
@@ -132,6 +134,7 @@ export const DEFAULT_FILE_CONFIG: FileConfig = {
   maxRecipients: 5000,
   access: { send: { users: [], userGroups: [], channels: [] } },
   limits: { sendsPerUserPerMinute: 20 },
+  sync: { edits: 'ask', deletes: 'ask' },
 };
 
 /** Every value that must never reach a log line, an error or a reply. */
@@ -481,6 +484,16 @@ const limitsSchema = z
   })
   .strict();
 
+const syncModeSchema = (key: string) =>
+  z.enum(['ask', 'auto', 'off'], `${key} must be ask (DM the sender), auto (act at once) or off (nothing)`);
+
+const syncSchema = z
+  .object({
+    edits: syncModeSchema('sync.edits').default(DEFAULT_FILE_CONFIG.sync.edits),
+    deletes: syncModeSchema('sync.deletes').default(DEFAULT_FILE_CONFIG.sync.deletes),
+  })
+  .strict();
+
 const fileSchema = z
   .object({
     aliases: z
@@ -523,6 +536,7 @@ const fileSchema = z
     maxRecipients: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxRecipients),
     access: accessSchema.default(DEFAULT_FILE_CONFIG.access),
     limits: limitsSchema.default(DEFAULT_FILE_CONFIG.limits),
+    sync: syncSchema.default(DEFAULT_FILE_CONFIG.sync),
   })
   .strict()
   .superRefine((file, context) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_FILE_CONFIG, loadConfig, secretsOf } from '../src/config.js';
+import { ConfigError, DEFAULT_FILE_CONFIG, loadConfig, parseFileConfig, secretsOf } from '../src/config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -367,6 +367,7 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
       maxRecipients: DEFAULT_FILE_CONFIG.maxRecipients,
       access: { send: { users: [], userGroups: [], channels: [] } },
       limits: { sendsPerUserPerMinute: 20 },
+      sync: { edits: 'ask', deletes: 'ask' },
     });
   });
 
@@ -525,5 +526,24 @@ describe('secretsOf', () => {
     const secrets = secretsOf(config);
     expect(secrets).toHaveLength(4);
     expect(secrets).not.toContain(undefined);
+  });
+});
+
+describe('config file: sync', () => {
+  it('defaults edits and deletes to ask, takes auto and off, and names a wrong value', () => {
+    const problems: string[] = [];
+    expect(parseFileConfig('{}', 'f', problems).sync).toEqual({ edits: 'ask', deletes: 'ask' });
+    expect(parseFileConfig('sync:\n  edits: auto\n  deletes: off\n', 'f', problems).sync).toEqual({
+      edits: 'auto',
+      deletes: 'off',
+    });
+    expect(problems).toEqual([]);
+    parseFileConfig('sync:\n  edits: always\n  delete: auto\n', 'f', problems);
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'sync.edits: sync.edits must be ask (DM the sender), auto (act at once) or off (nothing)',
+      ),
+      expect.stringMatching(/sync: .*delete/),
+    ]);
   });
 });

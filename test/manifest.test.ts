@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -79,6 +80,45 @@ describe('manifest.yml (the Slack-side contract)', () => {
     for (const url of urls) {
       expect(typeof url).toBe('string');
       expect(String(url)).toMatch(/^https:\/\/.+\/slack\/events$/);
+    }
+  });
+});
+
+describe('manifest.yml against Slack’s app manifest schema', () => {
+  // A copy of Slack's official schema (MIT, see its LICENSE beside it), so the tests need nothing
+  // outside the project.
+  const schemaPath = fileURLToPath(
+    new URL('./fixtures/slack-manifest-schema/manifest.schema.1.0.0.json', import.meta.url),
+  );
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as object;
+  // `format: uri` etc. are not checked (no ajv-formats); everything structural is.
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  const validate = ajv.compile(schema);
+
+  it('is a valid manifest', () => {
+    const valid = validate(manifest);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('the schema catches a broken manifest (so the check above can fail)', () => {
+    const broken = structuredClone(manifest) as Record<string, unknown>;
+    record(broken.settings, 'settings').event_subscriptions = { bot_events: 'message.channels' };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('subscribes to message events with the history scopes they need (edits and deletes)', () => {
+    const events = record(settings.event_subscriptions, 'settings.event_subscriptions');
+    const scopes = record(record(manifest.oauth_config, 'oauth_config').scopes, 'oauth_config.scopes');
+    const needs: Record<string, string> = {
+      'message.channels': 'channels:history',
+      'message.groups': 'groups:history',
+      'message.im': 'im:history',
+      'message.mpim': 'mpim:history',
+    };
+    for (const [event, scope] of Object.entries(needs)) {
+      expect(events.bot_events).toContain(event);
+      expect(scopes.bot).toContain(scope);
     }
   });
 });

@@ -188,6 +188,8 @@ export class FakeSlackApi {
   readonly fileDownloads: FileDownload[] = [];
   private readonly views = new Map<string, Record<string, unknown>>();
   private readonly usedTriggerIds = new Set<string>();
+  /** Sent as `x-oauth-scopes` on every answer, as Slack does; undefined: the header is left out. */
+  oauthScopes: string[] | undefined;
   private readonly responseUrlUses = new Map<string, number>();
   private tsCounter = 0;
   private idCounter = 0;
@@ -480,7 +482,12 @@ export class FakeSlackApi {
       sendJson(res, 200, { ok: false, error: 'not_authed' });
       return;
     }
-    sendJson(res, 200, this.dispatch(method, body));
+    sendJson(
+      res,
+      200,
+      this.dispatch(method, body),
+      this.oauthScopes ? { 'x-oauth-scopes': this.oauthScopes.join(',') } : {},
+    );
   }
 
   private dispatch(method: string, body: Record<string, unknown>): ApiResult {

@@ -122,6 +122,8 @@ export interface MessageShortcutOptions {
     thread_ts?: string;
     blocks?: unknown[];
     files?: unknown[];
+    /** Set by Slack on a message edited after it was posted. */
+    edited?: { user: string; ts: string };
   };
   responseUrl: string;
   triggerId?: string;
@@ -139,6 +141,7 @@ export function messageShortcutPayload(opts: MessageShortcutOptions): Record<str
   if (opts.message.thread_ts !== undefined) message.thread_ts = opts.message.thread_ts;
   if (opts.message.blocks !== undefined) message.blocks = opts.message.blocks;
   if (opts.message.files !== undefined) message.files = opts.message.files;
+  if (opts.message.edited !== undefined) message.edited = opts.message.edited;
   return {
     type: 'message_action',
     token: VERIFICATION_TOKEN,

@@ -22,6 +22,7 @@ const NAMES = {
   store: 'relay store',
   slack: 'Slack auth.test',
   socket: 'Slack Socket Mode',
+  events: 'Slack message events',
 } as const;
 
 export interface CheckOptions {
@@ -55,16 +56,21 @@ export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<E
   }
 
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const checks = [checkFxiaoke(config), checkStore(config), checkSlack(config)];
+  // One auth.test for both Slack lines: its answer names the bot, its x-oauth-scopes header the scopes.
+  const authTest = slackClient(config, config.slack.botToken).auth.test();
+  authTest.catch(() => undefined);
+  const checks = [checkFxiaoke(config), checkStore(config), checkSlack(authTest)];
   if (config.slack.mode === 'socket') checks.push(checkSocketMode(config));
   const results = await Promise.all(checks.map(({ name, run }) => settle(name, run, timeoutMs)));
+  results.push(await messageEventsLine(config, authTest));
   const scrubber = new SecretScrubber(secretsOf(config));
   const lines: CheckLine[] = [
     { name: NAMES.config, outcome: 'pass', detail: describeConfig(config) },
     ...results.map((line) => ({ ...line, detail: scrubber.scrub(line.detail) })),
   ];
   io.out(formatCheckReport(lines));
-  const passed = lines.every((line) => line.outcome === 'pass');
+  // A skipped line (nothing to check, or nothing Slack would tell) fails nothing.
+  const passed = lines.every((line) => line.outcome !== 'fail');
   if (options.sendTest === undefined) return passed ? EXIT.ok : EXIT.failed;
   const tokenOk = lines.find((line) => line.name === NAMES.fxiaoke)?.outcome === 'pass';
   if (!tokenOk) {
@@ -179,14 +185,63 @@ function slackClient(config: Config, token: string): webApi.WebClient {
   });
 }
 
-function checkSlack(config: Config): Check {
+function checkSlack(authTest: Promise<webApi.AuthTestResponse>): Check {
   return {
     name: NAMES.slack,
     run: async () => {
-      const result = await slackClient(config, config.slack.botToken).auth.test();
+      const result = await authTest;
       if (!result.bot_id || !result.user_id) throw new Error('the token is not a bot token (no bot_id)');
       return `bot ${result.user ?? '?'} (${result.user_id}, ${result.bot_id}) in team ${result.team ?? '?'} (${result.team_id ?? '?'})`;
     },
+  };
+}
+
+/** The scopes Slack needs to send `message` events of each conversation type to a bot. */
+export const HISTORY_SCOPES = ['channels:history', 'groups:history', 'im:history', 'mpim:history'];
+
+/**
+ * Whether edits and deletes can reach fx-bridge. What a bot token can show: its scopes (Slack's
+ * `x-oauth-scopes` header on auth.test). What it cannot: whether the app's Event Subscriptions list
+ * the message.* events, and which channels the bot is in — the line says so.
+ */
+async function messageEventsLine(
+  config: Config,
+  authTest: Promise<webApi.AuthTestResponse>,
+): Promise<CheckLine> {
+  const name = NAMES.events;
+  const { edits, deletes } = config.file.sync;
+  if (edits === 'off' && deletes === 'off')
+    return { name, outcome: 'skipped', detail: 'not needed: sync.edits and sync.deletes are off' };
+  const scopes = await authTest.then(
+    (result) => result.response_metadata?.scopes,
+    () => undefined,
+  );
+  if (!scopes)
+    return {
+      name,
+      outcome: 'skipped',
+      detail: 'could not tell: Slack did not list the token’s scopes (no x-oauth-scopes header on auth.test)',
+    };
+  const missing = HISTORY_SCOPES.filter((scope) => !scopes.includes(scope));
+  if (missing.length > 0) {
+    return {
+      name,
+      outcome: 'fail',
+      detail: [
+        `the bot token lacks ${missing.join(', ')}: Slack sends no edits or deletes from those conversations, so sync.edits/sync.deletes cannot follow them there`,
+        'Add the scopes (see manifest.yml) and reinstall the app, or set sync.edits and sync.deletes to off;',
+        'without them, "Send to Fxiaoke" on a changed message still offers "Update the copy in Fxiaoke".',
+      ].join('\n'),
+    };
+  }
+  return {
+    name,
+    outcome: 'pass',
+    detail: [
+      `the token has ${HISTORY_SCOPES.join(', ')} (sync.edits: ${edits}, sync.deletes: ${deletes})`,
+      'Not visible to a bot token: whether the app subscribes to message.channels, message.groups, message.im',
+      'and message.mpim (manifest.yml), and which channels the bot is in — it hears only those.',
+    ].join('\n'),
   };
 }
 

@@ -19,6 +19,7 @@ import type {
   RelayRecord,
   RelayStatus,
   SlackMessageRef,
+  SyncSettings,
 } from './types.js';
 
 export interface RelaySettings extends RecipientDirectory {
@@ -30,6 +31,8 @@ export interface RelaySettings extends RecipientDirectory {
   channelDefaults?: Record<string, string[]>;
   /** Who may send (access.ts); absent: everyone, from anywhere. */
   access?: { send: SendAccessPolicy };
+  /** What edits and deletes of relayed messages do (sync.ts); default in config.ts. */
+  sync: SyncSettings;
 }
 
 /** The part of a pino logger the core uses; keeps relay/ free of logging libraries. */

@@ -18,6 +18,11 @@ export function internalErrorWhileRelayingText(relayId: string): string {
   return `:x: fx-bridge hit an internal error while relaying this message (relay \`${relayId}\`). Part of it may already be in Fxiaoke, so it will not be sent again automatically; the App Home and the logs show what is known.`;
 }
 
+/** After a failure inside fx-bridge during an update (revoke of the old copies, then the new text). */
+export function internalErrorWhileUpdatingText(relayId: string): string {
+  return `:x: fx-bridge hit an internal error while updating relay \`${relayId}\`. Part of it may already be revoked or sent, so nothing will be repeated automatically; the App Home and the logs show what is known.`;
+}
+
 export const INTERNAL_ERROR_WHILE_REVOKING_TEXT =
   'fx-bridge hit an internal error while revoking; part of it may already be revoked. Try again, or ask an admin to check the logs.';
 

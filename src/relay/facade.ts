@@ -31,6 +31,7 @@ import { type NumberedRelay, receiveMessageRevokes, relaysOfMessage } from './me
 import type { PeopleDirectory } from './people.js';
 import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseRevokeClaim } from './revoke.js';
 import type { SendOutcome } from './send.js';
+import { type SyncFacade, syncFacade } from './sync-facade.js';
 import { type ResumedSend, resumePending } from './takeover.js';
 import type { RelayRecord, SlackMessageRef } from './types.js';
 
@@ -94,6 +95,9 @@ export interface RelayFacade {
   underLease(record: RelayRecord, work: () => Promise<void>): Promise<boolean>;
   /** Keeps the lease this process already holds on `relayId` while `work` runs. */
   keepLease<T>(relayId: string, work: () => Promise<T>): Promise<T>;
+
+  /** Edits and deletes of relayed messages (sync-facade.ts). */
+  readonly sync: SyncFacade;
 }
 
 export function relayFacade(deps: RelayDeps): RelayFacade {
@@ -150,5 +154,6 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
       return true;
     },
     keepLease: (relayId, work) => withLease(deps, relayId, work),
+    sync: syncFacade(deps),
   };
 }

@@ -10,7 +10,7 @@ import type { RelayDeps } from './deps.js';
 import type { RelayRecord, RelayStatus } from './types.js';
 
 /** Statuses that mean work is recorded but not finished. */
-export const IN_WORK: readonly RelayStatus[] = ['received', 'pending', 'revoking'];
+export const IN_WORK: readonly RelayStatus[] = ['received', 'pending', 'revoking', 'syncing'];
 
 export type LeaseDeps = Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'exclusiveStore' | 'now' | 'store'>;
 

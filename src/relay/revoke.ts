@@ -101,7 +101,8 @@ function finished(deps: RelayDeps, outcome: RevokeOutcome): RevokeOutcome {
 /** Answers that need no Fxiaoke call, or undefined when there is something to revoke. */
 function classify(record: RelayRecord): RevokeOutcome | undefined {
   if (record.status === 'revoked') return { type: 'already_revoked', record };
-  if (record.status === 'pending' || record.status === 'revoking') return { type: 'in_progress', record };
+  if (record.status === 'pending' || record.status === 'revoking' || record.status === 'syncing')
+    return { type: 'in_progress', record };
   if (!REVOCABLE_FROM.includes(record.status)) return { type: 'nothing_sent', record };
   if (!record.serviceId) return { type: 'not_revocable', record, reason: 'no_service_account' };
   const open = record.batches
@@ -119,6 +120,37 @@ async function revokeBatches(
   previousStatus: RelayStatus,
   actorId: string,
 ): Promise<RevokeOutcome> {
+  const { batches, firstError } = await revokeOpenMessages(deps, claimed);
+  const everythingRevoked = allRevoked(batches);
+  const status: RelayStatus = everythingRevoked ? 'revoked' : restoredStatus(batches, previousStatus);
+  const now = deps.now();
+  const record = await persistently(deps, { relayId: claimed.id, status }, () =>
+    deps.store.update(
+      claimed.id,
+      // No compare-and-set here: Fxiaoke has acted, and the record must say so even if a
+      // recovering replica touched the relay meanwhile.
+      everythingRevoked
+        ? { status, batches, revokedBy: actorId, revokedAt: now, revokeRequest: undefined }
+        : { status, batches, revokeRequest: undefined },
+    ),
+  );
+  deps.log.info({ relayId: record.id, status, actorId }, 'revoke finished');
+  if (everythingRevoked) return { type: 'revoked', record };
+  return {
+    type: 'revoke_failed',
+    record,
+    error: firstError ?? unrevocableParts(batches),
+  };
+}
+
+/**
+ * Revokes every Fxiaoke message of a claimed relay still out there (sent, with a message id),
+ * recording each answer as it comes: the part of a revoke that an update (update.ts) shares.
+ */
+export async function revokeOpenMessages(
+  deps: RelayDeps,
+  claimed: RelayRecord,
+): Promise<{ batches: RelayBatch[]; firstError: RelayError | undefined }> {
   const batches = claimed.batches.map(copyBatch);
   let firstError: RelayError | undefined;
   for (const batch of batches) {
@@ -156,28 +188,14 @@ async function revokeBatches(
     }
   }
 
-  const everythingRevoked = batches.every((batch) =>
+  return { batches, firstError };
+}
+
+/** Nothing of the relay is left in Fxiaoke that a revoke could take back. */
+export function allRevoked(batches: readonly RelayBatch[]): boolean {
+  return batches.every((batch) =>
     messagesOf(batch).every((message) => message.status === 'revoked' || message.status === 'failed'),
   );
-  const status: RelayStatus = everythingRevoked ? 'revoked' : restoredStatus(batches, previousStatus);
-  const now = deps.now();
-  const record = await persistently(deps, { relayId: claimed.id, status }, () =>
-    deps.store.update(
-      claimed.id,
-      // No compare-and-set here: Fxiaoke has acted, and the record must say so even if a
-      // recovering replica touched the relay meanwhile.
-      everythingRevoked
-        ? { status, batches, revokedBy: actorId, revokedAt: now, revokeRequest: undefined }
-        : { status, batches, revokeRequest: undefined },
-    ),
-  );
-  deps.log.info({ relayId: record.id, status, actorId }, 'revoke finished');
-  if (everythingRevoked) return { type: 'revoked', record };
-  return {
-    type: 'revoke_failed',
-    record,
-    error: firstError ?? unrevocableParts(batches),
-  };
 }
 
 /**

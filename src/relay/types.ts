@@ -3,6 +3,14 @@
  * Pure data, shared by relay/ (which writes it) and store/ (which keeps it).
  */
 
+/** What an edit or delete of a relayed message does (`sync.edits`, `sync.deletes`; relay/sync.ts). */
+export type SyncMode = 'ask' | 'auto' | 'off';
+
+export interface SyncSettings {
+  edits: SyncMode;
+  deletes: SyncMode;
+}
+
 /** Identifies one Slack message; unique across the store. */
 export interface SlackMessageRef {
   teamId: string;
@@ -27,6 +35,8 @@ export interface SlackMessageRef {
  * `confirmed` nothing sent by this record: a held relay from before held relays went out as
  *            themselves, whose confirmation was sent as a separate relay (the error names it).
  *            Only the store migration writes it.
+ * `syncing`  an edit or delete of the Slack message was recorded and its sender is being asked
+ *            what to do (relay/sync.ts); back to the previous status once the question is posted.
  */
 export type RelayStatus =
   | 'received'
@@ -39,7 +49,8 @@ export type RelayStatus =
   | 'unknown'
   | 'held'
   | 'cancelled'
-  | 'confirmed';
+  | 'confirmed'
+  | 'syncing';
 
 export const RELAY_STATUSES: readonly RelayStatus[] = [
   'received',
@@ -53,6 +64,7 @@ export const RELAY_STATUSES: readonly RelayStatus[] = [
   'held',
   'cancelled',
   'confirmed',
+  'syncing',
 ];
 
 /**
@@ -199,6 +211,64 @@ export interface RelayRecord {
   source?: RelaySource;
   /** A revoke asked for and not finished (status `revoking`): who asked, for the answer after a takeover. */
   revokeRequest?: { actorId: string; requestedAt: number; previousStatus: RelayStatus };
+  /** Earlier versions of the relay, oldest first; the record's own text and batches are the current one (relay/update.ts). */
+  versions?: RelayVersion[];
+  /** An update asked for and not finished: the revoke of the current copies, then the send of `text`. */
+  updateRequest?: UpdateRequest;
+  /** What the bridge knows of later edits and deletes of the Slack message (relay/sync.ts). */
+  sync?: RelaySync;
+}
+
+/** A version of a relay replaced by an update: what went out, and what became of it. */
+export interface RelayVersion {
+  /** 1 for the first send, 2… for each update. */
+  number: number;
+  text: string;
+  content: string;
+  batches: RelayBatch[];
+  /** When this version went out (the relay's createdAt for version 1). */
+  sentAt: number;
+  /** When the next version replaced it. */
+  replacedAt: number;
+}
+
+export interface UpdateRequest {
+  actorId: string;
+  requestedAt: number;
+  /** The new text, as typed in Slack (before attribution). */
+  text: string;
+  /** The sender agreed to a second copy: old copies that cannot be revoked stay in Fxiaoke. */
+  secondCopy: boolean;
+  /** Why: an edit event (`auto`), a click on Update, or the manual update in the compose window. */
+  via: 'auto' | 'button' | 'manual';
+  previousStatus: RelayStatus;
+  /** The offer answered, kept so a refused revoke can offer the second copy again. */
+  offerId?: string;
+}
+
+/** An edit or delete the sender was (or is being) asked about. */
+export interface SyncOffer {
+  /** Unique per offer: buttons carry it, so an old button cannot answer a newer question. */
+  id: string;
+  kind: 'edit' | 'delete';
+  /** The edited text (edits only). */
+  text?: string;
+  /** The text the relay had when the edit arrived (shown as "before"). */
+  previousText?: string;
+  offeredAt: number;
+  /** Set once the question reached the sender. */
+  notifiedAt?: number;
+  /** Status of the relay before `syncing` (restored after the question is posted). */
+  previousStatus?: RelayStatus;
+}
+
+export interface RelaySync {
+  /** Event ids already acted on (the latest few): a redelivery of one causes nothing. */
+  seenEvents: string[];
+  /** The open question, if any. */
+  offer?: SyncOffer;
+  /** The Slack message was deleted (epoch ms): the App Home says "deleted in Slack". */
+  deletedAt?: number;
 }
 
 export type RelayFormat = 'text' | 'card';
@@ -282,5 +352,8 @@ export type RelayChange = Partial<
     | 'intake'
     | 'lease'
     | 'revokeRequest'
+    | 'versions'
+    | 'updateRequest'
+    | 'sync'
   >
 >;

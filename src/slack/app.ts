@@ -12,6 +12,7 @@ import type { ListenerContext } from './context.js';
 import { HomeViewers } from './home-viewers.js';
 import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';
+import { RecordBeforeAckReceiver } from './record-before-ack-receiver.js';
 import { explainSocketStartError } from './socket-errors.js';
 import { enableSocketHandover, type SocketHandover } from './socket-handover.js';
 import { verifySignaturesFirst } from './verified-receiver.js';
@@ -121,9 +122,11 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       clientLogger: logger,
     });
   }
+  // Outermost the ack timing, so it measures what a door records before the ack too.
+  const recording = new RecordBeforeAckReceiver(receiver);
   const app = new App({
     token: slack.botToken,
-    receiver: options.onAck ? new AckTimingReceiver(receiver, options.onAck) : receiver,
+    receiver: options.onAck ? new AckTimingReceiver(recording, options.onAck) : recording,
     logger,
     botId: identity.botId,
     botUserId: identity.botUserId,
@@ -142,7 +145,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     },
   };
   const jobs = new RelayJobs(full, app.client, context.queue, context.takeovers);
-  registerListeners(app, full);
+  registerListeners(app, full, recording);
 
   let routesServer: Server | undefined;
   return {

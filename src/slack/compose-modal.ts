@@ -60,6 +60,8 @@ export interface ComposePrefill {
   recipients?: types.PlainTextOption[];
   /** Earlier relays of the same message: shown, and a second send must be ticked. */
   earlier?: RelayRecord[];
+  /** The offer to update the earlier relay instead (manual-update.ts), shown first. */
+  update?: types.KnownBlock[];
 }
 
 export function composeModal(
@@ -81,6 +83,7 @@ export function composeModal(
     submit: { type: 'plain_text', text: earlier.length > 0 ? 'Send again' : 'Send' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
+      ...(prefill.update ?? []),
       ...earlierBlocks(earlier),
       {
         type: 'input',

@@ -11,6 +11,7 @@ import type { SlackMessageRef } from '../relay/types.js';
 import { type ComposeMetadata, composeModal, loadingModal } from './compose-modal.js';
 import type { ListenerContext } from './context.js';
 import { fitFiles, messageFiles } from './files.js';
+import { manualUpdateBlocks } from './manual-update.js';
 import { mentionedUserIds, messageToPlainText, type SlackMessageLike } from './message-text.js';
 import { aliasOption, idOption, personOption } from './recipient-options.js';
 import { within } from './within.js';
@@ -28,7 +29,9 @@ export interface ComposeSource {
   /** Slack's name for the channel; absent (or Slack's `directmessage`) in a direct message. */
   channelName?: string;
   /** The message being relayed (message shortcut); absent for a bare /fx-send. */
-  message?: SlackMessageLike & { ts: string; thread_ts?: string; files?: unknown };
+  message?: SlackMessageLike & { ts: string; thread_ts?: string; files?: unknown; edited?: unknown };
+  /** Who opened the window: an update of their earlier relay is offered only to them (manual-update.ts). */
+  userId?: string;
 }
 
 export async function openComposeModal(
@@ -85,9 +88,10 @@ export async function composeView(ctx: ListenerContext, source: ComposeSource): 
   let text = message ? messageToPlainText(message, { user: (id) => names.get(id) }) : undefined;
   // A message of files alone still needs a text to go with them: their names.
   if (!text?.trim() && files.length > 0) text = files.map((file) => file.name).join('\n');
+  const update = await manualUpdateBlocks(ctx, message, source.userId, earlier, text);
   return composeModal(
     metadata,
-    { text, recipients, earlier: earlier.map((relay) => relay.record) },
+    { text, recipients, earlier: earlier.map((relay) => relay.record), update },
     ctx.relay.settings.maxMessageLength,
   );
 }

@@ -8,6 +8,7 @@ import type { RelayRecord } from '../relay/types.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { isRevocable, revokeButton } from './receipt.js';
 import { formatLabel, recipientCount, slackDate, statusLabel, traceText } from './relay-summary.js';
+import { versionsText } from './sync-replies.js';
 
 /** Relays listed; two blocks each keeps the view far below Slack's 100-block limit. */
 export const HOME_LIMIT = 20;
@@ -35,11 +36,15 @@ function relayBlocks(record: RelayRecord, options: HomeOptions): types.KnownBloc
   if (isRevocable(record) && (options.admin || record.senderId === options.userId)) {
     section.accessory = revokeButton(record);
   }
+  const versions = versionsText(record);
   return [
     section,
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `${traceText(record)} · relay \`${record.id}\`` }],
+      elements: [
+        { type: 'mrkdwn', text: `${traceText(record)} · relay \`${record.id}\`` },
+        ...(versions ? [{ type: 'mrkdwn' as const, text: versions }] : []),
+      ],
     },
   ];
 }

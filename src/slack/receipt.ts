@@ -40,8 +40,11 @@ function statusLine(record: RelayRecord): string {
     case 'pending':
     case 'revoking':
       return record.status === 'revoking'
-        ? ':hourglass_flowing_sand: Revoking…'
+        ? record.updateRequest
+          ? ':hourglass_flowing_sand: Updating: taking back the old copy…'
+          : ':hourglass_flowing_sand: Revoking…'
         : `:hourglass_flowing_sand: Sending… batch ${Math.min(sent + 1, total)} of ${total}`;
+    case 'syncing':
     case 'sent':
       if (revokeUncertain(record))
         return ':grey_question: Sent; a revoke may or may not have taken effect (Fxiaoke’s answer was lost): Revoke again to settle it';

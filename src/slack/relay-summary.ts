@@ -15,7 +15,11 @@ export function statusLabel(record: RelayRecord): string {
     case 'pending':
       return ':hourglass_flowing_sand: Sending…';
     case 'revoking':
-      return ':hourglass_flowing_sand: Revoking…';
+      return record.updateRequest
+        ? ':hourglass_flowing_sand: Updating…'
+        : ':hourglass_flowing_sand: Revoking…';
+    case 'syncing':
+      return ':hourglass_flowing_sand: Asking the sender about a change in Slack…';
     case 'sent':
       return record.batches.some((batch) => batch.status === 'revoked')
         ? ':white_check_mark: Sent (partly revoked)'
@@ -27,7 +31,9 @@ export function statusLabel(record: RelayRecord): string {
     case 'unknown':
       return ':grey_question: Outcome unknown';
     case 'revoked':
-      return ':wastebasket: Revoked';
+      return record.sync?.deletedAt
+        ? ':wastebasket: Revoked after its Slack message was deleted'
+        : ':wastebasket: Revoked';
   }
 }
 

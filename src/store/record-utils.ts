@@ -24,6 +24,9 @@ const CHANGEABLE_FIELDS = [
   'intake',
   'lease',
   'revokeRequest',
+  'versions',
+  'updateRequest',
+  'sync',
 ] as const satisfies readonly (keyof RelayChange)[];
 
 /**

@@ -132,3 +132,51 @@ describe('fx-bridge check', () => {
     expect(io.output).not.toContain('hunter2');
   });
 });
+
+describe('fx-bridge check: message events (edits and deletes)', () => {
+  it('says it cannot tell when Slack lists no scopes, and fails nothing for it', async () => {
+    const io = captureIo(env);
+    expect(await runCli(['check'], io)).toBe(0);
+    expect(io.output).toMatch(
+      /- Slack message events +could not tell: Slack did not list the token’s scopes/,
+    );
+  });
+
+  it('passes with the history scopes, and says what a bot token cannot show', async () => {
+    slack.oauthScopes = [
+      'commands',
+      'chat:write',
+      'channels:history',
+      'groups:history',
+      'im:history',
+      'mpim:history',
+    ];
+    const io = captureIo(env);
+    expect(await runCli(['check'], io)).toBe(0);
+    expect(io.output).toMatch(
+      /✓ Slack message events +the token has channels:history, groups:history, im:history, mpim:history \(sync.edits: ask, sync.deletes: ask\)/,
+    );
+    expect(io.output).toContain('message.channels');
+    expect(slack.callsTo('auth.test')).toHaveLength(1);
+  });
+
+  it('fails, naming the missing scopes and the way out, when some are missing', async () => {
+    slack.oauthScopes = ['commands', 'chat:write', 'channels:history'];
+    const io = captureIo(env);
+    expect(await runCli(['check'], io)).toBe(1);
+    expect(io.output).toMatch(
+      /✗ Slack message events +the bot token lacks groups:history, im:history, mpim:history/,
+    );
+    expect(io.output).toContain('set sync.edits and sync.deletes to off');
+    expect(io.output).toContain('Update the copy in Fxiaoke');
+  });
+
+  it('skips the question when sync is off', async () => {
+    slack.oauthScopes = ['commands'];
+    const path = join(dir, 'sync-off.yml');
+    writeFileSync(path, 'sync:\n  edits: off\n  deletes: off\n');
+    const io = captureIo({ ...env, FX_BRIDGE_CONFIG: path });
+    expect(await runCli(['check'], io)).toBe(0);
+    expect(io.output).toMatch(/- Slack message events +not needed: sync.edits and sync.deletes are off/);
+  });
+});

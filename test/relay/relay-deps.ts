@@ -1,5 +1,5 @@
 /** Builds `RelayDeps` over a MemoryRelayStore and a FakeFxiaoke, with a hand-driven clock and ids. */
-import { DEFAULTS } from '../../src/config.js';
+import { DEFAULT_FILE_CONFIG, DEFAULTS } from '../../src/config.js';
 import { type RelayDeps, type RelayLog, type RelaySettings, relayDeps } from '../../src/relay/deps.js';
 import type { RelayStatus } from '../../src/relay/types.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
@@ -46,6 +46,7 @@ export function testSettings(overrides: Partial<RelaySettings> = {}): RelaySetti
     messageTemplate: '{sender} (via Slack #{channel}):\n{text}',
     maxMessageLength: 100,
     maxRecipients: 5000,
+    sync: DEFAULT_FILE_CONFIG.sync,
     ...overrides,
   };
 }

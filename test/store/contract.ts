@@ -11,6 +11,7 @@ import { describeRelayStoreDataContract } from './contract-data.js';
 import { describeRelayStorePruneContract } from './contract-prune.js';
 import { describeRelayStoreRecentContract } from './contract-recent.js';
 import { describeRelayStoreSourceContract } from './contract-source.js';
+import { describeRelayStoreSyncContract } from './contract-sync.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from './records.js';
 
 export interface ContractOptions {
@@ -234,6 +235,7 @@ export function describeRelayStoreContract(
     describeRelayStorePruneContract(() => store);
     describeRelayStoreRecentContract(() => store);
     describeRelayStoreSourceContract(() => store);
+    describeRelayStoreSyncContract(() => store);
 
     describe('lifecycle', () => {
       it('pings while open, fails afterwards, and closes twice without error', async () => {

@@ -6,13 +6,24 @@
 import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
 import type { HeldOutcome } from '../../relay/held.js';
 import type { IntakeOutcome } from '../../relay/intake.js';
+import type { SyncIntake } from '../../relay/sync.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { Answer } from './answer.js';
 
 /** A received send as a door hands it over: "not taken" is the door's own answer (on its ack). */
 export type ReceivedSend = Exclude<IntakeOutcome, Unavailable>;
 
+/** Edits and deletes of relayed messages (jobs/sync-jobs.ts), as the doors use them. */
+export interface SyncJobsPort {
+  /** What the message-event door recorded before its ack: each piece of work goes to the queue. */
+  handle(intakes: readonly SyncIntake[]): void;
+  /** A claimed update (Update in Fxiaoke, or a manual update): carried out, then answered. */
+  update(record: RelayRecord, answer: Answer): void;
+}
+
 export interface RelayJobsPort {
+  /** Edits and deletes of relayed messages: questions, updates, revokes after a delete. */
+  readonly sync: SyncJobsPort;
   send(received: ReceivedSend, answer: Answer, options?: { heldAnswer?: Answer }): Promise<void>;
   confirm(received: ConfirmationIntake | Unavailable, heldAnswer: Answer): Promise<void>;
   cancelled(outcome: HeldOutcome | Unavailable, answer: Answer, userId: string): Promise<void>;

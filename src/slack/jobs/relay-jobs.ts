@@ -26,6 +26,7 @@ import {
 import type { ReceivedSend, RelayJobsPort } from './port.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptObserver, receiptTracker, runSendJob } from './send-job.js';
+import { SyncJobs } from './sync-jobs.js';
 
 /** Told when a relay is taken over, and how it ended (metrics). */
 export interface TakeoverObserver {
@@ -35,12 +36,17 @@ export interface TakeoverObserver {
 export type { ReceivedSend } from './port.js';
 
 export class RelayJobs implements RelayJobsPort {
+  /** Edits and deletes of relayed messages: questions, updates, revokes after a delete. */
+  readonly sync: SyncJobs;
+
   constructor(
     private readonly ctx: ListenerContext,
     private readonly client: webApi.WebClient,
     private readonly queue: RelayWorkQueue,
     private readonly observer: TakeoverObserver = {},
-  ) {}
+  ) {
+    this.sync = new SyncJobs(ctx, client, queue, this);
+  }
 
   /** A received send (any door): carried out in the queue, or answered now (a duplicate, a bad text). */
   async send(received: ReceivedSend, answer: Answer, options: { heldAnswer?: Answer } = {}): Promise<void> {
@@ -118,6 +124,7 @@ export class RelayJobs implements RelayJobsPort {
   /** A relay another (or an earlier) process left in work; this process holds its lease now. */
   takeOver(record: RelayRecord): void {
     this.observer.takenOver?.(record.status);
+    if (this.sync.takeOver(record)) return;
     switch (record.status) {
       case 'received': {
         const answer = answerInChannel(this.client, this.ctx.logger, record.originChannelId, record.senderId);

@@ -1,17 +1,21 @@
 /** Registers every listener; one file per listener, as in slack-samples/bolt-ts-starter-template. */
 import type { App } from '@slack/bolt';
 import type { ListenerContext } from '../context.js';
+import type { AckSeam } from '../record-before-ack-receiver.js';
 import { registerCancelHeld } from './actions/cancel-held.js';
 import { registerRevokeButton } from './actions/revoke-button.js';
 import { registerSendReachable } from './actions/send-reachable.js';
+import { registerUpdateButtons } from './actions/update-buttons.js';
 import { registerFxSendCommand } from './commands/fx-send.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerMessageSync } from './events/message-sync.js';
 import { registerRecipientOptions } from './options/recipients.js';
 import { registerRevokeShortcut } from './shortcuts/revoke-message.js';
 import { registerSendShortcut } from './shortcuts/send-message.js';
 import { registerComposeSubmission } from './views/compose-submission.js';
 
-export function registerListeners(app: App, context: ListenerContext): void {
+/** `seam`: where a door records an event before Bolt acks it (record-before-ack-receiver.ts). */
+export function registerListeners(app: App, context: ListenerContext, seam: AckSeam): void {
   registerFxSendCommand(app, context);
   registerSendShortcut(app, context);
   registerRevokeShortcut(app, context);
@@ -21,4 +25,6 @@ export function registerListeners(app: App, context: ListenerContext): void {
   registerComposeSubmission(app, context);
   registerRecipientOptions(app, context);
   registerAppHomeOpened(app, context);
+  registerMessageSync(app, context, seam);
+  registerUpdateButtons(app, context);
 }

@@ -6,6 +6,7 @@
  * so a test sees what Slack would be sent.
  */
 import type { webApi } from '@slack/bolt';
+import { DEFAULT_FILE_CONFIG } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
 import type { RelaySettings } from '../../../src/relay/deps.js';
 import type { RelayFacade } from '../../../src/relay/facade.js';
@@ -28,6 +29,7 @@ export const SETTINGS: RelaySettings = {
   messageTemplate: '{text}',
   maxMessageLength: 100,
   maxRecipients: 50,
+  sync: DEFAULT_FILE_CONFIG.sync,
 };
 
 /** One call the door (or the presenter) made on the facade. */

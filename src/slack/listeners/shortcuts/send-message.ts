@@ -26,6 +26,7 @@ export function sendMessage(ctx: ListenerContext) {
           channelId: shortcut.channel.id,
           channelName: shortcut.channel.name,
           message: shortcut.message,
+          userId: shortcut.user.id,
         },
         shortcut.user.id,
       );

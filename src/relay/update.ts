@@ -1,0 +1,332 @@
+/**
+ * The update use-case: Fxiaoke has no edit call, so an update revokes every current copy of a
+ * relay and sends the new text to the same resolved recipients, in one recorded step:
+ *
+ *   claim (`revoking` + `updateRequest`, compare-and-set: two clicks or two replicas update once)
+ *   → revoke each open message, recorded one by one (revoke.ts)
+ *   → `pending` with the new text, new batches (each with its thirdTraceId, the first marked
+ *     dispatched) and the replaced version appended to `versions` — one store write
+ *   → the batches go out through the normal send path (send.ts `sendPendingBatches`), so a
+ *     crash is resumed like any send: a dispatched call becomes "may have been delivered".
+ *
+ * When an old copy cannot be taken back (no service account, no message id, Fxiaoke refused the
+ * revoke) the new text goes out only after the sender agreed to a second copy (`secondCopy`).
+ */
+import { MAX_ARTICLES_PER_MESSAGE } from '../fxiaoke/interface.js';
+import { StoreConflictError } from '../store/errors.js';
+import { notForwardedNote } from './attachments.js';
+import { relayContent } from './card.js';
+import { intakeOf } from './carry-out.js';
+import { persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
+import { leaseForMe } from './lease.js';
+import { allRevoked, messagesOf, revokeOpenMessages } from './revoke.js';
+import { draftBatches, sendPendingBatches } from './send.js';
+import type {
+  RelayBatch,
+  RelayError,
+  RelayRecord,
+  RelayStatus,
+  RelayVersion,
+  UpdateRequest,
+} from './types.js';
+
+/** What the recipients read after the new text, so nobody takes it for a new message. */
+export const EDITED_MARK = ' (edited)';
+
+/** Statuses a relay can be updated from: something reached Fxiaoke and nothing is in work. */
+export const UPDATABLE_FROM: readonly RelayStatus[] = ['sent', 'partial'];
+
+export interface UpdateAsk {
+  relayId: string;
+  actorId: string;
+  /** The offer a button answers (its id); a stale button (answered, replaced) updates nothing. */
+  offerId?: string;
+  /** The new text; absent: the offer's. */
+  text?: string;
+  secondCopy: boolean;
+  via: UpdateRequest['via'];
+}
+
+export type SecondCopyReason = 'no_service_account' | 'not_revocable' | 'revoke_refused';
+
+export type UpdateOutcome =
+  | { type: 'not_found' }
+  | { type: 'forbidden'; record: RelayRecord }
+  /** The question was answered already, or replaced by a newer one. */
+  | { type: 'stale'; record: RelayRecord }
+  | { type: 'in_progress'; record: RelayRecord }
+  /** Failed, revoked or never sent: there is no copy to update. */
+  | { type: 'not_updatable'; record: RelayRecord }
+  | { type: 'unchanged'; record: RelayRecord }
+  /** Nothing sent: an old copy would stay; the sender must agree to a second copy first. */
+  | {
+      type: 'needs_second_copy';
+      record: RelayRecord;
+      reason: SecondCopyReason;
+      offerId: string;
+      error?: RelayError;
+    }
+  | { type: 'updated'; record: RelayRecord; keptOld: number };
+
+export type UpdateReceived = UpdateOutcome | { type: 'accepted'; record: RelayRecord };
+
+export function mayUpdate(deps: RelayDeps, record: RelayRecord, actorId: string): boolean {
+  return record.senderId === actorId || deps.settings.admins.includes(actorId);
+}
+
+/** Copies in Fxiaoke now (text and image messages) that a revoke could not take back for certain. */
+export function unrevocableCopies(record: Pick<RelayRecord, 'serviceId' | 'batches'>): number {
+  const open = record.batches
+    .flatMap(messagesOf)
+    .filter((message) => message.status === 'sent' || message.status === 'unknown');
+  if (!record.serviceId) return open.length;
+  return open.filter((message) => message.status === 'unknown' || !message.messageId).length;
+}
+
+/** Messages of these batches that are (or may be) still in Fxiaoke after the revokes. */
+export function stillOut(batches: readonly RelayBatch[]): number {
+  return batches
+    .flatMap(messagesOf)
+    .filter((message) => message.status === 'sent' || message.status === 'unknown').length;
+}
+
+/**
+ * The front-door half: find the relay, check who asks and what is asked, and claim it — store
+ * calls only, before the ack. Everything that needs no Fxiaoke call is answered here.
+ */
+export async function receiveUpdate(deps: RelayDeps, ask: UpdateAsk): Promise<UpdateReceived> {
+  const found = await deps.store.findById(ask.relayId);
+  if (!found) return { type: 'not_found' };
+  if (!mayUpdate(deps, found, ask.actorId)) return { type: 'forbidden', record: found };
+  const early = classify(found, ask);
+  if (early) return early;
+  const offer = found.sync?.offer;
+  const text = ask.text ?? offer?.text ?? '';
+  const offerId = ask.offerId ?? offer?.id;
+  const request: UpdateRequest = {
+    actorId: ask.actorId,
+    requestedAt: deps.now(),
+    text,
+    secondCopy: ask.secondCopy,
+    via: ask.via,
+    previousStatus: found.status,
+    ...(offerId ? { offerId } : {}),
+  };
+  try {
+    const record = await deps.store.update(
+      found.id,
+      {
+        status: 'revoking',
+        lease: leaseForMe(deps),
+        updateRequest: request,
+        sync: { seenEvents: found.sync?.seenEvents ?? [], ...withoutOffer(found) },
+      },
+      (current) =>
+        current.status === found.status &&
+        current.updatedAt === found.updatedAt &&
+        current.sync?.offer?.id === found.sync?.offer?.id,
+    );
+    return { type: 'accepted', record };
+  } catch (error) {
+    // Another click or replica got there first: answer from what the relay is now.
+    if (error instanceof StoreConflictError) {
+      const current = error.current;
+      return classify(current, ask) ?? { type: 'in_progress', record: current };
+    }
+    throw error;
+  }
+}
+
+function withoutOffer(record: RelayRecord): { deletedAt?: number } {
+  return record.sync?.deletedAt !== undefined ? { deletedAt: record.sync.deletedAt } : {};
+}
+
+function classify(record: RelayRecord, ask: UpdateAsk): UpdateOutcome | undefined {
+  if (['pending', 'revoking', 'syncing', 'received'].includes(record.status))
+    return { type: 'in_progress', record };
+  if (!UPDATABLE_FROM.includes(record.status)) return { type: 'not_updatable', record };
+  const offer = record.sync?.offer;
+  if (ask.offerId !== undefined && (offer?.id !== ask.offerId || offer.kind !== 'edit'))
+    return { type: 'stale', record };
+  const text = ask.text ?? offer?.text;
+  if (text === undefined) return { type: 'stale', record };
+  if (text === record.text) return { type: 'unchanged', record };
+  if (!ask.secondCopy && unrevocableCopies(record) > 0) {
+    return {
+      type: 'needs_second_copy',
+      record,
+      reason: record.serviceId ? 'not_revocable' : 'no_service_account',
+      offerId: offer?.id ?? ask.offerId ?? '',
+    };
+  }
+  return undefined;
+}
+
+/** Version number of the relay's current text: 1 until the first update. */
+export function currentVersion(record: RelayRecord): number {
+  return (record.versions?.length ?? 0) + 1;
+}
+
+/** When the current version went out. */
+export function currentVersionSentAt(record: RelayRecord): number {
+  return record.versions?.at(-1)?.replacedAt ?? record.createdAt;
+}
+
+/**
+ * The second half, here or after a takeover: revoke, then send the new version. Only a relay
+ * claimed by receiveUpdate (`revoking` with `updateRequest`) is carried out.
+ */
+export async function carryOutUpdate(
+  deps: RelayDeps,
+  claimed: RelayRecord,
+  observer: RelayObserver = {},
+): Promise<UpdateOutcome> {
+  const request = claimed.updateRequest;
+  if (!request || claimed.status !== 'revoking') return { type: 'in_progress', record: claimed };
+  const { batches, firstError } = claimed.serviceId
+    ? await revokeOpenMessages(deps, claimed)
+    : { batches: claimed.batches, firstError: undefined };
+  const keptOld = stillOut(batches);
+  if (!allRevoked(batches) && !request.secondCopy) return refusedRevoke(deps, claimed, batches, firstError);
+
+  const now = deps.now();
+  const version: RelayVersion = {
+    number: currentVersion(claimed),
+    text: claimed.text,
+    content: claimed.content,
+    batches,
+    sentAt: currentVersionSentAt(claimed),
+    replacedAt: now,
+  };
+  const next = nextBatches(deps, claimed);
+  const first = next[0];
+  if (first) first.dispatchedAt = now;
+  const pending = await persistently(deps, { relayId: claimed.id, updating: version.number + 1 }, () =>
+    deps.store.update(
+      claimed.id,
+      {
+        status: 'pending',
+        text: request.text,
+        content: updatedContent(deps, claimed, request.text),
+        batches: next,
+        versions: [...(claimed.versions ?? []), version],
+        error: undefined,
+        lease: leaseForMe(deps),
+      },
+      (current) =>
+        current.status === 'revoking' && current.updateRequest?.requestedAt === request.requestedAt,
+    ),
+  );
+  deps.log.info(
+    { relayId: claimed.id, version: version.number + 1, keptOld, actorId: request.actorId },
+    'relay update: old copies revoked, sending the new text',
+  );
+  const sent = await sendPendingBatches(deps, pending, observer);
+  return finishUpdate(deps, sent, keptOld);
+}
+
+/** After the new version's batches settled (here or after a resume): the request is done. */
+export async function finishUpdate(
+  deps: RelayDeps,
+  sent: RelayRecord,
+  keptOld?: number,
+): Promise<UpdateOutcome> {
+  const record = await persistently(deps, { relayId: sent.id, updated: true }, () =>
+    deps.store.update(sent.id, { updateRequest: undefined, lease: undefined }),
+  );
+  const previous = record.versions?.at(-1);
+  const kept =
+    keptOld ?? (previous ? unrevocableCopies({ serviceId: record.serviceId, batches: previous.batches }) : 0);
+  deps.log.info(
+    { relayId: record.id, status: record.status, version: currentVersion(record) },
+    'relay updated',
+  );
+  return { type: 'updated', record, keptOld: kept };
+}
+
+/** Some old copy could not be taken back: nothing new goes out; the sender is asked again. */
+async function refusedRevoke(
+  deps: RelayDeps,
+  claimed: RelayRecord,
+  batches: RelayBatch[],
+  error: RelayError | undefined,
+): Promise<UpdateOutcome> {
+  const request = claimed.updateRequest as UpdateRequest;
+  const derived = statusFromBatches(batches);
+  const status: RelayStatus =
+    derived === 'revoked' ? 'partial' : derived === 'pending' ? request.previousStatus : derived;
+  const offerId = request.offerId ?? `upd_${deps.newThirdTraceId()}`;
+  const record = await persistently(deps, { relayId: claimed.id, updateRefused: true }, () =>
+    deps.store.update(claimed.id, {
+      status,
+      batches,
+      updateRequest: undefined,
+      lease: undefined,
+      sync: {
+        seenEvents: claimed.sync?.seenEvents ?? [],
+        ...withoutOffer(claimed),
+        offer: {
+          id: offerId,
+          kind: 'edit',
+          text: request.text,
+          previousText: claimed.text,
+          offeredAt: deps.now(),
+          notifiedAt: deps.now(),
+        },
+      },
+    }),
+  );
+  deps.log.warn(
+    { relayId: claimed.id, err: error },
+    'relay update stopped: an old copy could not be revoked',
+  );
+  return {
+    type: 'needs_second_copy',
+    record,
+    reason: claimed.serviceId ? 'revoke_refused' : 'no_service_account',
+    offerId,
+    ...(error ? { error } : {}),
+  };
+}
+
+/**
+ * The new version's content, as the first send made it (relay/card.ts relayContent): a text relay
+ * with the same attribution template, sender and channel, and the note of files not forwarded; a
+ * card relay's body (its title and link stay in `card`, its files in the card's form row). Marked
+ * as edited either way.
+ */
+export function updatedContent(deps: RelayDeps, record: RelayRecord, text: string): string {
+  const intake = intakeOf(record);
+  const content = relayContent(deps.settings.messageTemplate, record.format, {
+    senderName: intake.senderName,
+    channelName: intake.channelName,
+    text: `${text}${EDITED_MARK}`,
+  });
+  return record.format === 'card' ? content : content + notForwardedNote(record.attachments ?? []);
+}
+
+/**
+ * The new version's batches: the same recipients, in the same groups, each text followed by the
+ * images already uploaded for the relay (the revoke took the old image messages back too).
+ */
+function nextBatches(deps: RelayDeps, record: RelayRecord): RelayBatch[] {
+  const images = (record.attachments ?? []).flatMap((attachment, index) =>
+    attachment.status === 'uploaded' && attachment.mediaId ? [index] : [],
+  );
+  const groups: number[][] = [];
+  for (let start = 0; start < images.length; start += MAX_ARTICLES_PER_MESSAGE)
+    groups.push(images.slice(start, start + MAX_ARTICLES_PER_MESSAGE));
+  return draftBatches(deps, record.recipients).map((batch) =>
+    groups.length === 0
+      ? batch
+      : {
+          ...batch,
+          extraMessages: groups.map((group) => ({
+            kind: 'articles' as const,
+            attachments: group,
+            status: 'pending' as const,
+            thirdTraceId: deps.newThirdTraceId(),
+          })),
+        },
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * The work an edit or delete of a relayed message causes (relay/sync.ts, relay/update.ts), after
+ * the ack, in the relay work queue and under each relay's lease: post the question, carry out an
+ * update, revoke after a delete — live, or after a takeover by any process.
+ */
+import type { webApi } from '@slack/bolt';
+import { internalErrorWhileUpdatingText } from '../../relay/error-text.js';
+import type { RevokeIntake } from '../../relay/facade.js';
+import type { SyncIntake } from '../../relay/sync.js';
+import type { RelayRecord } from '../../relay/types.js';
+import { unrevocableCopies } from '../../relay/update.js';
+import type { RelayWorkQueue } from '../../relay/work-queue.js';
+import type { ListenerContext } from '../context.js';
+import { refreshHome } from '../home-publish.js';
+import { notifyRecoveredRelays } from '../notify-recovered.js';
+import { hasBotReceipt, updateReceipt } from '../slack-io.js';
+import { deleteQuestion, editQuestion, updateOutcomeReply } from '../sync-replies.js';
+import { type Answer, answerByDm, safely } from './answer.js';
+import type { SyncJobsPort } from './port.js';
+import { receiptObserver, receiptTracker } from './send-job.js';
+
+/** What a revoke job needs from RelayJobs (kept narrow so the two classes stay apart). */
+export interface RevokeJobs {
+  revoke(received: RevokeIntake, actorId: string, answer: Answer | undefined): Promise<void>;
+}
+
+export class SyncJobs implements SyncJobsPort {
+  constructor(
+    private readonly ctx: ListenerContext,
+    private readonly client: webApi.WebClient,
+    private readonly queue: RelayWorkQueue,
+    private readonly revokes: RevokeJobs,
+  ) {}
+
+  /** What the message-event door recorded: each piece of work goes to the queue. */
+  handle(intakes: readonly SyncIntake[]): void {
+    for (const intake of intakes) {
+      switch (intake.type) {
+        case 'ask':
+          this.#enqueue(intake.record, () => this.#ask(intake.record));
+          break;
+        case 'update':
+          this.update(intake.record, answerByDm(this.client, intake.record.senderId));
+          break;
+        case 'revoke':
+          this.#revokeAfterDelete(intake.record);
+          break;
+        default:
+          this.ctx.logger.debug(
+            {
+              relayId: 'relayId' in intake ? intake.relayId : undefined,
+              intake: intake.type,
+              reason: 'reason' in intake ? intake.reason : undefined,
+            },
+            'message event caused no work',
+          );
+      }
+    }
+  }
+
+  /** A claimed update (`revoking` + `updateRequest`), answered through `answer`. */
+  update(record: RelayRecord, answer: Answer): void {
+    const said = safely(answer, this.ctx.logger);
+    this.#enqueue(record, async () => {
+      const observer = receiptObserver(record, receiptTracker(this.client, record, said));
+      let text: string;
+      let blocks: Parameters<Answer>[1];
+      try {
+        const outcome = await this.ctx.relay.sync.carryOutUpdate(record, observer);
+        ({ text, blocks } = updateOutcomeReply(outcome));
+        if ('record' in outcome) await this.#refreshReceipt(outcome.record);
+      } catch (error) {
+        this.ctx.logger.error({ err: error, relayId: record.id }, 'relay update failed');
+        text = internalErrorWhileUpdatingText(record.id);
+      }
+      await said(text, blocks);
+    });
+  }
+
+  /** Work of this kind another (or an earlier) process left; this process holds its lease now. */
+  takeOver(record: RelayRecord): boolean {
+    if (record.status === 'syncing') {
+      this.#enqueue(record, () => this.#ask(record));
+      return true;
+    }
+    if (!record.updateRequest) return false;
+    const actorId = record.updateRequest.actorId;
+    if (record.status === 'revoking') {
+      this.update(record, answerByDm(this.client, actorId));
+      return true;
+    }
+    if (record.status === 'pending') {
+      this.#enqueue(record, () => this.#resumeSend(record));
+      return true;
+    }
+    return false;
+  }
+
+  async #ask(record: RelayRecord): Promise<void> {
+    const offer = record.sync?.offer;
+    let posted = false;
+    if (offer) {
+      const unrevocable = unrevocableCopies(record) > 0;
+      const reason = unrevocable ? (record.serviceId ? 'not_revocable' : 'no_service_account') : undefined;
+      const question =
+        offer.kind === 'edit' ? editQuestion(record, offer, reason) : deleteQuestion(record, offer);
+      try {
+        await answerByDm(this.client, record.senderId)(question.text, question.blocks);
+        posted = true;
+      } catch (error) {
+        this.ctx.logger.warn(
+          { err: error, relayId: record.id },
+          'could not ask the sender about a change in Slack',
+        );
+      }
+    }
+    await this.ctx.relay.sync.settleQuestion(record, posted);
+  }
+
+  /** The new version's send was interrupted: dispatched calls become "may have been delivered". */
+  async #resumeSend(record: RelayRecord): Promise<void> {
+    const actorId = record.updateRequest?.actorId ?? record.senderId;
+    const answer = safely(answerByDm(this.client, actorId), this.ctx.logger);
+    const { resumed, outcome } = await this.ctx.relay.sync.resumeUpdate(
+      record,
+      receiptObserver(record, receiptTracker(this.client, record, answer)),
+    );
+    await this.#refreshReceipt(resumed.record);
+    if (resumed.interrupted > 0) await notifyRecoveredRelays(this.client, [resumed.record], this.ctx.logger);
+    else await answer(updateOutcomeReply(outcome).text);
+  }
+
+  #revokeAfterDelete(record: RelayRecord): void {
+    const dm = answerByDm(this.client, record.senderId);
+    const answer: Answer = (text, blocks) =>
+      dm(
+        `:wastebasket: Your Slack message was deleted, so fx-bridge revoked its copy in Fxiaoke (\`sync.deletes: auto\`).\n${text}`,
+        blocks,
+      );
+    void this.revokes.revoke({ type: 'received', claimed: [record], answered: [] }, record.senderId, answer);
+  }
+
+  async #refreshReceipt(record: RelayRecord): Promise<void> {
+    if (!hasBotReceipt(record)) return;
+    await updateReceipt(this.client, record).catch((error: unknown) =>
+      this.ctx.logger.warn(
+        { err: error, relayId: record.id },
+        'receipt could not be updated after an update',
+      ),
+    );
+  }
+
+  #enqueue(record: RelayRecord, work: () => Promise<void>): void {
+    this.queue.enqueue({
+      run: async () => {
+        // Queued for a while: another replica may have taken it over since; then it is theirs.
+        const mine = await this.ctx.relay.underLease(record, work).catch((error: unknown) => {
+          this.ctx.logger.error({ err: error, relayId: record.id }, 'sync work failed');
+          return true;
+        });
+        if (!mine) {
+          this.ctx.logger.info({ relayId: record.id }, 'sync work taken over elsewhere while queued here');
+          return;
+        }
+        await refreshHome(this.ctx, this.client, record.senderId);
+      },
+    });
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * People, not ids: what relay/ may ask of the Fxiaoke address book and of the chat front door's
  * user profiles, and how a chat user is mapped to a Fxiaoke employee. No network code here; the
- * adapters (src/fxiaoke/directory.ts, src/slack/profiles.ts) implement these interfaces.
+ * adapters (src/fxiaoke/directory.ts, src/slack/api/profiles.ts) implement these interfaces.
  */
 
 /** One employee as the Fxiaoke address book lists them. */

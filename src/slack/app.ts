@@ -4,18 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { App, buildReceiverRoutes, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
-import { AckTimingReceiver } from './ack-timing-receiver.js';
-import { resolveBotIdentityPatiently } from './auth-retry.js';
+import { resolveBotIdentityPatiently } from './api/auth-retry.js';
+import { SLACK_RETRY_CONFIG } from './api/bot-identity.js';
 import { boltLogger } from './bolt-logger.js';
-import { SLACK_RETRY_CONFIG } from './bot-identity.js';
 import type { ListenerContext } from './context.js';
-import { HomeViewers } from './home-viewers.js';
+import { HomeViewers } from './home/viewers.js';
 import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';
-import { RecordBeforeAckReceiver } from './record-before-ack-receiver.js';
-import { explainSocketStartError } from './socket-errors.js';
-import { enableSocketHandover, type SocketHandover } from './socket-handover.js';
-import { verifySignaturesFirst } from './verified-receiver.js';
+import { AckTimingReceiver } from './receiver/ack-timing.js';
+import { RecordBeforeAckReceiver } from './receiver/record-before-ack.js';
+import { explainSocketStartError } from './receiver/socket-errors.js';
+import { enableSocketHandover, type SocketHandover } from './receiver/socket-handover.js';
+import { verifySignaturesFirst } from './receiver/verified.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -79,7 +79,7 @@ function close(server: Server): Promise<void> {
   });
 }
 
-export { ackType } from './ack-timing-receiver.js';
+export { ackType } from './receiver/ack-timing.js';
 
 export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const { slack, context } = options;

@@ -2,10 +2,10 @@
 
 import type { Logger } from '../logger.js';
 import type { RelayFacade } from '../relay/facade.js';
-import type { HomeViewers } from './home-viewers.js';
-import type { InFlightWork } from './in-flight.js';
+import type { SlackProfileCache } from './api/profiles.js';
+import type { HomeViewers } from './home/viewers.js';
+import type { InFlightWork } from './jobs/in-flight.js';
 import type { RelayJobsPort } from './jobs/port.js';
-import type { SlackProfileCache } from './profiles.js';
 
 export interface ListenerContext {
   /** Everything a door may ask of the core (relay/facade.ts); doors never see the store. */

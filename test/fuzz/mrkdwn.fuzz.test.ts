@@ -10,8 +10,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mentionedUserIds, messageToPlainText, type SlackMessageLike } from '../../src/slack/message-text.js';
-import { escapeMrkdwn, mrkdwnToPlainText, preview } from '../../src/slack/mrkdwn.js';
+import {
+  mentionedUserIds,
+  messageToPlainText,
+  type SlackMessageLike,
+} from '../../src/slack/text/message-text.js';
+import { escapeMrkdwn, mrkdwnToPlainText, preview } from '../../src/slack/text/mrkdwn.js';
 import { growthRatio, MAX_GROWTH, reportWorst, SIZE_FACTOR, timed } from './scaling.js';
 
 const RUNS = 3000;

@@ -10,7 +10,7 @@ import { FxiaokeClient } from '../../src/fxiaoke/client.js';
 import { InProcessRateLimiter } from '../../src/fxiaoke/rate-limiter.js';
 import { relayDeps } from '../../src/relay/deps.js';
 import { sendRelay } from '../../src/relay/send-relay.js';
-import { sendFailedText } from '../../src/slack/replies.js';
+import { sendFailedText } from '../../src/slack/replies/results.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
 import { defaultTimings, RecordingLog, testSettings } from './relay-deps.js';
 

@@ -2,7 +2,7 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
-import { SlackAuthError } from '../../src/slack/bot-identity.js';
+import { SlackAuthError } from '../../src/slack/api/bot-identity.js';
 import {
   isPlatformError,
   platformErrorCode,

@@ -1,11 +1,11 @@
 /** Pure Slack-side pieces of the people features: typeahead options, the Home view, modal forms. */
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { checkErrors, formErrors, readComposeForm, recipientInputs } from '../../src/slack/compose-form.js';
-import { fromUnicodeField } from '../../src/slack/emoji.js';
-import { heldMessage } from '../../src/slack/held-replies.js';
-import { homeView } from '../../src/slack/home.js';
-import { aliasOption, personOption, suggestRecipients } from '../../src/slack/recipient-options.js';
+import { checkErrors, formErrors, readComposeForm, recipientInputs } from '../../src/slack/compose/form.js';
+import { aliasOption, personOption, suggestRecipients } from '../../src/slack/compose/recipient-options.js';
+import { homeView } from '../../src/slack/home/view.js';
+import { heldMessage } from '../../src/slack/replies/held.js';
+import { fromUnicodeField } from '../../src/slack/text/emoji.js';
 import { ALICE, BOB, FakePeople, GONE } from '../relay/fake-people.js';
 import { testSettings } from '../relay/relay-deps.js';
 import { makeBatch, makeRecord } from '../store/records.js';

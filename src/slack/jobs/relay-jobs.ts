@@ -11,9 +11,8 @@ import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { RelayWorkQueue } from '../../relay/work-queue.js';
 import type { ListenerContext } from '../context.js';
-import { heldOutcomeText } from '../held-replies.js';
-import { refreshHome } from '../home-publish.js';
-import { notifyRecoveredRelays } from '../notify-recovered.js';
+import { refreshHome } from '../home/publish.js';
+import { heldOutcomeText } from '../replies/held.js';
 import {
   type Answer,
   answerByDm,
@@ -23,6 +22,7 @@ import {
   notTakenText,
   safely,
 } from './answer.js';
+import { notifyRecoveredRelays } from './notify-recovered.js';
 import type { ReceivedSend, RelayJobsPort } from './port.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptObserver, receiptTracker, runSendJob } from './send-job.js';

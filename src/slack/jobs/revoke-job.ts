@@ -4,8 +4,8 @@ import { INTERNAL_ERROR_WHILE_REVOKING_TEXT } from '../../relay/error-text.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
-import { revokeOutcomeText } from '../replies.js';
-import { hasBotReceipt, updateReceipt } from '../slack-io.js';
+import { hasBotReceipt, updateReceipt } from '../receipt/post.js';
+import { revokeOutcomeText } from '../replies/results.js';
 import type { Answer } from './answer.js';
 
 export async function runRevokeJob(

@@ -9,10 +9,10 @@ import type { RelayObserver } from '../../relay/deps.js';
 import type { SendOutcome } from '../../relay/send.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
-import { heldMessage, heldOutcomeText } from '../held-replies.js';
-import { renderReceipt } from '../receipt.js';
-import { ReceiptTracker } from '../receipt-tracker.js';
-import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from '../replies.js';
+import { ReceiptTracker } from '../receipt/tracker.js';
+import { renderReceipt } from '../receipt/view.js';
+import { heldMessage, heldOutcomeText } from '../replies/held.js';
+import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from '../replies/results.js';
 import { type Answer, internalErrorText } from './answer.js';
 
 export interface SendJobOptions {

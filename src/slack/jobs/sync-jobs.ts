@@ -11,11 +11,11 @@ import type { RelayRecord } from '../../relay/types.js';
 import { unrevocableCopies } from '../../relay/update.js';
 import type { RelayWorkQueue } from '../../relay/work-queue.js';
 import type { ListenerContext } from '../context.js';
-import { refreshHome } from '../home-publish.js';
-import { notifyRecoveredRelays } from '../notify-recovered.js';
-import { hasBotReceipt, updateReceipt } from '../slack-io.js';
-import { deleteQuestion, editQuestion, updateOutcomeReply } from '../sync-replies.js';
+import { refreshHome } from '../home/publish.js';
+import { hasBotReceipt, updateReceipt } from '../receipt/post.js';
+import { deleteQuestion, editQuestion, updateOutcomeReply } from '../sync/replies.js';
 import { type Answer, answerByDm, safely } from './answer.js';
+import { notifyRecoveredRelays } from './notify-recovered.js';
 import type { SyncJobsPort } from './port.js';
 import { receiptObserver, receiptTracker } from './send-job.js';
 

@@ -1,7 +1,7 @@
 /** Registers every listener; one file per listener, as in slack-samples/bolt-ts-starter-template. */
 import type { App } from '@slack/bolt';
 import type { ListenerContext } from '../context.js';
-import type { AckSeam } from '../record-before-ack-receiver.js';
+import type { AckSeam } from '../receiver/record-before-ack.js';
 import { registerCancelHeld } from './actions/cancel-held.js';
 import { registerRevokeButton } from './actions/revoke-button.js';
 import { registerSendReachable } from './actions/send-reachable.js';
@@ -14,7 +14,7 @@ import { registerRevokeShortcut } from './shortcuts/revoke-message.js';
 import { registerSendShortcut } from './shortcuts/send-message.js';
 import { registerComposeSubmission } from './views/compose-submission.js';
 
-/** `seam`: where a door records an event before Bolt acks it (record-before-ack-receiver.ts). */
+/** `seam`: where a door records an event before Bolt acks it (receiver/record-before-ack.ts). */
 export function registerListeners(app: App, context: ListenerContext, seam: AckSeam): void {
   registerFxSendCommand(app, context);
   registerSendShortcut(app, context);

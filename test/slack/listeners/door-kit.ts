@@ -13,8 +13,8 @@ import type { RelayFacade } from '../../../src/relay/facade.js';
 import type { RelayRecord } from '../../../src/relay/types.js';
 import { RelayWorkQueue } from '../../../src/relay/work-queue.js';
 import type { ListenerContext } from '../../../src/slack/context.js';
-import type { HomeViewers } from '../../../src/slack/home-viewers.js';
-import { InFlightWork } from '../../../src/slack/in-flight.js';
+import type { HomeViewers } from '../../../src/slack/home/viewers.js';
+import { InFlightWork } from '../../../src/slack/jobs/in-flight.js';
 import { RelayJobs } from '../../../src/slack/jobs/relay-jobs.js';
 import { makeBatch, makeRecord } from '../../store/records.js';
 

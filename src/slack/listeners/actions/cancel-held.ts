@@ -1,8 +1,8 @@
 /** "Cancel" on a held relay (`fx_cancel_held`, value = held relay id): recorded, then acked; nothing is sent. */
 import type { AllMiddlewareArgs, App, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
-import { CANCEL_HELD_ACTION_ID } from '../../held-replies.js';
 import { answerByResponseUrl } from '../../jobs/answer.js';
+import { CANCEL_HELD_ACTION_ID } from '../../replies/held.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -6,7 +6,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
 import { answerByResponseUrl } from '../../jobs/answer.js';
-import { REVOKE_ACTION_ID } from '../../receipt.js';
+import { REVOKE_ACTION_ID } from '../../receipt/view.js';
 import type { ButtonArgs } from './cancel-held.js';
 
 export function revokeButton(ctx: ListenerContext) {

@@ -6,8 +6,8 @@
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
-import { SEND_REACHABLE_ACTION_ID } from '../../held-replies.js';
 import { answerByResponseUrl } from '../../jobs/answer.js';
+import { SEND_REACHABLE_ACTION_ID } from '../../replies/held.js';
 import type { ButtonArgs } from './cancel-held.js';
 
 export function sendReachable(ctx: ListenerContext) {

@@ -1,7 +1,7 @@
 /**
  * Answers to the questions about edits and deletes (jobs/sync-jobs.ts), and the manual update in
  * the compose window: **Update in Fxiaoke** (`fx_update`), **Leave it** (`fx_update_skip`),
- * **Keep** (`fx_keep`). The value names the relay and the question (sync-replies.ts). An update is
+ * **Keep** (`fx_keep`). The value names the relay and the question (sync/replies.ts). An update is
  * claimed before the ack (compare-and-set: a double click or two replicas update once) and carried
  * out in the work queue; Leave it / Keep only close the question.
  */
@@ -15,7 +15,7 @@ import {
   UPDATE_ACTION_ID,
   UPDATE_SKIP_ACTION_ID,
   updateOutcomeReply,
-} from '../../sync-replies.js';
+} from '../../sync/replies.js';
 
 const BROKEN_BUTTON =
   ':warning: This button carries no relay fx-bridge can read (it may come from an older version). Nothing was changed.';

@@ -7,11 +7,11 @@ import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/
 import { parseFxSend, USAGE } from '../../../relay/grammar.js';
 import { commandRequestKey } from '../../../relay/ids.js';
 import type { IntakeRequest } from '../../../relay/intake.js';
+import { openComposeIfAdmitted } from '../../compose/admission.js';
 import type { ListenerContext } from '../../context.js';
 import { answerByResponseUrl, NOT_TAKEN_TEXT } from '../../jobs/answer.js';
-import { mrkdwnToPlainText } from '../../mrkdwn.js';
-import { sendRefusalText, usageText } from '../../replies.js';
-import { openComposeIfAdmitted } from '../../send-admission.js';
+import { sendRefusalText, usageText } from '../../replies/results.js';
+import { mrkdwnToPlainText } from '../../text/mrkdwn.js';
 
 export const FX_SEND_COMMAND = '/fx-send';
 

@@ -1,7 +1,7 @@
 /** `app_home_opened`: publish the user's App Home (their recent relays; everyone's for admins). */
 import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
-import { publishHome } from '../../home-publish.js';
+import { publishHome } from '../../home/publish.js';
 
 export function appHomeOpened(ctx: ListenerContext) {
   return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs) => {

@@ -1,15 +1,15 @@
 /**
  * `message` events with subtypes `message_changed` / `message_deleted` (HTTP or the socket): the
  * door for edits and deletes of relayed messages. Bolt acks an event before any listener runs,
- * so the recording happens inside the ack (a hook of record-before-ack-receiver.ts): the work an event causes is in the store (relay/sync.ts)
+ * so the recording happens inside the ack (a hook of receiver/record-before-ack.ts): the work an event causes is in the store (relay/sync.ts)
  * before Slack hears the ack. If the store fails, the ack is not sent and Slack delivers the event
  * again (it retries up to 3 times); a second delivery of a recorded event finds its event id there.
  */
 import type { App } from '@slack/bolt';
 import { RelayBusyError, type SyncIntake } from '../../../relay/sync.js';
 import type { ListenerContext } from '../../context.js';
-import type { AckSeam } from '../../record-before-ack-receiver.js';
-import { messageChangeOf } from '../../sync-events.js';
+import type { AckSeam } from '../../receiver/record-before-ack.js';
+import { messageChangeOf } from '../../sync/events.js';
 
 export function registerMessageSync(app: App, ctx: ListenerContext, seam: AckSeam): void {
   // What each delivery recorded, handed from the ack to the listener (same body object).

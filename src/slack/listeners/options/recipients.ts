@@ -4,10 +4,10 @@
  * aliases (and a typed id) alone while the address book keeps loading for the next keystroke.
  */
 import type { App, BlockSuggestion, SlackOptionsMiddlewareArgs } from '@slack/bolt';
-import { RECIPIENTS_BLOCK } from '../../compose-modal.js';
+import { RECIPIENTS_BLOCK } from '../../compose/modal.js';
+import { aliasSuggestions, MAX_OPTIONS, suggestRecipients } from '../../compose/recipient-options.js';
 import type { ListenerContext } from '../../context.js';
-import { aliasSuggestions, MAX_OPTIONS, suggestRecipients } from '../../recipient-options.js';
-import { within } from '../../within.js';
+import { within } from '../../jobs/within.js';
 
 export const OPTIONS_BUDGET_MS = 1_500;
 

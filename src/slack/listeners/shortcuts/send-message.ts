@@ -1,9 +1,9 @@
 /** The **Send to Fxiaoke** message shortcut (`fx_send_message`): open the compose modal at once. */
 import type { App, MessageShortcut } from '@slack/bolt';
+import { openComposeIfAdmitted } from '../../compose/admission.js';
 import type { ListenerContext } from '../../context.js';
 import { answerByResponseUrl } from '../../jobs/answer.js';
-import { sendRefusalText } from '../../replies.js';
-import { openComposeIfAdmitted } from '../../send-admission.js';
+import { sendRefusalText } from '../../replies/results.js';
 import type { MessageShortcutArgs } from './revoke-message.js';
 
 export const SEND_SHORTCUT_ID = 'fx_send_message';

@@ -8,18 +8,18 @@ import type { AllMiddlewareArgs, App, SlackViewAction, SlackViewMiddlewareArgs }
 import { composeRequestKey, messageRequestKey, repeatRequestKey } from '../../../relay/ids.js';
 import type { IntakeRequest } from '../../../relay/intake.js';
 import type { SlackMessageRef } from '../../../relay/types.js';
+import { admitAtDoor, SUBMIT_ADMISSION_BUDGET_MS, submissionRefusal } from '../../compose/admission.js';
 import {
   type ComposeForm,
   checkErrors,
   formErrors,
   readComposeForm,
   recipientInputs,
-} from '../../compose-form.js';
-import { COMPOSE_CALLBACK_ID, type ComposeMetadata, MESSAGE_BLOCK } from '../../compose-modal.js';
+} from '../../compose/form.js';
+import { COMPOSE_CALLBACK_ID, type ComposeMetadata, MESSAGE_BLOCK } from '../../compose/modal.js';
 import type { ListenerContext } from '../../context.js';
 import { answerInChannel, notTakenText } from '../../jobs/answer.js';
-import { admitAtDoor, SUBMIT_ADMISSION_BUDGET_MS, submissionRefusal } from '../../send-admission.js';
-import { within } from '../../within.js';
+import { within } from '../../jobs/within.js';
 
 /**
  * How long the submission may look people up before it must ack. Past it the modal closes anyway

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HomeViewers } from '../../../../src/slack/home-viewers.js';
+import { HomeViewers } from '../../../../src/slack/home/viewers.js';
 import { revokeButton } from '../../../../src/slack/listeners/actions/revoke-button.js';
 import { makeBatch } from '../../../store/records.js';
 import { door, SENDER, sentRecord, textsGiven, textsOf } from '../door-kit.js';

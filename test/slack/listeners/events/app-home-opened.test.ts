@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import { HomeViewers } from '../../../../src/slack/home-viewers.js';
+import { HomeViewers } from '../../../../src/slack/home/viewers.js';
 import { appHomeOpened } from '../../../../src/slack/listeners/events/app-home-opened.js';
 import { door, SENDER, sentRecord, textsOf } from '../door-kit.js';
 

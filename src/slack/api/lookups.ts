@@ -1,0 +1,37 @@
+/**
+ * Slack as a directory for the core: user profiles (users.info) and user-group members
+ * (usergroups.users.list), cached. Built once in wiring, before the Bolt app, and handed to the
+ * relay as dependencies (`profiles`, `groupMembers`, `links` in relay/deps.ts), so no call can forget them.
+ * Their own Web API client has the app's settings (base URL, retries, timeout, token).
+ */
+import { webApi } from '@slack/bolt';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { GroupMembers } from '../../relay/access.js';
+import type { SlackLinks } from '../../relay/card.js';
+import { boltLogger } from '../bolt-logger.js';
+import { SLACK_RETRY_CONFIG } from './bot-identity.js';
+import { slackLinks } from './links.js';
+import { SlackProfileCache } from './profiles.js';
+import { SlackUserGroups } from './user-groups.js';
+
+export interface SlackLookups {
+  profiles: SlackProfileCache;
+  groupMembers: GroupMembers;
+  /** chat.getPermalink and channel links, for card relays (`links` in relay/deps.ts). */
+  links: SlackLinks;
+}
+
+export function slackLookups(slack: Config['slack'], logger: Logger, cacheTtlMs: number): SlackLookups {
+  const client = new webApi.WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: SLACK_RETRY_CONFIG,
+    timeout: 10_000,
+    logger: boltLogger(logger),
+  });
+  return {
+    profiles: new SlackProfileCache(client, cacheTtlMs),
+    groupMembers: new SlackUserGroups(client, logger, cacheTtlMs).members,
+    links: slackLinks(client),
+  };
+}

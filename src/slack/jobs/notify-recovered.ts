@@ -1,0 +1,152 @@
+/**
+ * After a crash, startup recovery marks interrupted relays `unknown`/`partial`. Their senders saw a
+ * relay stop half-way (or never got an answer at all), so each is told in a direct message what is
+ * known: which batches reached Fxiaoke (traceIds), which may or may not have, and that they can
+ * revoke what was sent. Their receipt, if any, is brought up to date too.
+ */
+import type { types, webApi } from '@slack/bolt';
+import type { Logger } from '../../logger.js';
+import { INTERRUPTED } from '../../relay/takeover.js';
+import type { RelayBatch, RelayRecord } from '../../relay/types.js';
+import { hasBotReceipt, updateReceipt } from '../receipt/post.js';
+import { isRevocable, renderReceipt } from '../receipt/view.js';
+import { describeError } from '../replies/results.js';
+import { escapeMrkdwn, preview } from '../text/mrkdwn.js';
+
+type KnownBlock = types.KnownBlock;
+
+export interface RecoveryNotice {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+function recipients(n: number): string {
+  return `${n} recipient${n === 1 ? '' : 's'}`;
+}
+
+function count(batches: readonly RelayBatch[]): string {
+  const total = batches.reduce((sum, batch) => sum + batch.recipients.length, 0);
+  return `${batches.length} batch${batches.length === 1 ? '' : 'es'} (${recipients(total)})`;
+}
+
+function numbers(batches: readonly RelayBatch[]): string {
+  return batches.map((batch) => `#${batch.index + 1}`).join(', ');
+}
+
+function traces(batches: readonly RelayBatch[]): string {
+  const ids = batches.map((batch) => batch.traceId).filter((id): id is string => Boolean(id));
+  return ids.length > 0 ? ` · traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : '';
+}
+
+/** A send interrupted mid-way leaves batches recovery marked `interrupted`; a revoke leaves none. */
+function wasSending(record: RelayRecord): boolean {
+  return record.batches.some((batch) => batch.error?.kind === INTERRUPTED);
+}
+
+function sendLines(record: RelayRecord): string[] {
+  const sent = record.batches.filter((batch) => batch.status === 'sent');
+  const unknown = record.batches.filter((batch) => batch.status === 'unknown');
+  const failed = record.batches.filter((batch) => batch.status === 'failed');
+  const total = record.batches.length;
+  const lines = [
+    `:warning: fx-bridge restarted while it was relaying your message to Fxiaoke (relay \`${record.id}\`, ${recipients(record.recipients.length)} in ${total} batch${total === 1 ? '' : 'es'}).`,
+  ];
+  if (sent.length > 0) {
+    lines.push(`• :white_check_mark: *Reached Fxiaoke:* ${count(sent)} ${numbers(sent)}${traces(sent)}`);
+  }
+  if (unknown.length > 0) {
+    lines.push(
+      `• :grey_question: *May or may not have arrived:* ${count(unknown)} ${numbers(unknown)}. They were not sent again, so nobody gets the message twice; Fxiaoke never confirmed them, so fx-bridge cannot revoke them if they did arrive.`,
+    );
+  }
+  for (const batch of failed) {
+    const why = batch.error ? `: ${escapeMrkdwn(describeError(batch.error))}` : '';
+    lines.push(`• :x: *Not sent:* batch #${batch.index + 1} (${recipients(batch.recipients.length)})${why}`);
+  }
+  return lines;
+}
+
+function revokeLines(record: RelayRecord): string[] {
+  const revoked = record.batches.filter((batch) => batch.status === 'revoked');
+  const still = record.batches.filter((batch) => batch.status === 'sent');
+  const lines = [
+    `:warning: fx-bridge restarted while it was revoking relay \`${record.id}\` from Fxiaoke.`,
+    `• :wastebasket: *Revoked:* ${revoked.length > 0 ? count(revoked) : 'nothing yet'}`,
+  ];
+  if (still.length > 0) lines.push(`• :outbox_tray: *Still in Fxiaoke:* ${count(still)}${traces(still)}`);
+  return lines;
+}
+
+function closingLine(record: RelayRecord): string | undefined {
+  if (isRevocable(record)) {
+    return 'If it should not have gone out, revoke what reached Fxiaoke with the button below.';
+  }
+  const confirmed = record.batches.some((batch) => batch.status === 'sent');
+  if (!confirmed && record.batches.every((batch) => batch.status !== 'revoked')) {
+    return 'Fxiaoke confirmed nothing, so there is nothing fx-bridge could revoke. Ask a recipient before sending it again.';
+  }
+  if (confirmed && !record.serviceId) {
+    return 'It was sent without a Fxiaoke service account, so Fxiaoke does not allow revoking it.';
+  }
+  return undefined;
+}
+
+/** The notification text (what a phone shows): the counts only. */
+function summary(record: RelayRecord): string {
+  const total = record.batches.length;
+  const counted = (status: RelayBatch['status']) =>
+    record.batches.filter((batch) => batch.status === status).length;
+  if (!wasSending(record))
+    return `${counted('revoked')} of ${total} batches revoked, ${counted('sent')} still in Fxiaoke`;
+  const unknown = counted('unknown');
+  return `${counted('sent')} of ${total} batches reached Fxiaoke${unknown > 0 ? `, ${unknown} may or may not have` : ''}`;
+}
+
+/** The direct message for one recovered relay (pure, so it is tested without Slack). */
+export function renderRecoveryNotice(record: RelayRecord): RecoveryNotice {
+  const lines = wasSending(record) ? sendLines(record) : revokeLines(record);
+  const closing = closingLine(record);
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+    { type: 'section', text: { type: 'mrkdwn', text: preview(record.text) } },
+  ];
+  if (closing) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: closing }] });
+  // The receipt's own Revoke button (same action_id and value), so one listener serves both.
+  const actions = renderReceipt(record).blocks.find((block) => block.type === 'actions');
+  if (actions) blocks.push(actions);
+  const text = `fx-bridge restarted during relay ${record.id}: ${summary(record)}.`;
+  return { text, blocks };
+}
+
+/**
+ * Tells each sender, then refreshes each receipt. Every failure is logged and skipped: the relay
+ * records are already correct, and a Slack hiccup must not stop the bridge from starting.
+ */
+export async function notifyRecoveredRelays(
+  client: webApi.WebClient,
+  records: readonly RelayRecord[],
+  logger: Logger,
+): Promise<void> {
+  for (const record of records) {
+    const notice = renderRecoveryNotice(record);
+    try {
+      // A user id as channel posts in the bot's DM with that user (its Messages tab).
+      await client.chat.postMessage({
+        channel: record.senderId,
+        text: notice.text,
+        blocks: notice.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      logger.info({ relayId: record.id, status: record.status }, 'told the sender about a recovered relay');
+    } catch (error) {
+      logger.warn({ relayId: record.id, err: error }, 'could not tell the sender about a recovered relay');
+    }
+    if (!hasBotReceipt(record)) continue;
+    try {
+      await updateReceipt(client, record);
+    } catch (error) {
+      logger.warn({ relayId: record.id, err: error }, 'could not update the receipt of a recovered relay');
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Bolt acks an Events API delivery itself, before any listener runs, so a listener cannot record
+ * an event before Slack hears its ack. Doors that must (an ack is a promise: message events that
+ * cause work, listeners/events/message-sync.ts) register a hook here instead. This Receiver wraps
+ * Bolt's (the seam Bolt offers, as receiver/ack-timing.ts does): every hook runs inside ack(),
+ * before the inner ack answers Slack. A hook that throws keeps the ack from being sent, so Slack
+ * delivers the event again. Nothing of Bolt is reassigned.
+ */
+import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+
+/**
+ * Runs inside the ack of every delivery, in HTTP and Socket Mode alike. Returns quickly for
+ * deliveries it has nothing to record; throws when it could not record, so the ack is withheld.
+ */
+export type BeforeAck = (event: ReceiverEvent) => Promise<void>;
+
+/** What a door may ask of the receiver when it is registered. */
+export interface AckSeam {
+  beforeAck(hook: BeforeAck): void;
+}
+
+export class RecordBeforeAckReceiver implements Receiver, AckSeam {
+  readonly #hooks: BeforeAck[] = [];
+
+  constructor(
+    /** Bolt's HTTPReceiver or SocketModeReceiver, which does the transport. */
+    readonly inner: Receiver,
+  ) {}
+
+  beforeAck(hook: BeforeAck): void {
+    this.#hooks.push(hook);
+  }
+
+  init(app: App): void {
+    // The app as the inner receiver sees it: the same object in every respect but processEvent.
+    const guarded: App = Object.create(app, {
+      processEvent: { value: (event: ReceiverEvent) => app.processEvent(this.#guarded(event)) },
+    });
+    this.inner.init(guarded);
+  }
+
+  // Bolt's Receiver interface passes start/stop arguments through untyped.
+  start(...args: unknown[]): Promise<unknown> {
+    return this.inner.start(...args);
+  }
+
+  stop(...args: unknown[]): Promise<unknown> {
+    return this.inner.stop(...args);
+  }
+
+  #guarded(event: ReceiverEvent): ReceiverEvent {
+    if (this.#hooks.length === 0) return event;
+    const hooks = [...this.#hooks];
+    const ack: ReceiverEvent['ack'] = async (response) => {
+      for (const hook of hooks) await hook(event);
+      return event.ack(response);
+    };
+    return { ...event, ack };
+  }
+}

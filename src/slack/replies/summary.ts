@@ -1,0 +1,75 @@
+/** One-line descriptions of a relay, for the compose modal and App Home. Pure rendering. */
+import type { RelayRecord } from '../../relay/types.js';
+import { traceIdsOf } from './results.js';
+
+export function statusLabel(record: RelayRecord): string {
+  switch (record.status) {
+    case 'held':
+      return ':pause_button: Held: some recipients cannot be reached; waiting for the sender';
+    case 'confirmed':
+      return ':pause_button: Held, then sent to the recipients who could be reached';
+    case 'cancelled':
+      return ':pause_button: Held, then cancelled: nothing was sent';
+    case 'received':
+      return ':inbox_tray: Received, not sent yet';
+    case 'pending':
+      return ':hourglass_flowing_sand: Sending…';
+    case 'revoking':
+      return record.updateRequest
+        ? ':hourglass_flowing_sand: Updating…'
+        : ':hourglass_flowing_sand: Revoking…';
+    case 'syncing':
+      return ':hourglass_flowing_sand: Asking the sender about a change in Slack…';
+    case 'sent':
+      return record.batches.some((batch) => batch.status === 'revoked')
+        ? ':white_check_mark: Sent (partly revoked)'
+        : ':white_check_mark: Sent';
+    case 'partial':
+      return ':warning: Partly sent';
+    case 'failed':
+      return ':x: Not sent';
+    case 'unknown':
+      return ':grey_question: Outcome unknown';
+    case 'revoked':
+      return record.sync?.deletedAt
+        ? ':wastebasket: Revoked after its Slack message was deleted'
+        : ':wastebasket: Revoked';
+  }
+}
+
+/** Slack renders `<!date^…>` in the reader's own time zone; the fallback is UTC. */
+export function slackDate(epochMs: number): string {
+  const seconds = Math.floor(epochMs / 1000);
+  const fallback = `${new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+/** How the relay went out, when not as plain text: "as a card" (with what its link opens). */
+export function formatLabel(record: RelayRecord): string | undefined {
+  if (record.format !== 'card') return undefined;
+  if (!record.card) return ':card_index: as a card';
+  return record.card.linkTo === 'message'
+    ? ':card_index: as a card linking to the Slack message'
+    : ':card_index: as a card linking to the channel';
+}
+
+export function recipientCount(record: RelayRecord): string {
+  const count = record.recipients.length;
+  return `${count} recipient${count === 1 ? '' : 's'}`;
+}
+
+export function traceText(record: RelayRecord): string {
+  const ids = traceIdsOf(record);
+  return ids.length > 0 ? `traceId ${ids.map((id) => `\`${id}\``).join(', ')}` : 'no traceId';
+}
+
+export function relaySummary(record: RelayRecord): string {
+  return [
+    slackDate(record.createdAt),
+    statusLabel(record),
+    recipientCount(record),
+    ...(record.format === 'card' ? ['as a card'] : []),
+    traceText(record),
+    `relay \`${record.id}\``,
+  ].join(' · ');
+}

@@ -1,0 +1,224 @@
+/**
+ * What the sender reads about edits and deletes of a relayed message: the questions (with the
+ * contract's buttons `fx_update`, `fx_update_skip`, `fx_revoke`, `fx_keep`) and the answers.
+ * Pure rendering.
+ */
+import type { types } from '@slack/bolt';
+import type { RelayError, RelayRecord, SyncOffer } from '../../relay/types.js';
+import { currentVersion, currentVersionSentAt, type UpdateOutcome } from '../../relay/update.js';
+import { REVOKE_ACTION_ID } from '../receipt/view.js';
+import { slackDate, statusLabel, traceText } from '../replies/summary.js';
+import { escapeMrkdwn } from '../text/mrkdwn.js';
+
+export const UPDATE_ACTION_ID = 'fx_update';
+export const UPDATE_SKIP_ACTION_ID = 'fx_update_skip';
+export const KEEP_ACTION_ID = 'fx_keep';
+
+/** A button's value: the relay, the question it answers, and whether a second copy was agreed to. */
+export interface OfferButtonValue {
+  relayId: string;
+  offerId: string;
+  secondCopy: boolean;
+}
+
+export function offerButtonValue(value: OfferButtonValue): string {
+  return [value.relayId, value.offerId, ...(value.secondCopy ? ['second'] : [])].join('|');
+}
+
+export function parseOfferButtonValue(raw: string | undefined): OfferButtonValue | undefined {
+  const [relayId, offerId, flag] = (raw ?? '').split('|');
+  if (!relayId || !offerId) return undefined;
+  return { relayId, offerId, secondCopy: flag === 'second' };
+}
+
+function quote(text: string, max = 600): string {
+  const clipped = [...text].length > max ? `${[...text].slice(0, max - 1).join('')}…` : text;
+  return clipped
+    .split('\n')
+    .map((line) => `>${escapeMrkdwn(line)}`)
+    .join('\n');
+}
+
+/** "relay `rl_…`, sent to 3 people on <date>" */
+export function sentToLine(record: RelayRecord): string {
+  const count = record.recipients.length;
+  return `relay \`${record.id}\`, sent to ${count} ${count === 1 ? 'person' : 'people'} on ${slackDate(currentVersionSentAt(record))}`;
+}
+
+const SECOND_COPY_NOTE: Record<string, string> = {
+  no_service_account:
+    'fx-bridge cannot take back the old copy (it sends without a Fxiaoke service account, so nothing it sends can be revoked)',
+  not_revocable:
+    'fx-bridge cannot take back every old copy (Fxiaoke returned no message id for some, or never confirmed their delivery)',
+  revoke_refused: 'Fxiaoke refused to take back the old copy',
+};
+
+function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): types.Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text },
+    action_id: actionId,
+    value,
+    ...(style ? { style } : {}),
+  };
+}
+
+/** The question after an edit: old and new text, Update in Fxiaoke / Leave it. */
+export function editQuestion(
+  record: RelayRecord,
+  offer: SyncOffer,
+  secondCopyReason?: string,
+): { text: string; blocks: types.KnownBlock[] } {
+  const value = { relayId: record.id, offerId: offer.id };
+  const head = `:pencil2: You edited a Slack message that was sent to Fxiaoke (${sentToLine(record)}). The copy in Fxiaoke still has the old text.`;
+  const texts = `*Before:*\n${quote(offer.previousText ?? record.text)}\n*Now:*\n${quote(offer.text ?? '')}`;
+  const note = secondCopyReason
+    ? `:warning: ${SECOND_COPY_NOTE[secondCopyReason] ?? 'the old copy cannot be taken back'}. Sending the new text makes a second copy; the old one stays in Fxiaoke.`
+    : 'Update takes back the old copy and sends the new text to the same people, marked (edited).';
+  const update = secondCopyReason
+    ? button(
+        'Send the new text as a second copy',
+        UPDATE_ACTION_ID,
+        offerButtonValue({ ...value, secondCopy: true }),
+      )
+    : button(
+        'Update in Fxiaoke',
+        UPDATE_ACTION_ID,
+        offerButtonValue({ ...value, secondCopy: false }),
+        'primary',
+      );
+  return {
+    text: `${head} Update it?`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: head } },
+      { type: 'section', text: { type: 'mrkdwn', text: texts } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${note} ${traceText(record)}` }] },
+      {
+        type: 'actions',
+        block_id: 'fx_sync_edit',
+        elements: [
+          update,
+          button('Leave it', UPDATE_SKIP_ACTION_ID, offerButtonValue({ ...value, secondCopy: false })),
+        ],
+      },
+    ],
+  };
+}
+
+/** The question after a delete: Revoke from Fxiaoke / Keep. */
+export function deleteQuestion(
+  record: RelayRecord,
+  offer: SyncOffer,
+): { text: string; blocks: types.KnownBlock[] } {
+  const head = `:wastebasket: A Slack message you sent to Fxiaoke was deleted (${sentToLine(record)}). Its copy is still in Fxiaoke.`;
+  return {
+    text: `${head} Revoke it?`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${head}\n${quote(record.text)}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: traceText(record) }] },
+      {
+        type: 'actions',
+        block_id: 'fx_sync_delete',
+        elements: [
+          button('Revoke from Fxiaoke', REVOKE_ACTION_ID, record.id, 'danger'),
+          button(
+            'Keep',
+            KEEP_ACTION_ID,
+            offerButtonValue({ relayId: record.id, offerId: offer.id, secondCopy: false }),
+          ),
+        ],
+      },
+    ],
+  };
+}
+
+function errorPart(error: RelayError | undefined): string {
+  if (!error) return '';
+  const code = error.code !== undefined ? ` (code ${error.code})` : '';
+  const trace = error.traceId ? `, traceId \`${error.traceId}\`` : '';
+  return ` ${escapeMrkdwn(error.message)}${code}${trace}`;
+}
+
+/** The answer to an update, in plain words, with traceIds. `blocks` carry a second-copy question. */
+export function updateOutcomeReply(outcome: UpdateOutcome): { text: string; blocks?: types.KnownBlock[] } {
+  switch (outcome.type) {
+    case 'not_found':
+      return { text: ':information_source: fx-bridge has no relay for this; nothing was changed.' };
+    case 'forbidden':
+      return {
+        text: `:no_entry: Only <@${outcome.record.senderId}> (who sent it) or an fx-bridge admin can update relay \`${outcome.record.id}\`. Nothing was changed.`,
+      };
+    case 'stale':
+      return {
+        text: `:information_source: This question about relay \`${outcome.record.id}\` was already answered, or a newer edit replaced it. Nothing was changed.`,
+      };
+    case 'in_progress':
+      return {
+        text: `:hourglass_flowing_sand: Relay \`${outcome.record.id}\` is being sent, revoked or updated right now; nothing more was started.`,
+      };
+    case 'not_updatable':
+      return {
+        text: `:information_source: Relay \`${outcome.record.id}\` has no copy in Fxiaoke to update (${statusLabel(outcome.record)}). Nothing was sent.`,
+      };
+    case 'unchanged':
+      return {
+        text: `:information_source: The copy in Fxiaoke already has this text (relay \`${outcome.record.id}\`). Nothing was sent.`,
+      };
+    case 'needs_second_copy': {
+      const { record } = outcome;
+      const offer: SyncOffer = record.sync?.offer ?? {
+        id: outcome.offerId,
+        kind: 'edit',
+        offeredAt: 0,
+      };
+      const question = editQuestion(record, offer, outcome.reason);
+      const why = `${SECOND_COPY_NOTE[outcome.reason] ?? 'The old copy cannot be taken back'}.${errorPart(outcome.error)}`;
+      return {
+        text: `:warning: Nothing new was sent: ${why} The old copy stays in Fxiaoke. Send the new text as a second copy?`,
+        blocks: [
+          {
+            type: 'section',
+            text: {
+              type: 'mrkdwn',
+              text: `:warning: *Nothing new was sent:* ${why} The old copy stays in Fxiaoke.`,
+            },
+          },
+          ...question.blocks.slice(1),
+        ],
+      };
+    }
+    case 'updated': {
+      const { record, keptOld } = outcome;
+      const count = record.recipients.length;
+      const kept =
+        keptOld > 0
+          ? ` The old copy stays in Fxiaoke (${keptOld} message${keptOld === 1 ? '' : 's'} could not be taken back), so recipients have both.`
+          : ' The old copy was taken back.';
+      const failed =
+        record.status === 'sent'
+          ? ''
+          : ` Status of the new text: ${statusLabel(record)}.${errorPart(record.error)}`;
+      return {
+        text: `:white_check_mark: Updated in Fxiaoke: the new text (version ${currentVersion(record)}) was sent to ${count} ${count === 1 ? 'person' : 'people'}, marked (edited).${kept}${failed} ${traceText(record)} · relay \`${record.id}\``,
+      };
+    }
+  }
+}
+
+/** The App Home's line about a relay's versions; undefined for a relay never updated or deleted. */
+export function versionsText(record: RelayRecord): string | undefined {
+  const versions = record.versions ?? [];
+  const deleted =
+    record.sync?.deletedAt !== undefined ? ` · deleted in Slack ${slackDate(record.sync.deletedAt)}` : '';
+  if (versions.length === 0) return deleted ? deleted.slice(3) : undefined;
+  const earlier = versions.map((version) => {
+    const out = version.batches.flatMap((batch) => [batch, ...(batch.extraMessages ?? [])]);
+    const taken = out.every((message) => message.status === 'revoked' || message.status === 'failed');
+    const traces = version.batches
+      .map((batch) => batch.traceId)
+      .filter(Boolean)
+      .map((id) => `\`${id}\``);
+    return `v${version.number} ${slackDate(version.sentAt)} ${taken ? 'taken back' : 'still in Fxiaoke'}${traces.length > 0 ? ` (traceId ${traces.join(', ')})` : ''}`;
+  });
+  return `:pencil2: Updated: version ${currentVersion(record)} since ${slackDate(currentVersionSentAt(record))} · earlier: ${earlier.join('; ')}${deleted}`;
+}

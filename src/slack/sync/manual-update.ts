@@ -57,3 +57,21 @@ export async function manualUpdateBlocks(
     { type: 'divider' },
   ];
 }
+
+/** The compose window once its manual update is claimed: the answer follows as a DM. */
+export function updatingView(relayId: string): types.ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Send to Fxiaoke' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:hourglass_flowing_sand: Updating the copy in Fxiaoke (relay \`${relayId}\`). fx-bridge sends you a message when it is done.`,
+        },
+      },
+    ],
+  };
+}

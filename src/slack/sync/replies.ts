@@ -4,8 +4,11 @@
  * Pure rendering.
  */
 import type { types } from '@slack/bolt';
+import type { Unavailable } from '../../relay/facade.js';
+import type { DismissOutcome } from '../../relay/sync.js';
 import type { RelayError, RelayRecord, SyncOffer } from '../../relay/types.js';
 import { currentVersion, currentVersionSentAt, type UpdateOutcome } from '../../relay/update.js';
+import { notTakenText } from '../jobs/answer.js';
 import { REVOKE_ACTION_ID } from '../receipt/view.js';
 import { slackDate, statusLabel, traceText } from '../replies/summary.js';
 import { escapeMrkdwn } from '../text/mrkdwn.js';
@@ -221,4 +224,30 @@ export function versionsText(record: RelayRecord): string | undefined {
     return `v${version.number} ${slackDate(version.sentAt)} ${taken ? 'taken back' : 'still in Fxiaoke'}${traces.length > 0 ? ` (traceId ${traces.join(', ')})` : ''}`;
   });
   return `:pencil2: Updated: version ${currentVersion(record)} since ${slackDate(currentVersionSentAt(record))} · earlier: ${earlier.join('; ')}${deleted}`;
+}
+
+/** A button whose value fx-bridge cannot read (from an older version, or tampered with). */
+export const BROKEN_BUTTON_TEXT =
+  ':warning: This button carries no relay fx-bridge can read (it may come from an older version). Nothing was changed.';
+
+/** An Update click the store could not take in time. */
+export const UPDATE_NOT_TAKEN_TEXT = `:warning: ${notTakenText('nothing was updated')}`;
+
+/** The answer to **Leave it** / **Keep**. */
+export function dismissOutcomeText(outcome: DismissOutcome | Unavailable | undefined): string {
+  if (!outcome) return BROKEN_BUTTON_TEXT;
+  switch (outcome.type) {
+    case 'unavailable':
+      return `:warning: ${notTakenText('the question is still open')}`;
+    case 'dismissed':
+      return outcome.kind === 'edit'
+        ? `:ok_hand: Left as it was: the copy in Fxiaoke keeps the old text (relay \`${outcome.record.id}\`).`
+        : `:ok_hand: Kept: the copy in Fxiaoke stays, although the Slack message was deleted (relay \`${outcome.record.id}\`). Revoke from Fxiaoke in the App Home still takes it back.`;
+    case 'stale':
+      return ':information_source: This question was already answered, or a newer one replaced it. Nothing was changed.';
+    case 'forbidden':
+      return `:no_entry: Only <@${outcome.record.senderId}> (who sent it) or an fx-bridge admin can answer this.`;
+    case 'not_found':
+      return ':information_source: fx-bridge has no relay for this; nothing was changed.';
+  }
 }

@@ -8,17 +8,18 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { UpdateReceived } from '../../../relay/update.js';
 import type { ListenerContext } from '../../context.js';
-import { type Answer, answerByDm, answerByResponseUrl, notTakenText } from '../../jobs/answer.js';
+import { type Answer, answerByDm, answerByResponseUrl } from '../../jobs/answer.js';
+import { updatingView } from '../../sync/manual-update.js';
 import {
+  BROKEN_BUTTON_TEXT,
+  dismissOutcomeText,
   KEEP_ACTION_ID,
   parseOfferButtonValue,
   UPDATE_ACTION_ID,
+  UPDATE_NOT_TAKEN_TEXT,
   UPDATE_SKIP_ACTION_ID,
   updateOutcomeReply,
 } from '../../sync/replies.js';
-
-const BROKEN_BUTTON =
-  ':warning: This button carries no relay fx-bridge can read (it may come from an older version). Nothing was changed.';
 
 export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
   app.action<BlockButtonAction>(UPDATE_ACTION_ID, async ({ ack, body, action, client, respond }) => {
@@ -38,13 +39,15 @@ export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
     const answer: Answer = body.response_url
       ? answerByResponseUrl(respond, { replace: false })
       : answerByDm(client, actorId);
-    if (!received) return void (await answer(BROKEN_BUTTON).catch(() => undefined));
-    if (received.type === 'unavailable') {
-      await answer(`:warning: ${notTakenText('nothing was updated')}`).catch(() => undefined);
-      return;
-    }
+    if (!received) return void (await answer(BROKEN_BUTTON_TEXT).catch(() => undefined));
+    if (received.type === 'unavailable')
+      return void (await answer(UPDATE_NOT_TAKEN_TEXT).catch(() => undefined));
     if (received.type === 'accepted') {
-      if (body.view?.id) await showUpdating(ctx, client, body.view.id, received.record.id);
+      if (body.view?.id) {
+        await client.views
+          .update({ view_id: body.view.id, view: updatingView(received.record.id) })
+          .catch((error: unknown) => ctx.logger.info({ err: error }, 'compose window could not be updated'));
+      }
       ctx.jobs.sync.update(received.record, answer);
       return;
     }
@@ -61,48 +64,8 @@ export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
         ? await ctx.relay.sync.dismissOffer(value.relayId, value.offerId, body.user.id)
         : undefined;
       await ack();
-      const text = !outcome
-        ? BROKEN_BUTTON
-        : outcome.type === 'unavailable'
-          ? `:warning: ${notTakenText('the question is still open')}`
-          : outcome.type === 'dismissed'
-            ? outcome.kind === 'edit'
-              ? `:ok_hand: Left as it was: the copy in Fxiaoke keeps the old text (relay \`${outcome.record.id}\`).`
-              : `:ok_hand: Kept: the copy in Fxiaoke stays, although the Slack message was deleted (relay \`${outcome.record.id}\`). Revoke from Fxiaoke in the App Home still takes it back.`
-            : outcome.type === 'stale'
-              ? `:information_source: This question was already answered, or a newer one replaced it. Nothing was changed.`
-              : outcome.type === 'forbidden'
-                ? `:no_entry: Only <@${outcome.record.senderId}> (who sent it) or an fx-bridge admin can answer this.`
-                : ':information_source: fx-bridge has no relay for this; nothing was changed.';
+      const text = dismissOutcomeText(outcome);
       if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text });
     });
   }
-}
-
-/** The compose window says the update is under way (its answer follows as a DM). */
-async function showUpdating(
-  ctx: ListenerContext,
-  client: Parameters<Parameters<App['action']>[1]>[0]['client'],
-  viewId: string,
-  relayId: string,
-): Promise<void> {
-  await client.views
-    .update({
-      view_id: viewId,
-      view: {
-        type: 'modal',
-        title: { type: 'plain_text', text: 'Send to Fxiaoke' },
-        close: { type: 'plain_text', text: 'Close' },
-        blocks: [
-          {
-            type: 'section',
-            text: {
-              type: 'mrkdwn',
-              text: `:hourglass_flowing_sand: Updating the copy in Fxiaoke (relay \`${relayId}\`). fx-bridge sends you a message when it is done.`,
-            },
-          },
-        ],
-      },
-    })
-    .catch((error: unknown) => ctx.logger.info({ err: error }, 'compose window could not be updated'));
 }

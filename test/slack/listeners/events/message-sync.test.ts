@@ -162,13 +162,17 @@ describe('message events (edits and deletes of relayed messages)', () => {
       },
       { type: 'block_actions', user: { id: SENDER } },
     ];
+    const listened: unknown[][] = [];
     for (const body of bodies) {
       const before = structuredClone(body);
       const delivered = await deliver(body);
       expect(delivered).toMatchObject({ acked: true });
       expect(body).toEqual(before);
+      listened.push(delivered.listenedTo);
     }
-    // The plain message still reached the door's listener, which had nothing to hand over.
+    // The plain message still reached the door's listener (the same body), which had nothing to hand over.
+    expect(listened).toEqual([[posted], [], []]);
+    expect(listened[0]?.[0]).toBe(posted);
     expect(d.timeline).toEqual(['ack', 'ack', 'ack']);
     expect(d.relay.calls).toEqual([]);
     expect(handle).not.toHaveBeenCalled();

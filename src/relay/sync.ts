@@ -9,46 +9,29 @@
  *
  * Every claim is a compare-and-set that also records the event id (`sync.seenEvents`): a
  * redelivered event — a retry, or the same event on another replica — finds it and does nothing.
- * Nothing is recorded for messages without a relay, or for changes that need nothing done.
+ * Nothing is recorded for messages without a relay, or for changes that need nothing done. What a
+ * change means for one relay (the plan) is worked out in sync-plan.ts.
  */
 import { StoreConflictError } from '../store/errors.js';
 import type { RelayDeps } from './deps.js';
 import { leaseForMe } from './lease.js';
 import { relaysOfMessage } from './message-relays.js';
-import { messagesOf } from './revoke.js';
-import type {
-  RelayChange,
-  RelayRecord,
-  RelaySync,
-  SlackMessageRef,
-  SyncOffer,
-  SyncSettings,
-} from './types.js';
-import { UPDATABLE_FROM, unrevocableCopies } from './update.js';
+import {
+  keptSync,
+  type MessageChange,
+  newOfferId,
+  planDelete,
+  planEdit,
+  wouldCauseWork,
+} from './sync-plan.js';
+import type { RelayRecord, SyncOffer, SyncSettings } from './types.js';
+import { UPDATABLE_FROM } from './update.js';
 
+export type { MessageChange } from './sync-plan.js';
 export type { SyncMode, SyncSettings } from './types.js';
 
 /** How many event ids a relay remembers; Slack redelivers within minutes, a few suffice. */
 const SEEN_EVENTS_KEPT = 20;
-
-/** A change of a Slack message, as the front door read it from the event. */
-export type MessageChange =
-  | {
-      kind: 'edit';
-      eventId: string;
-      ref: SlackMessageRef;
-      /** The message's author (absent on bot messages). */
-      authorId: string | undefined;
-      /** Who edited it (Slack's `edited.user`), when Slack says. */
-      editorId: string | undefined;
-      /** The message (or its edit) comes from a bot, this app's own included. */
-      fromBot: boolean;
-      /** The new text, as plain text the way the compose window reads it. */
-      text: string;
-      /** The text before the edit, read the same way, when Slack sent it. */
-      previousText: string | undefined;
-    }
-  | { kind: 'delete'; eventId: string; ref: SlackMessageRef };
 
 export type SyncIntake =
   /** No work: nothing recorded. `reason` is for the debug log. */
@@ -133,93 +116,6 @@ async function receiveForRelay(
     if (attempt >= 3) throw new RelayBusyError(found.id, error.current.status);
     return receiveForRelay(deps, error.current, change, mode, attempt + 1);
   }
-}
-
-/** Whether the change would be acted on once the relay is idle again (an edit by its sender, a delete). */
-function wouldCauseWork(record: RelayRecord, change: MessageChange): boolean {
-  if (change.kind === 'delete') return true;
-  const bySender =
-    change.authorId === record.senderId && (!change.editorId || change.editorId === record.senderId);
-  return bySender && change.text !== record.text;
-}
-
-type Plan =
-  | { reason: string }
-  | { type: 'ask' | 'update' | 'revoke'; change: RelayChange; sync: Omit<RelaySync, 'seenEvents'> };
-
-function planEdit(
-  deps: RelayDeps,
-  record: RelayRecord,
-  change: Extract<MessageChange, { kind: 'edit' }>,
-  mode: 'ask' | 'auto',
-): Plan {
-  if (change.authorId !== record.senderId || (change.editorId && change.editorId !== record.senderId))
-    return { reason: 'not edited by the sender of the relay' };
-  if (!UPDATABLE_FROM.includes(record.status)) return { reason: `nothing to update (${record.status})` };
-  if (change.text === record.text) return { reason: 'the relayed text is the same' };
-  const keep = keptSync(record);
-  // `auto` updates only what it can take back; otherwise the sender decides about a second copy.
-  if (mode === 'auto' && unrevocableCopies(record) === 0) {
-    return {
-      type: 'update',
-      change: {
-        status: 'revoking',
-        updateRequest: {
-          actorId: record.senderId,
-          requestedAt: deps.now(),
-          text: change.text,
-          secondCopy: false,
-          via: 'auto',
-          previousStatus: record.status,
-        },
-      },
-      sync: keep,
-    };
-  }
-  const offer: SyncOffer = {
-    id: newOfferId(deps),
-    kind: 'edit',
-    text: change.text,
-    previousText: record.text,
-    offeredAt: deps.now(),
-    previousStatus: record.status,
-  };
-  return { type: 'ask', change: { status: 'syncing' }, sync: { ...keep, offer } };
-}
-
-function planDelete(deps: RelayDeps, record: RelayRecord, mode: 'ask' | 'auto'): Plan {
-  if (!['sent', 'partial', 'unknown'].includes(record.status))
-    return { reason: `nothing to revoke (${record.status})` };
-  const revocable =
-    Boolean(record.serviceId) &&
-    record.batches.flatMap(messagesOf).some((message) => message.status === 'sent' && message.messageId);
-  const keep = { ...keptSync(record), deletedAt: deps.now() };
-  if (!revocable) return { reason: 'the Fxiaoke copy cannot be revoked' };
-  if (mode === 'auto') {
-    return {
-      type: 'revoke',
-      change: {
-        status: 'revoking',
-        revokeRequest: { actorId: record.senderId, requestedAt: deps.now(), previousStatus: record.status },
-      },
-      sync: keep,
-    };
-  }
-  const offer: SyncOffer = {
-    id: newOfferId(deps),
-    kind: 'delete',
-    offeredAt: deps.now(),
-    previousStatus: record.status,
-  };
-  return { type: 'ask', change: { status: 'syncing' }, sync: { ...keep, offer } };
-}
-
-function keptSync(record: RelayRecord): Omit<RelaySync, 'seenEvents'> {
-  return record.sync?.deletedAt !== undefined ? { deletedAt: record.sync.deletedAt } : {};
-}
-
-function newOfferId(deps: RelayDeps): string {
-  return `of_${deps.newThirdTraceId().replace(/-/g, '').slice(0, 16)}`;
 }
 
 /**

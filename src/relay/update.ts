@@ -4,23 +4,19 @@
  *
  *   claim (`revoking` + `updateRequest`, compare-and-set: two clicks or two replicas update once)
  *   → revoke each open message, recorded one by one (revoke.ts)
- *   → `pending` with the new text, new batches (each with its thirdTraceId, the first marked
- *     dispatched) and the replaced version appended to `versions` — one store write
+ *   → `pending` with the new text, new batches (update-content.ts; each with its thirdTraceId,
+ *     the first marked dispatched) and the replaced version appended to `versions` — one store write
  *   → the batches go out through the normal send path (send.ts `sendPendingBatches`), so a
  *     crash is resumed like any send: a dispatched call becomes "may have been delivered".
  *
  * When an old copy cannot be taken back (no service account, no message id, Fxiaoke refused the
  * revoke) the new text goes out only after the sender agreed to a second copy (`secondCopy`).
  */
-import { MAX_ARTICLES_PER_MESSAGE } from '../fxiaoke/interface.js';
 import { StoreConflictError } from '../store/errors.js';
-import { notForwardedNote } from './attachments.js';
-import { relayContent } from './card.js';
-import { intakeOf } from './carry-out.js';
 import { persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
 import { leaseForMe } from './lease.js';
 import { allRevoked, messagesOf, revokeOpenMessages } from './revoke.js';
-import { draftBatches, sendPendingBatches } from './send.js';
+import { sendPendingBatches } from './send.js';
 import type {
   RelayBatch,
   RelayError,
@@ -29,9 +25,7 @@ import type {
   RelayVersion,
   UpdateRequest,
 } from './types.js';
-
-/** What the recipients read after the new text, so nobody takes it for a new message. */
-export const EDITED_MARK = ' (edited)';
+import { nextBatches, updatedContent } from './update-content.js';
 
 /** Statuses a relay can be updated from: something reached Fxiaoke and nothing is in work. */
 export const UPDATABLE_FROM: readonly RelayStatus[] = ['sent', 'partial'];
@@ -287,46 +281,4 @@ async function refusedRevoke(
     offerId,
     ...(error ? { error } : {}),
   };
-}
-
-/**
- * The new version's content, as the first send made it (relay/card.ts relayContent): a text relay
- * with the same attribution template, sender and channel, and the note of files not forwarded; a
- * card relay's body (its title and link stay in `card`, its files in the card's form row). Marked
- * as edited either way.
- */
-export function updatedContent(deps: RelayDeps, record: RelayRecord, text: string): string {
-  const intake = intakeOf(record);
-  const content = relayContent(deps.settings.messageTemplate, record.format, {
-    senderName: intake.senderName,
-    channelName: intake.channelName,
-    text: `${text}${EDITED_MARK}`,
-  });
-  return record.format === 'card' ? content : content + notForwardedNote(record.attachments ?? []);
-}
-
-/**
- * The new version's batches: the same recipients, in the same groups, each text followed by the
- * images already uploaded for the relay (the revoke took the old image messages back too).
- */
-function nextBatches(deps: RelayDeps, record: RelayRecord): RelayBatch[] {
-  const images = (record.attachments ?? []).flatMap((attachment, index) =>
-    attachment.status === 'uploaded' && attachment.mediaId ? [index] : [],
-  );
-  const groups: number[][] = [];
-  for (let start = 0; start < images.length; start += MAX_ARTICLES_PER_MESSAGE)
-    groups.push(images.slice(start, start + MAX_ARTICLES_PER_MESSAGE));
-  return draftBatches(deps, record.recipients).map((batch) =>
-    groups.length === 0
-      ? batch
-      : {
-          ...batch,
-          extraMessages: groups.map((group) => ({
-            kind: 'articles' as const,
-            attachments: group,
-            status: 'pending' as const,
-            thirdTraceId: deps.newThirdTraceId(),
-          })),
-        },
-  );
 }

@@ -10,6 +10,7 @@ import { DEFAULT_FILE_CONFIG } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
 import type { RelaySettings } from '../../../src/relay/deps.js';
 import type { RelayFacade } from '../../../src/relay/facade.js';
+import type { SyncFacade } from '../../../src/relay/sync-facade.js';
 import type { RelayRecord } from '../../../src/relay/types.js';
 import { RelayWorkQueue } from '../../../src/relay/work-queue.js';
 import type { ListenerContext } from '../../../src/slack/context.js';
@@ -32,23 +33,42 @@ export const SETTINGS: RelaySettings = {
   sync: DEFAULT_FILE_CONFIG.sync,
 };
 
-/** One call the door (or the presenter) made on the facade. */
+/** One call the door (or the presenter) made on the facade; the sync part's as `sync.<method>`. */
 export interface FacadeCall {
-  method: keyof RelayFacade;
+  method: keyof RelayFacade | `sync.${keyof SyncFacade}`;
   args: unknown[];
 }
+
+/** The answers a test scripts: any facade method, and any method of its `sync` part. */
+export type FacadeScript = Partial<Omit<RelayFacade, 'sync'>> & { sync?: Partial<SyncFacade> };
 
 /**
  * A relay facade whose every answer a test scripts. An unscripted method fails the test loudly:
  * a door that calls something unexpected is caught rather than handed a made-up answer.
  */
 export function fakeFacade(
-  script: Partial<RelayFacade> = {},
+  script: FacadeScript = {},
   timeline: string[] = [],
 ): RelayFacade & { calls: FacadeCall[] } {
   const calls: FacadeCall[] = [];
   const unscripted = (method: string) => () => Promise.reject(new Error(`facade.${method} was not scripted`));
-  const defaults: Partial<RelayFacade> = {
+  const recording = (name: FacadeCall['method'], method: (...args: unknown[]) => unknown) => {
+    return (...args: unknown[]) => {
+      calls.push({ method: name, args });
+      timeline.push(`relay.${name}`);
+      return method(...args);
+    };
+  };
+  const sync = new Proxy({} as SyncFacade, {
+    get(_target, property) {
+      if (property === 'then') return undefined;
+      const name = String(property) as keyof SyncFacade;
+      const method =
+        (script.sync?.[name] as ((...args: unknown[]) => unknown) | undefined) ?? unscripted(`sync.${name}`);
+      return recording(`sync.${name}`, method);
+    },
+  });
+  const defaults: Partial<Omit<RelayFacade, 'sync'>> = {
     // Work after the ack runs under a lease the fake always grants.
     underLease: async (_record, work) => {
       await work();
@@ -65,14 +85,11 @@ export function fakeFacade(
       if (property === 'calls') return calls;
       if (property === 'settings') return script.settings ?? SETTINGS;
       if (property === 'people') return script.people;
+      if (property === 'sync') return sync;
       if (property === 'then') return undefined;
-      const name = String(property) as keyof RelayFacade;
+      const name = String(property) as Exclude<keyof RelayFacade, 'sync'>;
       const method = (methods[name] as ((...args: unknown[]) => unknown) | undefined) ?? unscripted(name);
-      return (...args: unknown[]) => {
-        calls.push({ method: name, args });
-        timeline.push(`relay.${name}`);
-        return method(...args);
-      };
+      return recording(name, method);
     },
   });
   return facade;
@@ -145,7 +162,7 @@ export interface Door {
 }
 
 export function door(
-  script: Partial<RelayFacade> = {},
+  script: FacadeScript = {},
   options: { failing?: string[]; homeViewers?: HomeViewers } = {},
 ): Door {
   const timeline: string[] = [];

@@ -39,6 +39,33 @@ export function pendingAttachments(
  * gives each batch its pending articles messages (with their thirdTraceIds) — one store write.
  * A relay without pending attachments is returned as it is.
  */
+/**
+ * Each batch, followed by the `articles` messages that carry the uploaded images to the same
+ * recipients (at most MAX_ARTICLES_PER_MESSAGE each); batches as they are when there are none.
+ */
+export function withImageMessages(
+  deps: RelayDeps,
+  attachments: readonly RelayAttachment[],
+  batches: readonly RelayBatch[],
+): RelayBatch[] {
+  const images = attachments.flatMap((attachment, index) =>
+    attachment.status === 'uploaded' && attachment.mediaId ? [index] : [],
+  );
+  const groups: number[][] = [];
+  for (let start = 0; start < images.length; start += MAX_ARTICLES_PER_MESSAGE)
+    groups.push(images.slice(start, start + MAX_ARTICLES_PER_MESSAGE));
+  if (groups.length === 0) return [...batches];
+  return batches.map((batch) => ({
+    ...batch,
+    extraMessages: groups.map((group) => ({
+      kind: 'articles' as const,
+      attachments: group,
+      status: 'pending' as const,
+      thirdTraceId: deps.newThirdTraceId(),
+    })),
+  }));
+}
+
 export async function prepareAttachments(deps: RelayDeps, record: RelayRecord): Promise<RelayRecord> {
   if (!record.attachments?.some((attachment) => attachment.status === 'pending')) return record;
   const attachments = record.attachments.map((attachment) => ({ ...attachment }));
@@ -46,25 +73,7 @@ export async function prepareAttachments(deps: RelayDeps, record: RelayRecord): 
     if (attachment.status === 'pending')
       Object.assign(attachment, await prepareOne(deps, record, attachment));
   }
-  const images = attachments.flatMap((attachment, index) =>
-    attachment.status === 'uploaded' ? [index] : [],
-  );
-  const groups: number[][] = [];
-  for (let start = 0; start < images.length; start += MAX_ARTICLES_PER_MESSAGE)
-    groups.push(images.slice(start, start + MAX_ARTICLES_PER_MESSAGE));
-  const batches: RelayBatch[] = record.batches.map((batch) =>
-    groups.length === 0
-      ? batch
-      : {
-          ...batch,
-          extraMessages: groups.map((group) => ({
-            kind: 'articles' as const,
-            attachments: group,
-            status: 'pending' as const,
-            thirdTraceId: deps.newThirdTraceId(),
-          })),
-        },
-  );
+  const batches = withImageMessages(deps, attachments, record.batches);
   // A card names them in a row of its own (relay/card.ts), not in its text.
   const content = record.format === 'card' ? record.content : record.content + notForwardedNote(attachments);
   deps.log.info(

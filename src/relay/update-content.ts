@@ -2,8 +2,7 @@
  * What an update sends (update.ts): the new version's content and its batches, built the way the
  * first send built them, so the recipients see the same kind of message, marked as edited.
  */
-import { MAX_ARTICLES_PER_MESSAGE } from '../fxiaoke/interface.js';
-import { notForwardedNote } from './attachments.js';
+import { notForwardedNote, withImageMessages } from './attachments.js';
 import { relayContent } from './card.js';
 import { intakeOf } from './carry-out.js';
 import type { RelayDeps } from './deps.js';
@@ -34,23 +33,5 @@ export function updatedContent(deps: RelayDeps, record: RelayRecord, text: strin
  * images already uploaded for the relay (the revoke took the old image messages back too).
  */
 export function nextBatches(deps: RelayDeps, record: RelayRecord): RelayBatch[] {
-  const images = (record.attachments ?? []).flatMap((attachment, index) =>
-    attachment.status === 'uploaded' && attachment.mediaId ? [index] : [],
-  );
-  const groups: number[][] = [];
-  for (let start = 0; start < images.length; start += MAX_ARTICLES_PER_MESSAGE)
-    groups.push(images.slice(start, start + MAX_ARTICLES_PER_MESSAGE));
-  return draftBatches(deps, record.recipients).map((batch) =>
-    groups.length === 0
-      ? batch
-      : {
-          ...batch,
-          extraMessages: groups.map((group) => ({
-            kind: 'articles' as const,
-            attachments: group,
-            status: 'pending' as const,
-            thirdTraceId: deps.newThirdTraceId(),
-          })),
-        },
-  );
+  return withImageMessages(deps, record.attachments ?? [], draftBatches(deps, record.recipients));
 }

@@ -6,7 +6,8 @@
  * inner receiver an app whose `processEvent` starts the clock (after the HTTP receiver has checked
  * the signature) and stops it when ack() has answered. Nothing of Bolt is reassigned.
  */
-import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import type { Receiver, ReceiverEvent } from '@slack/bolt';
+import { WrappingReceiver } from './wrapping.js';
 
 /** Payload types that label the ack histogram; anything else is `other`, so labels stay few. */
 const ACK_TYPES = new Set([
@@ -24,31 +25,15 @@ export function ackType(body: Record<string, unknown>): string {
   return typeof body.type === 'string' && ACK_TYPES.has(body.type) ? body.type : 'other';
 }
 
-export class AckTimingReceiver implements Receiver {
+export class AckTimingReceiver extends WrappingReceiver {
   constructor(
-    /** Bolt's HTTPReceiver or SocketModeReceiver, which does the transport. */
-    readonly inner: Receiver,
+    inner: Receiver,
     private readonly onAck: (type: string, seconds: number) => void,
-  ) {}
-
-  init(app: App): void {
-    // The app as the inner receiver sees it: the same object in every respect but processEvent.
-    const timed: App = Object.create(app, {
-      processEvent: { value: (event: ReceiverEvent) => app.processEvent(this.#timed(event)) },
-    });
-    this.inner.init(timed);
+  ) {
+    super(inner);
   }
 
-  // Bolt's Receiver interface passes start/stop arguments through untyped.
-  start(...args: unknown[]): Promise<unknown> {
-    return this.inner.start(...args);
-  }
-
-  stop(...args: unknown[]): Promise<unknown> {
-    return this.inner.stop(...args);
-  }
-
-  #timed(event: ReceiverEvent): ReceiverEvent {
+  protected wrap(event: ReceiverEvent): ReceiverEvent {
     const started = performance.now();
     const type = ackType(event.body);
     let timed = false;

@@ -6,7 +6,8 @@
  * before the inner ack answers Slack. A hook that throws keeps the ack from being sent, so Slack
  * delivers the event again. Nothing of Bolt is reassigned.
  */
-import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import type { ReceiverEvent } from '@slack/bolt';
+import { WrappingReceiver } from './wrapping.js';
 
 /**
  * Runs inside the ack of every delivery, in HTTP and Socket Mode alike. Returns quickly for
@@ -19,36 +20,14 @@ export interface AckSeam {
   beforeAck(hook: BeforeAck): void;
 }
 
-export class RecordBeforeAckReceiver implements Receiver, AckSeam {
+export class RecordBeforeAckReceiver extends WrappingReceiver implements AckSeam {
   readonly #hooks: BeforeAck[] = [];
-
-  constructor(
-    /** Bolt's HTTPReceiver or SocketModeReceiver, which does the transport. */
-    readonly inner: Receiver,
-  ) {}
 
   beforeAck(hook: BeforeAck): void {
     this.#hooks.push(hook);
   }
 
-  init(app: App): void {
-    // The app as the inner receiver sees it: the same object in every respect but processEvent.
-    const guarded: App = Object.create(app, {
-      processEvent: { value: (event: ReceiverEvent) => app.processEvent(this.#guarded(event)) },
-    });
-    this.inner.init(guarded);
-  }
-
-  // Bolt's Receiver interface passes start/stop arguments through untyped.
-  start(...args: unknown[]): Promise<unknown> {
-    return this.inner.start(...args);
-  }
-
-  stop(...args: unknown[]): Promise<unknown> {
-    return this.inner.stop(...args);
-  }
-
-  #guarded(event: ReceiverEvent): ReceiverEvent {
+  protected wrap(event: ReceiverEvent): ReceiverEvent {
     if (this.#hooks.length === 0) return event;
     const hooks = [...this.#hooks];
     const ack: ReceiverEvent['ack'] = async (response) => {

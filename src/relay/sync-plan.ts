@@ -82,12 +82,11 @@ export function planEdit(
 export function planDelete(deps: RelayDeps, record: RelayRecord, mode: 'ask' | 'auto'): Plan {
   if (!['sent', 'partial', 'unknown'].includes(record.status))
     return { reason: `nothing to revoke (${record.status})` };
-  const revocable =
-    Boolean(record.serviceId) &&
-    record.batches.flatMap(messagesOf).some((message) => message.status === 'sent' && message.messageId);
+  // A tombstone first, then the delete once its thread replies go: the sender hears of it once.
+  if (record.sync?.deletedAt !== undefined) return { reason: 'already deleted in Slack' };
   const keep = { ...keptSync(record), deletedAt: deps.now() };
-  if (!revocable) return { reason: 'the Fxiaoke copy cannot be revoked' };
-  if (mode === 'auto') {
+  // Nothing fx-bridge could take back: with `ask` and `auto` alike the sender is told it stays.
+  if (mode === 'auto' && hasRevocableCopy(record)) {
     return {
       type: 'revoke',
       change: {
@@ -104,6 +103,14 @@ export function planDelete(deps: RelayDeps, record: RelayRecord, mode: 'ask' | '
     previousStatus: record.status,
   };
   return { type: 'ask', change: { status: 'syncing' }, sync: { ...keep, offer } };
+}
+
+/** Whether a revoke could take back at least one Fxiaoke message of the relay. */
+export function hasRevocableCopy(record: Pick<RelayRecord, 'serviceId' | 'batches'>): boolean {
+  return (
+    Boolean(record.serviceId) &&
+    record.batches.flatMap(messagesOf).some((message) => message.status === 'sent' && message.messageId)
+  );
 }
 
 export function keptSync(record: RelayRecord): Omit<RelaySync, 'seenEvents'> {

@@ -265,6 +265,37 @@ describe('without a service account', () => {
 });
 
 describe('deletes of a relayed message', () => {
+  it('a copy that cannot be revoked: the sender is told once that it stays, with no buttons (auto too)', async () => {
+    harness = await Harness.start({
+      env: { FXIAOKE_SERVICE_ID: undefined },
+      fileConfig: 'sync:\n  deletes: auto\n',
+    });
+    const h = harness;
+    await relayMessage(h, 'Cannot be taken back');
+    const before = messageCalls(h).length;
+    await postEvent(h, eventCallback(tombstoned()));
+    const told = await h.slack.waitFor(() =>
+      dmsTo(h).find((call) => String(call.body.text).includes('was deleted')),
+    );
+    expect(String(told.body.text)).toContain('Its copy stays in Fxiaoke: fx-bridge cannot take it back');
+    expect(String(told.body.text)).toContain('FXIAOKE_SERVICE_ID');
+    expect(buttonsOf(told.body.blocks)).toEqual([]);
+    const record = await relayWhen(h, ORIGINAL_TS, (each) => each.status === 'sent');
+    expect(record.sync?.deletedAt).toBeDefined();
+    // The delete that follows the tombstone (its thread replies gone), and a retry of it: told once.
+    const deleted = eventCallback(messageDeleted());
+    expect((await postEvent(h, deleted)).status).toBe(200);
+    expect((await postEvent(h, deleted, 1)).status).toBe(200);
+    // A later edit event is a positive signal that the two deletes were handled before it.
+    await postEvent(
+      h,
+      eventCallback(messageChanged({ text: 'After', previousText: 'Cannot be taken back' })),
+    );
+    await h.slack.waitFor(() => dmsTo(h).find((call) => String(call.body.text).includes('edited')));
+    expect(dmsTo(h).filter((call) => String(call.body.text).includes('was deleted'))).toHaveLength(1);
+    expect(messageCalls(h).length).toBe(before);
+  });
+
   it('auto: a delete revokes the Fxiaoke copy and tells the sender; the App Home says why', async () => {
     harness = await Harness.start({ fileConfig: 'sync:\n  deletes: auto\n' });
     const h = harness;

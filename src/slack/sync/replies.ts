@@ -6,6 +6,7 @@
 import type { types } from '@slack/bolt';
 import type { Unavailable } from '../../relay/facade.js';
 import type { DismissOutcome } from '../../relay/sync.js';
+import { hasRevocableCopy } from '../../relay/sync-plan.js';
 import type { RelayError, RelayRecord, SyncOffer } from '../../relay/types.js';
 import { currentVersion, currentVersionSentAt, type UpdateOutcome } from '../../relay/update.js';
 import { notTakenText } from '../jobs/answer.js';
@@ -113,6 +114,7 @@ export function deleteQuestion(
   record: RelayRecord,
   offer: SyncOffer,
 ): { text: string; blocks: types.KnownBlock[] } {
+  if (!hasRevocableCopy(record)) return deletedNotice(record);
   const head = `:wastebasket: A Slack message you sent to Fxiaoke was deleted (${sentToLine(record)}). Its copy is still in Fxiaoke.`;
   return {
     text: `${head} Revoke it?`,
@@ -131,6 +133,21 @@ export function deleteQuestion(
           ),
         ],
       },
+    ],
+  };
+}
+
+/** A delete of a relay fx-bridge cannot take back: said once, with no buttons. */
+function deletedNotice(record: RelayRecord): { text: string; blocks: types.KnownBlock[] } {
+  const why = record.serviceId
+    ? 'fx-bridge holds no Fxiaoke message id for it (Fxiaoke answered none, or its answer was lost), and a revoke needs one'
+    : 'it was sent without a service account (`FXIAOKE_SERVICE_ID`), and only those messages can be revoked';
+  const text = `:wastebasket: A Slack message you sent to Fxiaoke was deleted (${sentToLine(record)}). Its copy stays in Fxiaoke: fx-bridge cannot take it back, because ${why}. If it must go, ask its recipients to disregard it.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${text}\n${quote(record.text)}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: traceText(record) }] },
     ],
   };
 }

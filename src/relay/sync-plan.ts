@@ -6,7 +6,7 @@
 import type { RelayDeps } from './deps.js';
 import { messagesOf } from './revoke.js';
 import type { RelayChange, RelayRecord, RelaySync, SlackMessageRef, SyncOffer } from './types.js';
-import { UPDATABLE_FROM, unrevocableCopies } from './update.js';
+import { keptSync, UPDATABLE_FROM, unrevocableCopies } from './update.js';
 
 /** A change of a Slack message, as the front door read it from the event. */
 export type MessageChange =
@@ -111,10 +111,6 @@ export function hasRevocableCopy(record: Pick<RelayRecord, 'serviceId' | 'batche
     Boolean(record.serviceId) &&
     record.batches.flatMap(messagesOf).some((message) => message.status === 'sent' && message.messageId)
   );
-}
-
-export function keptSync(record: RelayRecord): Omit<RelaySync, 'seenEvents'> {
-  return record.sync?.deletedAt !== undefined ? { deletedAt: record.sync.deletedAt } : {};
 }
 
 export function newOfferId(deps: RelayDeps): string {

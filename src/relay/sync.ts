@@ -14,18 +14,11 @@
  */
 import { StoreConflictError } from '../store/errors.js';
 import type { RelayDeps } from './deps.js';
-import { leaseForMe } from './lease.js';
+import { IN_WORK, leaseForMe } from './lease.js';
 import { relaysOfMessage } from './message-relays.js';
-import {
-  keptSync,
-  type MessageChange,
-  newOfferId,
-  planDelete,
-  planEdit,
-  wouldCauseWork,
-} from './sync-plan.js';
+import { type MessageChange, newOfferId, planDelete, planEdit, wouldCauseWork } from './sync-plan.js';
 import type { RelayRecord, SyncOffer, SyncSettings } from './types.js';
-import { UPDATABLE_FROM } from './update.js';
+import { keptSync, UPDATABLE_FROM } from './update.js';
 
 export type { MessageChange } from './sync-plan.js';
 export type { SyncMode, SyncSettings } from './types.js';
@@ -60,9 +53,6 @@ export class RelayBusyError extends Error {
   }
 }
 
-/** Statuses in which a process works on the relay (see lease.ts IN_WORK). */
-const BUSY = ['received', 'pending', 'revoking', 'syncing'];
-
 export function syncSettingsOf(deps: RelayDeps): SyncSettings {
   return deps.settings.sync;
 }
@@ -92,7 +82,7 @@ async function receiveForRelay(
   attempt = 0,
 ): Promise<SyncIntake> {
   if (found.sync?.seenEvents.includes(change.eventId)) return { type: 'duplicate', relayId: found.id };
-  if (BUSY.includes(found.status) && wouldCauseWork(found, change))
+  if (IN_WORK.includes(found.status) && wouldCauseWork(found, change))
     throw new RelayBusyError(found.id, found.status);
   const plan = change.kind === 'edit' ? planEdit(deps, found, change, mode) : planDelete(deps, found, mode);
   if ('reason' in plan) return { type: 'ignored', reason: plan.reason, relayId: found.id };

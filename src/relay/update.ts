@@ -22,6 +22,7 @@ import type {
   RelayError,
   RelayRecord,
   RelayStatus,
+  RelaySync,
   RelayVersion,
   UpdateRequest,
 } from './types.js';
@@ -113,7 +114,7 @@ export async function receiveUpdate(deps: RelayDeps, ask: UpdateAsk): Promise<Up
         status: 'revoking',
         lease: leaseForMe(deps),
         updateRequest: request,
-        sync: { seenEvents: found.sync?.seenEvents ?? [], ...withoutOffer(found) },
+        sync: { seenEvents: found.sync?.seenEvents ?? [], ...keptSync(found) },
       },
       (current) =>
         current.status === found.status &&
@@ -131,7 +132,8 @@ export async function receiveUpdate(deps: RelayDeps, ask: UpdateAsk): Promise<Up
   }
 }
 
-function withoutOffer(record: RelayRecord): { deletedAt?: number } {
+/** A relay's sync state without its question: what stays once the question is closed. */
+export function keptSync(record: RelayRecord): Omit<RelaySync, 'seenEvents'> {
   return record.sync?.deletedAt !== undefined ? { deletedAt: record.sync.deletedAt } : {};
 }
 
@@ -258,7 +260,7 @@ async function refusedRevoke(
       lease: undefined,
       sync: {
         seenEvents: claimed.sync?.seenEvents ?? [],
-        ...withoutOffer(claimed),
+        ...keptSync(claimed),
         offer: {
           id: offerId,
           kind: 'edit',

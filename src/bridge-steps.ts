@@ -24,7 +24,7 @@ import { slackLookups } from './slack/api/lookups.js';
 import type { SlackProfileCache } from './slack/api/profiles.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
-import { openStore } from './store/index.js';
+import { openStore, parseStoreUrl } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import type { Closers } from './util/closers.js';
 
@@ -158,12 +158,11 @@ export function openRelayDeps(
     config.peopleCacheTtlSeconds * 1000,
   );
   let writesAbandoned = false;
-  const storeKind = config.storeUrl.split(':')[0]?.toLowerCase() ?? '';
   const deps = relayDeps({
     store,
     leaseMs: config.work.leaseSeconds * 1000,
     // SQLite and memory belong to this process alone: any other lease there is a dead process's.
-    exclusiveStore: !storeKind.startsWith('redis'),
+    exclusiveStore: parseStoreUrl(config.storeUrl).kind !== 'redis',
     resumeLimitMs: config.work.resumeLimitSeconds * 1000,
     intakeTimeoutMs: config.work.intakeTimeoutMs,
     writesAbandoned: () => writesAbandoned,

@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
 import type { RelayRecord } from '../relay/types.js';
 import { StoreError } from '../store/errors.js';
 import { migrateRecord } from '../store/record-migration.js';
-import { type LuaScript, MIGRATE, type RedisKeys } from './relay-store-scripts.js';
+import { MIGRATE, type RedisKeys } from './relay-store-scripts.js';
+import { runScript } from './script.js';
 
 /** The record shape every relay has once the migration ran. */
 const RECORD_SHAPE = '2';
@@ -48,21 +49,12 @@ async function migrateOne(redis: Redis, keys: RedisKeys, id: string): Promise<bo
     const scriptKeys = [keys.relay(id), keys.status(current.status), keys.status(next.status)];
     if (next.source?.slack) scriptKeys.push(keys.source(next.source.slack));
     const args = [json, JSON.stringify(next), id, String(next.createdAt)];
-    const outcome = await evalScript(redis, MIGRATE, scriptKeys, args);
+    const outcome = await runScript(redis, MIGRATE, scriptKeys, args);
     if (outcome === 'ok') return true;
     if (outcome === 'missing') return false;
     // 'changed': written meanwhile (maybe migrated by another replica); judge it afresh.
   }
   throw new StoreError(`Relay ${id} kept changing while it was migrated`);
-}
-
-async function evalScript(redis: Redis, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-    return redis.eval(script.source, keys.length, ...keys, ...args);
-  }
 }
 
 /** A literal for SCAN MATCH: a key prefix may hold glob characters. */

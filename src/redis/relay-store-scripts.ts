@@ -6,8 +6,9 @@
  * Lua never builds or re-encodes JSON (cjson turns `[]` into `{}` and rounds numbers to 14
  * digits); the record JSON is made in TypeScript and only compared and stored here.
  */
-import { createHash } from 'node:crypto';
+
 import type { RelayStatus, SlackMessageRef } from '../relay/types.js';
+import { lua } from './script.js';
 
 /**
  * `<p>relay:<id>`                  string, the record as JSON (the source of truth)
@@ -63,15 +64,6 @@ export class RedisKeys {
 function escapePart(part: string): string {
   // Keeps the three parts apart (as the memory store's JSON key does) while real ids stay readable.
   return part.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
-}
-
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function lua(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
 /**

@@ -24,7 +24,8 @@ import {
 } from '../store/record-utils.js';
 import { connectRedis, redact } from './connection.js';
 import { migrateRelays } from './relay-store-migration.js';
-import { CREATE, DELETE, LIST, LOOKUP, type LuaScript, RedisKeys, UPDATE } from './relay-store-scripts.js';
+import { CREATE, DELETE, LIST, LOOKUP, RedisKeys, UPDATE } from './relay-store-scripts.js';
+import { type LuaScript, runScript } from './script.js';
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS). */
@@ -284,13 +285,8 @@ export class RedisRelayStore implements RelayStore {
   }
 
   /** Runs a script by hash, sending its source only the first time a server sees it. */
-  async #eval(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await this.#redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      return this.#redis.eval(script.source, keys.length, ...keys, ...args);
-    }
+  #eval(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    return runScript(this.#redis, script, keys, args);
   }
 
   /** Callers can rely on every failure being a StoreError; the Redis error stays as the cause. */

@@ -1,4 +1,4 @@
-/** Lua scripts for the shared (Redis) limiter and token cache, run by hash like the store's. */
+/** Lua scripts run by hash (the shared limiter, token cache and the Redis relay store), sending the source only on NOSCRIPT. */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 

@@ -9,7 +9,7 @@
  *    one of `userGroups`; with both empty, everyone passes this part.
  *
  * Both 2 and 3 must hold. All lists empty (the default): everyone may send from anywhere.
- * Revoking is not decided here: the sender and admins may revoke (revoke.ts `mayRevoke`).
+ * Revoking is not decided here: the sender and admins may revoke (revoke.ts `mayActOn`).
  */
 
 export interface SendAccessPolicy {

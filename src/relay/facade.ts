@@ -29,7 +29,7 @@ import {
 import { claimLease, withLease } from './lease.js';
 import { type NumberedRelay, receiveMessageRevokes, relaysOfMessage } from './message-relays.js';
 import type { PeopleDirectory } from './people.js';
-import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseRevokeClaim } from './revoke.js';
+import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseClaim } from './revoke.js';
 import type { SendOutcome } from './send.js';
 import { type SyncFacade, syncFacade } from './sync-facade.js';
 import { type ResumedSend, resumePending } from './takeover.js';
@@ -123,7 +123,7 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
           ? receiveRevoke(deps, { target: { relayId: target.relayId }, actorId }).then((each) => [each])
           : receiveMessageRevokes(deps, target.message, actorId);
       const received = await withinIntake(deps, claims, async (late) => {
-        for (const each of late) if (each.type === 'accepted') await releaseRevokeClaim(deps, each.record);
+        for (const each of late) if (each.type === 'accepted') await releaseClaim(deps, each.record);
       });
       if (!Array.isArray(received)) return received;
       const intake: RevokeIntake = { type: 'received', claimed: [], answered: [] };

@@ -16,6 +16,14 @@ export function newRelayId(now: number = Date.now()): string {
   return `rl_${time}${random}`;
 }
 
+/**
+ * A question asked about an edit or delete (`sync.offer.id`): its buttons carry it, so an old
+ * button cannot answer a newer question. `of_` + 16 hex characters.
+ */
+export function newOfferId(): string {
+  return `of_${randomBytes(8).toString('hex')}`;
+}
+
 /** `team:channel:ts`, the Slack message key used in logs and support answers. */
 export function slackMessageKey(ref: SlackMessageRef): string {
   return `${ref.teamId}:${ref.channelId}:${ref.ts}`;

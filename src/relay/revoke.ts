@@ -35,9 +35,23 @@ export type RevokeOutcome =
   | { type: 'revoked'; record: RelayRecord }
   | { type: 'revoke_failed'; record: RelayRecord; error: RelayError };
 
-const REVOCABLE_FROM: readonly RelayStatus[] = ['sent', 'partial', 'unknown'];
+export const REVOCABLE_FROM: readonly RelayStatus[] = ['sent', 'partial', 'unknown'];
 
-export function mayRevoke(deps: RelayDeps, record: RelayRecord, actorId: string): boolean {
+/** Whether a revoke could take back at least one Fxiaoke message of the relay (text or images). */
+export function hasRevocableCopy(record: Pick<RelayRecord, 'serviceId' | 'batches'>): boolean {
+  return (
+    Boolean(record.serviceId) &&
+    record.batches.flatMap(messagesOf).some((message) => message.status === 'sent' && message.messageId)
+  );
+}
+
+/** Revocable now: in a status a revoke starts from, with a copy it could take back. */
+export function isRevocable(record: RelayRecord): boolean {
+  return REVOCABLE_FROM.includes(record.status) && hasRevocableCopy(record);
+}
+
+/** Who may revoke, update or answer a question about a relay: its sender, and fx-bridge admins. */
+export function mayActOn(deps: RelayDeps, record: RelayRecord, actorId: string): boolean {
   return record.senderId === actorId || deps.settings.admins.includes(actorId);
 }
 
@@ -61,7 +75,7 @@ export async function receiveRevoke(
       ? await deps.store.findBySlackMessage(target.ref)
       : await deps.store.findById(target.relayId);
   if (!found) return { type: 'not_found' };
-  if (!mayRevoke(deps, found, request.actorId)) return { type: 'forbidden', record: found };
+  if (!mayActOn(deps, found, request.actorId)) return { type: 'forbidden', record: found };
 
   const early = classify(found);
   if (early) return early;
@@ -265,12 +279,15 @@ function messageCount(count: { texts: number; images: number }): string {
   return parts.join(' and ');
 }
 
-/** Undoes a claim that landed after the actor was told nothing was revoked: back to what it was. */
-export async function releaseRevokeClaim(deps: RelayDeps, claimed: RelayRecord): Promise<void> {
-  const previous = claimed.revokeRequest?.previousStatus ?? 'sent';
+/**
+ * Undoes a `revoking` claim (a revoke's, or an update's) that landed after the actor was told
+ * nothing was taken: the relay goes back to what it was.
+ */
+export async function releaseClaim(deps: RelayDeps, claimed: RelayRecord): Promise<void> {
+  const previous = claimed.revokeRequest?.previousStatus ?? claimed.updateRequest?.previousStatus ?? 'sent';
   await deps.store.update(
     claimed.id,
-    { status: previous, lease: undefined, revokeRequest: undefined },
+    { status: previous, lease: undefined, revokeRequest: undefined, updateRequest: undefined },
     (current) => current.status === 'revoking' && current.lease?.owner === deps.instanceId,
   );
 }

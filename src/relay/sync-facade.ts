@@ -4,6 +4,7 @@
  */
 import type { RelayDeps, RelayObserver } from './deps.js';
 import { withinIntake } from './intake.js';
+import { releaseClaim } from './revoke.js';
 import {
   type DismissOutcome,
   dismissOffer,
@@ -55,13 +56,7 @@ export function syncFacade(deps: RelayDeps): SyncFacade {
     receiveUpdate: (ask) =>
       withinIntake(deps, receiveUpdate(deps, ask), async (late) => {
         // The sender was told nothing was taken: the relay goes back to what it was.
-        if (late.type !== 'accepted') return;
-        const previous = late.record.updateRequest?.previousStatus ?? 'sent';
-        await deps.store.update(
-          late.record.id,
-          { status: previous, lease: undefined, updateRequest: undefined },
-          (current) => current.status === 'revoking' && current.lease?.owner === deps.instanceId,
-        );
+        if (late.type === 'accepted') await releaseClaim(deps, late.record);
       }),
     // Closing a question that lands late still only closes it: nothing to undo.
     dismissOffer: (relayId, offerId, actorId) =>

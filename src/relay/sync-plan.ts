@@ -4,7 +4,8 @@
  * and why. No store calls (only the clock and new ids), so sync.ts alone writes, and decides when.
  */
 import type { RelayDeps } from './deps.js';
-import { messagesOf } from './revoke.js';
+import { newOfferId } from './ids.js';
+import { hasRevocableCopy, REVOCABLE_FROM } from './revoke.js';
 import type { RelayChange, RelayRecord, RelaySync, SlackMessageRef, SyncOffer } from './types.js';
 import { keptSync, UPDATABLE_FROM, unrevocableCopies } from './update.js';
 
@@ -69,7 +70,7 @@ export function planEdit(
     };
   }
   const offer: SyncOffer = {
-    id: newOfferId(deps),
+    id: newOfferId(),
     kind: 'edit',
     text: change.text,
     previousText: record.text,
@@ -80,8 +81,7 @@ export function planEdit(
 }
 
 export function planDelete(deps: RelayDeps, record: RelayRecord, mode: 'ask' | 'auto'): Plan {
-  if (!['sent', 'partial', 'unknown'].includes(record.status))
-    return { reason: `nothing to revoke (${record.status})` };
+  if (!REVOCABLE_FROM.includes(record.status)) return { reason: `nothing to revoke (${record.status})` };
   // A tombstone first, then the delete once its thread replies go: the sender hears of it once.
   if (record.sync?.deletedAt !== undefined) return { reason: 'already deleted in Slack' };
   const keep = { ...keptSync(record), deletedAt: deps.now() };
@@ -97,22 +97,10 @@ export function planDelete(deps: RelayDeps, record: RelayRecord, mode: 'ask' | '
     };
   }
   const offer: SyncOffer = {
-    id: newOfferId(deps),
+    id: newOfferId(),
     kind: 'delete',
     offeredAt: deps.now(),
     previousStatus: record.status,
   };
   return { type: 'ask', change: { status: 'syncing' }, sync: { ...keep, offer } };
-}
-
-/** Whether a revoke could take back at least one Fxiaoke message of the relay. */
-export function hasRevocableCopy(record: Pick<RelayRecord, 'serviceId' | 'batches'>): boolean {
-  return (
-    Boolean(record.serviceId) &&
-    record.batches.flatMap(messagesOf).some((message) => message.status === 'sent' && message.messageId)
-  );
-}
-
-export function newOfferId(deps: RelayDeps): string {
-  return `of_${deps.newThirdTraceId().replace(/-/g, '').slice(0, 16)}`;
 }

@@ -14,10 +14,12 @@
  */
 import { StoreConflictError } from '../store/errors.js';
 import type { RelayDeps } from './deps.js';
+import { newOfferId } from './ids.js';
 import { IN_WORK, leaseForMe } from './lease.js';
 import { relaysOfMessage } from './message-relays.js';
-import { type MessageChange, newOfferId, planDelete, planEdit, wouldCauseWork } from './sync-plan.js';
-import type { RelayRecord, SyncOffer, SyncSettings } from './types.js';
+import { mayActOn } from './revoke.js';
+import { type MessageChange, planDelete, planEdit, wouldCauseWork } from './sync-plan.js';
+import type { RelayRecord, SyncOffer } from './types.js';
 import { keptSync, UPDATABLE_FROM } from './update.js';
 
 export type { MessageChange } from './sync-plan.js';
@@ -53,13 +55,9 @@ export class RelayBusyError extends Error {
   }
 }
 
-export function syncSettingsOf(deps: RelayDeps): SyncSettings {
-  return deps.settings.sync;
-}
-
 /** Records what a change of a Slack message causes, one answer per relay of that message. */
 export async function receiveMessageChange(deps: RelayDeps, change: MessageChange): Promise<SyncIntake[]> {
-  const settings = syncSettingsOf(deps);
+  const settings = deps.settings.sync;
   const mode = change.kind === 'edit' ? settings.edits : settings.deletes;
   if (mode === 'off') return [{ type: 'ignored', reason: `sync.${change.kind}s is off` }];
   if (change.kind === 'edit') {
@@ -154,8 +152,7 @@ export async function dismissOffer(
 ): Promise<DismissOutcome> {
   const found = await deps.store.findById(relayId);
   if (!found) return { type: 'not_found' };
-  if (found.senderId !== actorId && !deps.settings.admins.includes(actorId))
-    return { type: 'forbidden', record: found };
+  if (!mayActOn(deps, found, actorId)) return { type: 'forbidden', record: found };
   const offer = found.sync?.offer;
   if (!offer || offer.id !== offerId) return { type: 'stale', record: found };
   try {
@@ -182,10 +179,10 @@ export async function offerManualUpdate(
   text: string,
   actorId: string,
 ): Promise<SyncOffer | undefined> {
-  if (record.senderId !== actorId && !deps.settings.admins.includes(actorId)) return undefined;
+  if (!mayActOn(deps, record, actorId)) return undefined;
   if (!UPDATABLE_FROM.includes(record.status) || text === record.text || text.trim() === '') return undefined;
   const offer: SyncOffer = {
-    id: newOfferId(deps),
+    id: newOfferId(),
     kind: 'edit',
     text,
     previousText: record.text,

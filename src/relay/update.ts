@@ -14,8 +14,9 @@
  */
 import { StoreConflictError } from '../store/errors.js';
 import { persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
-import { leaseForMe } from './lease.js';
-import { allRevoked, messagesOf, revokeOpenMessages } from './revoke.js';
+import { newOfferId } from './ids.js';
+import { IN_WORK, leaseForMe } from './lease.js';
+import { allRevoked, mayActOn, messagesOf, revokeOpenMessages } from './revoke.js';
 import { sendPendingBatches } from './send.js';
 import type {
   RelayBatch,
@@ -65,10 +66,6 @@ export type UpdateOutcome =
 
 export type UpdateReceived = UpdateOutcome | { type: 'accepted'; record: RelayRecord };
 
-export function mayUpdate(deps: RelayDeps, record: RelayRecord, actorId: string): boolean {
-  return record.senderId === actorId || deps.settings.admins.includes(actorId);
-}
-
 /** Copies in Fxiaoke now (text and image messages) that a revoke could not take back for certain. */
 export function unrevocableCopies(record: Pick<RelayRecord, 'serviceId' | 'batches'>): number {
   const open = record.batches
@@ -92,7 +89,7 @@ export function stillOut(batches: readonly RelayBatch[]): number {
 export async function receiveUpdate(deps: RelayDeps, ask: UpdateAsk): Promise<UpdateReceived> {
   const found = await deps.store.findById(ask.relayId);
   if (!found) return { type: 'not_found' };
-  if (!mayUpdate(deps, found, ask.actorId)) return { type: 'forbidden', record: found };
+  if (!mayActOn(deps, found, ask.actorId)) return { type: 'forbidden', record: found };
   const early = classify(found, ask);
   if (early) return early;
   const offer = found.sync?.offer;
@@ -138,8 +135,7 @@ export function keptSync(record: RelayRecord): Omit<RelaySync, 'seenEvents'> {
 }
 
 function classify(record: RelayRecord, ask: UpdateAsk): UpdateOutcome | undefined {
-  if (['pending', 'revoking', 'syncing', 'received'].includes(record.status))
-    return { type: 'in_progress', record };
+  if (IN_WORK.includes(record.status)) return { type: 'in_progress', record };
   if (!UPDATABLE_FROM.includes(record.status)) return { type: 'not_updatable', record };
   const offer = record.sync?.offer;
   if (ask.offerId !== undefined && (offer?.id !== ask.offerId || offer.kind !== 'edit'))
@@ -251,7 +247,7 @@ async function refusedRevoke(
   const derived = statusFromBatches(batches);
   const status: RelayStatus =
     derived === 'revoked' ? 'partial' : derived === 'pending' ? request.previousStatus : derived;
-  const offerId = request.offerId ?? `upd_${deps.newThirdTraceId()}`;
+  const offerId = request.offerId ?? newOfferId();
   const record = await persistently(deps, { relayId: claimed.id, updateRefused: true }, () =>
     deps.store.update(claimed.id, {
       status,

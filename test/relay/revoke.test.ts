@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayRevoke, type RevokeOutcome, revokeRelay } from '../../src/relay/revoke.js';
+import { mayActOn, type RevokeOutcome, revokeRelay } from '../../src/relay/revoke.js';
 import type { RelayBatch, RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord, makeSlackRef } from '../store/records.js';
 import { deferred, fxError, type RevokeCall } from './fake-fxiaoke.js';
@@ -155,8 +155,8 @@ describe('revokeRelay: revoking', () => {
   it('lets an admin revoke someone else’s relay by id', async () => {
     const relay = testRelay();
     const record = await stored(relay);
-    expect(mayRevoke(relay.deps, record, 'U0ADMIN')).toBe(true);
-    expect(mayRevoke(relay.deps, record, 'U0STRANGER')).toBe(false);
+    expect(mayActOn(relay.deps, record, 'U0ADMIN')).toBe(true);
+    expect(mayActOn(relay.deps, record, 'U0STRANGER')).toBe(false);
     const outcome = await revokeRelay(relay.deps, { target: { relayId: record.id }, actorId: 'U0ADMIN' });
     expect(outcome.type).toBe('revoked');
     expect(recordOf(outcome).revokedBy).toBe('U0ADMIN');

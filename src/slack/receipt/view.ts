@@ -3,7 +3,7 @@
  * traceIds, the status and a Revoke button. Pure rendering from the relay record.
  */
 import type { types } from '@slack/bolt';
-import { messagesOf, REVOKE_UNCERTAIN } from '../../relay/revoke.js';
+import { isRevocable, messagesOf, REVOKE_UNCERTAIN } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import { attachmentLines, attachmentSummary } from '../replies/attachments.js';
 import { describeError, traceIdsOf } from '../replies/results.js';
@@ -98,13 +98,8 @@ function revocabilityNote(record: RelayRecord): string | undefined {
   return undefined;
 }
 
-export function isRevocable(record: RelayRecord): boolean {
-  return (
-    Boolean(record.serviceId) &&
-    (record.status === 'sent' || record.status === 'partial' || record.status === 'unknown') &&
-    record.batches.some((batch) => batch.status === 'sent' && batch.messageId)
-  );
-}
+/** Whether the receipt, the Home and the notices offer Revoke: relay/revoke.ts decides. */
+export { isRevocable };
 
 /** `progressNote`: a passing line under the status, e.g. that the next batch is queued for the rate limit. */
 /** The Revoke button (`fx_revoke`, value: the relay id), with Slack's confirmation dialog. */

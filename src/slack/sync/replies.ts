@@ -5,8 +5,8 @@
  */
 import type { types } from '@slack/bolt';
 import type { Unavailable } from '../../relay/facade.js';
+import { hasRevocableCopy } from '../../relay/revoke.js';
 import type { DismissOutcome } from '../../relay/sync.js';
-import { hasRevocableCopy } from '../../relay/sync-plan.js';
 import type { RelayError, RelayRecord, SyncOffer } from '../../relay/types.js';
 import { currentVersion, currentVersionSentAt, type UpdateOutcome } from '../../relay/update.js';
 import { notTakenText } from '../jobs/answer.js';

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { isSharedStore, readStoreUrl } from './store/location.js';
 
 export type SlackMode = 'socket' | 'http';
 export type FxiaokeAuthMode = 'header' | 'legacy';
@@ -348,9 +349,11 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
+  const store = readStoreUrl(storeUrl);
+  if ('problem' in store) problems.push(`STORE_URL ${store.problem}`);
   const redisKeyPrefix = read(env, 'REDIS_KEY_PREFIX') ?? 'fxb:';
   const retentionDays = integer(env, 'RETENTION_DAYS', 30, 0, 3650, problems);
-  const sharedStore = /^rediss?:/i.test(storeUrl);
+  const sharedStore = 'location' in store && isSharedStore(store.location);
   const recoveryStaleAfterSeconds = integer(
     env,
     'RECOVERY_STALE_AFTER_SECONDS',

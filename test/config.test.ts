@@ -547,3 +547,40 @@ describe('config file: sync', () => {
     ]);
   });
 });
+
+describe('loadConfig: STORE_URL', () => {
+  it.each([
+    'sqlite:./data/fx.db',
+    'sqlite:///srv/fx.db',
+    'sqlite::memory:',
+    'memory:',
+    'redis://cache:6379/0',
+    'rediss://:pw@cache:6380',
+    'postgres://fx:pw@db:5432/fx',
+    'postgresql://fx@db/fx',
+    'postgres:///fx?host=/var/run/postgresql',
+  ])('accepts %s', (url) => {
+    expect(loadConfig(validEnv({ STORE_URL: url })).storeUrl).toBe(url);
+  });
+
+  it.each([
+    ['ftp://x', 'STORE_URL has unsupported scheme "ftp:"; accepted forms: '],
+    ['./data/fx.db', 'STORE_URL has no scheme; accepted forms: '],
+    ['sqlite:', 'STORE_URL sqlite: needs a file path; accepted forms: '],
+    ['memory:extra', 'STORE_URL memory: takes nothing after the colon; accepted forms: '],
+    ['redis://:hunter2@cache:notaport', 'STORE_URL is not a valid Redis URL; expected '],
+    ['redis://:hunter2@cache:6379/zero', 'STORE_URL path must be a database number such as /0; expected '],
+    ['postgres://', 'STORE_URL names no PostgreSQL host; expected '],
+    ['postgres://fx:hunter2@db:port/fx', 'STORE_URL is not a valid PostgreSQL URL; expected '],
+  ])('refuses %s at start, naming STORE_URL and never its password', (url, start) => {
+    const error = configError(validEnv({ STORE_URL: url }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]?.startsWith(start), error.problems[0]).toBe(true);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('waits 900 s before recovering untouched work on a shared store: Redis or PostgreSQL', () => {
+    expect(loadConfig(validEnv({ STORE_URL: 'postgres://db/fx' })).recoveryStaleAfterSeconds).toBe(900);
+    expect(loadConfig(validEnv({ STORE_URL: 'sqlite:./fx.db' })).recoveryStaleAfterSeconds).toBe(0);
+  });
+});

@@ -130,12 +130,14 @@ export function describeStore(storeUrl: string): string {
       return `SQLite ${location.path}`;
     case 'memory':
       return 'in memory (forgotten at every stop)';
-    case 'redis': {
+    case 'redis':
+    case 'postgres': {
+      const name = location.kind === 'redis' ? 'Redis' : 'PostgreSQL';
       try {
         const url = new URL(location.url);
-        return `Redis ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+        return `${name} ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
       } catch {
-        return 'Redis (URL not shown)';
+        return `${name} (URL not shown)`;
       }
     }
   }

@@ -4,12 +4,13 @@
  * creating an empty SQLite file where the configured one does not exist yet — unless asked, with
  * `--send-test <recipient>`, to send one test message (send-test.ts).
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { FxiaokeClient } from '../fxiaoke/client.js';
 import { isFxiaokeError } from '../fxiaoke/errors.js';
 import { fxiaokeConnection } from '../fxiaoke/from-config.js';
 import { SecretScrubber } from '../logger.js';
+import { slackWebClient } from '../slack/api/web-client.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
 import { beforeDeadline } from '../util/deadline.js';
 import { type CheckLine, formatCheckReport } from './format.js';
@@ -178,13 +179,9 @@ function checkStore(config: Config): Check {
   };
 }
 
+/** One honest try: a check that retries hides what a deploy needs to know. */
 function slackClient(config: Config, token: string): webApi.WebClient {
-  return new webApi.WebClient(token, {
-    slackApiUrl: config.slack.apiUrl,
-    retryConfig: { retries: 0 },
-    timeout: 10_000,
-    logLevel: webApi.LogLevel.ERROR,
-  });
+  return slackWebClient(token, config.slack.apiUrl, { retries: 'none' });
 }
 
 function checkSlack(authTest: Promise<webApi.AuthTestResponse>): Check {

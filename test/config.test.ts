@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flag } from '../src/config/env-rows.js';
 import {
   ConfigError,
   DEFAULT_FILE_CONFIG,
@@ -663,5 +664,15 @@ describe('DEFAULTS', () => {
       leaseSeconds: 30,
       resumeLimitSeconds: 900,
     });
+  });
+});
+
+describe('env-rows: flag, for the switches still to come', () => {
+  it('reads true and false, and names anything else', () => {
+    expect(flag.parse('true')).toBe(true);
+    expect(flag.parse('false')).toBe(false);
+    const result = flag.safeParse('yes');
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual(['must be "true" or "false"']);
   });
 });

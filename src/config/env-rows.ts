@@ -54,6 +54,9 @@ function orList(items: string[]): string {
   return items.length === 1 ? last : `${items.slice(0, -1).join(', ')} or ${last}`;
 }
 
+/** `true` or `false`. */
+export const flag: Check<boolean> = oneOf(['true', 'false']).transform((value) => value === 'true');
+
 export function matching(pattern: RegExp, message: string): Check<string> {
   return z.string().regex(pattern, message);
 }

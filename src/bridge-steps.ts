@@ -26,6 +26,7 @@ import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
 import { openStore, parseStoreUrl } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
+import { isSharedStore } from './store/location.js';
 import type { Closers } from './util/closers.js';
 
 export interface BridgeOptions {
@@ -162,7 +163,7 @@ export function openRelayDeps(
     store,
     leaseMs: config.work.leaseSeconds * 1000,
     // SQLite and memory belong to this process alone: any other lease there is a dead process's.
-    exclusiveStore: parseStoreUrl(config.storeUrl).kind !== 'redis',
+    exclusiveStore: !isSharedStore(parseStoreUrl(config.storeUrl)),
     resumeLimitMs: config.work.resumeLimitSeconds * 1000,
     intakeTimeoutMs: config.work.intakeTimeoutMs,
     writesAbandoned: () => writesAbandoned,

@@ -5,14 +5,14 @@
 import type { Config } from './config.js';
 import { SLACK_EVENTS_PATH } from './slack/app.js';
 
-/** A store URL without credentials: a Redis URL may carry a password (redis://:secret@host). */
+/** A store URL without credentials: a Redis or PostgreSQL URL may carry a password (redis://:secret@host). */
 export function describeStore(storeUrl: string): string {
-  if (!/^rediss?:/i.test(storeUrl)) return storeUrl;
+  if (!/^(rediss?|postgres(ql)?):/i.test(storeUrl)) return storeUrl;
   try {
     const url = new URL(storeUrl);
     return `${url.protocol}//${url.host}${url.pathname}`;
   } catch {
-    return 'redis';
+    return /^rediss?:/i.test(storeUrl) ? 'redis' : 'postgres';
   }
 }
 

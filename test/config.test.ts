@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_FILE_CONFIG, loadConfig, parseFileConfig, secretsOf } from '../src/config.js';
+import { flag } from '../src/config/env-rows.js';
+import {
+  ConfigError,
+  DEFAULT_FILE_CONFIG,
+  DEFAULTS,
+  loadConfig,
+  parseFileConfig,
+  secretsOf,
+} from '../src/config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -545,5 +553,126 @@ describe('config file: sync', () => {
       ),
       expect.stringMatching(/sync: .*delete/),
     ]);
+  });
+});
+
+describe('loadConfig: STORE_URL', () => {
+  it.each([
+    'sqlite:./data/fx.db',
+    'sqlite:///srv/fx.db',
+    'sqlite::memory:',
+    'memory:',
+    'redis://cache:6379/0',
+    'rediss://:pw@cache:6380',
+    'postgres://fx:pw@db:5432/fx',
+    'postgresql://fx@db/fx',
+    'postgres:///fx?host=/var/run/postgresql',
+  ])('accepts %s', (url) => {
+    expect(loadConfig(validEnv({ STORE_URL: url })).storeUrl).toBe(url);
+  });
+
+  it.each([
+    ['ftp://x', 'STORE_URL has unsupported scheme "ftp:"; accepted forms: '],
+    ['./data/fx.db', 'STORE_URL has no scheme; accepted forms: '],
+    ['sqlite:', 'STORE_URL sqlite: needs a file path; accepted forms: '],
+    ['memory:extra', 'STORE_URL memory: takes nothing after the colon; accepted forms: '],
+    ['redis://:hunter2@cache:notaport', 'STORE_URL is not a valid Redis URL; expected '],
+    ['redis://:hunter2@cache:6379/zero', 'STORE_URL path must be a database number such as /0; expected '],
+    ['postgres://', 'STORE_URL names no PostgreSQL host; expected '],
+    ['postgres://fx:hunter2@db:port/fx', 'STORE_URL is not a valid PostgreSQL URL; expected '],
+  ])('refuses %s at start, naming STORE_URL and never its password', (url, start) => {
+    const error = configError(validEnv({ STORE_URL: url }));
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]?.startsWith(start), error.problems[0]).toBe(true);
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('waits 900 s before recovering untouched work on a shared store: Redis or PostgreSQL', () => {
+    expect(loadConfig(validEnv({ STORE_URL: 'postgres://db/fx' })).recoveryStaleAfterSeconds).toBe(900);
+    expect(loadConfig(validEnv({ STORE_URL: 'sqlite:./fx.db' })).recoveryStaleAfterSeconds).toBe(0);
+  });
+});
+
+describe('loadConfig: every kind of problem in one error', () => {
+  it('names each missing or malformed variable once, all in one error, and echoes no value', () => {
+    const env = validEnv({
+      SLACK_BOT_TOKEN: 'xoxp-WRONGKINDSECRET-1111', // wrong kind of token
+      FXIAOKE_APP_SECRET: undefined, // missing, required
+      SLACK_API_URL: 'ftp://slack.example/api', // URL with a scheme it cannot be
+      STORE_URL: 'mysql://fx:STOREPASSWORD@db/fx', // a store fx-bridge does not know
+      PORT: 'eighty', // not a number
+      LEASE_SECONDS: '1', // a number out of range
+      LOG_LEVEL: 'loud', // not one of the words
+      FXIAOKE_REVOKE_DONE_CODES: '90409,x', // not a list of codes
+    });
+    const error = configError(env);
+    const expected = [
+      'SLACK_BOT_TOKEN must start with xoxb-',
+      'FXIAOKE_APP_SECRET is not set: the Fxiaoke app secret',
+      'SLACK_API_URL must be an http(s) URL such as https://slack.com/api/',
+      expect.stringMatching(/^STORE_URL has unsupported scheme "mysql:"; accepted forms: /),
+      'PORT must be a whole number from 0 to 65535',
+      'LEASE_SECONDS must be a whole number from 2 to 3600',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      'FXIAOKE_REVOKE_DONE_CODES must be a comma-separated list of Fxiaoke error codes, e.g. 90404,90409',
+    ];
+    expect(error.problems).toHaveLength(expected.length);
+    expect(error.problems).toEqual(expect.arrayContaining(expected));
+    expect(error.message).toContain(`fx-bridge cannot start: ${expected.length} configuration problems`);
+    const shown = `${error.message}\n${error.stack ?? ''}`;
+    for (const secret of ['WRONGKINDSECRET', 'STOREPASSWORD', ...Object.values(SECRETS)]) {
+      expect(shown).not.toContain(secret);
+    }
+  });
+
+  it('adds the rules between variables to the same error as the single variables', () => {
+    const error = configError({ SLACK_MODE: 'socket', FXIAOKE_AUTH_MODE: 'header', PORT: '-1' });
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'PORT must be a whole number from 0 to 65535',
+        'SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…) with connections:write',
+        'FXIAOKE_USER_ID is not set: header auth needs the acting CRM employee id, e.g. 1000',
+        'SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from your Slack app’s OAuth page',
+      ]),
+    );
+    expect(error.problems).toHaveLength(7);
+  });
+
+  it('never shows the password of a Redis or PostgreSQL URL it refuses', () => {
+    for (const url of ['redis://:REDISPASSWORD@cache:port/0', 'postgres://fx:PGPASSWORD@db:port/fx']) {
+      const error = configError(validEnv({ STORE_URL: url }));
+      expect(error.problems).toHaveLength(1);
+      expect(error.message).toMatch(/STORE_URL is not a valid (Redis|PostgreSQL) URL/);
+      expect(error.message).not.toMatch(/REDISPASSWORD|PGPASSWORD/);
+    }
+  });
+});
+
+describe('DEFAULTS', () => {
+  it('are the defaults the environment schema fills in', () => {
+    const config = loadConfig(validEnv());
+    expect(DEFAULTS).toEqual({
+      fxiaokeTimeoutMs: config.fxiaoke.timeoutMs,
+      fxiaokeMaxRetries: config.fxiaoke.maxRetries,
+      fxiaokeRateLimit: config.fxiaoke.rateLimit,
+      peopleCacheTtlSeconds: config.peopleCacheTtlSeconds,
+      work: config.work,
+    });
+    expect(DEFAULTS.work).toEqual({
+      intakeTimeoutMs: 1_500,
+      relayConcurrency: 8,
+      leaseSeconds: 30,
+      resumeLimitSeconds: 900,
+    });
+  });
+});
+
+describe('env-rows: flag, for the switches still to come', () => {
+  it('reads true and false, and names anything else', () => {
+    expect(flag.parse('true')).toBe(true);
+    expect(flag.parse('false')).toBe(false);
+    const result = flag.safeParse('yes');
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual(['must be "true" or "false"']);
   });
 });

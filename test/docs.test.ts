@@ -1,41 +1,57 @@
 /**
- * The configuration page's table and .env.example name every variable the bridge reads, so a
- * user never needs the source to configure it (and a new variable cannot ship undocumented); the
+ * The configuration page's table and .env.example agree with the environment table the bridge
+ * validates with (src/config/env.ts): every variable, its default and its meaning, so a user never
+ * needs the source to configure it (and a new variable cannot ship undocumented); the
  * README's links all lead somewhere, and what it promises a newcomer matches the project.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ENV, ENV_NAMES, type EnvName } from '../src/config/env.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
-/** Every variable config.ts reads: `read(env, 'NAME')`, `integer(env, 'NAME', …)`, `required('NAME', …)`. */
-function variablesRead(): string[] {
-  const source = read('src/config.ts');
-  const names = [...source.matchAll(/(?:\(\s*env,\s*|required\()'([A-Z][A-Z0-9_]+)'/g)].map(
-    (match) => match[1]!,
-  );
-  return [...new Set(names)].sort();
+/** The table of docs/configuration.md: its rows for environment variables, as written. */
+function documentedRows(): string[] {
+  return read('docs/configuration.md')
+    .split('\n')
+    .filter((line) => /^\| `[A-Z][A-Z0-9_]+` \|/.test(line));
+}
+
+/** The row the environment table (src/config/env.ts) says the page should have for a variable. */
+function expectedRow(name: EnvName): string {
+  const { required, default: fallback, meaning } = ENV[name].docs;
+  return `| \`${name}\` | ${required} | ${fallback} | ${meaning} |`;
 }
 
 describe('configuration docs', () => {
-  const variables = variablesRead();
-
-  it('finds the variables config.ts reads', () => {
-    expect(variables).toEqual(expect.arrayContaining(['SLACK_BOT_TOKEN', 'FXIAOKE_APP_ID', 'STORE_URL']));
-    expect(variables.length).toBeGreaterThanOrEqual(20);
+  it('has the variables the bridge reads', () => {
+    expect(ENV_NAMES).toEqual(expect.arrayContaining(['SLACK_BOT_TOKEN', 'FXIAOKE_APP_ID', 'STORE_URL']));
+    expect(ENV_NAMES.length).toBeGreaterThanOrEqual(30);
   });
 
-  it('lists every one in the configuration table of docs/configuration.md', () => {
-    const tableRows = read('docs/configuration.md')
-      .split('\n')
-      .filter((line) => line.startsWith('| `'));
-    const documented = new Set(tableRows.map((line) => /^\| `([A-Z0-9_]+)`/.exec(line)?.[1]));
-    expect(variables.filter((name) => !documented.has(name))).toEqual([]);
+  it('documents each in docs/configuration.md as the environment table states it: required, default, meaning', () => {
+    // Same rows, same order: a variable added, removed or changed in one place only fails here.
+    expect(documentedRows()).toEqual(ENV_NAMES.map(expectedRow));
   });
 
-  it('lists every one in .env.example', () => {
+  it('lists every one in .env.example, with its default where the line shows a value, and no other', () => {
     const example = read('.env.example');
-    expect(variables.filter((name) => !new RegExp(`^#?${name}=`, 'm').test(example))).toEqual([]);
+    expect(ENV_NAMES.filter((name) => !new RegExp(`^#?${name}=`, 'm').test(example))).toEqual([]);
+    const lines = [...example.matchAll(/^#?([A-Z][A-Z0-9_]+)=(.*)$/gm)].map(([, name, value]) => ({
+      name: name as EnvName,
+      value: value ?? '',
+    }));
+    expect(lines.map((line) => line.name).filter((name) => !(name in ENV))).toEqual([]);
+    const wrongDefaults = lines.filter(({ name, value }) => {
+      const fallback = ENV[name].default;
+      return (
+        value !== '' &&
+        typeof fallback !== 'undefined' &&
+        !Array.isArray(fallback) &&
+        value !== String(fallback)
+      );
+    });
+    expect(wrongDefaults).toEqual([]);
   });
 });
 

@@ -4,12 +4,13 @@
  * creating an empty SQLite file where the configured one does not exist yet — unless asked, with
  * `--send-test <recipient>`, to send one test message (send-test.ts).
  */
-import { webApi } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { FxiaokeClient } from '../fxiaoke/client.js';
 import { isFxiaokeError } from '../fxiaoke/errors.js';
 import { fxiaokeConnection } from '../fxiaoke/from-config.js';
 import { SecretScrubber } from '../logger.js';
+import { slackWebClient } from '../slack/api/web-client.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
 import { beforeDeadline } from '../util/deadline.js';
 import { type CheckLine, formatCheckReport } from './format.js';
@@ -130,12 +131,14 @@ export function describeStore(storeUrl: string): string {
       return `SQLite ${location.path}`;
     case 'memory':
       return 'in memory (forgotten at every stop)';
-    case 'redis': {
+    case 'redis':
+    case 'postgres': {
+      const name = location.kind === 'redis' ? 'Redis' : 'PostgreSQL';
       try {
         const url = new URL(location.url);
-        return `Redis ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+        return `${name} ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
       } catch {
-        return 'Redis (URL not shown)';
+        return `${name} (URL not shown)`;
       }
     }
   }
@@ -176,13 +179,9 @@ function checkStore(config: Config): Check {
   };
 }
 
+/** One honest try: a check that retries hides what a deploy needs to know. */
 function slackClient(config: Config, token: string): webApi.WebClient {
-  return new webApi.WebClient(token, {
-    slackApiUrl: config.slack.apiUrl,
-    retryConfig: { retries: 0 },
-    timeout: 10_000,
-    logLevel: webApi.LogLevel.ERROR,
-  });
+  return slackWebClient(token, config.slack.apiUrl, { retries: 'none' });
 }
 
 function checkSlack(authTest: Promise<webApi.AuthTestResponse>): Check {

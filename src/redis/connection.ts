@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { StoreError } from '../store/errors.js';
+import { redisUrlProblem } from '../store/location.js';
 
 export interface RedisConnection {
   redis: Redis;
@@ -47,28 +48,13 @@ interface RedisUrlParts {
   secrets: string[];
 }
 
-const REDIS_URL_FORM = 'redis://[[user]:password@]host[:port][/db] or rediss://…';
-
 function parseRedisUrl(url: string): RedisUrlParts {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Node's error is bare "Invalid URL"; the input itself is not repeated since it may hold a password.
-    throw new StoreError(`STORE_URL is not a valid Redis URL; expected ${REDIS_URL_FORM}`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new StoreError(`STORE_URL must start with redis:// or rediss://; expected ${REDIS_URL_FORM}`);
-  }
-  if (parsed.hostname === '') {
-    throw new StoreError(`STORE_URL names no Redis host; expected ${REDIS_URL_FORM}`);
-  }
+  const problem = redisUrlProblem(url);
+  if (problem) throw new StoreError(`STORE_URL ${problem}`);
+  const parsed = new URL(url);
   const path = /^\/?(\d*)$/.exec(parsed.pathname);
-  if (!path) {
-    throw new StoreError(`STORE_URL path must be a database number such as /0; expected ${REDIS_URL_FORM}`);
-  }
   const secrets = [url, parsed.password, safeDecode(parsed.password)].filter((s) => s.length > 0);
-  return { tls: parsed.protocol === 'rediss:', db: path[1] ? Number(path[1]) : undefined, secrets };
+  return { tls: parsed.protocol === 'rediss:', db: path?.[1] ? Number(path[1]) : undefined, secrets };
 }
 
 function safeDecode(text: string): string {

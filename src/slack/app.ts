@@ -5,7 +5,7 @@ import { App, buildReceiverRoutes, type CustomRoute, HTTPReceiver, SocketModeRec
 import type { Config } from '../config.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { resolveBotIdentityPatiently } from './api/auth-retry.js';
-import { SLACK_RETRY_CONFIG } from './api/bot-identity.js';
+import { slackClientOptions, socketModeClientOptions } from './api/web-client.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
 import { HomeViewers } from './home/viewers.js';
@@ -112,7 +112,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     receiver = new SocketModeReceiver({
       appToken: slack.appToken ?? '',
       // The Socket Mode client has its own Web API client (apps.connections.open): same base URL.
-      installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
+      installerOptions: { clientOptions: socketModeClientOptions(slack.apiUrl) },
       logger,
     });
     handover = enableSocketHandover(receiver.client, {
@@ -130,7 +130,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     logger,
     botId: identity.botId,
     botUserId: identity.botUserId,
-    clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: SLACK_RETRY_CONFIG, timeout: 10_000 },
+    // Bolt sets the client's logger to its own (the same pino logger).
+    clientOptions: slackClientOptions(slack.apiUrl, { logger: context.logger }),
   });
   app.error(async (error) => {
     context.logger.error({ err: error }, 'unhandled error in a Slack listener');

@@ -1,67 +1,16 @@
 import { openRedisStore } from '../redis/relay-store.js';
+import { StoreError } from './errors.js';
 import type { RelayStore } from './interface.js';
+import { parseStoreUrl } from './location.js';
 import { MemoryRelayStore } from './memory-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
-export type StoreLocation =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'memory' }
-  | { kind: 'redis'; url: string };
+export { parseStoreUrl, type StoreLocation } from './location.js';
 
 export interface OpenStoreOptions {
   now?: () => number;
   /** Prefix for every Redis key (default `fxb:`); ignored by the other stores. */
   redisKeyPrefix?: string;
-}
-
-const ACCEPTED_FORMS =
-  'sqlite:./relative/path.db, sqlite:///absolute/path.db, sqlite::memory:, memory:, ' +
-  'redis://[[user]:password@]host[:port][/db], rediss://… (TLS)';
-
-/**
- * Reads a STORE_URL. Errors never echo the whole URL, because a Redis URL may carry a password.
- *
- * `sqlite:<path>` takes the rest verbatim as a file path (relative to the working directory);
- * `sqlite://` must be followed by an absolute path, as in `sqlite:///srv/fx-bridge.db`.
- */
-export function parseStoreUrl(url: string): StoreLocation {
-  const trimmed = url.trim();
-  if (trimmed === '') throw new Error(`STORE_URL is empty; accepted forms: ${ACCEPTED_FORMS}`);
-  const colon = trimmed.indexOf(':');
-  const scheme = colon === -1 ? '' : trimmed.slice(0, colon).toLowerCase();
-  const rest = colon === -1 ? '' : trimmed.slice(colon + 1);
-
-  switch (scheme) {
-    case 'sqlite':
-      return { kind: 'sqlite', path: parseSqlitePath(rest) };
-    case 'memory':
-      if (rest !== '' && rest !== '//') {
-        throw new Error(`STORE_URL memory: takes nothing after the colon; accepted forms: ${ACCEPTED_FORMS}`);
-      }
-      return { kind: 'memory' };
-    case 'redis':
-    case 'rediss':
-      return { kind: 'redis', url: trimmed };
-    default: {
-      const shown = scheme === '' ? 'has no scheme' : `has unsupported scheme "${scheme}:"`;
-      throw new Error(`STORE_URL ${shown}; accepted forms: ${ACCEPTED_FORMS}`);
-    }
-  }
-}
-
-function parseSqlitePath(rest: string): string {
-  if (rest.startsWith('//')) {
-    const path = rest.slice(2);
-    if (!path.startsWith('/')) {
-      throw new Error(
-        'STORE_URL sqlite:// must be followed by an absolute path (sqlite:///srv/app.db); ' +
-          'for a relative path write sqlite:./app.db',
-      );
-    }
-    return path;
-  }
-  if (rest === '') throw new Error(`STORE_URL sqlite: needs a file path; accepted forms: ${ACCEPTED_FORMS}`);
-  return rest;
 }
 
 /** Opens the store a STORE_URL names. Each backend is one branch here. */
@@ -75,5 +24,11 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       return new MemoryRelayStore({ now });
     case 'redis':
       return openRedisStore({ url: location.url, now, keyPrefix: redisKeyPrefix });
+    case 'postgres':
+      // The URL is a valid choice (the configuration accepts it); this build has no such store yet.
+      throw new StoreError(
+        'STORE_URL names a PostgreSQL store, which is not available in this build of fx-bridge; ' +
+          'use sqlite:<path>, or redis:// for several replicas',
+      );
   }
 }

@@ -1,4 +1,7 @@
-/** `fx-bridge start` failing on a port in use says which variable to change. */
+/**
+ * `fx-bridge start` failing on a port in use says which variable to change; on a PostgreSQL store,
+ * which this build cannot open yet, it says so without the URL's password.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,5 +42,17 @@ describe('fx-bridge start', () => {
     const code = await runCli(['start'], io);
     expect(code).toBe(1);
     expect(io.stderr.join('\n')).toContain(`port ${address.port} is already in use: set PORT to a free port`);
+  });
+
+  it('refuses a PostgreSQL STORE_URL as not available in this build, without its password, and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fx-bridge-start-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const io = captureIo({ ...cliEnv(dir), STORE_URL: 'postgresql://fx:hunter2@db.internal:5432/fx' });
+    const code = await runCli(['start'], io);
+    expect(code).toBe(1);
+    expect(io.stderr.join('\n')).toMatch(
+      /^fx-bridge failed to start: STORE_URL names a PostgreSQL store, which is not available in this build/,
+    );
+    expect(io.output).not.toContain('hunter2');
   });
 });

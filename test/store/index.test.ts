@@ -29,6 +29,8 @@ describe('parseStoreUrl', () => {
     ['memory:', { kind: 'memory' }],
     ['redis://localhost:6379/0', { kind: 'redis', url: 'redis://localhost:6379/0' }],
     ['rediss://user:pw@host:6380', { kind: 'redis', url: 'rediss://user:pw@host:6380' }],
+    ['postgres://fx:pw@db:5432/fx', { kind: 'postgres', url: 'postgres://fx:pw@db:5432/fx' }],
+    ['postgresql://db/fx', { kind: 'postgres', url: 'postgresql://db/fx' }],
   ])('parses %j', (url, expected) => {
     expect(parseStoreUrl(url)).toStrictEqual(expected);
   });
@@ -36,7 +38,8 @@ describe('parseStoreUrl', () => {
   it.each([
     ['', /empty/],
     ['./data/fx.db', /no scheme/],
-    ['postgres://user:secret@db/fx', /unsupported scheme "postgres:".*sqlite:\.\/.*memory:/],
+    ['mysql://user:secret@db/fx', /unsupported scheme "mysql:".*sqlite:\.\/.*memory:.*postgres:/],
+    ['postgres://', /names no PostgreSQL host/],
     ['sqlite:', /needs a file path/],
     ['sqlite://host/fx.db', /absolute path/],
     ['memory:extra', /nothing after the colon/],
@@ -44,10 +47,12 @@ describe('parseStoreUrl', () => {
     expect(() => parseStoreUrl(url)).toThrow(message);
   });
 
-  it('never echoes credentials from a rejected URL', () => {
-    expect(() => parseStoreUrl('postgres://user:secret@db/fx')).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('secret') }),
-    );
+  it('never echoes credentials from a rejected URL, not even text before a colon that is no scheme', () => {
+    for (const url of ['mysql://user:secret@db/fx', 'postgres://user:secret@db:port/fx', 'secret!:x@db']) {
+      expect(() => parseStoreUrl(url)).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('secret') }),
+      );
+    }
   });
 });
 
@@ -101,5 +106,12 @@ describe('openStore', () => {
 
   it('rejects unknown forms', async () => {
     await expect(openStore('mysql://db/fx')).rejects.toThrow(/accepted forms/);
+  });
+
+  it('refuses a PostgreSQL store as not available in this build, without its password', async () => {
+    const error = await rejectionOf(openStore('postgres://fx:hunter2@127.0.0.1:9/fx'));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).message).toMatch(/PostgreSQL store, which is not available in this build/);
+    expect((error as StoreError).message).not.toContain('hunter2');
   });
 });

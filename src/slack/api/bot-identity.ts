@@ -1,19 +1,8 @@
-/** Who the bot is (auth.test), asked before Bolt would ask it, and the Web API retry policy. */
-import { webApi } from '@slack/bolt';
+/** Who the bot is (auth.test), asked before Bolt would ask it. */
+import type { webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import { SlackAdapterError, SlackErrorCode, slackErrorCode } from '../errors.js';
-
-/**
- * The Web API client defaults to 10 retries over ~30 minutes, longer than a response_url lives
- * and long enough to post a receipt twice. Three quick tries, then a clear failure.
- */
-export const SLACK_RETRY_CONFIG = {
-  retries: 2,
-  factor: 2,
-  minTimeout: 300,
-  maxTimeout: 2_000,
-  randomize: true,
-};
+import { slackWebClient } from './web-client.js';
 
 export class SlackAuthError extends SlackAdapterError {
   readonly code = SlackErrorCode.AuthFailed;
@@ -32,12 +21,7 @@ export class SlackAuthError extends SlackAdapterError {
 export async function resolveBotIdentity(
   slack: Config['slack'],
 ): Promise<{ botId: string; botUserId: string }> {
-  const client = new webApi.WebClient(slack.botToken, {
-    slackApiUrl: slack.apiUrl,
-    retryConfig: SLACK_RETRY_CONFIG,
-    timeout: 10_000,
-    logLevel: webApi.LogLevel.ERROR,
-  });
+  const client = slackWebClient(slack.botToken, slack.apiUrl);
   let result: webApi.AuthTestResponse;
   try {
     result = await client.auth.test();

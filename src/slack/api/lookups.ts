@@ -4,16 +4,14 @@
  * relay as dependencies (`profiles`, `groupMembers`, `links` in relay/deps.ts), so no call can forget them.
  * Their own Web API client has the app's settings (base URL, retries, timeout, token).
  */
-import { webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { GroupMembers } from '../../relay/access.js';
 import type { SlackLinks } from '../../relay/card.js';
-import { boltLogger } from '../bolt-logger.js';
-import { SLACK_RETRY_CONFIG } from './bot-identity.js';
 import { slackLinks } from './links.js';
 import { SlackProfileCache } from './profiles.js';
 import { SlackUserGroups } from './user-groups.js';
+import { slackWebClient } from './web-client.js';
 
 export interface SlackLookups {
   profiles: SlackProfileCache;
@@ -23,12 +21,7 @@ export interface SlackLookups {
 }
 
 export function slackLookups(slack: Config['slack'], logger: Logger, cacheTtlMs: number): SlackLookups {
-  const client = new webApi.WebClient(slack.botToken, {
-    slackApiUrl: slack.apiUrl,
-    retryConfig: SLACK_RETRY_CONFIG,
-    timeout: 10_000,
-    logger: boltLogger(logger),
-  });
+  const client = slackWebClient(slack.botToken, slack.apiUrl, { logger });
   return {
     profiles: new SlackProfileCache(client, cacheTtlMs),
     groupMembers: new SlackUserGroups(client, logger, cacheTtlMs).members,

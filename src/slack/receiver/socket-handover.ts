@@ -13,6 +13,7 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from '../../logger.js';
 import { beforeDeadline } from '../../util/deadline.js';
+import { socketModeClientOptions } from '../api/web-client.js';
 
 export interface SocketHandoverOptions {
   appToken: string;
@@ -85,7 +86,7 @@ export function enableSocketHandover(
     const next = new SocketModeClient({
       appToken: options.appToken,
       logger: options.clientLogger,
-      clientOptions: { slackApiUrl: options.slackApiUrl },
+      clientOptions: socketModeClientOptions(options.slackApiUrl),
     });
     helper = next;
     // Bolt's receiver listens on the primary; envelopes from the helper go to that same listener,

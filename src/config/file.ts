@@ -1,0 +1,203 @@
+/**
+ * The optional YAML file (FX_BRIDGE_CONFIG): recipient aliases, channel defaults, who may send and
+ * revoke, limits, edit/delete sync. Its zod schema rejects unknown keys and names every problem with
+ * the file's path and the key.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export interface FileConfig {
+  /** Alias name → Fxiaoke ids (`sales: [FSUID_…]`). */
+  aliases: Record<string, string[]>;
+  /** Slack user id → Fxiaoke id, so `<@U…>` mentions resolve. */
+  slackUsers: Record<string, string>;
+  /** Slack user ids allowed to revoke anyone's relay. */
+  admins: string[];
+  /** Slack channel id → recipients (aliases or Fxiaoke ids) the compose window starts with there. */
+  channelDefaults: Record<string, string[]>;
+  /** How a relayed message reads in Fxiaoke. Placeholders: {sender}, {channel}, {text}. */
+  messageTemplate: string;
+  /** Longest message text accepted (characters, before the template). */
+  maxMessageLength: number;
+  /** Most resolved recipients one relay may have. */
+  maxRecipients: number;
+  /** Who may send (see src/relay/access.ts for the rule). Empty lists: everyone, from anywhere. */
+  access: { send: { users: string[]; userGroups: string[]; channels: string[] } };
+  limits: {
+    /** Relays one Slack user may start per sliding minute; 0 turns the limit off. */
+    sendsPerUserPerMinute: number;
+  };
+  /** What an edit or delete of a relayed Slack message does: ask its sender, act at once, or nothing. */
+  sync: { edits: 'ask' | 'auto' | 'off'; deletes: 'ask' | 'auto' | 'off' };
+}
+
+/** Reads `alice (Slack, general):` or `alice (Slack, direct message):`, then the text. */
+export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (Slack, {channel}):\n{text}';
+
+export const DEFAULT_FILE_CONFIG: FileConfig = {
+  aliases: {},
+  slackUsers: {},
+  admins: [],
+  channelDefaults: {},
+  messageTemplate: DEFAULT_MESSAGE_TEMPLATE,
+  maxMessageLength: 4000,
+  maxRecipients: 5000,
+  access: { send: { users: [], userGroups: [], channels: [] } },
+  limits: { sendsPerUserPerMinute: 20 },
+  sync: { edits: 'ask', deletes: 'ask' },
+};
+
+const FXIAOKE_ID = /^(FSUID_[0-9A-Za-z]+|\d+)$/;
+const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
+const SLACK_USER_GROUP_ID = /^S[A-Z0-9]+$/;
+
+// Ids, not names: a name can be reused or renamed, and Slack's APIs answer by id. The messages say
+// where to find each id, since that is the usual mistake.
+const accessSchema = z
+  .object({
+    send: z
+      .object({
+        users: z
+          .array(z.string().regex(SLACK_USER_ID, 'users are Slack user ids such as U012ABC, not @names'))
+          .default([]),
+        userGroups: z
+          .array(
+            z
+              .string()
+              .regex(
+                SLACK_USER_GROUP_ID,
+                'userGroups are Slack user group ids such as S012ABC (the group in Slack → ⋯ → Copy group ID), not @handles',
+              ),
+          )
+          .default([]),
+        channels: z
+          .array(
+            z
+              .string()
+              .regex(
+                SLACK_CHANNEL_ID,
+                'channels are Slack channel ids such as C012ABC (channel details → About → Channel ID), not #names',
+              ),
+          )
+          .default([]),
+      })
+      .strict()
+      .default(DEFAULT_FILE_CONFIG.access.send),
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    sendsPerUserPerMinute: z
+      .number('sendsPerUserPerMinute must be a number')
+      .int('sendsPerUserPerMinute must be a whole number')
+      .min(0, 'sendsPerUserPerMinute must be 0 (no limit) or more')
+      .max(10_000, 'sendsPerUserPerMinute must be at most 10000 (0 turns the limit off)')
+      .default(DEFAULT_FILE_CONFIG.limits.sendsPerUserPerMinute),
+  })
+  .strict();
+
+const syncModeSchema = (key: string) =>
+  z.enum(['ask', 'auto', 'off'], `${key} must be ask (DM the sender), auto (act at once) or off (nothing)`);
+
+const syncSchema = z
+  .object({
+    edits: syncModeSchema('sync.edits').default(DEFAULT_FILE_CONFIG.sync.edits),
+    deletes: syncModeSchema('sync.deletes').default(DEFAULT_FILE_CONFIG.sync.deletes),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    aliases: z
+      .record(
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'alias names use letters, digits, _ . -')
+          // Such names would be read as an employee id or an openUserId, never as the alias.
+          .refine(
+            (name) => !/^\d+$/.test(name) && !/^FSUID_/i.test(name),
+            'alias names cannot look like Fxiaoke ids',
+          ),
+        z
+          .array(
+            z
+              .string()
+              .regex(FXIAOKE_ID, 'each alias member is an FSUID_… openUserId or a numeric employee id'),
+          )
+          .min(1, 'an alias needs at least one member'),
+      )
+      .default({}),
+    slackUsers: z
+      .record(
+        z.string().regex(SLACK_USER_ID, 'keys are Slack user ids such as U012ABC'),
+        z.string().regex(FXIAOKE_ID, 'values are FSUID_… openUserIds or numeric employee ids'),
+      )
+      .default({}),
+    admins: z.array(z.string().regex(SLACK_USER_ID, 'admins are Slack user ids such as U012ABC')).default([]),
+    channelDefaults: z
+      .record(
+        z.string().regex(SLACK_CHANNEL_ID, 'keys are Slack channel ids such as C012ABC'),
+        z.array(z.string().min(1)).min(1, 'list at least one recipient, or leave the channel out'),
+      )
+      .default({}),
+    messageTemplate: z
+      .string()
+      .refine((template) => template.includes('{text}'), 'messageTemplate must contain {text}')
+      .default(DEFAULT_MESSAGE_TEMPLATE),
+    maxMessageLength: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxMessageLength),
+    maxRecipients: z.number().int().min(1).max(100_000).default(DEFAULT_FILE_CONFIG.maxRecipients),
+    access: accessSchema.default(DEFAULT_FILE_CONFIG.access),
+    limits: limitsSchema.default(DEFAULT_FILE_CONFIG.limits),
+    sync: syncSchema.default(DEFAULT_FILE_CONFIG.sync),
+  })
+  .strict()
+  .superRefine((file, context) => {
+    // A default must be something the resolver knows; a typo would otherwise surface in every modal.
+    const aliases = new Set(Object.keys(file.aliases).map((name) => name.toLowerCase()));
+    for (const [channel, recipients] of Object.entries(file.channelDefaults)) {
+      recipients.forEach((recipient, index) => {
+        if (FXIAOKE_ID.test(recipient) || aliases.has(recipient.toLowerCase())) return;
+        context.addIssue({
+          code: 'custom',
+          path: ['channelDefaults', channel, index],
+          message: `${recipient} is neither an alias defined under aliases nor a Fxiaoke id (FSUID_… or numeric)`,
+        });
+      });
+    }
+  });
+
+export function parseFileConfig(source: string, label: string, problems: string[]): FileConfig {
+  let document: unknown;
+  try {
+    document = parseYaml(source) ?? {};
+  } catch (error) {
+    problems.push(
+      `${label} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`,
+    );
+    return DEFAULT_FILE_CONFIG;
+  }
+  const result = fileSchema.safeParse(document);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      problems.push(`${label}: ${where}: ${issue.message}`);
+    }
+    return DEFAULT_FILE_CONFIG;
+  }
+  return result.data;
+}
+
+export function loadFileConfig(path: string, problems: string[]): FileConfig {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    problems.push(`FX_BRIDGE_CONFIG points at ${path}, which cannot be read (${reason})`);
+    return DEFAULT_FILE_CONFIG;
+  }
+  return parseFileConfig(source, `FX_BRIDGE_CONFIG (${path})`, problems);
+}

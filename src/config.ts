@@ -75,6 +75,8 @@ export interface Config {
   storeUrl: string;
   /** Key prefix for the Redis store (several bridges can share one Redis). */
   redisKeyPrefix: string;
+  /** Start on a Redis whose maxmemory-policy evicts keys (REDIS_ALLOW_EVICTION); refused otherwise. */
+  redisAllowEviction: boolean;
   /** Finished relays older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
   /**
@@ -349,6 +351,9 @@ export function loadConfig(env: Env = process.env): Config {
 
   const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
   const redisKeyPrefix = read(env, 'REDIS_KEY_PREFIX') ?? 'fxb:';
+  const redisAllowEviction = read(env, 'REDIS_ALLOW_EVICTION') ?? 'false';
+  if (redisAllowEviction !== 'true' && redisAllowEviction !== 'false')
+    problems.push('REDIS_ALLOW_EVICTION must be "true" or "false"');
   const retentionDays = integer(env, 'RETENTION_DAYS', 30, 0, 3650, problems);
   const sharedStore = /^rediss?:/i.test(storeUrl);
   const recoveryStaleAfterSeconds = integer(
@@ -427,6 +432,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     storeUrl,
     redisKeyPrefix,
+    redisAllowEviction: redisAllowEviction === 'true',
     retentionDays,
     recoveryStaleAfterSeconds,
     work,

@@ -547,3 +547,14 @@ describe('config file: sync', () => {
     ]);
   });
 });
+
+describe('loadConfig: REDIS_ALLOW_EVICTION', () => {
+  it('is off by default, on only for "true", and refuses anything but true or false', () => {
+    expect(loadConfig(validEnv()).redisAllowEviction).toBe(false);
+    expect(loadConfig(validEnv({ REDIS_ALLOW_EVICTION: 'true' })).redisAllowEviction).toBe(true);
+    expect(loadConfig(validEnv({ REDIS_ALLOW_EVICTION: 'false' })).redisAllowEviction).toBe(false);
+    expect(configError(validEnv({ REDIS_ALLOW_EVICTION: 'yes' })).problems).toEqual([
+      'REDIS_ALLOW_EVICTION must be "true" or "false"',
+    ]);
+  });
+});

@@ -160,9 +160,10 @@ export class RedisDurabilityWatch {
         this.redis.get(this.#sentinelKey),
       ]);
       this.#current = current;
-      await this.#checkSentinel(sentinel);
       this.#checkEvictions(current);
       this.#checkPolicy(current);
+      // Last: it may write (the first time), and a full noeviction Redis refuses writes.
+      await this.#checkSentinel(sentinel);
     } catch (error) {
       this.options.log.debug({ err: error }, 'could not look for lost Redis keys; will look again');
     }

@@ -11,6 +11,7 @@ import { fxiaokeConnection } from './fxiaoke/from-config.js';
 import type { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import type { createLogger, Logger } from './logger.js';
+import { openRedisDurabilityWatch } from './redis/durability-watch.js';
 import { type FxiaokeSharedState, openFxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
 import { RedisSendLimiter } from './redis/send-limiter.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
@@ -24,6 +25,7 @@ import { slackLookups } from './slack/api/lookups.js';
 import type { SlackProfileCache } from './slack/api/profiles.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
+import type { StoreDurabilityStatus } from './store/durability.js';
 import { openStore, parseStoreUrl } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import { isSharedStore } from './store/location.js';
@@ -39,6 +41,8 @@ export interface BridgeOptions {
   /** Backoff sleeps in the Fxiaoke client (tests make them instant). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** How often a Redis store is looked at for lost keys (default 5 s; tests shorten it). */
+  durabilityCheckEveryMs?: number;
 }
 
 /** What the steps share: the configuration, the start's options, logs and metrics. */
@@ -48,6 +52,28 @@ export interface Wiring {
   logger: Logger;
   scrubber: ReturnType<typeof createLogger>['scrubber'];
   metrics: BridgeMetrics;
+}
+
+/**
+ * A Redis store that evicts keys is refused here, before anything is written to it (unless
+ * REDIS_ALLOW_EVICTION=true); one that persists nothing is warned about; while the bridge runs, lost
+ * keys are looked for (redis/durability-watch.ts). Other stores: nothing to watch.
+ */
+export async function openStoreDurability(
+  { config, options, logger }: Wiring,
+  closers: Closers,
+): Promise<(() => StoreDurabilityStatus) | undefined> {
+  const location = parseStoreUrl(config.storeUrl);
+  if (location.kind !== 'redis') return undefined;
+  const watch = await openRedisDurabilityWatch({
+    url: location.url,
+    keyPrefix: config.redisKeyPrefix,
+    allowEviction: config.redisAllowEviction,
+    log: logger.child({ component: 'redis-durability' }),
+    ...(options.durabilityCheckEveryMs ? { everyMs: options.durabilityCheckEveryMs } : {}),
+  });
+  closers.add(() => watch.close());
+  return () => watch.status();
 }
 
 /** Every store call goes through the metrics wrapper, so failures count in fxbridge_store_errors_total. */
@@ -242,6 +268,7 @@ export async function openSlack(
     profiles: SlackProfileCache;
     work: { work: InFlightWork; queue: RelayWorkQueue };
     isShuttingDown: () => boolean;
+    durability: (() => StoreDurabilityStatus) | undefined;
   },
 ): Promise<{ slack: SlackApp; port: number }> {
   let slack: SlackApp | undefined;
@@ -261,6 +288,7 @@ export async function openSlack(
       fxiaoke: parts.fxiaoke,
       metrics,
       isShuttingDown: parts.isShuttingDown,
+      ...(parts.durability ? { durability: parts.durability } : {}),
       log: logger.child({ component: 'readyz' }),
       ...(options.now ? { now: options.now } : {}),
       // Assigned just below; a probe before that finds no connection yet.

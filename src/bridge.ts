@@ -12,6 +12,7 @@ import {
   openRetention,
   openSharedFxiaokeState,
   openSlack,
+  openStoreDurability,
   openTakeoverSweep,
   type Wiring,
 } from './bridge-steps.js';
@@ -56,6 +57,8 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
   const closers = new Closers();
   let shuttingDown = false;
   try {
+    // First: a Redis that evicts keys is refused before anything is written to it.
+    const durability = await openStoreDurability(wiring, closers);
     const store = await openRelayStore(wiring, closers);
     const fxShared = await openSharedFxiaokeState(wiring, closers);
     const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
@@ -71,6 +74,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       profiles: relay.profiles,
       work,
       isShuttingDown: () => shuttingDown,
+      durability,
     });
     logger.info(startedFields(config, port), 'fx-bridge started');
     await openTakeoverSweep(wiring, closers, relay.deps, slack);

@@ -60,6 +60,8 @@ export interface Config {
   storeUrl: string;
   /** Key prefix for the Redis store (several bridges can share one Redis). */
   redisKeyPrefix: string;
+  /** Start on a Redis whose maxmemory-policy evicts keys (REDIS_ALLOW_EVICTION); refused otherwise. */
+  redisAllowEviction: boolean;
   /** Finished relays older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
   /**
@@ -195,6 +197,7 @@ function toConfig(env: EnvValues, file: FileConfig): Config {
     },
     storeUrl: env.STORE_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    redisAllowEviction: env.REDIS_ALLOW_EVICTION,
     retentionDays: env.RETENTION_DAYS,
     // On a shared store a younger relay may be another replica's work under way.
     recoveryStaleAfterSeconds:

@@ -667,12 +667,23 @@ describe('DEFAULTS', () => {
   });
 });
 
-describe('env-rows: flag, for the switches still to come', () => {
+describe('env-rows: flag, the check of true/false switches', () => {
   it('reads true and false, and names anything else', () => {
     expect(flag.parse('true')).toBe(true);
     expect(flag.parse('false')).toBe(false);
     const result = flag.safeParse('yes');
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.message)).toEqual(['must be "true" or "false"']);
+  });
+});
+
+describe('loadConfig: REDIS_ALLOW_EVICTION', () => {
+  it('is off by default, on only for "true", and refuses anything but true or false', () => {
+    expect(loadConfig(validEnv()).redisAllowEviction).toBe(false);
+    expect(loadConfig(validEnv({ REDIS_ALLOW_EVICTION: 'true' })).redisAllowEviction).toBe(true);
+    expect(loadConfig(validEnv({ REDIS_ALLOW_EVICTION: 'false' })).redisAllowEviction).toBe(false);
+    expect(configError(validEnv({ REDIS_ALLOW_EVICTION: 'yes' })).problems).toEqual([
+      'REDIS_ALLOW_EVICTION must be "true" or "false"',
+    ]);
   });
 });

@@ -8,6 +8,9 @@
  *   await redis.kill();  await redis.start();     // outage and return, same port and data
  *   await redis.stop();                           // or a clean SHUTDOWN NOSAVE instead of the kill
  *   await redis.cleanup();                        // kill and remove the directory
+ *
+ * Extra `redis-server` arguments (`['--maxmemory', '2mb', '--maxmemory-policy', 'allkeys-lru']`)
+ * come after the defaults, so they may override them; they apply to every start().
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -54,12 +57,20 @@ export class PrivateRedis {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    readonly extraArgs: readonly string[],
   ) {}
 
   /** Starts a server on a free port in a fresh temp directory; undefined when there is no binary. */
-  static async create(what = 'private Redis'): Promise<PrivateRedis | undefined> {
+  static async create(
+    what = 'private Redis',
+    extraArgs: readonly string[] = [],
+  ): Promise<PrivateRedis | undefined> {
     if (!redisServerAvailable(what)) return undefined;
-    const server = new PrivateRedis(await freePort(), await mkdtemp(join(tmpdir(), 'fx-bridge-redis-')));
+    const server = new PrivateRedis(
+      await freePort(),
+      await mkdtemp(join(tmpdir(), 'fx-bridge-redis-')),
+      extraArgs,
+    );
     try {
       await server.start();
     } catch (error) {
@@ -98,6 +109,7 @@ export class PrivateRedis {
       'no',
       '--protected-mode',
       'no',
+      ...this.extraArgs,
     ];
     this.#output = '';
     const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,6 +10,15 @@ import { FxiaokeClient } from '../fxiaoke/client.js';
 import { isFxiaokeError } from '../fxiaoke/errors.js';
 import { fxiaokeConnection } from '../fxiaoke/from-config.js';
 import { SecretScrubber } from '../logger.js';
+import {
+  describePersistence,
+  describePolicy,
+  evicts,
+  persistenceRisk,
+  persistsNothing,
+  type RedisDurability,
+  readRedisDurability,
+} from '../redis/durability.js';
 import { slackWebClient } from '../slack/api/web-client.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
 import { beforeDeadline } from '../util/deadline.js';
@@ -21,6 +30,8 @@ const NAMES = {
   config: 'configuration',
   fxiaoke: 'Fxiaoke token',
   store: 'relay store',
+  redisEviction: 'Redis eviction',
+  redisPersistence: 'Redis persistence',
   slack: 'Slack auth.test',
   socket: 'Slack Socket Mode',
   events: 'Slack message events',
@@ -62,7 +73,9 @@ export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<E
   authTest.catch(() => undefined);
   const checks = [checkFxiaoke(config), checkStore(config), checkSlack(authTest)];
   if (config.slack.mode === 'socket') checks.push(checkSocketMode(config));
+  const durability = redisDurabilityLines(config, timeoutMs);
   const results = await Promise.all(checks.map(({ name, run }) => settle(name, run, timeoutMs)));
+  results.splice(2, 0, ...(await durability));
   results.push(await messageEventsLine(config, authTest));
   const scrubber = new SecretScrubber(secretsOf(config));
   const lines: CheckLine[] = [
@@ -177,6 +190,67 @@ function checkStore(config: Config): Check {
       return `${describeStore(config.storeUrl)} answers`;
     },
   };
+}
+
+/**
+ * A Redis store: what it keeps. An evicting policy fails (the bridge refuses to start on it unless
+ * REDIS_ALLOW_EVICTION=true); a store that persists nothing, or whose settings cannot be read
+ * (managed Redis without CONFIG), is a warning. No lines for other stores.
+ */
+async function redisDurabilityLines(config: Config, timeoutMs: number): Promise<CheckLine[]> {
+  const location = parseStoreUrl(config.storeUrl);
+  if (location.kind !== 'redis') return [];
+  let found: RedisDurability;
+  try {
+    const outcome = await beforeDeadline(readRedisDurability(location.url, timeoutMs), timeoutMs);
+    if (!outcome.inTime) throw new Error(`no answer within ${timeoutMs / 1000} s`);
+    found = outcome.value;
+  } catch (error) {
+    const detail = `not checked: ${reason(error)}`;
+    return [
+      { name: NAMES.redisEviction, outcome: 'skipped', detail },
+      { name: NAMES.redisPersistence, outcome: 'skipped', detail },
+    ];
+  }
+  return [evictionLine(found, config.redisAllowEviction), persistenceLine(found)];
+}
+
+function evictionLine(found: RedisDurability, allowed: boolean): CheckLine {
+  const name = NAMES.redisEviction;
+  const policy = `maxmemory-policy ${describePolicy(found)}`;
+  if (found.policy === undefined) {
+    return { name, outcome: 'warn', detail: `could not check ${found.unchecked.join('; ')}` };
+  }
+  if (!evicts(found.policy)) return { name, outcome: 'pass', detail: `${policy}: no key is ever evicted` };
+  const harm = 'Redis may drop relay records: Revoke then answers "not relayed" for copies live in Fxiaoke';
+  if (allowed) {
+    return {
+      name,
+      outcome: 'warn',
+      detail: `${policy}: ${harm}. Allowed by REDIS_ALLOW_EVICTION=true; /readyz turns not ready when keys are lost`,
+    };
+  }
+  return {
+    name,
+    outcome: 'fail',
+    detail: `${policy}: ${harm}. fx-bridge refuses to start: set maxmemory-policy noeviction, or REDIS_ALLOW_EVICTION=true`,
+  };
+}
+
+function persistenceLine(found: RedisDurability): CheckLine {
+  const name = NAMES.redisPersistence;
+  const risk = persistenceRisk(found);
+  const detail = [describePersistence(found), risk].filter(Boolean).join(': ');
+  const unchecked = found.unchecked.map((what) => `could not check ${what}`);
+  if (persistsNothing(found)) {
+    return {
+      name,
+      outcome: 'warn',
+      detail: `${detail}. Turn on AOF (appendonly yes), or use PostgreSQL for the map`,
+    };
+  }
+  if (unchecked.length > 0) return { name, outcome: 'warn', detail: [detail, ...unchecked].join('\n') };
+  return { name, outcome: 'pass', detail };
 }
 
 /** One honest try: a check that retries hides what a deploy needs to know. */

@@ -7,12 +7,15 @@ import type { RelayBatch, RelayError, RelayRecord } from '../relay/types.js';
 
 export interface CheckLine {
   name: string;
-  /** `skipped` when an earlier failure made the check meaningless. */
-  outcome: 'pass' | 'fail' | 'skipped';
+  /**
+   * `skipped` when an earlier failure made the check meaningless; `warn` when it works but may lose
+   * something (a Redis that persists nothing): shown, but it fails nothing.
+   */
+  outcome: 'pass' | 'warn' | 'fail' | 'skipped';
   detail: string;
 }
 
-const MARKS: Record<CheckLine['outcome'], string> = { pass: '✓', fail: '✗', skipped: '-' };
+const MARKS: Record<CheckLine['outcome'], string> = { pass: '✓', warn: '!', fail: '✗', skipped: '-' };
 
 /** One line per check; the detail may span lines (config problems), indented under the name. */
 export function formatCheckReport(lines: readonly CheckLine[]): string {
@@ -24,10 +27,12 @@ export function formatCheckReport(lines: readonly CheckLine[]): string {
     return [head, ...rest.map((more) => `${indent}${more}`)].join('\n');
   });
   const failed = lines.filter((line) => line.outcome === 'fail').length;
+  const warned = lines.filter((line) => line.outcome === 'warn').length;
+  const warnings = warned === 0 ? '' : ` ${warned} warning${warned === 1 ? '' : 's'} (!) above.`;
   const summary =
     failed === 0
-      ? 'All checks passed.'
-      : `${failed} check${failed === 1 ? '' : 's'} failed; fx-bridge would not work as configured.`;
+      ? `All checks passed.${warnings}`
+      : `${failed} check${failed === 1 ? '' : 's'} failed; fx-bridge would not work as configured.${warnings}`;
   return `${body.join('\n')}\n\n${summary}`;
 }
 

@@ -3,6 +3,7 @@
  * then stop cleanly. Resolves with the exit code once the bridge has stopped.
  */
 import { startBridge } from '../bridge.js';
+import { StoreConfigurationError } from '../store/errors.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode } from './io.js';
 
 export async function runStart(io: CliIo): Promise<ExitCode> {
@@ -21,7 +22,8 @@ export async function runStart(io: CliIo): Promise<ExitCode> {
     bridge = started;
   } catch (error) {
     io.err(`fx-bridge failed to start: ${startFailure(error, config.port)}`);
-    return EXIT.failed;
+    // A store set up in a way the bridge refuses (a Redis that evicts keys) is a configuration error.
+    return error instanceof StoreConfigurationError ? EXIT.config : EXIT.failed;
   } finally {
     early.release();
   }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import {
   codeList,
   type EnvRow,
+  flag,
   httpUrl,
   matching,
   oneOf,
@@ -166,6 +167,11 @@ export const ENV = {
     text,
     'fxb:',
     'prefix of every Redis key (relays, token, rate budget), so several bridges can share one Redis',
+  ),
+  REDIS_ALLOW_EVICTION: setting(
+    flag,
+    false,
+    '`true` starts the bridge on a Redis whose `maxmemory-policy` evicts keys (anything but `noeviction`), which it otherwise refuses (exit 78): evicted relays can no longer be revoked or followed, and may be sent twice. Lost keys still turn `/readyz` not ready (see [Redis that keeps the map](deployment.md#redis-that-keeps-the-map))',
   ),
   RETENTION_DAYS: setting(
     wholeNumber(0, 3650),

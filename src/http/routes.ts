@@ -6,12 +6,14 @@
  * `/readyz` is unauthenticated and probed often: it never makes more than one credential check per
  * minute whatever the probe rate (the token endpoint allows about 10 calls a minute, and a check
  * with broken credentials would call it on every probe), and it says only "ok" / "not ready".
- * What went wrong goes to the log, and to `fx-bridge check`.
+ * What went wrong goes to the log, and to `fx-bridge check`. A store that can forget (Redis) adds its
+ * settings (eviction policy, persistence) and, when keys were lost, a short fixed reason.
  * In Socket Mode it also needs a socket to Slack (without one, nothing Slack sends reaches this replica).
  */
 import type { ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { FxiaokeApi } from '../fxiaoke/interface.js';
+import type { StoreDurabilityStatus } from '../store/durability.js';
 import type { RelayStore } from '../store/interface.js';
 import { beforeDeadline } from '../util/deadline.js';
 import type { BridgeMetrics } from './metrics.js';
@@ -23,6 +25,8 @@ export interface RouteDeps {
   /** Readiness checks that take longer count as failed (default 2000 ms). */
   checkTimeoutMs?: number;
   isShuttingDown?: () => boolean;
+  /** Whether the store keeps what it is given (Redis: no eviction, no lost keys). Unset: not checked. */
+  durability?: () => StoreDurabilityStatus;
   /** Whether Slack can reach the bridge (Socket Mode: a socket is up). Unset: not checked. */
   slackConnected?: () => boolean;
   /** Where a failed readiness check says why (the probe's answer does not). */
@@ -98,8 +102,17 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
         ]);
         const shuttingDown = deps.isShuttingDown?.() ?? false;
         const slack = deps.slackConnected ? (deps.slackConnected() ? 'ok' : 'not connected') : undefined;
-        const ready = store === 'ok' && fxiaoke === 'ok' && slack !== 'not connected' && !shuttingDown;
-        if (!ready && !shuttingDown) deps.log?.warn({ checks: { store, fxiaoke, slack } }, 'not ready');
+        // Its problem is a few fixed words (keys evicted, …), shown as they are: nothing to hide there.
+        const durability = deps.durability?.();
+        const ready =
+          store === 'ok' &&
+          fxiaoke === 'ok' &&
+          slack !== 'not connected' &&
+          durability?.problem === undefined &&
+          !shuttingDown;
+        const kept = durability ? { [durability.name]: durability.problem ?? 'ok' } : {};
+        if (!ready && !shuttingDown)
+          deps.log?.warn({ checks: { store, fxiaoke, slack, ...kept } }, 'not ready');
         const brief = (result: string) => (result === 'ok' ? 'ok' : 'not ready');
         sendJson(res, ready ? 200 : 503, {
           status: ready ? 'ready' : 'not ready',
@@ -108,8 +121,10 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
             fxiaoke: brief(fxiaoke),
             // Whether a socket is up says nothing about credentials: shown as it is.
             ...(slack ? { slack } : {}),
+            ...kept,
             ...(shuttingDown ? { shutdown: 'in progress' } : {}),
           },
+          ...(durability ? { [durability.name]: durability.settings } : {}),
         });
       },
     },

@@ -9,6 +9,15 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * The store answers but is set up in a way the bridge refuses to run on (a Redis that evicts keys):
+ * a configuration error, so `fx-bridge start` exits 78 like any other, with a message that says
+ * what to change.
+ */
+export class StoreConfigurationError extends StoreError {
+  override readonly code: string = 'store_configuration';
+}
+
 export class RelayNotFoundError extends StoreError {
   override readonly code = 'relay_not_found';
   constructor(readonly relayId: string) {

@@ -28,6 +28,15 @@ describe('formatCheckReport', () => {
       '✓ a  ok\n\nAll checks passed.',
     );
   });
+
+  it('marks a warning with ! and counts it in the summary, without failing anything', () => {
+    expect(
+      formatCheckReport([
+        { name: 'a', outcome: 'pass', detail: 'ok' },
+        { name: 'b', outcome: 'warn', detail: 'persists nothing' },
+      ]),
+    ).toBe('✓ a  ok\n! b  persists nothing\n\nAll checks passed. 1 warning (!) above.');
+  });
 });
 
 describe('formatTime', () => {

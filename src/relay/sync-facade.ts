@@ -14,6 +14,7 @@ import {
   type SyncIntake,
   settleQuestion,
 } from './sync.js';
+import { actOnWaiting } from './sync-waiting.js';
 import { type ResumedSend, resumePending } from './takeover.js';
 import type { RelayRecord, SyncOffer } from './types.js';
 import {
@@ -48,6 +49,11 @@ export interface SyncFacade {
   ): Promise<{ resumed: ResumedSend; outcome: UpdateOutcome }>;
   /** The question was posted (or could not be): the relay goes back to what it was. */
   settleQuestion(record: RelayRecord, posted: boolean): Promise<RelayRecord>;
+  /**
+   * A recorded edit or delete, once due and the relay free: the work it starts (claimed, as
+   * `receiveMessageChange` claims it), nothing, or when to look again (`waiting`).
+   */
+  actOnWaiting(relayId: string): Promise<SyncIntake>;
 }
 
 export function syncFacade(deps: RelayDeps): SyncFacade {
@@ -68,5 +74,6 @@ export function syncFacade(deps: RelayDeps): SyncFacade {
       return { resumed, outcome: await finishUpdate(deps, resumed.record) };
     },
     settleQuestion: (record, posted) => settleQuestion(deps, record, posted),
+    actOnWaiting: (relayId) => actOnWaiting(deps, relayId),
   };
 }

@@ -532,7 +532,11 @@ describe('secretsOf', () => {
 describe('config file: sync', () => {
   it('defaults edits and deletes to ask, takes auto and off, and names a wrong value', () => {
     const problems: string[] = [];
-    expect(parseFileConfig('{}', 'f', problems).sync).toEqual({ edits: 'ask', deletes: 'ask', quietMs: 3000 });
+    expect(parseFileConfig('{}', 'f', problems).sync).toEqual({
+      edits: 'ask',
+      deletes: 'ask',
+      quietMs: 3000,
+    });
     expect(parseFileConfig('sync:\n  edits: auto\n  deletes: off\n', 'f', problems).sync).toEqual({
       edits: 'auto',
       deletes: 'off',

@@ -46,9 +46,12 @@ export function hasRevocableCopy(record: Pick<RelayRecord, 'serviceId' | 'batche
   );
 }
 
-/** Revocable now: in a status a revoke starts from, with a copy it could take back. */
+/**
+ * Revocable now: in a status a revoke starts from (edits waiting to be acted on do not count), with
+ * a copy it could take back.
+ */
 export function isRevocable(record: RelayRecord): boolean {
-  return REVOCABLE_FROM.includes(record.status) && hasRevocableCopy(record);
+  return REVOCABLE_FROM.includes(statusToActFrom(record)) && hasRevocableCopy(record);
 }
 
 /** Who may revoke, update or answer a question about a relay: its sender, and fx-bridge admins. */

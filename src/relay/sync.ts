@@ -25,7 +25,7 @@ import { IN_WORK, leaseForMe } from './lease.js';
 import { relaysOfMessage } from './message-relays.js';
 import { mayActOn } from './revoke.js';
 import { isBySender, type MessageChange, planDelete, planEdit } from './sync-plan.js';
-import type { RelayChange, RelayRecord, RelaySync, SlackChanges, SyncOffer } from './types.js';
+import type { EditStamp, RelayChange, RelayRecord, RelaySync, SlackChanges, SyncOffer } from './types.js';
 import { keptSync, UPDATABLE_FROM } from './update.js';
 import {
   dueAt,
@@ -277,13 +277,15 @@ export async function dismissOffer(
 /**
  * The manual update (the compose window on a message relayed before and edited since): records
  * the offer with the message's current text, so the button updates to exactly what was shown.
- * Undefined when there is nothing to offer.
+ * `edit` is when Slack says the message was last edited: the text shown is at least that new, so an
+ * edit event up to then, delivered late, changes nothing. Undefined when there is nothing to offer.
  */
 export async function offerManualUpdate(
   deps: RelayDeps,
   record: RelayRecord,
   text: string,
   actorId: string,
+  edit?: EditStamp,
 ): Promise<SyncOffer | undefined> {
   if (!mayActOn(deps, record, actorId)) return undefined;
   if (!UPDATABLE_FROM.includes(record.status) || text === record.text || text.trim() === '') return undefined;
@@ -294,12 +296,19 @@ export async function offerManualUpdate(
     previousText: record.text,
     offeredAt: deps.now(),
     notifiedAt: deps.now(),
+    ...(edit ? { edit } : {}),
   };
+  const changes = record.slackChanges;
+  const marked = edit
+    ? { slackChanges: { ...changes, newestEdit: newestEdit(changes?.newestEdit, edit) } }
+    : {};
   try {
     await deps.store.update(
       record.id,
-      { sync: { seenEvents: record.sync?.seenEvents ?? [], ...keptSync(record), offer } },
-      (current) => UPDATABLE_FROM.includes(current.status),
+      { sync: { seenEvents: record.sync?.seenEvents ?? [], ...keptSync(record), offer }, ...marked },
+      (current) =>
+        UPDATABLE_FROM.includes(current.status) &&
+        JSON.stringify(current.slackChanges) === JSON.stringify(changes),
     );
     return offer;
   } catch (error) {

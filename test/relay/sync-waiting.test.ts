@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
 import { receiveRevoke } from '../../src/relay/revoke.js';
-import { type MessageChange, receiveMessageChange, settleQuestion } from '../../src/relay/sync.js';
+import {
+  type MessageChange,
+  offerManualUpdate,
+  receiveMessageChange,
+  settleQuestion,
+} from '../../src/relay/sync.js';
 import { actOnWaiting, handOverWaiting } from '../../src/relay/sync-waiting.js';
 import { takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { EditStamp, RelayRecord, SyncMode } from '../../src/relay/types.js';
@@ -118,6 +123,23 @@ describe('the latest edit wins', () => {
     const stored = await w.a.store.findById(relay.id);
     expect(stored).toMatchObject({ status: 'sent', text: 'price 100' });
     expect(stored?.slackChanges).toEqual({ newestEdit: at(601, 0) });
+  });
+});
+
+describe('the manual update', () => {
+  it('marks the message time it showed: an edit event up to then, delivered late, leaves its offer open', async () => {
+    const w = world({ edits: 'ask', quietMs: 0 });
+    const relay = await sentRelay(w);
+    const offer = await offerManualUpdate(w.a, relay, 'price 300', 'U0SENDER', {
+      editedTs: '1700000600.000000',
+    });
+    expect(offer?.edit).toEqual({ editedTs: '1700000600.000000' });
+    const [late] = await receiveMessageChange(w.a, edit('price 200', at(600, 123)));
+    expect(late?.type).toBe('ignored');
+    expect((await w.a.store.findById(relay.id))?.sync?.offer?.id).toBe(offer?.id);
+    // An edit made after the window showed the message is a newer question.
+    const [newer] = await receiveMessageChange(w.a, edit('price 400', at(601, 0)));
+    expect(newer?.type).toBe('ask');
   });
 });
 

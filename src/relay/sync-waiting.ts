@@ -14,10 +14,10 @@
 import { StoreConflictError } from '../store/errors.js';
 import type { RelayDeps } from './deps.js';
 import { IN_WORK, isAbandoned, leaseForMe } from './lease.js';
-import { isBusy, type SyncIntake, wakeInMs } from './sync.js';
+import type { SyncIntake } from './sync.js';
 import { type Plan, planDelete, planEdit } from './sync-plan.js';
 import type { RelayChange, RelayRecord, WaitingChange } from './types.js';
-import { dueAt, statusToActFrom, unchangedSince } from './waiting-change.js';
+import { dueAt, isBusy, statusToActFrom, unchangedSince, wakeInMs } from './waiting-change.js';
 
 /** Writes that met another write in between are tried again this many times (then: look again later). */
 const RETRIES = 5;

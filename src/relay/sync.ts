@@ -21,18 +21,19 @@
 import { StoreConflictError } from '../store/errors.js';
 import type { RelayDeps } from './deps.js';
 import { newOfferId } from './ids.js';
-import { IN_WORK, leaseForMe } from './lease.js';
+import { leaseForMe } from './lease.js';
 import { relaysOfMessage } from './message-relays.js';
 import { mayActOn } from './revoke.js';
 import { isBySender, type MessageChange, planDelete, planEdit } from './sync-plan.js';
 import type { EditStamp, RelayChange, RelayRecord, RelaySync, SlackChanges, SyncOffer } from './types.js';
 import { keptSync, UPDATABLE_FROM } from './update.js';
 import {
-  dueAt,
+  isBusy,
   isNewerEdit,
   newestEdit,
   statusToActFrom,
   unchangedSince,
+  wakeInMs,
   withDelete,
   withEdit,
 } from './waiting-change.js';
@@ -42,9 +43,6 @@ export type { SyncMode, SyncSettings } from './types.js';
 
 /** How many event ids a relay remembers; Slack redelivers within minutes, a few suffice. */
 const SEEN_EVENTS_KEPT = 20;
-
-/** A change recorded beside work in progress is looked at again this often until the relay is free. */
-export const BUSY_RECHECK_MS = 1_000;
 
 /** Writes that met another write in between are judged again this many times before giving up. */
 const RETRIES = 5;
@@ -119,19 +117,6 @@ async function receiveForRelay(
     if (attempt >= RETRIES) throw error;
     return receiveForRelay(deps, error.current, change, mode, attempt + 1);
   }
-}
-
-/** Being sent, revoked, updated or asked about right now: a change waits beside the work. */
-export function isBusy(record: RelayRecord): boolean {
-  return IN_WORK.includes(record.status) && record.status !== 'changed';
-}
-
-/** When to look at a recorded change again: once due, and no sooner than a recheck while busy. */
-export function wakeInMs(deps: RelayDeps, record: RelayRecord): number {
-  const waiting = record.slackChanges?.waiting;
-  if (!waiting) return 0;
-  const due = Math.max(0, dueAt(waiting, deps.settings.sync.quietMs) - deps.now());
-  return isBusy(record) ? Math.max(due, BUSY_RECHECK_MS) : due;
 }
 
 function judgeEdit(

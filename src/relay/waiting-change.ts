@@ -1,7 +1,7 @@
 /**
  * A change of a relayed Slack message waiting to be acted on (`slackChanges.waiting`): how edits
  * are ordered, how a burst of them becomes one change, and when that change is due. Pure rules
- * over the record; sync.ts records changes with them, sync-waiting.ts acts on them.
+ * over the record (and the clock); sync.ts records changes with them, sync-waiting.ts acts on them.
  *
  * - **The latest edit wins.** Edits are ordered by the message's `edited.ts` and, within one
  *   second (Slack's `edited.ts` has no finer grain), by the `event_ts` of their event — the time
@@ -11,10 +11,15 @@
  *   `sync.quietMs` after it; a burst that never goes quiet is acted on after
  *   `MAX_BURST_QUIET_PERIODS` quiet periods anyway. A delete is due at once.
  */
+import type { RelayDeps } from './deps.js';
+import { IN_WORK } from './lease.js';
 import type { EditStamp, RelayRecord, RelayStatus, WaitingChange } from './types.js';
 
 /** A burst of edits that never goes quiet is acted on this many quiet periods after its first edit. */
 export const MAX_BURST_QUIET_PERIODS = 10;
+
+/** A change recorded beside work in progress is looked at again this often until the relay is free. */
+export const BUSY_RECHECK_MS = 1_000;
 
 /** Orders two Slack timestamps (`1700000500.000100`): negative, zero or positive. */
 export function compareSlackTs(a: string, b: string): number {
@@ -96,4 +101,17 @@ export function unchangedSince(current: RelayRecord, found: RelayRecord): boolea
     JSON.stringify(current.sync) === JSON.stringify(found.sync) &&
     JSON.stringify(current.slackChanges) === JSON.stringify(found.slackChanges)
   );
+}
+
+/** Being sent, revoked, updated or asked about right now: a change waits beside the work. */
+export function isBusy(record: RelayRecord): boolean {
+  return IN_WORK.includes(record.status) && record.status !== 'changed';
+}
+
+/** When to look at a recorded change again: once due, and no sooner than a recheck while busy. */
+export function wakeInMs(deps: Pick<RelayDeps, 'now' | 'settings'>, record: RelayRecord): number {
+  const waiting = record.slackChanges?.waiting;
+  if (!waiting) return 0;
+  const due = Math.max(0, dueAt(waiting, deps.settings.sync.quietMs) - deps.now());
+  return isBusy(record) ? Math.max(due, BUSY_RECHECK_MS) : due;
 }

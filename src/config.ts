@@ -6,7 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { ENV, type EnvValues, parseEnv, readEnv } from './config/env.js';
-import { DEFAULT_FILE_CONFIG, type FileConfig, loadFileConfig } from './config/file.js';
+import {
+  DEFAULT_FILE_CONFIG,
+  DEFAULT_SYNC_QUIET_MS,
+  type FileConfig,
+  loadFileConfig,
+} from './config/file.js';
 import { isSharedStore, parseStoreUrl } from './store/location.js';
 
 export { ENV, PLACEHOLDERS } from './config/env.js';
@@ -114,6 +119,8 @@ export const DEFAULTS = {
     leaseSeconds: ENV.LEASE_SECONDS.default,
     resumeLimitSeconds: ENV.RESUME_LIMIT_SECONDS.default,
   },
+  /** `sync.quietMs` (config file): how long a relayed message must be quiet before its edits are acted on. */
+  syncQuietMs: DEFAULT_SYNC_QUIET_MS,
 } as const;
 
 /** Every value that must never reach a log line, an error or a reply. */

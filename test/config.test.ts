@@ -375,7 +375,7 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
       maxRecipients: DEFAULT_FILE_CONFIG.maxRecipients,
       access: { send: { users: [], userGroups: [], channels: [] } },
       limits: { sendsPerUserPerMinute: 20 },
-      sync: { edits: 'ask', deletes: 'ask' },
+      sync: { edits: 'ask', deletes: 'ask', quietMs: 3000 },
     });
   });
 
@@ -540,10 +540,15 @@ describe('secretsOf', () => {
 describe('config file: sync', () => {
   it('defaults edits and deletes to ask, takes auto and off, and names a wrong value', () => {
     const problems: string[] = [];
-    expect(parseFileConfig('{}', 'f', problems).sync).toEqual({ edits: 'ask', deletes: 'ask' });
+    expect(parseFileConfig('{}', 'f', problems).sync).toEqual({
+      edits: 'ask',
+      deletes: 'ask',
+      quietMs: 3000,
+    });
     expect(parseFileConfig('sync:\n  edits: auto\n  deletes: off\n', 'f', problems).sync).toEqual({
       edits: 'auto',
       deletes: 'off',
+      quietMs: 3000,
     });
     expect(problems).toEqual([]);
     parseFileConfig('sync:\n  edits: always\n  delete: auto\n', 'f', problems);
@@ -552,6 +557,21 @@ describe('config file: sync', () => {
         'sync.edits: sync.edits must be ask (DM the sender), auto (act at once) or off (nothing)',
       ),
       expect.stringMatching(/sync: .*delete/),
+    ]);
+  });
+
+  it('takes a quiet period for bursts of edits in milliseconds, 0 to act on each edit at once', () => {
+    const problems: string[] = [];
+    expect(parseFileConfig('sync:\n  quietMs: 0\n', 'f', problems).sync.quietMs).toBe(0);
+    expect(parseFileConfig('sync:\n  quietMs: 250\n', 'f', problems).sync.quietMs).toBe(250);
+    expect(problems).toEqual([]);
+    parseFileConfig('sync:\n  quietMs: -1\n', 'f', problems);
+    parseFileConfig('sync:\n  quietMs: 1.5\n', 'f', problems);
+    parseFileConfig('sync:\n  quietMs: "3s"\n', 'f', problems);
+    expect(problems).toEqual([
+      expect.stringContaining('sync.quietMs must be 0 (act on each edit at once) or more'),
+      expect.stringContaining('sync.quietMs must be a whole number of milliseconds'),
+      expect.stringContaining('sync.quietMs must be a number of milliseconds'),
     ]);
   });
 });
@@ -657,6 +677,7 @@ describe('DEFAULTS', () => {
       fxiaokeRateLimit: config.fxiaoke.rateLimit,
       peopleCacheTtlSeconds: config.peopleCacheTtlSeconds,
       work: config.work,
+      syncQuietMs: config.file.sync.quietMs,
     });
     expect(DEFAULTS.work).toEqual({
       intakeTimeoutMs: 1_500,

@@ -29,8 +29,16 @@ export interface FileConfig {
     sendsPerUserPerMinute: number;
   };
   /** What an edit or delete of a relayed Slack message does: ask its sender, act at once, or nothing. */
-  sync: { edits: 'ask' | 'auto' | 'off'; deletes: 'ask' | 'auto' | 'off' };
+  sync: {
+    edits: 'ask' | 'auto' | 'off';
+    deletes: 'ask' | 'auto' | 'off';
+    /** A burst of edits is acted on once the message has been quiet this long (ms); 0: each at once. */
+    quietMs: number;
+  };
 }
+
+/** `sync.quietMs`: how long a relayed message must be quiet before its edits are acted on. */
+export const DEFAULT_SYNC_QUIET_MS = 3_000;
 
 /** Reads `alice (Slack, general):` or `alice (Slack, direct message):`, then the text. */
 export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (Slack, {channel}):\n{text}';
@@ -45,7 +53,7 @@ export const DEFAULT_FILE_CONFIG: FileConfig = {
   maxRecipients: 5000,
   access: { send: { users: [], userGroups: [], channels: [] } },
   limits: { sendsPerUserPerMinute: 20 },
-  sync: { edits: 'ask', deletes: 'ask' },
+  sync: { edits: 'ask', deletes: 'ask', quietMs: DEFAULT_SYNC_QUIET_MS },
 };
 
 const FXIAOKE_ID = /^(FSUID_[0-9A-Za-z]+|\d+)$/;
@@ -106,6 +114,12 @@ const syncSchema = z
   .object({
     edits: syncModeSchema('sync.edits').default(DEFAULT_FILE_CONFIG.sync.edits),
     deletes: syncModeSchema('sync.deletes').default(DEFAULT_FILE_CONFIG.sync.deletes),
+    quietMs: z
+      .number('sync.quietMs must be a number of milliseconds')
+      .int('sync.quietMs must be a whole number of milliseconds')
+      .min(0, 'sync.quietMs must be 0 (act on each edit at once) or more')
+      .max(600_000, 'sync.quietMs must be at most 600000 (10 minutes)')
+      .default(DEFAULT_FILE_CONFIG.sync.quietMs),
   })
   .strict();
 

@@ -32,6 +32,7 @@ import type { PeopleDirectory } from './people.js';
 import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseClaim } from './revoke.js';
 import type { SendOutcome } from './send.js';
 import { type SyncFacade, syncFacade } from './sync-facade.js';
+import { handOverWaiting } from './sync-waiting.js';
 import { type ResumedSend, resumePending } from './takeover.js';
 import type { RelayRecord, SlackMessageRef } from './types.js';
 
@@ -90,10 +91,11 @@ export interface RelayFacade {
   resumeSend(claimed: RelayRecord, observer: RelayObserver): Promise<ResumedSend>;
   /**
    * Takes the lease of a queued relay and keeps it while `work` runs. False (and `work` not run)
-   * when another process took the relay over meanwhile or the lease could not be claimed.
+   * when another process took the relay over meanwhile or the lease could not be claimed. After
+   * the work, an edit or delete recorded beside it is handed over (sync-waiting.ts).
    */
   underLease(record: RelayRecord, work: () => Promise<void>): Promise<boolean>;
-  /** Keeps the lease this process already holds on `relayId` while `work` runs. */
+  /** Keeps the lease this process already holds on `relayId` while `work` runs; hands over as above. */
   keepLease<T>(relayId: string, work: () => Promise<T>): Promise<T>;
 
   /** Edits and deletes of relayed messages (sync-facade.ts). */
@@ -150,10 +152,24 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
     underLease: async (record, work) => {
       const mine = await claimLease(deps, record).catch(() => undefined);
       if (!mine) return false;
-      await withLease(deps, record.id, work);
+      await workThenHandOver(deps, record.id, work);
       return true;
     },
-    keepLease: (relayId, work) => withLease(deps, relayId, work),
+    keepLease: (relayId, work) => workThenHandOver(deps, relayId, work),
     sync: syncFacade(deps),
   };
+}
+
+/**
+ * Work under the lease, then whatever change of the Slack message arrived meanwhile is handed
+ * over. A failed handover is only logged: the process that recorded the change looks again.
+ */
+async function workThenHandOver<T>(deps: RelayDeps, relayId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await withLease(deps, relayId, work);
+  } finally {
+    await handOverWaiting(deps, relayId).catch((error: unknown) =>
+      deps.log.warn({ relayId, err: error }, 'could not hand over a change recorded during work'),
+    );
+  }
 }

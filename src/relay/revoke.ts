@@ -17,6 +17,7 @@ import type {
   RelayStatus,
   SlackMessageRef,
 } from './types.js';
+import { statusToActFrom } from './waiting-change.js';
 
 export type RevokeTarget = { ref: SlackMessageRef } | { relayId: string };
 
@@ -45,9 +46,12 @@ export function hasRevocableCopy(record: Pick<RelayRecord, 'serviceId' | 'batche
   );
 }
 
-/** Revocable now: in a status a revoke starts from, with a copy it could take back. */
+/**
+ * Revocable now: in a status a revoke starts from (edits waiting to be acted on do not count), with
+ * a copy it could take back.
+ */
 export function isRevocable(record: RelayRecord): boolean {
-  return REVOCABLE_FROM.includes(record.status) && hasRevocableCopy(record);
+  return REVOCABLE_FROM.includes(statusToActFrom(record)) && hasRevocableCopy(record);
 }
 
 /** Who may revoke, update or answer a question about a relay: its sender, and fx-bridge admins. */
@@ -79,6 +83,8 @@ export async function receiveRevoke(
 
   const early = classify(found);
   if (early) return early;
+  // An edit waiting for the message to go quiet does not stand in the way (it is moot once revoked).
+  const previousStatus = statusToActFrom(found);
 
   try {
     const record = await deps.store.update(
@@ -86,7 +92,7 @@ export async function receiveRevoke(
       {
         status: 'revoking',
         lease: leaseForMe(deps),
-        revokeRequest: { actorId: request.actorId, requestedAt: deps.now(), previousStatus: found.status },
+        revokeRequest: { actorId: request.actorId, requestedAt: deps.now(), previousStatus },
       },
       found.status,
     );
@@ -114,10 +120,11 @@ function finished(deps: RelayDeps, outcome: RevokeOutcome): RevokeOutcome {
 
 /** Answers that need no Fxiaoke call, or undefined when there is something to revoke. */
 function classify(record: RelayRecord): RevokeOutcome | undefined {
-  if (record.status === 'revoked') return { type: 'already_revoked', record };
-  if (record.status === 'pending' || record.status === 'revoking' || record.status === 'syncing')
+  const status = statusToActFrom(record);
+  if (status === 'revoked') return { type: 'already_revoked', record };
+  if (status === 'pending' || status === 'revoking' || status === 'syncing')
     return { type: 'in_progress', record };
-  if (!REVOCABLE_FROM.includes(record.status)) return { type: 'nothing_sent', record };
+  if (!REVOCABLE_FROM.includes(status)) return { type: 'nothing_sent', record };
   if (!record.serviceId) return { type: 'not_revocable', record, reason: 'no_service_account' };
   const open = record.batches
     .flatMap(messagesOf)

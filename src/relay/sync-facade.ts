@@ -14,8 +14,9 @@ import {
   type SyncIntake,
   settleQuestion,
 } from './sync.js';
+import { actOnWaiting } from './sync-waiting.js';
 import { type ResumedSend, resumePending } from './takeover.js';
-import type { RelayRecord, SyncOffer } from './types.js';
+import type { EditStamp, RelayRecord, SyncOffer } from './types.js';
 import {
   carryOutUpdate,
   finishUpdate,
@@ -37,8 +38,16 @@ export interface SyncFacade {
   receiveUpdate(ask: UpdateAsk): Promise<UpdateReceived | Unavailable>;
   /** Leave it / Keep: the question closed. */
   dismissOffer(relayId: string, offerId: string, actorId: string): Promise<DismissOutcome | Unavailable>;
-  /** The compose window's manual update, recorded as an offer with the message's current text. */
-  offerManualUpdate(record: RelayRecord, text: string, actorId: string): Promise<SyncOffer | undefined>;
+  /**
+   * The compose window's manual update, recorded as an offer with the message's current text (as
+   * of `edit`, Slack's `edited.ts` of the message).
+   */
+  offerManualUpdate(
+    record: RelayRecord,
+    text: string,
+    actorId: string,
+    edit?: EditStamp,
+  ): Promise<SyncOffer | undefined>;
 
   carryOutUpdate(claimed: RelayRecord, observer: RelayObserver): Promise<UpdateOutcome>;
   /** A `pending` update left by another process: continued without sending twice, then closed. */
@@ -48,6 +57,11 @@ export interface SyncFacade {
   ): Promise<{ resumed: ResumedSend; outcome: UpdateOutcome }>;
   /** The question was posted (or could not be): the relay goes back to what it was. */
   settleQuestion(record: RelayRecord, posted: boolean): Promise<RelayRecord>;
+  /**
+   * A recorded edit or delete, once due and the relay free: the work it starts (claimed, as
+   * `receiveMessageChange` claims it), nothing, or when to look again (`waiting`).
+   */
+  actOnWaiting(relayId: string): Promise<SyncIntake>;
 }
 
 export function syncFacade(deps: RelayDeps): SyncFacade {
@@ -61,12 +75,13 @@ export function syncFacade(deps: RelayDeps): SyncFacade {
     // Closing a question that lands late still only closes it: nothing to undo.
     dismissOffer: (relayId, offerId, actorId) =>
       withinIntake(deps, dismissOffer(deps, relayId, offerId, actorId), async () => undefined),
-    offerManualUpdate: (record, text, actorId) => offerManualUpdate(deps, record, text, actorId),
+    offerManualUpdate: (record, text, actorId, edit) => offerManualUpdate(deps, record, text, actorId, edit),
     carryOutUpdate: (claimed, observer) => carryOutUpdate(deps, claimed, observer),
     resumeUpdate: async (claimed, observer) => {
       const resumed = await resumePending(deps, claimed, observer);
       return { resumed, outcome: await finishUpdate(deps, resumed.record) };
     },
     settleQuestion: (record, posted) => settleQuestion(deps, record, posted),
+    actOnWaiting: (relayId) => actOnWaiting(deps, relayId),
   };
 }

@@ -1,12 +1,21 @@
 /**
- * What a change of a relayed Slack message means for one relay (sync.ts records it): the event as
- * the front door read it, and the plan — ask the sender, claim an update or a revoke, or nothing
- * and why. No store calls (only the clock and new ids), so sync.ts alone writes, and decides when.
+ * What a change of a relayed Slack message means for one relay (sync.ts records it, sync-waiting.ts
+ * acts on it once due): the event as the front door read it, and the plan — ask the sender, claim
+ * an update or a revoke, or nothing and why. No store calls (only the clock and new ids), so the
+ * callers alone write, and decide when.
  */
 import type { RelayDeps } from './deps.js';
 import { newOfferId } from './ids.js';
 import { hasRevocableCopy, REVOCABLE_FROM } from './revoke.js';
-import type { RelayChange, RelayRecord, RelaySync, SlackMessageRef, SyncOffer } from './types.js';
+import type {
+  EditStamp,
+  RelayChange,
+  RelayRecord,
+  RelaySync,
+  SlackMessageRef,
+  SyncOffer,
+  UpdateRequest,
+} from './types.js';
 import { keptSync, UPDATABLE_FROM, unrevocableCopies } from './update.js';
 
 /** A change of a Slack message, as the front door read it from the event. */
@@ -25,32 +34,41 @@ export type MessageChange =
       text: string;
       /** The text before the edit, read the same way, when Slack sent it. */
       previousText: string | undefined;
+      /** When Slack says the edit was made (`edited.ts`, the event's `event_ts`): orders edits. */
+      edit?: EditStamp;
     }
   | { kind: 'delete'; eventId: string; ref: SlackMessageRef };
 
-/** Whether the change would be acted on once the relay is idle again (an edit by its sender, a delete). */
-export function wouldCauseWork(record: RelayRecord, change: MessageChange): boolean {
-  if (change.kind === 'delete') return true;
-  const bySender =
-    change.authorId === record.senderId && (!change.editorId || change.editorId === record.senderId);
-  return bySender && change.text !== record.text;
+/** An edit by the relay's sender (author and editor): only those are followed. */
+export function isBySender(record: RelayRecord, change: Extract<MessageChange, { kind: 'edit' }>): boolean {
+  return change.authorId === record.senderId && (!change.editorId || change.editorId === record.senderId);
+}
+
+/** An edit to act on: its text, when it was made, and how many edits of a burst it stands for. */
+export interface EditToPlan {
+  text: string;
+  edit?: EditStamp;
+  edits: number;
 }
 
 export type Plan =
   | { reason: string }
   | { type: 'ask' | 'update' | 'revoke'; change: RelayChange; sync: Omit<RelaySync, 'seenEvents'> };
 
+/** `record` is the relay as it acts (a `changed` relay as its previous status: waiting-change.ts). */
 export function planEdit(
   deps: RelayDeps,
   record: RelayRecord,
-  change: Extract<MessageChange, { kind: 'edit' }>,
+  change: EditToPlan,
   mode: 'ask' | 'auto',
 ): Plan {
-  if (change.authorId !== record.senderId || (change.editorId && change.editorId !== record.senderId))
-    return { reason: 'not edited by the sender of the relay' };
   if (!UPDATABLE_FROM.includes(record.status)) return { reason: `nothing to update (${record.status})` };
   if (change.text === record.text) return { reason: 'the relayed text is the same' };
   const keep = keptSync(record);
+  const burst = {
+    ...(change.edit ? { edit: change.edit } : {}),
+    ...(change.edits > 1 ? { edits: change.edits } : {}),
+  } satisfies Pick<UpdateRequest, 'edit' | 'edits'>;
   // `auto` updates only what it can take back; otherwise the sender decides about a second copy.
   if (mode === 'auto' && unrevocableCopies(record) === 0) {
     return {
@@ -64,6 +82,7 @@ export function planEdit(
           secondCopy: false,
           via: 'auto',
           previousStatus: record.status,
+          ...burst,
         },
       },
       sync: keep,
@@ -76,6 +95,7 @@ export function planEdit(
     previousText: record.text,
     offeredAt: deps.now(),
     previousStatus: record.status,
+    ...burst,
   };
   return { type: 'ask', change: { status: 'syncing' }, sync: { ...keep, offer } };
 }

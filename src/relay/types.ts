@@ -9,6 +9,11 @@ export type SyncMode = 'ask' | 'auto' | 'off';
 export interface SyncSettings {
   edits: SyncMode;
   deletes: SyncMode;
+  /**
+   * A burst of edits is acted on once the Slack message has been quiet this long (ms), as one
+   * update or one question with the last text; 0 acts on each edit at once (relay/waiting-change.ts).
+   */
+  quietMs: number;
 }
 
 /** Identifies one Slack message; unique across the store. */
@@ -37,6 +42,9 @@ export interface SlackMessageRef {
  *            Only the store migration writes it.
  * `syncing`  an edit or delete of the Slack message was recorded and its sender is being asked
  *            what to do (relay/sync.ts); back to the previous status once the question is posted.
+ * `changed`  the Slack message was edited (or a change waited for the relay to be free): the change
+ *            is recorded in `slackChanges.waiting` and acted on once the message has been quiet for
+ *            `sync.quietMs` (relay/sync-waiting.ts); the status it acts from is `waiting.previousStatus`.
  */
 export type RelayStatus =
   | 'received'
@@ -50,7 +58,8 @@ export type RelayStatus =
   | 'held'
   | 'cancelled'
   | 'confirmed'
-  | 'syncing';
+  | 'syncing'
+  | 'changed';
 
 export const RELAY_STATUSES: readonly RelayStatus[] = [
   'received',
@@ -65,6 +74,7 @@ export const RELAY_STATUSES: readonly RelayStatus[] = [
   'cancelled',
   'confirmed',
   'syncing',
+  'changed',
 ];
 
 /**
@@ -217,6 +227,50 @@ export interface RelayRecord {
   updateRequest?: UpdateRequest;
   /** What the bridge knows of later edits and deletes of the Slack message (relay/sync.ts). */
   sync?: RelaySync;
+  /**
+   * Edits and deletes of the Slack message as they arrive: the newest edit seen, and a change
+   * recorded but not acted on yet (relay/waiting-change.ts). Apart from `sync`, so a write of a
+   * question or an update (which rewrites `sync`) never drops a change recorded meanwhile.
+   */
+  slackChanges?: SlackChanges;
+}
+
+/**
+ * When an edit was made, as Slack says: the message's `edited.ts` (whole seconds in practice) and
+ * the `event_ts` of its `message_changed` event, which orders edits made within one second.
+ */
+export interface EditStamp {
+  editedTs?: string;
+  eventTs?: string;
+}
+
+export interface SlackChanges {
+  /**
+   * The newest edit recorded, whatever became of it (acted on, asked about, left, still waiting):
+   * an edit not newer than this one is stale and changes nothing, after a restart too.
+   */
+  newestEdit?: EditStamp;
+  /** A change recorded and not acted on yet. */
+  waiting?: WaitingChange;
+}
+
+/**
+ * An edit (the last of a burst) or a delete of the Slack message, recorded before the ack and
+ * acted on once the burst is over (`sync.quietMs` after `lastAt`) and the relay is free.
+ */
+export interface WaitingChange {
+  kind: 'edit' | 'delete';
+  /** Edits: the text to act on, the burst's last. */
+  text?: string;
+  /** Edits: when that text was made. */
+  edit?: EditStamp;
+  /** How many edits the burst had (one update, one question for all of them). */
+  edits: number;
+  /** When the burst's first and last change were recorded (epoch ms). */
+  firstAt: number;
+  lastAt: number;
+  /** Status `changed` only: the status the relay had, which the change acts from. */
+  previousStatus?: RelayStatus;
 }
 
 /** A version of a relay replaced by an update: what went out, and what became of it. */
@@ -244,6 +298,10 @@ export interface UpdateRequest {
   previousStatus: RelayStatus;
   /** The offer answered, kept so a refused revoke can offer the second copy again. */
   offerId?: string;
+  /** The edit this text comes from (auto, or the offer's): when Slack says it was made. */
+  edit?: EditStamp;
+  /** How many edits in Slack this one update stands for (a burst); absent: one. */
+  edits?: number;
 }
 
 /** An edit or delete the sender was (or is being) asked about. */
@@ -260,6 +318,10 @@ export interface SyncOffer {
   notifiedAt?: number;
   /** Status of the relay before `syncing` (restored after the question is posted). */
   previousStatus?: RelayStatus;
+  /** Edits: when Slack says the offered text was made. */
+  edit?: EditStamp;
+  /** Edits: how many edits in Slack the question stands for (a burst); absent: one. */
+  edits?: number;
 }
 
 export interface RelaySync {
@@ -355,5 +417,6 @@ export type RelayChange = Partial<
     | 'versions'
     | 'updateRequest'
     | 'sync'
+    | 'slackChanges'
   >
 >;

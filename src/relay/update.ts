@@ -135,6 +135,8 @@ export function keptSync(record: RelayRecord): Omit<RelaySync, 'seenEvents'> {
 }
 
 function classify(record: RelayRecord, ask: UpdateAsk): UpdateOutcome | undefined {
+  // A newer edit is waiting (it closed every open question): the button's offer is superseded.
+  if (record.status === 'changed' && ask.offerId !== undefined) return { type: 'stale', record };
   if (IN_WORK.includes(record.status)) return { type: 'in_progress', record };
   if (!UPDATABLE_FROM.includes(record.status)) return { type: 'not_updatable', record };
   const offer = record.sync?.offer;

@@ -27,6 +27,7 @@ const CHANGEABLE_FIELDS = [
   'versions',
   'updateRequest',
   'sync',
+  'slackChanges',
 ] as const satisfies readonly (keyof RelayChange)[];
 
 /**

@@ -49,6 +49,8 @@ export interface HarnessOptions {
   env?: Record<string, string | undefined>;
   /** YAML written to a file and passed as FX_BRIDGE_CONFIG. */
   fileConfig?: string;
+  /** The bridge's clock (records, leases, quiet periods); default Date.now. */
+  now?: () => number;
 }
 
 export class Harness {
@@ -59,6 +61,7 @@ export class Harness {
     readonly slack: FakeSlackApi,
     readonly dir: string,
     readonly env: Record<string, string | undefined>,
+    private readonly now?: () => number,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
@@ -89,7 +92,7 @@ export class Harness {
       writeFileSync(path, options.fileConfig);
       env.FX_BRIDGE_CONFIG = path;
     }
-    const harness = new Harness(emulator, slack, dir, env);
+    const harness = new Harness(emulator, slack, dir, env, options.now);
     await harness.startBridge();
     return harness;
   }
@@ -107,6 +110,7 @@ export class Harness {
       botId: BOT_ID,
       botUserId: BOT_USER_ID,
       sleep: () => Promise.resolve(),
+      ...(this.now ? { now: this.now } : {}),
     });
   }
 

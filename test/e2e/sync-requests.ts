@@ -49,20 +49,39 @@ export interface EditOptions {
   /** Who edited it; default the author. */
   editorId?: string;
   botId?: string;
+  /** When the edit was made (its event's `event_ts`); default: now, later than every edit before. */
+  at?: EditTime;
+}
+
+/** When an edit was made, as Slack says it: `edited.ts` (whole seconds) and the event's `event_ts`. */
+export interface EditTime {
+  editedTs: string;
+  eventTs: string;
+}
+
+let lastEditMicros = 0;
+
+/** The time of an edit made now: each call later than the one before, as Slack's clock gives them. */
+export function editTime(): EditTime {
+  lastEditMicros = Math.max(lastEditMicros + 1, Date.now() * 1000);
+  const seconds = Math.floor(lastEditMicros / 1_000_000);
+  const micros = String(lastEditMicros % 1_000_000).padStart(6, '0');
+  return { editedTs: `${seconds}.000000`, eventTs: `${seconds}.${micros}` };
 }
 
 export function messageChanged(options: EditOptions): Record<string, unknown> {
   const ts = options.ts ?? ORIGINAL_TS;
   const user = options.userId ?? SENDER_ID;
   const bot = options.botId ? { bot_id: options.botId } : {};
+  const at = options.at ?? editTime();
   return {
     type: 'message',
     subtype: 'message_changed',
     hidden: true,
     channel: CHANNEL_ID,
     channel_type: 'channel',
-    ts: `${Math.floor(Date.now() / 1000)}.000200`,
-    event_ts: `${Math.floor(Date.now() / 1000)}.000200`,
+    ts: at.eventTs,
+    event_ts: at.eventTs,
     message: {
       type: 'message',
       user,
@@ -70,7 +89,7 @@ export function messageChanged(options: EditOptions): Record<string, unknown> {
       ts,
       team: TEAM_ID,
       ...bot,
-      edited: { user: options.editorId ?? user, ts: `${Math.floor(Date.now() / 1000)}.000000` },
+      edited: { user: options.editorId ?? user, ts: at.editedTs },
     },
     previous_message: { type: 'message', user, text: options.previousText, ts, team: TEAM_ID, ...bot },
   };

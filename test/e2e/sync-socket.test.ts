@@ -4,7 +4,7 @@
  * envelope, is acked only once recorded, and the Update click (also over the socket) revokes and
  * sends through the real emulator.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -54,8 +54,11 @@ describe('edits over Socket Mode', () => {
       await emulator.stop();
       rmSync(dir, { recursive: true, force: true });
     };
+    const configFile = join(dir, 'fx-bridge.yml');
+    writeFileSync(configFile, 'sync:\n  quietMs: 50\n');
     bridge = await startBridge(
       loadConfig({
+        FX_BRIDGE_CONFIG: configFile,
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_APP_TOKEN: 'xapp-1-A0TEST-123-abcdef',
         SLACK_API_URL: slack.url,
@@ -115,15 +118,18 @@ describe('edits over Socket Mode', () => {
     );
     const first = await relayOf((record) => record.status === 'sent');
 
-    // The edit, as an events_api envelope: acked once the question is recorded.
-    const ack = await socket.sendEnvelope(
-      'events_api',
-      eventCallback(messageChanged({ text: 'Ship on Tuesday', previousText: 'Ship on Monday' })),
-    );
+    // The edit, as an events_api envelope: acked once it is recorded (event id and edit time).
+    const edit = messageChanged({ text: 'Ship on Tuesday', previousText: 'Ship on Monday' });
+    const envelope = eventCallback(edit);
+    const ack = await socket.sendEnvelope('events_api', envelope);
     expect(ack).toBeDefined();
     const recorded = await store.findById(first.id);
-    expect(['syncing', 'sent']).toContain(recorded?.status);
-    expect(recorded?.sync?.offer?.text).toBe('Ship on Tuesday');
+    expect(recorded?.sync?.seenEvents).toContain(envelope.event_id);
+    const message = edit.message as { edited: { ts: string } };
+    expect(recorded?.slackChanges?.newestEdit).toEqual({
+      editedTs: message.edited.ts,
+      eventTs: edit.event_ts,
+    });
     const dm = await slack.waitFor(() =>
       slack
         .callsTo('chat.postMessage')

@@ -35,10 +35,12 @@ afterEach(async () => {
 
 const REVOKE = '/cgi/app/message/revoke';
 const SEND = '/cgi/app/message/send';
+/** Each edit acted on at once (no quiet period): what these tests look at is what follows. */
+const AT_ONCE = 'sync:\n  quietMs: 0\n';
 
 describe('edits of a relayed message', () => {
   it('ask: the sender is asked with old and new text; Update revokes the old copy, then sends the new text', async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     const first = await relayMessage(h, 'Price is 10k');
     const oldMessageId = first.batches[0]?.messageId;
@@ -115,7 +117,7 @@ describe('edits of a relayed message', () => {
 
 describe('auto updates, retries and whose edits count', () => {
   it('auto: an edit updates at once and tells the sender; the same event delivered again updates nothing', async () => {
-    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n' });
+    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n  quietMs: 0\n' });
     const h = harness;
     await relayMessage(h, 'Meeting at 10');
     const before = messageCalls(h).length;
@@ -152,7 +154,7 @@ describe('auto updates, retries and whose edits count', () => {
   });
 
   it('ask: after Leave it, a redelivered edit event asks nothing again, also after a restart', async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     await relayMessage(h, 'Draft one');
     const edit = eventCallback(messageChanged({ text: 'Draft two', previousText: 'Draft one' }));
@@ -177,7 +179,7 @@ describe('auto updates, retries and whose edits count', () => {
   });
 
   it("ignores another user's edit, a bot's edit and an edit that leaves the text as it was", async () => {
-    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n' });
+    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n  quietMs: 0\n' });
     const h = harness;
     await relayMessage(h, 'Original');
     const before = messageCalls(h).length;
@@ -218,7 +220,7 @@ describe('without a service account', () => {
   it('asks before sending a second copy, sends it only after that, and says the old copy stays', async () => {
     harness = await Harness.start({
       env: { FXIAOKE_SERVICE_ID: undefined },
-      fileConfig: 'sync:\n  edits: auto\n',
+      fileConfig: 'sync:\n  edits: auto\n  quietMs: 0\n',
     });
     const h = harness;
     await relayMessage(h, 'Version A');
@@ -244,7 +246,7 @@ describe('without a service account', () => {
   });
 
   it('an Update button without the second-copy agreement sends nothing and asks', async () => {
-    harness = await Harness.start({ env: { FXIAOKE_SERVICE_ID: undefined } });
+    harness = await Harness.start({ env: { FXIAOKE_SERVICE_ID: undefined }, fileConfig: AT_ONCE });
     const h = harness;
     await relayMessage(h, 'Version A');
     const before = messageCalls(h).length;
@@ -268,7 +270,7 @@ describe('deletes of a relayed message', () => {
   it('a copy that cannot be revoked: the sender is told once that it stays, with no buttons (auto too)', async () => {
     harness = await Harness.start({
       env: { FXIAOKE_SERVICE_ID: undefined },
-      fileConfig: 'sync:\n  deletes: auto\n',
+      fileConfig: 'sync:\n  deletes: auto\n  quietMs: 0\n',
     });
     const h = harness;
     await relayMessage(h, 'Cannot be taken back');
@@ -286,18 +288,19 @@ describe('deletes of a relayed message', () => {
     const deleted = eventCallback(messageDeleted());
     expect((await postEvent(h, deleted)).status).toBe(200);
     expect((await postEvent(h, deleted, 1)).status).toBe(200);
-    // A later edit event is a positive signal that the two deletes were handled before it.
+    // A deleted message is not edited any more: an edit event still in flight changes nothing.
     await postEvent(
       h,
       eventCallback(messageChanged({ text: 'After', previousText: 'Cannot be taken back' })),
     );
-    await h.slack.waitFor(() => dmsTo(h).find((call) => String(call.body.text).includes('edited')));
+    await h.bridge.slack.jobs.idle();
+    expect(dmsTo(h).filter((call) => String(call.body.text).includes('edited'))).toHaveLength(0);
     expect(dmsTo(h).filter((call) => String(call.body.text).includes('was deleted'))).toHaveLength(1);
     expect(messageCalls(h).length).toBe(before);
   });
 
   it('auto: a delete revokes the Fxiaoke copy and tells the sender; the App Home says why', async () => {
-    harness = await Harness.start({ fileConfig: 'sync:\n  deletes: auto\n' });
+    harness = await Harness.start({ fileConfig: 'sync:\n  deletes: auto\n  quietMs: 0\n' });
     const h = harness;
     const relay = await relayMessage(h, 'Oops, wrong channel');
     const before = messageCalls(h).length;
@@ -322,7 +325,7 @@ describe('deletes of a relayed message', () => {
   });
 
   it('ask: a deleted thread parent (tombstone) offers Revoke from Fxiaoke and Keep; Keep keeps it', async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     await relayMessage(h, 'Thread starter');
     const before = messageCalls(h).length;
@@ -417,7 +420,7 @@ describe('manual update from the compose window', () => {
 
 describe('acked means recorded', () => {
   it('does not ack an edit it could not record, so Slack retries; the retry is acted on', async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     await relayMessage(h, 'Before');
     const store = h.bridge.store;
@@ -437,7 +440,7 @@ describe('acked means recorded', () => {
 
 describe('after a crash', () => {
   it('the next start posts a question a dead process recorded but never asked', async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     const relay = await relayMessage(h, 'Crash course');
     // What a process leaves when it dies between recording the edit and posting the question.
@@ -466,7 +469,7 @@ describe('after a crash', () => {
   });
 
   it('the next start finishes an update a dead process claimed: one revoke, one send, and the sender told', async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     const relay = await relayMessage(h, 'Half done');
     const before = messageCalls(h).length;
@@ -501,7 +504,7 @@ describe('after a crash', () => {
   });
 
   it('an update whose new text was out when the process died is not sent again: "may have been delivered"', async () => {
-    harness = await Harness.start();
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     const relay = await relayMessage(h, 'Old words');
     const before = messageCalls(h).length;
@@ -554,9 +557,9 @@ describe('after a crash', () => {
   });
 });
 
-describe('an edit while the relay is in work', () => {
-  it('is not acked, so Slack delivers it again; the redelivery after the work is acted on', async () => {
-    harness = await Harness.start();
+describe('a change while the relay is in work', () => {
+  it('an edit is acked and recorded beside the work, and acted on once the relay is free', async () => {
+    harness = await Harness.start({ fileConfig: AT_ONCE });
     const h = harness;
     const relay = await relayMessage(h, 'First words');
     // Another replica is revoking it right now (a live lease that is not ours).
@@ -566,20 +569,57 @@ describe('an edit while the relay is in work', () => {
       revokeRequest: { actorId: SENDER_ID, requestedAt: Date.now(), previousStatus: 'sent' },
     });
     const edit = eventCallback(messageChanged({ text: 'Second words', previousText: 'First words' }));
-    expect((await postEvent(h, edit)).status).not.toBe(200);
+    const acked = await postEvent(h, edit);
+    expect(acked.status).toBe(200);
+    // Recorded before the ack, beside the other replica's work (its status and lease untouched).
+    const recorded = await h.bridge.store.findById(relay.id);
+    expect(recorded).toMatchObject({
+      status: 'revoking',
+      lease: { owner: 'fxb_other' },
+      slackChanges: { waiting: { kind: 'edit', text: 'Second words', edits: 1 } },
+      sync: { seenEvents: [edit.event_id] },
+    });
+    expect(h.logLines.filter((line) => line.includes('"level":50'))).toEqual([]);
     // The other replica finished (its revoke failed and the relay is back to sent).
     await h.bridge.store.update(relay.id, { status: 'sent', lease: undefined, revokeRequest: undefined });
-    expect((await postEvent(h, edit, 1)).status).toBe(200);
     const dm = await h.slack.waitFor(() =>
       dmsTo(h).find((call) => String(call.body.text).includes('edited')),
     );
     expect(JSON.stringify(dm.body.blocks)).toContain('Second words');
+    const asked = await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'sent');
+    expect(asked.slackChanges?.waiting).toBeUndefined();
+    // Slack's retry of the acked event (had it not heard the ack) finds it recorded.
+    expect((await postEvent(h, edit, 1)).status).toBe(200);
+    await h.bridge.slack.jobs.idle();
+    expect(dmsTo(h).filter((call) => String(call.body.text).includes('edited'))).toHaveLength(1);
+  });
+
+  it('a delete is acked and recorded beside the work, and revokes once the relay is free (auto)', async () => {
+    harness = await Harness.start({ fileConfig: 'sync:\n  deletes: auto\n  quietMs: 0\n' });
+    const h = harness;
+    const relay = await relayMessage(h, 'Soon gone');
+    const before = messageCalls(h).length;
+    await h.bridge.store.update(relay.id, {
+      status: 'syncing',
+      lease: { owner: 'fxb_other', until: Date.now() + 600_000 },
+    });
+    expect((await postEvent(h, eventCallback(messageDeleted()))).status).toBe(200);
+    const recorded = await h.bridge.store.findById(relay.id);
+    expect(recorded?.slackChanges?.waiting?.kind).toBe('delete');
+    expect(messageCalls(h).length).toBe(before);
+    await h.bridge.store.update(relay.id, { status: 'sent', lease: undefined });
+    const revoked = await relayWhen(h, ORIGINAL_TS, (record) => record.status === 'revoked');
+    expect(revoked.sync?.deletedAt).toBeDefined();
+    expect(messageCalls(h).slice(before)).toEqual([
+      { path: REVOKE, body: expect.objectContaining({ messageId: relay.batches[0]?.messageId }) },
+    ]);
+    await h.slack.waitFor(() => dmsTo(h).find((call) => String(call.body.text).includes('was deleted')));
   });
 });
 
 describe('a card relay', () => {
   it('is updated as a card: the old card revoked, the new text in the same card (title and link kept)', async () => {
-    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n' });
+    harness = await Harness.start({ fileConfig: 'sync:\n  edits: auto\n  quietMs: 0\n' });
     const h = harness;
     const view = await shortcutModal(h, { ts: ORIGINAL_TS, text: 'Deck v1', user: SENDER_ID });
     const recipient = h.emulator.options.users[0]!.openUserId;

@@ -129,3 +129,29 @@ describe('relayFacade: lists', () => {
     expect(all.records.map((record) => record.id).sort()).toEqual([mine.id, theirs.id].sort());
   });
 });
+
+describe('relayFacade: work under a lease', () => {
+  it('hands over an edit recorded beside the work once the work leaves the relay free', async () => {
+    const relay = testRelay();
+    const record = sentRecord({ status: 'revoking', lease: { owner: 'fxb_dead', until: 0 } });
+    await relay.store.create(record);
+    const facade = relayFacade(relay.deps);
+    const ran = await facade.underLease(record, async () => {
+      // While the work runs, the message is edited (recorded beside it); the work then finishes.
+      await relay.store.update(record.id, {
+        slackChanges: { waiting: { kind: 'edit', text: 'later', edits: 1, firstAt: 1, lastAt: 1 } },
+      });
+      await relay.store.update(record.id, { status: 'sent', lease: undefined });
+    });
+    expect(ran).toBe(true);
+    const handed = await relay.store.findById(record.id);
+    expect(handed?.status).toBe('changed');
+    expect(handed?.lease).toBeUndefined();
+    expect(handed?.slackChanges?.waiting).toMatchObject({ text: 'later', previousStatus: 'sent' });
+    // keepLease too; a relay with nothing waiting is left as it is.
+    const other = sentRecord();
+    await relay.store.create(other);
+    expect(await facade.keepLease(other.id, async () => 'done')).toBe('done');
+    expect(await relay.store.findById(other.id)).toStrictEqual(other);
+  });
+});

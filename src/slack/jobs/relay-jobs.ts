@@ -111,13 +111,17 @@ export class RelayJobs implements RelayJobsPort {
   }
 
   /**
-   * Resolves once nothing handed over is queued, running or still being answered: the bridge's
-   * own "done", for tests that must show something did not happen without waiting a fixed time.
+   * Resolves once nothing handed over is queued, running, still being answered or waiting for its
+   * timer (a change of a Slack message going quiet): the bridge's own "done", for tests that must
+   * show something did not happen without waiting a fixed time.
    */
   async idle(): Promise<void> {
-    while (this.queue.size > 0 || this.ctx.work.size > 0) {
+    while (this.queue.size > 0 || this.ctx.work.size > 0 || this.sync.waiting > 0) {
       await this.queue.idle();
       await this.ctx.work.drain(60_000);
+      // Only timers of waiting changes left: let them fire instead of spinning.
+      if (this.queue.size === 0 && this.ctx.work.size === 0 && this.sync.waiting > 0)
+        await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 

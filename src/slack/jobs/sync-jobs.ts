@@ -1,7 +1,9 @@
 /**
  * The work an edit or delete of a relayed message causes (relay/sync.ts, relay/update.ts), after
  * the ack, in the relay work queue and under each relay's lease: post the question, carry out an
- * update, revoke after a delete — live, or after a takeover by any process.
+ * update, revoke after a delete — live, or after a takeover by any process. A change recorded to
+ * wait (a burst of edits going quiet, a relay busy with other work) gets a timer here that asks
+ * relay/sync-waiting.ts again when it is due; the record, not the timer, is what survives a crash.
  */
 import type { webApi } from '@slack/bolt';
 import { internalErrorWhileUpdatingText } from '../../relay/error-text.js';
@@ -24,7 +26,16 @@ export interface RevokeJobs {
   revoke(received: RevokeIntake, actorId: string, answer: Answer | undefined): Promise<void>;
 }
 
+/**
+ * A waiting change is looked at again at least this often, whatever its due time: a relay freed by
+ * another process, or a clock that jumped (a suspended machine, a test's clock), is noticed soon.
+ */
+const MAX_WAKE_MS = 1_000;
+
 export class SyncJobs implements SyncJobsPort {
+  /** One timer per relay with a change waiting in this process's care. */
+  readonly #wakes = new Map<string, NodeJS.Timeout>();
+
   constructor(
     private readonly ctx: ListenerContext,
     private readonly client: webApi.WebClient,
@@ -44,6 +55,9 @@ export class SyncJobs implements SyncJobsPort {
           break;
         case 'revoke':
           this.#revokeAfterDelete(intake.record);
+          break;
+        case 'waiting':
+          this.#wake(intake.record.id, intake.wakeInMs);
           break;
         default:
           this.ctx.logger.debug(
@@ -67,7 +81,7 @@ export class SyncJobs implements SyncJobsPort {
       let blocks: Parameters<Answer>[1];
       try {
         const outcome = await this.ctx.relay.sync.carryOutUpdate(record, observer);
-        ({ text, blocks } = updateOutcomeReply(outcome));
+        ({ text, blocks } = updateOutcomeReply(outcome, record.updateRequest?.edits));
         if ('record' in outcome) await this.#refreshReceipt(outcome.record);
       } catch (error) {
         this.ctx.logger.error({ err: error, relayId: record.id }, 'relay update failed');
@@ -79,6 +93,10 @@ export class SyncJobs implements SyncJobsPort {
 
   /** Work of this kind another (or an earlier) process left; this process holds its lease now. */
   takeOver(record: RelayRecord): boolean {
+    if (record.status === 'changed') {
+      this.#wake(record.id, 0);
+      return true;
+    }
     if (record.status === 'syncing') {
       this.#enqueue(record, () => this.#ask(record));
       return true;
@@ -127,7 +145,36 @@ export class SyncJobs implements SyncJobsPort {
     );
     await this.#refreshReceipt(resumed.record);
     if (resumed.interrupted > 0) await notifyRecoveredRelays(this.client, [resumed.record], this.ctx.logger);
-    else await answer(updateOutcomeReply(outcome).text);
+    else await answer(updateOutcomeReply(outcome, record.updateRequest?.edits).text);
+  }
+
+  /** Relays whose waiting change has a timer here (`idle()` waits for them too). */
+  get waiting(): number {
+    return this.#wakes.size;
+  }
+
+  /** Looks at the relay's waiting change in `inMs` (at most MAX_WAKE_MS); one timer per relay. */
+  #wake(relayId: string, inMs: number): void {
+    clearTimeout(this.#wakes.get(relayId));
+    const timer = setTimeout(
+      () => {
+        this.#wakes.delete(relayId);
+        this.queue.enqueue({ run: () => this.#actOnWaiting(relayId) });
+      },
+      Math.min(Math.max(0, inMs), MAX_WAKE_MS),
+    );
+    timer.unref();
+    this.#wakes.set(relayId, timer);
+  }
+
+  async #actOnWaiting(relayId: string): Promise<void> {
+    try {
+      this.handle([await this.ctx.relay.sync.actOnWaiting(relayId)]);
+    } catch (error) {
+      // Still recorded: looked at again shortly (or by a takeover, should this process go).
+      this.ctx.logger.warn({ err: error, relayId }, 'could not act on a change of a Slack message yet');
+      this.#wake(relayId, MAX_WAKE_MS);
+    }
   }
 
   #revokeAfterDelete(record: RelayRecord): void {

@@ -45,6 +45,7 @@ function statusLine(record: RelayRecord): string {
           : ':hourglass_flowing_sand: Revoking…'
         : `:hourglass_flowing_sand: Sending… batch ${Math.min(sent + 1, total)} of ${total}`;
     case 'syncing':
+    case 'changed':
     case 'sent':
       if (revokeUncertain(record))
         return ':grey_question: Sent; a revoke may or may not have taken effect (Fxiaoke’s answer was lost): Revoke again to settle it';

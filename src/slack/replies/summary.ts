@@ -20,6 +20,8 @@ export function statusLabel(record: RelayRecord): string {
         : ':hourglass_flowing_sand: Revoking…';
     case 'syncing':
       return ':hourglass_flowing_sand: Asking the sender about a change in Slack…';
+    case 'changed':
+      return ':pencil2: Edited in Slack: fx-bridge follows the edit once the message stops changing…';
     case 'sent':
       return record.batches.some((batch) => batch.status === 'revoked')
         ? ':white_check_mark: Sent (partly revoked)'

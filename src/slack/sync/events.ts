@@ -4,7 +4,8 @@
  * Shapes (Events API): an edit is `subtype: message_changed` with the new `message` (its `user`,
  * `edited: { user, ts }`, `bot_id` on bot messages) and `previous_message`; a delete is
  * `subtype: message_deleted` with `deleted_ts`; a deleted thread parent that still has replies
- * arrives as `message_changed` whose new message is `subtype: tombstone`.
+ * arrives as `message_changed` whose new message is `subtype: tombstone`. An edit's time is the
+ * message's `edited.ts` (whole seconds) and the event's own `event_ts` (finer): they order edits.
  */
 import type { MessageChange } from '../../relay/sync.js';
 import { messageToPlainText, type SlackMessageLike } from '../text/message-text.js';
@@ -13,6 +14,8 @@ interface SlackMessageEvent {
   type?: unknown;
   subtype?: unknown;
   channel?: unknown;
+  ts?: unknown;
+  event_ts?: unknown;
   deleted_ts?: unknown;
   message?: EventMessage;
   previous_message?: EventMessage;
@@ -23,7 +26,7 @@ type EventMessage = SlackMessageLike & {
   user?: unknown;
   bot_id?: unknown;
   subtype?: unknown;
-  edited?: { user?: unknown };
+  edited?: { user?: unknown; ts?: unknown };
 };
 
 export type UserName = (userId: string) => string | undefined;
@@ -51,6 +54,8 @@ export function messageChangeOf(
   const ref = { teamId, channelId, ts };
   if (message.subtype === 'tombstone') return { kind: 'delete', eventId, ref };
   const names = { user: name };
+  const editedTs = text(message.edited?.ts);
+  const eventTs = text(event.event_ts) ?? text(event.ts);
   return {
     kind: 'edit',
     eventId,
@@ -60,6 +65,9 @@ export function messageChangeOf(
     fromBot: message.bot_id !== undefined || message.subtype === 'bot_message',
     text: messageToPlainText(message, names),
     previousText: event.previous_message ? messageToPlainText(event.previous_message, names) : undefined,
+    ...(editedTs || eventTs
+      ? { edit: { ...(editedTs ? { editedTs } : {}), ...(eventTs ? { eventTs } : {}) } }
+      : {}),
   };
 }
 

@@ -25,10 +25,12 @@ export async function manualUpdateBlocks(
   const editedTs = (message?.edited as { ts?: unknown } | undefined)?.ts;
   if (!relay || !userId || text === undefined || typeof editedTs !== 'string') return [];
   if (Number(editedTs) * 1000 <= currentVersionSentAt(relay)) return [];
-  const offer = await ctx.relay.sync.offerManualUpdate(relay, text, userId).catch((error: unknown) => {
-    ctx.logger.warn({ err: error, relayId: relay.id }, 'manual update could not be offered');
-    return undefined;
-  });
+  const offer = await ctx.relay.sync
+    .offerManualUpdate(relay, text, userId, { editedTs })
+    .catch((error: unknown) => {
+      ctx.logger.warn({ err: error, relayId: relay.id }, 'manual update could not be offered');
+      return undefined;
+    });
   if (!offer) return [];
   const count = relay.recipients.length;
   const people = `${count} ${count === 1 ? 'person' : 'people'}`;

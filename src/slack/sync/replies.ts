@@ -74,7 +74,8 @@ export function editQuestion(
   secondCopyReason?: string,
 ): { text: string; blocks: types.KnownBlock[] } {
   const value = { relayId: record.id, offerId: offer.id };
-  const head = `:pencil2: You edited a Slack message that was sent to Fxiaoke (${sentToLine(record)}). The copy in Fxiaoke still has the old text.`;
+  const times = offer.edits && offer.edits > 1 ? ` ${offer.edits} times (*Now* is your latest text)` : '';
+  const head = `:pencil2: You edited a Slack message that was sent to Fxiaoke${times} (${sentToLine(record)}). The copy in Fxiaoke still has the old text.`;
   const texts = `*Before:*\n${quote(offer.previousText ?? record.text)}\n*Now:*\n${quote(offer.text ?? '')}`;
   const note = secondCopyReason
     ? `:warning: ${SECOND_COPY_NOTE[secondCopyReason] ?? 'the old copy cannot be taken back'}. Sending the new text makes a second copy; the old one stays in Fxiaoke.`
@@ -159,8 +160,14 @@ function errorPart(error: RelayError | undefined): string {
   return ` ${escapeMrkdwn(error.message)}${code}${trace}`;
 }
 
-/** The answer to an update, in plain words, with traceIds. `blocks` carry a second-copy question. */
-export function updateOutcomeReply(outcome: UpdateOutcome): { text: string; blocks?: types.KnownBlock[] } {
+/**
+ * The answer to an update, in plain words, with traceIds. `blocks` carry a second-copy question.
+ * `edits`: how many edits in Slack the update stands for (a burst sent as one update).
+ */
+export function updateOutcomeReply(
+  outcome: UpdateOutcome,
+  edits?: number,
+): { text: string; blocks?: types.KnownBlock[] } {
   switch (outcome.type) {
     case 'not_found':
       return { text: ':information_source: fx-bridge has no relay for this; nothing was changed.' };
@@ -218,8 +225,12 @@ export function updateOutcomeReply(outcome: UpdateOutcome): { text: string; bloc
         record.status === 'sent'
           ? ''
           : ` Status of the new text: ${statusLabel(record)}.${errorPart(record.error)}`;
+      const burst =
+        edits && edits > 1
+          ? ` It is your latest text: your ${edits} edits in Slack went out as this one update.`
+          : '';
       return {
-        text: `:white_check_mark: Updated in Fxiaoke: the new text (version ${currentVersion(record)}) was sent to ${count} ${count === 1 ? 'person' : 'people'}, marked (edited).${kept}${failed} ${traceText(record)} · relay \`${record.id}\``,
+        text: `:white_check_mark: Updated in Fxiaoke: the new text (version ${currentVersion(record)}) was sent to ${count} ${count === 1 ? 'person' : 'people'}, marked (edited).${burst}${kept}${failed} ${traceText(record)} · relay \`${record.id}\``,
       };
     }
   }

@@ -6,9 +6,10 @@ import { eventCallback, messageChanged, messageDeleted, tombstoned } from '../..
 const ref = { teamId: 'T0TEST', channelId: 'C0TEST', ts: '1700000500.000100' };
 
 describe('messageChangeOf', () => {
-  it('reads an edit: author, editor, new and previous text as plain text', () => {
+  it('reads an edit: author, editor, new and previous text as plain text, and when it was made', () => {
+    const at = { editedTs: '1700000600.000000', eventTs: '1700000600.000321' };
     const body = eventCallback(
-      messageChanged({ text: 'Price &lt;12k&gt;', previousText: 'Price 10k' }),
+      messageChanged({ text: 'Price &lt;12k&gt;', previousText: 'Price 10k', at }),
       'EvEDIT',
     );
     expect(messageChangeOf(body)).toEqual({
@@ -20,7 +21,19 @@ describe('messageChangeOf', () => {
       fromBot: false,
       text: 'Price <12k>',
       previousText: 'Price 10k',
+      edit: at,
     });
+  });
+
+  it('orders an edit without edited.ts by its event time alone, and one without either not at all', () => {
+    const body = eventCallback(messageChanged({ text: 'a', previousText: 'b' }));
+    const event = body.event as { message: { edited?: unknown }; event_ts?: string; ts?: string };
+    delete event.message.edited;
+    expect(messageChangeOf(body)).toMatchObject({ edit: { eventTs: event.event_ts } });
+    expect((messageChangeOf(body) as { edit: object }).edit).not.toHaveProperty('editedTs');
+    delete event.event_ts;
+    delete event.ts;
+    expect(messageChangeOf(body)).not.toHaveProperty('edit');
   });
 
   it('marks bot edits, and names mentions with the names it is given', () => {

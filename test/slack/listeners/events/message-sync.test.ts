@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RelayBusyError, type SyncIntake } from '../../../../src/relay/sync.js';
+import type { SyncIntake } from '../../../../src/relay/sync.js';
 import { registerMessageSync } from '../../../../src/slack/listeners/events/message-sync.js';
 import { boltApp } from '../bolt-app.js';
 import { CHANNEL, type Door, door, SENDER, sentRecord, TEAM, textsOf } from '../door-kit.js';
@@ -80,6 +80,7 @@ describe('message events (edits and deletes of relayed messages)', () => {
         fromBot: false,
         text: 'the new quote',
         previousText: 'the quote',
+        edit: { editedTs: '1.5' },
       },
     ]);
     expect(handle).toHaveBeenCalledTimes(1);
@@ -120,27 +121,36 @@ describe('message events (edits and deletes of relayed messages)', () => {
     expect(handle).not.toHaveBeenCalled();
   });
 
-  it('withholds the ack while the relay is busy, and takes the next delivery', async () => {
-    const busy = new RelayBusyError('rl_busy', 'revoking');
-    let deliveries = 0;
+  it('acks a change recorded beside work in progress, and hands it over to wait for the relay', async () => {
+    // The relay is being revoked; the edit is recorded beside that work, not refused.
+    const busy = sentRecord({
+      status: 'revoking',
+      text: 'the quote',
+      slackChanges: {
+        newestEdit: { editedTs: '1.5' },
+        waiting: { kind: 'edit', text: 'the new quote', edits: 1, firstAt: 1, lastAt: 1 },
+      },
+    });
+    const intakes: SyncIntake[] = [{ type: 'waiting', record: busy, wakeInMs: 50 }];
     const d = door({
       sync: {
-        receiveMessageChange: async () => {
-          deliveries += 1;
-          if (deliveries === 1) throw busy;
-          return [{ type: 'duplicate', relayId: 'rl_busy' }];
-        },
+        receiveMessageChange: async () => intakes,
+        actOnWaiting: async () => ({ type: 'ignored', reason: 'revoked meanwhile', relayId: busy.id }),
       },
     });
     const { deliver, handle } = registered(d);
-    const first = await deliver(edited());
-    expect(first).toMatchObject({ acked: false, error: busy, listenedTo: [] });
-    expect(handle).not.toHaveBeenCalled();
-    // Slack's retry: recorded this time, acked, handed over.
-    const retry = await deliver(edited(), 1);
-    expect(retry.acked).toBe(true);
-    expect(d.timeline).toEqual(['relay.sync.receiveMessageChange', 'relay.sync.receiveMessageChange', 'ack']);
-    expect(handle.mock.calls).toEqual([[[{ type: 'duplicate', relayId: 'rl_busy' }]]]);
+    const delivered = await deliver(edited());
+    expect(delivered).toMatchObject({ acked: true });
+    expect(d.timeline.slice(0, 2)).toEqual(['relay.sync.receiveMessageChange', 'ack']);
+    expect(handle.mock.calls).toEqual([[intakes]]);
+    // Its timer asks the relay again; `settled` waits for it.
+    await d.settled();
+    expect(d.relay.calls.map((call) => call.method)).toEqual([
+      'sync.receiveMessageChange',
+      'sync.actOnWaiting',
+    ]);
+    expect(d.relay.calls[1]?.args).toEqual([busy.id]);
+    expect(d.callsTo('chat.postMessage')).toEqual([]);
   });
 
   it('passes other events through untouched: acked at once, nothing recorded, nothing handed over', async () => {

@@ -24,6 +24,7 @@ import { slackLookups } from './slack/api/lookups.js';
 import type { SlackProfileCache } from './slack/api/profiles.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
+import { StoreOpenError } from './store/errors.js';
 import { openStore, parseStoreUrl } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import type { Closers } from './util/closers.js';
@@ -54,9 +55,14 @@ export async function openRelayStore(
   { config, options, metrics }: Wiring,
   closers: Closers,
 ): Promise<RelayStore> {
-  const store = metrics.instrumentStore(
-    await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix }),
-  );
+  const opened = await openStore(config.storeUrl, {
+    now: options.now,
+    redisKeyPrefix: config.redisKeyPrefix,
+  }).catch((error: unknown) => {
+    // Named by STORE_URL and the place, and a configuration problem for the exit code.
+    throw new StoreOpenError(config.storeUrl, error);
+  });
+  const store = metrics.instrumentStore(opened);
   closers.add(() => store.close());
   return store;
 }

@@ -6,7 +6,8 @@
  * `/readyz` is unauthenticated and probed often: it never makes more than one credential check per
  * minute whatever the probe rate (the token endpoint allows about 10 calls a minute, and a check
  * with broken credentials would call it on every probe), and it says only "ok" / "not ready".
- * What went wrong goes to the log, and to `fx-bridge check`.
+ * What went wrong goes to the log when readiness changes (readiness-log.ts: not on every probe), and
+ * to `fx-bridge check`.
  * In Socket Mode it also needs a socket to Slack (without one, nothing Slack sends reaches this replica).
  */
 import type { ServerResponse } from 'node:http';
@@ -15,6 +16,7 @@ import type { FxiaokeApi } from '../fxiaoke/interface.js';
 import type { RelayStore } from '../store/interface.js';
 import { beforeDeadline } from '../util/deadline.js';
 import type { BridgeMetrics } from './metrics.js';
+import { failingChecks, type ReadinessChecks, ReadinessLog } from './readiness-log.js';
 
 export interface RouteDeps {
   store: RelayStore;
@@ -25,8 +27,8 @@ export interface RouteDeps {
   isShuttingDown?: () => boolean;
   /** Whether Slack can reach the bridge (Socket Mode: a socket is up). Unset: not checked. */
   slackConnected?: () => boolean;
-  /** Where a failed readiness check says why (the probe's answer does not). */
-  log?: { warn(details: object, message: string): void };
+  /** Where a change of readiness says why (the probe's answer does not). */
+  log?: { warn(details: object, message: string): void; info(details: object, message: string): void };
   /** At most one Fxiaoke credential check per this long (default 60 s); the result is reused meanwhile. */
   credentialCheckEveryMs?: number;
   now?: () => number;
@@ -82,6 +84,7 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
     deps.credentialCheckEveryMs ?? 60_000,
     deps.now ?? Date.now,
   );
+  const readiness = deps.log ? new ReadinessLog(deps.log) : undefined;
   return [
     {
       path: '/healthz',
@@ -98,8 +101,11 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
         ]);
         const shuttingDown = deps.isShuttingDown?.() ?? false;
         const slack = deps.slackConnected ? (deps.slackConnected() ? 'ok' : 'not connected') : undefined;
-        const ready = store === 'ok' && fxiaoke === 'ok' && slack !== 'not connected' && !shuttingDown;
-        if (!ready && !shuttingDown) deps.log?.warn({ checks: { store, fxiaoke, slack } }, 'not ready');
+        // Every check, for readiness and for the log alike: a new one is added here and nowhere else.
+        const checks: ReadinessChecks = { store, fxiaoke, slack };
+        const ready = Object.keys(failingChecks(checks)).length === 0 && !shuttingDown;
+        // A stop is not a fault, and is logged by itself.
+        if (!shuttingDown) readiness?.observe(checks);
         const brief = (result: string) => (result === 'ok' ? 'ok' : 'not ready');
         sendJson(res, ready ? 200 : 503, {
           status: ready ? 'ready' : 'not ready',

@@ -5,7 +5,7 @@
  * response_url, or after a takeover in another process, an ephemeral in the channel it came from,
  * or a DM.
  */
-import type { RespondFn, types, webApi } from '@slack/bolt';
+import { RespondError, type RespondFn, type types, type webApi } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
 
 export type Answer = (text: string, blocks?: types.KnownBlock[]) => Promise<void>;
@@ -53,7 +53,7 @@ export function answerByResponseUrl(respond: RespondFn, options: ResponseUrlOpti
         return;
       } catch (error) {
         // Bolt's RespondError carries Slack's HTTP status; 404 is Slack's "this URL is done".
-        if ((error as { statusCode?: unknown }).statusCode === 404) gone = true;
+        if (error instanceof RespondError && error.statusCode === 404) gone = true;
       }
     }
     await options.fallback(text, blocks);

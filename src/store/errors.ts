@@ -36,12 +36,18 @@ function shownStoreUrl(storeUrl: string): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
+/** The text with the URL and its password cut out wherever they appear (an adapter's message may echo them). */
 function withoutPassword(text: string, storeUrl: string): string {
-  const url = parsedUrl(storeUrl);
-  const secrets = [storeUrl, url?.password ?? '', safeDecode(url?.password ?? '')].filter(
-    (s) => s.length > 0,
+  const trimmed = storeUrl.trim();
+  const url = parsedUrl(trimmed);
+  // An unreadable URL's user part is taken as it is written: it may hold the password.
+  const userInfo = /^[a-z][a-z0-9+.-]*:\/\/([^/]*)@/i.exec(trimmed)?.[1] ?? '';
+  const password = url ? url.password : userInfo;
+  if (password === '') return text;
+  return [trimmed, password, safeDecode(password)].reduce(
+    (scrubbed, secret) => scrubbed.split(secret).join('***'),
+    text,
   );
-  return secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join('***'), text);
 }
 
 function parsedUrl(text: string): URL | undefined {

@@ -26,6 +26,7 @@ import type { SlackProfileCache } from './slack/api/profiles.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
 import type { StoreDurabilityStatus } from './store/durability.js';
+import { StoreConfigurationError, StoreOpenError } from './store/errors.js';
 import { openStore, parseStoreUrl } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import { isSharedStore } from './store/location.js';
@@ -71,6 +72,9 @@ export async function openStoreDurability(
     allowEviction: config.redisAllowEviction,
     log: logger.child({ component: 'redis-durability' }),
     ...(options.durabilityCheckEveryMs ? { everyMs: options.durabilityCheckEveryMs } : {}),
+  }).catch((error: unknown) => {
+    // A Redis that evicts is refused as it is; one that cannot be reached is named like openRelayStore's.
+    throw error instanceof StoreConfigurationError ? error : new StoreOpenError(config.storeUrl, error);
   });
   closers.add(() => watch.close());
   return () => watch.status();
@@ -81,9 +85,14 @@ export async function openRelayStore(
   { config, options, metrics }: Wiring,
   closers: Closers,
 ): Promise<RelayStore> {
-  const store = metrics.instrumentStore(
-    await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix }),
-  );
+  const opened = await openStore(config.storeUrl, {
+    now: options.now,
+    redisKeyPrefix: config.redisKeyPrefix,
+  }).catch((error: unknown) => {
+    // Named by STORE_URL and the place, and a configuration problem for the exit code.
+    throw new StoreOpenError(config.storeUrl, error);
+  });
+  const store = metrics.instrumentStore(opened);
   closers.add(() => store.close());
   return store;
 }

@@ -10,7 +10,7 @@
  * Ctrl-C (SIGINT) or SIGTERM stops it.
  */
 import { parseArgs } from 'node:util';
-import { FxiaokeEmulator, type MessageIdLocation, type RecordedRequest } from './fxiaoke-emulator.js';
+import { CODE, FxiaokeEmulator, type MessageIdLocation, type RecordedRequest } from './fxiaoke-emulator.js';
 
 const MESSAGE_ID_LOCATIONS: readonly MessageIdLocation[] = [
   'none',
@@ -137,6 +137,8 @@ const env = [
   `FXIAOKE_PERMANENT_CODE=${o.permanentCode}`,
   'FXIAOKE_USER_ID=1000',
   ...(o.serviceIds[0] === undefined ? [] : [`FXIAOKE_SERVICE_ID=${o.serviceIds[0]}`]),
+  // The emulator's own "already revoked" (invented, 9xxxx): settles a revoke whose answer was lost.
+  ...(o.serviceIds[0] === undefined ? [] : [`FXIAOKE_REVOKE_DONE_CODES=${CODE.MESSAGE_ALREADY_REVOKED}`]),
 ];
 const users = o.users.map(
   (u) =>

@@ -1,7 +1,8 @@
 /**
  * A fake Slack Web API: a real HTTP server on 127.0.0.1 that `@slack/web-api`'s WebClient (and so a
  * Bolt app) talks to through `slackApiUrl`. It records every call, keeps the messages the bot posted
- * up to date, serves local `response_url`s, and can be told to fail or rate-limit the next call.
+ * up to date, serves local `response_url`s (5 uses within 30 minutes, as Slack; a test can expire one),
+ * and can be told to fail or rate-limit the next call.
  *
  *   const slack = await FakeSlackApi.start();
  *   const app = new App({ ..., clientOptions: { slackApiUrl: slack.url } });
@@ -43,6 +44,14 @@ export interface FakeSlackApiOptions {
    * Every POST is recorded either way. Use `Number.POSITIVE_INFINITY` to turn the limit off.
    */
   responseUrlMaxUses?: number;
+  /**
+   * How long a response_url handed out by `responseUrl()` works, on the fake's clock, before it
+   * answers 404 `expired_url` as Slack does (30 minutes). A path the fake never handed out is
+   * counted from its first POST.
+   */
+  responseUrlLifetimeMs?: number;
+  /** The fake's clock, for response_url lifetimes (default Date.now): a test may move it on. */
+  now?: () => number;
 }
 
 /** A file served at its `url_private`; `html` serves that page instead (Slack's sign-in page trap). */
@@ -71,6 +80,7 @@ interface FakeUser {
 type ApiResult = Record<string, unknown>;
 
 const RESPONSE_URL_MAX_USES = 5;
+const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -178,6 +188,11 @@ export class FakeSlackApi {
 
   private readonly server: Server;
   private readonly responseUrlMaxUses: number;
+  private readonly responseUrlLifetimeMs: number;
+  private readonly now: () => number;
+  /** When each response_url path was handed out (or first POSTed to). */
+  private readonly responseUrlIssuedAt = new Map<string, number>();
+  private readonly expiredResponseUrls = new Set<string>();
   private readonly failures = new Map<string, Array<string>>();
   private readonly rateLimits = new Map<string, number>();
   private readonly unpostable = new Set<string>();
@@ -203,6 +218,8 @@ export class FakeSlackApi {
     this.botId = options.botId ?? BOT_ID;
     this.teamId = options.teamId ?? TEAM_ID;
     this.responseUrlMaxUses = options.responseUrlMaxUses ?? RESPONSE_URL_MAX_USES;
+    this.responseUrlLifetimeMs = options.responseUrlLifetimeMs ?? RESPONSE_URL_LIFETIME_MS;
+    this.now = options.now ?? Date.now;
   }
 
   static async start(options: FakeSlackApiOptions = {}): Promise<FakeSlackApi> {
@@ -241,10 +258,21 @@ export class FakeSlackApi {
     return this.messages.find((m) => m.channel === wanted && m.ts === ts);
   }
 
-  /** A fresh local response_url; POSTs to it land in `responses`. */
+  /** A fresh local response_url; POSTs to it land in `responses`. Its lifetime starts now. */
   responseUrl(id?: string): string {
     const suffix = id ?? `${this.nextId()}-${randomBytes(4).toString('hex')}`;
-    return `${this.baseUrl}/response/${encodeURIComponent(suffix)}`;
+    const url = `${this.baseUrl}/response/${encodeURIComponent(suffix)}`;
+    const path = new URL(url).pathname;
+    if (!this.responseUrlIssuedAt.has(path)) this.responseUrlIssuedAt.set(path, this.now());
+    return url;
+  }
+
+  /**
+   * From now on every POST to this response_url answers 404 `expired_url`, as Slack answers one
+   * past its 30 minutes (still recorded in `responses`): a relay that waited longer than that.
+   */
+  expireResponseUrl(url: string): void {
+    this.expiredResponseUrls.add(url.startsWith('http') ? new URL(url).pathname : url);
   }
 
   responsesTo(url: string): ResponseUrlCall[] {
@@ -378,6 +406,8 @@ export class FakeSlackApi {
     this.views.clear();
     this.usedTriggerIds.clear();
     this.responseUrlUses.clear();
+    this.responseUrlIssuedAt.clear();
+    this.expiredResponseUrls.clear();
   }
 
   async stop(): Promise<void> {
@@ -444,6 +474,12 @@ export class FakeSlackApi {
 
   private handleResponseUrl(path: string, body: Record<string, unknown>, res: ServerResponse): void {
     this.responses.push({ path, body, at: Date.now() });
+    const issuedAt = this.responseUrlIssuedAt.get(path) ?? this.now();
+    this.responseUrlIssuedAt.set(path, issuedAt);
+    if (this.expiredResponseUrls.has(path) || this.now() - issuedAt >= this.responseUrlLifetimeMs) {
+      sendJson(res, 404, { ok: false, error: 'expired_url' });
+      return;
+    }
     const uses = (this.responseUrlUses.get(path) ?? 0) + 1;
     this.responseUrlUses.set(path, uses);
     if (uses > this.responseUrlMaxUses) {

@@ -29,7 +29,8 @@ store and exits 0. Relays a crash interrupted are marked unknown/partial at star
 senders are told in a direct message.
 
 ${CONFIG_NOTE}
-Exit codes: 0 stopped cleanly, 1 could not start or stop, 78 configuration error.`;
+Exit codes: 0 stopped cleanly, 1 could not start or stop, 78 configuration error (also: the store
+STORE_URL names cannot be opened).`;
 
 const check = `Usage: fx-bridge check [--send-test <FSUID_… | employee id>]
 

@@ -3,7 +3,7 @@
  * then stop cleanly. Resolves with the exit code once the bridge has stopped.
  */
 import { startBridge } from '../bridge.js';
-import { StoreConfigurationError } from '../store/errors.js';
+import { StoreConfigurationError, StoreOpenError } from '../store/errors.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode } from './io.js';
 
 export async function runStart(io: CliIo): Promise<ExitCode> {
@@ -21,6 +21,11 @@ export async function runStart(io: CliIo): Promise<ExitCode> {
     }
     bridge = started;
   } catch (error) {
+    // A store STORE_URL names but that cannot be opened is the configuration's problem: exit 78.
+    if (error instanceof StoreOpenError) {
+      io.err(`fx-bridge cannot start: ${error.message}`);
+      return EXIT.config;
+    }
     io.err(`fx-bridge failed to start: ${startFailure(error, config.port)}`);
     // A store set up in a way the bridge refuses (a Redis that evicts keys) is a configuration error.
     return error instanceof StoreConfigurationError ? EXIT.config : EXIT.failed;

@@ -6,6 +6,10 @@
  *
  * Sources: /work/shared/fxiaoke-openapi.md ("Error codes" and its "Corrections" section), which
  * condenses the V2 docs, the public SDKs and a 2026 live probe (10006, 20017). Pure data: no I/O.
+ *
+ * No row means "already revoked" or "no such message": revoke's own codes are undocumented
+ * (fxiaoke-openapi.md: "open"). So FXIAOKE_REVOKE_DONE_CODES, which settles a revoke whose answer
+ * was lost, lists none by default (why: relay/revoke.ts, isDoneAnswer).
  */
 
 export type FxiaokeErrorKind =

@@ -6,8 +6,9 @@
  * `/readyz` is unauthenticated and probed often: it never makes more than one credential check per
  * minute whatever the probe rate (the token endpoint allows about 10 calls a minute, and a check
  * with broken credentials would call it on every probe), and it says only "ok" / "not ready".
- * What went wrong goes to the log, and to `fx-bridge check`. A store that can forget (Redis) adds its
- * settings (eviction policy, persistence) and, when keys were lost, a short fixed reason.
+ * What went wrong goes to the log when readiness changes (readiness-log.ts: not on every probe), and
+ * to `fx-bridge check`. A store that can forget (Redis) adds its settings (eviction policy,
+ * persistence) and, when keys were lost, a short fixed reason.
  * In Socket Mode it also needs a socket to Slack (without one, nothing Slack sends reaches this replica).
  */
 import type { ServerResponse } from 'node:http';
@@ -17,6 +18,7 @@ import type { StoreDurabilityStatus } from '../store/durability.js';
 import type { RelayStore } from '../store/interface.js';
 import { beforeDeadline } from '../util/deadline.js';
 import type { BridgeMetrics } from './metrics.js';
+import { failingChecks, type ReadinessChecks, ReadinessLog } from './readiness-log.js';
 
 export interface RouteDeps {
   store: RelayStore;
@@ -29,8 +31,8 @@ export interface RouteDeps {
   durability?: () => StoreDurabilityStatus;
   /** Whether Slack can reach the bridge (Socket Mode: a socket is up). Unset: not checked. */
   slackConnected?: () => boolean;
-  /** Where a failed readiness check says why (the probe's answer does not). */
-  log?: { warn(details: object, message: string): void };
+  /** Where a change of readiness says why (the probe's answer does not). */
+  log?: { warn(details: object, message: string): void; info(details: object, message: string): void };
   /** At most one Fxiaoke credential check per this long (default 60 s); the result is reused meanwhile. */
   credentialCheckEveryMs?: number;
   now?: () => number;
@@ -86,6 +88,7 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
     deps.credentialCheckEveryMs ?? 60_000,
     deps.now ?? Date.now,
   );
+  const readiness = deps.log ? new ReadinessLog(deps.log) : undefined;
   return [
     {
       path: '/healthz',
@@ -104,15 +107,12 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
         const slack = deps.slackConnected ? (deps.slackConnected() ? 'ok' : 'not connected') : undefined;
         // Its problem is a few fixed words (keys evicted, …), shown as they are: nothing to hide there.
         const durability = deps.durability?.();
-        const ready =
-          store === 'ok' &&
-          fxiaoke === 'ok' &&
-          slack !== 'not connected' &&
-          durability?.problem === undefined &&
-          !shuttingDown;
         const kept = durability ? { [durability.name]: durability.problem ?? 'ok' } : {};
-        if (!ready && !shuttingDown)
-          deps.log?.warn({ checks: { store, fxiaoke, slack, ...kept } }, 'not ready');
+        // Every check, for readiness and for the log alike: a new one is added here and nowhere else.
+        const checks: ReadinessChecks = { store, fxiaoke, slack, ...kept };
+        const ready = Object.keys(failingChecks(checks)).length === 0 && !shuttingDown;
+        // A stop is not a fault, and is logged by itself.
+        if (!shuttingDown) readiness?.observe(checks);
         const brief = (result: string) => (result === 'ok' ? 'ok' : 'not ready');
         sendJson(res, ready ? 200 : 503, {
           status: ready ? 'ready' : 'not ready',

@@ -221,16 +221,38 @@ export function allRevoked(batches: readonly RelayBatch[]): boolean {
 
 /**
  * `revokeError.kind` of a message whose revoke went out but whose answer was lost (timeout, reset,
- * 50009): Fxiaoke may have revoked it. The message stays revocable; a later Revoke settles it.
+ * 50009): Fxiaoke may have revoked it. The message stays revocable, and stays uncertain through
+ * every later failed revoke, whatever Fxiaoke answers then (a refusal after a lost revoke may well
+ * be "already revoked"), until a revoke succeeds or is answered with a FXIAOKE_REVOKE_DONE_CODES
+ * code (settled as revoked).
  */
 export const REVOKE_UNCERTAIN = 'revoke_uncertain';
 
+/** A message of the relay may or may not have been revoked: a revoke's answer was lost and nothing settled it since. */
+export function revokeMayHaveLanded(record: Pick<RelayRecord, 'batches'>): boolean {
+  return record.batches
+    .flatMap(messagesOf)
+    .some((message) => message.status === 'sent' && message.revokeError?.kind === REVOKE_UNCERTAIN);
+}
+
+/**
+ * Whether Fxiaoke's refusal of a revoke that follows a lost one means the lost one landed. Only the
+ * codes an operator lists in FXIAOKE_REVOKE_DONE_CODES, and none by default: no documented or
+ * observed Fxiaoke code means "already revoked" (error-table.ts has none; the emulator's 90409 and
+ * 90404 are its own inventions, 9xxxx so they never pass for real ones). A code wrongly taken for
+ * "done" would tell the sender "revoked" while the message is still in Fxiaoke, and take the
+ * Revoke button away; an unlisted one only keeps the relay uncertain, caveat and button kept.
+ */
 function isDoneAnswer(deps: RelayDeps, cause: unknown): boolean {
   const codes = deps.fxiaoke.revokeDoneCodes ?? [];
   return isFxiaokeError(cause) && cause.errorCode !== undefined && codes.includes(cause.errorCode);
 }
 
-/** What the record keeps of a failed revoke: uncertain when it may have acted, or after such a one. */
+/**
+ * What the record keeps of a failed revoke: uncertain when it may have acted, and still uncertain
+ * after such a one (with the code and traceId of the latest answer), so the receipt and every
+ * later answer keep saying the message may already be gone.
+ */
 function revokeErrorOf(cause: unknown, uncertainBefore: boolean): RelayError {
   const error = toRelayError(cause);
   if (isFxiaokeError(cause) && cause.mayHaveBeenDelivered) {
@@ -243,6 +265,7 @@ function revokeErrorOf(cause: unknown, uncertainBefore: boolean): RelayError {
   if (!uncertainBefore) return error;
   return {
     ...error,
+    kind: REVOKE_UNCERTAIN,
     message: `${error.message} An earlier revoke whose answer was lost may already have worked.`,
   };
 }

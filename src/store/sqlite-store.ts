@@ -7,6 +7,7 @@ import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import { LockWaitQueue } from './lock-wait.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
 import { migrate, type SourceColumns, sourceColumns } from './sqlite-migrations.js';
+import { sqliteOpenError } from './sqlite-open-error.js';
 
 export { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
 
@@ -71,9 +72,13 @@ export class SqliteRelayStore implements RelayStore {
 
   constructor(options: SqliteStoreOptions) {
     const { path } = options;
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
     this.#now = options.now ?? Date.now;
-    this.#db = new Database(path);
+    try {
+      if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+      this.#db = new Database(path);
+    } catch (error) {
+      throw sqliteOpenError(path, error);
+    }
     const db = this.#db;
     const openTimeoutMs = options.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
     try {
@@ -92,7 +97,7 @@ export class SqliteRelayStore implements RelayStore {
           { cause: error },
         );
       }
-      throw error;
+      throw sqliteOpenError(path, error);
     }
 
     const columns =

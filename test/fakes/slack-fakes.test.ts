@@ -222,6 +222,35 @@ describe('FakeSlackApi with a real WebClient', () => {
     expect(fake.responsesTo(fake.responseUrl('other'))).toHaveLength(0);
   });
 
+  it('expires a response_url on demand, or once its lifetime has passed on the fake’s clock', async () => {
+    const post = async (url: string) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'late' }),
+      });
+      return { status: response.status, body: (await response.json()) as { error?: string } };
+    };
+    const expired = fake.responseUrl();
+    expect((await post(expired)).status).toBe(200);
+    fake.expireResponseUrl(expired);
+    expect(await post(expired)).toEqual({ status: 404, body: { ok: false, error: 'expired_url' } });
+    expect(fake.responsesTo(expired)).toHaveLength(2);
+
+    const clock = { now: 1_000_000 };
+    const aging = await FakeSlackApi.start({ now: () => clock.now });
+    try {
+      const url = aging.responseUrl();
+      clock.now += 30 * 60_000 - 1;
+      expect((await post(url)).status).toBe(200);
+      clock.now += 1;
+      expect(await post(url)).toEqual({ status: 404, body: { ok: false, error: 'expired_url' } });
+      expect((await post(aging.responseUrl())).status).toBe(200); // a fresh one starts its own 30 minutes
+    } finally {
+      await aging.stop();
+    }
+  });
+
   it('waitFor resolves with the first truthy value and rejects clearly after the timeout', async () => {
     setTimeout(() => void client().auth.test(), 20);
     const call = await fake.waitFor(() => fake.callsTo('auth.test')[0]);

@@ -73,10 +73,13 @@ export interface FakeFxiaokeOptions {
   serviceId?: string | null;
   /** Whether default service-account answers carry a message id (default true). */
   messageIds?: boolean;
+  /** As FXIAOKE_REVOKE_DONE_CODES: refusals that settle an uncertain revoke as revoked (default none). */
+  revokeDoneCodes?: number[];
 }
 
 export class FakeFxiaoke implements FxiaokeApi {
   readonly serviceId: string | undefined;
+  readonly revokeDoneCodes: readonly number[];
   readonly sends: SendCall[] = [];
   readonly revokes: RevokeCall[] = [];
   readonly articleSends: ArticlesCall[] = [];
@@ -92,6 +95,7 @@ export class FakeFxiaoke implements FxiaokeApi {
   constructor(options: FakeFxiaokeOptions = {}) {
     this.serviceId = options.serviceId === null ? undefined : (options.serviceId ?? 'FSAID_FAKE');
     this.#messageIds = options.messageIds ?? true;
+    this.revokeDoneCodes = options.revokeDoneCodes ?? [];
   }
 
   /** Queues steps for the next sendText calls, in order. */

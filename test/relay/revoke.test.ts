@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mayActOn, type RevokeOutcome, revokeRelay } from '../../src/relay/revoke.js';
+import { mayActOn, type RevokeOutcome, revokeMayHaveLanded, revokeRelay } from '../../src/relay/revoke.js';
 import type { RelayBatch, RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord, makeSlackRef } from '../store/records.js';
-import { deferred, fxError, type RevokeCall } from './fake-fxiaoke.js';
+import { deferred, FakeFxiaoke, fxError, REVOKE_PATH, type RevokeCall } from './fake-fxiaoke.js';
 import { START, type TestRelay, testRelay } from './relay-deps.js';
 
 const SENDER = 'U0SENDER';
@@ -284,6 +284,56 @@ describe('revokeRelay: revoking', () => {
     const late = await revokeRelay(relay.deps, byRef(record));
     expect(late.type).toBe('already_revoked');
     expect(relay.fake.revokes).toHaveLength(2);
+  });
+
+  it('keeps a lost revoke uncertain through later refusals, until a revoke succeeds', async () => {
+    const relay = testRelay();
+    const record = await stored(relay);
+    const lost = fxError({ kind: 'transport', mayHaveBeenDelivered: true, path: REVOKE_PATH });
+    const refusal = (traceId: string) => fxError({ errorCode: 90409, traceId, path: REVOKE_PATH });
+    relay.fake.scriptRevoke(lost, refusal('E-REFUSED-1'), refusal('E-REFUSED-2'), {});
+
+    const first = await revokeRelay(relay.deps, byRef(record));
+    expect(first.type === 'revoke_failed' && first.error.kind).toBe('revoke_uncertain');
+    expect(revokeMayHaveLanded(recordOf(first))).toBe(true);
+
+    for (const traceId of ['E-REFUSED-1', 'E-REFUSED-2']) {
+      const refused = await revokeRelay(relay.deps, byRef(record));
+      expect(refused.type).toBe('revoke_failed');
+      if (refused.type !== 'revoke_failed') return;
+      // The latest answer is shown, and the doubt stays: the lost revoke may have landed.
+      expect(refused.error).toMatchObject({ kind: 'revoke_uncertain', code: 90409, traceId });
+      expect(refused.error.message).toContain(
+        'An earlier revoke whose answer was lost may already have worked.',
+      );
+      expect(refused.record.status).toBe('sent');
+      expect(refused.record.batches[0]?.revokeError).toMatchObject({ kind: 'revoke_uncertain', traceId });
+      expect(revokeMayHaveLanded(refused.record)).toBe(true);
+    }
+
+    const settled = await revokeRelay(relay.deps, byRef(record));
+    expect(settled.type).toBe('revoked');
+    expect(recordOf(settled).batches[0]?.revokeError).toBeUndefined();
+    expect(revokeMayHaveLanded(recordOf(settled))).toBe(false);
+  });
+
+  it('settles a lost revoke as revoked when Fxiaoke then answers a listed done code, and only then', async () => {
+    const relay = testRelay({ fake: new FakeFxiaoke({ revokeDoneCodes: [90409] }) });
+    const record = await stored(relay);
+    const other = await stored(relay);
+    const lost = fxError({ kind: 'transport', mayHaveBeenDelivered: true, path: REVOKE_PATH });
+    const done = fxError({ errorCode: 90409, traceId: 'E-DONE', path: REVOKE_PATH });
+    relay.fake.scriptRevoke(lost, done, done);
+
+    await revokeRelay(relay.deps, byRef(record));
+    const settled = await revokeRelay(relay.deps, byRef(record));
+    expect(settled.type).toBe('revoked');
+    expect(recordOf(settled).batches[0]).toMatchObject({ status: 'revoked', revokeTraceId: 'E-DONE' });
+
+    // Without a lost revoke before it, the same code is a refusal like any other.
+    const plain = await revokeRelay(relay.deps, byRef(other));
+    expect(plain.type === 'revoke_failed' && plain.error).toMatchObject({ code: 90409 });
+    expect(plain.type === 'revoke_failed' && plain.error.kind).not.toBe('revoke_uncertain');
   });
 
   it('reports every outcome to the observer', async () => {

@@ -1,38 +1,79 @@
 /**
  * Answering a user privately: one type, `Answer`, and the places an answer can go. While the
  * request is live, its door's own channel (the slash command's or button's response_url, an
- * ephemeral for a modal, the held message replaced in place); after a takeover in another
- * process, an ephemeral in the channel it came from, or a DM.
+ * ephemeral for a modal, the held message replaced in place); once Slack no longer takes the
+ * response_url, or after a takeover in another process, an ephemeral in the channel it came from,
+ * or a DM.
  */
-import type { RespondFn, types, webApi } from '@slack/bolt';
+import { RespondError, type RespondFn, type types, type webApi } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
 
 export type Answer = (text: string, blocks?: types.KnownBlock[]) => Promise<void>;
 
-/** Through the response_url of a slash command or a button: a new ephemeral, or the clicked message replaced. */
-export function answerByResponseUrl(respond: RespondFn, options: { replace?: boolean } = {}): Answer {
+/** Slack takes at most this many posts to one response_url… */
+export const RESPONSE_URL_MAX_USES = 5;
+/** …within this long after it was issued; past either, it answers 404 (`used_url`, `expired_url`). */
+export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
+
+export interface ResponseUrlOptions {
+  /** Replace the clicked message (`true`), or post a new ephemeral beside it (`false`). */
+  replace?: boolean;
+  /**
+   * Where the answer goes once Slack no longer takes the response_url: used up, older than 30
+   * minutes, or refused (`answerInChannel`: an ephemeral in the channel, else a DM). A relay can
+   * wait that long for the rate limit or the queue, and its outcome must still be heard.
+   */
+  fallback: Answer;
+  /** The clock the URL's age is read on; its life starts when the answer is made (at the door). */
+  now?: () => number;
+}
+
+/**
+ * Through the response_url of a slash command or a button: a new ephemeral, or the clicked message
+ * replaced. Uses are counted and the URL's age kept, so an answer Slack would refuse (the 6th, or
+ * one after 30 minutes) goes straight to the fallback; a post that fails anyway (404 `expired_url`
+ * or `used_url`, or no answer) goes there too, and a 404 retires the URL for later answers.
+ */
+export function answerByResponseUrl(respond: RespondFn, options: ResponseUrlOptions): Answer {
+  const now = options.now ?? Date.now;
+  const issuedAt = now();
+  let uses = 0;
+  let gone = false;
   return async (text, blocks) => {
-    await respond({
-      response_type: 'ephemeral',
-      ...(options.replace !== undefined ? { replace_original: options.replace } : {}),
-      text,
-      ...(blocks ? { blocks } : {}),
-    });
+    const usable = !gone && uses < RESPONSE_URL_MAX_USES && now() - issuedAt < RESPONSE_URL_LIFETIME_MS;
+    if (usable) {
+      uses += 1;
+      try {
+        await respond({
+          response_type: 'ephemeral',
+          ...(options.replace !== undefined ? { replace_original: options.replace } : {}),
+          text,
+          ...(blocks ? { blocks } : {}),
+        });
+        return;
+      } catch (error) {
+        // Bolt's RespondError carries Slack's HTTP status; 404 is Slack's "this URL is done".
+        if (error instanceof RespondError && error.statusCode === 404) gone = true;
+      }
+    }
+    await options.fallback(text, blocks);
   };
 }
 
 /**
- * An ephemeral in the channel; a DM where the bot cannot post there (no response_url at hand:
- * modal submissions, takeovers). Never throws: a lost answer is logged.
+ * An ephemeral in the channel; a DM where the bot cannot post there, or with no channel at all
+ * (no response_url at hand: modal submissions, takeovers, a response_url Slack no longer takes).
+ * Never throws: a lost answer is logged.
  */
 export function answerInChannel(
   client: webApi.WebClient,
   logger: Pick<Logger, 'error'>,
-  channelId: string,
+  channelId: string | undefined,
   userId: string,
 ): Answer {
   return async (text, blocks) => {
     try {
+      if (channelId === undefined) throw new Error('no channel to answer in');
       await client.chat.postEphemeral({
         channel: channelId,
         user: userId,

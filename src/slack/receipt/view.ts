@@ -3,7 +3,7 @@
  * traceIds, the status and a Revoke button. Pure rendering from the relay record.
  */
 import type { types } from '@slack/bolt';
-import { isRevocable, messagesOf, REVOKE_UNCERTAIN } from '../../relay/revoke.js';
+import { isRevocable, messagesOf, REVOKE_UNCERTAIN, revokeMayHaveLanded } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import { attachmentLines, attachmentSummary } from '../replies/attachments.js';
 import { describeError, traceIdsOf } from '../replies/results.js';
@@ -24,16 +24,27 @@ function plural(count: number, word: string): string {
   return `${count} ${/(s|x|z|ch|sh)$/.test(word) ? `${word}es` : `${word}s`}`;
 }
 
-/** A revoke went out but its answer was lost (relay/revoke.ts): the message may be gone or not. */
-function revokeUncertain(record: RelayRecord): boolean {
-  return record.batches
+/**
+ * A revoke went out but its answer was lost (relay/revoke.ts), and nothing settled it since: the
+ * message may be gone or not. Later refusals do not make it certain; they are named after it.
+ */
+function revokeUncertainText(record: RelayRecord): string | undefined {
+  if (!revokeMayHaveLanded(record)) return undefined;
+  const refused = record.batches
     .flatMap(messagesOf)
-    .some((message) => message.status === 'sent' && message.revokeError?.kind === REVOKE_UNCERTAIN);
+    .find(
+      (message) => message.revokeError?.kind === REVOKE_UNCERTAIN && message.revokeError.code !== undefined,
+    );
+  const later = refused?.revokeError?.code;
+  return later === undefined
+    ? 'a revoke may or may not have taken effect (Fxiaoke’s answer was lost): Revoke again to settle it'
+    : `a revoke may or may not have taken effect (Fxiaoke’s answer was lost; it answered a later revoke with errorCode ${later})`;
 }
 
 function statusLine(record: RelayRecord): string {
   const total = record.batches.length;
   const sent = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'revoked').length;
+  const uncertain = revokeUncertainText(record);
   switch (record.status) {
     case 'received':
       return ':hourglass_flowing_sand: Received; checking the recipients…';
@@ -47,13 +58,12 @@ function statusLine(record: RelayRecord): string {
     case 'syncing':
     case 'changed':
     case 'sent':
-      if (revokeUncertain(record))
-        return ':grey_question: Sent; a revoke may or may not have taken effect (Fxiaoke’s answer was lost): Revoke again to settle it';
+      if (uncertain) return `:grey_question: Sent; ${uncertain}`;
       return record.batches.some((batch) => batch.status === 'revoked')
         ? ':white_check_mark: Sent (partly revoked)'
         : ':white_check_mark: Sent';
     case 'partial':
-      return `:warning: Partly sent: ${sent} of ${total} batches reached Fxiaoke`;
+      return `:warning: Partly sent: ${sent} of ${total} batches reached Fxiaoke${uncertain ? `; ${uncertain}` : ''}`;
     case 'failed':
     // A held relay posts no receipt; should one be drawn anyway, nothing was sent.
     case 'held':
@@ -61,7 +71,7 @@ function statusLine(record: RelayRecord): string {
     case 'confirmed':
       return ':x: Not sent';
     case 'unknown':
-      return ':grey_question: Outcome unknown: Fxiaoke did not answer for some batches';
+      return `:grey_question: Outcome unknown: Fxiaoke did not answer for some batches${uncertain ? `; ${uncertain}` : ''}`;
     case 'revoked':
       return `:wastebasket: Revoked${record.revokedBy ? ` by <@${record.revokedBy}>` : ''}${
         record.revokedAt

@@ -5,7 +5,7 @@ import type { SendRefusal } from '../../relay/admission.js';
 import { STOPPED_SEND_TEXT, STOPPING_KIND } from '../../relay/error-text.js';
 import { USAGE } from '../../relay/grammar.js';
 import type { RecipientProblem } from '../../relay/recipients.js';
-import { messagesOf, type RevokeOutcome } from '../../relay/revoke.js';
+import { messagesOf, type RevokeOutcome, revokeMayHaveLanded } from '../../relay/revoke.js';
 import type { RelayError, RelayRecord } from '../../relay/types.js';
 
 export function describeError(error: RelayError): string {
@@ -103,6 +103,9 @@ export function revokeOutcomeText(outcome: RevokeOutcome): string {
           .filter(Boolean);
         return `:x: Relay \`${record.id}\` could not be fully revoked. ${error.message} (revoke traceId ${traces.map((trace) => `\`${trace}\``).join(', ') || '—'})`;
       }
+      // A revoke whose answer was lost may have landed: no later refusal makes "not revoked" true.
+      if (revokeMayHaveLanded(record))
+        return `:grey_question: Relay \`${record.id}\` may or may not have been revoked. ${describeError(error)}`;
       return `:x: Relay \`${record.id}\` could not be fully revoked. ${describeError(error)}`;
     }
   }

@@ -1,4 +1,5 @@
 /** One-line descriptions of a relay, for the compose modal and App Home. Pure rendering. */
+import { revokeMayHaveLanded } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import { traceIdsOf } from './results.js';
 
@@ -23,6 +24,8 @@ export function statusLabel(record: RelayRecord): string {
     case 'changed':
       return ':pencil2: Edited in Slack: fx-bridge follows the edit once the message stops changing…';
     case 'sent':
+      if (revokeMayHaveLanded(record))
+        return ':grey_question: Sent; a revoke may or may not have taken effect';
       return record.batches.some((batch) => batch.status === 'revoked')
         ? ':white_check_mark: Sent (partly revoked)'
         : ':white_check_mark: Sent';

@@ -247,3 +247,47 @@ describe('a card relay’s receipt', () => {
     expect(visible(text).join('\n')).not.toContain('card');
   });
 });
+
+describe('a receipt after a revoke whose answer was lost', () => {
+  const lost = { kind: 'revoke_uncertain', message: 'Fxiaoke did not answer in time.' };
+  const refusedAfter = { kind: 'revoke_uncertain', code: 90409, traceId: 'E-R', message: 'Unknown code.' };
+
+  it('says it may or may not be revoked, with the Revoke button, until something settles it', () => {
+    const receipt = renderReceipt(record({ batches: [sent(0, { revokeError: lost })] }));
+    expect(shows(receipt, 'a revoke may or may not have taken effect')).toBe(true);
+    expect(shows(receipt, 'Revoke again to settle it')).toBe(true);
+    expect(shows(receipt, ':white_check_mark: Sent')).toBe(false);
+    expect(buttons(receipt).map((button) => button.action_id)).toEqual([REVOKE_ACTION_ID]);
+  });
+
+  it('stays uncertain after a later refusal, and names the code Fxiaoke refused it with', () => {
+    const receipt = renderReceipt(record({ batches: [sent(0, { revokeError: refusedAfter })] }));
+    expect(shows(receipt, 'a revoke may or may not have taken effect')).toBe(true);
+    expect(shows(receipt, 'it answered a later revoke with errorCode 90409')).toBe(true);
+    expect(shows(receipt, ':white_check_mark: Sent')).toBe(false);
+    expect(buttons(receipt)).toHaveLength(1);
+  });
+
+  it('says so on a partly sent or unknown relay too', () => {
+    const failed = makeBatch(1, { status: 'failed', error: { kind: 'recipient', message: 'x' } });
+    const partial = renderReceipt(
+      record({ status: 'partial', batches: [sent(0, { revokeError: lost }), failed] }),
+    );
+    expect(shows(partial, 'Partly sent: 1 of 2 batches reached Fxiaoke; a revoke may or may not')).toBe(true);
+    const unknownBatch = makeBatch(1, { status: 'unknown' });
+    const unknown = renderReceipt(
+      record({ status: 'unknown', batches: [sent(0, { revokeError: refusedAfter }), unknownBatch] }),
+    );
+    expect(shows(unknown, 'Outcome unknown: Fxiaoke did not answer for some batches; a revoke may')).toBe(
+      true,
+    );
+  });
+
+  it('is a plain failure when no answer was lost', () => {
+    const receipt = renderReceipt(
+      record({ batches: [sent(0, { revokeError: { kind: 'unknown', code: 90409, message: 'x' } })] }),
+    );
+    expect(shows(receipt, ':white_check_mark: Sent')).toBe(true);
+    expect(shows(receipt, 'may or may not')).toBe(false);
+  });
+});

@@ -124,3 +124,24 @@ describe('revokeOutcomeText', () => {
     });
   }
 });
+
+describe('revokeOutcomeText after a revoke whose answer was lost', () => {
+  it('never says plainly that it failed while the lost revoke may have landed', () => {
+    const error = {
+      kind: 'revoke_uncertain',
+      code: 90409,
+      traceId: 'E-LATER',
+      message: 'Unknown code. An earlier revoke whose answer was lost may already have worked.',
+    };
+    const record = makeRecord({
+      id: 'rl_u',
+      status: 'sent',
+      batches: [makeBatch(0, { status: 'sent', messageId: 'm', revokeError: error })],
+    });
+    const text = revokeOutcomeText({ type: 'revoke_failed', record, error });
+    expect(text).toMatch(/^:grey_question: Relay `rl_u` may or may not have been revoked\./);
+    expect(text).toContain('may already have worked');
+    expect(text).toContain('(errorCode 90409, traceId `E-LATER`)');
+    expect(text).not.toContain('could not be fully revoked');
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RELAY_STATUSES, type RelayStatus } from '../../../src/relay/types.js';
 import { statusLabel } from '../../../src/slack/replies/summary.js';
-import { makeRecord } from '../../store/records.js';
+import { makeBatch, makeRecord } from '../../store/records.js';
 
 describe('statusLabel', () => {
   it('tells held, cancelled and confirmed relays from relays that failed, by status alone', () => {
@@ -17,5 +17,16 @@ describe('statusLabel', () => {
       ':x: Not sent',
     );
     expect(new Set(RELAY_STATUSES.map(label)).size).toBe(RELAY_STATUSES.length);
+  });
+});
+
+describe('statusLabel of a relay whose revoke answer was lost', () => {
+  it('says the revoke may or may not have taken effect, not plainly "Sent"', () => {
+    const revokeError = { kind: 'revoke_uncertain', code: 90409, message: 'x' };
+    const record = makeRecord({
+      status: 'sent',
+      batches: [makeBatch(0, { status: 'sent', messageId: 'm', revokeError })],
+    });
+    expect(statusLabel(record)).toBe(':grey_question: Sent; a revoke may or may not have taken effect');
   });
 });

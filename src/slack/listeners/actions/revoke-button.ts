@@ -5,15 +5,16 @@
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
-import { answerByResponseUrl } from '../../jobs/answer.js';
+import { answerByResponseUrl, answerInChannel } from '../../jobs/answer.js';
 import { REVOKE_ACTION_ID } from '../../receipt/view.js';
 import type { ButtonArgs } from './cancel-held.js';
 
 export function revokeButton(ctx: ListenerContext) {
-  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+  return async ({ ack, body, action, respond, client }: ButtonArgs): Promise<void> => {
     const received = await ctx.relay.receiveRevoke({ relayId: action.value ?? '' }, body.user.id);
     await ack();
-    const answer = body.response_url ? answerByResponseUrl(respond, { replace: false }) : undefined;
+    const fallback = answerInChannel(client, ctx.logger, body.channel?.id, body.user.id);
+    const answer = body.response_url ? answerByResponseUrl(respond, { replace: false, fallback }) : undefined;
     await ctx.jobs.revoke(received, body.user.id, answer);
   };
 }

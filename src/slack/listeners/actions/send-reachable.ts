@@ -6,15 +6,16 @@
  */
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
-import { answerByResponseUrl } from '../../jobs/answer.js';
+import { answerByResponseUrl, answerInChannel } from '../../jobs/answer.js';
 import { SEND_REACHABLE_ACTION_ID } from '../../replies/held.js';
 import type { ButtonArgs } from './cancel-held.js';
 
 export function sendReachable(ctx: ListenerContext) {
-  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+  return async ({ ack, body, action, respond, client }: ButtonArgs): Promise<void> => {
     const received = await ctx.relay.receiveConfirmation(action.value ?? '', body.user.id);
     await ack();
-    await ctx.jobs.confirm(received, answerByResponseUrl(respond, { replace: true }));
+    const fallback = answerInChannel(client, ctx.logger, body.channel?.id, body.user.id);
+    await ctx.jobs.confirm(received, answerByResponseUrl(respond, { replace: true, fallback }));
   };
 }
 

@@ -8,7 +8,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { UpdateReceived } from '../../../relay/update.js';
 import type { ListenerContext } from '../../context.js';
-import { type Answer, answerByDm, answerByResponseUrl } from '../../jobs/answer.js';
+import { type Answer, answerByDm, answerByResponseUrl, answerInChannel } from '../../jobs/answer.js';
 import { updatingView } from '../../sync/manual-update.js';
 import {
   BROKEN_BUTTON_TEXT,
@@ -37,7 +37,10 @@ export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
     await ack();
     // In the compose window (a modal) there is no response_url: the answer comes as a DM.
     const answer: Answer = body.response_url
-      ? answerByResponseUrl(respond, { replace: false })
+      ? answerByResponseUrl(respond, {
+          replace: false,
+          fallback: answerInChannel(client, ctx.logger, body.channel?.id, actorId),
+        })
       : answerByDm(client, actorId);
     if (!received) return void (await answer(BROKEN_BUTTON_TEXT).catch(() => undefined));
     if (received.type === 'unavailable')
@@ -58,14 +61,15 @@ export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
   });
 
   for (const actionId of [UPDATE_SKIP_ACTION_ID, KEEP_ACTION_ID]) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond }) => {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, respond, client }) => {
       const value = parseOfferButtonValue(action.value);
       const outcome = value
         ? await ctx.relay.sync.dismissOffer(value.relayId, value.offerId, body.user.id)
         : undefined;
       await ack();
       const text = dismissOutcomeText(outcome);
-      if (body.response_url) await respond({ response_type: 'ephemeral', replace_original: false, text });
+      const fallback = answerInChannel(client, ctx.logger, body.channel?.id, body.user.id);
+      if (body.response_url) await answerByResponseUrl(respond, { replace: false, fallback })(text);
     });
   }
 }

@@ -9,7 +9,7 @@ import { commandRequestKey } from '../../../relay/ids.js';
 import type { IntakeRequest } from '../../../relay/intake.js';
 import { openComposeIfAdmitted } from '../../compose/admission.js';
 import type { ListenerContext } from '../../context.js';
-import { answerByResponseUrl, NOT_TAKEN_TEXT } from '../../jobs/answer.js';
+import { type Answer, answerByResponseUrl, answerInChannel, NOT_TAKEN_TEXT } from '../../jobs/answer.js';
 import { sendRefusalText, usageText } from '../../replies/results.js';
 import { mrkdwnToPlainText } from '../../text/mrkdwn.js';
 
@@ -34,7 +34,7 @@ export function fxSendCommand(ctx: ListenerContext) {
         if (received.type === 'unavailable')
           return args.ack({ response_type: 'ephemeral', text: NOT_TAKEN_TEXT });
         await args.ack();
-        return ctx.jobs.send(received, answerByResponseUrl(args.respond));
+        return ctx.jobs.send(received, answerToCommand(args, ctx));
       }
     }
   };
@@ -63,8 +63,15 @@ function intakeOfCommand(
   };
 }
 
-async function openCompose({ command, client, respond }: CommandArgs, ctx: ListenerContext): Promise<void> {
-  const answer = answerByResponseUrl(respond);
+/** The command's response_url while Slack takes it; then an ephemeral in its channel, else a DM. */
+function answerToCommand({ command, client, respond }: CommandArgs, ctx: ListenerContext): Answer {
+  const fallback = answerInChannel(client, ctx.logger, command.channel_id, command.user_id);
+  return answerByResponseUrl(respond, { fallback });
+}
+
+async function openCompose(args: CommandArgs, ctx: ListenerContext): Promise<void> {
+  const { command, client } = args;
+  const answer = answerToCommand(args, ctx);
   try {
     const refusal = await openComposeIfAdmitted(
       ctx,

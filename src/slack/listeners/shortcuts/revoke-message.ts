@@ -5,21 +5,26 @@
  */
 import type { AllMiddlewareArgs, App, MessageShortcut, SlackShortcutMiddlewareArgs } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
-import { answerByResponseUrl } from '../../jobs/answer.js';
+import { answerByResponseUrl, answerInChannel } from '../../jobs/answer.js';
 
 export const REVOKE_SHORTCUT_ID = 'fx_revoke_message';
 
 export type MessageShortcutArgs = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
 
 export function revokeMessage(ctx: ListenerContext) {
-  return async ({ ack, shortcut, respond }: MessageShortcutArgs): Promise<void> => {
+  return async ({ ack, shortcut, respond, client }: MessageShortcutArgs): Promise<void> => {
     // `team` is null on org-wide installs; the clicking user's team is then the message's team.
     const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
     const message = { teamId, channelId: shortcut.channel.id, ts: shortcut.message.ts };
     // Everything sent from this message: the relay keyed by it and any deliberate repeats.
     const received = await ctx.relay.receiveRevoke({ message }, shortcut.user.id);
     await ack();
-    await ctx.jobs.revoke(received, shortcut.user.id, answerByResponseUrl(respond, { replace: false }));
+    const fallback = answerInChannel(client, ctx.logger, shortcut.channel.id, shortcut.user.id);
+    await ctx.jobs.revoke(
+      received,
+      shortcut.user.id,
+      answerByResponseUrl(respond, { replace: false, fallback }),
+    );
   };
 }
 

@@ -2,7 +2,7 @@
 import type { App, MessageShortcut } from '@slack/bolt';
 import { openComposeIfAdmitted } from '../../compose/admission.js';
 import type { ListenerContext } from '../../context.js';
-import { answerByResponseUrl } from '../../jobs/answer.js';
+import { answerByResponseUrl, answerInChannel } from '../../jobs/answer.js';
 import { sendRefusalText } from '../../replies/results.js';
 import type { MessageShortcutArgs } from './revoke-message.js';
 
@@ -13,7 +13,8 @@ export function sendMessage(ctx: ListenerContext) {
     await ack();
     // `team` is null on org-wide installs; the clicking user's team is then the message's team.
     const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
-    const answer = answerByResponseUrl(respond);
+    const fallback = answerInChannel(client, ctx.logger, shortcut.channel.id, shortcut.user.id);
+    const answer = answerByResponseUrl(respond, { fallback });
     try {
       // trigger_id lives 3 s and works once: the access check and openComposeModal each spend at
       // most a few hundred ms first. A refused sender gets no modal, only the reason.

@@ -3,8 +3,10 @@
  * looks for relays in work (`received`, `pending`, `revoking`) whose lease ran out (lease.ts),
  * claims each by compare-and-set and hands it to `carryOn`. Resuming a send never repeats a call
  * that may have reached Fxiaoke: such a call is marked `unknown` ("may have been delivered", with
- * its thirdTraceId) and only calls never dispatched go out.
+ * its thirdTraceId) and only calls never dispatched go out — among them every call that was still
+ * waiting for the rate budget, since a call is marked dispatched only once it leaves (send.ts).
  */
+import { hasPendingExtras } from './attachments.js';
 import { observing, persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
 import { claimLease, IN_WORK, isAbandoned } from './lease.js';
 import { sendPendingBatches } from './send.js';
@@ -48,7 +50,7 @@ export interface ResumedSend {
   record: RelayRecord;
   /** Calls that may have reached Fxiaoke before the interruption (now `unknown`). */
   interrupted: number;
-  /** Calls never dispatched that were resumed now. */
+  /** Calls never dispatched (texts and image messages) that were resumed now. */
   resumed: number;
 }
 
@@ -70,6 +72,7 @@ export async function resumePending(
     const extraMessages = batch.extraMessages?.map((message) => {
       const next = settle(message, 'this image message', expired, legacy);
       if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
+      if (next.status === 'pending') resumed++;
       return next;
     });
     const text = settle(batch, 'this batch', expired, legacy);
@@ -77,7 +80,8 @@ export async function resumePending(
     if (text.status === 'pending') resumed++;
     return extraMessages ? { ...text, extraMessages } : text;
   });
-  const status = statusFromBatches(batches);
+  // An image message never dispatched after a text that went out is sent too.
+  const status = batches.some(hasPendingExtras) ? 'pending' : statusFromBatches(batches);
   let record = await persistently(deps, { relayId: claimed.id, resuming: true }, () =>
     deps.store.update(claimed.id, { batches, status }, 'pending'),
   );

@@ -1,7 +1,7 @@
 /**
  * An update killed with SIGKILL in a real child process: the old copy was revoked and the new
- * text's call was out. The next start never sends it again, reports it as possibly delivered and
- * closes the update. The emulator and the fake Slack API run in this test process.
+ * text's call was out. The next start never sends it again, reports it as possibly delivered (and
+ * the old copy as revoked) and closes the update. The emulator and the fake Slack API run in this test process.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,7 +122,7 @@ describe('an update killed mid-way', () => {
 
     const second = children.start(['src/main.ts'], env);
     await second.healthy(baseUrl);
-    await slack.waitFor(
+    const dm = await slack.waitFor(
       () =>
         slack
           .callsTo('chat.postMessage')
@@ -133,6 +133,11 @@ describe('an update killed mid-way', () => {
           ),
       15_000,
     );
+    // The sender learns the old text is gone too, not only that the new one may have arrived.
+    expect(JSON.stringify(dm.body.blocks)).toContain(
+      '*Old text (version 1):* revoked from Fxiaoke before the new text was sent.',
+    );
+    expect(String(dm.body.text)).toContain('the old text (version 1) was revoked first');
     const after = await relayIn(dbPath);
     expect(after?.status).toBe('unknown');
     expect(after?.updateRequest).toBeUndefined();

@@ -7,6 +7,7 @@
  * waiting for the rate budget, since a call is marked dispatched only once it leaves (send.ts).
  */
 import { hasPendingExtras } from './attachments.js';
+import { EXPIRED } from './carry-out.js';
 import { observing, persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
 import { claimLease, IN_WORK, isAbandoned } from './lease.js';
 import { sendPendingBatches } from './send.js';
@@ -82,8 +83,14 @@ export async function resumePending(
   });
   // An image message never dispatched after a text that went out is sent too.
   const status = batches.some(hasPendingExtras) ? 'pending' : statusFromBatches(batches);
+  // Finished now (nothing left to send): the relay says why, as a finished send does.
+  const firstError = status === 'pending' ? undefined : batches.find((batch) => batch.error)?.error;
   let record = await persistently(deps, { relayId: claimed.id, resuming: true }, () =>
-    deps.store.update(claimed.id, { batches, status }, 'pending'),
+    deps.store.update(
+      claimed.id,
+      { batches, status, ...(firstError ? { error: firstError } : {}) },
+      'pending',
+    ),
   );
   if (status === 'pending') {
     record = await sendPendingBatches(deps, record, hooks);
@@ -111,7 +118,7 @@ function settle<T extends RelayMessageState>(message: T, what: string, expired: 
     ...message,
     status: 'failed',
     error: {
-      kind: 'expired',
+      kind: EXPIRED,
       message: `Not sent: fx-bridge could not resume ${what} in time after it stopped.`,
     },
   };

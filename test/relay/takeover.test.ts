@@ -63,6 +63,8 @@ describe('resumePending', () => {
     expect(relay.fake.sends).toHaveLength(0);
     expect(resumed.record.status).toBe('failed');
     expect(resumed.record.batches[0]?.error?.kind).toBe('expired');
+    // The relay says why, for the answer its sender gets (replies/results.ts).
+    expect(resumed.record.error).toEqual(resumed.record.batches[0]?.error);
   });
 
   it('treats every pending call of a record written before dispatch marks as possibly delivered', async () => {

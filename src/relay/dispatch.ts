@@ -33,3 +33,16 @@ export function outcomeOf(thrown: unknown): unknown {
   if (thrown instanceof NotDispatchedError) throw thrown.original;
   return thrown;
 }
+
+/**
+ * A dispatch mark refused because the relay is no longer this process's: its lease ran out and
+ * another process took it over (it sends what is left, and answers the sender). Nothing was sent
+ * here; whoever carried the work out here says nothing more about it.
+ */
+export class TakenOverError extends Error {
+  readonly code = 'taken_over';
+  constructor(readonly relayId: string) {
+    super(`relay ${relayId} was taken over by another process before this one's call went out`);
+    this.name = 'TakenOverError';
+  }
+}

@@ -7,6 +7,7 @@
  * leaves a record that names every call that might have gone out, and only those (takeover.ts).
  */
 import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from '../fxiaoke/interface.js';
+import { StoreConflictError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
 import {
   type AttachmentRef,
@@ -26,7 +27,7 @@ import {
   statusFromBatches,
   toRelayError,
 } from './deps.js';
-import { dispatchHook, outcomeOf } from './dispatch.js';
+import { dispatchHook, outcomeOf, TakenOverError } from './dispatch.js';
 import type { IntakeRequest } from './intake.js';
 import type { RecipientProblem } from './recipients.js';
 import type {
@@ -208,15 +209,24 @@ async function markDispatched(
   if (message.dispatchedAt !== undefined) return record;
   message.dispatchedAt = deps.now();
   const marked = batches.map(copyBatch);
-  return persistently(deps, { relayId: record.id, batch: batchIndex, dispatching: true }, () =>
-    deps.store.update(
-      record.id,
-      { batches: marked },
-      (current) =>
-        current.status === 'pending' &&
-        (current.lease === undefined || current.lease.owner === deps.instanceId),
-    ),
-  );
+  try {
+    return await persistently(deps, { relayId: record.id, batch: batchIndex, dispatching: true }, () =>
+      deps.store.update(
+        record.id,
+        { batches: marked },
+        (current) =>
+          current.status === 'pending' &&
+          (current.lease === undefined || current.lease.owner === deps.instanceId),
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+    deps.log.warn(
+      { relayId: record.id, batch: batchIndex, owner: error.current.lease?.owner },
+      'relay taken over by another process before its call went out; not sent here',
+    );
+    throw new TakenOverError(record.id);
+  }
 }
 
 /** One Fxiaoke call; updates the batch in place. Returns the error that should stop later batches. */

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
+import { TakenOverError } from '../../src/relay/dispatch.js';
 import type { SendRequest } from '../../src/relay/send.js';
 import { sendRelay } from '../../src/relay/send-relay.js';
 import { resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
-import { StoreConflictError } from '../../src/store/errors.js';
 import { CAT, fileRequest, standardFiles } from './fake-files.js';
 import { deferred, FakeFxiaoke } from './fake-fxiaoke.js';
 import { type TestRelay, testRelay } from './relay-deps.js';
@@ -65,7 +65,7 @@ describe('a call waiting for the rate budget', () => {
       // The old process's turn comes (a paused process, a lease that ran out): the relay is not
       // its own any more, so its call does not go out and it records nothing.
       budget.resolve();
-      expect(await first).toBeInstanceOf(StoreConflictError);
+      expect(await first).toBeInstanceOf(TakenOverError);
       expect(relay.fake.sends).toEqual([]);
       expect(await relay.store.findById(resumed.record.id)).toEqual(resumed.record);
     },
@@ -119,7 +119,7 @@ describe('a call waiting for the rate budget', () => {
     });
 
     budget.resolve();
-    expect(await first).toBeInstanceOf(StoreConflictError);
+    expect(await first).toBeInstanceOf(TakenOverError);
     expect(relay.fake.articleSends).toEqual([]);
   });
 
@@ -150,7 +150,7 @@ describe('a call waiting for the rate budget', () => {
     // Someone else's lease now (a replica took it over after this one's ran out).
     await relay.store.update(queued!.id, { lease: { owner: 'fxb_other', until: relay.clock.now + 30_000 } });
     budget.resolve();
-    expect(await first).toBeInstanceOf(StoreConflictError);
+    expect(await first).toBeInstanceOf(TakenOverError);
     expect(relay.fake.sends).toEqual([]);
     const after = await relay.store.findById(queued!.id);
     expect(after?.status).toBe('pending');

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
+import { TakenOverError } from '../../src/relay/dispatch.js';
 import { revokeRelay } from '../../src/relay/revoke.js';
 import { resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { carryOutUpdate, finishUpdate, receiveUpdate } from '../../src/relay/update.js';
-import { StoreConflictError } from '../../src/store/errors.js';
 import { openSqliteStore, type SqliteRelayStore } from '../../src/store/sqlite-store.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { deferred, FakeFxiaoke, fxError } from './fake-fxiaoke.js';
@@ -223,7 +223,7 @@ describe('update', () => {
     ]);
     // The first process gets its turn too late: the relay is no longer its own, nothing goes out.
     budget.resolve();
-    expect(await first).toBeInstanceOf(StoreConflictError);
+    expect(await first).toBeInstanceOf(TakenOverError);
     expect(w.fake.sends).toHaveLength(1);
 
     // Updatable: a later edit revokes the new copy and sends the next text.

@@ -1,9 +1,14 @@
-/** The direct message after a takeover finished an interrupted send or update (pure rendering). */
+/**
+ * The direct message after a takeover finished an interrupted send or update (pure rendering), and
+ * the silence of a process that lost the relay to another before its call went out.
+ */
 import { describe, expect, it } from 'vitest';
+import { TakenOverError } from '../../../src/relay/dispatch.js';
 import { INTERRUPTED } from '../../../src/relay/takeover.js';
 import type { RelayBatch, RelayRecord } from '../../../src/relay/types.js';
 import { renderRecoveryNotice } from '../../../src/slack/jobs/notify-recovered.js';
 import { makeBatch, makeRecord } from '../../store/records.js';
+import { door, sentRecord } from '../listeners/door-kit.js';
 
 const interrupted: Partial<RelayBatch> = {
   status: 'unknown',
@@ -67,5 +72,17 @@ describe('renderRecoveryNotice', () => {
     expect(body).toContain('relaying your message to Fxiaoke');
     expect(body).not.toContain('Old text');
     expect(text).not.toContain('old text');
+  });
+});
+
+describe('a resumed relay another process took over meanwhile', () => {
+  it('is answered by that process only: nothing is said here', async () => {
+    const pending = sentRecord({ status: 'pending', batches: [makeBatch(0)] });
+    const d = door({ resumeSend: async () => Promise.reject(new TakenOverError(pending.id)) });
+    d.ctx.jobs.takeOver(pending);
+    await d.settled();
+    expect(d.relay.calls.map((call) => call.method)).toContain('resumeSend');
+    expect(d.callsTo('chat.postEphemeral')).toEqual([]);
+    expect(d.callsTo('chat.postMessage')).toEqual([]);
   });
 });

@@ -70,15 +70,16 @@ export async function resumePending(
   let interruptedCount = 0;
   let resumed = 0;
   const batches = claimed.batches.map((batch): RelayBatch => {
-    const extraMessages = batch.extraMessages?.map((message) => {
-      const next = settle(message, 'this image message', expired, legacy);
-      if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
-      if (next.status === 'pending') resumed++;
-      return next;
-    });
     const text = settle(batch, 'this batch', expired, legacy);
     if (text.status === 'unknown' && batch.status === 'pending') interruptedCount++;
     if (text.status === 'pending') resumed++;
+    const extraMessages = batch.extraMessages?.map((message) => {
+      const next = settle(message, 'this image message', expired, legacy);
+      if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
+      // Sent now only after a text that went out, or goes out now (send.ts skips the others).
+      if (next.status === 'pending' && (text.status === 'sent' || text.status === 'pending')) resumed++;
+      return next;
+    });
     return extraMessages ? { ...text, extraMessages } : text;
   });
   // An image message never dispatched after a text that went out is sent too.

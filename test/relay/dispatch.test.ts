@@ -140,6 +140,30 @@ describe('a call waiting for the rate budget', () => {
     expect(fake.articleSends).toEqual([]);
   });
 
+  it('image messages after a text that was out when the process died are not sent: the text may not have arrived', async () => {
+    const relay = testRelay();
+    relay.deps.files = standardFiles();
+    relay.fake.scriptSend(() => new Promise<never>(() => undefined));
+    void sendRelay(relay.deps, fileRequest({ attachments: [CAT] }));
+    await vi.waitFor(() => expect(relay.fake.sends).toHaveLength(1));
+
+    const fake = new FakeFxiaoke();
+    const next = nextProcess(relay, fake);
+    const resumed = await resumePending(next, await takeOver(next), {});
+    expect(resumed).toMatchObject({ interrupted: 1, resumed: 0 });
+    expect(resumed.record.status).toBe('unknown');
+    expect(resumed.record.batches[0]?.extraMessages?.[0]).toMatchObject({
+      status: 'failed',
+      error: {
+        kind: 'not_attempted',
+        message:
+          'Not sent: Fxiaoke never confirmed the text to these recipients, so the images were not sent either.',
+      },
+    });
+    expect(fake.sends).toEqual([]);
+    expect(fake.articleSends).toEqual([]);
+  });
+
   it('a dispatch mark the store will not take stops the call: nothing goes out, nothing is recorded as its outcome', async () => {
     const relay = testRelay();
     const budget = deferred();

@@ -4,16 +4,25 @@
  * them unsent on record, so the takeover sends them, once; the process that lost the relay sends
  * nothing when its turn comes.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { openRedisStore, type RedisRelayStore } from '../../src/redis/relay-store.js';
 import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
 import { TakenOverError } from '../../src/relay/dispatch.js';
 import type { SendRequest } from '../../src/relay/send.js';
 import { sendRelay } from '../../src/relay/send-relay.js';
 import { resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
+import { connect, deleteKeysUnder, prefixes, REDIS_URL, redisAvailable } from '../redis-helpers.js';
 import { CAT, fileRequest, standardFiles } from './fake-files.js';
 import { deferred, FakeFxiaoke } from './fake-fxiaoke.js';
-import { type TestRelay, testRelay } from './relay-deps.js';
+import {
+  defaultTimings,
+  RecordingLog,
+  START,
+  type TestRelay,
+  testRelay,
+  testSettings,
+} from './relay-deps.js';
 
 function request(overrides: Partial<SendRequest> = {}): SendRequest {
   return {
@@ -180,5 +189,63 @@ describe('a call waiting for the rate budget', () => {
     expect(after?.status).toBe('pending');
     expect(after?.batches[0]).toMatchObject({ status: 'pending' });
     expect(after?.batches[0]?.dispatchedAt).toBeUndefined();
+  });
+});
+
+const redis = await redisAvailable('dispatch marks on a shared Redis store');
+const keys = prefixes('dispatch');
+
+describe.skipIf(!redis)('a call waiting for the rate budget, on Redis shared by two replicas', () => {
+  const opened: RedisRelayStore[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((store) => store.close()));
+    const cleaner = connect();
+    await deleteKeysUnder(cleaner, keys.run);
+    cleaner.disconnect();
+  });
+
+  it('is sent once by the replica that takes the relay over after the lease ran out; the other sends nothing', async () => {
+    const clock = { now: START };
+    const keyPrefix = keys.fresh();
+    const replica = async (instanceId: string, fake: FakeFxiaoke): Promise<RelayDeps> => {
+      const store = await openRedisStore({ url: REDIS_URL, keyPrefix, now: () => clock.now });
+      opened.push(store);
+      let traces = 0;
+      return relayDeps({
+        ...defaultTimings(),
+        store,
+        fxiaoke: fake,
+        settings: testSettings(),
+        log: new RecordingLog(),
+        now: () => clock.now,
+        newThirdTraceId: () => `${instanceId}-third-${++traces}`,
+        instanceId,
+        exclusiveStore: false,
+      });
+    };
+    const fakeA = new FakeFxiaoke();
+    const fakeB = new FakeFxiaoke();
+    const a = await replica('fxb_a', fakeA);
+    const b = await replica('fxb_b', fakeB);
+    const budget = deferred();
+    fakeA.budget = budget.promise;
+    const first = sendRelay(a, request()).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(fakeA.waiting).toBe(1));
+    const [queued] = await b.store.listByStatus(['pending'], 10);
+    expect(queued?.batches[0]?.dispatchedAt).toBeUndefined();
+
+    // A's lease is live: B leaves the relay alone. Once it ran out (A stalled), B takes it over.
+    const handed: RelayRecord[] = [];
+    await takeOverAbandoned(b, { legacyStaleMs: 0 }, (record) => handed.push(record));
+    expect(handed).toEqual([]);
+    clock.now += a.leaseMs + 1;
+    const resumed = await resumePending(b, await takeOver(b), {});
+    expect(resumed).toMatchObject({ interrupted: 0, resumed: 1, record: { status: 'sent' } });
+    expect(fakeB.sends).toHaveLength(1);
+
+    budget.resolve();
+    expect(await first).toBeInstanceOf(TakenOverError);
+    expect(fakeA.sends).toEqual([]);
+    expect(await a.store.findById(resumed.record.id)).toEqual(resumed.record);
   });
 });

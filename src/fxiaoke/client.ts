@@ -99,6 +99,8 @@ interface CallOptions {
   query?: Record<string, string>;
   thirdTraceId?: string;
   onQueued?: (info: QueuedInfo) => void;
+  /** See SendTextOptions.beforeDispatch. */
+  beforeDispatch?: () => Promise<void>;
 }
 
 export interface CallResult extends TransportResponse {
@@ -204,6 +206,7 @@ export class FxiaokeClient implements FxiaokeApi {
       query: { type: 'image' },
       thirdTraceId: options.thirdTraceId,
       onQueued: options.onQueued,
+      beforeDispatch: options.beforeDispatch,
     });
     const found = extractMediaId(result.envelope);
     if (!found) {
@@ -236,6 +239,7 @@ export class FxiaokeClient implements FxiaokeApi {
       safeToRepeat: false,
       thirdTraceId: options.thirdTraceId,
       onQueued: options.onQueued,
+      beforeDispatch: options.beforeDispatch,
     });
     const { messageId, messageIdSource } = this.serviceId
       ? extractMessageId(result.envelope, result.rawBody)
@@ -268,13 +272,16 @@ export class FxiaokeClient implements FxiaokeApi {
   /**
    * Authenticated call with one token refresh on 20016/20005 and bounded retries. With a rate
    * limiter every attempt first waits its turn; a 30004/14001 answer pauses the endpoint for every
-   * caller (and every replica sharing the limiter) before this call retries.
+   * caller (and every replica sharing the limiter) before this call retries. The caller's
+   * `beforeDispatch` runs once, between the first grant (token in hand) and the first request.
    */
   async call(path: string, body: TransportBody, options: CallOptions): Promise<CallResult> {
     let refreshedToken = false;
     let thirdTraceId = options.thirdTraceId;
     let waitedMs = 0;
     let queuedBefore = false;
+    let dispatched = false;
+    let callerRefused = false;
     for (let attempt = 0; ; attempt++) {
       let credentials: FxiaokeCredentials | undefined;
       try {
@@ -289,12 +296,20 @@ export class FxiaokeClient implements FxiaokeApi {
             credentials = undefined;
             credentials = await this.tokens.get();
           }
+          if (!dispatched) {
+            // The caller records the call as dispatched now, and only now: whatever waited before
+            // (the budget, the token) sent nothing. If it cannot, the call does not go out.
+            callerRefused = true;
+            await options.beforeDispatch?.();
+            callerRefused = false;
+            dispatched = true;
+          }
           return { ...(await this.attempt(path, body, credentials, thirdTraceId, options)), waitedMs };
         } finally {
           await grant.done();
         }
       } catch (error) {
-        if (!(error instanceof FxiaokeError)) throw error;
+        if (callerRefused || !(error instanceof FxiaokeError)) throw error;
         // A failed token fetch sent nothing of the call itself: repeating it is always safe.
         const safeToRepeat = options.safeToRepeat || credentials === undefined;
         if (error.kind === 'token' && credentials && !refreshedToken) {

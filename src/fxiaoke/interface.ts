@@ -33,6 +33,13 @@ export interface SendTextOptions {
    * the moment to tell the user "queued". A burst beyond the budget waits; it does not fail.
    */
   onQueued?: (info: QueuedInfo) => void;
+  /**
+   * Awaited once per call, right before its first request leaves: after the rate budget granted it
+   * and the token is in hand. Until then nothing of the call can have reached Fxiaoke, so this is
+   * when the caller records it as dispatched (relay/send.ts). If it throws, nothing is sent and the
+   * call fails with that error, unchanged.
+   */
+  beforeDispatch?: () => Promise<void>;
 }
 
 /** One item of an image-and-text (`articles`) message, as the docs describe it. */

@@ -14,6 +14,7 @@ import {
 } from '../fxiaoke/interface.js';
 import type { AttachmentRef, FetchedFile } from './attachment-fetcher.js';
 import { persistently, type RelayDeps, toRelayError } from './deps.js';
+import { dispatchHook, outcomeOf } from './dispatch.js';
 import { INTERNAL_DOWNLOAD_REASON } from './error-text.js';
 import { detectFile, type ImageFormat, mayBeImage } from './file-type.js';
 import type { RelayAttachment, RelayBatch, RelayError, RelayExtraMessage, RelayRecord } from './types.js';
@@ -190,20 +191,26 @@ export interface ExtraSending {
 
 /**
  * Sends the pending extra messages of a batch whose text went out; otherwise marks them not
- * attempted. Updates the batch in place. Failures are recorded, never thrown.
+ * attempted. Updates the batch in place. `dispatch` records a message dispatched (send.ts), right
+ * before its request leaves. Failures of the calls are recorded, never thrown; a dispatch mark
+ * that could not be recorded is thrown, and that message was not sent.
  */
 export async function sendExtraMessages(
   deps: RelayDeps,
   record: RelayRecord,
   batch: RelayBatch,
   sending: ExtraSending,
+  dispatch: (message: RelayExtraMessage) => Promise<void>,
 ): Promise<void> {
   for (const message of batch.extraMessages ?? []) {
     if (message.status !== 'pending') continue;
     if (batch.status !== 'sent') {
       skip(message, {
         kind: 'not_attempted',
-        message: 'Not sent: the text to these recipients did not go out, so the images were not sent either.',
+        message:
+          batch.status === 'unknown'
+            ? 'Not sent: Fxiaoke never confirmed the text to these recipients, so the images were not sent either.'
+            : 'Not sent: the text to these recipients did not go out, so the images were not sent either.',
       });
       continue;
     }
@@ -219,13 +226,15 @@ export async function sendExtraMessages(
     try {
       const result = await deps.fxiaoke.sendArticles(batch.recipients, articles, {
         thirdTraceId: message.thirdTraceId,
+        beforeDispatch: dispatchHook(() => dispatch(message)),
       });
       message.status = 'sent';
       message.traceId = result.traceId;
       message.thirdTraceId = result.thirdTraceId;
       message.messageId = result.messageId;
       message.sentAt = deps.now();
-    } catch (cause) {
+    } catch (thrown) {
+      const cause = outcomeOf(thrown);
       const error = toRelayError(cause);
       message.status = error.kind === 'transport_unknown' ? 'unknown' : 'failed';
       message.error = error;

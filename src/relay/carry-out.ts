@@ -104,9 +104,8 @@ export async function carryOutReceived(
   // A card's link is looked up now, so every later send of it (a resumed batch, an update) is the same.
   const card =
     received.format === 'card' ? (received.card ?? (await cardOf(deps, received, intake))) : undefined;
+  // Not marked dispatched here: each call is, once the rate budget let it go (send.ts).
   const batches = draftBatches(deps, recipients);
-  const first = batches[0];
-  if (first) first.dispatchedAt = deps.now();
   const slack = intake.repeat ? undefined : intake.slack;
   let pending: RelayRecord;
   try {

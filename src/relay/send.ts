@@ -1,11 +1,13 @@
 /**
  * The send use-case. Order matters: the request is recorded `received` at the front door
  * (intake.ts) → checked and resolved (carry-out.ts) → `pending` with its batches → one Fxiaoke
- * call per batch, each marked dispatched before it goes out and its answer recorded after → the
- * relay keyed to its Slack receipt once Fxiaoke accepted something → final status. A crash at
- * any point leaves a record that names every call that might have gone out (takeover.ts).
+ * call per batch, each marked dispatched once the rate budget let it go and right before its
+ * request leaves (a call still queued has sent nothing), its answer recorded after → the relay
+ * keyed to its Slack receipt once Fxiaoke accepted something → final status. A crash at any point
+ * leaves a record that names every call that might have gone out, and only those (takeover.ts).
  */
 import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from '../fxiaoke/interface.js';
+import { StoreConflictError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
 import {
   type AttachmentRef,
@@ -25,9 +27,17 @@ import {
   statusFromBatches,
   toRelayError,
 } from './deps.js';
+import { dispatchHook, outcomeOf, TakenOverError } from './dispatch.js';
 import type { IntakeRequest } from './intake.js';
 import type { RecipientProblem } from './recipients.js';
-import type { RelayBatch, RelayError, RelayFormat, RelayRecord, SlackMessageRef } from './types.js';
+import type {
+  RelayBatch,
+  RelayError,
+  RelayFormat,
+  RelayMessageState,
+  RelayRecord,
+  SlackMessageRef,
+} from './types.js';
 
 export interface SendRequest {
   /** Identifies the Slack request; a second delivery finds the first relay. */
@@ -113,9 +123,10 @@ export function draftBatches(deps: RelayDeps, recipients: readonly string[]): Re
 }
 
 /**
- * Sends every batch still `pending`, in order. Each call is marked dispatched in the store before
- * it goes out (the first batch's mark comes with the caller's write), so a crash never leaves a
- * call that may have gone out looking unsent.
+ * Sends every batch still `pending`, in order. Each call (a batch's text, each of its image
+ * messages) is marked dispatched in the store by the Fxiaoke client's `beforeDispatch`, after the
+ * rate budget granted it and right before its request leaves: a crash never leaves a call that may
+ * have gone out looking unsent, nor one still waiting for the budget looking dispatched.
  */
 export async function sendPendingBatches(
   deps: RelayDeps,
@@ -129,34 +140,31 @@ export async function sendPendingBatches(
   const batches = record.batches.map(copyBatch);
   let anchored = record.slack !== undefined;
   const extras: ExtraSending = {};
+  /** Records a batch's text, or one of its image messages, as dispatched (see markDispatched). */
+  const dispatch = async (batch: RelayBatch, message: RelayMessageState = batch): Promise<void> => {
+    record = await markDispatched(deps, record, batches, message, batch.index);
+  };
 
   for (const batch of batches) {
     if (!stillToSend(batch)) continue;
-    if (batch.dispatchedAt === undefined) {
-      batch.dispatchedAt = deps.now();
-      const marked = batches.map(copyBatch);
-      record = await persistently(deps, { relayId: record.id, batch: batch.index, dispatching: true }, () =>
-        deps.store.update(record.id, { batches: marked }),
+    // A resumed batch may have its text out already and only image messages left to send.
+    const textToSend = batch.status === 'pending';
+    if (textToSend) {
+      const stopError = await sendBatch(deps, record, batch, observer, () => dispatch(batch));
+      if (stopError) markNotAttempted(batches, batch.index, stopError);
+    }
+    if (textToSend && batch.status === 'sent' && hasPendingExtras(batch)) {
+      // On record before the images go out: a crash then still knows the text's message id.
+      const sent = batches.map(copyBatch);
+      record = await persistently(deps, { relayId: record.id, batch }, () =>
+        deps.store.update(record.id, { batches: sent }),
       );
     }
-    const stopError = await sendBatch(deps, record, batch, observer);
-    if (stopError) markNotAttempted(batches, batch.index, stopError);
     if (hasPendingExtras(batch)) {
-      if (batch.status === 'sent') {
-        // On record before the images go out: a crash then still knows the text's message id,
-        // and knows the images may have gone out (never sent twice).
-        for (const extra of batch.extraMessages ?? []) {
-          if (extra.status === 'pending') extra.dispatchedAt ??= deps.now();
-        }
-        const sent = batches.map(copyBatch);
-        record = await persistently(deps, { relayId: record.id, batch }, () =>
-          deps.store.update(record.id, { batches: sent }),
-        );
-      }
-      await sendExtraMessages(deps, record, batch, extras);
+      await sendExtraMessages(deps, record, batch, extras, (message) => dispatch(batch, message));
     }
     // The last write carries the final status, so the receipt is posted or updated once with it.
-    const finished = batches.every((each) => each.status !== 'pending');
+    const finished = batches.every((each) => each.status !== 'pending' && !hasPendingExtras(each));
     const status = finished ? statusFromBatches(batches) : undefined;
     const firstError = batches.find((each) => each.error)?.error;
     const change = {
@@ -185,17 +193,55 @@ export async function sendPendingBatches(
   return record;
 }
 
+/**
+ * Marks one call of the relay dispatched, in a store write that must land before the request
+ * leaves. Only the lease holder of the `pending` relay writes it: a process that lost the relay to
+ * a takeover (its lease ran out) must not send what the new owner may send too. A write that fails
+ * for good (a lost lease, a stop that gave up waiting) throws: the call is not made.
+ */
+async function markDispatched(
+  deps: RelayDeps,
+  record: RelayRecord,
+  batches: readonly RelayBatch[],
+  message: RelayMessageState,
+  batchIndex: number,
+): Promise<RelayRecord> {
+  if (message.dispatchedAt !== undefined) return record;
+  message.dispatchedAt = deps.now();
+  const marked = batches.map(copyBatch);
+  try {
+    return await persistently(deps, { relayId: record.id, batch: batchIndex, dispatching: true }, () =>
+      deps.store.update(
+        record.id,
+        { batches: marked },
+        (current) =>
+          current.status === 'pending' &&
+          (current.lease === undefined || current.lease.owner === deps.instanceId),
+      ),
+    );
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+    deps.log.warn(
+      { relayId: record.id, batch: batchIndex, owner: error.current.lease?.owner },
+      'relay taken over by another process before its call went out; not sent here',
+    );
+    throw new TakenOverError(record.id);
+  }
+}
+
 /** One Fxiaoke call; updates the batch in place. Returns the error that should stop later batches. */
 async function sendBatch(
   deps: RelayDeps,
   record: RelayRecord,
   batch: RelayBatch,
   observer: RelayObserver,
+  dispatch: () => Promise<void>,
 ): Promise<RelayError | undefined> {
   const onQueued = observer.onQueued;
   try {
     const options: SendTextOptions = {
       thirdTraceId: batch.thirdTraceId,
+      beforeDispatch: dispatchHook(dispatch),
       ...(onQueued
         ? {
             onQueued: ({ waitMs }) => {
@@ -226,7 +272,8 @@ async function sendBatch(
       );
     }
     return undefined;
-  } catch (cause) {
+  } catch (thrown) {
+    const cause = outcomeOf(thrown);
     const error = toRelayError(cause);
     batch.status = error.kind === 'transport_unknown' ? 'unknown' : 'failed';
     batch.error = error;
@@ -272,7 +319,10 @@ async function notifyProgress(deps: RelayDeps, observer: RelayObserver, record: 
   }
 }
 
-/** A batch not sent, failed or unknown yet (a resumed relay skips what its first run did). */
+/**
+ * A batch whose text or some image message was neither sent nor given up yet (a resumed relay
+ * skips what its first run did).
+ */
 function stillToSend(batch: RelayBatch): boolean {
-  return batch.status === 'pending';
+  return batch.status === 'pending' || hasPendingExtras(batch);
 }

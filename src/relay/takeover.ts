@@ -3,8 +3,11 @@
  * looks for relays in work (`received`, `pending`, `revoking`) whose lease ran out (lease.ts),
  * claims each by compare-and-set and hands it to `carryOn`. Resuming a send never repeats a call
  * that may have reached Fxiaoke: such a call is marked `unknown` ("may have been delivered", with
- * its thirdTraceId) and only calls never dispatched go out.
+ * its thirdTraceId) and only calls never dispatched go out — among them every call that was still
+ * waiting for the rate budget, since a call is marked dispatched only once it leaves (send.ts).
  */
+import { hasPendingExtras } from './attachments.js';
+import { EXPIRED } from './carry-out.js';
 import { observing, persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
 import { claimLease, IN_WORK, isAbandoned } from './lease.js';
 import { sendPendingBatches } from './send.js';
@@ -48,7 +51,7 @@ export interface ResumedSend {
   record: RelayRecord;
   /** Calls that may have reached Fxiaoke before the interruption (now `unknown`). */
   interrupted: number;
-  /** Calls never dispatched that were resumed now. */
+  /** Calls never dispatched (texts and image messages) that were resumed now. */
   resumed: number;
 }
 
@@ -67,19 +70,28 @@ export async function resumePending(
   let interruptedCount = 0;
   let resumed = 0;
   const batches = claimed.batches.map((batch): RelayBatch => {
-    const extraMessages = batch.extraMessages?.map((message) => {
-      const next = settle(message, 'this image message', expired, legacy);
-      if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
-      return next;
-    });
     const text = settle(batch, 'this batch', expired, legacy);
     if (text.status === 'unknown' && batch.status === 'pending') interruptedCount++;
     if (text.status === 'pending') resumed++;
+    const extraMessages = batch.extraMessages?.map((message) => {
+      const next = settle(message, 'this image message', expired, legacy);
+      if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
+      // Sent now only after a text that went out, or goes out now (send.ts skips the others).
+      if (next.status === 'pending' && (text.status === 'sent' || text.status === 'pending')) resumed++;
+      return next;
+    });
     return extraMessages ? { ...text, extraMessages } : text;
   });
-  const status = statusFromBatches(batches);
+  // An image message never dispatched after a text that went out is sent too.
+  const status = batches.some(hasPendingExtras) ? 'pending' : statusFromBatches(batches);
+  // Finished now (nothing left to send): the relay says why, as a finished send does.
+  const firstError = status === 'pending' ? undefined : batches.find((batch) => batch.error)?.error;
   let record = await persistently(deps, { relayId: claimed.id, resuming: true }, () =>
-    deps.store.update(claimed.id, { batches, status }, 'pending'),
+    deps.store.update(
+      claimed.id,
+      { batches, status, ...(firstError ? { error: firstError } : {}) },
+      'pending',
+    ),
   );
   if (status === 'pending') {
     record = await sendPendingBatches(deps, record, hooks);
@@ -107,7 +119,7 @@ function settle<T extends RelayMessageState>(message: T, what: string, expired: 
     ...message,
     status: 'failed',
     error: {
-      kind: 'expired',
+      kind: EXPIRED,
       message: `Not sent: fx-bridge could not resume ${what} in time after it stopped.`,
     },
   };

@@ -105,8 +105,9 @@ export interface RelayMessageState {
   messageId?: string;
   error?: RelayError;
   /**
-   * Set in the store write just before the call goes out: a `pending` message with it may have
-   * reached Fxiaoke (never sent again), one without it certainly did not (safe to send).
+   * Set in a store write once the rate budget granted the call and right before its request
+   * leaves (the client's `beforeDispatch`): a `pending` message with it may have reached Fxiaoke
+   * (never sent again), one without it certainly did not (safe to send), even if it was queued.
    */
   dispatchedAt?: number;
   sentAt?: number;

@@ -4,10 +4,11 @@
  *
  *   claim (`revoking` + `updateRequest`, compare-and-set: two clicks or two replicas update once)
  *   → revoke each open message, recorded one by one (revoke.ts)
- *   → `pending` with the new text, new batches (update-content.ts; each with its thirdTraceId,
- *     the first marked dispatched) and the replaced version appended to `versions` — one store write
+ *   → `pending` with the new text, new batches (update-content.ts; each with its thirdTraceId)
+ *     and the replaced version appended to `versions` — one store write
  *   → the batches go out through the normal send path (send.ts `sendPendingBatches`), so a
- *     crash is resumed like any send: a dispatched call becomes "may have been delivered".
+ *     crash is resumed like any send: a call that was dispatched (its request may have left)
+ *     becomes "may have been delivered", a call still waiting for the rate budget is sent.
  *
  * When an old copy cannot be taken back (no service account, no message id, Fxiaoke refused the
  * revoke) the new text goes out only after the sender agreed to a second copy (`secondCopy`).
@@ -192,9 +193,9 @@ export async function carryOutUpdate(
     sentAt: currentVersionSentAt(claimed),
     replacedAt: now,
   };
+  // Not marked dispatched here: each call is, once the rate budget let it go (send.ts), so a crash
+  // while the new text waits for the budget sends it after the takeover instead of losing it.
   const next = nextBatches(deps, claimed);
-  const first = next[0];
-  if (first) first.dispatchedAt = now;
   const pending = await persistently(deps, { relayId: claimed.id, updating: version.number + 1 }, () =>
     deps.store.update(
       claimed.id,

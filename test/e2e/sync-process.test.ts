@@ -1,9 +1,9 @@
 /**
  * Edits and SIGKILL in a real child process. An update killed with the old copy revoked and the
- * new text's call out: the next start never sends it again, reports it as possibly delivered and
- * closes the update. A burst of edits recorded (acked) and killed before it went quiet: the next
- * start finds it and applies the last text once. The emulator and the fake Slack API run in this
- * test process.
+ * new text's call out: the next start never sends it again, reports it as possibly delivered (and
+ * the old copy as revoked) and closes the update. A burst of edits recorded (acked) and killed
+ * before it went quiet: the next start finds it and applies the last text once. The emulator and
+ * the fake Slack API run in this test process.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,7 +145,7 @@ describe('an update killed mid-way', () => {
 
     const second = children.start(['src/main.ts'], env);
     await second.healthy(baseUrl, STARTUP_MS);
-    await slack.waitFor(
+    const dm = await slack.waitFor(
       () =>
         slack
           .callsTo('chat.postMessage')
@@ -156,6 +156,11 @@ describe('an update killed mid-way', () => {
           ),
       15_000,
     );
+    // The sender learns the old text is gone too, not only that the new one may have arrived.
+    expect(JSON.stringify(dm.body.blocks)).toContain(
+      '*Old text (version 1):* revoked from Fxiaoke before the new text was sent.',
+    );
+    expect(String(dm.body.text)).toContain('the old text (version 1) was revoked first');
     const after = await relayIn(dbPath);
     expect(after?.status).toBe('unknown');
     expect(after?.updateRequest).toBeUndefined();

@@ -9,7 +9,7 @@ import { resumePending } from '../../src/relay/takeover.js';
 import type { RelayRecord, SlackMessageRef } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { CAT, REPORT, standardFiles } from './fake-files.js';
-import { START, testRelay } from './relay-deps.js';
+import { claimed, START, testRelay } from './relay-deps.js';
 
 const MESSAGE: SlackMessageRef = { teamId: 'T0TEST', channelId: 'C0GENERAL', ts: '1700000000.000100' };
 const PERMALINK = 'https://fx-test.slack.com/archives/C0GENERAL/p1700000000000100';
@@ -145,7 +145,7 @@ describe('a card relay', () => {
     // The recorded card is what goes out: no link is looked up again.
     const watched = links(async () => 'https://elsewhere.example/');
     relay.deps.links = watched.links;
-    const resumed = await resumePending(relay.deps, record, {});
+    const resumed = await resumePending(relay.deps, await claimed(relay, record), {});
     expect(watched.asked).toEqual([]);
     expect(resumed).toMatchObject({ interrupted: 1, resumed: 1 });
     expect(relay.fake.sends).toHaveLength(1);
@@ -171,7 +171,7 @@ describe('a card relay', () => {
     });
     expect(record.format).toBeUndefined();
     await relay.store.create(record);
-    await resumePending(relay.deps, record, {});
+    await resumePending(relay.deps, await claimed(relay, record), {});
     expect(relay.fake.sends[0]).toMatchObject({ content: 'plain' });
     expect(relay.fake.sends[0]?.card).toBeUndefined();
   });

@@ -85,6 +85,12 @@ export class FakeFxiaoke implements FxiaokeApi {
   readonly articleSends: ArticlesCall[] = [];
   readonly uploads: UploadCall[] = [];
   credentialChecks = 0;
+  /**
+   * While set, every message call waits for it before it is dispatched, as a call queued for the
+   * rate budget does: nothing of it has gone out yet. `waiting` counts the calls held there.
+   */
+  budget: Promise<void> | undefined;
+  waiting = 0;
   readonly #messageIds: boolean;
   readonly #sendScript: Step<SendCall, SendAnswer>[] = [];
   readonly #revokeScript: Step<RevokeCall, RevokeAnswer>[] = [];
@@ -138,10 +144,11 @@ export class FakeFxiaoke implements FxiaokeApi {
       content,
       thirdTraceId: options.thirdTraceId,
     };
-    return this.#answerSend(call);
+    return this.#answerSend(call, options);
   }
 
-  async #answerSend(call: SendCall): Promise<SendTextResult> {
+  async #answerSend(call: SendCall, options: SendTextOptions): Promise<SendTextResult> {
+    await this.#dispatch(options);
     this.sends.push(call);
     const answer = await play(this.#sendScript.shift(), call);
     const thirdTraceId = call.thirdTraceId ?? `fake-third-${call.n}`;
@@ -168,7 +175,17 @@ export class FakeFxiaoke implements FxiaokeApi {
       card: structuredClone(card),
       thirdTraceId: options.thirdTraceId,
     };
-    return this.#answerSend(call);
+    return this.#answerSend(call, options);
+  }
+
+  /** As the client does: the budget's wait, the caller's mark, then the request (none if the mark fails). */
+  async #dispatch(options: SendTextOptions): Promise<void> {
+    const budget = this.budget;
+    if (budget) {
+      this.waiting++;
+      await budget.finally(() => this.waiting--);
+    }
+    await options.beforeDispatch?.();
   }
 
   /** Message ids `art-<n>`, traceIds `trace-articles-<n>` unless scripted. */
@@ -183,6 +200,7 @@ export class FakeFxiaoke implements FxiaokeApi {
       articles: articles.map((article) => ({ ...article })),
       thirdTraceId: options.thirdTraceId,
     };
+    await this.#dispatch(options);
     this.articleSends.push(call);
     const answer = await play(this.#articlesScript.shift(), call);
     const thirdTraceId = call.thirdTraceId ?? `fake-third-articles-${call.n}`;

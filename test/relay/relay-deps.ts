@@ -1,7 +1,8 @@
 /** Builds `RelayDeps` over a MemoryRelayStore and a FakeFxiaoke, with a hand-driven clock and ids. */
 import { DEFAULT_FILE_CONFIG, DEFAULTS } from '../../src/config.js';
 import { type RelayDeps, type RelayLog, type RelaySettings, relayDeps } from '../../src/relay/deps.js';
-import type { RelayStatus } from '../../src/relay/types.js';
+import { claimLease } from '../../src/relay/lease.js';
+import type { RelayRecord, RelayStatus } from '../../src/relay/types.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
 import { FakeFxiaoke } from './fake-fxiaoke.js';
 
@@ -86,4 +87,11 @@ export function testRelay(
     },
   });
   return { deps, store, fake, log, clock, observed };
+}
+
+/** The record with this process's lease, as a takeover claims it before resuming (lease.ts). */
+export async function claimed(relay: TestRelay, record: RelayRecord): Promise<RelayRecord> {
+  const mine = await claimLease(relay.deps, record);
+  if (!mine) throw new Error(`could not claim ${record.id}`);
+  return mine;
 }

@@ -4,7 +4,7 @@ import { receiveRequest } from '../../src/relay/intake.js';
 import { INTERRUPTED, resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayBatch, RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';
-import { type TestRelay, testRelay } from './relay-deps.js';
+import { claimed, type TestRelay, testRelay } from './relay-deps.js';
 
 function sent(index: number): RelayBatch {
   return makeBatch(index, { status: 'sent', traceId: `E-${index}`, messageId: `msg-${index}` });
@@ -33,7 +33,7 @@ describe('resumePending', () => {
       intake: { door: 'command', teamId: 'T0TEST', senderName: 'bob', receivedAt: relay.clock.now },
       lease: { owner: 'fxb_dead', until: 0 },
     });
-    const resumed = await resumePending(relay.deps, record, {});
+    const resumed = await resumePending(relay.deps, await claimed(relay, record), {});
     expect(resumed).toMatchObject({ interrupted: 1, resumed: 1 });
     expect(resumed.record.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown', 'sent']);
     expect(resumed.record.batches[1]?.error).toMatchObject({
@@ -59,10 +59,12 @@ describe('resumePending', () => {
       },
       lease: { owner: 'fxb_dead', until: 0 },
     });
-    const resumed = await resumePending(relay.deps, record, {});
+    const resumed = await resumePending(relay.deps, await claimed(relay, record), {});
     expect(relay.fake.sends).toHaveLength(0);
     expect(resumed.record.status).toBe('failed');
     expect(resumed.record.batches[0]?.error?.kind).toBe('expired');
+    // The relay says why, for the answer its sender gets (replies/results.ts).
+    expect(resumed.record.error).toEqual(resumed.record.batches[0]?.error);
   });
 
   it('treats every pending call of a record written before dispatch marks as possibly delivered', async () => {

@@ -5,14 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
+import { TakenOverError } from '../../src/relay/dispatch.js';
+import { revokeRelay } from '../../src/relay/revoke.js';
 import { resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { carryOutUpdate, finishUpdate, receiveUpdate } from '../../src/relay/update.js';
 import { openSqliteStore, type SqliteRelayStore } from '../../src/store/sqlite-store.js';
 import { makeBatch, makeRecord } from '../store/records.js';
-import { FakeFxiaoke, fxError } from './fake-fxiaoke.js';
+import { deferred, FakeFxiaoke, fxError } from './fake-fxiaoke.js';
 import { defaultTimings, RecordingLog, START, testSettings } from './relay-deps.js';
 
 let dir: string | undefined;
@@ -173,8 +175,13 @@ describe('update', () => {
     const accepted = await receiveUpdate(w.deps, ask(record.id));
     if (accepted.type !== 'accepted') throw new Error(accepted.type);
     void carryOutUpdate(w.deps, accepted.record);
-    const inFlight = await waitFor(w, record.id, (each) => each.status === 'pending');
-    expect(inFlight.batches[0]?.dispatchedAt).toBeDefined();
+    // Marked dispatched as its request left (the fake answers never).
+    const inFlight = await waitFor(
+      w,
+      record.id,
+      (each) => each.status === 'pending' && each.batches[0]?.dispatchedAt !== undefined,
+    );
+    expect(w.fake.sends).toHaveLength(1);
     expect(inFlight.versions).toHaveLength(1);
     const next = w.other('fxb_next');
     const [taken] = await sweep(next);
@@ -187,6 +194,53 @@ describe('update', () => {
     expect(finished.type).toBe('updated');
     expect(w.fake.sends).toHaveLength(1);
     expect((await w.deps.store.findById(record.id))?.updateRequest).toBeUndefined();
+  });
+
+  it('crash while the new text waited for the rate budget: the takeover sends it once; the relay stays updatable and revocable', async () => {
+    const w = world();
+    const record = await sentRelay(w);
+    const budget = deferred();
+    w.fake.budget = budget.promise;
+    const accepted = await receiveUpdate(w.deps, ask(record.id));
+    if (accepted.type !== 'accepted') throw new Error(accepted.type);
+    const first = carryOutUpdate(w.deps, accepted.record).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(w.fake.waiting).toBe(1));
+    const queued = await w.deps.store.findById(record.id);
+    expect(queued).toMatchObject({ status: 'pending', text: 'new text' });
+    expect(queued?.batches[0]?.dispatchedAt).toBeUndefined();
+    expect(queued?.versions?.[0]?.batches[0]?.status).toBe('revoked');
+
+    // The process died while the call waited. The next one sends the new text, once.
+    w.fake.budget = undefined;
+    const next = w.other('fxb_next');
+    const [taken] = await sweep(next);
+    const resumed = await resumePending(next, taken as RelayRecord, {});
+    expect(resumed).toMatchObject({ interrupted: 0, resumed: 1 });
+    const finished = await finishUpdate(next, resumed.record);
+    expect(finished).toMatchObject({ type: 'updated', keptOld: 0, record: { status: 'sent' } });
+    expect(w.fake.sends.map((call) => call.content)).toEqual([
+      'bob (via Slack #general):\nnew text (edited)',
+    ]);
+    // The first process gets its turn too late: the relay is no longer its own, nothing goes out.
+    budget.resolve();
+    expect(await first).toBeInstanceOf(TakenOverError);
+    expect(w.fake.sends).toHaveLength(1);
+
+    // Updatable: a later edit revokes the new copy and sends the next text.
+    const again = await receiveUpdate(next, {
+      relayId: record.id,
+      actorId: 'U0SENDER',
+      text: 'newer text',
+      secondCopy: false,
+      via: 'manual',
+    });
+    if (again.type !== 'accepted') throw new Error(again.type);
+    expect((await carryOutUpdate(next, again.record)).type).toBe('updated');
+    // Revocable: the current copy is revoked.
+    const revoked = await revokeRelay(next, { target: { relayId: record.id }, actorId: 'U0SENDER' });
+    expect(revoked.type).toBe('revoked');
+    expect(w.fake.revokes.map((call) => call.messageId)).toEqual(['msg-0', 'msg-1', 'msg-2']);
+    expect(w.fake.sends).toHaveLength(2);
   });
 
   it('a refused revoke sends nothing new, restores the relay and offers the second copy', async () => {

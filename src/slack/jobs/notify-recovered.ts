@@ -6,8 +6,10 @@
  */
 import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
+import { messagesOf } from '../../relay/revoke.js';
 import { INTERRUPTED } from '../../relay/takeover.js';
-import type { RelayBatch, RelayRecord } from '../../relay/types.js';
+import type { RelayBatch, RelayRecord, RelayVersion } from '../../relay/types.js';
+import { stillOut } from '../../relay/update.js';
 import { hasBotReceipt, updateReceipt } from '../receipt/post.js';
 import { isRevocable, renderReceipt } from '../receipt/view.js';
 import { describeError } from '../replies/results.js';
@@ -43,14 +45,38 @@ function wasSending(record: RelayRecord): boolean {
   return record.batches.some((batch) => batch.error?.kind === INTERRUPTED);
 }
 
+/**
+ * The version an interrupted update replaced: its copies were revoked before the new text's
+ * calls (only a relay being updated has earlier versions while it sends).
+ */
+function replacedVersion(record: RelayRecord): RelayVersion | undefined {
+  return record.versions?.at(-1);
+}
+
+/** What became of the replaced version's copies: the sender must know the old text is gone. */
+function replacedLine(version: RelayVersion): string {
+  const kept = stillOut(version.batches);
+  const head = `• :wastebasket: *Old text (version ${version.number}):*`;
+  if (kept === 0) return `${head} revoked from Fxiaoke before the new text was sent.`;
+  const revoked = version.batches.flatMap(messagesOf).filter((message) => message.status === 'revoked');
+  const rest =
+    revoked.length > 0 ? `; ${revoked.length} ${revoked.length === 1 ? 'was' : 'were'} revoked` : '';
+  return `${head} ${kept} message${kept === 1 ? '' : 's'} of it could not be revoked and ${kept === 1 ? 'stays' : 'stay'} in Fxiaoke${rest}.`;
+}
+
 function sendLines(record: RelayRecord): string[] {
   const sent = record.batches.filter((batch) => batch.status === 'sent');
   const unknown = record.batches.filter((batch) => batch.status === 'unknown');
   const failed = record.batches.filter((batch) => batch.status === 'failed');
   const total = record.batches.length;
+  const replaced = replacedVersion(record);
+  const what = replaced
+    ? `sending the new text of your edited message to Fxiaoke (relay \`${record.id}\`, version ${replaced.number + 1}`
+    : `relaying your message to Fxiaoke (relay \`${record.id}\``;
   const lines = [
-    `:warning: fx-bridge restarted while it was relaying your message to Fxiaoke (relay \`${record.id}\`, ${recipients(record.recipients.length)} in ${total} batch${total === 1 ? '' : 'es'}).`,
+    `:warning: fx-bridge restarted while it was ${what}, ${recipients(record.recipients.length)} in ${total} batch${total === 1 ? '' : 'es'}).`,
   ];
+  if (replaced) lines.push(replacedLine(replaced));
   if (sent.length > 0) {
     lines.push(`• :white_check_mark: *Reached Fxiaoke:* ${count(sent)} ${numbers(sent)}${traces(sent)}`);
   }
@@ -99,7 +125,13 @@ function summary(record: RelayRecord): string {
   if (!wasSending(record))
     return `${counted('revoked')} of ${total} batches revoked, ${counted('sent')} still in Fxiaoke`;
   const unknown = counted('unknown');
-  return `${counted('sent')} of ${total} batches reached Fxiaoke${unknown > 0 ? `, ${unknown} may or may not have` : ''}`;
+  const replaced = replacedVersion(record);
+  const old = !replaced
+    ? ''
+    : stillOut(replaced.batches) === 0
+      ? `; the old text (version ${replaced.number}) was revoked first`
+      : `; the old text (version ${replaced.number}) is partly still in Fxiaoke`;
+  return `${counted('sent')} of ${total} batches reached Fxiaoke${unknown > 0 ? `, ${unknown} may or may not have` : ''}${old}`;
 }
 
 /** The direct message for one recovered relay (pure, so it is tested without Slack). */

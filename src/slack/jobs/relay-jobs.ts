@@ -5,6 +5,7 @@
  * Takeovers hand over what another (or an earlier) process left.
  */
 import type { webApi } from '@slack/bolt';
+import { TakenOverError } from '../../relay/dispatch.js';
 import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
 import type { HeldOutcome } from '../../relay/held.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
@@ -191,6 +192,8 @@ export class RelayJobs implements RelayJobsPort {
         await presentSend({ type: 'finished', record: resumed.record }, answer, receipt);
       }
     } catch (error) {
+      // Another process took the relay over before a call went out here: it sends and answers.
+      if (error instanceof TakenOverError) return;
       this.ctx.logger.error({ err: error, relayId: record.id }, 'resumed relay failed');
       await answer(internalErrorText(record.id));
     }

@@ -6,6 +6,7 @@
 import type { types, webApi } from '@slack/bolt';
 import { intakeOf } from '../../relay/carry-out.js';
 import type { RelayObserver } from '../../relay/deps.js';
+import { TakenOverError } from '../../relay/dispatch.js';
 import type { SendOutcome } from '../../relay/send.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
@@ -66,6 +67,8 @@ export async function runSendJob(
     }
     await presentSend(await ctx.relay.carryOutSend(received, observer), answer, receipt);
   } catch (error) {
+    // Another process took the relay over before a call went out here: it sends and answers.
+    if (error instanceof TakenOverError) return;
     ctx.logger.error({ err: error, relayId: received.id, user: received.senderId }, 'relay failed');
     await answer(internalErrorText(received.id));
   }

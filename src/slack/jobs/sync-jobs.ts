@@ -6,6 +6,7 @@
  * relay/sync-waiting.ts again when it is due; the record, not the timer, is what survives a crash.
  */
 import type { webApi } from '@slack/bolt';
+import { TakenOverError } from '../../relay/dispatch.js';
 import { internalErrorWhileUpdatingText } from '../../relay/error-text.js';
 import type { RevokeIntake } from '../../relay/facade.js';
 import type { SyncIntake } from '../../relay/sync.js';
@@ -84,6 +85,8 @@ export class SyncJobs implements SyncJobsPort {
         ({ text, blocks } = updateOutcomeReply(outcome, record.updateRequest?.edits));
         if ('record' in outcome) await this.#refreshReceipt(outcome.record);
       } catch (error) {
+        // Another process took the update over before its send went out here: it answers.
+        if (error instanceof TakenOverError) return;
         this.ctx.logger.error({ err: error, relayId: record.id }, 'relay update failed');
         text = internalErrorWhileUpdatingText(record.id);
       }

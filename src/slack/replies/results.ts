@@ -2,6 +2,7 @@
 
 import type { SendAccessPolicy } from '../../relay/access.js';
 import type { SendRefusal } from '../../relay/admission.js';
+import { EXPIRED } from '../../relay/carry-out.js';
 import { STOPPED_SEND_TEXT, STOPPING_KIND } from '../../relay/error-text.js';
 import { USAGE } from '../../relay/grammar.js';
 import type { RecipientProblem } from '../../relay/recipients.js';
@@ -51,6 +52,9 @@ export function sendFailedText(record: RelayRecord): string {
   if (record.status === 'failed' && error?.kind === STOPPING_KIND) {
     return `${STOPPED_SEND_TEXT}\nRelay \`${record.id}\`.`;
   }
+  // Not resumed after a restart, too late: fx-bridge never sent it (Fxiaoke refused nothing).
+  if (record.status === 'failed' && error?.kind === EXPIRED)
+    return `:x: ${error.message}\nRelay \`${record.id}\`.`;
   const unknown = record.status === 'unknown';
   const head = unknown
     ? ':grey_question: Fxiaoke did not answer in time: the message *may or may not* have been delivered. It was not retried, so it cannot arrive twice.'

@@ -65,6 +65,23 @@ describe('sender answers', () => {
     expect(unknown).toContain('cannot arrive twice');
   });
 
+  it('says a relay not resumed in time after a restart was never sent, not that Fxiaoke refused it', () => {
+    const expired = sendFailedText(
+      makeRecord({
+        id: 'rl_late',
+        status: 'failed',
+        error: {
+          kind: 'expired',
+          message: 'Not sent: fx-bridge could not resume this batch in time after it stopped.',
+        },
+      }),
+    );
+    expect(expired).toBe(
+      ':x: Not sent: fx-bridge could not resume this batch in time after it stopped.\nRelay `rl_late`.',
+    );
+    expect(expired).not.toContain('Fxiaoke did not accept');
+  });
+
   it('says a duplicate was not sent again', () => {
     expect(duplicateText(makeRecord({ id: 'rl_dup', status: 'sent' }))).toContain(
       'already handled as relay `rl_dup` (status: sent). It was not sent again.',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TakenOverError } from '../../../../src/relay/dispatch.js';
 import type { UpdateAsk } from '../../../../src/relay/update.js';
 import { registerUpdateButtons } from '../../../../src/slack/listeners/actions/update-buttons.js';
 import {
@@ -85,6 +86,23 @@ describe('Update in Fxiaoke (fx_update)', () => {
     expect((respond.payloads[0] as { replace_original?: boolean }).replace_original).toBe(false);
     const [receipt] = d.callsTo('chat.update');
     expect(receipt?.args).toMatchObject({ channel: claimed.slack?.channelId, ts: claimed.slack?.ts });
+  });
+
+  it('says nothing when another process took the update over before its send went out here: that one answers', async () => {
+    const { claimed } = updating();
+    const { d, press } = buttons({
+      sync: {
+        receiveUpdate: async () => ({ type: 'accepted', record: claimed }),
+        carryOutUpdate: async () => Promise.reject(new TakenOverError(claimed.id)),
+      },
+    });
+    const { respond } = await press(
+      UPDATE_ACTION_ID,
+      offerButtonValue({ relayId: claimed.id, offerId: 'of_1', secondCopy: false }),
+    );
+    await d.settled();
+    expect(respond.payloads).toEqual([]);
+    expect(d.callsTo('chat.postMessage')).toEqual([]);
   });
 
   it('passes the agreement to a second copy on', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RelayObserver } from '../../../../src/relay/deps.js';
+import { TakenOverError } from '../../../../src/relay/dispatch.js';
 import { USAGE } from '../../../../src/relay/grammar.js';
 import type { IntakeRequest } from '../../../../src/relay/intake.js';
 import { type CommandArgs, fxSendCommand } from '../../../../src/slack/listeners/commands/fx-send.js';
@@ -147,6 +148,28 @@ describe('/fx-send', () => {
     expect(answer).toContain(':x: Fxiaoke did not accept the message; nothing was delivered.');
     expect(answer).toContain('Not allowed (errorCode 20016, traceId `E-FAIL`)');
     expect(d.callsTo('chat.postMessage')).toEqual([]);
+  });
+
+  it('says nothing when another process took the relay over before its call went out: that one answers', async () => {
+    const received = receivedRecord();
+    const d = door({
+      receiveSend: async () => ({ type: 'accepted', record: received }),
+      carryOutSend: async () => Promise.reject(new TakenOverError(received.id)),
+    });
+    const { respond, run } = invoke(d, 'FSUID_A hello');
+    await run();
+    await d.settled();
+    expect(textsGiven(respond)).toEqual([]);
+    expect(d.callsTo('chat.postMessage')).toEqual([]);
+    // Any other failure is still told.
+    const broken = door({
+      receiveSend: async () => ({ type: 'accepted', record: received }),
+      carryOutSend: async () => Promise.reject(new Error('boom')),
+    });
+    const failed = invoke(broken, 'FSUID_A hello');
+    await failed.run();
+    await broken.settled();
+    expect(textsGiven(failed.respond)[0]).toContain('fx-bridge hit an internal error while relaying');
   });
 
   it('opens the compose window for a bare /fx-send, or says why it cannot', async () => {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
 import { resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
@@ -233,11 +233,13 @@ describe('update', () => {
   });
 });
 
-async function waitFor(w: World, id: string, ready: (record: RelayRecord) => boolean): Promise<RelayRecord> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const record = await w.deps.store.findById(id);
-    if (record && ready(record)) return record;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error('never ready');
+function waitFor(w: World, id: string, ready: (record: RelayRecord) => boolean): Promise<RelayRecord> {
+  return vi.waitFor(
+    async () => {
+      const record = await w.deps.store.findById(id);
+      if (record && ready(record)) return record;
+      throw new Error(`relay ${id} never ready: ${record?.status}`);
+    },
+    { timeout: 10_000, interval: 5 },
+  );
 }

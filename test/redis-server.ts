@@ -18,6 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { vi } from 'vitest';
 import { freePort } from './e2e/process-helpers.js';
 
 const BINARY = 'redis-server';
@@ -123,16 +124,23 @@ export class PrivateRedis {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`redis-server on port ${this.port} exited:\n${this.#output}`);
-      if (await answersPing(this.url)) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    const outcome = await vi
+      .waitFor(
+        async () => {
+          if (!this.running) return 'exited';
+          if (await answersPing(this.url)) return 'ready';
+          throw new Error('no PONG yet');
+        },
+        { timeout: timeoutMs, interval: 25 },
+      )
+      .catch(() => 'silent' as const);
+    if (outcome === 'exited') throw new Error(`redis-server on port ${this.port} exited:\n${this.#output}`);
+    if (outcome === 'silent') {
+      await this.kill();
+      throw new Error(
+        `redis-server on port ${this.port} did not answer PING within ${timeoutMs} ms:\n${this.#output}`,
+      );
     }
-    await this.kill();
-    throw new Error(
-      `redis-server on port ${this.port} did not answer PING within ${timeoutMs} ms:\n${this.#output}`,
-    );
   }
 
   /** SIGKILL, as an outage: no shutdown save, only what the AOF already holds survives. */

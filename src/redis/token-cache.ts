@@ -30,6 +30,8 @@ export interface RedisTokenCacheOptions {
   lockWaitMs?: number;
   /** How often a waiter tries the lock again (default 50 ms, jittered). */
   pollMs?: number;
+  /** Waits between tries of the lock (default: a real timer); tests record the waits through it. */
+  sleep?: (ms: number) => Promise<void>;
   /** Strings cut out of error messages (the Redis URL and password). */
   secrets?: readonly string[];
 }
@@ -62,6 +64,7 @@ export class RedisTokenCache implements TokenCache {
   readonly #lockTtlMs: number;
   readonly #lockWaitMs: number;
   readonly #pollMs: number;
+  readonly #sleep: (ms: number) => Promise<void>;
   readonly #secrets: readonly string[];
 
   constructor(options: RedisTokenCacheOptions) {
@@ -71,6 +74,7 @@ export class RedisTokenCache implements TokenCache {
     this.#lockTtlMs = options.lockTtlMs ?? 60_000;
     this.#lockWaitMs = options.lockWaitMs ?? this.#lockTtlMs + 5_000;
     this.#pollMs = options.pollMs ?? 50;
+    this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#secrets = options.secrets ?? [];
   }
 
@@ -116,7 +120,7 @@ export class RedisTokenCache implements TokenCache {
         );
       }
       // Jittered so the waiters of several replicas do not knock in lockstep.
-      await delay(this.#pollMs / 2 + Math.random() * this.#pollMs);
+      await this.#sleep(this.#pollMs / 2 + Math.random() * this.#pollMs);
     }
     try {
       return await fn();

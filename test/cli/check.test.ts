@@ -97,9 +97,8 @@ describe('fx-bridge check', () => {
   it('fails when Fxiaoke cannot be reached, within the time allowed', async () => {
     await emulator.stop();
     const io = captureIo(env);
-    const started = Date.now();
+    // Nothing listens: refused at once. A check that hung instead would hit the test's timeout.
     expect(await runCli(['check'], io)).toBe(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(io.output).toMatch(/✗ Fxiaoke token +\S/);
     emulator = await FxiaokeEmulator.start(); // afterEach stops it again
   });

@@ -5,7 +5,7 @@
  * Revoke (the shortcut, the button) takes the card back. The answers and the App Home say "card".
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   CHANNEL_NAME,
   messageShortcutPayload,
@@ -258,11 +258,14 @@ describe('Send as a card', () => {
     await h.bridge.store.create(crashed);
     await h.restart();
     await h.slack.waitFor(() => h.emulator.messages[0]);
-    let recovered = await h.bridge.store.findById(crashed.id);
-    for (let tries = 0; tries < 200 && recovered?.status === 'pending'; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      recovered = await h.bridge.store.findById(crashed.id);
-    }
+    const recovered = await vi.waitFor(
+      async () => {
+        const record = await h.bridge.store.findById(crashed.id);
+        if (record?.status === 'pending') throw new Error(`relay ${crashed.id} still pending`);
+        return record;
+      },
+      { timeout: 10_000, interval: 25 },
+    );
     expect(recovered?.batches.map((batch) => batch.status)).toEqual(['unknown', 'sent']);
     expect(h.emulator.messages).toHaveLength(1);
     expect(h.emulator.messages[0]).toMatchObject({

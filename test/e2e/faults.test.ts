@@ -10,7 +10,7 @@
  * - the store matches what the emulator saw, and no relay is left `pending`;
  * - each relay's attempts follow the retry policy the README documents (the model below).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Fault, RecordedRequest } from '../../dev/fakes/fxiaoke-emulator.js';
 import type { PostedMessage } from '../../dev/fakes/slack-api.js';
 import type { RelayRecord } from '../../src/relay/types.js';
@@ -194,20 +194,20 @@ describe('fault suite', () => {
         if (tag) receipts.set(tag, message);
       }
     };
-    const outcomeOf = async (tag: string, responseUrl: string): Promise<Outcome> => {
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        scanReceipts();
-        const receipt = receipts.get(tag);
-        if (receipt) return { kind: 'receipt', message: receipt };
-        // A "Queued: …" notice (a 30004 paused the endpoint) is news, not the outcome.
-        const replies = harness.slack.responsesTo(responseUrl).map((call) => String(call.body.text ?? ''));
-        const reply = replies.find((text) => !INTERIM.test(text));
-        if (reply !== undefined) return { kind: 'reply', text: reply };
-        if (Date.now() > deadline) throw new Error(`no outcome for ${tag}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
+    const outcomeOf = (tag: string, responseUrl: string): Promise<Outcome> =>
+      vi.waitFor(
+        (): Outcome => {
+          scanReceipts();
+          const receipt = receipts.get(tag);
+          if (receipt) return { kind: 'receipt', message: receipt };
+          // A "Queued: …" notice (a 30004 paused the endpoint) is news, not the outcome.
+          const replies = harness.slack.responsesTo(responseUrl).map((call) => String(call.body.text ?? ''));
+          const reply = replies.find((text) => !INTERIM.test(text));
+          if (reply !== undefined) return { kind: 'reply', text: reply };
+          throw new Error(`no outcome for ${tag}`);
+        },
+        { timeout: 20_000, interval: 10 },
+      );
 
     const outcomes = new Map<string, Outcome>();
     let next = 0;
@@ -227,14 +227,19 @@ describe('fault suite', () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     // Receipts are keyed and the relays finished just after the receipt is posted: let them settle.
     const records = new Map<string, RelayRecord>();
-    const settleBy = Date.now() + 10_000;
-    while (Date.now() < settleBy) {
-      const all = await harness.bridge.store.listRecent(RELAYS * 2);
-      records.clear();
-      for (const record of all) records.set(TAG.exec(record.text)?.[0] ?? record.id, record);
-      if (all.length >= RELAYS && all.every((record) => record.status !== 'pending')) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await vi
+      .waitFor(
+        async () => {
+          const all = await harness.bridge.store.listRecent(RELAYS * 2);
+          records.clear();
+          for (const record of all) records.set(TAG.exec(record.text)?.[0] ?? record.id, record);
+          if (all.length < RELAYS || all.some((record) => record.status === 'pending'))
+            throw new Error('unsettled');
+        },
+        { timeout: 10_000, interval: 20 },
+      )
+      // Unsettled after that: the assertions below say what is left.
+      .catch(() => undefined);
     const elapsedS = (performance.now() - started) / 1000;
     harness.emulator.clearFaults();
 

@@ -3,7 +3,7 @@
  * modal → download from (fake) Slack with the bot token → /media/upload → text, then articles →
  * the sender's answer → Revoke from Fxiaoke on the original message takes back both.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { BOT_TOKEN, CHANNEL_ID, Harness, TEAM_ID } from './harness.js';
 import { type SlackView, shortcutModal, submitModal } from './people-requests.js';
@@ -38,12 +38,14 @@ async function answer(h: Harness): Promise<string> {
 /** The relay keyed by the original message, once it has settled. */
 async function settled(h: Harness) {
   const ref = { teamId: TEAM_ID, channelId: CHANNEL_ID, ts: ORIGINAL_TS };
-  for (let i = 0; i < 500; i++) {
-    const record = await h.bridge.store.findBySlackMessage(ref);
-    if (record && record.status !== 'pending') return record;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('relay never settled');
+  return vi.waitFor(
+    async () => {
+      const record = await h.bridge.store.findBySlackMessage(ref);
+      if (record && record.status !== 'pending') return record;
+      throw new Error('relay never settled');
+    },
+    { timeout: 10_000, interval: 10 },
+  );
 }
 
 describe('files of a relayed message', () => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { vi } from 'vitest';
 import { type EmulatorOptions, FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import {
@@ -133,18 +134,17 @@ export class Harness {
    * before the relay is keyed to it and finished, so poll rather than read once.
    */
   async settledRelayFor(receipt: { channel: string; ts: string }, timeoutMs = 5000): Promise<RelayRecord> {
-    const deadline = Date.now() + timeoutMs;
     const ref = { teamId: TEAM_ID, channelId: receipt.channel, ts: receipt.ts };
-    for (;;) {
-      const record = await this.bridge.store.findBySlackMessage(ref);
-      if (record && record.status !== 'pending') return record;
-      if (Date.now() > deadline) {
+    return vi.waitFor(
+      async () => {
+        const record = await this.bridge.store.findBySlackMessage(ref);
+        if (record && record.status !== 'pending') return record;
         throw new Error(
           `no settled relay for receipt ${receipt.channel}/${receipt.ts} (found: ${record?.status})`,
         );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+      },
+      { timeout: timeoutMs, interval: 10 },
+    );
   }
 
   /** Sends `/fx-send <text>` with a fresh response_url; returns it and the HTTP answer. */

@@ -1,5 +1,5 @@
 /** Stopping and starting: a clean stop finishes relays under way; a crash is recovered at start. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { makeRecord } from '../store/records.js';
 import { Harness, SENDER_ID } from './harness.js';
@@ -61,11 +61,14 @@ describe('lifecycle', () => {
     await harness.restart();
 
     // Taken over at the start and resumed in the work queue: wait for the record to settle.
-    let recovered = await harness.bridge.store.findById(crashed.id);
-    for (let tries = 0; tries < 200 && recovered?.status === 'pending'; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      recovered = await harness.bridge.store.findById(crashed.id);
-    }
+    const recovered = await vi.waitFor(
+      async () => {
+        const record = await harness!.bridge.store.findById(crashed.id);
+        if (record?.status === 'pending') throw new Error(`relay ${crashed.id} still pending`);
+        return record;
+      },
+      { timeout: 10_000, interval: 25 },
+    );
     expect(recovered?.status).toBe('partial');
     expect(recovered?.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown']);
     expect(recovered?.batches[0]?.messageId).toBe('m-0');

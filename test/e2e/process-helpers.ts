@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 import type { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import type { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
@@ -92,18 +93,21 @@ export class BridgeProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async healthy(baseUrl: string, timeoutMs = 8000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`bridge exited before it was healthy:\n${this.output}`);
-      const ok = await fetch(`${baseUrl}/healthz`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`bridge not healthy within ${timeoutMs} ms:\n${this.output}`);
+  async healthy(baseUrl: string, timeoutMs = 30_000): Promise<void> {
+    const outcome = await vi.waitFor(
+      async () => {
+        // An exit ends the wait at once: it will not become healthy.
+        if (!this.running) return 'exited';
+        const ok = await fetch(`${baseUrl}/healthz`).then(
+          (response) => response.ok,
+          () => false,
+        );
+        if (!ok) throw new Error(`bridge not healthy within ${timeoutMs} ms:\n${this.output}`);
+        return 'healthy';
+      },
+      { timeout: timeoutMs, interval: 25 },
+    );
+    if (outcome === 'exited') throw new Error(`bridge exited before it was healthy:\n${this.output}`);
   }
 
   /** Sends the signal and waits for the exit. */

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type EmulatedMessage,
   type EmulatorUser,
@@ -330,11 +330,14 @@ describe.skipIf(!available)('two bridge replicas on one Redis (child processes)'
 
     // A's lease is still live: nobody takes its work. Once it runs out, B (alive) takes it over.
     expect((await store.findById(interrupted!.id))?.lease?.owner).toBeDefined();
-    let record = (await store.findById(interrupted!.id))!;
-    for (let tries = 0; tries < 400 && record.status === 'pending'; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      record = (await store.findById(interrupted!.id))!;
-    }
+    const record = await vi.waitFor(
+      async () => {
+        const taken = (await store.findById(interrupted!.id))!;
+        if (taken.status === 'pending') throw new Error(`relay ${taken.id} still pending`);
+        return taken;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     // Batch 2 was dispatched when A died: never sent again. Batch 3 never was: B sent it, once.
     expect(record.status).toBe('partial');
     expect(record.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown', 'sent']);
@@ -399,7 +402,7 @@ describe.skipIf(!available)('two bridge replicas on one Redis (child processes)'
     );
 
     // Kill A mid-burst: once it has finished a relay, while one of its sends is at Fxiaoke unanswered.
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       const unanswered = new Set(
         emulator
           .requestsTo(SEND)
@@ -409,9 +412,9 @@ describe.skipIf(!available)('two bridge replicas on one Redis (child processes)'
       const ofA = (await store.listByStatus(['pending', 'sent'], 100)).filter((relay) =>
         sentToA.has(relay.senderId),
       );
-      return (
-        ofA.some((relay) => relay.status === 'sent') &&
-        ofA.some((relay) => relay.batches.some((batch) => unanswered.has(batch.thirdTraceId)))
+      expect(ofA.some((relay) => relay.status === 'sent')).toBe(true);
+      expect(ofA.some((relay) => relay.batches.some((batch) => unanswered.has(batch.thirdTraceId)))).toBe(
+        true,
       );
     }, 10_000);
     expect((await a.process.kill('SIGKILL')).signal).toBe('SIGKILL');
@@ -425,10 +428,12 @@ describe.skipIf(!available)('two bridge replicas on one Redis (child processes)'
 
     await restart(a);
     // A's leases run out; a live replica (B, or A restarted) takes over what A left.
-    for (let tries = 0; tries < 400; tries++) {
-      if ((await store.listByStatus(['received', 'pending', 'revoking'], 100)).length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await expect
+      .poll(() => store.listByStatus(['received', 'pending', 'revoking'], 100), {
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toEqual([]);
     await waitIdle(b);
     const relays = await store.listByStatus(RELAY_STATUSES, 100);
     expect(relays.filter((relay) => relay.status === 'pending' || relay.status === 'revoking')).toEqual([]);
@@ -514,24 +519,21 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls an async condition every 10 ms. */
-async function eventually(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
-    await sleep(10);
-  }
-}
-
 /** The relay a receipt belongs to, once it is finished (the receipt is posted before that). */
 async function settledRelay(store: RedisRelayStore, receipt: PostedMessage): Promise<RelayRecord> {
-  let found: RelayRecord | undefined;
-  await eventually(async () => {
-    found = await store.findBySlackMessage({ teamId: TEAM_ID, channelId: receipt.channel, ts: receipt.ts });
-    return found !== undefined && found.status !== 'pending';
-  });
-  return found!;
+  return vi.waitFor(
+    async () => {
+      const found = await store.findBySlackMessage({
+        teamId: TEAM_ID,
+        channelId: receipt.channel,
+        ts: receipt.ts,
+      });
+      if (found === undefined || found.status === 'pending')
+        throw new Error(`relay of ${receipt.ts}: ${found?.status}`);
+      return found;
+    },
+    { timeout: 5_000, interval: 10 },
+  );
 }
 
 async function revokeByShortcut(
@@ -591,7 +593,7 @@ function fxiaokeCalls(replica: Replica, path: string): Promise<number> {
 
 /** No work under way in the replica (relays, revokes, notices): the queue depth is 0. */
 async function waitIdle(replica: Replica): Promise<void> {
-  await eventually(async () => (await metric(replica, 'fxbridge_queue_depth')) === 0);
+  await expect.poll(() => metric(replica, 'fxbridge_queue_depth'), { timeout: 5_000, interval: 10 }).toBe(0);
 }
 
 async function bothIdle(a: Replica, b: Replica): Promise<void> {

@@ -1,5 +1,5 @@
 /** Signatures, bad input and secrets: what must never get through or leak. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CODE } from '../../dev/fakes/fxiaoke-emulator.js';
 import {
   postSigned,
@@ -160,15 +160,14 @@ describe('health', () => {
     await harness.receiptAfter(0);
     await harness.command('FSUID_00000000000000000000000000000bad not counted as sent');
     await harness.slack.waitFor(() => harness!.emulator.requestsTo(SEND).length === 2);
-    let metrics = '';
-    for (
-      let tries = 0;
-      tries < 100 && !metrics.includes('fxbridge_relays_total{status="failed"} 1');
-      tries++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
-    }
+    const metrics = await vi.waitFor(
+      async () => {
+        const text = await (await fetch(`${harness!.baseUrl}/metrics`)).text();
+        expect(text).toContain('fxbridge_relays_total{status="failed"} 1');
+        return text;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(metrics).toContain('fxbridge_fxiaoke_token_fetches_total 1');
     expect(metrics).toContain('fxbridge_relays_total{status="sent"} 1');
     expect(metrics).toContain(`fxbridge_fxiaoke_calls_total{path="${SEND}",error_code="20012"} 1`);

@@ -184,10 +184,7 @@ describe('Socket Mode', () => {
     expect(await count()).toBe(0);
     await sendCommand(w, 'help');
     // The histogram is written right after the ack resolves; wait for it rather than for a time.
-    for (let tries = 0; (await count()) === 0 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(await count()).toBe(1);
+    await expect.poll(count, { timeout: 10_000, interval: 20 }).toBe(1);
   });
 
   it('revokes through an interactive envelope carrying the fx_revoke_message shortcut', async () => {
@@ -222,10 +219,8 @@ describe('Socket Mode', () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
 
-    const started = performance.now();
     await w.bridge.stop();
-    expect(performance.now() - started).toBeLessThan(1000);
-    await w.slack.waitFor(() => w.socket.connections() === 0, 1000);
+    await expect.poll(() => w.socket.connections(), { timeout: 10_000 }).toBe(0);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
 

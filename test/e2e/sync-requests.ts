@@ -3,7 +3,7 @@
  * message_deleted, a tombstone), signed, over HTTP; plus a relay made with Send to Fxiaoke.
  */
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import {
   API_APP_ID,
   BOT_USER_ID,
@@ -163,14 +163,14 @@ export async function relayWhen(
   timeoutMs = 8000,
 ): Promise<RelayRecord> {
   const ref = { teamId: TEAM_ID, channelId: CHANNEL_ID, ts };
-  const deadline = Date.now() + timeoutMs;
-  let last: RelayRecord | undefined;
-  for (;;) {
-    last = await h.bridge.store.findBySlackMessage(ref);
-    if (last && ready(last)) return last;
-    if (Date.now() > deadline) throw new Error(`relay of ${ts} never got ready: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return vi.waitFor(
+    async () => {
+      const last = await h.bridge.store.findBySlackMessage(ref);
+      if (last && ready(last)) return last;
+      throw new Error(`relay of ${ts} never got ready: ${JSON.stringify(last)}`);
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
 }
 
 /** DMs from the app to the sender (chat.postMessage with the user id as channel). */

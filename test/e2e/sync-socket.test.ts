@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import {
@@ -75,17 +75,19 @@ describe('edits over Socket Mode', () => {
       },
     );
     const store = bridge.store;
-    const relayOf = async (ready: (record: RelayRecord) => boolean) => {
-      for (;;) {
-        const record = await store.findBySlackMessage({
-          teamId: TEAM_ID,
-          channelId: CHANNEL_ID,
-          ts: ORIGINAL_TS,
-        });
-        if (record && ready(record)) return record;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
+    const relayOf = (ready: (record: RelayRecord) => boolean) =>
+      vi.waitFor(
+        async () => {
+          const record = await store.findBySlackMessage({
+            teamId: TEAM_ID,
+            channelId: CHANNEL_ID,
+            ts: ORIGINAL_TS,
+          });
+          if (record && ready(record)) return record;
+          throw new Error(`relay of ${ORIGINAL_TS} not ready: ${record?.status}`);
+        },
+        { timeout: 20_000, interval: 10 },
+      );
 
     // Send to Fxiaoke on the sender's own message, over the socket.
     await socket.sendEnvelope(

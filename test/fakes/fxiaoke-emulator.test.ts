@@ -655,9 +655,8 @@ describe('faults', () => {
     emulator.addFault({ fault: { type: 'timeout' } });
     const hanging = failure(post(emulator, PATHS.token, {}));
     await expect.poll(() => emulator.requests.length).toBe(2);
-    const stopStarted = performance.now();
+    // The request never ends by itself: a stop() that waited for it would never return.
     await emulator.stop();
-    expect(performance.now() - stopStarted).toBeLessThan(1000);
     expect(await hanging).toBeInstanceOf(TypeError);
   });
 

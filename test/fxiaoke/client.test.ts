@@ -590,9 +590,8 @@ describe('FxiaokeClient: transport failures', () => {
     const { client, sleeps } = makeClient(emulator.url, { timeoutMs: 200 });
     await client.checkCredentials();
     emulator.addFault({ path: PATHS.send, fault: { type: 'timeout' } });
-    const started = Date.now();
+    // The fault never answers: only the client's own 200 ms deadline ends this call.
     const error = await fxError(client.sendText([emulator.users[0]!.openUserId], 'hello'));
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(error.kind).toBe('transport');
     expect(error.mayHaveBeenDelivered).toBe(true);
     expect(error.message).toContain('did not answer within 200 ms');

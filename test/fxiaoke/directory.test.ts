@@ -190,9 +190,8 @@ describe('FxiaokeDirectory: the cache', () => {
     clock.now += TTL;
     emulator.addUser({ openUserId: 'FSUID_SLOW', name: 'Test User Slow' });
     emulator.addFault({ fault: { type: 'latency', ms: 200 }, path: DIRECTORY_PATHS.list });
-    const started = performance.now();
+    // Answered from the stale copy: had it waited for the new one, FSUID_SLOW would be in it.
     expect((await directory.search('test user', 10)).map((p) => p.openUserId)).not.toContain('FSUID_SLOW');
-    expect(performance.now() - started).toBeLessThan(150);
     // A lookup that needs the fresh copy waits for the same load.
     expect((await directory.findByIds(['FSUID_SLOW'])).has('FSUID_SLOW')).toBe(true);
     expect(listCalls()).toBe(2);

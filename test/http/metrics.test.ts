@@ -1,5 +1,5 @@
 /** The operations metrics: unit behaviour of BridgeMetrics, then the real /metrics of a running bridge. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BridgeMetrics } from '../../src/http/metrics.js';
 import { ackType } from '../../src/slack/app.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
@@ -117,11 +117,14 @@ describe('/metrics of a running bridge', () => {
 
     const metricsText = async () => (await fetch(`${h.baseUrl}/metrics`)).text();
     // The record settles a moment before the listener's last Slack call returns: wait for that too.
-    let text = await metricsText();
-    for (let tries = 0; sample(text, 'fxbridge_queue_depth') !== 0 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      text = await metricsText();
-    }
+    const text = await vi.waitFor(
+      async () => {
+        const scraped = await metricsText();
+        expect(sample(scraped, 'fxbridge_queue_depth')).toBe(0);
+        return scraped;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(sample(text, 'fxbridge_slack_ack_seconds_count{type="slash_command"}')).toBe(1);
     expect(sample(text, 'fxbridge_slack_ack_seconds_bucket{le="3",type="slash_command"}')).toBe(1);
     expect(sample(text, 'fxbridge_relays_total{status="sent"}')).toBe(1);

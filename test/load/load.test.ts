@@ -6,6 +6,14 @@
  * end of a 500-command warm-up (same rate) and the end of the run: its live heap after a full GC
  * (read through the inspector), and its RSS.
  *
+ * The 3 s is checked where it is the bridge's to keep, so that a busy machine fails it only through
+ * the bridge: by the bridge's own clock (its `fxbridge_slack_ack_seconds` histogram, request read
+ * to ack sent), and as this process saw it less this process's own lateness (the worst delay of
+ * its event loop in that phase, twice: once sending, once reading the answer), which Slack's
+ * servers would not add. When this process itself stalls, the schedule slides rather than fire
+ * a burst of what fell due meanwhile (the bridge is offered at most 200/s). Waits poll for what they wait for (receipts; the bridge's
+ * `fxbridge_queue_depth` at 0 before memory is read), never a fixed sleep.
+ *
  * The bridge has a core to itself: the load generator, the fake Slack and the emulator share this
  * process. This file runs in its own phase of `npm test`, after the rest of the suite, so no other
  * test file competes for the two cores (see vitest.config.ts).
@@ -13,7 +21,9 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Agent, type Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
@@ -28,6 +38,8 @@ const TOTAL = 2_000;
 const RATE = 200;
 const WARMUP = 500;
 const ACK_LIMIT_MS = 3_000;
+/** A timer tick this late means the load generator itself was not running (setTimeout(…, 1)). */
+const STALL_MS = 50;
 /** Generous: RSS also holds what V8 and malloc keep for later. A leak of 50 KB a relay would show. */
 const RSS_GROWTH_LIMIT_MB = 100;
 /** Live heap after a full GC: a leak of 6 KB a relay over the 2,000 measured ones would show. */
@@ -42,6 +54,18 @@ const MB = 1024 * 1024;
 const tagOf = (index: number) => `ld${String(index).padStart(5, '0')}q`;
 const TAG = /ld\d{5}q/;
 
+/** One sample of the bridge's /metrics (Prometheus text), by its full name with labels. */
+async function scrape(baseUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const space = line.lastIndexOf(' ');
+    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return samples;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -54,10 +78,20 @@ describe('load', () => {
   let dir: string;
   let dbPath: string;
   let eventsUrl: string;
+  let baseUrl: string;
   let inspector: string;
   const children = new BridgeProcesses();
+  /**
+   * A connection per command, as from many Slack servers. Kept-alive connections would sit idle
+   * through the waits between phases, and one reused just as the bridge closes it after 5 s idle
+   * resets (ECONNRESET): a race between two loaded processes, not a defect of the bridge.
+   */
+  const freshConnections = new Agent({ pipelining: 0 });
+  let previousDispatcher: Dispatcher;
 
   beforeAll(async () => {
+    previousDispatcher = getGlobalDispatcher();
+    setGlobalDispatcher(freshConnections);
     emulator = await FxiaokeEmulator.start({
       appSecret: APP_SECRET,
       permanentCode: PERMANENT_CODE,
@@ -76,25 +110,30 @@ describe('load', () => {
       extra: {
         // The client's pacing is not the subject: the budget is far above the offered rate.
         FXIAOKE_RATE_LIMIT_CALLS: '100000',
+        // Nor is Fxiaoke's deadline: the emulator shares this process with the load generator and
+        // the fake Slack, and on a busy machine it can answer late though it never waits on purpose.
+        FXIAOKE_TIMEOUT_MS: '30000',
         FXIAOKE_RATE_LIMIT_WINDOW_MS: '1000',
         LOG_LEVEL: 'warn',
       },
     });
-    const baseUrl = `http://127.0.0.1:${port}`;
+    baseUrl = `http://127.0.0.1:${port}`;
     eventsUrl = `${baseUrl}/slack/events`;
     bridge = children.start(['--inspect=127.0.0.1:0', 'src/main.ts'], env);
-    await bridge.healthy(baseUrl, 20_000);
+    await bridge.healthy(baseUrl, 60_000);
     const url = inspectorUrl(bridge.output);
     if (!url) throw new Error(`the bridge did not print its inspector URL:\n${bridge.output}`);
     inspector = url;
-  }, 40_000);
+  }, 90_000);
 
   afterAll(async () => {
     await children.killAll();
+    setGlobalDispatcher(previousDispatcher);
+    await freshConnections.destroy();
     await slack?.stop();
     await emulator?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it(`takes ${TOTAL} commands at ${RATE}/s: every ack under 3 s, every one relayed, memory flat`, async () => {
     const users = emulator.users.map((user) => user.openUserId);
@@ -107,11 +146,13 @@ describe('load', () => {
       });
     // One command first, so the token and the address book are loaded before the clock starts.
     await command(`${users[0]} warm-up`, SENDERS);
-    await slack.waitFor(() => emulator.messages.length === 1);
+    await expect.poll(() => emulator.messages.length, { timeout: 20_000 }).toBe(1);
 
     const acks: number[] = [];
     const statuses = new Map<number, number>();
     const lags: number[] = [];
+    /** Per command: its ack as this process saw it, less this process's own worst lateness then. */
+    const correctedAcks: number[] = [];
     const memory: ({ at: string } & Memory)[] = [];
     /** Drops the fakes' request recordings (not the bridge's state): they would grow with the run. */
     const trimRecordings = () => {
@@ -128,14 +169,38 @@ describe('load', () => {
       }
     };
 
+    /** What a receipt wait that timed out was missing, and what the bridge said about it. */
+    const missingReceipts = (expected: number) => {
+      const missing = Array.from({ length: expected }, (_, index) => tagOf(index)).filter(
+        (tag) => !receipts.has(tag),
+      );
+      const inFxiaoke = new Set(emulator.messages.flatMap((message) => TAG.exec(message.content) ?? []));
+      const told = slack.responses
+        .map((call) => String(call.body.text ?? ''))
+        .filter((text) => !QUEUED_NOTICE.test(text));
+      const errors = bridge.output.split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+      return (
+        `${receipts.size} of ${expected} receipts; missing ${missing.slice(0, 5).join(', ')}` +
+        ` (${missing.filter((tag) => inFxiaoke.has(tag)).length} of the ${missing.length} are in Fxiaoke);` +
+        ` senders told: ${JSON.stringify(told.slice(0, 5))}; bridge warnings: ${errors.slice(-5).join('\n')}`
+      );
+    };
+
     const fire = async (index: number, due: number) => {
       lags.push(performance.now() - due);
       const response = await command(
         `${users[index % users.length]} Load ${tagOf(index)} ok`,
         index % SENDERS,
-      );
+      ).catch((error: unknown) => {
+        const tail = bridge.output.split('\n').slice(-15).join('\n');
+        throw new Error(
+          `command ${tagOf(index)} failed: ${String(error)} (${String((error as Error).cause)}); ` +
+            `bridge running: ${bridge.running}; its last output:\n${tail}`,
+        );
+      });
       acks.push(response.elapsedMs);
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      return response.elapsedMs;
     };
 
     /**
@@ -143,33 +208,57 @@ describe('load', () => {
      * waits for every receipt, and samples the bridge's memory once it is quiet (a full GC in the
      * bridge would pause it, so never while commands are being offered).
      */
+    /** How far the schedule slid for stalls of this process (reported, not asserted). */
+    let slidMs = 0;
     const phase = async (label: string, from: number, count: number) => {
       const interval = 1000 / RATE;
-      const inFlight: Promise<void>[] = [];
+      const inFlight: Promise<number>[] = [];
+      const ownDelay = monitorEventLoopDelay({ resolution: 10 });
+      ownDelay.enable();
       const t0 = performance.now();
       let sent = 0;
+      let lastTick = t0;
+      let slid = 0;
       await new Promise<void>((resolve) => {
         const tick = () => {
-          const due = Math.min(count, Math.floor((performance.now() - t0) / interval) + 1);
-          for (; sent < due; sent++) inFlight.push(fire(from + sent, t0 + sent * interval));
+          const now = performance.now();
+          // This process stalled (a busy machine): slide the schedule by the stall instead of
+          // firing what fell due in one burst, a load this test does not claim to offer.
+          if (now - lastTick > STALL_MS) slid += now - lastTick;
+          lastTick = now;
+          const start = t0 + slid;
+          const due = Math.min(count, Math.floor((now - start) / interval) + 1);
+          for (; sent < due; sent++) inFlight.push(fire(from + sent, start + sent * interval));
           if (sent >= count) resolve();
           else setTimeout(tick, 1);
         };
         tick();
       });
       const offeredS = (performance.now() - t0) / 1000;
-      await Promise.all(inFlight);
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        scanReceipts();
-        if (receipts.size >= from + count || Date.now() > deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      slidMs += slid;
+      const phaseAcks = await Promise.all(inFlight);
+      ownDelay.disable();
+      const ownLatenessMs = 2 * (ownDelay.max / 1e6);
+      for (const ack of phaseAcks) correctedAcks.push(ack - ownLatenessMs);
+      // Every receipt, then nothing left under way in the bridge (receipts are keyed just after
+      // posting): polled, however long a busy machine takes; the test's timeout is the bound.
+      await vi.waitFor(
+        () => {
+          scanReceipts();
+          if (receipts.size < from + count) throw new Error(missingReceipts(from + count));
+        },
+        { timeout: 120_000, interval: 50 },
+      );
       const relayedS = (performance.now() - t0) / 1000;
-      await new Promise((resolve) => setTimeout(resolve, 500)); // receipts are keyed just after posting
+      await expect
+        .poll(async () => (await scrape(baseUrl)).get('fxbridge_queue_depth'), {
+          timeout: 60_000,
+          interval: 50,
+        })
+        .toBe(0);
       trimRecordings();
       memory.push({ at: label, ...(await memoryAfterGc(inspector)) });
-      return { offeredS, relayedS };
+      return { offeredS, relayedS, ownLatenessMs };
     };
 
     const warmup = await phase('after warm-up', 0, WARMUP);
@@ -178,12 +267,18 @@ describe('load', () => {
     const walMb = existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size / MB : 0;
     const sorted = [...acks].sort((a, b) => a - b);
     const sortedLags = [...lags].sort((a, b) => a - b);
+    const metrics = await scrape(baseUrl);
+    const ackSeries = (suffix: string) => metrics.get(`fxbridge_slack_ack_seconds_${suffix}`) ?? Number.NaN;
     console.log(
       `load: ${WARMUP} warm-up + ${TOTAL} commands offered at ${RATE}/s in ${warmup.offeredS.toFixed(1)} + ` +
         `${run.offeredS.toFixed(1)} s (timer lag p50 ${percentile(sortedLags, 50).toFixed(1)} ms, ` +
-        `max ${sortedLags.at(-1)?.toFixed(0)} ms), ${receipts.size} receipts, the last ${run.relayedS.toFixed(1)} s ` +
+        `max ${sortedLags.at(-1)?.toFixed(0)} ms, schedule slid ${slidMs.toFixed(0)} ms for stalls of this process), ` +
+        `${receipts.size} receipts, the last ${run.relayedS.toFixed(1)} s ` +
         `after the run began — ack p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
-        `max ${sorted.at(-1)?.toFixed(1)} ms — bridge RSS / live heap after GC: ` +
+        `max ${sorted.at(-1)?.toFixed(1)} ms (this process's own lateness ${warmup.ownLatenessMs.toFixed(0)} / ` +
+        `${run.ownLatenessMs.toFixed(0)} ms); by the bridge's clock ` +
+        `${ackSeries('bucket{le="0.1",type="slash_command"}')} of ${ackSeries('count{type="slash_command"}')} ` +
+        `under 100 ms — bridge RSS / live heap after GC: ` +
         memory
           .map((each) => `${each.at} ${each.rssMb.toFixed(0)}/${each.heapUsedMb.toFixed(1)} MB`)
           .join(', ') +
@@ -193,8 +288,12 @@ describe('load', () => {
     const all = WARMUP + TOTAL;
     expect(acks).toHaveLength(all);
     expect([...statuses]).toEqual([[200, all]]);
-    // Slack's contract, not a speed target: an ack after 3 s is an error the user sees.
-    expect(sorted.at(-1)!).toBeLessThan(ACK_LIMIT_MS);
+    // Slack's contract, not a speed target: an ack after 3 s is an error the user sees. By the
+    // bridge's clock every ack (and the warm-up's) is in the histogram's 3 s bucket...
+    expect(ackSeries('count{type="slash_command"}')).toBe(all + 1);
+    expect(ackSeries(`bucket{le="${ACK_LIMIT_MS / 1000}",type="slash_command"}`)).toBe(all + 1);
+    // ...and as seen from here, where waiting in the bridge's socket counts too.
+    expect(Math.max(...correctedAcks)).toBeLessThan(ACK_LIMIT_MS);
     expect(receipts.size).toBe(all);
     // No error anywhere: Fxiaoke holds every message once, no sender was told of a failure.
     expect(emulator.messages).toHaveLength(all + 1);
@@ -220,5 +319,5 @@ describe('load', () => {
     const [baseline, end] = memory;
     expect(end!.heapUsedMb - baseline!.heapUsedMb).toBeLessThan(HEAP_GROWTH_LIMIT_MB);
     expect(end!.rssMb - baseline!.rssMb).toBeLessThan(RSS_GROWTH_LIMIT_MB);
-  }, 90_000);
+  }, 300_000);
 });

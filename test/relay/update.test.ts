@@ -287,11 +287,13 @@ describe('update', () => {
   });
 });
 
-async function waitFor(w: World, id: string, ready: (record: RelayRecord) => boolean): Promise<RelayRecord> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const record = await w.deps.store.findById(id);
-    if (record && ready(record)) return record;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error('never ready');
+function waitFor(w: World, id: string, ready: (record: RelayRecord) => boolean): Promise<RelayRecord> {
+  return vi.waitFor(
+    async () => {
+      const record = await w.deps.store.findById(id);
+      if (record && ready(record)) return record;
+      throw new Error(`relay ${id} never ready: ${record?.status}`);
+    },
+    { timeout: 10_000, interval: 5 },
+  );
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RelayWorkQueue } from '../../src/relay/work-queue.js';
 
 function gate() {
@@ -14,6 +14,10 @@ async function settle(): Promise<void> {
 }
 
 describe('RelayWorkQueue', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('runs at most `concurrency` jobs at once, in order, and the rest as slots free up', async () => {
     const queue = new RelayWorkQueue({ concurrency: 2 });
     const gates = [gate(), gate(), gate()];
@@ -39,6 +43,7 @@ describe('RelayWorkQueue', () => {
   });
 
   it('runs one job at a time while the event loop is under pressure, and all again after', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     let pressure = true;
     const queue = new RelayWorkQueue({ concurrency: 4, underPressure: () => pressure });
     const gates = [gate(), gate(), gate()];
@@ -58,7 +63,8 @@ describe('RelayWorkQueue', () => {
     expect(queue.active).toBe(1);
     pressure = false;
     // Held back only by pressure: the queue looks again by itself, without a job ending.
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await vi.advanceTimersByTimeAsync(5);
+    await settle();
     expect(queue.active).toBe(3);
     for (const each of gates) each.open();
     await queue.idle();
@@ -66,6 +72,7 @@ describe('RelayWorkQueue', () => {
   });
 
   it('tells a job that waits too long how many are ahead, once, and starts nothing after a stop', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const queue = new RelayWorkQueue({ concurrency: 1, waitingNoticeMs: 10 });
     const first = gate();
     const notices: number[] = [];
@@ -77,7 +84,11 @@ describe('RelayWorkQueue', () => {
       },
       onWaiting: (ahead) => notices.push(ahead),
     });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await vi.advanceTimersByTimeAsync(9);
+    expect(notices).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(notices).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(notices).toEqual([1]);
     const stopped = queue.stop(1_000);
     first.open();

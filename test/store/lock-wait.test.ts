@@ -1,8 +1,9 @@
 /**
  * LockWaitQueue with operations that throw a fake "locked" error on demand: FIFO for writes even
- * when the lock frees between two calls, reads past waiting writes, retries, close.
+ * when the lock frees between two calls, reads past waiting writes, retries, close. Its retry
+ * timers are vitest's fake ones, moved by the test: no real waiting, whatever the machine's speed.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LockWaitQueue } from '../../src/store/lock-wait.js';
 
 class Locked extends Error {}
@@ -24,20 +25,29 @@ function op(lock: { held: boolean }, landed: string[], name: string) {
 }
 
 describe('LockWaitQueue', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('lands writes in issue order, also one issued after the lock frees but before a retry', async () => {
     const q = queue();
     const lock = { held: true };
     const landed: string[] = [];
     const a = q.write(op(lock, landed, 'a'));
     const b = q.write(op(lock, landed, 'b'));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.advanceTimersByTimeAsync(10); // several retries (1, 2, 4, 4 ms) meet the lock
     expect(landed).toEqual([]);
     expect(q.waitingWrites).toBe(2);
     lock.held = false;
     // Same tick: the lock is free, but a and b have not been retried yet; c must wait behind them.
     const c = q.write(op(lock, landed, 'c'));
     expect(landed).toEqual([]);
-    expect(await Promise.all([a, b, c])).toEqual(['a', 'b', 'c']);
+    const all = Promise.all([a, b, c]);
+    await vi.advanceTimersByTimeAsync(4);
+    expect(await all).toEqual(['a', 'b', 'c']);
     expect(landed).toEqual(['a', 'b', 'c']);
     expect(q.waitingWrites).toBe(0);
   });
@@ -67,12 +77,14 @@ describe('LockWaitQueue', () => {
     expect(await q.read(op({ held: false }, landed, 'read-1'))).toBe('read-1');
     const slowRead = op(readLock, landed, 'read-2');
     const read = q.read(slowRead);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(slowRead.attempts()).toBeGreaterThan(1); // retried while the lock was held
     readLock.held = false;
+    await vi.advanceTimersByTimeAsync(4);
     expect(await read).toBe('read-2');
-    expect(slowRead.attempts()).toBeGreaterThan(1);
     expect(landed).toEqual(['read-1', 'read-2']);
     writeLock.held = false;
+    await vi.advanceTimersByTimeAsync(4);
     expect(await write).toBe('write');
   });
 
@@ -89,8 +101,9 @@ describe('LockWaitQueue', () => {
     const results = await Promise.allSettled(waiting);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
     lock.held = false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.advanceTimersByTimeAsync(10);
     expect(landed).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0); // no retry left behind
     await expect(q.write(op(lock, landed, 'late'))).rejects.toThrow('closed');
     await expect(q.read(op(lock, landed, 'late'))).rejects.toThrow('closed');
   });

@@ -55,7 +55,11 @@ export async function openRelayStore(
   closers: Closers,
 ): Promise<RelayStore> {
   const store = metrics.instrumentStore(
-    await openStore(config.storeUrl, { now: options.now, redisKeyPrefix: config.redisKeyPrefix }),
+    await openStore(config.storeUrl, {
+      now: options.now,
+      redisKeyPrefix: config.redisKeyPrefix,
+      postgres: config.postgres,
+    }),
   );
   closers.add(() => store.close());
   return store;

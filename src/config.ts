@@ -75,6 +75,15 @@ export interface Config {
   storeUrl: string;
   /** Key prefix for the Redis store (several bridges can share one Redis). */
   redisKeyPrefix: string;
+  /** A PostgreSQL store's connections (POSTGRES_*); unused by the other stores. */
+  postgres: {
+    /** Connections each of a replica's two pools (the map; the shared Fxiaoke state) may open. */
+    poolSize: number;
+    /** The server cancels a statement (or a lock wait) that runs longer. */
+    statementTimeoutMs: number;
+    /** PEM file of the authority that signed the server's certificate; turns TLS on. */
+    caFile: string | undefined;
+  };
   /** Finished relays older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
   /**
@@ -120,6 +129,8 @@ export const DEFAULTS = {
   peopleCacheTtlSeconds: 600,
   /** INTAKE_TIMEOUT_MS, RELAY_CONCURRENCY, LEASE_SECONDS, RESUME_LIMIT_SECONDS. */
   work: { intakeTimeoutMs: 1_500, relayConcurrency: 8, leaseSeconds: 30, resumeLimitSeconds: 900 },
+  /** POSTGRES_POOL_SIZE, POSTGRES_STATEMENT_TIMEOUT_MS. */
+  postgres: { poolSize: 10, statementTimeoutMs: 5_000 },
 } as const;
 
 export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (Slack, {channel}):\n{text}';
@@ -350,7 +361,19 @@ export function loadConfig(env: Env = process.env): Config {
   const storeUrl = read(env, 'STORE_URL') ?? 'sqlite:./data/fx-bridge.db';
   const redisKeyPrefix = read(env, 'REDIS_KEY_PREFIX') ?? 'fxb:';
   const retentionDays = integer(env, 'RETENTION_DAYS', 30, 0, 3650, problems);
-  const sharedStore = /^rediss?:/i.test(storeUrl);
+  const sharedStore = /^(rediss?|postgres(ql)?):/i.test(storeUrl);
+  const postgres = {
+    poolSize: integer(env, 'POSTGRES_POOL_SIZE', DEFAULTS.postgres.poolSize, 1, 1_000, problems),
+    statementTimeoutMs: integer(
+      env,
+      'POSTGRES_STATEMENT_TIMEOUT_MS',
+      DEFAULTS.postgres.statementTimeoutMs,
+      100,
+      600_000,
+      problems,
+    ),
+    caFile: read(env, 'POSTGRES_CA_FILE'),
+  };
   const recoveryStaleAfterSeconds = integer(
     env,
     'RECOVERY_STALE_AFTER_SECONDS',
@@ -427,6 +450,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     storeUrl,
     redisKeyPrefix,
+    postgres,
     retentionDays,
     recoveryStaleAfterSeconds,
     work,

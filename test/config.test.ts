@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_FILE_CONFIG, loadConfig, parseFileConfig, secretsOf } from '../src/config.js';
+import {
+  ConfigError,
+  DEFAULT_FILE_CONFIG,
+  DEFAULTS,
+  loadConfig,
+  parseFileConfig,
+  secretsOf,
+} from '../src/config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -471,6 +478,32 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
     for (const bad of ['-1', 'soon', '86401']) {
       const error = configError(validEnv({ RECOVERY_STALE_AFTER_SECONDS: bad }));
       expect(error.problems).toEqual(['RECOVERY_STALE_AFTER_SECONDS must be a whole number from 0 to 86400']);
+    }
+  });
+
+  it('reads POSTGRES_POOL_SIZE, POSTGRES_STATEMENT_TIMEOUT_MS and POSTGRES_CA_FILE, with defaults', () => {
+    expect(loadConfig(validEnv()).postgres).toEqual({ ...DEFAULTS.postgres, caFile: undefined });
+    const set = validEnv({
+      STORE_URL: 'postgres://fx@db:5432/fx?sslmode=require',
+      POSTGRES_POOL_SIZE: '4',
+      POSTGRES_STATEMENT_TIMEOUT_MS: '2000',
+      POSTGRES_CA_FILE: ' /etc/fx-bridge/rds-ca.pem ',
+    });
+    expect(loadConfig(set).postgres).toEqual({
+      poolSize: 4,
+      statementTimeoutMs: 2000,
+      caFile: '/etc/fx-bridge/rds-ca.pem',
+    });
+    const error = configError(validEnv({ POSTGRES_POOL_SIZE: '0', POSTGRES_STATEMENT_TIMEOUT_MS: '5s' }));
+    expect(error.problems).toEqual([
+      'POSTGRES_POOL_SIZE must be a whole number from 1 to 1000',
+      'POSTGRES_STATEMENT_TIMEOUT_MS must be a whole number from 100 to 600000',
+    ]);
+  });
+
+  it('takes RECOVERY_STALE_AFTER_SECONDS as 900 on PostgreSQL, a store replicas share', () => {
+    for (const url of ['postgres://fx@db/fx', 'postgresql://fx@db/fx']) {
+      expect(loadConfig(validEnv({ STORE_URL: url })).recoveryStaleAfterSeconds).toBe(900);
     }
   });
 

@@ -1,3 +1,6 @@
+import { DEFAULTS } from '../config.js';
+import type { PostgresSettings } from '../postgres/connection.js';
+import { openPostgresStore } from '../postgres/relay-store.js';
 import { openRedisStore } from '../redis/relay-store.js';
 import type { RelayStore } from './interface.js';
 import { MemoryRelayStore } from './memory-store.js';
@@ -6,20 +9,25 @@ import { openSqliteStore } from './sqlite-store.js';
 export type StoreLocation =
   | { kind: 'sqlite'; path: string }
   | { kind: 'memory' }
-  | { kind: 'redis'; url: string };
+  | { kind: 'redis'; url: string }
+  | { kind: 'postgres'; url: string };
 
 export interface OpenStoreOptions {
   now?: () => number;
   /** Prefix for every Redis key (default `fxb:`); ignored by the other stores. */
   redisKeyPrefix?: string;
+  /** Pool size, statement timeout and CA file of a PostgreSQL store (POSTGRES_*); ignored by the others. */
+  postgres?: PostgresSettings;
 }
 
 const ACCEPTED_FORMS =
   'sqlite:./relative/path.db, sqlite:///absolute/path.db, sqlite::memory:, memory:, ' +
-  'redis://[[user]:password@]host[:port][/db], rediss://… (TLS)';
+  'redis://[[user]:password@]host[:port][/db], rediss://… (TLS), ' +
+  'postgres://user:password@host[:port]/database[?sslmode=require] (or postgresql://)';
 
 /**
- * Reads a STORE_URL. Errors never echo the whole URL, because a Redis URL may carry a password.
+ * Reads a STORE_URL. Errors never echo the whole URL, because a Redis or PostgreSQL URL may carry a
+ * password.
  *
  * `sqlite:<path>` takes the rest verbatim as a file path (relative to the working directory);
  * `sqlite://` must be followed by an absolute path, as in `sqlite:///srv/fx-bridge.db`.
@@ -42,6 +50,9 @@ export function parseStoreUrl(url: string): StoreLocation {
     case 'redis':
     case 'rediss':
       return { kind: 'redis', url: trimmed };
+    case 'postgres':
+    case 'postgresql':
+      return { kind: 'postgres', url: trimmed };
     default: {
       const shown = scheme === '' ? 'has no scheme' : `has unsupported scheme "${scheme}:"`;
       throw new Error(`STORE_URL ${shown}; accepted forms: ${ACCEPTED_FORMS}`);
@@ -67,7 +78,7 @@ function parseSqlitePath(rest: string): string {
 /** Opens the store a STORE_URL names. Each backend is one branch here. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<RelayStore> {
   const location = parseStoreUrl(url);
-  const { now, redisKeyPrefix } = options;
+  const { now, redisKeyPrefix, postgres } = options;
   switch (location.kind) {
     case 'sqlite':
       return openSqliteStore({ path: location.path, now });
@@ -75,5 +86,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       return new MemoryRelayStore({ now });
     case 'redis':
       return openRedisStore({ url: location.url, now, keyPrefix: redisKeyPrefix });
+    case 'postgres':
+      return openPostgresStore({ url: location.url, now, ...(postgres ?? DEFAULTS.postgres) });
   }
 }

@@ -29,6 +29,11 @@ describe('parseStoreUrl', () => {
     ['memory:', { kind: 'memory' }],
     ['redis://localhost:6379/0', { kind: 'redis', url: 'redis://localhost:6379/0' }],
     ['rediss://user:pw@host:6380', { kind: 'redis', url: 'rediss://user:pw@host:6380' }],
+    ['postgres://fx:pw@db:5432/fx', { kind: 'postgres', url: 'postgres://fx:pw@db:5432/fx' }],
+    [
+      ' postgresql://fx@db/fx?sslmode=require',
+      { kind: 'postgres', url: 'postgresql://fx@db/fx?sslmode=require' },
+    ],
   ])('parses %j', (url, expected) => {
     expect(parseStoreUrl(url)).toStrictEqual(expected);
   });
@@ -36,7 +41,7 @@ describe('parseStoreUrl', () => {
   it.each([
     ['', /empty/],
     ['./data/fx.db', /no scheme/],
-    ['postgres://user:secret@db/fx', /unsupported scheme "postgres:".*sqlite:\.\/.*memory:/],
+    ['mysql://user:secret@db/fx', /unsupported scheme "mysql:".*sqlite:\.\/.*memory:.*postgres:/],
     ['sqlite:', /needs a file path/],
     ['sqlite://host/fx.db', /absolute path/],
     ['memory:extra', /nothing after the colon/],
@@ -45,7 +50,7 @@ describe('parseStoreUrl', () => {
   });
 
   it('never echoes credentials from a rejected URL', () => {
-    expect(() => parseStoreUrl('postgres://user:secret@db/fx')).toThrow(
+    expect(() => parseStoreUrl('mysql://user:secret@db/fx')).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('secret') }),
     );
   });

@@ -11,6 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
+import { DEFAULTS } from '../src/config.js';
+import { createPool, type PostgresSettings, postgresTarget } from '../src/postgres/connection.js';
+import { migrate } from '../src/postgres/migrations.js';
 import { freePort } from './e2e/process-helpers.js';
 
 export const TEST_POSTGRES_URL =
@@ -98,6 +101,14 @@ export class TestDatabase {
     } finally {
       await client.end();
     }
+  }
+
+  /** A pool on this database as the bridge opens it (its settings), with the schema migrated. */
+  async pool(settings: Partial<PostgresSettings> = {}): Promise<pg.Pool> {
+    const all = { ...DEFAULTS.postgres, poolSize: 4, ...settings };
+    const pool = createPool(postgresTarget(this.url), all);
+    await migrate(pool);
+    return pool;
   }
 
   /** Drops the database, ending whatever connection a test left open on it. */

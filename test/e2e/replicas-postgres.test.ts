@@ -66,7 +66,7 @@ interface ClusterOptions {
   fileConfig?: string;
 }
 
-describe.skipIf(!available)('two bridge replicas on one PostgreSQL, no Redis (child processes)', { timeout: 120_000 }, () => {
+describe.skipIf(!available)('bridge replicas on one PostgreSQL, no Redis', { timeout: 120_000 }, () => {
   const children = new BridgeProcesses();
   let db: TestDatabase;
   let emulator: FxiaokeEmulator | undefined;
@@ -277,7 +277,10 @@ describe.skipIf(!available)('two bridge replicas on one PostgreSQL, no Redis (ch
     expect(record.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown', 'sent']);
     expect(record.batches[1]?.error?.kind).toBe(INTERRUPTED);
     expect(await store.listByStatus(['received', 'pending', 'revoking'], 10)).toEqual([]);
-    await eventually(async () => b.process.output.includes('told the sender about a recovered relay'), 10_000);
+    await eventually(
+      async () => b.process.output.includes('told the sender about a recovered relay'),
+      10_000,
+    );
 
     await settledAtEmulator(slack, emulator);
     expect(emulator.messages.map((message) => message.thirdTraceId)).toEqual(

@@ -136,6 +136,9 @@ async function withAdmin<T>(url: string, use: (client: pg.Client) => Promise<T>)
 export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
+  #refusing: Server | undefined;
+  /** Connections turned away while cut. */
+  refused = 0;
 
   private constructor(
     readonly port: number,
@@ -159,6 +162,9 @@ export class TcpProxy {
 
   async open(): Promise<void> {
     if (this.#server) return;
+    const refusing = this.#refusing;
+    this.#refusing = undefined;
+    if (refusing) await new Promise((resolve) => refusing.close(resolve));
     const server = createServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
       for (const socket of [client, upstream]) {
@@ -176,12 +182,30 @@ export class TcpProxy {
     this.#server = server;
   }
 
-  /** Drops every connection and refuses new ones until `open()`. */
+  /**
+   * Drops every connection and turns new ones away (counted in `refused`) until `open()`; after
+   * `close()`, nothing listens on the port any more.
+   */
   async cut(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
     const closed = server ? new Promise((resolve) => server.close(resolve)) : Promise.resolve();
     for (const socket of this.#sockets) socket.destroy();
     await closed;
+    if (this.#refusing) return;
+    const refusing = createServer((socket) => {
+      this.refused += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refusing.listen(this.port, '127.0.0.1', resolve));
+    this.#refusing = refusing;
+  }
+
+  /** Stops listening altogether. */
+  async close(): Promise<void> {
+    await this.cut();
+    const refusing = this.#refusing;
+    this.#refusing = undefined;
+    if (refusing) await new Promise((resolve) => refusing.close(resolve));
   }
 }

@@ -12,6 +12,7 @@
  * that left the window, and a state whose budget is regained.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { FxiaokeSharedStateError } from '../fxiaoke/errors.js';
 import {
@@ -20,14 +21,25 @@ import {
   QueuedRateLimiter,
   type RateLimiterOptions,
 } from '../fxiaoke/rate-limiter.js';
-import { inTransaction, LOCK_CLASS, redact } from './connection.js';
+import { inTransaction, isUnavailable, LOCK_CLASS, redact } from './connection.js';
 
 export interface PostgresRateLimiterOptions extends RateLimiterOptions {
   /** The limiter does not end it (its owner does). */
   pool: pg.Pool;
   /** Strings cut out of error messages (the URL and password). */
   secrets?: readonly string[];
+  /**
+   * While the database cannot be reached, a decision is tried again for up to this long (default
+   * 30 s) before its waiters fail: a restart or failover of the database delays calls of relays
+   * already taken instead of failing them, as Redis's client holds its commands while it reconnects.
+   */
+  outageWaitMs?: number;
 }
+
+/** Default of `outageWaitMs`. */
+const OUTAGE_WAIT_MS = 30_000;
+/** Pauses between decisions tried again during an outage: quick at first, then every second. */
+const OUTAGE_RETRY_MS = [100, 200, 400, 800, 1_000];
 
 /** Epoch milliseconds (with microseconds) of a timestamptz, as float8 so pg hands over a number. */
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
@@ -53,15 +65,37 @@ interface PathRow {
 export class PostgresRateLimiter extends QueuedRateLimiter {
   readonly #pool: pg.Pool;
   readonly #secrets: readonly string[];
+  readonly #outageWaitMs: number;
+  #closed = false;
 
   constructor(options: PostgresRateLimiterOptions) {
     // The local clock only measures waits and converts penalties to durations; the server keeps the time.
     super({ ...options, now: options.now ?? Date.now });
     this.#pool = options.pool;
     this.#secrets = options.secrets ?? [];
+    this.#outageWaitMs = options.outageWaitMs ?? OUTAGE_WAIT_MS;
   }
 
+  override async close(): Promise<void> {
+    this.#closed = true;
+    await super.close();
+  }
+
+  /** Decides, riding out an outage of up to `outageWaitMs` (see the option). */
   protected async decide(path: string, budget: EffectiveBudget): Promise<Decision> {
+    const giveUpAt = this.clock() + this.#outageWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#decideOnce(path, budget);
+      } catch (error) {
+        const cause = error instanceof FxiaokeSharedStateError ? error.cause : error;
+        if (this.#closed || !isUnavailable(cause) || this.clock() >= giveUpAt) throw error;
+        await delay(OUTAGE_RETRY_MS[Math.min(attempt, OUTAGE_RETRY_MS.length - 1)]);
+      }
+    }
+  }
+
+  async #decideOnce(path: string, budget: EffectiveBudget): Promise<Decision> {
     const slot = randomUUID();
     return this.#run(() =>
       inTransaction(this.#pool, async (client) => {

@@ -9,6 +9,7 @@ import {
 import type { CreateResult, Expectation, RelayStore } from '../store/interface.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from '../store/record-utils.js';
 import {
+  againIfConnectionLost,
   inTransaction,
   isUniqueViolation,
   openPool,
@@ -77,16 +78,27 @@ export class PostgresRelayStore implements RelayStore {
   async create(record: RelayRecord): Promise<CreateResult> {
     const stored = parseRecord(toJsonb(record));
     return this.#run(async () => {
+      // Set when an insert's connection was lost: it may have landed before the next try.
+      let uncertain = false;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-        const inserted = await this.#pool.query(
-          `INSERT INTO fxb_relays (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-           ON CONFLICT DO NOTHING`,
-          rowOf(stored),
-        );
+        const inserted = await againIfConnectionLost(() => {
+          return this.#pool
+            .query(
+              `INSERT INTO fxb_relays (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+               ON CONFLICT DO NOTHING`,
+              rowOf(stored),
+            )
+            .catch((error: unknown) => {
+              uncertain = true;
+              throw error;
+            });
+        });
         if (inserted.rowCount === 1) return { created: true, record: stored };
         const existing =
           (await this.#one('SELECT record FROM fxb_relays WHERE request_key = $1', [record.requestKey])) ??
           (record.slack ? await this.findBySlackMessage(record.slack) : undefined);
+        // An earlier try whose answer was lost with its connection did land: this is that record.
+        if (existing && uncertain && existing.id === record.id) return { created: true, record: existing };
         if (existing) return { created: false, existing };
         if (await this.#one('SELECT record FROM fxb_relays WHERE id = $1', [record.id])) {
           // Ids are generated, so a clash is a bug in the caller, not a duplicate delivery.
@@ -219,8 +231,11 @@ export class PostgresRelayStore implements RelayStore {
     }
   }
 
+  /** A read: repeated on a new connection if the one it had was lost (reads are safe to repeat). */
   async #one(sql: string, params: unknown[]): Promise<RelayRecord | undefined> {
-    const { rows } = await this.#pool.query<{ record: RelayRecord }>(sql, params);
+    const { rows } = await againIfConnectionLost(() =>
+      this.#pool.query<{ record: RelayRecord }>(sql, params),
+    );
     return rows[0]?.record;
   }
 
@@ -229,9 +244,11 @@ export class PostgresRelayStore implements RelayStore {
     const count = normalizeLimit(limit);
     return this.#run(async () => {
       if (count === 0) return [];
-      const { rows } = await this.#pool.query<{ record: RelayRecord }>(
-        `SELECT record FROM fxb_relays ${tail} LIMIT $1`,
-        [count, ...params],
+      const { rows } = await againIfConnectionLost(() =>
+        this.#pool.query<{ record: RelayRecord }>(`SELECT record FROM fxb_relays ${tail} LIMIT $1`, [
+          count,
+          ...params,
+        ]),
       );
       return rows.map((row) => row.record);
     });

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { SEND_RATE_WINDOW_MS, type SendRateLimiter, type SendSlot } from '../relay/send-rate.js';
-import { inTransaction, LOCK_CLASS, redact } from './connection.js';
+import { againIfConnectionLost, inTransaction, LOCK_CLASS, redact } from './connection.js';
 
 export interface PostgresSendLimiterOptions {
   /** The limiter does not end it (its owner does). */
@@ -94,9 +94,13 @@ export class PostgresSendLimiter implements SendRateLimiter {
     return Math.max(1, Math.ceil(edge + this.windowMs - state.now));
   }
 
+  /**
+   * Every call is safe to repeat on a new connection: a look takes nothing, a release deletes one
+   * slot, and a take repeated after a lost commit can only count one relay too many, never too few.
+   */
   async #call<T>(command: () => Promise<T>): Promise<T> {
     try {
-      return await command();
+      return await againIfConnectionLost(command);
     } catch (error) {
       throw new Error(`The shared per-user send limit (PostgreSQL) failed: ${redact(error, this.#secrets)}`, {
         cause: error,

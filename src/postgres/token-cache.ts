@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import { FxiaokeSharedStateError } from '../fxiaoke/errors.js';
 import { type CachedToken, cachedTokenSchema, type TokenCache, tokenOf } from '../fxiaoke/token-cache.js';
-import { LOCK_CLASS, redact } from './connection.js';
+import { againIfConnectionLost, LOCK_CLASS, redact } from './connection.js';
 
 /** How long a replica waits for another's token fetch (several timed-out tries) before it gives up. */
 const LOCK_WAIT_MS = 65_000;
@@ -69,14 +69,10 @@ export class PostgresTokenCache implements TokenCache {
   }
 
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    const client = this.#newClient();
+    let client: pg.Client;
     try {
-      await client.connect();
-      // Waiting for the lock is the one statement allowed to take this long.
-      await client.query(`SET statement_timeout = ${Math.max(1, Math.floor(this.#lockWaitMs))}`);
-      await client.query(`SELECT pg_advisory_lock(${LOCK_CLASS}, hashtext('token:' || $1))`, [this.#scope]);
+      client = await againIfConnectionLost(() => this.#lockedClient());
     } catch (error) {
-      await client.end().catch(() => undefined);
       if ((error as { code?: unknown }).code === '57014') {
         throw new FxiaokeSharedStateError(
           `Gave up after ${this.#lockWaitMs} ms waiting for another replica to fetch the Fxiaoke token`,
@@ -92,6 +88,21 @@ export class PostgresTokenCache implements TokenCache {
     }
   }
 
+  /** A connection of its own holding the lock, once it is free. */
+  async #lockedClient(): Promise<pg.Client> {
+    const client = this.#newClient();
+    try {
+      await client.connect();
+      // Waiting for the lock is the one statement allowed to take this long.
+      await client.query(`SET statement_timeout = ${Math.max(1, Math.floor(this.#lockWaitMs))}`);
+      await client.query(`SELECT pg_advisory_lock(${LOCK_CLASS}, hashtext('token:' || $1))`, [this.#scope]);
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
   async invalidate(failedToken: string): Promise<void> {
     await this.#run(() =>
       this.#pool.query('DELETE FROM fxb_tokens WHERE scope = $1 AND token = $2', [this.#scope, failedToken]),
@@ -100,9 +111,10 @@ export class PostgresTokenCache implements TokenCache {
 
   async close(): Promise<void> {}
 
+  /** get, set and invalidate are each safe to repeat on a new connection. */
   async #run<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await againIfConnectionLost(operation);
     } catch (error) {
       throw this.#failure(error);
     }

@@ -4,8 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config.js';
 import { FxiaokeSharedStateError } from '../../src/fxiaoke/errors.js';
 import { type Grant, RateLimiterClosedError } from '../../src/fxiaoke/rate-limiter.js';
+import { createPool, postgresTarget } from '../../src/postgres/connection.js';
 import { PostgresRateLimiter } from '../../src/postgres/rate-limiter.js';
-import { postgresAvailable, TestDatabase } from '../postgres-helpers.js';
+import { postgresAvailable, TcpProxy, TestDatabase } from '../postgres-helpers.js';
 
 const SEND = '/cgi/message/send';
 const available = await postgresAvailable('PostgreSQL rate limiter');
@@ -127,6 +128,43 @@ describe.skipIf(!available)('PostgresRateLimiter (real PostgreSQL)', () => {
     expect(b.queueDepth()).toBe(1);
     await b.close();
     await expect(waitingB).rejects.toBeInstanceOf(RateLimiterClosedError);
+  });
+
+  it('rides out a database that is away for a moment: the waiter gets its grant once it is back', async () => {
+    const proxy = await TcpProxy.start(db.url);
+    const pool = createPool(postgresTarget(proxy.through(db.url)), { ...DEFAULTS.postgres, poolSize: 2 });
+    pools.push(pool);
+    const limiter = new PostgresRateLimiter({ pool, budget: DEFAULTS.fxiaokeRateLimit });
+    limiters.push(limiter);
+    await limiter.acquire(SEND);
+    await proxy.cut();
+    let granted = false;
+    const waiting = limiter.acquire(SEND).then((grant) => {
+      granted = true;
+      return grant;
+    });
+    // The decision failed at least once on the cut network and is being tried again.
+    await expect.poll(() => proxy.refused, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(granted).toBe(false);
+    await proxy.open();
+    expect((await waiting).grantedAt).toBeGreaterThan(0);
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM fxb_rate_grants WHERE path = $1', [SEND]);
+    expect(rows[0]?.n).toBe(2);
+    await proxy.close();
+  });
+
+  it('fails the waiters once the database stays away longer than it waits', async () => {
+    const proxy = await TcpProxy.start(db.url);
+    const pool = createPool(postgresTarget(proxy.through(db.url)), { ...DEFAULTS.postgres, poolSize: 2 });
+    pools.push(pool);
+    const limiter = new PostgresRateLimiter({ pool, budget: DEFAULTS.fxiaokeRateLimit, outageWaitMs: 300 });
+    limiters.push(limiter);
+    await proxy.cut();
+    const error = await limiter.acquire(SEND).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FxiaokeSharedStateError);
+    expect(String(error)).toMatch(/shared Fxiaoke rate limit \(PostgreSQL\) failed: Connection terminated/);
+    expect(proxy.refused).toBeGreaterThan(1); // tried again before giving up
+    await proxy.close();
   });
 
   it('a database failure fails the waiters with a message that names the shared limit', async () => {

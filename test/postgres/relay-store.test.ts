@@ -231,7 +231,7 @@ describe.skipIf(!available)('PostgresRelayStore (real PostgreSQL)', () => {
       await proxy.open();
       await expect(store.ping()).resolves.toBeUndefined();
       await store.close();
-      await proxy.cut();
+      await proxy.close();
     });
 
     it('closes idempotently, and then rejects every call with a StoreError', async () => {

@@ -14,7 +14,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -56,17 +56,30 @@ export class PrivatePostgres {
     readonly port: number,
     readonly dir: string,
     private readonly bin: string,
+    private readonly tls: boolean,
   ) {}
 
-  /** Makes a cluster on a free port in a fresh temp directory and starts it. */
-  static async create(what = 'private PostgreSQL'): Promise<PrivatePostgres | undefined> {
+  /**
+   * Makes a cluster on a free port in a fresh temp directory and starts it. With `tls`, the
+   * server speaks TLS with that certificate and key (PEM text), copied into its directory.
+   */
+  static async create(
+    what = 'private PostgreSQL',
+    tls?: { cert: string; key: string },
+  ): Promise<PrivatePostgres | undefined> {
     if (!postgresServerAvailable(what)) return undefined;
     const dir = await mkdtemp(join(tmpdir(), 'fx-bridge-pg-'));
-    const server = new PrivatePostgres(await freePort(), dir, binaries() as string);
+    const server = new PrivatePostgres(await freePort(), dir, binaries() as string, tls !== undefined);
     try {
+      if (tls) {
+        await writeFile(join(dir, 'server.crt'), tls.cert, { mode: 0o600 });
+        await writeFile(join(dir, 'server.key'), tls.key, { mode: 0o600 });
+      }
       if (ROOT) {
         const { uid, gid } = postgresIds();
-        await chown(dir, uid, gid);
+        for (const path of [dir, ...(tls ? [join(dir, 'server.crt'), join(dir, 'server.key')] : [])]) {
+          await chown(path, uid, gid);
+        }
       }
       await chmod(dir, 0o700);
       await server.#as(join(server.bin, 'initdb'), [
@@ -104,6 +117,13 @@ export class PrivatePostgres {
       '-c fsync=off',
       '-c max_connections=60',
       '-c shared_buffers=16MB',
+      ...(this.tls
+        ? [
+            '-c ssl=on',
+            `-c ssl_cert_file='${join(this.dir, 'server.crt')}'`,
+            `-c ssl_key_file='${join(this.dir, 'server.key')}'`,
+          ]
+        : []),
     ].join(' ');
     await this.#as(join(this.bin, 'pg_ctl'), [
       'start',

@@ -8,6 +8,7 @@ import {
 } from '../store/errors.js';
 import type { CreateResult, Expectation, RelayStore } from '../store/interface.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from '../store/record-utils.js';
+import type { RelayPage, ScannableStore } from '../store/scan.js';
 import {
   againIfConnectionLost,
   inTransaction,
@@ -58,7 +59,7 @@ const COLUMNS =
  * all in one transaction: concurrent compare-and-sets on one relay take turns, on different
  * relays they do not wait for each other.
  */
-export class PostgresRelayStore implements RelayStore {
+export class PostgresRelayStore implements RelayStore, ScannableStore {
   readonly #pool: pg.Pool;
   readonly #target: PostgresTarget;
   readonly #now: () => number;
@@ -187,6 +188,33 @@ export class PostgresRelayStore implements RelayStore {
     await this.#run(() => this.#pool.query('SELECT 1'));
   }
 
+  /** ScannableStore (store/scan.ts): in (created_at, id) order, the cursor is the last pair read. */
+  async scan(cursor: string | undefined, limit: number): Promise<RelayPage> {
+    const [createdAt, id] = cursor === undefined ? [-1, ''] : parseCursor(cursor);
+    const count = Math.max(1, normalizeLimit(limit));
+    return this.#run(async () => {
+      const { rows } = await againIfConnectionLost(() =>
+        this.#pool.query<{ created_at: string; id: string; record: RelayRecord }>(
+          `SELECT created_at, id, record FROM fxb_relays WHERE (created_at, id) > ($1, $2)
+           ORDER BY created_at, id LIMIT $3`,
+          [createdAt, id, count],
+        ),
+      );
+      const last = rows.at(-1);
+      return {
+        records: rows.map((row) => row.record),
+        next: last ? `${last.created_at}:${last.id}` : undefined,
+      };
+    });
+  }
+
+  async count(): Promise<number> {
+    return this.#run(async () => {
+      const { rows } = await this.#pool.query<{ n: number }>('SELECT count(*)::int AS n FROM fxb_relays');
+      return rows[0]?.n ?? 0;
+    });
+  }
+
   async close(): Promise<void> {
     this.#closing ??= this.#pool.end().catch(() => undefined);
     await this.#closing;
@@ -263,6 +291,15 @@ export class PostgresRelayStore implements RelayStore {
       throw storeFailure(error, this.#target.secrets);
     }
   }
+}
+
+/** `<created_at>:<id>`, as scan() hands it out. */
+function parseCursor(cursor: string): [number, string] {
+  const colon = cursor.indexOf(':');
+  const createdAt = Number(cursor.slice(0, colon));
+  if (colon < 1 || !Number.isSafeInteger(createdAt))
+    throw new StoreError(`Not a PostgreSQL scan cursor: ${cursor}`);
+  return [createdAt, cursor.slice(colon + 1)];
 }
 
 /** The column values of a record, in the order of COLUMNS. */

@@ -11,7 +11,8 @@
  */
 import type pg from 'pg';
 import { StoreError } from '../store/errors.js';
-import { inTransaction, LOCK_CLASS } from './connection.js';
+import { LOCK_CLASS } from './connection.js';
+import { inTransaction } from './transaction.js';
 
 export interface Migration {
   version: number;

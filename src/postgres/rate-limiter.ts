@@ -21,7 +21,9 @@ import {
   QueuedRateLimiter,
   type RateLimiterOptions,
 } from '../fxiaoke/rate-limiter.js';
-import { inTransaction, isUnavailable, LOCK_CLASS, redact } from './connection.js';
+import { LOCK_CLASS } from './connection.js';
+import { isUnavailable, redact } from './failures.js';
+import { inTransaction } from './transaction.js';
 
 export interface PostgresRateLimiterOptions extends RateLimiterOptions {
   /** The limiter does not end it (its owner does). */

@@ -9,17 +9,12 @@ import {
 import type { CreateResult, Expectation, RelayStore } from '../store/interface.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from '../store/record-utils.js';
 import type { RelayPage, ScannableStore } from '../store/scan.js';
-import {
-  againIfConnectionLost,
-  inTransaction,
-  isUniqueViolation,
-  openPool,
-  type PostgresSettings,
-  type PostgresTarget,
-  storeFailure,
-} from './connection.js';
-import { fromJsonb, toJsonb } from './jsonb.js';
+import { openPool, type PostgresSettings, type PostgresTarget } from './connection.js';
+import { isUniqueViolation, storeFailure } from './failures.js';
+import { toJsonb } from './jsonb.js';
 import { migrate } from './migrations.js';
+import { COLUMNS, parseCursor, parseRecord, rowOf } from './relay-rows.js';
+import { againIfConnectionLost, inTransaction } from './transaction.js';
 
 export interface PostgresStoreOptions extends PostgresSettings {
   /** `postgres://user:password@host:5432/db[?sslmode=require]` (or `postgresql://`). */
@@ -46,10 +41,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   return new PostgresRelayStore(pool, target, options.now);
 }
-
-const COLUMNS =
-  'id, request_key, team_id, channel_id, ts, sender_id, status, ' +
-  'source_team_id, source_channel_id, source_ts, created_at, updated_at, record';
 
 /**
  * RelayStore on PostgreSQL, for several replicas sharing one map. Uniqueness is the indexes'
@@ -291,38 +282,4 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
       throw storeFailure(error, this.#target.secrets);
     }
   }
-}
-
-/** `<created_at>:<id>`, as scan() hands it out. */
-function parseCursor(cursor: string): [number, string] {
-  const colon = cursor.indexOf(':');
-  const createdAt = Number(cursor.slice(0, colon));
-  if (colon < 1 || !Number.isSafeInteger(createdAt))
-    throw new StoreError(`Not a PostgreSQL scan cursor: ${cursor}`);
-  return [createdAt, cursor.slice(colon + 1)];
-}
-
-/** The column values of a record, in the order of COLUMNS. */
-function rowOf(record: RelayRecord): unknown[] {
-  const source = record.source?.slack;
-  return [
-    record.id,
-    record.requestKey,
-    record.slack?.teamId ?? null,
-    record.slack?.channelId ?? null,
-    record.slack?.ts ?? null,
-    record.senderId,
-    record.status,
-    source?.teamId ?? null,
-    source?.channelId ?? null,
-    source?.ts ?? null,
-    Math.floor(record.createdAt),
-    Math.floor(record.updatedAt),
-    toJsonb(record),
-  ];
-}
-
-/** What the store gives back for a record it was given: a JSON round trip, as jsonb does. */
-function parseRecord(json: string): RelayRecord {
-  return fromJsonb(json) as RelayRecord;
 }

@@ -11,7 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { SEND_RATE_WINDOW_MS, type SendRateLimiter, type SendSlot } from '../relay/send-rate.js';
-import { againIfConnectionLost, inTransaction, LOCK_CLASS, redact } from './connection.js';
+import { LOCK_CLASS } from './connection.js';
+import { redact } from './failures.js';
+import { againIfConnectionLost, inTransaction } from './transaction.js';
 
 export interface PostgresSendLimiterOptions {
   /** The limiter does not end it (its owner does). */

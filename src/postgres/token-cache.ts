@@ -11,7 +11,9 @@
 import type pg from 'pg';
 import { FxiaokeSharedStateError } from '../fxiaoke/errors.js';
 import { type CachedToken, cachedTokenSchema, type TokenCache, tokenOf } from '../fxiaoke/token-cache.js';
-import { againIfConnectionLost, LOCK_CLASS, redact } from './connection.js';
+import { LOCK_CLASS } from './connection.js';
+import { redact } from './failures.js';
+import { againIfConnectionLost } from './transaction.js';
 
 /** How long a replica waits for another's token fetch (several timed-out tries) before it gives up. */
 const LOCK_WAIT_MS = 65_000;

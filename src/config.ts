@@ -88,8 +88,8 @@ export interface Config {
   retentionDays: number;
   /**
    * Startup recovery takes a `pending`/`revoking` relay as interrupted only once it is untouched this
-   * long. Default 0 on a store of this process alone (SQLite, memory), 900 on a shared one (Redis),
-   * where a younger relay may be another replica's work under way.
+   * long. Default 0 on a store of this process alone (SQLite, memory), 900 on a shared one (Redis,
+   * PostgreSQL), where a younger relay may be another replica's work under way.
    */
   recoveryStaleAfterSeconds: number;
   /** Recorded work and how it is carried out (relay/intake.ts, lease.ts, work-queue.ts). */

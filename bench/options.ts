@@ -31,6 +31,9 @@ export interface BenchOptions {
   insertBatch: number;
   redisUrl: string;
   redis: boolean;
+  /** A PostgreSQL server for the store section; the run creates and drops a database of its own. */
+  postgresUrl: string;
+  postgres: boolean;
   /** The fan-out's "configured" budget (FXIAOKE_RATE_LIMIT_CALLS / _WINDOW_MS); default: the build's. */
   fxRateCalls: number | undefined;
   fxRateWindowMs: number | undefined;
@@ -63,6 +66,9 @@ const USAGE = `npm run bench -- [flags]
   --lookups 10000          lookups by Slack message per store
   --redis-url URL          default $REDIS_URL or redis://127.0.0.1:6379
   --no-redis               skip the Redis store
+  --postgres-url URL       default $TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres
+                           (a database fxb_bench_… is created there for the run and dropped after)
+  --no-postgres            skip the PostgreSQL store
   --fx-rate-calls N, --fx-rate-window-ms N   the fan-out's Fxiaoke rate budget (default: the build's)
   --profile                CPU-profile the bridge during the sustained section (slows it down)
   --fanout-tight 5/1000    also fan out under this budget (calls/window ms) to see the pacing; none: skip
@@ -120,6 +126,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       lookups: { type: 'string' },
       'redis-url': { type: 'string' },
       'no-redis': { type: 'boolean', default: false },
+      'postgres-url': { type: 'string' },
+      'no-postgres': { type: 'boolean', default: false },
       'fx-rate-calls': { type: 'string' },
       'fx-rate-window-ms': { type: 'string' },
       'fanout-tight': { type: 'string' },
@@ -159,6 +167,9 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     insertBatch: 1_000,
     redisUrl: values['redis-url'] ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     redis: !(values['no-redis'] ?? false),
+    postgresUrl:
+      values['postgres-url'] ?? env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    postgres: !(values['no-postgres'] ?? false),
     fxRateCalls: optionalNumber(values['fx-rate-calls'], 'fx-rate-calls'),
     fxRateWindowMs: optionalNumber(values['fx-rate-window-ms'], 'fx-rate-window-ms'),
     fanoutTight: budget(values['fanout-tight'] ?? '5/1000'),

@@ -69,16 +69,18 @@ export interface Harvest {
 }
 
 export interface StoreJob {
-  kind: 'sqlite' | 'redis';
+  kind: 'sqlite' | 'redis' | 'postgres';
   records: number;
   lookups: number;
   insertBatch: number;
   redisUrl: string;
+  /** A PostgreSQL server (its maintenance database): the job creates a database of its own there. */
+  postgresUrl: string;
   dir: string;
 }
 
 export interface StoreResult {
-  kind: 'sqlite' | 'redis';
+  kind: 'sqlite' | 'redis' | 'postgres';
   skipped?: string;
   records: number;
   insertMs: number;
@@ -86,7 +88,10 @@ export interface StoreResult {
   /** Rate over each tenth of the inserts: does it slow down as the store grows? */
   insertsPerSecondByTenth: number[];
   lookup: { count: number; p50: number; p99: number; max: number; perSecond: number };
-  /** SQLite: the database file after close (WAL checkpointed); Redis: growth of used_memory. */
+  /**
+   * SQLite: the database file after close (WAL checkpointed); Redis: growth of used_memory;
+   * PostgreSQL: the relays table with its indexes and TOAST (pg_total_relation_size).
+   */
   sizeBytes: number;
   sizeLabel: string;
   rssBytes: number;

@@ -148,7 +148,11 @@ async function main(): Promise<void> {
     }
 
     if (sections.has('store')) {
-      const kinds: StoreJob['kind'][] = options.redis ? ['sqlite', 'redis'] : ['sqlite'];
+      const kinds: StoreJob['kind'][] = [
+        'sqlite',
+        ...(options.redis ? (['redis'] as const) : []),
+        ...(options.postgres ? (['postgres'] as const) : []),
+      ];
       for (const kind of kinds) {
         progress(`Store: ${options.records.toLocaleString('en')} records into ${kind}`);
         const storeDir = join(dir, `store-${kind}`);
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
           lookups: options.lookups,
           insertBatch: options.insertBatch,
           redisUrl: options.redisUrl,
+          postgresUrl: options.postgresUrl,
           dir: storeDir,
         };
         const result = await timed(`store-${kind}`, () => runStore(job));

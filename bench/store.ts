@@ -1,13 +1,18 @@
 /**
  * Store benchmark, one child process per store so its RSS is the store's and nothing else's.
  * Records go in through the RelayStore interface the bridge uses (no bulk path that would flatter
- * the numbers), a batch of calls issued together at a time: Redis pipelines them; better-sqlite3
- * is synchronous under the async interface, so SQLite runs them one by one, one transaction each.
+ * the numbers), a batch of calls issued together at a time: Redis pipelines them; PostgreSQL runs
+ * them on the bridge's default pool (POSTGRES_POOL_SIZE connections at once, one statement per
+ * insert); better-sqlite3 is synchronous under the async interface, so SQLite runs them one by
+ * one, one transaction each.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { DEFAULTS } from '../src/config.js';
+import { openPostgresStore } from '../src/postgres/relay-store.js';
 import { openRedisStore } from '../src/redis/relay-store.js';
 import { newRelayId } from '../src/relay/ids.js';
 import type { RelayRecord, SlackMessageRef } from '../src/relay/types.js';
@@ -84,6 +89,49 @@ async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
   return deleted;
 }
 
+/** A database of the run's own on the server of `serverUrl`, created and dropped with it. */
+class BenchDatabase {
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly serverUrl: string,
+  ) {}
+
+  static async create(serverUrl: string): Promise<BenchDatabase> {
+    const name = `fxb_bench_${Date.now()}_${process.pid}`;
+    await BenchDatabase.#admin(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return new BenchDatabase(name, url.toString(), serverUrl);
+  }
+
+  async relaysSize(): Promise<number> {
+    return BenchDatabase.#admin(this.url, async (client) => {
+      const { rows } = await client.query<{ bytes: string }>(
+        "SELECT pg_total_relation_size('fxb_relays') AS bytes",
+      );
+      return Number(rows[0]?.bytes ?? Number.NaN);
+    });
+  }
+
+  async drop(): Promise<void> {
+    await BenchDatabase.#admin(this.serverUrl, (client) =>
+      client.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`),
+    );
+  }
+
+  static async #admin<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await use(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -96,8 +144,19 @@ async function run(job: StoreJob): Promise<StoreResult> {
   let memoryBefore = 0;
   const prefix = `fxb-bench:${Date.now()}-${process.pid}:`;
   const dbPath = join(job.dir, 'store-bench.db');
+  let postgres: BenchDatabase | undefined;
   if (job.kind === 'sqlite') {
     store = openSqliteStore({ path: dbPath });
+  } else if (job.kind === 'postgres') {
+    try {
+      postgres = await BenchDatabase.create(job.postgresUrl);
+    } catch (error) {
+      return skipped(
+        job,
+        `PostgreSQL not reachable (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    store = await openPostgresStore({ url: postgres.url, ...DEFAULTS.postgres });
   } else {
     try {
       store = await openRedisStore({ url: job.redisUrl, keyPrefix: prefix, connectTimeout: 2_000 });
@@ -161,6 +220,9 @@ async function run(job: StoreJob): Promise<StoreResult> {
       sizeBytes = statSync(dbPath).size + (existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size : 0);
       sizeLabel = 'database file';
       notes.push(`WAL before close ${mib(wal)} MiB`);
+    } else if (postgres) {
+      sizeBytes = await postgres.relaysSize();
+      sizeLabel = 'table, indexes, TOAST';
     } else {
       sizeBytes = (await redisUsedMemory(redis!)) - memoryBefore;
       sizeLabel = 'Redis used_memory growth';
@@ -187,6 +249,10 @@ async function run(job: StoreJob): Promise<StoreResult> {
     };
   } finally {
     await store.close().catch(() => undefined);
+    if (postgres) {
+      await postgres.drop();
+      log(`  postgres: dropped database ${postgres.name}`);
+    }
     if (redis) {
       const deleted = await deletePrefix(redis, prefix);
       log(`  redis: removed ${deleted.toLocaleString('en')} benchmark keys`);

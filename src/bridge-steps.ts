@@ -11,6 +11,7 @@ import { fxiaokeConnection } from './fxiaoke/from-config.js';
 import type { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import type { createLogger, Logger } from './logger.js';
+import { openPostgresSharedState } from './postgres/fxiaoke-shared-state.js';
 import { openRedisDurabilityWatch } from './redis/durability-watch.js';
 import { type FxiaokeSharedState, openFxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
 import { RedisSendLimiter } from './redis/send-limiter.js';
@@ -88,6 +89,7 @@ export async function openRelayStore(
   const opened = await openStore(config.storeUrl, {
     now: options.now,
     redisKeyPrefix: config.redisKeyPrefix,
+    postgres: config.postgres,
   }).catch((error: unknown) => {
     // Named by STORE_URL and the place, and a configuration problem for the exit code.
     throw new StoreOpenError(config.storeUrl, error);
@@ -99,21 +101,31 @@ export async function openRelayStore(
 
 /**
  * Fxiaoke rate budget and token: shared by the replicas through Redis when the store is Redis (own
- * connection, same key prefix), in this process otherwise. Closed after the client on stop.
+ * connection, same key prefix), through PostgreSQL when it is PostgreSQL (own pool, same database),
+ * in this process otherwise. Closed after the client on stop.
  */
 export async function openSharedFxiaokeState(
   { config, options, metrics }: Wiring,
   closers: Closers,
 ): Promise<FxiaokeSharedState> {
   const fx = config.fxiaoke;
-  const fxShared = await openFxiaokeSharedState({
-    storeUrl: config.storeUrl,
-    keyPrefix: config.redisKeyPrefix,
-    rateLimit: fx.rateLimit,
-    authMode: fx.authMode,
-    appId: fx.appId,
-    now: options.now,
-  });
+  const fxShared =
+    parseStoreUrl(config.storeUrl).kind === 'postgres'
+      ? await openPostgresSharedState({
+          url: config.storeUrl,
+          settings: config.postgres,
+          rateLimit: fx.rateLimit,
+          authMode: fx.authMode,
+          appId: fx.appId,
+        })
+      : await openFxiaokeSharedState({
+          storeUrl: config.storeUrl,
+          keyPrefix: config.redisKeyPrefix,
+          rateLimit: fx.rateLimit,
+          authMode: fx.authMode,
+          appId: fx.appId,
+          now: options.now,
+        });
   closers.add(() => fxShared.close());
   metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());
   return fxShared;
@@ -155,20 +167,23 @@ export function openRelayDeps(
   fxiaoke: FxiaokeClient,
   fxShared: FxiaokeSharedState,
 ): { deps: RelayDeps; profiles: SlackProfileCache; abandonWrites: () => void } {
-  // Per-user send limit (limits.sendsPerUserPerMinute): on the shared state's Redis connection when
-  // there is one, so a user's sends count across replicas; in this process otherwise; 0: none.
+  // Per-user send limit (limits.sendsPerUserPerMinute): shared like the Fxiaoke state (PostgreSQL,
+  // or its Redis connection) when it is, so a user's sends count across replicas; in this process
+  // otherwise; 0: none.
   const sendsPerMinute = config.file.limits.sendsPerUserPerMinute;
   const sendLimiter: SendRateLimiter | undefined =
     sendsPerMinute === 0
       ? undefined
-      : fxShared.connection
-        ? new RedisSendLimiter({
-            redis: fxShared.connection.redis,
-            secrets: fxShared.connection.secrets,
-            keyPrefix: config.redisKeyPrefix,
-            limit: sendsPerMinute,
-          })
-        : new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
+      : fxShared.newSendLimiter
+        ? fxShared.newSendLimiter(sendsPerMinute)
+        : fxShared.connection
+          ? new RedisSendLimiter({
+              redis: fxShared.connection.redis,
+              secrets: fxShared.connection.secrets,
+              keyPrefix: config.redisKeyPrefix,
+              limit: sendsPerMinute,
+            })
+          : new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
   // People: the Fxiaoke address book (recipient typeahead, mentions mapped by e-mail and phone,
   // departed recipients caught before sending). Loaded on first use; it, phone lookups and Slack
   // profiles are cached for PEOPLE_CACHE_TTL_SECONDS.

@@ -67,6 +67,15 @@ export interface Config {
   redisKeyPrefix: string;
   /** Start on a Redis whose maxmemory-policy evicts keys (REDIS_ALLOW_EVICTION); refused otherwise. */
   redisAllowEviction: boolean;
+  /** A PostgreSQL store's connections (POSTGRES_*); unused by the other stores. */
+  postgres: {
+    /** Connections each of a replica's two pools (the map; the shared Fxiaoke state) may open. */
+    poolSize: number;
+    /** The server cancels a statement (or a lock wait) that runs longer. */
+    statementTimeoutMs: number;
+    /** PEM file of the authority that signed the server's certificate; turns TLS on. */
+    caFile: string | undefined;
+  };
   /** Finished relays older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
   /**
@@ -121,6 +130,11 @@ export const DEFAULTS = {
   },
   /** `sync.quietMs` (config file): how long a relayed message must be quiet before its edits are acted on. */
   syncQuietMs: DEFAULT_SYNC_QUIET_MS,
+  /** POSTGRES_POOL_SIZE, POSTGRES_STATEMENT_TIMEOUT_MS. */
+  postgres: {
+    poolSize: ENV.POSTGRES_POOL_SIZE.default,
+    statementTimeoutMs: ENV.POSTGRES_STATEMENT_TIMEOUT_MS.default,
+  },
 } as const;
 
 /** Every value that must never reach a log line, an error or a reply. */
@@ -205,6 +219,11 @@ function toConfig(env: EnvValues, file: FileConfig): Config {
     storeUrl: env.STORE_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     redisAllowEviction: env.REDIS_ALLOW_EVICTION,
+    postgres: {
+      poolSize: env.POSTGRES_POOL_SIZE,
+      statementTimeoutMs: env.POSTGRES_STATEMENT_TIMEOUT_MS,
+      caFile: env.POSTGRES_CA_FILE,
+    },
     retentionDays: env.RETENTION_DAYS,
     // On a shared store a younger relay may be another replica's work under way.
     recoveryStaleAfterSeconds:

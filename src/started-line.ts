@@ -5,14 +5,18 @@
 import type { Config } from './config.js';
 import { SLACK_EVENTS_PATH } from './slack/app.js';
 
-/** A store URL without credentials: a Redis or PostgreSQL URL may carry a password (redis://:secret@host). */
+/**
+ * A store URL without credentials: a Redis or PostgreSQL URL may carry a password
+ * (redis://:secret@host, postgres://user:secret@host/db, or ?password= in its query).
+ */
 export function describeStore(storeUrl: string): string {
-  if (!/^(rediss?|postgres(ql)?):/i.test(storeUrl)) return storeUrl;
+  const scheme = /^(rediss?|postgres(?:ql)?):/i.exec(storeUrl)?.[1];
+  if (!scheme) return storeUrl;
   try {
     const url = new URL(storeUrl);
     return `${url.protocol}//${url.host}${url.pathname}`;
   } catch {
-    return /^rediss?:/i.test(storeUrl) ? 'redis' : 'postgres';
+    return scheme.toLowerCase().startsWith('redis') ? 'redis' : 'postgres';
   }
 }
 

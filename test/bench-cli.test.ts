@@ -25,4 +25,17 @@ describe('bench command line', () => {
     expect(() => parseOptions(['--rates', 'fast'])).toThrow(/--rates takes comma-separated/);
     expect(parseOptions(['--quick', '--save-reference']).saveReference).toBe(true);
   });
+
+  it('runs the store section on PostgreSQL too: TEST_POSTGRES_URL or --postgres-url, unless --no-postgres', () => {
+    const env = { TEST_POSTGRES_URL: 'postgres://ci@db:5432/postgres' };
+    expect(parseOptions([], env)).toMatchObject({
+      postgres: true,
+      postgresUrl: 'postgres://ci@db:5432/postgres',
+    });
+    expect(parseOptions(['--postgres-url', 'postgres://x@y/z'], env).postgresUrl).toBe('postgres://x@y/z');
+    expect(parseOptions(['--no-postgres'], {})).toMatchObject({
+      postgres: false,
+      postgresUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
+  });
 });

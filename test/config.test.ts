@@ -482,6 +482,32 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
     }
   });
 
+  it('reads POSTGRES_POOL_SIZE, POSTGRES_STATEMENT_TIMEOUT_MS and POSTGRES_CA_FILE, with defaults', () => {
+    expect(loadConfig(validEnv()).postgres).toEqual({ ...DEFAULTS.postgres, caFile: undefined });
+    const set = validEnv({
+      STORE_URL: 'postgres://fx@db:5432/fx?sslmode=require',
+      POSTGRES_POOL_SIZE: '4',
+      POSTGRES_STATEMENT_TIMEOUT_MS: '2000',
+      POSTGRES_CA_FILE: ' /etc/fx-bridge/rds-ca.pem ',
+    });
+    expect(loadConfig(set).postgres).toEqual({
+      poolSize: 4,
+      statementTimeoutMs: 2000,
+      caFile: '/etc/fx-bridge/rds-ca.pem',
+    });
+    const error = configError(validEnv({ POSTGRES_POOL_SIZE: '0', POSTGRES_STATEMENT_TIMEOUT_MS: '5s' }));
+    expect(error.problems).toEqual([
+      'POSTGRES_POOL_SIZE must be a whole number from 1 to 1000',
+      'POSTGRES_STATEMENT_TIMEOUT_MS must be a whole number from 100 to 600000',
+    ]);
+  });
+
+  it('takes RECOVERY_STALE_AFTER_SECONDS as 900 on PostgreSQL, a store replicas share', () => {
+    for (const url of ['postgres://fx@db/fx', 'postgresql://fx@db/fx']) {
+      expect(loadConfig(validEnv({ STORE_URL: url })).recoveryStaleAfterSeconds).toBe(900);
+    }
+  });
+
   it('reports invalid YAML with the path', () => {
     const path = writeConfig('broken.yml', 'aliases: [unclosed\nadmins: 2\n');
     const error = configError(validEnv({ FX_BRIDGE_CONFIG: path }));
@@ -678,6 +704,10 @@ describe('DEFAULTS', () => {
       peopleCacheTtlSeconds: config.peopleCacheTtlSeconds,
       work: config.work,
       syncQuietMs: config.file.sync.quietMs,
+      postgres: {
+        poolSize: config.postgres.poolSize,
+        statementTimeoutMs: config.postgres.statementTimeoutMs,
+      },
     });
     expect(DEFAULTS.work).toEqual({
       intakeTimeoutMs: 1_500,

@@ -29,6 +29,46 @@ describe('deployment files', () => {
     expect(read('src/bridge.ts')).toContain(`options.drainTimeoutMs ?? ${DRAIN_SECONDS}_000`);
   });
 
+  it('docker compose runs the replicas on PostgreSQL, its data on a volume, with Redis as an option', () => {
+    interface Service {
+      profiles?: string[];
+      environment?: Record<string, string>;
+      volumes?: string[];
+      healthcheck?: { test: string[] };
+      depends_on?: Record<string, { condition: string; required?: boolean }>;
+    }
+    const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
+    const { postgres, redis, bridge } = compose.services;
+    expect(bridge?.environment?.STORE_URL).toMatch(
+      /^\$\{STORE_URL:-postgres:\/\/fxbridge:\$\{POSTGRES_PASSWORD\}@postgres:5432\/fxbridge\}$/,
+    );
+    expect(postgres?.profiles).toBeUndefined();
+    expect(postgres?.volumes?.[0]).toMatch(/^postgres-data:\/var\/lib\/postgresql\/data/);
+    expect(postgres?.healthcheck?.test).toContain('pg_isready');
+    expect(postgres?.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+    expect(bridge?.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+    expect(redis?.profiles).toEqual(['redis']);
+    expect(bridge?.depends_on?.redis).toEqual({ condition: 'service_healthy', required: false });
+  });
+
+  it('Kubernetes takes STORE_URL, which holds a password, from the secret, and mounts the CA bundle it names', () => {
+    const [deployment] = parseAllDocuments(read('deploy/kubernetes.yaml')).map((doc) => doc.toJS());
+    const spec = deployment.spec.template.spec;
+    const container = spec.containers[0];
+    const env = container.env as { name: string; value?: string }[];
+    expect(env.map((each) => each.name)).not.toContain('STORE_URL');
+    expect(container.envFrom).toEqual([{ secretRef: { name: 'fx-bridge' } }]);
+    const ca = env.find((each) => each.name === 'POSTGRES_CA_FILE')?.value ?? '';
+    const mount = container.volumeMounts.find((each: { mountPath: string }) =>
+      ca.startsWith(`${each.mountPath}/`),
+    );
+    expect(mount?.name).toBe('postgres-ca');
+    expect(spec.volumes).toContainEqual({
+      name: 'postgres-ca',
+      secret: { secretName: 'fx-bridge-postgres-ca' },
+    });
+  });
+
   it('nginx re-resolves the replicas', () => {
     const conf = read('deploy/nginx.conf');
     expect(conf).toMatch(/^resolver \S+ valid=\d+s/m);

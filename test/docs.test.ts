@@ -41,8 +41,11 @@ describe('configuration docs', () => {
       name: name as EnvName,
       value: value ?? '',
     }));
-    expect(lines.map((line) => line.name).filter((name) => !(name in ENV))).toEqual([]);
-    const wrongDefaults = lines.filter(({ name, value }) => {
+    // docker compose reads .env too: the password of its postgres service is compose's, not the bridge's.
+    const composeOnly = new Set(['POSTGRES_PASSWORD']);
+    const bridgeLines = lines.filter((line) => !composeOnly.has(line.name));
+    expect(bridgeLines.map((line) => line.name).filter((name) => !(name in ENV))).toEqual([]);
+    const wrongDefaults = bridgeLines.filter(({ name, value }) => {
       const fallback = ENV[name].default;
       return (
         value !== '' &&

@@ -127,7 +127,7 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** What will be used, never a secret: a Redis URL loses its credentials. */
+/** What will be used, never a secret: a Redis or PostgreSQL URL loses its password. */
 function describeConfig(config: Config): string {
   const fx = config.fxiaoke;
   const auth = fx.authMode === 'header' ? `header auth as employee ${fx.userId}` : 'legacy auth';
@@ -144,14 +144,21 @@ export function describeStore(storeUrl: string): string {
       return `SQLite ${location.path}`;
     case 'memory':
       return 'in memory (forgotten at every stop)';
-    case 'redis':
-    case 'postgres': {
-      const name = location.kind === 'redis' ? 'Redis' : 'PostgreSQL';
+    case 'redis': {
       try {
         const url = new URL(location.url);
-        return `${name} ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+        return `Redis ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
       } catch {
-        return `${name} (URL not shown)`;
+        return 'Redis (URL not shown)';
+      }
+    }
+    case 'postgres': {
+      try {
+        const url = new URL(location.url);
+        const user = url.username ? `${url.username}@` : '';
+        return `PostgreSQL ${url.protocol}//${user}${url.host}${url.pathname}`;
+      } catch {
+        return 'PostgreSQL (URL not shown)';
       }
     }
   }
@@ -181,7 +188,10 @@ function checkStore(config: Config): Check {
   return {
     name: NAMES.store,
     run: async () => {
-      const store = await openStore(config.storeUrl, { redisKeyPrefix: config.redisKeyPrefix });
+      const store = await openStore(config.storeUrl, {
+        redisKeyPrefix: config.redisKeyPrefix,
+        postgres: config.postgres,
+      });
       try {
         await store.ping();
       } finally {

@@ -15,6 +15,7 @@ Commands:
   prune [--older-than-days N]     delete finished relays older than N days (default RETENTION_DAYS)
   relays list [options]           recent relays, newest first
   relays show <relay>             one relay in detail: batches, messageIds, traceIds, errors
+  store copy --from URL --to URL  copy every relay into another store (SQLite/Redis → PostgreSQL…)
 
 Run \`fx-bridge <command> --help\` for a command's options.
 
@@ -98,4 +99,26 @@ Options:
 
 ${EXIT_CODES}`;
 
-export const HELP = { main, start, check, prune, relays, relaysList, relaysShow } as const;
+const store = `Usage: fx-bridge store copy --from <STORE_URL> --to <STORE_URL> [--key-prefix p] [--ca-file f]
+
+Copies every relay from one store into another, exactly as recorded: from SQLite or Redis to
+PostgreSQL when one box is no longer enough, or back. Stop every bridge on the source first. Both
+stores are opened as the bridge opens them (a PostgreSQL or SQLite destination gets its tables).
+A relay already in the destination (same id) is left alone, so running the copy again finishes an
+interrupted one. A relay whose request key or Slack message another relay of the destination
+holds is not copied, and named. A progress line goes to stderr; at the end the relays of both
+stores are counted, and the command fails unless every relay of the source is in the destination.
+Passwords in the URLs are never printed. The Fxiaoke token and rate budget are not copied: they
+refill on their own.
+
+Options:
+  --from URL        the store to copy from (sqlite:…, redis://…, postgres://…)
+  --to URL          the store to copy into
+  --key-prefix p    key prefix of a Redis store on either side (default fxb:, as REDIS_KEY_PREFIX)
+  --ca-file f       PEM file of a PostgreSQL server's certificate authority (as POSTGRES_CA_FILE)
+  -h, --help        this help
+
+Exit codes: 0 every relay is in the destination, 1 the count check failed or a store could not be
+opened, 2 usage error.`;
+
+export const HELP = { main, start, check, prune, relays, relaysList, relaysShow, store } as const;

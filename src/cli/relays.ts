@@ -41,7 +41,10 @@ export function parseRelayRef(value: string): { id: string } | { slack: SlackMes
 }
 
 async function withStore<T>(config: Config, use: (store: RelayStore) => Promise<T>): Promise<T> {
-  const store = await openStore(config.storeUrl, { redisKeyPrefix: config.redisKeyPrefix });
+  const store = await openStore(config.storeUrl, {
+    redisKeyPrefix: config.redisKeyPrefix,
+    postgres: config.postgres,
+  });
   try {
     return await use(store);
   } finally {

@@ -6,6 +6,7 @@ import { type CliIo, configOrReport, EXIT, type ExitCode, UsageError } from './i
 import { parseStatuses, runPrune, runRelaysList, runRelaysShow } from './relays.js';
 import { checkSendTestRecipient } from './send-test.js';
 import { runStart } from './start.js';
+import { runStoreCopy } from './store-copy.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -57,6 +58,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     }
     case 'relays':
       return relays(rest, io);
+    case 'store':
+      return store(rest, io);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -112,6 +115,37 @@ async function relays(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     default:
       throw new UsageError(`unknown relays command "${sub}"; use list or show`, 'fx-bridge relays --help');
   }
+}
+
+async function store(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '-h' || sub === '--help') {
+    if (sub !== undefined) return help(io, 'store');
+    io.err(HELP.store);
+    return EXIT.usage;
+  }
+  if (sub !== 'copy')
+    throw new UsageError(`unknown store command "${sub}"; use copy`, 'fx-bridge store --help');
+  const { values } = parse(
+    rest,
+    {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'key-prefix': { type: 'string' },
+      'ca-file': { type: 'string' },
+    },
+    'store copy',
+  );
+  if (values.help) return help(io, 'store');
+  if (values.from === undefined || values.to === undefined) {
+    throw new UsageError('store copy needs --from <url> and --to <url>', 'fx-bridge store copy --help');
+  }
+  return runStoreCopy(io, {
+    from: values.from,
+    to: values.to,
+    keyPrefix: values['key-prefix'] ?? 'fxb:',
+    caFile: values['ca-file'],
+  });
 }
 
 function help(io: CliIo, topic: keyof typeof HELP): ExitCode {

@@ -139,7 +139,7 @@ export const ENV = {
   FXIAOKE_REVOKE_DONE_CODES: setting(
     codeList,
     [],
-    'comma-separated revoke error codes that mean "already revoked" or "no such message", so a Revoke after a lost answer finishes the relay as revoked (undocumented: none by default; see Known limits)',
+    'comma-separated revoke error codes that mean "already revoked" or "no such message", so a Revoke after a lost answer finishes the relay as revoked. None by default, deliberately: Fxiaoke documents no such code and none has been observed (the error table has none; the emulator\'s `90409` is its own invention, and `npm run emulator` prints `FXIAOKE_REVOKE_DONE_CODES=90409` for it). A code listed by mistake would tell the sender "revoked" while the message is still in Fxiaoke; an unlisted one only leaves the relay *uncertain* — the receipt and every answer say the revoke may or may not have taken effect, with the code and traceId Fxiaoke gave, and Revoke stays offered (see Known limits and operations.md)',
     { defaultText: '—' },
   ),
   FXIAOKE_TIMEOUT_MS: setting(wholeNumber(100, 120_000), 10_000, 'deadline for one Fxiaoke HTTP call'),
@@ -161,7 +161,7 @@ export const ENV = {
   STORE_URL: setting(
     storeUrl,
     'sqlite:./data/fx-bridge.db',
-    '`sqlite:<path>` (relative or absolute; `sqlite::memory:` for throwaway runs) or `memory:` (tests); `redis://host:6379/0` / `rediss://…` to share one store between several replicas (see Running several replicas)',
+    '`sqlite:<path>` (relative or absolute; `sqlite::memory:` for throwaway runs) or `memory:` (tests); `postgres://user:password@host:5432/db` (or `postgresql://`; add `?sslmode=require` for TLS) or `redis://host:6379/0` / `rediss://…` to share one store between several replicas (see Running several replicas and docs/deployment.md, “PostgreSQL or Redis”)',
   ),
   REDIS_KEY_PREFIX: setting(
     text,
@@ -173,6 +173,20 @@ export const ENV = {
     false,
     '`true` starts the bridge on a Redis whose `maxmemory-policy` evicts keys (anything but `noeviction`), which it otherwise refuses (exit 78): evicted relays can no longer be revoked or followed, and may be sent twice. Lost keys still turn `/readyz` not ready (see [Redis that keeps the map](deployment.md#redis-that-keeps-the-map))',
   ),
+  POSTGRES_POOL_SIZE: setting(
+    wholeNumber(1, 1_000),
+    10,
+    "connections each of a replica's two PostgreSQL pools may open (the map; the shared Fxiaoke token, rate budget and send limit): at most 2 × this + 1 per replica (1–1000)",
+  ),
+  POSTGRES_STATEMENT_TIMEOUT_MS: setting(
+    wholeNumber(100, 600_000),
+    5_000,
+    'the server cancels a statement, or a wait for a row lock, that takes longer; the bridge answers as if the database were away (retries its held-back writes, acks “nothing was taken”) (100–600000)',
+  ),
+  POSTGRES_CA_FILE: optional(
+    text,
+    "PEM file of the certificate authority that signed the database's certificate (a managed database's CA bundle, e.g. Amazon RDS's); turns TLS on and verifies the server against it",
+  ),
   RETENTION_DAYS: setting(
     wholeNumber(0, 3650),
     30,
@@ -181,7 +195,7 @@ export const ENV = {
   RECOVERY_STALE_AFTER_SECONDS: optional(
     wholeNumber(0, 86_400),
     'only for records written before leases existed (older versions): such a relay left `pending`/`revoking` is taken over once untouched this long (0–86400)',
-    { defaultText: '`0` on SQLite/memory, `900` on Redis' },
+    { defaultText: '`0` on SQLite/memory, `900` on PostgreSQL and Redis' },
   ),
   INTAKE_TIMEOUT_MS: setting(
     wholeNumber(100, 2_500),

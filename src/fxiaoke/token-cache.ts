@@ -1,9 +1,12 @@
 /**
  * Where the Fxiaoke token is kept between fetches, and the lock that makes one holder fetch it.
- * In memory for one process; in Redis (src/redis/token-cache.ts) so replicas share one token and the
+ * In memory for one process; in Redis or PostgreSQL (src/redis/token-cache.ts,
+ * src/postgres/token-cache.ts) so replicas share one token and the
  * token endpoint (about 10 calls a minute, no concurrency) is called once per rotation, not once
  * per replica. The token manager still keeps its own copy and single-flight in front of this.
  */
+
+import { z } from 'zod';
 
 export type FxiaokeCredentials =
   | { style: 'header'; accessToken: string; ea: string }
@@ -15,6 +18,19 @@ export interface CachedToken {
   expiresAt: number;
   fetchedAt: number;
 }
+
+/**
+ * A CachedToken as a shared cache reads it back: anything else (another version's layout, a hand
+ * edit) counts as no token, and a fresh fetch fixes it.
+ */
+export const cachedTokenSchema = z.object({
+  credentials: z.discriminatedUnion('style', [
+    z.object({ style: z.literal('header'), accessToken: z.string().min(1), ea: z.string().min(1) }),
+    z.object({ style: z.literal('legacy'), corpAccessToken: z.string().min(1), corpId: z.string().min(1) }),
+  ]),
+  expiresAt: z.number(),
+  fetchedAt: z.number(),
+});
 
 export interface TokenCache {
   get(): Promise<CachedToken | undefined>;

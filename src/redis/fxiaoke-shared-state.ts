@@ -5,6 +5,7 @@
 
 import { InProcessRateLimiter, type RateBudget, type RateLimiter } from '../fxiaoke/rate-limiter.js';
 import { MemoryTokenCache, type TokenCache } from '../fxiaoke/token-cache.js';
+import type { SendRateLimiter } from '../relay/send-rate.js';
 import { parseStoreUrl } from '../store/index.js';
 import { connectRedis, type RedisConnection } from './connection.js';
 import { RedisRateLimiter } from './rate-limiter.js';
@@ -25,13 +26,15 @@ export interface FxiaokeSharedStateOptions {
 export interface FxiaokeSharedState {
   rateLimiter: RateLimiter;
   tokenCache: TokenCache;
-  /** True when replicas share them through Redis. */
+  /** True when replicas share them (through Redis or PostgreSQL). */
   shared: boolean;
   /**
    * The Redis connection they share, when they do: other small shared limits (the per-user send
    * limit) run on it too. Closed by `close()`.
    */
   connection?: RedisConnection;
+  /** A per-user send limit shared the same way, when it is not Redis (postgres/fxiaoke-shared-state.ts). */
+  newSendLimiter?: (limit: number) => SendRateLimiter;
   close(): Promise<void>;
 }
 

@@ -58,6 +58,6 @@ async function migrateOne(redis: Redis, keys: RedisKeys, id: string): Promise<bo
 }
 
 /** A literal for SCAN MATCH: a key prefix may hold glob characters. */
-function globEscape(text: string): string {
+export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }

@@ -22,8 +22,10 @@ import {
   oldestFirst,
   PRUNABLE_STATUSES,
 } from '../store/record-utils.js';
+import type { RelayPage, ScannableStore } from '../store/scan.js';
 import { connectRedis, redact } from './connection.js';
 import { migrateRelays } from './relay-store-migration.js';
+import { countRelays, scanRelays } from './relay-store-scan.js';
 import { CREATE, DELETE, LIST, LOOKUP, RedisKeys, UPDATE } from './relay-store-scripts.js';
 import { type LuaScript, runScript } from './script.js';
 
@@ -69,7 +71,7 @@ interface StoreSettings {
  * relay-store-scripts.ts); updates are optimistic: read, check and merge in TypeScript with the same
  * helpers as the other stores, then a script writes only if the record is unchanged, else retry.
  */
-export class RedisRelayStore implements RelayStore {
+export class RedisRelayStore implements RelayStore, ScannableStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
   readonly #now: () => number;
@@ -191,6 +193,15 @@ export class RedisRelayStore implements RelayStore {
 
   async ping(): Promise<void> {
     await this.#run(() => this.#redis.ping());
+  }
+
+  /** ScannableStore (store/scan.ts): Redis's SCAN cursor over the relay keys (relay-store-scan.ts). */
+  async scan(cursor: string | undefined, limit: number): Promise<RelayPage> {
+    return this.#run(() => scanRelays(this.#redis, this.#keys, cursor, limit));
+  }
+
+  async count(): Promise<number> {
+    return this.#run(() => countRelays(this.#redis, this.#keys));
   }
 
   async close(): Promise<void> {

@@ -76,6 +76,15 @@ function safeDecode(text: string): string {
   }
 }
 
+/**
+ * The store could not be reached or did not answer in time: a connection refused or reset, a
+ * server shutting down, a statement or lock timeout. Retrying later may succeed (held-back writes
+ * do, see relay/deps.ts `persistently`); a front door says nothing was taken.
+ */
+export class StoreUnavailableError extends StoreError {
+  override readonly code = 'store_unavailable';
+}
+
 export class RelayNotFoundError extends StoreError {
   override readonly code = 'relay_not_found';
   constructor(readonly relayId: string) {

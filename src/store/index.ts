@@ -1,5 +1,7 @@
+import { DEFAULTS } from '../config.js';
+import type { PostgresSettings } from '../postgres/connection.js';
+import { openPostgresStore } from '../postgres/relay-store.js';
 import { openRedisStore } from '../redis/relay-store.js';
-import { StoreError } from './errors.js';
 import type { RelayStore } from './interface.js';
 import { parseStoreUrl } from './location.js';
 import { MemoryRelayStore } from './memory-store.js';
@@ -11,12 +13,14 @@ export interface OpenStoreOptions {
   now?: () => number;
   /** Prefix for every Redis key (default `fxb:`); ignored by the other stores. */
   redisKeyPrefix?: string;
+  /** Pool size, statement timeout and CA file of a PostgreSQL store (POSTGRES_*); ignored by the others. */
+  postgres?: PostgresSettings;
 }
 
 /** Opens the store a STORE_URL names. Each backend is one branch here. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<RelayStore> {
   const location = parseStoreUrl(url);
-  const { now, redisKeyPrefix } = options;
+  const { now, redisKeyPrefix, postgres } = options;
   switch (location.kind) {
     case 'sqlite':
       return openSqliteStore({ path: location.path, now });
@@ -25,10 +29,6 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     case 'redis':
       return openRedisStore({ url: location.url, now, keyPrefix: redisKeyPrefix });
     case 'postgres':
-      // The URL is a valid choice (the configuration accepts it); this build has no such store yet.
-      throw new StoreError(
-        'STORE_URL names a PostgreSQL store, which is not available in this build of fx-bridge; ' +
-          'use sqlite:<path>, or redis:// for several replicas',
-      );
+      return openPostgresStore({ url: location.url, now, ...(postgres ?? DEFAULTS.postgres) });
   }
 }

@@ -6,6 +6,7 @@ import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreEr
 import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import { LockWaitQueue } from './lock-wait.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
+import type { RelayPage, ScannableStore } from './scan.js';
 import { migrate, type SourceColumns, sourceColumns } from './sqlite-migrations.js';
 import { sqliteOpenError } from './sqlite-open-error.js';
 
@@ -48,7 +49,7 @@ interface RowParams extends SourceColumns {
 
 type Expected = Expectation | undefined;
 
-export class SqliteRelayStore implements RelayStore {
+export class SqliteRelayStore implements RelayStore, ScannableStore {
   /** How many migrations this open applied (0 when the file was already current). */
   readonly migrationsApplied: number;
   readonly #db: Database.Database;
@@ -65,6 +66,8 @@ export class SqliteRelayStore implements RelayStore {
   readonly #bySource: Database.Statement<[string, string, string, number], string>;
   readonly #prune: Database.Statement<[number, string]>;
   readonly #ping: Database.Statement<[], number>;
+  readonly #page: Database.Statement<[number, number], { rowid: number; record: string }>;
+  readonly #count: Database.Statement<[], number>;
   readonly #create: Database.Transaction<(record: RelayRecord) => CreateResult>;
   readonly #update: Database.Transaction<
     (id: string, change: RelayChange, expected: Expected) => RelayRecord
@@ -146,6 +149,9 @@ export class SqliteRelayStore implements RelayStore {
       'DELETE FROM relays WHERE created_at < ? AND status IN (SELECT value FROM json_each(?))',
     );
     this.#ping = db.prepare<[], number>('SELECT 1').pluck();
+    // `store copy` reads in rowid order: the table's own order, so a page costs a range read.
+    this.#page = db.prepare('SELECT rowid, record FROM relays WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    this.#count = db.prepare<[], number>('SELECT count(*) FROM relays').pluck();
 
     this.#create = db.transaction((record: RelayRecord): CreateResult => {
       const stored = parseRecord(JSON.stringify(record));
@@ -233,6 +239,21 @@ export class SqliteRelayStore implements RelayStore {
 
   async ping(): Promise<void> {
     await this.#read(() => this.#ping.get());
+  }
+
+  /** ScannableStore (store/scan.ts): the cursor is the last rowid read. */
+  async scan(cursor: string | undefined, limit: number): Promise<RelayPage> {
+    const after = cursor === undefined ? 0 : Number(cursor);
+    const rows = await this.#read(() => this.#page.all(after, Math.max(1, normalizeLimit(limit))));
+    const last = rows.at(-1);
+    return {
+      records: rows.map((row) => parseRecord(row.record)),
+      next: last ? String(last.rowid) : undefined,
+    };
+  }
+
+  async count(): Promise<number> {
+    return this.#read(() => this.#count.get() ?? 0);
   }
 
   /** Rejects every operation still waiting for a lock, then closes the file. */

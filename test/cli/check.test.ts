@@ -130,6 +130,19 @@ describe('fx-bridge check', () => {
     expect(io.output).toContain('store Redis redis://127.0.0.1:1/0');
     expect(io.output).not.toContain('hunter2');
   });
+
+  it('never shows a PostgreSQL password', async () => {
+    const io = captureIo({
+      ...env,
+      STORE_URL: 'postgres://fx:hunter2-pg-password@127.0.0.1:1/fx?sslmode=disable',
+    });
+    expect(await runCli(['check'], io)).toBe(1);
+    expect(io.output).toContain('store PostgreSQL postgres://fx@127.0.0.1:1/fx');
+    expect(io.output).toMatch(
+      /✗ relay store +Could not connect to the PostgreSQL store at postgres:\/\/fx@127\.0\.0\.1:1\/fx/,
+    );
+    expect(io.output).not.toContain('hunter2');
+  });
 });
 
 describe('fx-bridge check: message events (edits and deletes)', () => {

@@ -31,6 +31,10 @@ describe('parseStoreUrl', () => {
     ['rediss://user:pw@host:6380', { kind: 'redis', url: 'rediss://user:pw@host:6380' }],
     ['postgres://fx:pw@db:5432/fx', { kind: 'postgres', url: 'postgres://fx:pw@db:5432/fx' }],
     ['postgresql://db/fx', { kind: 'postgres', url: 'postgresql://db/fx' }],
+    [
+      ' postgresql://fx@db/fx?sslmode=require',
+      { kind: 'postgres', url: 'postgresql://fx@db/fx?sslmode=require' },
+    ],
   ])('parses %j', (url, expected) => {
     expect(parseStoreUrl(url)).toStrictEqual(expected);
   });
@@ -108,10 +112,10 @@ describe('openStore', () => {
     await expect(openStore('mysql://db/fx')).rejects.toThrow(/accepted forms/);
   });
 
-  it('refuses a PostgreSQL store as not available in this build, without its password', async () => {
+  it('names a PostgreSQL store that does not answer, without its password', async () => {
     const error = await rejectionOf(openStore('postgres://fx:hunter2@127.0.0.1:9/fx'));
     expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).message).toMatch(/PostgreSQL store, which is not available in this build/);
+    expect((error as StoreError).message).toMatch(/PostgreSQL/);
     expect((error as StoreError).message).not.toContain('hunter2');
   });
 });

@@ -11,7 +11,7 @@ import type { Sender, SendRefusal } from './admission.js';
 import { admitSend } from './admission.js';
 import { carryOutReceived } from './carry-out.js';
 import { checkRecipients, type RecipientCheck } from './check.js';
-import type { RelayDeps, RelayObserver, RelaySettings } from './deps.js';
+import { persistently, type RelayDeps, type RelayObserver, type RelaySettings } from './deps.js';
 import {
   cancelHeldRelay,
   carryOutConfirmation,
@@ -150,7 +150,12 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
     carryOutRevoke: (claimed) => carryOutRevoke(deps, claimed),
     resumeSend: (claimed, observer) => resumePending(deps, claimed, observer),
     underLease: async (record, work) => {
-      const mine = await claimLease(deps, record).catch(() => undefined);
+      // A store that fails is not another replica winning: the claim is held back and retried like
+      // any write that must land. Taken as "not mine", the relay would stay in work under this
+      // process's own lease, which no takeover claims while the process lives.
+      const mine = await persistently(deps, { relayId: record.id, claimingLease: true }, () =>
+        claimLease(deps, record),
+      );
       if (!mine) return false;
       await workThenHandOver(deps, record.id, work);
       return true;

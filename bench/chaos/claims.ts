@@ -89,9 +89,8 @@ const LINE: readonly Rule[] = [
   [/Sent to Fxiaoke(?: as a card)? by <@\w+> — .*status (\w+)/, (m) => claimOfStatus(m[1] ?? '')],
   [/Updated in Fxiaoke: the new text/, 'delivered'],
   [/Not sent: fx-bridge could not carry it out/, 'not_delivered'],
-  [/window could not be opened/, 'not_delivered'],
   [
-    /You edited a Slack message|was deleted \(relay|Your Slack message was deleted|Left as it was|:ok_hand: Kept|already answered|has no copy in Fxiaoke to update|already has this text|updated right now|no relay for this|carries no relay|Only <@\w+>/,
+    /window could not be opened|You edited a Slack message|was deleted \(relay|Your Slack message was deleted|Left as it was|:ok_hand: Kept|already answered|has no copy in Fxiaoke to update|already has this text|updated right now|no relay for this|carries no relay|Only <@\w+>/,
     'info',
   ],
 ];

@@ -25,9 +25,6 @@ import type {
 } from './history.js';
 import { PATHS, type PlannedOp, tagsIn } from './plan.js';
 
-/** How many posts one response_url takes before Slack answers 404 (the fake's default, Slack's). */
-const RESPONSE_URL_USES = 5;
-
 /** The texts a user reads in a block list, in order (sections, context elements, quotes). */
 export function blockTexts(blocks: unknown): string[] {
   const out: string[] = [];
@@ -109,16 +106,14 @@ export function collectFacts(input: FactsInput): Facts {
     }
   });
 
-  // response_url posts: the op is in the URL the driver handed out (`/response/op12-…`).
-  const uses = new Map<string, number>();
+  // response_url posts: the op is in the URL the driver handed out (`/response/op12-…`); one Slack
+  // refused (used up, expired) never reached the user.
   for (const response of input.slack.responses) {
-    const used = (uses.get(response.path) ?? 0) + 1;
-    uses.set(response.path, used);
     const op = /\/response\/op(\d+)-/.exec(response.path)?.[1];
     const text = String(response.body.text ?? '');
     const full = [text, ...blockTexts(response.body.blocks)].join('\n');
     add('response_url', response.at, full, classifyAnswer(text, full), {
-      heard: used <= RESPONSE_URL_USES,
+      heard: response.status === 200,
       ...(op !== undefined ? { op: Number(op) } : {}),
     });
   }

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../../test/e2e/process-helpers.js';
 import { MIXES, type MixName } from './plan.js';
 import { formatViolation } from './report.js';
-import { type CampaignResult, runCampaign, TIGHT_BUDGET } from './run.js';
+import { type CampaignOptions, type CampaignResult, runCampaign, TIGHT_BUDGET } from './run.js';
+import { SCENARIOS, type ScenarioName, scenarioPlan } from './scenarios.js';
 import type { BackendKind } from './world.js';
 
 const USAGE = `npm run chaos -- [flags]
@@ -20,7 +21,9 @@ const USAGE = `npm run chaos -- [flags]
                       postgres (not built yet) (default sqlite)
   --budget C/MS       every replica's Fxiaoke budget, calls per window (default ${TIGHT_BUDGET.calls}/${TIGHT_BUDGET.windowMs})
   --only 3,17,42      run only these operations of the plan (a violation's replay line)
+  --scenario NAME     a plan written by hand for one defect: ${Object.keys(SCENARIOS).join(', ')}
   --settle-timeout S  seconds everything may take to settle (default 120)
+  --response-url-ttl S  seconds a response_url works (default 1800, Slack's 30 minutes)
   --json FILE         also write the history, violations and figures as JSON
   --quiet             no progress lines`;
 
@@ -47,7 +50,7 @@ function summary(result: CampaignResult): string {
     `chaos · seed ${result.options.seed} · ${result.options.mix} mix · ${result.options.backend}`,
     `  operations      ${stats.operations} (${stats.skipped} found nothing to act on): ${kinds}`,
     `  faults injected ${stats.faults} (Fxiaoke ${stats.faults - stats.kills - stats.storeOutages}, kill -9 ${stats.kills}, store outages ${stats.storeOutages})`,
-    `  Slack requests  ${stats.deliveries} delivered, ${stats.acked} acked with 200`,
+    `  Slack requests  ${stats.deliveries} delivered, ${stats.acked} acked with 200 (${stats.slowAcks} acks took 3 s or more)`,
     `  what users read ${stats.statements} answers, receipts and DMs`,
     `  Fxiaoke         ${stats.fxCalls} send/revoke calls, ${stats.fxMessages} messages accepted; ${stats.relays} relays in the store`,
     `  time            ${(stats.runMs / 1000).toFixed(1)} s running, ${(stats.settleMs / 1000).toFixed(1)} s settling${stats.settled ? '' : ' (did not settle)'}`,
@@ -69,7 +72,9 @@ async function main(): Promise<void> {
         store: { type: 'string' },
         budget: { type: 'string' },
         only: { type: 'string' },
+        scenario: { type: 'string' },
         'settle-timeout': { type: 'string' },
+        'response-url-ttl': { type: 'string' },
         json: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -99,17 +104,31 @@ async function main(): Promise<void> {
       ? values.only.split(',').map((part) => integer(part, 'only', 0))
       : undefined;
   const quiet = values.quiet === true;
-  const result = await runCampaign({
-    seed: integer(values.seed as string | undefined, 'seed', 1),
-    ops: integer(values.ops as string | undefined, 'ops', 200),
+  const scenarioName = values.scenario as string | undefined;
+  if (scenarioName !== undefined && !(scenarioName in SCENARIOS))
+    fail(`--scenario must be one of ${Object.keys(SCENARIOS).join(', ')}`);
+  const scenario = scenarioName ? SCENARIOS[scenarioName as ScenarioName] : undefined;
+  if (scenario && !quiet) process.stderr.write(`scenario ${scenarioName}: ${scenario.about}\n`);
+  const seed = integer(values.seed as string | undefined, 'seed', 1);
+  const ops = integer(values.ops as string | undefined, 'ops', 200);
+  const base: CampaignOptions = {
+    seed,
+    ops,
     mix: mix as MixName,
     backend: backend as BackendKind,
     ...(rateBudget ? { rateBudget } : {}),
     ...(only ? { only } : {}),
     settleTimeoutMs: integer(values['settle-timeout'] as string | undefined, 'settle-timeout', 120) * 1000,
+    responseUrlTtlMs:
+      integer(values['response-url-ttl'] as string | undefined, 'response-url-ttl', 1800) * 1000,
     ...(quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
-  });
-  const replay = { seed: result.options.seed, count: result.options.ops, mix, backend };
+  };
+  const result = await runCampaign(
+    scenario ? { ...base, ...scenario.options, plan: scenarioPlan(scenario) } : base,
+  );
+  const replay = scenario
+    ? `npm run chaos -- --scenario ${scenarioName}`
+    : `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${rateBudget ? ` --budget ${rateBudget.calls}/${rateBudget.windowMs}` : ''}`;
   for (const violation of result.violations)
     process.stdout.write(`${formatViolation(result.history, violation, replay)}\n\n`);
   process.stdout.write(`${summary(result)}\n`);
@@ -124,6 +143,7 @@ async function main(): Promise<void> {
           violations: result.violations,
           unclassified: result.unclassified,
           history: result.history,
+          outputs: result.outputs,
         },
         null,
         1,

@@ -10,26 +10,41 @@ import { View } from './rules.js';
 
 const CONTEXT_KINDS = new Set(['fault', 'kill', 'restart', 'store-down', 'store-up']);
 
-/** The operations a send's story needs: the send, everything aimed at it, and the chaos in between. */
+/**
+ * The operations a send's story needs: the send, everything aimed at it, and the chaos (faults,
+ * kills, outages) from the send until the last thing that happened to it (an answer, a call).
+ */
 export function opsTouching(history: History, send: number): PlannedOp[] {
   const view = new View(history);
   const direct = history.plan.filter((planned) => view.sendOfOp(planned.index) === send);
   if (direct.length === 0) return [];
   const first = direct[0]!.index;
-  const last = direct.at(-1)!.index;
+  const relays = new Set(
+    history.relays.filter((relay) => view.sendOfRelay(relay.id) === send).map((r) => r.id),
+  );
+  const times = [
+    ...history.statements
+      .filter(
+        (statement) =>
+          statement.via !== 'receipt' &&
+          (view.sendOfOp(statement.op) === send ||
+            statement.claims.some((claim) => relays.has(claim.relayId ?? ''))),
+      )
+      .map((statement) => statement.at),
+    ...history.fxRequests.filter((request) => request.tags.some((tag) => tag.send === send)).map((r) => r.at),
+    ...direct.map((planned) => history.ops.find((op) => op.index === planned.index)?.startedAt ?? 0),
+  ];
+  const until = Math.max(...times);
+  const started = (index: number) => history.ops.find((op) => op.index === index)?.startedAt ?? 0;
   return history.plan.filter(
     (planned) =>
       view.sendOfOp(planned.index) === send ||
-      (CONTEXT_KINDS.has(planned.op.kind) && planned.index >= first && planned.index <= last + 8),
+      (CONTEXT_KINDS.has(planned.op.kind) && planned.index >= first && started(planned.index) <= until),
   );
 }
 
-export interface ReplayCommand {
-  seed: number;
-  count: number;
-  mix: string;
-  backend: string;
-}
+/** The command line that ran the campaign (`npm run chaos -- --seed 5 --ops 200 …`); `--only` is added. */
+export type ReplayCommand = string;
 
 function clip(text: string, max = 160): string {
   const line = text.replace(/\s+/g, ' ').trim();
@@ -97,8 +112,6 @@ export function formatViolation(history: History, violation: Violation, replay: 
         .join(' → ')}`,
     );
   }
-  lines.push(
-    `  replay: npm run chaos -- --seed ${replay.seed} --ops ${replay.count} --mix ${replay.mix} --store ${replay.backend} --only ${ops.map((planned) => planned.index).join(',')}`,
-  );
+  lines.push(`  replay: ${replay} --only ${ops.map((planned) => planned.index).join(',')}`);
   return lines.join('\n');
 }

@@ -8,7 +8,15 @@ import type { RelayStore } from '../../src/store/interface.js';
 import { Driver } from './driver.js';
 import { collectFacts } from './facts.js';
 import type { History, Violation } from './history.js';
-import { initialSync, MIXES, type MixName, type OpKind, type PlannedOp, planOps } from './plan.js';
+import {
+  initialSync,
+  MIXES,
+  type MixName,
+  type OpKind,
+  type PlannedOp,
+  planOps,
+  type SyncMode,
+} from './plan.js';
 import { check } from './rules.js';
 import { type BackendKind, type Replica, World } from './world.js';
 
@@ -21,6 +29,12 @@ export interface CampaignOptions {
   rateBudget?: { calls: number; windowMs: number };
   /** Run only these operations of the plan (a replay of a violation's history). */
   only?: readonly number[];
+  /** A plan written by hand (a scenario) instead of one drawn from the seed. */
+  plan?: PlannedOp[];
+  /** The replicas' first sync settings; default drawn from the seed. */
+  sync?: { edits: SyncMode; deletes: SyncMode };
+  /** How long a response_url works (default Slack's 30 minutes). */
+  responseUrlTtlMs?: number;
   /** How long everything may take to settle before the checker reads what is left (default 120 s). */
   settleTimeoutMs?: number;
   log?: (line: string) => void;
@@ -36,6 +50,8 @@ export interface CampaignStats {
   storeOutages: number;
   deliveries: number;
   acked: number;
+  /** Acks that took Slack's 3 s or more (a timeout the user sees); a figure, not a violation: it measures the machine too. */
+  slowAcks: number;
   statements: number;
   fxCalls: number;
   fxMessages: number;
@@ -64,16 +80,19 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const world = await World.start({
     backend: options.backend,
     rateBudget: options.rateBudget ?? TIGHT_BUDGET,
-    sync: initialSync(options.seed),
+    sync: options.sync ?? initialSync(options.seed),
+    responseUrlTtlMs: options.responseUrlTtlMs ?? 30 * 60_000,
   });
   try {
-    const full = planOps({
-      seed: options.seed,
-      count: options.ops,
-      mix: MIXES[options.mix],
-      replicas: world.replicas.length,
-      storeOutages: world.backend.outages,
-    });
+    const full =
+      options.plan ??
+      planOps({
+        seed: options.seed,
+        count: options.ops,
+        mix: MIXES[options.mix],
+        replicas: world.replicas.length,
+        storeOutages: world.backend.outages,
+      });
     const only = options.only ? new Set(options.only) : undefined;
     const plan = only ? full.filter((planned) => only.has(planned.index)) : full;
     const driver = new Driver(world, options.seed, log);
@@ -119,6 +138,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         storeOutages: count('store-down'),
         deliveries: history.deliveries.length,
         acked: history.deliveries.filter((delivery) => delivery.status === 200).length,
+        slowAcks: history.deliveries.filter(
+          (delivery) => delivery.status !== undefined && delivery.answeredAt - delivery.sentAt >= 3_000,
+        ).length,
         statements: history.statements.length,
         fxCalls: history.fxRequests.length,
         fxMessages: history.fxMessages.length,

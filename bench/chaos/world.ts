@@ -109,6 +109,8 @@ export interface WorldOptions {
   /** FXIAOKE_RATE_LIMIT_CALLS / _WINDOW_MS of every replica: a budget that binds queues sends. */
   rateBudget: { calls: number; windowMs: number };
   sync: { edits: SyncMode; deletes: SyncMode };
+  /** How long a response_url works (Slack: 30 minutes); a run compresses time, so may shorten it. */
+  responseUrlTtlMs?: number;
   /** Passed to every replica (LOG_LEVEL, …), after the run's own settings. */
   extraEnv?: Record<string, string>;
 }
@@ -161,7 +163,9 @@ export class World {
       // A tenant whose service-account sends return an id, so relays can be revoked and updated.
       messageIdLocation: 'top',
     });
-    const slack = await FakeSlackApi.start();
+    const slack = await FakeSlackApi.start(
+      options.responseUrlTtlMs !== undefined ? { responseUrlTtlMs: options.responseUrlTtlMs } : {},
+    );
     const backend = await openBackend(options.backend, dir).catch(async (error: unknown) => {
       await Promise.all([emulator.stop(), slack.stop()]);
       rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface ResponseUrlCall {
   path: string;
   body: Record<string, unknown>;
   at: number;
+  /** What the fake answered: 200, or 404 when the URL was used up or had expired (Slack shows nothing). */
+  status: number;
 }
 
 export interface FakeSlackApiOptions {
@@ -43,6 +45,11 @@ export interface FakeSlackApiOptions {
    * Every POST is recorded either way. Use `Number.POSITIVE_INFINITY` to turn the limit off.
    */
   responseUrlMaxUses?: number;
+  /**
+   * How long a response_url from `responseUrl()` works after it was handed out (Slack: 30 minutes);
+   * later POSTs are recorded and answered 404 `expired_url`. Default: no expiry.
+   */
+  responseUrlTtlMs?: number;
 }
 
 /** A file served at its `url_private`; `html` serves that page instead (Slack's sign-in page trap). */
@@ -178,6 +185,9 @@ export class FakeSlackApi {
 
   private readonly server: Server;
   private readonly responseUrlMaxUses: number;
+  private readonly responseUrlTtlMs: number;
+  /** When each URL from `responseUrl()` was handed out, for its expiry. */
+  private readonly responseUrlIssued = new Map<string, number>();
   private readonly failures = new Map<string, Array<string>>();
   private readonly rateLimits = new Map<string, number>();
   private readonly unpostable = new Set<string>();
@@ -203,6 +213,7 @@ export class FakeSlackApi {
     this.botId = options.botId ?? BOT_ID;
     this.teamId = options.teamId ?? TEAM_ID;
     this.responseUrlMaxUses = options.responseUrlMaxUses ?? RESPONSE_URL_MAX_USES;
+    this.responseUrlTtlMs = options.responseUrlTtlMs ?? Number.POSITIVE_INFINITY;
   }
 
   static async start(options: FakeSlackApiOptions = {}): Promise<FakeSlackApi> {
@@ -244,7 +255,9 @@ export class FakeSlackApi {
   /** A fresh local response_url; POSTs to it land in `responses`. */
   responseUrl(id?: string): string {
     const suffix = id ?? `${this.nextId()}-${randomBytes(4).toString('hex')}`;
-    return `${this.baseUrl}/response/${encodeURIComponent(suffix)}`;
+    const path = `/response/${encodeURIComponent(suffix)}`;
+    if (!this.responseUrlIssued.has(path)) this.responseUrlIssued.set(path, Date.now());
+    return `${this.baseUrl}${path}`;
   }
 
   responsesTo(url: string): ResponseUrlCall[] {
@@ -378,6 +391,7 @@ export class FakeSlackApi {
     this.views.clear();
     this.usedTriggerIds.clear();
     this.responseUrlUses.clear();
+    this.responseUrlIssued.clear();
   }
 
   async stop(): Promise<void> {
@@ -443,11 +457,19 @@ export class FakeSlackApi {
   }
 
   private handleResponseUrl(path: string, body: Record<string, unknown>, res: ServerResponse): void {
-    this.responses.push({ path, body, at: Date.now() });
+    const now = Date.now();
     const uses = (this.responseUrlUses.get(path) ?? 0) + 1;
     this.responseUrlUses.set(path, uses);
-    if (uses > this.responseUrlMaxUses) {
-      sendJson(res, 404, { ok: false, error: 'used_url' });
+    const issued = this.responseUrlIssued.get(path);
+    const error =
+      uses > this.responseUrlMaxUses
+        ? 'used_url'
+        : issued !== undefined && now - issued >= this.responseUrlTtlMs
+          ? 'expired_url'
+          : undefined;
+    this.responses.push({ path, body, at: now, status: error ? 404 : 200 });
+    if (error) {
+      sendJson(res, 404, { ok: false, error });
       return;
     }
     sendJson(res, 200, { ok: true });

@@ -218,8 +218,30 @@ describe('FakeSlackApi with a real WebClient', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
     expect(fake.responsesTo(url)).toHaveLength(6);
+    expect(fake.responsesTo(url).map((call) => call.status)).toEqual(statuses);
     expect(fake.responses[0]?.body).toEqual({ text: 'n0', response_type: 'ephemeral' });
     expect(fake.responsesTo(fake.responseUrl('other'))).toHaveLength(0);
+  });
+
+  it('answers a response_url past its life 404 expired_url, and records the post as unheard', async () => {
+    const expiring = await FakeSlackApi.start({ responseUrlTtlMs: 0 });
+    try {
+      const url = expiring.responseUrl();
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'late' }),
+      });
+      expect([response.status, await response.json()]).toEqual([404, { ok: false, error: 'expired_url' }]);
+      expect(expiring.responsesTo(url)).toEqual([
+        expect.objectContaining({ status: 404, body: { text: 'late' } }),
+      ]);
+    } finally {
+      await expiring.stop();
+    }
+    // The default lets a URL live: only its uses are counted.
+    const url = fake.responseUrl();
+    expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(200);
   });
 
   it('waitFor resolves with the first truthy value and rejects clearly after the timeout', async () => {

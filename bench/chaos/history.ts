@@ -43,6 +43,8 @@ export type ClaimKind =
   | 'not_delivered'
   /** It may or may not be in Fxiaoke: only true once a call for it reached Fxiaoke. */
   | 'maybe'
+  /** It is in Fxiaoke right now ("The old copy stays in Fxiaoke", "Kept: the copy in Fxiaoke stays"). */
+  | 'live'
   /** Fxiaoke no longer shows it ("Revoked", "already revoked"). */
   | 'revoked'
   /** A revoke may or may not have taken effect: only true once a revoke call for it reached Fxiaoke. */

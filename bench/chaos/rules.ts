@@ -260,6 +260,10 @@ function falsehood(
       return view.sendRequestsOf(send, edit).some((request) => request.at <= at)
         ? undefined
         : `says "${claim.phrase}" but no call carrying ${what} had reached Fxiaoke: it cannot have arrived`;
+    case 'live':
+      return arrived.some((message) => !message.revoked || (message.revokedAt ?? 0) > at)
+        ? undefined
+        : `says "${claim.phrase}" but nothing of ${what} was in Fxiaoke then${arrived.length > 0 ? ` (${arrived.map((m) => m.messageId).join(', ')} revoked)` : ''}`;
     case 'revoked': {
       const last = arrived.at(-1);
       if (!last) return `says "${claim.phrase}" but nothing of ${what} had reached Fxiaoke`;

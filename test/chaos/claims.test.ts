@@ -22,7 +22,7 @@ import {
   revokeOutcomeText,
   sendFailedText,
 } from '../../src/slack/replies/results.js';
-import { editQuestion, updateOutcomeReply } from '../../src/slack/sync/replies.js';
+import { dismissOutcomeText, editQuestion, updateOutcomeReply } from '../../src/slack/sync/replies.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 
 function relay(overrides: Partial<RelayRecord> = {}): RelayRecord {
@@ -159,6 +159,17 @@ describe('what an answer says', () => {
     const record = sent();
     expect(kinds(updateOutcomeReply({ type: 'updated', record, keptOld: 0 }).text)).toEqual(['delivered']);
     expect(kinds(updateOutcomeReply({ type: 'stale', record }).text)).toEqual(['info']);
+    // "Nothing new was sent … The old copy stays in Fxiaoke": a claim that the old copy is live.
+    const refused = updateOutcomeReply({
+      type: 'needs_second_copy',
+      record,
+      reason: 'revoke_refused',
+      offerId: 'of_1',
+      error: { kind: 'refused', code: 90409, message: 'message already revoked', traceId: 'E-3' },
+    });
+    expect(kinds(refused.text)).toEqual(['live']);
+    expect(kinds(dismissOutcomeText({ type: 'dismissed', record, kind: 'delete' }))).toEqual(['live']);
+    expect(kinds(dismissOutcomeText({ type: 'dismissed', record, kind: 'edit' }))).toEqual(['info']);
     expect(
       kinds(editQuestion(record, { id: 'of_1', kind: 'edit', text: '(cx s3 e1) new', offeredAt: 0 }).text),
     ).toEqual(['info']);

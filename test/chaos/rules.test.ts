@@ -295,6 +295,18 @@ describe('statement-true', () => {
     expect(run(statementsTrue, gone)).toEqual([]);
   });
 
+  it('catches "the old copy stays in Fxiaoke" when Fxiaoke had revoked it (a lost revoke answer during an update)', () => {
+    const h = history({
+      statements: [said('dm', 5000, ['live'])],
+      fxMessages: [message(0, 1000, { revoked: true, revokedAt: 3000 })],
+    });
+    expect(run(statementsTrue, h)).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('was in Fxiaoke then') }),
+    ]);
+    const revokedLater = { ...h, fxMessages: [message(0, 1000, { revoked: true, revokedAt: 6000 })] };
+    expect(run(statementsTrue, revokedLater)).toEqual([]);
+  });
+
   it('does not count what Slack never showed (a response_url used up)', () => {
     const h = history({ statements: [said('response_url', 5000, ['maybe'], { heard: false })] });
     expect(run(statementsTrue, h)).toEqual([]);

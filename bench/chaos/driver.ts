@@ -29,6 +29,8 @@ import type { World } from './world.js';
 const MAX_IN_FLIGHT = 6;
 /** Slack's retries of an event that was not acked, compressed from its 1 min / 5 min. */
 const EVENT_RETRY_DELAYS_MS = [700, 2_000, 4_000] as const;
+/** How long a user waits to be shown what they want to click (a receipt, a question). */
+const TARGET_WAIT_MS = 4_000;
 /** How long a user waits for a modal to open before giving up on it. */
 const MODAL_WAIT_MS = 8_000;
 /** Slack waits 3 s for an ack; the driver waits longer so a late ack is measured, not cut. */
@@ -129,7 +131,7 @@ export class Driver {
       case 'shortcut-send':
         return this.#shortcutSend(index, op.replica, prng, record);
       case 'revoke-button': {
-        const relayId = this.#seenRelayId(op.target);
+        const relayId = await this.#shownWithin(() => this.#seenRelayId(op.target));
         if (!relayId) return skip(record, `no Revoke button of #${op.target} shown yet`);
         const responseUrl = this.world.slack.responseUrl(`op${index}-revoke`);
         const payload = blockActionPayload({
@@ -143,7 +145,7 @@ export class Driver {
       }
       case 'revoke-shortcut': {
         const message = this.#messages.get(op.target);
-        const receipt = this.#receiptOf(op.target);
+        const receipt = message ? undefined : await this.#shownWithin(() => this.#receiptOf(op.target));
         const target = message
           ? { ts: message.ts, text: message.text, user: SENDER_ID }
           : receipt
@@ -190,7 +192,7 @@ export class Driver {
         return;
       }
       case 'held-answer': {
-        const held = this.#heldButtons(op.target);
+        const held = await this.#shownWithin(() => this.#heldButtons(op.target));
         if (!held) return skip(record, `no held message of #${op.target} shown`);
         const actionId = op.choice === 'confirm' ? 'fx_send_reachable' : 'fx_cancel_held';
         const responseUrl = this.world.slack.responseUrl(`op${index}-held`);
@@ -208,7 +210,7 @@ export class Driver {
         return;
       }
       case 'offer-answer': {
-        const question = this.#latestQuestion(op.target);
+        const question = await this.#shownWithin(() => this.#latestQuestion(op.target));
         if (!question) return skip(record, `no question about #${op.target} asked`);
         const wanted = { update: 'fx_update', skip: 'fx_update_skip', revoke: 'fx_revoke', keep: 'fx_keep' }[
           op.choice
@@ -332,6 +334,16 @@ export class Driver {
       await sleep(50);
     }
     return undefined;
+  }
+
+  /** What `find` finds once Slack shows it; a user waits a few seconds for it, then moves on. */
+  async #shownWithin<T>(find: () => T | undefined): Promise<T | undefined> {
+    const deadline = Date.now() + TARGET_WAIT_MS;
+    for (;;) {
+      const found = find();
+      if (found !== undefined || Date.now() > deadline) return found;
+      await sleep(100);
+    }
   }
 
   /** Everything the user saw in Slack that mentions a send: receipts, answers, DMs. */

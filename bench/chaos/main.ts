@@ -49,7 +49,7 @@ function summary(result: CampaignResult): string {
   return [
     `chaos · seed ${result.options.seed} · ${result.options.mix} mix · ${result.options.backend}`,
     `  operations      ${stats.operations} (${stats.skipped} found nothing to act on): ${kinds}`,
-    `  faults injected ${stats.faults} (Fxiaoke ${stats.faults - stats.kills - stats.storeOutages}, kill -9 ${stats.kills}, store outages ${stats.storeOutages})`,
+    `  faults injected ${stats.faults} (Fxiaoke ${stats.faults - stats.kills - stats.storeOutages}, of which ${stats.faultsMet} met a send or revoke; kill -9 ${stats.kills}; store outages ${stats.storeOutages})`,
     `  Slack requests  ${stats.deliveries} delivered, ${stats.acked} acked with 200 (${stats.slowAcks} acks took 3 s or more)`,
     `  what users read ${stats.statements} answers, receipts and DMs`,
     `  Fxiaoke         ${stats.fxCalls} send/revoke calls, ${stats.fxMessages} messages accepted; ${stats.relays} relays in the store`,

@@ -46,6 +46,8 @@ export interface CampaignStats {
   skipped: number;
   /** Fxiaoke faults, kills and store outages injected. */
   faults: number;
+  /** Fxiaoke calls that met an injected fault. */
+  faultsMet: number;
   kills: number;
   storeOutages: number;
   deliveries: number;
@@ -134,6 +136,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         byKind,
         skipped: driver.ops.filter((op) => op.skipped).length,
         faults: count('fault') + count('kill') + count('store-down'),
+        faultsMet: history.fxRequests.filter((request) => request.fault !== undefined).length,
         kills: count('kill'),
         storeOutages: count('store-down'),
         deliveries: history.deliveries.length,
@@ -172,7 +175,7 @@ async function queueDepth(replica: Replica): Promise<number> {
 }
 
 /**
- * Brings everything back (the store, every replica; no more faults) and waits until no relay is
+ * Brings everything back (the store, every replica) and waits until no relay is
  * in work, no replica has work queued, and nothing new reached Slack or Fxiaoke for a few polls.
  * Past the deadline it stops waiting: what is left is for the checker to report.
  */
@@ -181,8 +184,8 @@ async function settle(
   timeoutMs: number,
   log: (line: string) => void,
 ): Promise<{ store: RelayStore; settled: boolean }> {
+  // Faults still queued stay: each meets one more call (they are single-use), as planned.
   await world.storeBack();
-  world.emulator.clearFaults();
   for (const replica of world.replicas) await world.startReplica(replica);
   const store = await world.backend.open();
   const deadline = Date.now() + timeoutMs;

@@ -70,6 +70,8 @@ const LINE: readonly Rule[] = [
   [/The old copy stays in Fxiaoke\./, 'live'],
   [/:ok_hand: Kept: the copy in Fxiaoke stays/, 'live'],
   [/Nothing new was sent/, 'info'],
+  // Answers to an update that started nothing: "… Nothing was sent" is about this click only.
+  [/has no copy in Fxiaoke to update|already has this text/, 'info'],
   [/Nothing was sent/, 'not_delivered'],
   // A duplicate's answer: true of the moment; "still pending" is no word about the outcome.
   [
@@ -92,7 +94,7 @@ const LINE: readonly Rule[] = [
   [/Updated in Fxiaoke: the new text/, 'delivered'],
   [/Not sent: fx-bridge could not carry it out/, 'not_delivered'],
   [
-    /window could not be opened|You edited a Slack message|was deleted \(relay|Your Slack message was deleted|Left as it was|already answered|has no copy in Fxiaoke to update|already has this text|updated right now|no relay for this|carries no relay|Only <@\w+>/,
+    /window could not be opened|You edited a Slack message|was deleted \(relay|Your Slack message was deleted|Left as it was|already answered|updated right now|no relay for this|carries no relay|Only <@\w+>/,
     'info',
   ],
 ];

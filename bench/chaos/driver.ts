@@ -7,44 +7,30 @@
  * recorded as skipped. Operations overlap: the next one starts `gapMs` after this one, with at most
  * `MAX_IN_FLIGHT` under way.
  */
-import { randomBytes } from 'node:crypto';
 import {
   blockActionPayload,
-  CHANNEL_ID,
   freshTriggerId,
   interactivityBody,
   messageShortcutPayload,
   SENDER_ID,
   signSlackRequest,
   slashCommandBody,
-  TEAM_ID,
   TEST_SIGNING_SECRET,
-  VERIFICATION_TOKEN,
   viewSubmissionPayload,
 } from '../../dev/fakes/slack-requests.js';
 import type { Delivery, OpRecord } from './history.js';
-import { type Op, type PlannedOp, Prng, tagOf, tagsIn } from './plan.js';
+import { type PlannedOp, Prng, tagOf } from './plan.js';
+import { Screen } from './screen.js';
+import { eventBody, messageChanged, messageDeleted, type SlackMessage } from './slack-events.js';
 import type { World } from './world.js';
 
 const MAX_IN_FLIGHT = 6;
 /** Slack's retries of an event that was not acked, compressed from its 1 min / 5 min. */
 const EVENT_RETRY_DELAYS_MS = [700, 2_000, 4_000] as const;
-/** How long a user waits to be shown what they want to click (a receipt, a question). */
-const TARGET_WAIT_MS = 4_000;
-/** How long a user waits for a modal to open before giving up on it. */
-const MODAL_WAIT_MS = 8_000;
 /** Slack waits 3 s for an ack; the driver waits longer so a late ack is measured, not cut. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 
 const WORDS = ['quote', 'ready', 'price', 'meeting', 'moved', 'invoice', 'ship', 'today', 'call', 'plan'];
-
-/** A Slack message the sender relayed with Send to Fxiaoke, as Slack shows it now. */
-interface SlackMessage {
-  ts: string;
-  text: string;
-  edits: number;
-  deleted: boolean;
-}
 
 interface SentRequest {
   body: string;
@@ -62,12 +48,15 @@ export class Driver {
   /** Operation → its last request, for Slack's duplicate deliveries. */
   readonly #requests = new Map<number, SentRequest>();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #screen: Screen;
 
   constructor(
     private readonly world: World,
     private readonly seed: number,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.#screen = new Screen(world.slack);
+  }
 
   async run(plan: readonly PlannedOp[]): Promise<void> {
     const inFlight = new Set<Promise<void>>();
@@ -131,13 +120,13 @@ export class Driver {
       case 'shortcut-send':
         return this.#shortcutSend(index, op.replica, prng, record);
       case 'revoke-button': {
-        const relayId = await this.#shownWithin(() => this.#seenRelayId(op.target));
+        const relayId = await this.#screen.within(() => this.#screen.revokeButton(op.target));
         if (!relayId) return skip(record, `no Revoke button of #${op.target} shown yet`);
         const responseUrl = this.world.slack.responseUrl(`op${index}-revoke`);
         const payload = blockActionPayload({
           actionId: 'fx_revoke',
           value: relayId,
-          messageTs: this.#receiptOf(op.target)?.ts ?? '1700000000.000001',
+          messageTs: this.#screen.receiptOf(op.target)?.ts ?? '1700000000.000001',
           responseUrl,
         });
         await this.#deliver(record, op.replica, interaction(payload, 'block_actions fx_revoke', responseUrl));
@@ -145,7 +134,9 @@ export class Driver {
       }
       case 'revoke-shortcut': {
         const message = this.#messages.get(op.target);
-        const receipt = message ? undefined : await this.#shownWithin(() => this.#receiptOf(op.target));
+        const receipt = message
+          ? undefined
+          : await this.#screen.within(() => this.#screen.receiptOf(op.target));
         const target = message
           ? { ts: message.ts, text: message.text, user: SENDER_ID }
           : receipt
@@ -192,7 +183,7 @@ export class Driver {
         return;
       }
       case 'held-answer': {
-        const held = await this.#shownWithin(() => this.#heldButtons(op.target));
+        const held = await this.#screen.within(() => this.#screen.heldRelayId(op.target));
         if (!held) return skip(record, `no held message of #${op.target} shown`);
         const actionId = op.choice === 'confirm' ? 'fx_send_reachable' : 'fx_cancel_held';
         const responseUrl = this.world.slack.responseUrl(`op${index}-held`);
@@ -210,7 +201,7 @@ export class Driver {
         return;
       }
       case 'offer-answer': {
-        const question = await this.#shownWithin(() => this.#latestQuestion(op.target));
+        const question = await this.#screen.within(() => this.#screen.latestQuestion(op.target));
         if (!question) return skip(record, `no question about #${op.target} asked`);
         const wanted = { update: 'fx_update', skip: 'fx_update_skip', revoke: 'fx_revoke', keep: 'fx_keep' }[
           op.choice
@@ -292,7 +283,7 @@ export class Driver {
     // reach the bridge as events.
     const text = message.text;
     await this.#deliver(record, replica, interaction(shortcut, 'message_action fx_send_message'));
-    const view = await this.#modal(triggerId, ts);
+    const view = await this.#screen.modal(triggerId, ts);
     if (!view) return skip(record, 'the compose window never opened');
     const people = this.world.people;
     const recipients = [...new Set([prng.pick(people.reachable), prng.pick(people.reachable)])];
@@ -314,93 +305,6 @@ export class Driver {
       },
     });
     await this.#deliver(record, replica, interaction(submission, 'view_submission fx_send_modal'));
-  }
-
-  /** The compose modal the user ends up with (the one opened, or the one that replaced "Preparing…"). */
-  async #modal(
-    triggerId: string,
-    ts: string,
-  ): Promise<{ callback_id: string; private_metadata: string } | undefined> {
-    const deadline = Date.now() + MODAL_WAIT_MS;
-    while (Date.now() < deadline) {
-      const calls = this.world.slack.calls;
-      const opened = calls.find((call) => call.method === 'views.open' && call.body.trigger_id === triggerId);
-      const views = [opened, ...calls.filter((call) => call.method === 'views.update')]
-        .map((call) => call?.body.view as { callback_id?: string; private_metadata?: string } | undefined)
-        .filter((view) => view?.callback_id === 'fx_send_modal' && view.private_metadata?.includes(ts));
-      const view = views.at(-1);
-      if (opened && view?.callback_id && view.private_metadata)
-        return { callback_id: view.callback_id, private_metadata: view.private_metadata };
-      await sleep(50);
-    }
-    return undefined;
-  }
-
-  /** What `find` finds once Slack shows it; a user waits a few seconds for it, then moves on. */
-  async #shownWithin<T>(find: () => T | undefined): Promise<T | undefined> {
-    const deadline = Date.now() + TARGET_WAIT_MS;
-    for (;;) {
-      const found = find();
-      if (found !== undefined || Date.now() > deadline) return found;
-      await sleep(100);
-    }
-  }
-
-  /** Everything the user saw in Slack that mentions a send: receipts, answers, DMs. */
-  #shown(send: number): Array<{ json: string; ts?: string; at: number }> {
-    const slack = this.world.slack;
-    const key = `(cx s${send} e`;
-    const shown: Array<{ json: string; ts?: string; at: number }> = [];
-    for (const message of slack.messages)
-      shown.push({ json: JSON.stringify(message), ts: message.ts, at: message.updates.at(-1)?.at ?? 0 });
-    for (const response of slack.responses)
-      shown.push({ json: JSON.stringify({ path: response.path, body: response.body }), at: response.at });
-    for (const call of slack.calls)
-      if (call.method === 'chat.postEphemeral') shown.push({ json: JSON.stringify(call.body), at: call.at });
-    return shown.filter((entry) => entry.json.includes(key) || entry.json.includes(`op${send}-`));
-  }
-
-  /** The relay id a Revoke button for this send carries, as the user last saw one. */
-  #seenRelayId(send: number): string | undefined {
-    const buttons = this.#shown(send)
-      .sort((a, b) => a.at - b.at)
-      .flatMap((entry) => buttonsIn(JSON.parse(entry.json)))
-      .filter((button) => button.action_id === 'fx_revoke');
-    return buttons.at(-1)?.value;
-  }
-
-  /** The receipt a /fx-send posted in the channel (found by the tag its preview shows). */
-  #receiptOf(send: number): { ts: string; text?: string } | undefined {
-    return this.world.slack.messages.find(
-      (message) =>
-        message.channel === CHANNEL_ID &&
-        tagsIn(JSON.stringify(message.blocks ?? '')).some((t) => t.send === send),
-    );
-  }
-
-  /** The held relay's id, from the held message's buttons on the command's response_url. */
-  #heldButtons(send: number): string | undefined {
-    const path = new URL(this.world.slack.responseUrl(`op${send}-command`)).pathname;
-    for (const response of this.world.slack.responses) {
-      if (response.path !== path) continue;
-      const found = buttonsIn(response.body).find((button) => button.action_id === 'fx_send_reachable');
-      if (found) return found.value;
-    }
-    return undefined;
-  }
-
-  /** The latest DM asking about an edit or delete of this send's message, with its buttons. */
-  #latestQuestion(
-    send: number,
-  ): { ts: string; buttons: Array<{ action_id: string; value: string }> } | undefined {
-    const key = `(cx s${send} e`;
-    const dms = this.world.slack.messages.filter((message) => message.channel.startsWith('D'));
-    for (const message of [...dms].reverse()) {
-      if (!JSON.stringify(message.blocks ?? []).includes(key)) continue;
-      const buttons = buttonsIn(message.blocks).filter((button) => QUESTION_BUTTONS.has(button.action_id));
-      if (buttons.length > 0) return { ts: message.ts, buttons };
-    }
-    return undefined;
   }
 
   #later(work: Promise<unknown>): void {
@@ -463,19 +367,7 @@ export class Driver {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
-const QUESTION_BUTTONS = new Set(['fx_update', 'fx_update_skip', 'fx_revoke', 'fx_keep']);
-
-/** Every button in a Slack payload (blocks, a message, a response_url body), in document order. */
-export function buttonsIn(value: unknown): Array<{ action_id: string; value: string }> {
-  if (Array.isArray(value)) return value.flatMap(buttonsIn);
-  if (typeof value !== 'object' || value === null) return [];
-  const record = value as Record<string, unknown>;
-  if (typeof record.action_id === 'string' && typeof record.value === 'string')
-    return [{ action_id: record.action_id, value: record.value }];
-  return Object.values(record).flatMap(buttonsIn);
-}
 const JSON_TYPE = 'application/json';
-
 function interaction(payload: Record<string, unknown>, what: string, responseUrl?: string): SentRequest {
   return {
     body: interactivityBody(payload),
@@ -493,60 +385,3 @@ function skip(record: OpRecord, why: string): void {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-function eventBody(event: Record<string, unknown>): string {
-  return JSON.stringify({
-    token: VERIFICATION_TOKEN,
-    team_id: TEAM_ID,
-    api_app_id: 'A0TEST',
-    event,
-    type: 'event_callback',
-    event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ team_id: TEAM_ID, user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
-  });
-}
-
-function nowTs(): string {
-  return (Date.now() / 1000).toFixed(6);
-}
-
-/** The sender edited the message; `edited.ts` grows with each edit, as Slack's does. */
-function messageChanged(message: SlackMessage, previous: string): Record<string, unknown> {
-  const ts = nowTs();
-  return {
-    type: 'message',
-    subtype: 'message_changed',
-    hidden: true,
-    channel: CHANNEL_ID,
-    channel_type: 'channel',
-    ts,
-    event_ts: ts,
-    message: {
-      type: 'message',
-      user: SENDER_ID,
-      text: message.text,
-      ts: message.ts,
-      team: TEAM_ID,
-      edited: { user: SENDER_ID, ts: `${Number(message.ts.split('.')[0]) + message.edits}.000000` },
-    },
-    previous_message: { type: 'message', user: SENDER_ID, text: previous, ts: message.ts, team: TEAM_ID },
-  };
-}
-
-function messageDeleted(message: SlackMessage): Record<string, unknown> {
-  const ts = nowTs();
-  return {
-    type: 'message',
-    subtype: 'message_deleted',
-    hidden: true,
-    channel: CHANNEL_ID,
-    channel_type: 'channel',
-    deleted_ts: message.ts,
-    ts,
-    event_ts: ts,
-    previous_message: { type: 'message', user: SENDER_ID, text: message.text, ts: message.ts, team: TEAM_ID },
-  };
-}
-
-export type { Op };

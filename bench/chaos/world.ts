@@ -117,6 +117,8 @@ export interface WorldOptions {
 
 export class Replica {
   process: BridgeProcess | undefined;
+  /** Every process this replica ran, the killed ones included (their output, for the report). */
+  readonly processes: BridgeProcess[] = [];
   constructor(
     readonly index: number,
     readonly port: number,
@@ -227,6 +229,7 @@ export class World {
   async startReplica(replica: Replica): Promise<void> {
     if (replica.up) return;
     replica.process = this.#children.start(['src/main.ts'], this.env(replica));
+    replica.processes.push(replica.process);
     await replica.process.healthy(replica.baseUrl, 60_000);
   }
 
@@ -253,10 +256,14 @@ export class World {
     return this.replicas.find((replica) => replica.up) ?? first;
   }
 
-  /** Every replica's output, for a run that went wrong. */
+  /** Every replica's output, process by process, for a run that went wrong. */
   outputs(): string {
     return this.replicas
-      .map((replica) => `--- replica ${replica.index} ---\n${replica.process?.output.slice(-8_000) ?? ''}`)
+      .flatMap((replica) =>
+        replica.processes.map(
+          (process, n) => `--- replica ${replica.index}, process ${n + 1} ---\n${process.output}`,
+        ),
+      )
       .join('\n');
   }
 

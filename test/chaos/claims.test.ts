@@ -159,6 +159,9 @@ describe('what an answer says', () => {
     const record = sent();
     expect(kinds(updateOutcomeReply({ type: 'updated', record, keptOld: 0 }).text)).toEqual(['delivered']);
     expect(kinds(updateOutcomeReply({ type: 'stale', record }).text)).toEqual(['info']);
+    // "… has no copy in Fxiaoke to update. Nothing was sent." is about the click, not the relay.
+    expect(kinds(updateOutcomeReply({ type: 'not_updatable', record }).text)).toEqual(['info']);
+    expect(kinds(updateOutcomeReply({ type: 'unchanged', record }).text)).toEqual(['info']);
     // "Nothing new was sent … The old copy stays in Fxiaoke": a claim that the old copy is live.
     const refused = updateOutcomeReply({
       type: 'needs_second_copy',

@@ -307,6 +307,20 @@ describe('statement-true', () => {
     expect(run(statementsTrue, revokedLater)).toEqual([]);
   });
 
+  it('lets a retry answer "nothing was taken, try again": the same request delivered again and taken may send it', () => {
+    const notTaken = said('ack', 2000, ['not_delivered'], {
+      op: SEND,
+      claims: [{ kind: 'not_delivered', phrase: 'not taken' }],
+    });
+    const h = history({ statements: [notTaken], fxMessages: [message(0, 9000)] });
+    expect(run(statementsTrue, h)).toHaveLength(1);
+    const retried = { ...h, deliveries: [delivery(SEND, { sentAt: 3000 })] };
+    expect(run(statementsTrue, retried)).toEqual([]);
+    // Only the same request counts: a later edit of the message acked 200 does not.
+    const edited = { ...h, deliveries: [delivery(SEND, { sentAt: 3000, what: 'event message_changed' })] };
+    expect(run(statementsTrue, edited)).toHaveLength(1);
+  });
+
   it('does not count what Slack never showed (a response_url used up)', () => {
     const h = history({ statements: [said('response_url', 5000, ['maybe'], { heard: false })] });
     expect(run(statementsTrue, h)).toEqual([]);
@@ -361,6 +375,14 @@ describe('ack-answered and last-word-final', () => {
       ],
     });
     expect(run(acksAnswered, queued)).toEqual([expect.objectContaining({ rule: 'last-word-final' })]);
+    // A Revoke's "still being sent" is the Revoke's answer, not the send's last word.
+    const revokeAnswer = said('response_url', 9600, ['in_progress'], { op: 5 });
+    const toldThenRevoked = {
+      ...queued,
+      relays: [relay([makeBatch(0, { status: 'failed' })], { status: 'failed' })],
+      statements: [...queued.statements, said('dm', 9500, ['not_delivered']), revokeAnswer],
+    };
+    expect(run(acksAnswered, toldThenRevoked)).toEqual([]);
     const told = {
       ...queued,
       relays: [relay([makeBatch(0, { status: 'failed' })], { status: 'failed' })],

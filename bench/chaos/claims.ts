@@ -133,7 +133,13 @@ export function classifyAnswer(text: string, context = text): Classified {
       continue;
     }
     const relayId = relayIdsIn(line)[0] ?? fallback;
-    claims.push({ kind: found.kind, phrase: found.phrase, ...(relayId ? { relayId } : {}) });
+    const version = /the new text \(version (\d+)\)/.exec(line)?.[1];
+    claims.push({
+      kind: found.kind,
+      phrase: found.phrase,
+      ...(relayId ? { relayId } : {}),
+      ...(version ? { version: Number(version) } : {}),
+    });
   }
   return { claims, unclassified };
 }

@@ -62,6 +62,8 @@ export interface Claim {
   relayId?: string;
   /** The phrase that decided the claim (for the report). */
   phrase: string;
+  /** The relay version it is about, when the text names one ("the new text (version 2)"). */
+  version?: number;
 }
 
 export type StatementVia = 'ack' | 'response_url' | 'ephemeral' | 'dm' | 'receipt';

@@ -77,7 +77,7 @@ export const statementsTrue: Rule = (view) => {
       const send = view.sendOfClaim(statement, claim);
       if (send === undefined) continue;
       if (claim.kind === 'not_delivered' && takenLater(view, statement, send)) continue;
-      const wrong = falsehood(view, claim, send, view.editShown(statement, send), statement.at);
+      const wrong = falsehood(view, claim, send, view.editOf(statement, claim, send), statement.at);
       if (wrong)
         violations.push({
           rule: 'statement-true',
@@ -98,7 +98,7 @@ export const receiptsTrue: Rule = (view) => {
     for (const claim of statement.claims) {
       const send = view.sendOfClaim(statement, claim);
       if (send === undefined) continue;
-      const edit = view.editShown(statement, send);
+      const edit = view.editOf(statement, claim, send);
       const base = {
         rule: 'receipt-true' as const,
         send,

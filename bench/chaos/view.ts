@@ -41,6 +41,23 @@ export class View {
     );
   }
 
+  /**
+   * The edit of `send` a claim is about: the relay version it names ("the new text (version 2)"),
+   * else the one edit the statement shows, when it shows exactly one.
+   */
+  editOf(statement: Statement, claim: Claim, send: number): number | undefined {
+    const relay = claim.relayId ? this.relayById.get(claim.relayId) : undefined;
+    if (claim.version !== undefined && relay) {
+      const versions = relay.versions ?? [];
+      const text =
+        versions.find((version) => version.number === claim.version)?.text ??
+        (claim.version === versions.length + 1 ? relay.text : undefined);
+      const tag = tagsIn(text ?? '').find((t) => t.send === send);
+      if (tag) return tag.edit;
+    }
+    return this.editShown(statement, send);
+  }
+
   /** The one edit of `send` the statement shows, when it shows exactly one. */
   editShown(statement: Statement, send: number): number | undefined {
     const edits = new Set(statement.tags.filter((tag) => tag.send === send).map((tag) => tag.edit));

@@ -158,6 +158,9 @@ describe('what an answer says', () => {
   it('reads updates and questions', () => {
     const record = sent();
     expect(kinds(updateOutcomeReply({ type: 'updated', record, keptOld: 0 }).text)).toEqual(['delivered']);
+    expect(
+      classifyAnswer(updateOutcomeReply({ type: 'updated', record, keptOld: 0 }).text).claims[0]?.version,
+    ).toBe(1);
     expect(kinds(updateOutcomeReply({ type: 'stale', record }).text)).toEqual(['info']);
     // "… has no copy in Fxiaoke to update. Nothing was sent." is about the click, not the relay.
     expect(kinds(updateOutcomeReply({ type: 'not_updatable', record }).text)).toEqual(['info']);

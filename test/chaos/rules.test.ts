@@ -321,6 +321,26 @@ describe('statement-true', () => {
     expect(run(statementsTrue, edited)).toHaveLength(1);
   });
 
+  it('holds "Updated in Fxiaoke: the new text (version 2) was sent" to that version', () => {
+    const updated = relay([makeBatch(0, { status: 'failed' })], {
+      status: 'failed',
+      text: `${tagOf(SEND, 1)} new`,
+      versions: [
+        { number: 1, text: `${tagOf(SEND, 0)} old`, content: '', batches: [], sentAt: 0, replacedAt: 0 },
+      ],
+    });
+    const claim: Claim = { kind: 'delivered', relayId: RELAY, phrase: 'Updated in Fxiaoke', version: 2 };
+    const h = history({
+      relays: [updated],
+      statements: [said('dm', 5000, [], { claims: [claim], tags: [] })],
+      fxMessages: [message(0, 1000, { revoked: true, revokedAt: 4000 })],
+    });
+    expect(run(statementsTrue, h)).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('edit 1') }),
+    ]);
+    expect(run(statementsTrue, { ...h, fxMessages: [...h.fxMessages, message(1, 4500)] })).toEqual([]);
+  });
+
   it('does not count what Slack never showed (a response_url used up)', () => {
     const h = history({ statements: [said('response_url', 5000, ['maybe'], { heard: false })] });
     expect(run(statementsTrue, h)).toEqual([]);

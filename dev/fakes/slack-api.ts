@@ -33,6 +33,8 @@ export interface ResponseUrlCall {
   path: string;
   body: Record<string, unknown>;
   at: number;
+  /** What the fake answered: 200, or 404 when the URL was used up or had expired (Slack shows nothing). */
+  status: number;
 }
 
 export interface FakeSlackApiOptions {
@@ -473,16 +475,19 @@ export class FakeSlackApi {
   }
 
   private handleResponseUrl(path: string, body: Record<string, unknown>, res: ServerResponse): void {
-    this.responses.push({ path, body, at: Date.now() });
+    const at = Date.now();
     const issuedAt = this.responseUrlIssuedAt.get(path) ?? this.now();
     this.responseUrlIssuedAt.set(path, issuedAt);
     if (this.expiredResponseUrls.has(path) || this.now() - issuedAt >= this.responseUrlLifetimeMs) {
+      this.responses.push({ path, body, at, status: 404 });
       sendJson(res, 404, { ok: false, error: 'expired_url' });
       return;
     }
     const uses = (this.responseUrlUses.get(path) ?? 0) + 1;
     this.responseUrlUses.set(path, uses);
-    if (uses > this.responseUrlMaxUses) {
+    const used = uses > this.responseUrlMaxUses;
+    this.responses.push({ path, body, at, status: used ? 404 : 200 });
+    if (used) {
       sendJson(res, 404, { ok: false, error: 'used_url' });
       return;
     }

@@ -1,0 +1,62 @@
+/**
+ * The defects the chaos campaign finds today, each as its scenario (bench/chaos/scenarios.ts): the
+ * shortest plan that shows it, run against the real bridge. Each `it.fails` holds while the defect
+ * is there; once its fix is merged the test fails, and the lead turns it into `it` — from then on
+ * the scenario keeps the defect fixed.
+ *
+ * The scenario runs in `beforeAll`, so a run that breaks for another reason (a bridge that does not
+ * start) fails the file instead of passing as "still failing".
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { formatViolation } from '../../bench/chaos/report.js';
+import { type CampaignResult, runCampaign } from '../../bench/chaos/run.js';
+import { SCENARIOS, type ScenarioName, scenarioPlan } from '../../bench/chaos/scenarios.js';
+
+async function scenario(name: ScenarioName): Promise<CampaignResult> {
+  const chosen = SCENARIOS[name];
+  return runCampaign({
+    seed: 1,
+    ops: chosen.ops.length,
+    mix: 'full',
+    ...chosen.options,
+    plan: scenarioPlan(chosen),
+    settleTimeoutMs: 60_000,
+  });
+}
+
+function violations(name: ScenarioName, result: CampaignResult): string[] {
+  return result.violations.map((violation) =>
+    formatViolation(result.history, violation, `npm run chaos -- --scenario ${name}`),
+  );
+}
+
+/** One scenario: it ran to the end, and (while the defect is there) the checker finds it. */
+function knownDefect(name: ScenarioName, defect: string): void {
+  describe(`${name}: ${defect}`, () => {
+    let result: CampaignResult;
+    beforeAll(async () => {
+      result = await scenario(name);
+    }, 180_000);
+
+    it('runs every operation of the scenario and settles', () => {
+      expect(result.stats.settled).toBe(true);
+      expect(result.history.ops.filter((op) => op.skipped)).toEqual([]);
+      expect(result.stats.acked).toBeGreaterThan(0);
+    });
+
+    it.fails('leaves no violation (fails until the defect is fixed)', () => {
+      expect(violations(name, result)).toEqual([]);
+    });
+  });
+}
+
+// Issue 17 #1, "Queued is not dispatched": turn on after its fix is merged.
+knownDefect('queued-kill', 'kill -9 while relays wait for the rate budget');
+// Issue 17 #2, "The latest edit wins".
+knownDefect('late-edit', 'an edit delivered late overwrites a newer one');
+// Issue 17 #3, "Edits are coalesced" (a busy relay answers HTTP 500).
+knownDefect('edit-burst', 'a burst of edits finds the relay busy');
+// Issue 17 #4, "A failure is heard after the response_url is gone".
+knownDefect('expired-response-url', 'a failure after the response_url expired is silent');
+// Issue 17 #5, "A lost revoke answer stays uncertain until it is settled".
+knownDefect('lost-revoke-answer', 'a revoke whose answer was lost is shown as Sent');

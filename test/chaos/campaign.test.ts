@@ -1,8 +1,8 @@
 /**
  * The fixed short chaos run: a few seeds of `npm run chaos` (bench/chaos), each a real bridge
  * process (two on Redis) against the Fxiaoke emulator and the fake Slack, with Fxiaoke's faults,
- * duplicate deliveries, held relays and revokes mixed in; the checker must find nothing. The mixes
- * that meet a known defect today run in known-defects.test.ts.
+ * duplicate deliveries, held relays and revokes mixed in; the checker must find nothing. The
+ * scenarios of the defects it found run in regressions.test.ts.
  *
  * Nothing here depends on the machine's speed: a slow machine changes which operations find
  * something to act on, never what counts as true; the run settles by polling (bench/chaos/run.ts).

@@ -460,6 +460,28 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
     expect(typo.problems[0]).toContain('salez is neither an alias');
   });
 
+  it('takes departments (dept:<id>, dept:<name>) in aliases and channelDefaults, and names a malformed member', () => {
+    const path = writeConfig(
+      'departments.yml',
+      [
+        'aliases:',
+        '  east: ["dept:1002", "dept:Sales East", FSUID_AAA111]',
+        'channelDefaults:',
+        '  C012ABC: [east, "dept:销售部"]',
+        '',
+      ].join('\n'),
+    );
+    const file = loadConfig(validEnv({ FX_BRIDGE_CONFIG: path })).file;
+    expect(file.aliases.east).toEqual(['dept:1002', 'dept:Sales East', 'FSUID_AAA111']);
+    expect(file.channelDefaults.C012ABC).toEqual(['east', 'dept:销售部']);
+    const bad = configError(
+      validEnv({ FX_BRIDGE_CONFIG: writeConfig('bad-dept.yml', 'aliases:\n  east: ["dept:", sales]\n') }),
+    );
+    expect(bad.problems).toHaveLength(2);
+    expect(bad.problems[0]).toContain('aliases.east.0');
+    expect(bad.problems[0]).toContain('a department (dept:<id> or dept:<name>)');
+  });
+
   it('reads PEOPLE_CACHE_TTL_SECONDS (default 600) and rejects values out of range', () => {
     expect(loadConfig(validEnv()).peopleCacheTtlSeconds).toBe(600);
     expect(loadConfig(validEnv({ PEOPLE_CACHE_TTL_SECONDS: '60' })).peopleCacheTtlSeconds).toBe(60);

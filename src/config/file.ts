@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 export interface FileConfig {
-  /** Alias name → Fxiaoke ids (`sales: [FSUID_…]`). */
+  /** Alias name → Fxiaoke ids or departments (`sales: [FSUID_…, "dept:1002"]`). */
   aliases: Record<string, string[]>;
   /** Slack user id → Fxiaoke id, so `<@U…>` mentions resolve. */
   slackUsers: Record<string, string>;
@@ -49,6 +49,8 @@ export const DEFAULT_FILE_CONFIG: FileConfig = {
 };
 
 const FXIAOKE_ID = /^(FSUID_[0-9A-Za-z]+|\d+)$/;
+/** `dept:<id>` or `dept:<name>` (relay/departments.ts); a name is checked against Fxiaoke when sent. */
+const DEPARTMENT = /^dept:\S.*$/is;
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
 const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 const SLACK_USER_GROUP_ID = /^S[A-Z0-9]+$/;
@@ -125,7 +127,10 @@ const fileSchema = z
           .array(
             z
               .string()
-              .regex(FXIAOKE_ID, 'each alias member is an FSUID_… openUserId or a numeric employee id'),
+              .refine(
+                (member) => FXIAOKE_ID.test(member) || DEPARTMENT.test(member),
+                'each alias member is an FSUID_… openUserId, a numeric employee id or a department (dept:<id> or dept:<name>)',
+              ),
           )
           .min(1, 'an alias needs at least one member'),
       )
@@ -159,11 +164,12 @@ const fileSchema = z
     const aliases = new Set(Object.keys(file.aliases).map((name) => name.toLowerCase()));
     for (const [channel, recipients] of Object.entries(file.channelDefaults)) {
       recipients.forEach((recipient, index) => {
-        if (FXIAOKE_ID.test(recipient) || aliases.has(recipient.toLowerCase())) return;
+        if (FXIAOKE_ID.test(recipient) || DEPARTMENT.test(recipient) || aliases.has(recipient.toLowerCase()))
+          return;
         context.addIssue({
           code: 'custom',
           path: ['channelDefaults', channel, index],
-          message: `${recipient} is neither an alias defined under aliases nor a Fxiaoke id (FSUID_… or numeric)`,
+          message: `${recipient} is neither an alias defined under aliases, a Fxiaoke id (FSUID_… or numeric) nor a department (dept:<id> or dept:<name>)`,
         });
       });
     }

@@ -53,6 +53,7 @@ export async function carryOutReceived(
   if (refusal) return refused(deps, received, refusal);
 
   let recipients = received.recipients;
+  let departments = received.departments;
   let content = received.content;
   if (!intake.confirmedBy) {
     const check = await checkRecipients(deps, received.recipientsInput, deps.profiles);
@@ -64,6 +65,7 @@ export async function carryOutReceived(
       return { type: 'invalid_recipients', problems: check.problems };
     }
     recipients = check.recipients;
+    departments = check.departments;
     content = relayContent(deps.settings.messageTemplate, received.format, {
       senderName: intake.senderName,
       channelName: intake.channelName,
@@ -76,6 +78,7 @@ export async function carryOutReceived(
           {
             status: 'held',
             recipients,
+            ...(departments ? { departments } : {}),
             content,
             error: heldError(check.unreachable, recipients.length),
             lease: undefined,
@@ -116,6 +119,7 @@ export async function carryOutReceived(
         {
           status: 'pending',
           recipients,
+          ...(departments ? { departments } : {}),
           content,
           batches,
           error: undefined,

@@ -6,6 +6,7 @@ import { isStoreRefusal } from '../store/errors.js';
 import type { RelayStore } from '../store/interface.js';
 import type { GroupMembers, SendAccessPolicy } from './access.js';
 import type { AttachmentFetcher } from './attachment-fetcher.js';
+import type { DepartmentDirectory } from './departments.js';
 import { INTERNAL_ERROR_TEXT, STOPPING_KIND, STOPPING_TEXT } from './error-text.js';
 import { newRelayId } from './ids.js';
 import type { ChatProfiles, PeopleDirectory } from './people.js';
@@ -103,6 +104,8 @@ export interface RelayDeps {
   observer: RelayObserver;
   /** The Fxiaoke address book: maps chat mentions by e-mail/phone and spots departed recipients. */
   people?: PeopleDirectory;
+  /** Fxiaoke departments (`dept:…` recipients): the list and each one's members, cached. */
+  departments?: DepartmentDirectory;
   /**
    * The front door's user profiles (Slack's users.info, cached): with `people`, mentions are mapped
    * by e-mail and phone. Built once in wiring; absent: mentions map through the config file only.

@@ -11,6 +11,7 @@ import type { Sender, SendRefusal } from './admission.js';
 import { admitSend } from './admission.js';
 import { carryOutReceived } from './carry-out.js';
 import { checkRecipients, type RecipientCheck } from './check.js';
+import type { DepartmentDirectory } from './departments.js';
 import type { RelayDeps, RelayObserver, RelaySettings } from './deps.js';
 import {
   cancelHeldRelay,
@@ -56,6 +57,8 @@ export interface RelayFacade {
   readonly settings: RelaySettings;
   /** The Fxiaoke address book (recipient typeahead, labels), when there is one. Read only. */
   readonly people: PeopleDirectory | undefined;
+  /** Fxiaoke departments (typeahead, labels), when there are. Read only. */
+  readonly departments: DepartmentDirectory | undefined;
 
   // Front doors, before the ack: store work only, within the intake deadline.
   /** Records a send as typed (status `received`); a second delivery finds the first. */
@@ -104,6 +107,7 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
   return {
     settings: deps.settings,
     people: deps.people,
+    departments: deps.departments,
 
     receiveSend: (request) => receiveRequest(deps, request),
     discardSend: (record) => discardIntake(deps, record),

@@ -177,6 +177,11 @@ export interface RelayRecord {
   recipientsInput: string[];
   /** Recipients as resolved Fxiaoke ids, de-duplicated, in order. */
   recipients: string[];
+  /**
+   * The departments named (`dept:…`, also through an alias or a route), as resolved at send time:
+   * their members are in `recipients`, so a revoke or an update reaches the same people later.
+   */
+  departments?: RelayDepartment[];
   /** Service account used to send; undefined for plain `/cgi/message/send` (not revocable). */
   serviceId?: string;
   batches: RelayBatch[];
@@ -217,6 +222,16 @@ export interface RelayRecord {
   updateRequest?: UpdateRequest;
   /** What the bridge knows of later edits and deletes of the Slack message (relay/sync.ts). */
   sync?: RelaySync;
+}
+
+/** A department a relay was sent to, and how many people it stood for then (relay/departments.ts). */
+export interface RelayDepartment {
+  id: number;
+  name: string;
+  /** Its active members with those of its sub-departments, each counted once. */
+  people: number;
+  /** Members who left the company (isStop): not sent to, only counted. */
+  departed: number;
 }
 
 /** A version of a relay replaced by an update: what went out, and what became of it. */
@@ -348,6 +363,7 @@ export type RelayChange = Partial<
     | 'text'
     | 'recipientsInput'
     | 'recipients'
+    | 'departments'
     | 'serviceId'
     | 'intake'
     | 'lease'

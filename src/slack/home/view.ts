@@ -6,7 +6,14 @@
 import type { types } from '@slack/bolt';
 import type { RelayRecord } from '../../relay/types.js';
 import { isRevocable, revokeButton } from '../receipt/view.js';
-import { formatLabel, recipientCount, slackDate, statusLabel, traceText } from '../replies/summary.js';
+import {
+  departmentsText,
+  formatLabel,
+  recipientCount,
+  slackDate,
+  statusLabel,
+  traceText,
+} from '../replies/summary.js';
 import { versionsText } from '../sync/replies.js';
 import { escapeMrkdwn } from '../text/mrkdwn.js';
 
@@ -37,12 +44,14 @@ function relayBlocks(record: RelayRecord, options: HomeOptions): types.KnownBloc
     section.accessory = revokeButton(record);
   }
   const versions = versionsText(record);
+  const departments = departmentsText(record);
   return [
     section,
     {
       type: 'context',
       elements: [
         { type: 'mrkdwn', text: `${traceText(record)} · relay \`${record.id}\`` },
+        ...(departments ? [{ type: 'mrkdwn' as const, text: escapeMrkdwn(departments).slice(0, 2900) }] : []),
         ...(versions ? [{ type: 'mrkdwn' as const, text: versions }] : []),
       ],
     },

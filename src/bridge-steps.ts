@@ -164,7 +164,7 @@ export function openRelayDeps(
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
   // Slack profiles (mentions mapped by e-mail and phone) and user groups (access.send.userGroups).
-  const { profiles, groupMembers, links } = slackLookups(
+  const { profiles, groupMembers, links, messages } = slackLookups(
     config.slack,
     logger,
     config.peopleCacheTtlSeconds * 1000,
@@ -185,6 +185,7 @@ export function openRelayDeps(
     groupMembers,
     files,
     links,
+    messages,
     settings: config.file,
     sendLimiter,
     log: logger,

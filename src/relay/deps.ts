@@ -6,6 +6,7 @@ import { isStoreRefusal } from '../store/errors.js';
 import type { RelayStore } from '../store/interface.js';
 import type { GroupMembers, SendAccessPolicy } from './access.js';
 import type { AttachmentFetcher } from './attachment-fetcher.js';
+import type { ChatMessages } from './chat-messages.js';
 import type { DepartmentDirectory } from './departments.js';
 import { INTERNAL_ERROR_TEXT, STOPPING_KIND, STOPPING_TEXT } from './error-text.js';
 import { newRelayId } from './ids.js';
@@ -19,6 +20,7 @@ import type {
   RelayError,
   RelayRecord,
   RelayStatus,
+  RouteSettings,
   SlackMessageRef,
   SyncSettings,
 } from './types.js';
@@ -34,6 +36,8 @@ export interface RelaySettings extends RecipientDirectory {
   access?: { send: SendAccessPolicy };
   /** What edits and deletes of relayed messages do (sync.ts); default in config.ts. */
   sync: SyncSettings;
+  /** Channel id → its route to Fxiaoke (route.ts); absent: no channel is routed. */
+  routes?: Record<string, RouteSettings>;
 }
 
 /** The part of a pino logger the core uses; keeps relay/ free of logging libraries. */
@@ -120,6 +124,8 @@ export interface RelayDeps {
   files?: AttachmentFetcher;
   /** Links into Slack (chat.getPermalink): where a card relay's card points; absent: its channel. */
   links?: SlackLinks;
+  /** Messages and channel names read from the chat after the ack (channel routes, route.ts). */
+  messages?: ChatMessages;
   /** The per-user send limit (`limits.sendsPerUserPerMinute`); absent: no limit. */
   sendLimiter?: SendRateLimiter;
   /** This process, as the owner of the leases it takes (lease.ts). */

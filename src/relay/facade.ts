@@ -31,6 +31,13 @@ import { claimLease, withLease } from './lease.js';
 import { type NumberedRelay, receiveMessageRevokes, relaysOfMessage } from './message-relays.js';
 import type { PeopleDirectory } from './people.js';
 import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseClaim } from './revoke.js';
+import {
+  type RoutedIntake,
+  type RoutedMessage,
+  type RoutedReaction,
+  receiveRoutedMessage,
+  receiveRoutedReaction,
+} from './route.js';
 import type { SendOutcome } from './send.js';
 import { type SyncFacade, syncFacade } from './sync-facade.js';
 import { type ResumedSend, resumePending } from './takeover.js';
@@ -75,6 +82,13 @@ export interface RelayFacade {
   cancelHeld(heldId: string, actorId: string): Promise<HeldOutcome | Unavailable>;
   /** Claims for revoking (with who asked) every relay of the target that needs a Fxiaoke call. */
   receiveRevoke(target: RevokeTarget, actorId: string): Promise<RevokeIntake | Unavailable>;
+  /**
+   * A new message of a routed channel, or a reaction that relays one (route.ts): recorded
+   * `received`. Not bounded by the intake deadline and not caught: an event that was not recorded
+   * must not be acked, so Slack delivers it again.
+   */
+  receiveRoutedMessage(message: RoutedMessage): Promise<RoutedIntake>;
+  receiveRoutedReaction(reaction: RoutedReaction): Promise<RoutedIntake>;
 
   // Lists.
   /** A user's recent relays, or everyone's for an fx-bridge admin. */
@@ -137,6 +151,9 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
       }
       return intake;
     },
+
+    receiveRoutedMessage: (message) => receiveRoutedMessage(deps, message),
+    receiveRoutedReaction: (reaction) => receiveRoutedReaction(deps, reaction),
 
     listFor: async (userId, limit) => {
       const admin = deps.settings.admins.includes(userId);

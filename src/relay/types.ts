@@ -11,6 +11,16 @@ export interface SyncSettings {
   deletes: SyncMode;
 }
 
+/** A channel routed to Fxiaoke (config `routes`, relay/route.ts). */
+export interface RouteSettings {
+  /** Recipients, as in /fx-send. */
+  to: string[];
+  /** `all`: every new top-level message a person posts; `reaction`: a message someone reacts to. */
+  forward: 'all' | 'reaction';
+  /** The emoji name that relays a message (`forward: reaction`). */
+  reaction: string;
+}
+
 /** Identifies one Slack message; unique across the store. */
 export interface SlackMessageRef {
   teamId: string;
@@ -336,7 +346,24 @@ export interface RelayIntake {
   repeat?: number;
   /** The relayed message is a thread reply (said in the answer). */
   threadReply?: boolean;
+  /** Relayed by a channel route (config `routes`, relay/route.ts) rather than by a person's request. */
+  route?: RelayRoute;
   receivedAt: number;
+}
+
+/**
+ * How a routed relay came about. Its sender is the message's author (named in Fxiaoke; may revoke
+ * it; their edits follow it). Who answers for it (access, send limit, failures told) is the author
+ * for `all`, the person who reacted for `reaction` (relay/route.ts `responsibleFor`).
+ */
+export interface RelayRoute {
+  forward: 'all' | 'reaction';
+  /** `reaction`: who added the emoji; may revoke it too. */
+  reactorId?: string;
+  /** Users mentioned in the text whose names were not at hand before the ack: named when carried out. */
+  unnamed?: string[];
+  /** `reaction`: the message's text is read from Slack when carried out (the event has none). */
+  unread?: boolean;
 }
 
 export interface RelayLease {

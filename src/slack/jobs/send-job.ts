@@ -13,6 +13,7 @@ import { ReceiptTracker } from '../receipt/tracker.js';
 import { renderReceipt } from '../receipt/view.js';
 import { heldMessage, heldOutcomeText } from '../replies/held.js';
 import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from '../replies/results.js';
+import { routedFailureText } from '../replies/routed.js';
 import { type Answer, internalErrorText } from './answer.js';
 
 export interface SendJobOptions {
@@ -41,8 +42,12 @@ export function receiptTracker(
   return tracker;
 }
 
-/** The relay's observer: the receipt's, or only its "queued" line for a relay that posts none. */
+/**
+ * The relay's observer: the receipt's, or only its "queued" line for a relay that posts none; a
+ * routed channel's relay (relay/route.ts) says nothing while it goes.
+ */
 export function receiptObserver(record: RelayRecord, receipt: ReceiptTracker): RelayObserver {
+  if (intakeOf(record).route) return {};
   const observer = receipt.observer();
   return postsReceipt(record) ? observer : { onQueued: observer.onQueued };
 }
@@ -107,6 +112,7 @@ async function presentFinished(
   answer: Answer,
   confirmed: boolean,
 ): Promise<void> {
+  if (intakeOf(record).route && !confirmed) return presentRouted(record, answer);
   // Without a tracker (nothing was posted for it) the relay is answered privately, receipt and all.
   if (receipt?.posted) {
     await receipt.update(record);
@@ -123,6 +129,26 @@ async function presentFinished(
   }
   const rendered = renderReceipt(record);
   await answer(`${headline(record, confirmed)} ${rendered.text}`, rendered.blocks as types.KnownBlock[]);
+}
+
+/**
+ * A routed relay: quiet when it reached everyone; otherwise its author (or whoever reacted) hears
+ * privately what happened, with Fxiaoke's errorCode and traceId.
+ */
+async function presentRouted(record: RelayRecord, answer: Answer): Promise<void> {
+  if (record.status === 'sent') return;
+  const failed =
+    record.status === 'failed' || (record.status === 'unknown' && !record.batches.some((b) => b.messageId));
+  if (failed) {
+    await answer(routedFailureText(record));
+    return;
+  }
+  // Partly sent, or unknown for some batches: what reached whom, and Revoke where it can.
+  const rendered = renderReceipt(record);
+  await answer(
+    `${routedFailureText(record).split('\n')[0]} ${rendered.text}`,
+    rendered.blocks as types.KnownBlock[],
+  );
 }
 
 /** What was relayed, for the private answer: "this message", "this message (a thread reply), again". */

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEAM_ID } from '../../dev/fakes/slack-requests.js';
 import { Harness } from './harness.js';
+import { openHome, publishedHome } from './people-requests.js';
 import { AUTHOR, DEALS, freshTs, REACTOR, react, relaysFor, routedRelay } from './route-requests.js';
 
 const SEND = '/cgi/app/message/send';
@@ -69,6 +70,13 @@ describe('forward: reaction', () => {
     expect(h.emulator.requestsTo(SEND)).toHaveLength(1);
     expect(await relaysFor(h, DEALS, ts)).toHaveLength(1);
     expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
+    // Quiet: the message is marked ✅ by the bot, nothing is posted.
+    expect(h.slack.reactions).toMatchObject([{ channel: DEALS, timestamp: ts, name: 'white_check_mark' }]);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    // The author's App Home shows it, with who relayed it by reaction.
+    await openHome(h, AUTHOR);
+    const home = await h.slack.waitFor(() => publishedHome(h, AUTHOR));
+    expect(JSON.stringify(home.blocks)).toContain(`routed from <#${DEALS}> by <@${REACTOR}>’s reaction`);
   });
 
   it('relays a thread reply, read with conversations.replies', async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { departmentCompany } from '../../dev/fakes/fxiaoke-emulator.js';
 import { BOT_ID, BOT_USER_ID, TEAM_ID } from '../../dev/fakes/slack-requests.js';
 import { Harness } from './harness.js';
+import { openHome, publishedHome } from './people-requests.js';
 import { AUTHOR, postMessage, relaysFor, routedRelay, SALES } from './route-requests.js';
 import { eventCallback, messageChanged, postEvent } from './sync-requests.js';
 
@@ -62,9 +63,24 @@ describe('forward: all', () => {
     await h.bridge.slack.jobs.idle();
     expect(h.emulator.requestsTo(SEND)).toHaveLength(1);
     expect(await relaysFor(h, SALES, ts)).toHaveLength(1);
-    // Nothing was posted in the channel, and nobody was told anything.
+    // Nothing was posted in the channel, and nobody was told anything: the message is marked ✅, once.
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
+    expect(h.slack.reactions).toMatchObject([{ channel: SALES, timestamp: ts, name: 'white_check_mark' }]);
+  });
+
+  it('shows in its author’s App Home as a routed relay, with its channel', async () => {
+    const { h } = await start();
+    const { ts } = await postMessage(h, { text: 'For the Home' });
+    const record = await routedRelay(h, SALES, ts);
+    await openHome(h, AUTHOR);
+    const home = await h.slack.waitFor(() => publishedHome(h, AUTHOR));
+    const shown = JSON.stringify(home.blocks);
+    expect(shown).toContain(`routed from <#${SALES}>`);
+    expect(shown).toContain(record.id);
+    expect(shown).toContain('Shanghai (dept 1004): 2 people');
+    // The author may revoke it from there.
+    expect(shown).toContain('"action_id":"fx_revoke"');
   });
 
   it('does not relay bot messages (its own above all), other subtypes, thread replies or unrouted channels', async () => {
@@ -131,12 +147,15 @@ describe('forward: all', () => {
     expect(text).toContain('errorCode 20014');
     expect(text).toContain(record.error?.traceId ?? 'no traceId');
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    // Not marked: it reached nobody.
+    expect(h.slack.callsTo('reactions.add')).toHaveLength(0);
   });
 
   it('is keyed by its Slack message: Revoke from Fxiaoke by the author takes it back; a stranger may not', async () => {
     const { h } = await start();
     const { ts } = await postMessage(h, { text: 'Take me back' });
     const record = await routedRelay(h, SALES, ts);
+    await h.slack.waitFor(() => h.slack.reactions.length === 1);
     const stranger = await h.revokeByShortcut(SALES, ts, 'U0STRANGER');
     expect((await h.responsesTo(stranger.responseUrl))[0]).toContain('Only <@U0AUTHOR>');
     const { responseUrl } = await h.revokeByShortcut(SALES, ts, AUTHOR);

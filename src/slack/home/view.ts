@@ -10,6 +10,7 @@ import {
   departmentsText,
   formatLabel,
   recipientCount,
+  routeLabel,
   slackDate,
   statusLabel,
   traceText,
@@ -35,7 +36,8 @@ function oneLine(text: string, max = 150): string {
 function relayBlocks(record: RelayRecord, options: HomeOptions): types.KnownBlock[] {
   const from = options.admin ? ` · from <@${record.senderId}>` : '';
   const format = formatLabel(record);
-  const head = `*${slackDate(record.createdAt)}* · ${statusLabel(record)} · ${recipientCount(record)}${format ? ` · ${format}` : ''}${from}`;
+  const routed = routeLabel(record);
+  const head = `*${slackDate(record.createdAt)}* · ${statusLabel(record)} · ${recipientCount(record)}${format ? ` · ${format}` : ''}${routed ? ` · ${routed}` : ''}${from}`;
   const section: types.SectionBlock = {
     type: 'section',
     text: { type: 'mrkdwn', text: `${head}\n>${oneLine(record.text) || '(no text)'}` },
@@ -62,7 +64,7 @@ export function homeView(records: readonly RelayRecord[], options: HomeOptions):
   const title = options.admin ? 'Recent relays — everyone' : 'Your recent relays';
   const intro = options.admin
     ? 'You are an fx-bridge admin: you see and may revoke everyone’s relays.'
-    : 'Messages you sent to Fxiaoke with /fx-send or the *Send to Fxiaoke* shortcut.';
+    : 'Messages you sent to Fxiaoke with /fx-send or the *Send to Fxiaoke* shortcut, and those of yours a channel route relayed.';
   const blocks: types.KnownBlock[] = [];
   if (options.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: options.notice } });
   blocks.push(

@@ -219,7 +219,7 @@ export class RelayJobs implements RelayJobsPort {
       answerInChannel(this.client, this.ctx.logger, record.originChannelId, responsibleFor(record)),
       this.ctx.logger,
     );
-    const receipt = receiptTracker(this.client, record, answer);
+    const receipt = receiptTracker(this.client, record, answer, this.ctx.logger);
     try {
       const resumed = await this.ctx.relay.resumeSend(record, receiptObserver(record, receipt));
       if (resumed.interrupted > 0) {

@@ -4,6 +4,7 @@
  * live or after a takeover.
  */
 import type { types, webApi } from '@slack/bolt';
+import type { Logger } from '../../logger.js';
 import { intakeOf } from '../../relay/carry-out.js';
 import type { RelayObserver } from '../../relay/deps.js';
 import type { SendOutcome } from '../../relay/send.js';
@@ -30,12 +31,14 @@ export function receiptTracker(
   client: webApi.WebClient,
   record: RelayRecord,
   answer: Answer,
+  log?: Pick<Logger, 'warn'>,
 ): ReceiptTracker {
   const tracker = new ReceiptTracker({
     client,
     teamId: intakeOf(record).teamId,
     channelId: record.originChannelId,
     answer,
+    ...(log ? { log } : {}),
   });
   // A receipt posted before a takeover is this relay's: later progress updates it.
   if (record.slack && postsReceipt(record)) tracker.posted = true;
@@ -59,7 +62,7 @@ export async function runSendJob(
   answer: Answer,
   options: SendJobOptions = {},
 ): Promise<void> {
-  const receipt = receiptTracker(client, received, answer);
+  const receipt = receiptTracker(client, received, answer, ctx.logger);
   const observer = receiptObserver(received, receipt);
   try {
     if (intakeOf(received).confirmedBy && options.heldAnswer) {
@@ -112,7 +115,7 @@ async function presentFinished(
   answer: Answer,
   confirmed: boolean,
 ): Promise<void> {
-  if (intakeOf(record).route && !confirmed) return presentRouted(record, answer);
+  if (intakeOf(record).route && !confirmed) return presentRouted(record, answer, receipt);
   // Without a tracker (nothing was posted for it) the relay is answered privately, receipt and all.
   if (receipt?.posted) {
     await receipt.update(record);
@@ -135,8 +138,15 @@ async function presentFinished(
  * A routed relay: quiet when it reached everyone; otherwise its author (or whoever reacted) hears
  * privately what happened, with Fxiaoke's errorCode and traceId.
  */
-async function presentRouted(record: RelayRecord, answer: Answer): Promise<void> {
-  if (record.status === 'sent') return;
+async function presentRouted(
+  record: RelayRecord,
+  answer: Answer,
+  receipt: ReceiptTracker | undefined,
+): Promise<void> {
+  if (record.status === 'sent') {
+    await receipt?.markRouted(record);
+    return;
+  }
   const failed =
     record.status === 'failed' || (record.status === 'unknown' && !record.batches.some((b) => b.messageId));
   if (failed) {

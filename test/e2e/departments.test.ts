@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { departmentCompany } from '../../dev/fakes/fxiaoke-emulator.js';
-import { SENDER_ID } from '../../dev/fakes/slack-requests.js';
+import { CHANNEL_ID, SENDER_ID } from '../../dev/fakes/slack-requests.js';
 import { Harness } from './harness.js';
-import { shortcutModal, submitModal, typeahead } from './people-requests.js';
+import { block, shortcutModal, submitModal, typeahead } from './people-requests.js';
 import { eventCallback, messageChanged, postEvent, relayWhen } from './sync-requests.js';
 
 const SEND = '/cgi/app/message/send';
@@ -162,5 +162,17 @@ describe('departments as recipients', () => {
     const record = await relayWhen(h, '1700000700.000100', (r) => r.status === 'sent');
     expect(record.departments).toEqual([{ id: 1004, name: 'Shanghai', people: 2, departed: 0 }]);
     expect(h.emulator.messages.at(-1)?.toUser).toHaveLength(2);
+  });
+
+  it('prefills a channel’s default departments in the compose window, labelled with their path', async () => {
+    const { h } = await start({
+      fileConfig: `channelDefaults:\n  ${CHANNEL_ID}: ["dept:1004", "dept:Sales East"]\n`,
+    });
+    const view = await shortcutModal(h, { ts: '1700000800.000100', text: 'Hello', user: SENDER_ID });
+    const prefilled = block(view, 'recipients')?.element?.initial_options ?? [];
+    expect(prefilled.map((option) => [option.value, option.text.text])).toEqual([
+      ['dept:1004', 'Shanghai — department · Sales › Sales East › Shanghai'],
+      ['dept:Sales East', 'Sales East — department · Sales › Sales East'],
+    ]);
   });
 });

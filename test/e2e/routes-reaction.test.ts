@@ -96,6 +96,7 @@ describe('forward: reaction', () => {
     await react(h, { ts });
     const told = await h.slack.waitFor(() => h.slack.callsTo('chat.postEphemeral')[0]);
     expect(told.body).toMatchObject({ channel: DEALS, user: REACTOR });
+    expect(String(told.body.text)).toContain(`The message you reacted to in <#${DEALS}>`);
     expect(String(told.body.text)).toContain('Nothing was sent');
     expect(h.emulator.requestsTo(SEND)).toHaveLength(0);
     // The same refused reactor again (Slack's retry): refused, not told twice.

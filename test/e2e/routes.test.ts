@@ -184,9 +184,31 @@ describe('forward: all', () => {
     const { ts } = await postMessage(h, { text: 'Not allowed' });
     const told = await h.slack.waitFor(() => h.slack.callsTo('chat.postEphemeral')[0]);
     expect(told.body.user).toBe(AUTHOR);
+    expect(String(told.body.text)).toContain(`Your message in <#${SALES}> (routed to Fxiaoke):`);
     expect(String(told.body.text)).toContain('Nothing was sent');
     const [record] = await relaysFor(h, SALES, ts);
     expect(record).toMatchObject({ status: 'failed', error: { kind: 'refused' } });
+    expect(h.emulator.requestsTo(SEND)).toHaveLength(0);
+  });
+
+  it('tells the author, privately, when the route names a department Fxiaoke does not have', async () => {
+    const company = departmentCompany();
+    const h = await Harness.start({
+      emulator: { users: company.users, departments: company.departments },
+      fileConfig: ['routes:', '  C0TYPO:', '    to: ["dept:Sales Eats"]', '    forward: all', ''].join('\n'),
+    });
+    harness = h;
+    const { ts } = await postMessage(h, { channel: 'C0TYPO', text: 'Nobody gets this' });
+    const told = await h.slack.waitFor(() => h.slack.callsTo('chat.postEphemeral')[0]);
+    expect(told.body).toMatchObject({ channel: 'C0TYPO', user: AUTHOR });
+    const text = String(told.body.text);
+    expect(text).toContain('Your message in <#C0TYPO> (routed to Fxiaoke): nothing was sent');
+    expect(text).toContain(
+      'no Fxiaoke department is called “Sales Eats”; the closest: Sales East (dept 1002)',
+    );
+    expect(text).toContain('`routes.C0TYPO.to`');
+    expect(text).not.toContain('/fx-send <recipients>');
+    expect(await relaysFor(h, 'C0TYPO', ts)).toMatchObject([{ status: 'failed' }]);
     expect(h.emulator.requestsTo(SEND)).toHaveLength(0);
   });
 

@@ -14,7 +14,12 @@ import { ReceiptTracker } from '../receipt/tracker.js';
 import { renderReceipt } from '../receipt/view.js';
 import { heldMessage, heldOutcomeText } from '../replies/held.js';
 import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from '../replies/results.js';
-import { routedFailureText } from '../replies/routed.js';
+import {
+  routedFailureText,
+  routedNotSentText,
+  routedRecipientsText,
+  routedRefusalText,
+} from '../replies/routed.js';
 import { type Answer, internalErrorText } from './answer.js';
 
 export interface SendJobOptions {
@@ -72,7 +77,9 @@ export async function runSendJob(
       else await heldAnswer(heldOutcomeText(outcome));
       return;
     }
-    await presentSend(await ctx.relay.carryOutSend(received, observer), answer, receipt);
+    const outcome = await ctx.relay.carryOutSend(received, observer);
+    if (intakeOf(received).route) await presentRoutedOutcome(received, outcome, answer, receipt);
+    else await presentSend(outcome, answer, receipt);
   } catch (error) {
     ctx.logger.error({ err: error, relayId: received.id, user: received.senderId }, 'relay failed');
     await answer(internalErrorText(received.id));
@@ -132,6 +139,30 @@ async function presentFinished(
   }
   const rendered = renderReceipt(record);
   await answer(`${headline(record, confirmed)} ${rendered.text}`, rendered.blocks as types.KnownBlock[]);
+}
+
+/**
+ * A routed relay's outcome, about the message it is: a refusal, a route whose recipients cannot be
+ * used, a message not relayed; a Slack retry of it (duplicate) says nothing. The rest as any send.
+ */
+async function presentRoutedOutcome(
+  record: RelayRecord,
+  outcome: SendOutcome,
+  answer: Answer,
+  receipt: ReceiptTracker,
+): Promise<void> {
+  switch (outcome.type) {
+    case 'refused':
+      return answer(routedRefusalText(record, outcome.refusal));
+    case 'invalid_recipients':
+      return answer(routedRecipientsText(record, outcome.problems));
+    case 'invalid_text':
+      return answer(routedNotSentText(record, outcome.problem));
+    case 'duplicate':
+      return;
+    default:
+      return presentSend(outcome, answer, receipt);
+  }
 }
 
 /**

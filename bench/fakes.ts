@@ -11,7 +11,14 @@ import type { RecordedRequest } from '../dev/fakes/fxiaoke-emulator/types.js';
 import { FxiaokeEmulator, generateUsers, PATHS } from '../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../dev/fakes/slack-api.js';
 import { serve } from './ipc.js';
-import type { FakesInfo, FakesRequest, Harvest, OtherSend } from './protocol.js';
+import {
+  BENCH_AUTHOR,
+  type FakesInfo,
+  type FakesRequest,
+  type Harvest,
+  type OtherSend,
+  ROUTED_CHANNEL,
+} from './protocol.js';
 
 const APP_SECRET = 'bench-app-secret-5f1c9e7a';
 const PERMANENT_CODE = 'bench-permanent-code-77aa31';
@@ -65,6 +72,9 @@ const emulator = await FxiaokeEmulator.start({
   },
 });
 const slack = await FakeSlackApi.start({ responseUrlMaxUses: Number.POSITIVE_INFINITY });
+// The routed channel's author and name, so the bridge's lookups answer (and are cached) as in Slack.
+slack.addUser({ id: BENCH_AUTHOR, name: 'bench.author' });
+slack.setChannelName(ROUTED_CHANNEL, 'bench-routed');
 
 function harvest(): Harvest {
   const slackCalls: Record<string, number> = {};

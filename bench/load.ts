@@ -2,12 +2,19 @@
  * The load generator, a child process of bench/run.ts so it does not share the target's event
  * loop. Open loop: sends are scheduled on a timer at the offered rate whatever the target answers,
  * so a slow target meets more requests in flight, not fewer (closed loops hide overload).
- * Every request is a real Slack slash command: form-encoded, signed, with a fresh trigger_id.
+ * Every request is a real Slack slash command (form-encoded, signed, with a fresh trigger_id) or,
+ * for the routed channel, a real Events API delivery of a new message (JSON, signed, its own ts).
  */
 import { Pool } from 'undici';
-import { signSlackRequest, slashCommandBody } from '../dev/fakes/slack-requests.js';
+import { signSlackRequest, slashCommandBody, TEAM_ID } from '../dev/fakes/slack-requests.js';
 import { serve } from './ipc.js';
-import type { LoadJob, LoadRequest, LoadResult, LoadSample } from './protocol.js';
+import {
+  BENCH_AUTHOR,
+  type LoadJob,
+  type LoadRequest,
+  type LoadResult,
+  type LoadSample,
+} from './protocol.js';
 
 function errorKind(error: unknown): string {
   let current: unknown = error;
@@ -17,6 +24,37 @@ function errorKind(error: unknown): string {
     current = current.cause;
   }
   return error instanceof Error ? error.name : 'unknown_error';
+}
+
+function requestBody(job: LoadJob, seq: number): { body: string; contentType: string } {
+  if (job.kind !== 'message') {
+    const body = slashCommandBody({
+      text: `${job.recipients} bench-${job.stage}-${seq}`,
+      response_url: job.responseUrl,
+    });
+    return { body, contentType: 'application/x-www-form-urlencoded' };
+  }
+  // A ts per message, unique within the run: the stage in the seconds, the sequence in the fraction.
+  const ts = `${1_800_000_000 + job.stage}.${String(seq).padStart(6, '0')}`;
+  const body = JSON.stringify({
+    type: 'event_callback',
+    team_id: TEAM_ID,
+    api_app_id: 'A0TEST',
+    event_id: `EvBENCH${job.stage}X${seq}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: {
+      type: 'message',
+      channel: job.channel,
+      user: BENCH_AUTHOR,
+      text: `bench-${job.stage}-${seq}`,
+      ts,
+      event_ts: ts,
+      channel_type: 'channel',
+      team: TEAM_ID,
+    },
+    authorizations: [{ team_id: TEAM_ID, user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
+  });
+  return { body, contentType: 'application/json' };
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
@@ -41,14 +79,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const intervalMs = 1000 / job.rate;
 
   const fire = (seq: number) => {
-    const body = slashCommandBody({
-      text: `${job.recipients} bench-${job.stage}-${seq}`,
-      response_url: job.responseUrl,
-    });
-    const headers = {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...signSlackRequest(job.signingSecret, body),
-    };
+    const { body, contentType } = requestBody(job, seq);
+    const headers = { 'content-type': contentType, ...signSlackRequest(job.signingSecret, body) };
     const sentAt = Date.now();
     const started = performance.now();
     const request = pool

@@ -4,7 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['ack', 'e2e', 'sustained', 'fanout', 'store', 'sqlite-lock', 'flood'] as const;
+export const SECTIONS = [
+  'ack',
+  'e2e',
+  'sustained',
+  'fanout',
+  'routes',
+  'departments',
+  'store',
+  'sqlite-lock',
+  'flood',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -12,6 +22,8 @@ export interface BenchOptions {
   sections: Set<Section>;
   /** Offered rates (req/s) of the baseline-vs-bridge comparison; e2e runs at the same rates. */
   rates: number[];
+  /** Offered rates (messages/s) of the routed channel, bare Bolt vs fx-bridge. */
+  routeRates: number[];
   durationMs: number;
   /** Emulator latencies (ms) for the end-to-end measurement; 0 reuses the ack runs. */
   latencies: number[];
@@ -55,13 +67,14 @@ export class BenchUsageError extends Error {
 
 const USAGE = `npm run bench -- [flags]
   --quick                  smoke run (< 1 min): short stages, 20,000 store records
-  --only ack,e2e,sustained,fanout,store,sqlite-lock,flood   run only these sections
+  --only ack,e2e,sustained,fanout,routes,departments,store,sqlite-lock,flood   run only these sections
   --rates 100,500,1000     offered rates (req/s) of the baseline-vs-bridge comparison
+  --route-rates 100,500    offered rates (messages/s) of the routed channel (forward: all)
   --duration 5             seconds per offered rate
   --latencies 0,50         emulator latencies (ms) for end to end
   --step-rates 100,200,…   rates tried for the sustained relay rate (stops at the first failure)
   --step-duration 5        seconds per step
-  --fanout 10000           recipients of the fan-out relay
+  --fanout 10000           recipients of the fan-out relay, and people in the department expanded
   --records 1000000        relay records written to each store
   --lookups 10000          lookups by Slack message per store
   --redis-url URL          default $REDIS_URL or redis://127.0.0.1:6379
@@ -117,6 +130,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       rates: { type: 'string' },
+      'route-rates': { type: 'string' },
       duration: { type: 'string' },
       latencies: { type: 'string' },
       'step-rates': { type: 'string' },
@@ -150,6 +164,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     quick,
     sections,
     rates: numbers(values.rates, quick ? [50, 200] : [100, 500, 1000], 'rates'),
+    routeRates: numbers(values['route-rates'], quick ? [50, 100] : [100, 500], 'route-rates'),
     durationMs: number(values.duration, quick ? 1.5 : 5, 'duration') * 1000,
     latencies: numbers(values.latencies, [0, 50], 'latencies'),
     stepRates: numbers(

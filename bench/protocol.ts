@@ -1,5 +1,10 @@
 /** What the orchestrator and its child processes say to each other (plain JSON over IPC). */
 
+/** The channel the bench routes to Fxiaoke (`forward: all`). */
+export const ROUTED_CHANNEL = 'C0BENCHROUTED';
+/** Who posts every message of the routed channel (the fake Slack knows their name). */
+export const BENCH_AUTHOR = 'U0BENCHAUTHOR';
+
 export interface LoadJob {
   op: 'run';
   /** The Slack events URL of the target. */
@@ -12,6 +17,12 @@ export interface LoadJob {
   stage: number;
   /** Recipients token of `/fx-send`. */
   recipients: string;
+  /**
+   * `command` (default): signed `/fx-send` slash commands. `message`: signed Events API deliveries of
+   * a new message in `channel` (a routed channel for the bridge), one per send, each its own ts.
+   */
+  kind?: 'command' | 'message';
+  channel?: string;
   responseUrl: string;
   connections: number;
   /** After the last send, how long to wait for answers still outstanding. */

@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import type { FanoutResult } from './fanout.js';
 import type { StoreResult } from './protocol.js';
+import { type DepartmentExpansion, formatReach, type RouteRow } from './routes.js';
 import type { LoadSections } from './sections.js';
 import { formatSqliteLock, type SqliteLockResult } from './sqlite-lock.js';
 import type { StageOutcome } from './stages.js';
@@ -47,6 +48,10 @@ export interface BenchReport {
   sectionSeconds: Record<string, number>;
   sqliteLock?: SqliteLockResult;
   unsignedFlood?: FloodRow[];
+  /** A channel routed to Fxiaoke under load (routes.ts). */
+  routes?: RouteRow[];
+  /** A department as the recipient: its expansion and its relay (routes.ts). */
+  departments?: DepartmentExpansion;
 }
 
 /** null is how NaN comes back through JSON/IPC. */
@@ -241,6 +246,7 @@ export function formatReport(report: BenchReport): string {
         " the bridge's own work plus any limiter wait)",
     );
   }
+  out.push(...formatReach(report.routes, report.departments, { table, num, times }));
   if (report.stores.length > 0) {
     out.push('', '5. Store (RelayStore interface, realistic finished relays):');
     out.push(

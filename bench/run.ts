@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: fx-bridge against a bare Bolt app, end to end through the Fxiaoke emulator,
- * the sustained relay rate, a 10,000-recipient fan-out, and the stores. Everything on loopback:
+ * the sustained relay rate, a 10,000-recipient fan-out, a routed channel and a 10,000-person
+ * department, and the stores. Everything on loopback:
  * the bridge runs here, the load generator and the fakes in child processes, each store run in
  * a child of its own. Progress goes to stderr; the table to stdout; the JSON to bench/results/.
  */
@@ -12,6 +13,7 @@ import { runFanout } from './fanout.js';
 import { ChildRpc, forkBench } from './ipc.js';
 import { type BenchOptions, BenchUsageError, parseOptions } from './options.js';
 import type { StoreJob, StoreResult } from './protocol.js';
+import { ROUTED_CHANNEL } from './protocol.js';
 import {
   type BenchReport,
   formatMachine,
@@ -20,6 +22,7 @@ import {
   machine,
   writeResults,
 } from './report.js';
+import { runDepartmentExpansion, runRoutedChannel } from './routes.js';
 import { runLoadSections } from './sections.js';
 import { formatSqliteLock, runSqliteLock } from './sqlite-lock.js';
 import { StageRunner } from './stages.js';
@@ -101,7 +104,8 @@ async function main(): Promise<void> {
     // The load sections measure the bridge, not the budget (by default 100 calls per 20 s).
     const env = limiterInBuild ? budgetEnv(100_000, 1_000) : {};
     const loadSections = sections.has('ack') || sections.has('e2e') || sections.has('sustained');
-    if (loadSections || sections.has('fanout')) {
+    const reach = sections.has('routes') || sections.has('departments');
+    if (loadSections || sections.has('fanout') || reach) {
       // JSON is YAML: the alias for the fan-out, and room for that many recipients. One simulated
       // user sends every command, so the per-user send limit is off: it would measure the limit.
       const fileConfigPath = join(dir, 'fx-bridge.yml');
@@ -112,6 +116,8 @@ async function main(): Promise<void> {
           aliases: { everyone: members },
           maxRecipients: Math.max(5000, members.length),
           limits: { sendsPerUserPerMinute: 0 },
+          // The routed channel's messages go to one employee, as the slash commands do.
+          routes: { [ROUTED_CHANNEL]: { to: ['1000'], forward: 'all' } },
         }),
       );
       const children = await startChildren(options.fanoutRecipients);
@@ -139,6 +145,30 @@ async function main(): Promise<void> {
             report.instances.push(result.instance);
             progress(`  ${run.name}: ${result.status} in ${result.wallMs} ms (${result.batches} batches)`);
           }
+        }
+        if (sections.has('routes')) {
+          report.routes = await timed('routes', () =>
+            runRoutedChannel(
+              runner,
+              children,
+              options,
+              { dir, fileConfigPath, env },
+              report.instances,
+              progress,
+            ),
+          );
+        }
+        if (sections.has('departments')) {
+          report.departments = await timed('departments', () =>
+            runDepartmentExpansion(
+              runner,
+              children,
+              options,
+              { dir, fileConfigPath, env, limiterInBuild },
+              progress,
+            ),
+          );
+          report.instances.push(report.departments.relay.instance);
         }
         await runner.harvest();
         report.emulatorTokenFetches = runner.tokenFetches;

@@ -111,7 +111,7 @@ export class StageRunner {
     target: Target,
     rate: number,
     durationMs: number,
-    settings: { e2e: boolean; emulatorLatencyMs: number },
+    settings: { e2e: boolean; emulatorLatencyMs: number; messagesIn?: string },
   ): Promise<StageOutcome> {
     this.#stage += 1;
     const stage = this.#stage;
@@ -125,6 +125,8 @@ export class StageRunner {
       durationMs,
       stage,
       recipients: '1000',
+      // New messages in a (routed) channel instead of slash commands.
+      ...(settings.messagesIn ? { kind: 'message' as const, channel: settings.messagesIn } : {}),
       responseUrl: this.children.fakesInfo.responseUrl,
       connections: this.options.connections,
       drainMs: this.options.drainMs,

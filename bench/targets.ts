@@ -43,6 +43,8 @@ export async function startBaseline(fakes: FakesInfo): Promise<Target> {
   app.command('/fx-send', async ({ ack }) => {
     await ack();
   });
+  // Events are acked by Bolt itself before any listener runs: the floor of the routed channel.
+  app.event('message', async () => undefined);
   const server = await receiver.start(0);
   const { port } = server.address() as AddressInfo;
   return {

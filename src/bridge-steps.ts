@@ -6,6 +6,7 @@
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
 import { FxiaokeClient } from './fxiaoke/client.js';
+import { FxiaokeDepartments } from './fxiaoke/departments.js';
 import { FxiaokeDirectory } from './fxiaoke/directory.js';
 import { fxiaokeConnection } from './fxiaoke/from-config.js';
 import type { BridgeMetrics } from './http/metrics.js';
@@ -195,6 +196,16 @@ export function openRelayDeps(
     log: logger.child({ component: 'directory' }),
     ...(options.now ? { now: options.now } : {}),
   });
+  // Departments (`dept:…` recipients): the list and each one's people, cached like the address book;
+  // the typeahead counts members from the address book's copy.
+  const departments = new FxiaokeDepartments({
+    client: fxiaoke,
+    ttlMs: config.peopleCacheTtlSeconds * 1000,
+    ...(config.fxiaoke.employeeIdField ? { employeeIdField: config.fxiaoke.employeeIdField } : {}),
+    memberships: () => people.activeMemberships(),
+    log: logger.child({ component: 'departments' }),
+    ...(options.now ? { now: options.now } : {}),
+  });
   // Files of relayed messages: downloaded with the bot token, only from Slack's hosts or the
   // configured Web API's origin (a proxy, the tests' fake Slack).
   const files = new SlackFileDownloader({
@@ -203,7 +214,7 @@ export function openRelayDeps(
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
   // Slack profiles (mentions mapped by e-mail and phone) and user groups (access.send.userGroups).
-  const { profiles, groupMembers, links } = slackLookups(
+  const { profiles, groupMembers, links, messages } = slackLookups(
     config.slack,
     logger,
     config.peopleCacheTtlSeconds * 1000,
@@ -219,10 +230,12 @@ export function openRelayDeps(
     writesAbandoned: () => writesAbandoned,
     fxiaoke,
     people,
+    departments,
     profiles,
     groupMembers,
     files,
     links,
+    messages,
     settings: config.file,
     sendLimiter,
     log: logger,

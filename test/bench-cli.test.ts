@@ -24,6 +24,10 @@ describe('bench command line', () => {
     expect(() => parseOptions(['--only', 'acks'])).toThrow(/--only: unknown section\(s\) acks[\s\S]*--quick/);
     expect(() => parseOptions(['--rates', 'fast'])).toThrow(/--rates takes comma-separated/);
     expect(parseOptions(['--quick', '--save-reference']).saveReference).toBe(true);
+    // The routed channel and the department: part of the default run, at 100 and 500 messages/s.
+    expect(parseOptions([]).routeRates).toEqual([100, 500]);
+    expect([...parseOptions([]).sections]).toEqual(expect.arrayContaining(['routes', 'departments']));
+    expect(parseOptions(['--route-rates', '50,100']).routeRates).toEqual([50, 100]);
   });
 
   it('runs the store section on PostgreSQL too: TEST_POSTGRES_URL or --postgres-url, unless --no-postgres', () => {

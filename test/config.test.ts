@@ -376,6 +376,7 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
       access: { send: { users: [], userGroups: [], channels: [] } },
       limits: { sendsPerUserPerMinute: 20 },
       sync: { edits: 'ask', deletes: 'ask', quietMs: 3000 },
+      routes: {},
     });
   });
 
@@ -458,6 +459,117 @@ describe('loadConfig: FX_BRIDGE_CONFIG', () => {
     expect(typo.problems).toHaveLength(1);
     expect(typo.problems[0]).toContain('channelDefaults.C012ABC.1');
     expect(typo.problems[0]).toContain('salez is neither an alias');
+  });
+
+  it('takes departments (dept:<id>, dept:<name>) in aliases and channelDefaults, and names a malformed member', () => {
+    const path = writeConfig(
+      'departments.yml',
+      [
+        'aliases:',
+        '  east: ["dept:1002", "dept:Sales East", FSUID_AAA111]',
+        'channelDefaults:',
+        '  C012ABC: [east, "dept:销售部"]',
+        '',
+      ].join('\n'),
+    );
+    const file = loadConfig(validEnv({ FX_BRIDGE_CONFIG: path })).file;
+    expect(file.aliases.east).toEqual(['dept:1002', 'dept:Sales East', 'FSUID_AAA111']);
+    expect(file.channelDefaults.C012ABC).toEqual(['east', 'dept:销售部']);
+    const bad = configError(
+      validEnv({ FX_BRIDGE_CONFIG: writeConfig('bad-dept.yml', 'aliases:\n  east: ["dept:", sales]\n') }),
+    );
+    expect(bad.problems).toHaveLength(2);
+    expect(bad.problems[0]).toContain('aliases.east.0');
+    expect(bad.problems[0]).toContain('a department (dept:<id> or dept:<name>)');
+  });
+
+  it('reads routes keyed by channel id, with reaction defaulting to outbox_tray', () => {
+    const path = writeConfig(
+      'routes.yml',
+      [
+        'aliases:',
+        '  sales: [FSUID_AAA111]',
+        'routes:',
+        '  C0SALES:',
+        '    to: [sales, "dept:1002"]',
+        '    forward: all',
+        '  C0DEALS:',
+        '    to: ["dept:Sales East"]',
+        '    forward: reaction',
+        '  G0PRIVATE:',
+        '    to: [FSUID_BBB222]',
+        '    forward: reaction',
+        '    reaction: ":envelope:"',
+        '',
+      ].join('\n'),
+    );
+    expect(loadConfig(validEnv({ FX_BRIDGE_CONFIG: path })).file.routes).toEqual({
+      C0SALES: { to: ['sales', 'dept:1002'], forward: 'all', reaction: 'outbox_tray' },
+      C0DEALS: { to: ['dept:Sales East'], forward: 'reaction', reaction: 'outbox_tray' },
+      G0PRIVATE: { to: ['FSUID_BBB222'], forward: 'reaction', reaction: 'envelope' },
+    });
+  });
+
+  it('refuses a route with the key named: a channel name, an empty to, an unknown alias, unknown keys, a bad forward', () => {
+    const error = configError(
+      validEnv({
+        FX_BRIDGE_CONFIG: writeConfig(
+          'bad-routes.yml',
+          [
+            'aliases:',
+            '  sales: [FSUID_AAA111]',
+            'routes:',
+            '  "#sales":',
+            '    to: [sales]',
+            '    forward: all',
+            '  C0EMPTY:',
+            '    to: []',
+            '    forward: all',
+            '  C0EXTRA:',
+            '    to: [sales]',
+            '    forward: all',
+            '    channel: general',
+            '  C0HOW:',
+            '    to: [sales]',
+            '    forward: some',
+            '  C0EMOJI:',
+            '    to: [sales]',
+            '    forward: all',
+            '    reaction: outbox_tray',
+            '',
+          ].join('\n'),
+        ),
+      }),
+    );
+    const problems = error.problems.join('\n');
+    expect(problems).toContain('routes.#sales: routes are keyed by Slack channel ids such as C012ABC');
+    expect(problems).toContain('routes.C0EMPTY.to: to needs at least one recipient');
+    expect(problems).toContain('routes.C0EXTRA');
+    expect(problems).toContain('"channel"');
+    expect(problems).toContain(
+      'routes.C0HOW.forward: forward must be all (every new message in the channel) or reaction',
+    );
+    expect(problems).toContain('routes.C0EMOJI.reaction: reaction applies to forward: reaction only');
+    expect(error.problems).toHaveLength(5);
+    // A recipient the resolver would not know: refused at start, not in every routed message.
+    const typo = configError(
+      validEnv({
+        FX_BRIDGE_CONFIG: writeConfig(
+          'typo-route.yml',
+          [
+            'aliases:',
+            '  sales: [FSUID_AAA111]',
+            'routes:',
+            '  C0TYPO:',
+            '    to: [sales, salez]',
+            '    forward: all',
+            '',
+          ].join('\n'),
+        ),
+      }),
+    );
+    expect(typo.problems).toHaveLength(1);
+    expect(typo.problems[0]).toContain('routes.C0TYPO.to.1: salez is neither an alias');
   });
 
   it('reads PEOPLE_CACHE_TTL_SECONDS (default 600) and rejects values out of range', () => {

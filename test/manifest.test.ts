@@ -55,6 +55,17 @@ describe('manifest.yml (the Slack-side contract)', () => {
     expect(scopes.bot).toEqual(expect.arrayContaining(['usergroups:read']));
   });
 
+  it('subscribes to what channel routes need: message events, reaction_added, and the reaction scopes', () => {
+    const scopes = record(record(manifest.oauth_config, 'oauth_config').scopes, 'oauth_config.scopes');
+    // reaction_added (forward: reaction) needs reactions:read; the ✅ mark of a relayed message reactions:write.
+    expect(scopes.bot).toEqual(expect.arrayContaining(['reactions:read', 'reactions:write']));
+    expect(scopes.bot).toEqual(expect.arrayContaining(['channels:history', 'groups:history']));
+    const events = record(settings.event_subscriptions, 'settings.event_subscriptions');
+    expect(events.bot_events).toEqual(
+      expect.arrayContaining(['reaction_added', 'message.channels', 'message.groups']),
+    );
+  });
+
   it('enables the App Home tab and subscribes to app_home_opened', () => {
     expect(record(features.app_home, 'features.app_home')).toMatchObject({
       home_tab_enabled: true,

@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the bridge without Slack or Fxiaoke accounts. Starts the Fxiaoke emulator, a fake
  * Slack Web API and the real bridge on loopback, plays one scripted round trip (send to two fake
- * employees, the receipt, Revoke), then serves a local page to try more, until Ctrl-C.
+ * employees, the receipt, Revoke; then a send to a department), then serves a local page to try
+ * more, until Ctrl-C.
  *
  *   npm run demo -- [--port 8800] [--once]
  */
@@ -15,6 +16,7 @@ import { startWorld, type World } from './world.js';
 const USAGE =
   'usage: npm run demo -- [--port N] [--once]\n  --port N  the local page’s port (default 8800; 0 picks a free one)\n  --once    play the scripted round trip, then exit\n';
 const SCRIPTED = '/fx-send 1000,1001 The quote for ACME is ready: 12 units, delivery Friday';
+const SCRIPTED_DEPARTMENT = '/fx-send dept:Sales Team lunch on Friday at 12:30';
 
 function parseCli(): { port: number; once: boolean } {
   try {
@@ -106,6 +108,26 @@ async function roundTrip(world: World): Promise<void> {
   if (!allRevoked) throw new Error('the message was not revoked in the emulator');
   say();
   say('Round trip complete: sent to 2 fake employees, receipt posted, revoked from the receipt.');
+  say();
+  await departmentSend(world);
+}
+
+/** A department as the recipient: the bridge looks up its people in Fxiaoke and names it in the receipt. */
+async function departmentSend(world: World): Promise<void> {
+  say('── A department as the recipient ────────────────────────────────────');
+  say();
+  say(`  5. You type in #general:   ${SCRIPTED_DEPARTMENT}`);
+  const before = world.emulator.messages.length;
+  const sent = await sendCommand(world, SCRIPTED_DEPARTMENT.replace(/^\/fx-send\s+/, ''));
+  for (const text of sent.ephemeral) say(`\n     Only visible to you:\n${indent(text)}`);
+  if (!sent.receipt) throw new Error('the bridge posted no receipt for the department send');
+  say();
+  say('  6. The receipt names the department and how many people it reached:');
+  say(indent(sent.receipt.text));
+  const delivered = world.emulator.messages.slice(before).flatMap((message) => message.toUser);
+  if (delivered.length === 0) throw new Error('nothing reached the department in the emulator');
+  say();
+  say(`Department send complete: dept:Sales reached ${delivered.length} fake employees.`);
   say();
 }
 

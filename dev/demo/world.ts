@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { type Bridge, startBridge } from '../../src/bridge.js';
 import { loadConfig } from '../../src/config.js';
 import {
+  type EmulatorDepartment,
   type EmulatorUser,
   FxiaokeEmulator,
   generateUsers,
   type RecordedRequest,
+  ROOT_DEPARTMENT_ID,
 } from '../fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../fakes/slack-api.js';
 
@@ -29,10 +31,17 @@ const DEMO = {
 /** Names a visitor can tell apart; employee ids 1000, 1001, … as the emulator numbers them. */
 const NAMES = ['Wang Fang', 'Li Na', 'Zhang Wei', 'Liu Yang'];
 
+/** Two departments, for `dept:` sends: Sales (Wang Fang, Li Na) and Support (the other two). */
+export const DEMO_DEPARTMENTS: EmulatorDepartment[] = [
+  { id: 1101, name: 'Sales', parentId: ROOT_DEPARTMENT_ID },
+  { id: 1102, name: 'Support', parentId: ROOT_DEPARTMENT_ID },
+];
+
 function demoUsers(): EmulatorUser[] {
   return generateUsers(NAMES.length, 'Demo').map((user, index) => ({
     ...user,
     name: NAMES[index] ?? user.name,
+    departmentIds: [index < 2 ? 1101 : 1102],
   }));
 }
 
@@ -59,6 +68,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     permanentCode: DEMO.permanentCode,
     serviceIds: [DEMO.serviceId],
     users: demoUsers(),
+    departments: DEMO_DEPARTMENTS,
     // The real gateway documents no message id; the demo shows Revoke, so its emulator returns one.
     messageIdLocation: 'top',
     ...(options.onFxiaokeCall ? { onRequest: options.onFxiaokeCall } : {}),

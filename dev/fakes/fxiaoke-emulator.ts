@@ -20,7 +20,10 @@
  *     `{content}`, form `[{label,value}]` (recorded as `message.card`); articles: content
  *     required, title ≤ 45, author ≤ 8, description ≤ 140 (15002 for shape and lengths).
  *   - thirdTraceId optional (no legacy public client sends one); uploads on both paths with type
- *     in the query string; /cgi/department/list served; departmentId 0 or 999999 is the company.
+ *     in the query string; /cgi/department/list served (the `departments` tree, else one per id the
+ *     users name); departmentId 0 or 999999 is the company; /cgi/user/list and simpleList include
+ *     sub-departments only with `fetchChild: true` (a bridge that forgets it misses people on a
+ *     real tenant), and answer 11009 for a department that does not exist.
  *
  * INVENTED error codes (the spec has none for these; 9xxxx so they never pass for real ones):
  *   90001  query thirdTraceId given but not a UUID v4
@@ -72,6 +75,7 @@ import { isMultipart, parseMultipart, type UploadedForm } from './fxiaoke-emulat
 import type {
   EmulatedMedia,
   EmulatedMessage,
+  EmulatorDepartment,
   EmulatorOptions,
   EmulatorUser,
   Fault,
@@ -93,6 +97,7 @@ export type {
   EmulatedCard,
   EmulatedMedia,
   EmulatedMessage,
+  EmulatorDepartment,
   EmulatorOptions,
   EmulatorUser,
   Fault,
@@ -106,6 +111,7 @@ export type {
 export {
   DEFAULT_DEPARTMENT_ID,
   defaultUsers,
+  departmentCompany,
   generateUsers,
   ROOT_DEPARTMENT_ID,
 } from './fxiaoke-emulator/users.js';
@@ -159,6 +165,7 @@ function resolveOptions(options: EmulatorOptions): ResolvedEmulatorOptions {
     corpId: options.corpId ?? 'FSCID_test',
     serviceIds: [...(options.serviceIds ?? ['FSAID_svc0001'])],
     users: (options.users ?? defaultUsers()).map((u) => ({ ...u })),
+    departments: options.departments?.map((d) => ({ ...d })),
     tokenTtlSeconds: options.tokenTtlSeconds ?? 7200,
     tokenReuseSeconds: options.tokenReuseSeconds ?? 6600,
     messageIdLocation: options.messageIdLocation ?? 'none',
@@ -304,6 +311,11 @@ export class FxiaokeEmulator {
   /** Every token issued so far now answers 20016; the next token request issues a new one. */
   expireAllTokens(): void {
     this.#model.expireAllTokens();
+  }
+
+  /** The department tree as `/cgi/department/list` answers it (undefined: derived from the users). */
+  setDepartments(departments: EmulatorDepartment[] | undefined): void {
+    this.options.departments = departments?.map((d) => ({ ...d }));
   }
 
   addUser(user: EmulatorUser): void {

@@ -10,7 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID } from './slack-requests.js';
+import {
+  API_APP_ID,
+  BOT_ID,
+  BOT_USER_ID,
+  CHANNEL_ID,
+  CHANNEL_NAME,
+  TEAM_DOMAIN,
+  TEAM_ID,
+} from './slack-requests.js';
 
 export interface SlackApiCall {
   method: string;
@@ -27,6 +35,27 @@ export interface PostedMessage {
   thread_ts?: string;
   updates: Array<{ text?: string; blocks?: unknown; at: number }>;
   deleted: boolean;
+}
+
+/** A message a person posted, as `conversations.history` / `replies` answer it (`addChannelMessage`). */
+export interface ChannelMessage {
+  channel: string;
+  ts: string;
+  user?: string;
+  text?: string;
+  thread_ts?: string;
+  bot_id?: string;
+  subtype?: string;
+  files?: unknown[];
+  blocks?: unknown[];
+}
+
+/** A reaction added through `reactions.add` (the bot's own), until `reactions.remove` takes it off. */
+export interface AddedReaction {
+  channel: string;
+  timestamp: string;
+  name: string;
+  at: number;
 }
 
 export interface ResponseUrlCall {
@@ -204,6 +233,11 @@ export class FakeSlackApi {
   /** Every GET of a file's url_private, served or refused. */
   readonly fileDownloads: FileDownload[] = [];
   private readonly views = new Map<string, Record<string, unknown>>();
+  /** Messages people posted, for conversations.history and conversations.replies. */
+  readonly channelMessages: ChannelMessage[] = [];
+  /** Reactions the bot added (reactions.add), minus those it removed. */
+  readonly reactions: AddedReaction[] = [];
+  private readonly channelNames = new Map<string, string>([[CHANNEL_ID, CHANNEL_NAME]]);
   private readonly usedTriggerIds = new Set<string>();
   /** Sent as `x-oauth-scopes` on every answer, as Slack does; undefined: the header is left out. */
   oauthScopes: string[] | undefined;
@@ -312,6 +346,17 @@ export class FakeSlackApi {
     this.users.set(user.id, { ...user });
   }
 
+  /** A message a person posted in a channel: `conversations.history` and `replies` find it by ts. */
+  addChannelMessage(message: ChannelMessage): ChannelMessage {
+    this.channelMessages.push({ ...message });
+    return message;
+  }
+
+  /** The name `conversations.info` answers for a channel (#general is known from the start). */
+  setChannelName(channelId: string, name: string): void {
+    this.channelNames.set(channelId, name);
+  }
+
   /** Members `usergroups.users.list` answers for a user group (S…); an unknown group is `no_such_subteam`. */
   setUserGroupMembers(groupId: string, userIds: readonly string[]): void {
     this.userGroups.set(groupId, [...userIds]);
@@ -406,6 +451,8 @@ export class FakeSlackApi {
     this.files.clear();
     this.fileDownloads.length = 0;
     this.views.clear();
+    this.channelMessages.length = 0;
+    this.reactions.length = 0;
     this.usedTriggerIds.clear();
     this.responseUrlUses.clear();
     this.responseUrlIssuedAt.clear();
@@ -568,6 +615,21 @@ export class FakeSlackApi {
       }
       case 'conversations.open':
         return this.openConversation(body);
+      case 'conversations.history':
+        return this.history(body);
+      case 'conversations.replies':
+        return this.replies(body);
+      case 'conversations.info': {
+        const channel = str(body.channel) ?? '';
+        const name = this.channelNames.get(channel);
+        return name
+          ? { ok: true, channel: { id: channel, name, is_channel: true } }
+          : { ok: false, error: 'channel_not_found' };
+      }
+      case 'reactions.add':
+        return this.addReaction(body);
+      case 'reactions.remove':
+        return this.removeReaction(body);
       case 'apps.connections.open':
         if (this.socketModeUrl === undefined)
           return { ok: false, error: 'unknown_method', req_method: method };
@@ -760,6 +822,77 @@ export class FakeSlackApi {
         profile,
       },
     };
+  }
+
+  private asMessage(message: ChannelMessage): ApiResult {
+    const { channel: _channel, ...rest } = message;
+    return { type: 'message', team: this.teamId, ...rest };
+  }
+
+  /**
+   * As Slack answers it with `latest`, `oldest`, `inclusive`: top-level messages (and thread
+   * broadcasts) of the channel within the bounds, newest first, at most `limit`.
+   */
+  private history(body: Record<string, unknown>): ApiResult {
+    const channel = str(body.channel);
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const inclusive = str(body.inclusive) === 'true';
+    const latest = Number(str(body.latest) ?? Number.POSITIVE_INFINITY);
+    const oldest = Number(str(body.oldest) ?? 0);
+    const limit = Number(str(body.limit) ?? 100);
+    const within = (ts: number) =>
+      (inclusive ? ts <= latest && ts >= oldest : ts < latest && ts > oldest) || Number.isNaN(ts);
+    const messages = this.channelMessages
+      .filter((m) => m.channel === channel)
+      .filter((m) => !m.thread_ts || m.thread_ts === m.ts || m.subtype === 'thread_broadcast')
+      .filter((m) => within(Number(m.ts)))
+      .sort((a, b) => Number(b.ts) - Number(a.ts))
+      .slice(0, limit);
+    return { ok: true, messages: messages.map((m) => this.asMessage(m)), has_more: false };
+  }
+
+  /** A thread: its parent first, then the replies within the bounds; `ts` may name the parent or a reply. */
+  private replies(body: Record<string, unknown>): ApiResult {
+    const channel = str(body.channel);
+    const ts = str(body.ts);
+    const found = this.channelMessages.find((m) => m.channel === channel && m.ts === ts);
+    if (!found) return { ok: false, error: 'thread_not_found' };
+    const parentTs = found.thread_ts ?? found.ts;
+    const thread = this.channelMessages
+      .filter((m) => m.channel === channel && (m.ts === parentTs || m.thread_ts === parentTs))
+      .sort((a, b) => Number(a.ts) - Number(b.ts));
+    const [parent, ...replies] = thread;
+    const inclusive = str(body.inclusive) === 'true';
+    const latest = Number(str(body.latest) ?? Number.POSITIVE_INFINITY);
+    const limit = Number(str(body.limit) ?? 1000);
+    const shown = replies
+      .filter((m) => (inclusive ? Number(m.ts) <= latest : Number(m.ts) < latest))
+      .slice(0, limit);
+    return {
+      ok: true,
+      messages: [parent, ...shown].filter((m) => m !== undefined).map((m) => this.asMessage(m)),
+    };
+  }
+
+  private addReaction(body: Record<string, unknown>): ApiResult {
+    const channel = str(body.channel);
+    const timestamp = str(body.timestamp);
+    const name = str(body.name);
+    if (!channel || !timestamp || !name) return { ok: false, error: 'invalid_arguments' };
+    if (this.reactions.some((r) => r.channel === channel && r.timestamp === timestamp && r.name === name))
+      return { ok: false, error: 'already_reacted' };
+    this.reactions.push({ channel, timestamp, name, at: Date.now() });
+    return { ok: true };
+  }
+
+  private removeReaction(body: Record<string, unknown>): ApiResult {
+    const index = this.reactions.findIndex(
+      (r) =>
+        r.channel === str(body.channel) && r.timestamp === str(body.timestamp) && r.name === str(body.name),
+    );
+    if (index < 0) return { ok: false, error: 'no_reaction' };
+    this.reactions.splice(index, 1);
+    return { ok: true };
   }
 
   private openConversation(body: Record<string, unknown>): ApiResult {

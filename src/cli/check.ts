@@ -35,6 +35,7 @@ const NAMES = {
   slack: 'Slack auth.test',
   socket: 'Slack Socket Mode',
   events: 'Slack message events',
+  routes: 'Slack channel routes',
 } as const;
 
 export interface CheckOptions {
@@ -77,6 +78,8 @@ export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<E
   const results = await Promise.all(checks.map(({ name, run }) => settle(name, run, timeoutMs)));
   results.splice(2, 0, ...(await durability));
   results.push(await messageEventsLine(config, authTest));
+  const routes = await routesLine(config, authTest);
+  if (routes) results.push(routes);
   const scrubber = new SecretScrubber(secretsOf(config));
   const lines: CheckLine[] = [
     { name: NAMES.config, outcome: 'pass', detail: describeConfig(config) },
@@ -325,6 +328,72 @@ async function messageEventsLine(
       'Not visible to a bot token: whether the app subscribes to message.channels, message.groups, message.im',
       'and message.mpim (manifest.yml), and which channels the bot is in — it hears only those.',
     ].join('\n'),
+  };
+}
+
+/**
+ * The scopes channel routes (config `routes`) need: the new messages of a routed channel and the
+ * message someone reacted to are read with the `*:history` scopes, `reaction_added` needs
+ * `reactions:read`, the ✅ on a relayed message `reactions:write`. The channel's name in the
+ * attribution (`channels:read`, `groups:read`) is a nicety: without it the id stands in.
+ */
+export const ROUTE_SCOPES = {
+  all: ['channels:history', 'groups:history', 'reactions:write'],
+  reaction: ['channels:history', 'groups:history', 'reactions:read', 'reactions:write'],
+  names: ['channels:read', 'groups:read'],
+} as const;
+
+/** Only when routes are configured: whether the token has what they need. */
+async function routesLine(
+  config: Config,
+  authTest: Promise<webApi.AuthTestResponse>,
+): Promise<CheckLine | undefined> {
+  const routes = Object.entries(config.file.routes);
+  if (routes.length === 0) return undefined;
+  const name = NAMES.routes;
+  const described = routes
+    .map(
+      ([channel, route]) =>
+        `${channel} (${route.forward === 'all' ? 'all' : `reaction :${route.reaction}:`})`,
+    )
+    .join(', ');
+  const scopes = await authTest.then(
+    (result) => result.response_metadata?.scopes,
+    () => undefined,
+  );
+  if (!scopes) {
+    return {
+      name,
+      outcome: 'skipped',
+      detail: `${described}: could not tell whether the token has their scopes (no x-oauth-scopes header on auth.test)`,
+    };
+  }
+  const needed = new Set<string>(
+    routes.flatMap(([, route]) => (route.forward === 'all' ? ROUTE_SCOPES.all : ROUTE_SCOPES.reaction)),
+  );
+  const missing = [...needed].filter((scope) => !scopes.includes(scope));
+  const unnamed = ROUTE_SCOPES.names.filter((scope) => !scopes.includes(scope));
+  const names =
+    unnamed.length > 0
+      ? `Without ${unnamed.join(', ')} the attribution in Fxiaoke names a channel by its id.`
+      : 'Channels are named in Fxiaoke by their Slack names.';
+  const hidden =
+    'Not visible to a bot token: whether the app subscribes to message.channels, message.groups and reaction_added (manifest.yml), and whether the bot is in each routed channel — it hears only those.';
+  if (missing.length > 0) {
+    return {
+      name,
+      outcome: 'fail',
+      detail: [
+        `${described}: the bot token lacks ${missing.join(', ')}, so routed messages are not heard, read or marked`,
+        'Add the scopes (see manifest.yml) and reinstall the app, or remove the routes.',
+        names,
+      ].join('\n'),
+    };
+  }
+  return {
+    name,
+    outcome: 'pass',
+    detail: [`${described}: the token has ${[...needed].join(', ')}`, names, hidden].join('\n'),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The optional YAML file (FX_BRIDGE_CONFIG): recipient aliases, channel defaults, who may send and
- * revoke, limits, edit/delete sync. Its zod schema rejects unknown keys and names every problem with
+ * revoke, limits, edit/delete sync, channels routed to Fxiaoke. Its zod schema rejects unknown keys and names every problem with
  * the file's path and the key.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 export interface FileConfig {
-  /** Alias name → Fxiaoke ids (`sales: [FSUID_…]`). */
+  /** Alias name → Fxiaoke ids or departments (`sales: [FSUID_…, "dept:1002"]`). */
   aliases: Record<string, string[]>;
   /** Slack user id → Fxiaoke id, so `<@U…>` mentions resolve. */
   slackUsers: Record<string, string>;
@@ -35,10 +35,24 @@ export interface FileConfig {
     /** A burst of edits is acted on once the message has been quiet this long (ms); 0: each at once. */
     quietMs: number;
   };
+  /** Slack channel id → where its messages go in Fxiaoke, and which ones (relay/route.ts). */
+  routes: Record<string, ChannelRoute>;
 }
 
 /** `sync.quietMs`: how long a relayed message must be quiet before its edits are acted on. */
 export const DEFAULT_SYNC_QUIET_MS = 3_000;
+
+/** A channel routed to Fxiaoke: every new message (`all`), or those someone reacts to (`reaction`). */
+export interface ChannelRoute {
+  /** Recipients, as in /fx-send: Fxiaoke ids, aliases, departments. */
+  to: string[];
+  forward: 'all' | 'reaction';
+  /** The emoji name that relays a message (`forward: reaction`); default `outbox_tray`. */
+  reaction: string;
+}
+
+/** The emoji that relays a message in a `forward: reaction` channel unless the route names one. */
+export const DEFAULT_ROUTE_REACTION = 'outbox_tray';
 
 /** Reads `alice (Slack, general):` or `alice (Slack, direct message):`, then the text. */
 export const DEFAULT_MESSAGE_TEMPLATE = '{sender} (Slack, {channel}):\n{text}';
@@ -54,12 +68,17 @@ export const DEFAULT_FILE_CONFIG: FileConfig = {
   access: { send: { users: [], userGroups: [], channels: [] } },
   limits: { sendsPerUserPerMinute: 20 },
   sync: { edits: 'ask', deletes: 'ask', quietMs: DEFAULT_SYNC_QUIET_MS },
+  routes: {},
 };
 
 const FXIAOKE_ID = /^(FSUID_[0-9A-Za-z]+|\d+)$/;
+/** `dept:<id>` or `dept:<name>` (relay/departments.ts); a name is checked against Fxiaoke when sent. */
+const DEPARTMENT = /^dept:\S.*$/is;
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
 const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 const SLACK_USER_GROUP_ID = /^S[A-Z0-9]+$/;
+/** Channels a route may name: public (C…) and private (G…, older ones) channels. */
+const SLACK_ROUTED_CHANNEL_ID = /^[CG][A-Z0-9]+$/;
 
 // Ids, not names: a name can be reused or renamed, and Slack's APIs answer by id. The messages say
 // where to find each id, since that is the usual mistake.
@@ -123,6 +142,38 @@ const syncSchema = z
   })
   .strict();
 
+/** Slack's emoji names: lower-case letters, digits, `_ + - '`; colons around it are dropped. */
+const EMOJI_NAME = /^[a-z0-9_+'-]+$/;
+
+const routeSchema = z
+  .object({
+    to: z
+      .array(
+        z.string().trim().min(1, 'a recipient cannot be empty'),
+        'to lists the recipients, as in /fx-send',
+      )
+      .min(1, 'to needs at least one recipient (a Fxiaoke id, an alias or a dept:<id or name>)'),
+    forward: z.enum(
+      ['all', 'reaction'],
+      'forward must be all (every new message in the channel) or reaction (a message someone reacts to)',
+    ),
+    reaction: z
+      .string()
+      .transform((name) => name.trim().replace(/^:(.*):$/, '$1'))
+      .refine((name) => EMOJI_NAME.test(name), 'reaction is an emoji name such as outbox_tray (no spaces)')
+      .optional(),
+  })
+  .strict()
+  .superRefine((route, context) => {
+    if (route.forward === 'all' && route.reaction !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['reaction'],
+        message: 'reaction applies to forward: reaction only; with forward: all every new message is relayed',
+      });
+  })
+  .transform((route) => ({ ...route, reaction: route.reaction ?? DEFAULT_ROUTE_REACTION }));
+
 const fileSchema = z
   .object({
     aliases: z
@@ -139,7 +190,10 @@ const fileSchema = z
           .array(
             z
               .string()
-              .regex(FXIAOKE_ID, 'each alias member is an FSUID_… openUserId or a numeric employee id'),
+              .refine(
+                (member) => FXIAOKE_ID.test(member) || DEPARTMENT.test(member),
+                'each alias member is an FSUID_… openUserId, a numeric employee id or a department (dept:<id> or dept:<name>)',
+              ),
           )
           .min(1, 'an alias needs at least one member'),
       )
@@ -166,21 +220,37 @@ const fileSchema = z
     access: accessSchema.default(DEFAULT_FILE_CONFIG.access),
     limits: limitsSchema.default(DEFAULT_FILE_CONFIG.limits),
     sync: syncSchema.default(DEFAULT_FILE_CONFIG.sync),
+    routes: z
+      .record(
+        z
+          .string()
+          .regex(
+            SLACK_ROUTED_CHANNEL_ID,
+            'routes are keyed by Slack channel ids such as C012ABC (channel details → About → Channel ID), not #names',
+          ),
+        routeSchema,
+      )
+      .default({}),
   })
   .strict()
   .superRefine((file, context) => {
-    // A default must be something the resolver knows; a typo would otherwise surface in every modal.
+    // A default or a route must name something the resolver knows; a typo would otherwise surface
+    // in every modal, or in every routed message.
     const aliases = new Set(Object.keys(file.aliases).map((name) => name.toLowerCase()));
-    for (const [channel, recipients] of Object.entries(file.channelDefaults)) {
+    const check = (recipients: readonly string[], path: (string | number)[]) => {
       recipients.forEach((recipient, index) => {
-        if (FXIAOKE_ID.test(recipient) || aliases.has(recipient.toLowerCase())) return;
+        if (FXIAOKE_ID.test(recipient) || DEPARTMENT.test(recipient) || aliases.has(recipient.toLowerCase()))
+          return;
         context.addIssue({
           code: 'custom',
-          path: ['channelDefaults', channel, index],
-          message: `${recipient} is neither an alias defined under aliases nor a Fxiaoke id (FSUID_… or numeric)`,
+          path: [...path, index],
+          message: `${recipient} is neither an alias defined under aliases, a Fxiaoke id (FSUID_… or numeric) nor a department (dept:<id> or dept:<name>)`,
         });
       });
-    }
+    };
+    for (const [channel, recipients] of Object.entries(file.channelDefaults))
+      check(recipients, ['channelDefaults', channel]);
+    for (const [channel, route] of Object.entries(file.routes)) check(route.to, ['routes', channel, 'to']);
   });
 
 export function parseFileConfig(source: string, label: string, problems: string[]): FileConfig {
@@ -197,7 +267,10 @@ export function parseFileConfig(source: string, label: string, problems: string[
   if (!result.success) {
     for (const issue of result.error.issues) {
       const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      problems.push(`${label}: ${where}: ${issue.message}`);
+      // A record key's own message (what is wrong with it) rather than zod's "Invalid key in record".
+      const message =
+        issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      problems.push(`${label}: ${where}: ${message}`);
     }
     return DEFAULT_FILE_CONFIG;
   }

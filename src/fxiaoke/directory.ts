@@ -75,6 +75,8 @@ interface Snapshot {
   people: FxiaokePerson[];
   byEmail: Map<string, FxiaokePerson[]>;
   byId: Map<string, FxiaokePerson>;
+  /** Active people → the departments the list puts them in; undefined when it names none. */
+  memberships: Map<string, number[]> | undefined;
   fetchedAt: number;
 }
 
@@ -137,6 +139,14 @@ export class FxiaokeDirectory implements PeopleDirectory {
     return ranked.slice(0, limit).map((entry) => entry.person);
   }
 
+  /**
+   * Active people and their departments (`departmentIds` of the list), for member counts in the
+   * typeahead; a stale copy answers. Undefined when the list names no departments.
+   */
+  async activeMemberships(): Promise<ReadonlyMap<string, readonly number[]> | undefined> {
+    return (await this.#current('stale-ok')).memberships;
+  }
+
   async findByMobile(mobile: string): Promise<FxiaokePerson[]> {
     const stale = this.#mobiles.stale(mobile);
     try {
@@ -156,7 +166,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
     );
     const parsed = mobileSchema.safeParse(envelope);
     if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.byMobile, 'no empList');
-    return toPeople(parsed.data.empList ?? [], this.#employeeIdField).people;
+    return peopleOf(parsed.data.empList ?? [], this.#employeeIdField).people;
   }
 
   async #current(mode: 'fresh' | 'stale-ok'): Promise<Snapshot> {
@@ -215,7 +225,7 @@ export class FxiaokeDirectory implements PeopleDirectory {
     const { envelope } = await this.#client.call(DIRECTORY_PATHS.list, body, { safeToRepeat: true });
     const parsed = listSchema.safeParse(envelope);
     if (!parsed.success) throw new DirectoryAnswerError(DIRECTORY_PATHS.list, 'no userList array');
-    const { people, skipped } = toPeople(parsed.data.userList, this.#employeeIdField);
+    const { people, skipped } = peopleOf(parsed.data.userList, this.#employeeIdField);
     if (skipped > 0) {
       this.#log.warn({ skipped }, 'Fxiaoke address book entries without an openUserId were skipped');
     }
@@ -228,11 +238,35 @@ export class FxiaokeDirectory implements PeopleDirectory {
       if (person.employeeId && !byId.has(person.employeeId)) byId.set(person.employeeId, person);
     }
     this.#log.info({ people: people.length }, 'Fxiaoke address book loaded');
-    return { people, byEmail, byId, fetchedAt: this.#now() };
+    const memberships = membershipsOf(parsed.data.userList);
+    return { people, byEmail, byId, memberships, fetchedAt: this.#now() };
   }
 }
 
-function toPeople(
+/** `departmentIds` of each active entry (sdk: the list carries them); undefined when none does. */
+function membershipsOf(entries: readonly unknown[]): Map<string, number[]> | undefined {
+  const found = new Map<string, number[]>();
+  let any = false;
+  for (const entry of entries) {
+    const parsed = membershipSchema.safeParse(entry);
+    if (!parsed.success || isStopped(parsed.data.isStop)) continue;
+    const ids = (parsed.data.departmentIds ?? [])
+      .map((id) => (typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id))
+      .filter((id): id is number => Number.isInteger(id));
+    any ||= ids.length > 0;
+    found.set(parsed.data.openUserId, ids);
+  }
+  return any ? found : undefined;
+}
+
+const membershipSchema = z.looseObject({
+  openUserId: z.string().min(1),
+  departmentIds: z.array(z.unknown()).nullish(),
+  isStop: z.union([z.boolean(), z.number(), z.string()]).nullish(),
+});
+
+/** Address-book entries as people; entries without an openUserId are skipped and counted. */
+export function peopleOf(
   entries: readonly unknown[],
   employeeIdField: string | undefined,
 ): { people: FxiaokePerson[]; skipped: number } {

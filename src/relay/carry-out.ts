@@ -12,6 +12,7 @@ import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
 import { heldError } from './hold.js';
 import { sourceOf } from './ids.js';
 import { leaseForMe } from './lease.js';
+import { prepareRouted, responsibleFor } from './route.js';
 import { draftBatches, type SendOutcome, sendPendingBatches } from './send.js';
 import type { RelayError, RelayIntake, RelayRecord } from './types.js';
 
@@ -35,10 +36,11 @@ export function intakeOf(record: RelayRecord): RelayIntake {
 
 export async function carryOutReceived(
   deps: RelayDeps,
-  received: RelayRecord,
+  taken: RelayRecord,
   observer: RelayObserver = {},
 ): Promise<SendOutcome> {
-  const intake = intakeOf(received);
+  let received = taken;
+  let intake = intakeOf(received);
   if (deps.now() - intake.receivedAt > deps.resumeLimitMs) {
     const minutes = Math.round(deps.resumeLimitMs / 60_000);
     const record = await close(deps, received, {
@@ -48,11 +50,20 @@ export async function carryOutReceived(
     deps.log.warn({ relayId: received.id }, 'received request expired before it could be sent');
     return { type: 'expired', record };
   }
-  const sender = { userId: received.senderId, channelId: received.originChannelId };
+  // A routed relay answers to its author, or to whoever reacted (route.ts).
+  const sender = { userId: responsibleFor(received), channelId: received.originChannelId };
   const refusal = (await admitSender(deps, sender, deps.groupMembers)) ?? (await admitRate(deps, sender));
   if (refusal) return refused(deps, received, refusal);
+  const routed = await prepareRouted(deps, received);
+  if ('problem' in routed) {
+    await close(deps, received, { kind: routed.problem.kind, message: routed.problem.message });
+    return { type: 'invalid_text', problem: routed.problem.message };
+  }
+  received = routed.record;
+  intake = intakeOf(received);
 
   let recipients = received.recipients;
+  let departments = received.departments;
   let content = received.content;
   if (!intake.confirmedBy) {
     const check = await checkRecipients(deps, received.recipientsInput, deps.profiles);
@@ -64,6 +75,7 @@ export async function carryOutReceived(
       return { type: 'invalid_recipients', problems: check.problems };
     }
     recipients = check.recipients;
+    departments = check.departments;
     content = relayContent(deps.settings.messageTemplate, received.format, {
       senderName: intake.senderName,
       channelName: intake.channelName,
@@ -76,6 +88,7 @@ export async function carryOutReceived(
           {
             status: 'held',
             recipients,
+            ...(departments ? { departments } : {}),
             content,
             error: heldError(check.unreachable, recipients.length),
             lease: undefined,
@@ -92,7 +105,7 @@ export async function carryOutReceived(
   }
 
   // The rate-limit slot is taken now, atomically: a concurrent send may have taken the last one.
-  const slot = deps.sendLimiter ? await deps.sendLimiter.take(received.senderId) : undefined;
+  const slot = deps.sendLimiter ? await deps.sendLimiter.take(sender.userId) : undefined;
   if (slot && 'retryAfterMs' in slot) {
     return refused(deps, received, {
       kind: 'rate_limited',
@@ -115,6 +128,7 @@ export async function carryOutReceived(
         {
           status: 'pending',
           recipients,
+          ...(departments ? { departments } : {}),
           content,
           batches,
           error: undefined,

@@ -3,9 +3,12 @@
  * and the front door's profiles, and departed employees spotted before Fxiaoke refuses a whole
  * batch for them. The pure half (ids, aliases, limits) stays in recipients.ts.
  */
+
+import { isDepartmentItem, lookUpDepartments } from './departments.js';
 import type { RelayDeps } from './deps.js';
 import { type ChatProfiles, departedAmong, mapChatUser } from './people.js';
 import { type RecipientProblem, resolveRecipients, SLACK_MENTION } from './recipients.js';
+import type { RelayDepartment } from './types.js';
 
 /** A problem with the chat user it is about, when it is about one (front doors show it by them). */
 export interface CheckedProblem extends RecipientProblem {
@@ -13,12 +16,15 @@ export interface CheckedProblem extends RecipientProblem {
 }
 
 export type RecipientCheck =
-  /** `unreachable` people were left out of `recipients`; sending needs the sender's consent. */
-  | { ok: true; recipients: string[]; unreachable: CheckedProblem[] }
+  /**
+   * `unreachable` people were left out of `recipients`; sending needs the sender's consent.
+   * `departments`: each department named and how many it stood for (absent when none was).
+   */
+  | { ok: true; recipients: string[]; unreachable: CheckedProblem[]; departments?: RelayDepartment[] }
   | { ok: false; problems: CheckedProblem[] };
 
 export async function checkRecipients(
-  deps: Pick<RelayDeps, 'settings' | 'people' | 'log'>,
+  deps: Pick<RelayDeps, 'settings' | 'people' | 'departments' | 'log'>,
   inputs: readonly string[],
   profiles: ChatProfiles | undefined,
 ): Promise<RecipientCheck> {
@@ -58,10 +64,15 @@ export async function checkRecipients(
 
   const reachableInputs = inputs.filter((input) => !unreachableInputs.has(input));
   if (reachableInputs.length === 0 && unreachable.length > 0) return { ok: false, problems: unreachable };
+  const departments = await lookUpDepartments(
+    deps.departments,
+    departmentItems(reachableInputs, settings.aliases),
+  );
   const resolution = resolveRecipients(
     reachableInputs,
     { aliases: settings.aliases, slackUsers: { ...settings.slackUsers, ...mapped } },
     settings.maxRecipients,
+    departments,
   );
   // Everything wrong is reported at once, so the sender fixes it in one go.
   if (!resolution.ok) return { ok: false, problems: [...resolution.problems, ...unreachable] };
@@ -79,5 +90,14 @@ export async function checkRecipients(
     }
   }
   if (recipients.length === 0) return { ok: false, problems: unreachable };
-  return { ok: true, recipients, unreachable };
+  const named = resolution.departments;
+  return { ok: true, recipients, unreachable, ...(named ? { departments: named } : {}) };
+}
+
+/** The department items named directly or through an alias. */
+function departmentItems(inputs: readonly string[], aliases: Record<string, string[]>): string[] {
+  const byName = new Map(Object.entries(aliases).map(([name, members]) => [name.toLowerCase(), members]));
+  return inputs.flatMap((input) =>
+    isDepartmentItem(input) ? [input] : (byName.get(input.toLowerCase()) ?? []).filter(isDepartmentItem),
+  );
 }

@@ -6,6 +6,8 @@ import { isStoreRefusal } from '../store/errors.js';
 import type { RelayStore } from '../store/interface.js';
 import type { GroupMembers, SendAccessPolicy } from './access.js';
 import type { AttachmentFetcher } from './attachment-fetcher.js';
+import type { ChatMessages } from './chat-messages.js';
+import type { DepartmentDirectory } from './departments.js';
 import { INTERNAL_ERROR_TEXT, STOPPING_KIND, STOPPING_TEXT } from './error-text.js';
 import { newRelayId } from './ids.js';
 import type { ChatProfiles, PeopleDirectory } from './people.js';
@@ -18,6 +20,7 @@ import type {
   RelayError,
   RelayRecord,
   RelayStatus,
+  RouteSettings,
   SlackMessageRef,
   SyncSettings,
 } from './types.js';
@@ -33,6 +36,8 @@ export interface RelaySettings extends RecipientDirectory {
   access?: { send: SendAccessPolicy };
   /** What edits and deletes of relayed messages do (sync.ts); default in config.ts. */
   sync: SyncSettings;
+  /** Channel id → its route to Fxiaoke (route.ts); absent: no channel is routed. */
+  routes?: Record<string, RouteSettings>;
 }
 
 /** The part of a pino logger the core uses; keeps relay/ free of logging libraries. */
@@ -103,6 +108,8 @@ export interface RelayDeps {
   observer: RelayObserver;
   /** The Fxiaoke address book: maps chat mentions by e-mail/phone and spots departed recipients. */
   people?: PeopleDirectory;
+  /** Fxiaoke departments (`dept:…` recipients): the list and each one's members, cached. */
+  departments?: DepartmentDirectory;
   /**
    * The front door's user profiles (Slack's users.info, cached): with `people`, mentions are mapped
    * by e-mail and phone. Built once in wiring; absent: mentions map through the config file only.
@@ -117,6 +124,8 @@ export interface RelayDeps {
   files?: AttachmentFetcher;
   /** Links into Slack (chat.getPermalink): where a card relay's card points; absent: its channel. */
   links?: SlackLinks;
+  /** Messages and channel names read from the chat after the ack (channel routes, route.ts). */
+  messages?: ChatMessages;
   /** The per-user send limit (`limits.sendsPerUserPerMinute`); absent: no limit. */
   sendLimiter?: SendRateLimiter;
   /** This process, as the owner of the leases it takes (lease.ts). */

@@ -11,6 +11,7 @@ import type { Sender, SendRefusal } from './admission.js';
 import { admitSend } from './admission.js';
 import { carryOutReceived } from './carry-out.js';
 import { checkRecipients, type RecipientCheck } from './check.js';
+import type { DepartmentDirectory } from './departments.js';
 import { persistently, type RelayDeps, type RelayObserver, type RelaySettings } from './deps.js';
 import {
   cancelHeldRelay,
@@ -30,6 +31,13 @@ import { claimLease, withLease } from './lease.js';
 import { type NumberedRelay, receiveMessageRevokes, relaysOfMessage } from './message-relays.js';
 import type { PeopleDirectory } from './people.js';
 import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseClaim } from './revoke.js';
+import {
+  type RoutedIntake,
+  type RoutedMessage,
+  type RoutedReaction,
+  receiveRoutedMessage,
+  receiveRoutedReaction,
+} from './route.js';
 import type { SendOutcome } from './send.js';
 import { type SyncFacade, syncFacade } from './sync-facade.js';
 import { handOverWaiting } from './sync-waiting.js';
@@ -57,6 +65,8 @@ export interface RelayFacade {
   readonly settings: RelaySettings;
   /** The Fxiaoke address book (recipient typeahead, labels), when there is one. Read only. */
   readonly people: PeopleDirectory | undefined;
+  /** Fxiaoke departments (typeahead, labels), when there are. Read only. */
+  readonly departments: DepartmentDirectory | undefined;
 
   // Front doors, before the ack: store work only, within the intake deadline.
   /** Records a send as typed (status `received`); a second delivery finds the first. */
@@ -73,6 +83,13 @@ export interface RelayFacade {
   cancelHeld(heldId: string, actorId: string): Promise<HeldOutcome | Unavailable>;
   /** Claims for revoking (with who asked) every relay of the target that needs a Fxiaoke call. */
   receiveRevoke(target: RevokeTarget, actorId: string): Promise<RevokeIntake | Unavailable>;
+  /**
+   * A new message of a routed channel, or a reaction that relays one (route.ts): recorded
+   * `received`. Not bounded by the intake deadline and not caught: an event that was not recorded
+   * must not be acked, so Slack delivers it again.
+   */
+  receiveRoutedMessage(message: RoutedMessage): Promise<RoutedIntake>;
+  receiveRoutedReaction(reaction: RoutedReaction): Promise<RoutedIntake>;
 
   // Lists.
   /** A user's recent relays, or everyone's for an fx-bridge admin. */
@@ -106,6 +123,7 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
   return {
     settings: deps.settings,
     people: deps.people,
+    departments: deps.departments,
 
     receiveSend: (request) => receiveRequest(deps, request),
     discardSend: (record) => discardIntake(deps, record),
@@ -135,6 +153,9 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
       }
       return intake;
     },
+
+    receiveRoutedMessage: (message) => receiveRoutedMessage(deps, message),
+    receiveRoutedReaction: (reaction) => receiveRoutedReaction(deps, reaction),
 
     listFor: async (userId, limit) => {
       const admin = deps.settings.admins.includes(userId);

@@ -96,13 +96,33 @@ export async function receiveRequest(deps: RelayDeps, request: IntakeRequest): P
   });
 }
 
-async function writeIntake(deps: RelayDeps, record: RelayRecord): Promise<IntakeOutcome> {
+/**
+ * The intake write without a front door's deadline, for a door that must not ack what it could not
+ * record (an Events API delivery: Slack delivers it again). Throws when the store fails.
+ * `reusable`: an earlier record of the same request that this one may take the place of.
+ */
+export async function recordRequest(
+  deps: RelayDeps,
+  request: IntakeRequest,
+  reusable?: (existing: RelayRecord) => boolean,
+): Promise<Exclude<IntakeOutcome, { type: 'unavailable' }>> {
+  const problem = textProblem(deps, request.text);
+  if (problem) return { type: 'invalid_text', problem };
+  return writeIntake(deps, receivedRecord(deps, request), reusable);
+}
+
+async function writeIntake(
+  deps: RelayDeps,
+  record: RelayRecord,
+  reusable: (existing: RelayRecord) => boolean = () => false,
+): Promise<Exclude<IntakeOutcome, { type: 'unavailable' }>> {
   const claim = await deps.store.create(record);
   if (claim.created) return { type: 'accepted', record: claim.record };
   const existing = claim.existing;
+  const takesPlace = (current: RelayRecord) => isReusable(current) || reusable(current);
   // The same modal submitted again after its inline errors, or after a write that came too late:
   // that earlier attempt was never taken, so this one takes its place.
-  if (!isReusable(existing)) return { type: 'duplicate', record: existing };
+  if (!takesPlace(existing)) return { type: 'duplicate', record: existing };
   const reused = await deps.store.update(
     existing.id,
     {
@@ -115,7 +135,7 @@ async function writeIntake(deps: RelayDeps, record: RelayRecord): Promise<Intake
       format: record.format,
       error: undefined,
     },
-    isReusable,
+    takesPlace,
   );
   return { type: 'accepted', record: reused };
 }

@@ -9,6 +9,7 @@ import { StoreConflictError } from '../store/errors.js';
 import { copyBatch } from './attachments.js';
 import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
 import { leaseForMe } from './lease.js';
+import { routedActor } from './route.js';
 import type {
   RelayBatch,
   RelayError,
@@ -56,7 +57,10 @@ export function isRevocable(record: RelayRecord): boolean {
 
 /** Who may revoke, update or answer a question about a relay: its sender, and fx-bridge admins. */
 export function mayActOn(deps: RelayDeps, record: RelayRecord, actorId: string): boolean {
-  return record.senderId === actorId || deps.settings.admins.includes(actorId);
+  // A routed relay: whoever reacted may take it back too (its sender is the message's author).
+  return (
+    record.senderId === actorId || routedActor(record, actorId) || deps.settings.admins.includes(actorId)
+  );
 }
 
 export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {

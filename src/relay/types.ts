@@ -16,6 +16,16 @@ export interface SyncSettings {
   quietMs: number;
 }
 
+/** A channel routed to Fxiaoke (config `routes`, relay/route.ts). */
+export interface RouteSettings {
+  /** Recipients, as in /fx-send. */
+  to: string[];
+  /** `all`: every new top-level message a person posts; `reaction`: a message someone reacts to. */
+  forward: 'all' | 'reaction';
+  /** The emoji name that relays a message (`forward: reaction`). */
+  reaction: string;
+}
+
 /** Identifies one Slack message; unique across the store. */
 export interface SlackMessageRef {
   teamId: string;
@@ -188,6 +198,11 @@ export interface RelayRecord {
   recipientsInput: string[];
   /** Recipients as resolved Fxiaoke ids, de-duplicated, in order. */
   recipients: string[];
+  /**
+   * The departments named (`dept:…`, also through an alias or a route), as resolved at send time:
+   * their members are in `recipients`, so a revoke or an update reaches the same people later.
+   */
+  departments?: RelayDepartment[];
   /** Service account used to send; undefined for plain `/cgi/message/send` (not revocable). */
   serviceId?: string;
   batches: RelayBatch[];
@@ -272,6 +287,16 @@ export interface WaitingChange {
   lastAt: number;
   /** Status `changed` only: the status the relay had, which the change acts from. */
   previousStatus?: RelayStatus;
+}
+
+/** A department a relay was sent to, and how many people it stood for then (relay/departments.ts). */
+export interface RelayDepartment {
+  id: number;
+  name: string;
+  /** Its active members with those of its sub-departments, each counted once. */
+  people: number;
+  /** Members who left the company (isStop): not sent to, only counted. */
+  departed: number;
 }
 
 /** A version of a relay replaced by an update: what went out, and what became of it. */
@@ -384,7 +409,24 @@ export interface RelayIntake {
   repeat?: number;
   /** The relayed message is a thread reply (said in the answer). */
   threadReply?: boolean;
+  /** Relayed by a channel route (config `routes`, relay/route.ts) rather than by a person's request. */
+  route?: RelayRoute;
   receivedAt: number;
+}
+
+/**
+ * How a routed relay came about. Its sender is the message's author (named in Fxiaoke; may revoke
+ * it; their edits follow it). Who answers for it (access, send limit, failures told) is the author
+ * for `all`, the person who reacted for `reaction` (relay/route.ts `responsibleFor`).
+ */
+export interface RelayRoute {
+  forward: 'all' | 'reaction';
+  /** `reaction`: who added the emoji; may revoke it too. */
+  reactorId?: string;
+  /** Users mentioned in the text whose names were not at hand before the ack: named when carried out. */
+  unnamed?: string[];
+  /** `reaction`: the message's text is read from Slack when carried out (the event has none). */
+  unread?: boolean;
 }
 
 export interface RelayLease {
@@ -411,6 +453,7 @@ export type RelayChange = Partial<
     | 'text'
     | 'recipientsInput'
     | 'recipients'
+    | 'departments'
     | 'serviceId'
     | 'intake'
     | 'lease'

@@ -20,6 +20,7 @@ const CHANGEABLE_FIELDS = [
   'text',
   'recipientsInput',
   'recipients',
+  'departments',
   'serviceId',
   'intake',
   'lease',

@@ -192,3 +192,51 @@ describe('fx-bridge check: message events (edits and deletes)', () => {
     expect(io.output).toMatch(/- Slack message events +not needed: sync.edits and sync.deletes are off/);
   });
 });
+
+describe('fx-bridge check: channel routes', () => {
+  const routes = [
+    'routes:',
+    '  C0SALES:',
+    '    to: ["1001"]',
+    '    forward: all',
+    '  C0DEALS:',
+    '    to: ["1001"]',
+    '    forward: reaction',
+    '',
+  ].join('\n');
+  const withRoutes = () => {
+    const path = join(dir, 'routes.yml');
+    writeFileSync(path, routes);
+    return captureIo({ ...env, FX_BRIDGE_CONFIG: path });
+  };
+  const history = ['channels:history', 'groups:history', 'im:history', 'mpim:history'];
+
+  it('says nothing of routes when there are none', async () => {
+    const io = captureIo(env);
+    await runCli(['check'], io);
+    expect(io.output).not.toContain('Slack channel routes');
+  });
+
+  it('passes with the scopes routes need, and says whether channels get their names', async () => {
+    slack.oauthScopes = ['commands', ...history, 'reactions:read', 'reactions:write'];
+    const io = withRoutes();
+    expect(await runCli(['check'], io)).toBe(0);
+    expect(io.output).toMatch(
+      /✓ Slack channel routes +C0SALES \(all\), C0DEALS \(reaction :outbox_tray:\): the token has channels:history, groups:history, reactions:write, reactions:read/,
+    );
+    expect(io.output).toContain(
+      'Without channels:read, groups:read the attribution in Fxiaoke names a channel by its id.',
+    );
+    expect(io.output).toContain('reaction_added');
+  });
+
+  it('fails, naming the missing scopes, when the token cannot hear, read or mark routed messages', async () => {
+    slack.oauthScopes = ['commands', ...history, 'channels:read', 'groups:read'];
+    const io = withRoutes();
+    expect(await runCli(['check'], io)).toBe(1);
+    expect(io.output).toMatch(
+      /✗ Slack channel routes +C0SALES \(all\), C0DEALS \(reaction :outbox_tray:\): the bot token lacks reactions:write, reactions:read/,
+    );
+    expect(io.output).toContain('Channels are named in Fxiaoke by their Slack names.');
+  });
+});

@@ -32,6 +32,10 @@ describe('npm run demo', () => {
     expect(out).toContain('Wang Fang (1000): received, then revoked');
     expect(out).toContain('Li Na (1001): received, then revoked');
     expect(out).toContain('Round trip complete');
+    // A department as the recipient: its people looked up in the emulator, named in the receipt.
+    expect(out).toMatch(/POST \/cgi\/department\/list → errorCode 0/);
+    expect(out).toContain('Sales (dept 1101): 2 people');
+    expect(out).toContain('Department send complete: dept:Sales reached 2 fake employees.');
     // Made-up credentials are still credentials in the bridge's eyes: never printed.
     expect(out).not.toMatch(/xoxb-|demo-signing-secret|demo-app-secret|demo-permanent-code|emu-at-/);
 

@@ -596,9 +596,10 @@ describe('address book', () => {
     const simpleList = simple.userList as Json[];
     expect(simpleList).toHaveLength(emulator.users.length);
     expect(Object.keys(simpleList[0] ?? {}).sort()).toEqual(['name', 'nickName', 'openUserId']);
+    // A department that does not exist (sdk: 11009 or 30007), not an empty list.
     expect(
-      (await call(emulator, '/cgi/user/simpleList', { departmentId: 42, fetchChild: true }, auth)).userList,
-    ).toEqual([]);
+      (await call(emulator, '/cgi/user/simpleList', { departmentId: 42, fetchChild: true }, auth)).errorCode,
+    ).toBe(11009);
 
     const one = await call(emulator, '/cgi/user/get', { openUserId: user?.openUserId }, auth);
     expect(one).toMatchObject({
@@ -949,5 +950,51 @@ describe('strict by default (issue 12: what public clients send and the gateway 
       const list = await call(emulator, PATHS.userList, { departmentId, fetchChild: true }, auth);
       expect((list.userList as unknown[]).length, String(departmentId)).toBe(emulator.users.length);
     }
+  });
+
+  it('serves a department tree and honours fetchChild: sub-departments only when it is true', async () => {
+    const [east, east2, west, gone] = generateUsers(4, 'Dept User');
+    const emulator = await start({
+      users: [
+        { ...east!, departmentIds: [1002] },
+        { ...east2!, departmentIds: [1004] },
+        { ...west!, departmentIds: [1003] },
+        { ...gone!, departmentIds: [1004], isStop: true },
+      ],
+      departments: [
+        { id: 1001, name: 'Sales', parentId: 999999 },
+        { id: 1002, name: 'Sales East', parentId: 1001 },
+        { id: 1003, name: 'Sales West', parentId: 1001, isStop: true },
+        { id: 1004, name: 'Shanghai', parentId: 1002 },
+      ],
+    });
+    const auth = await headerAuth(emulator);
+    const listed = await call(emulator, PATHS.departmentList, {}, auth);
+    expect(listed.departments).toEqual([
+      { id: 999999, name: 'Company', parentId: 0, isStop: false, order: 0 },
+      { id: 1001, name: 'Sales', parentId: 999999, isStop: false, order: 0 },
+      { id: 1002, name: 'Sales East', parentId: 1001, isStop: false, order: 0 },
+      { id: 1003, name: 'Sales West', parentId: 1001, isStop: true, order: 0 },
+      { id: 1004, name: 'Shanghai', parentId: 1002, isStop: false, order: 0 },
+    ]);
+    const ids = async (body: Record<string, unknown>) =>
+      ((await call(emulator, PATHS.userList, body, auth)).userList as Json[]).map((user) => user.openUserId);
+    expect(await ids({ departmentId: 1002, fetchChild: true })).toEqual([
+      east!.openUserId,
+      east2!.openUserId,
+      gone!.openUserId,
+    ]);
+    // Without fetchChild (false or absent): the department's own people only.
+    expect(await ids({ departmentId: 1002, fetchChild: false })).toEqual([east!.openUserId]);
+    expect(await ids({ departmentId: 1002 })).toEqual([east!.openUserId]);
+    expect(await ids({ departmentId: 1001 })).toEqual([]);
+    expect(await ids({ departmentId: 1001, fetchChild: true })).toHaveLength(4);
+    // Departed people are listed, marked: callers leave them out.
+    const shown = (await call(emulator, PATHS.userList, { departmentId: 1004, fetchChild: true }, auth))
+      .userList as Json[];
+    expect(shown.find((user) => user.openUserId === gone!.openUserId)).toMatchObject({ isStop: true });
+    expect(
+      (await call(emulator, PATHS.userList, { departmentId: 4242, fetchChild: true }, auth)).errorCode,
+    ).toBe(11009);
   });
 });

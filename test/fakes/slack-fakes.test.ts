@@ -198,9 +198,75 @@ describe('FakeSlackApi with a real WebClient', () => {
     const im = await web.conversations.open({ users: 'U0ALICE' });
     expect(im.channel?.id).toBe('D0ALICE');
 
-    const unknown = await platformError(web.apiCall('reactions.add', { channel: CHANNEL_ID }));
+    const unknown = await platformError(web.apiCall('pins.add', { channel: CHANNEL_ID }));
     expect(unknown.data.error).toBe('unknown_method');
-    expect(fake.callsTo('reactions.add')).toHaveLength(1);
+    expect(fake.callsTo('pins.add')).toHaveLength(1);
+  });
+
+  it('serves people’s channel messages (history, replies), channel names and the bot’s reactions', async () => {
+    const web = client();
+    fake.addChannelMessage({ channel: CHANNEL_ID, user: 'U0A', text: 'parent', ts: '1700000001.000100' });
+    fake.addChannelMessage({
+      channel: CHANNEL_ID,
+      user: 'U0B',
+      text: 'reply',
+      ts: '1700000002.000100',
+      thread_ts: '1700000001.000100',
+    });
+    fake.addChannelMessage({ channel: CHANNEL_ID, user: 'U0A', text: 'later', ts: '1700000003.000100' });
+    const one = await web.conversations.history({
+      channel: CHANNEL_ID,
+      latest: '1700000001.000100',
+      oldest: '1700000001.000100',
+      inclusive: true,
+      limit: 1,
+    });
+    expect(one.messages?.map((m) => m.text)).toEqual(['parent']);
+    // History lists top-level messages only; a reply is found through replies.
+    const none = await web.conversations.history({
+      channel: CHANNEL_ID,
+      latest: '1700000002.000100',
+      oldest: '1700000002.000100',
+      inclusive: true,
+      limit: 1,
+    });
+    expect(none.messages).toEqual([]);
+    const thread = await web.conversations.replies({
+      channel: CHANNEL_ID,
+      ts: '1700000002.000100',
+      latest: '1700000002.000100',
+      inclusive: true,
+      limit: 1,
+    });
+    expect(thread.messages?.map((m) => m.text)).toEqual(['parent', 'reply']);
+    expect(
+      (await platformError(web.conversations.replies({ channel: CHANNEL_ID, ts: '1.2' }))).data.error,
+    ).toBe('thread_not_found');
+    expect((await web.conversations.info({ channel: CHANNEL_ID })).channel?.name).toBe('general');
+    expect((await platformError(web.conversations.info({ channel: 'C0NONE' }))).data.error).toBe(
+      'channel_not_found',
+    );
+
+    await web.reactions.add({
+      channel: CHANNEL_ID,
+      timestamp: '1700000003.000100',
+      name: 'white_check_mark',
+    });
+    expect(fake.reactions).toMatchObject([
+      { channel: CHANNEL_ID, timestamp: '1700000003.000100', name: 'white_check_mark' },
+    ]);
+    const twice = web.reactions.add({
+      channel: CHANNEL_ID,
+      timestamp: '1700000003.000100',
+      name: 'white_check_mark',
+    });
+    expect((await platformError(twice)).data.error).toBe('already_reacted');
+    await web.reactions.remove({
+      channel: CHANNEL_ID,
+      timestamp: '1700000003.000100',
+      name: 'white_check_mark',
+    });
+    expect(fake.reactions).toEqual([]);
   });
 
   it('records response_url posts and enforces five uses', async () => {

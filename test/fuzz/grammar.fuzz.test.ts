@@ -1,7 +1,9 @@
 /**
  * Property-based tests of the `/fx-send` grammar (fast-check, fixed seeds so a failure replays):
- * it never throws, does linear work on any input (counted, not timed: see scaling.ts), and takes recipients only from the first token, so
- * nothing written in the message (ids, commas, mentions, line breaks) can add a recipient.
+ * it never throws, does linear work on any input (counted, not timed: see scaling.ts), and takes
+ * recipients only from the first token, so nothing written in the message (ids, commas, mentions,
+ * line breaks) can add a recipient. The one way a token holds white space is a quoted department
+ * name right after `dept:` at the start of an item, closed on the same line.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -45,13 +47,24 @@ const oddItem = fc
   .map((text) => [...text].filter((char) => !isSpace(char) && char !== ',').join(''))
   .filter((text) => text !== '');
 
+/** A department by name, quoted (straight or curly) so it may hold spaces and commas. */
+const quotedDepartment = fc
+  .tuple(fc.constantFrom(['"', '"'], ['“', '”']), fc.stringMatching(/^[A-Za-z0-9 ,.-]{1,16}$/))
+  .map(([[open, close], name]) => `dept:${open}${name}${close}`);
+
 const recipientItem = fc.oneof(
   openUserId,
   employeeId,
   mention,
-  fc.constantFrom('sales', 'Ops-Team'),
+  fc.constantFrom('sales', 'Ops-Team', 'dept:1002', 'dept:销售部'),
+  quotedDepartment,
   oddItem,
 );
+/**
+ * The model of the first token, written independently of the parser: non-space characters, and a
+ * `dept:` quote at the start of an item up to its closing quote on the same line.
+ */
+const FIRST_TOKEN = /^(?:(?<=^|,)dept:(?:"[^"\r\n]*"|“[^”\r\n]*”)|\S)+/i;
 /** A recipients token as a user types it; `help…` alone means help, not a recipient called help. */
 const recipientsToken = fc
   .array(recipientItem, { minLength: 1, maxLength: 8 })
@@ -125,7 +138,7 @@ describe('parseFxSend (property-based)', () => {
     );
   });
 
-  it('on any input, a send’s recipients are the first white-space-delimited word and its message is the rest', () => {
+  it('on any input, a send’s recipients are the first token and its message is the rest', () => {
     const wordsAndSpaces = fc
       .array(fc.oneof(messagePiece, recipientItem, fc.constantFrom(...WHITESPACE)), { maxLength: 30 })
       .map((pieces) => pieces.join(''));
@@ -134,7 +147,7 @@ describe('parseFxSend (property-based)', () => {
         const parsed = parseFxSend(text);
         if (parsed.kind !== 'send') return;
         const trimmed = text.trim();
-        const firstWord = /^\S+/.exec(trimmed)?.[0] ?? '';
+        const firstWord = FIRST_TOKEN.exec(trimmed)?.[0] ?? '';
         expect(parsed.recipients.join(',')).toBe(firstWord);
         expect(trimmed.endsWith(parsed.message)).toBe(true);
         expect(trimmed.slice(firstWord.length).trim()).toBe(parsed.message);
@@ -156,6 +169,7 @@ describe('parseFxSend (property-based)', () => {
       ['alternating', fill('a \n')],
       ['CR without LF', (length) => `a${' \r'.repeat(length / 2)}b`],
       ['help then junk', (length) => `help${'!'.repeat(length)}`],
+      ['unclosed department quotes', fill('dept:“,')],
     ];
     const report: string[] = [];
     for (const [label, make] of inputs) {

@@ -1,4 +1,9 @@
 /** In-memory PeopleDirectory and ChatProfiles for relay/ unit tests; every lookup is counted. */
+import {
+  type DepartmentDirectory,
+  DepartmentIndex,
+  type FxiaokeDepartment,
+} from '../../src/relay/departments.js';
 import type { ChatProfile, ChatProfiles, FxiaokePerson, PeopleDirectory } from '../../src/relay/people.js';
 
 export class FakePeople implements PeopleDirectory {
@@ -84,4 +89,53 @@ export function slackProfiles(): FakeProfiles {
     { id: 'U0BOT', name: 'somebot', isBot: true },
     { id: 'U0DEACT', name: 'erin', email: 'alice@corp.example', deleted: true },
   ]);
+}
+
+/** In-memory DepartmentDirectory: a tree and its people (by department, sub-departments included). */
+export class FakeDepartments implements DepartmentDirectory {
+  readonly calls: string[] = [];
+  listFailure: Error | undefined;
+  constructor(
+    readonly departments: FxiaokeDepartment[],
+    /** Department id → its own people (not those of its sub-departments). */
+    readonly people: Map<number, FxiaokePerson[]>,
+  ) {}
+
+  async list(): Promise<readonly FxiaokeDepartment[]> {
+    this.calls.push('list');
+    if (this.listFailure) throw this.listFailure;
+    return this.departments;
+  }
+
+  async membersOf(departmentId: number): Promise<readonly FxiaokePerson[]> {
+    this.calls.push(`members:${departmentId}`);
+    const within = new DepartmentIndex(this.departments).descendants(departmentId);
+    return within.flatMap((id) => this.people.get(id) ?? []);
+  }
+}
+
+/** Sales (1001) › Sales East (1002) › Shanghai (1004); Sales West (1003, stopped); two "Support"s. */
+export function salesDepartments(): FakeDepartments {
+  const person = (n: number, isStop = false): FxiaokePerson => ({
+    openUserId: `FSUID_D${n}`,
+    name: `Dept Person ${n}`,
+    isStop,
+  });
+  return new FakeDepartments(
+    [
+      { id: 999999, name: 'Company', isStop: false },
+      { id: 1001, name: 'Sales', parentId: 999999, isStop: false },
+      { id: 1002, name: 'Sales East', parentId: 1001, isStop: false },
+      { id: 1003, name: 'Sales West', parentId: 1001, isStop: true },
+      { id: 1004, name: 'Shanghai', parentId: 1002, isStop: false },
+      { id: 2001, name: 'Support', parentId: 999999, isStop: false },
+      { id: 2002, name: 'support', parentId: 1001, isStop: false },
+    ],
+    new Map([
+      [1002, [person(1), person(2), ALICE]],
+      [1004, [person(3), person(4, true)]],
+      [1003, [person(5)]],
+      [2001, [person(6)]],
+    ]),
+  );
 }

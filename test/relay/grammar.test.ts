@@ -101,3 +101,36 @@ describe('parseFxSend', () => {
     expect(USAGE).toContain('/fx-send help');
   });
 });
+
+describe('parseFxSend: departments', () => {
+  it('takes dept:<id> and dept:<name> as items like any other', () => {
+    expect(parseFxSend('dept:1002,sales,dept:销售部 Hello')).toEqual({
+      kind: 'send',
+      recipients: ['dept:1002', 'sales', 'dept:销售部'],
+      message: 'Hello',
+    });
+  });
+
+  it('keeps a quoted department name with spaces (and commas) in the recipients', () => {
+    expect(parseFxSend('dept:"Sales East",1001 The quote is ready')).toEqual({
+      kind: 'send',
+      recipients: ['dept:"Sales East"', '1001'],
+      message: 'The quote is ready',
+    });
+    expect(parseFxSend('1001,dept:“Sales, East” hi\nthere')).toEqual({
+      kind: 'send',
+      recipients: ['1001', 'dept:“Sales, East”'],
+      message: 'hi\nthere',
+    });
+  });
+
+  it('quotes count only right after dept: at the start of an item, and only on the first line', () => {
+    // A quote anywhere else is part of an ordinary word: the message starts at the first space.
+    expect(parseFxSend('sales"x y" z')).toMatchObject({ recipients: ['sales"x'], message: 'y" z' });
+    // Unclosed on its line: the token ends at the first space, as always.
+    expect(parseFxSend('dept:"Sales East\nlater" text')).toMatchObject({
+      recipients: ['dept:"Sales'],
+      message: 'East\nlater" text',
+    });
+  });
+});

@@ -2,11 +2,16 @@
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { checkErrors, formErrors, readComposeForm, recipientInputs } from '../../src/slack/compose/form.js';
-import { aliasOption, personOption, suggestRecipients } from '../../src/slack/compose/recipient-options.js';
+import {
+  aliasOption,
+  departmentOption,
+  personOption,
+  suggestRecipients,
+} from '../../src/slack/compose/recipient-options.js';
 import { homeView } from '../../src/slack/home/view.js';
 import { heldMessage } from '../../src/slack/replies/held.js';
 import { fromUnicodeField } from '../../src/slack/text/emoji.js';
-import { ALICE, BOB, FakePeople, GONE } from '../relay/fake-people.js';
+import { ALICE, BOB, FakePeople, GONE, salesDepartments } from '../relay/fake-people.js';
 import { testSettings } from '../relay/relay-deps.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 
@@ -39,6 +44,41 @@ describe('typeahead options', () => {
       'FSUID_UNKNOWN1 — id as typed',
     ]);
     expect((await suggestRecipients(' 42 ', {}, undefined)).map((o) => o.value)).toEqual(['42']);
+  });
+});
+
+describe('department options', () => {
+  it('labels a department by name, member count and path; its value is dept:<id>', () => {
+    const department = { id: 1004, name: 'Shanghai', parentId: 1002, isStop: false };
+    expect(departmentOption({ department, path: 'Sales › Sales East › Shanghai', members: 37 })).toEqual({
+      text: {
+        type: 'plain_text',
+        text: 'Shanghai — department · 37 people · Sales › Sales East › Shanghai',
+        emoji: false,
+      },
+      value: 'dept:1004',
+    });
+    expect(departmentOption({ department: { ...department, name: 'Top' }, path: 'Top' }).text.text).toBe(
+      'Top — department',
+    );
+  });
+
+  it('offers departments after aliases and before people, and people still when the department search fails', async () => {
+    const departments = salesDepartments();
+    const found = {
+      list: () => departments.list(),
+      membersOf: (id: number) => departments.membersOf(id),
+      search: async () => [
+        { department: { id: 1002, name: 'Sales East', isStop: false }, path: 'Sales › Sales East' },
+      ],
+    };
+    const people = new FakePeople([{ ...ALICE, name: 'Sales Alice' }]);
+    const options = await suggestRecipients('sales', { sales: ['FSUID_Y'] }, people, found);
+    expect(options.map((option) => option.value)).toEqual(['sales', 'dept:1002', ALICE.openUserId]);
+    const broken = { ...found, search: async () => Promise.reject(new Error('down')) };
+    expect((await suggestRecipients('sales', {}, people, broken)).map((option) => option.value)).toEqual([
+      ALICE.openUserId,
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import type {
   EmulatedCard,
   EmulatedMedia,
   EmulatedMessage,
+  EmulatorDepartment,
   EmulatorUser,
   ResolvedEmulatorOptions,
 } from './types.js';
@@ -60,16 +61,46 @@ function messageIdFor(location: string, seq: number, service: boolean): string {
   return `emumsg-${seq}-${hex(4)}`;
 }
 
-/** The departments as `/cgi/department/list` shows them: the company root and each user's ones. */
-function departmentsOf(users: readonly EmulatorUser[]): Record<string, unknown>[] {
+/**
+ * The departments as `/cgi/department/list` shows them: the tree given, else the company root and
+ * one department under it per id the users name. The root is always there.
+ */
+function departmentsOf(
+  users: readonly EmulatorUser[],
+  given: readonly EmulatorDepartment[] | undefined,
+): EmulatorDepartment[] {
+  const root: EmulatorDepartment = { id: ROOT_DEPARTMENT_ID, name: 'Company', parentId: 0, isStop: false };
+  if (given) return given.some((d) => d.id === ROOT_DEPARTMENT_ID) ? [...given] : [root, ...given];
   const ids = new Set<number>();
   for (const user of users) for (const id of user.departmentIds ?? []) ids.add(id);
+  ids.delete(ROOT_DEPARTMENT_ID);
   return [
-    { id: ROOT_DEPARTMENT_ID, name: 'Company', parentId: 0, isStop: false },
+    root,
     ...[...ids]
       .sort((a, b) => a - b)
       .map((id) => ({ id, name: `Department ${id}`, parentId: ROOT_DEPARTMENT_ID, isStop: false })),
   ];
+}
+
+/** The department and, with `fetchChild`, every department under it. */
+function departmentScope(
+  departments: readonly EmulatorDepartment[],
+  id: number,
+  fetchChild: boolean,
+): Set<number> {
+  const scope = new Set([id]);
+  if (!fetchChild) return scope;
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const department of departments) {
+      if (scope.has(department.parentId) && !scope.has(department.id)) {
+        scope.add(department.id);
+        grew = true;
+      }
+    }
+  }
+  return scope;
 }
 
 export interface ApiCall {
@@ -354,7 +385,15 @@ export class FxiaokeApiModel {
         return this.#send(path, body, thirdTraceId, serviceId, style);
       }
       case PATHS.departmentList:
-        return this.#ok({ departments: departmentsOf(this.#options.users) });
+        return this.#ok({
+          departments: departmentsOf(this.#options.users, this.#options.departments).map((d) => ({
+            id: d.id,
+            name: d.name,
+            parentId: d.parentId,
+            isStop: d.isStop ?? false,
+            order: d.order ?? 0,
+          })),
+        });
       case PATHS.revoke:
         return this.#revoke(body);
       case PATHS.userByMobile: {
@@ -370,10 +409,18 @@ export class FxiaokeApiModel {
         if (body.departmentId === undefined || body.departmentId === '' || !Number.isInteger(departmentId)) {
           return this.#fail(CODE.PARAM_INVALID, 'departmentId must be an integer');
         }
-        // 999999 (the .NET SDK) and 0 (PHP clients) both name the whole company.
-        const whole = departmentId === ROOT_DEPARTMENT_ID || departmentId === 0;
+        // 999999 (the .NET SDK) and 0 (PHP clients) both name the whole company, with fetchChild.
+        // Sub-departments are included only when fetchChild is true, as on a real tenant.
+        const fetchChild = body.fetchChild === true;
+        const departments = departmentsOf(this.#options.users, this.#options.departments);
+        const id = departmentId === 0 ? ROOT_DEPARTMENT_ID : departmentId;
+        if (!departments.some((d) => d.id === id)) {
+          return this.#fail(CODE.DEPARTMENT_INVALID, `department not found: ${departmentId}`);
+        }
+        const scope = departmentScope(departments, id, fetchChild);
+        const whole = id === ROOT_DEPARTMENT_ID && fetchChild;
         const users = this.#options.users.filter(
-          (u) => whole || (u.departmentIds ?? []).includes(departmentId),
+          (u) => whole || (u.departmentIds ?? []).some((d) => scope.has(d)),
         );
         const view = path === PATHS.userList ? fullUserView : simpleUserView;
         return this.#ok({ userList: users.map(view) });

@@ -34,6 +34,8 @@ export const CODE = {
   CONTENT_EMPTY: 12005,
   FREQUENCY_EXCEEDED: 30004,
   DAILY_QUOTA_EXCEEDED: 30002,
+  /** `/cgi/user/list` and `simpleList`: no such department (sdk: 11009 / 30007). */
+  DEPARTMENT_INVALID: 11009,
   /** Used for: serviceId missing or not one of the app's service accounts (assumption). */
   NO_PERMISSION: 20014,
   // --- invented by the emulator ---

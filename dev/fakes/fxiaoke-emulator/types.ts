@@ -18,6 +18,17 @@ export interface EmulatorUser {
   departmentIds?: number[];
 }
 
+/** A department as `/cgi/department/list` shows it; users name theirs in `departmentIds`. */
+export interface EmulatorDepartment {
+  id: number;
+  name: string;
+  /** The parent department; the root (999999) has parentId 0. */
+  parentId: number;
+  /** Stopped (disabled) in Fxiaoke. Default false. */
+  isStop?: boolean;
+  order?: number;
+}
+
 /** Where `/cgi/app/message/send` puts the message id (an open point of the real API). */
 export type MessageIdLocation = 'top' | 'data' | 'top-number' | 'data-number' | 'top-long' | 'none';
 
@@ -145,6 +156,11 @@ export interface EmulatorOptions {
   serviceIds?: string[];
   /** The directory; default `defaultUsers()` (generateUsers(5) plus one stopped user). */
   users?: EmulatorUser[];
+  /**
+   * The department tree (the root 999999 is added when missing). Default: one "Department <id>"
+   * under the root for each id the users name.
+   */
+  departments?: EmulatorDepartment[];
   /** Default 7200. */
   tokenTtlSeconds?: number;
   /** Default 6600: asking again within this many seconds of issue returns the same token. */
@@ -181,6 +197,8 @@ export interface ResolvedEmulatorOptions {
   serviceIds: string[];
   /** The live directory (addUser() appends here). */
   users: EmulatorUser[];
+  /** The department tree as given (undefined: derived from the users' departmentIds). */
+  departments: EmulatorDepartment[] | undefined;
   tokenTtlSeconds: number;
   tokenReuseSeconds: number;
   /** Current value (setMessageIdLocation() updates it). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EmulatorUser } from './types.js';
+import type { EmulatorDepartment, EmulatorUser } from './types.js';
 
 /** Department id that stands for "the whole company" in the address-book calls. */
 export const ROOT_DEPARTMENT_ID = 999999;
@@ -74,4 +74,39 @@ export function fullUserView(user: EmulatorUser): Record<string, unknown> {
 /** The user as `/cgi/user/simpleList` shows it. */
 export function simpleUserView(user: EmulatorUser): Record<string, unknown> {
   return { openUserId: user.openUserId, name: user.name, nickName: user.nickName ?? user.name };
+}
+
+/**
+ * A company with departments, for tests and the demo. Sales (1001) › Sales East (1002) › Shanghai
+ * (1004); Sales West (1003, stopped); two departments called "Support" (2001 at the top, 2002 under
+ * Sales). Sales East has `salesEast` people of its own (the last of them departed), Shanghai two,
+ * Sales West one, each Support one. Openusers are generated per department, so ids never clash.
+ */
+export function departmentCompany(options: { salesEast?: number } = {}): {
+  users: EmulatorUser[];
+  departments: EmulatorDepartment[];
+} {
+  const inDepartment = (users: EmulatorUser[], id: number) =>
+    users.map((user) => ({ ...user, departmentIds: [id] }));
+  const east = inDepartment(generateUsers(options.salesEast ?? 4, 'Sales East', 10_000), 1002);
+  const last = east.at(-1);
+  if (last) last.isStop = true;
+  return {
+    users: [
+      ...defaultUsers(),
+      ...east,
+      ...inDepartment(generateUsers(2, 'Shanghai', 20_000), 1004),
+      ...inDepartment(generateUsers(1, 'Sales West', 20_100), 1003),
+      ...inDepartment(generateUsers(1, 'Support Top', 20_200), 2001),
+      ...inDepartment(generateUsers(1, 'Support Sales', 20_300), 2002),
+    ],
+    departments: [
+      { id: DEFAULT_DEPARTMENT_ID, name: 'Sales', parentId: ROOT_DEPARTMENT_ID },
+      { id: 1002, name: 'Sales East', parentId: DEFAULT_DEPARTMENT_ID },
+      { id: 1003, name: 'Sales West', parentId: DEFAULT_DEPARTMENT_ID, isStop: true },
+      { id: 1004, name: 'Shanghai', parentId: 1002 },
+      { id: 2001, name: 'Support', parentId: ROOT_DEPARTMENT_ID },
+      { id: 2002, name: 'Support', parentId: DEFAULT_DEPARTMENT_ID },
+    ],
+  };
 }

@@ -8,7 +8,9 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { GroupMembers } from '../../relay/access.js';
 import type { SlackLinks } from '../../relay/card.js';
+import type { ChatMessages } from '../../relay/chat-messages.js';
 import { slackLinks } from './links.js';
+import { SlackChatMessages } from './messages.js';
 import { SlackProfileCache } from './profiles.js';
 import { SlackUserGroups } from './user-groups.js';
 import { slackWebClient } from './web-client.js';
@@ -18,13 +20,17 @@ export interface SlackLookups {
   groupMembers: GroupMembers;
   /** chat.getPermalink and channel links, for card relays (`links` in relay/deps.ts). */
   links: SlackLinks;
+  /** Messages and channel names, for channel routes (`messages` in relay/deps.ts). */
+  messages: ChatMessages;
 }
 
 export function slackLookups(slack: Config['slack'], logger: Logger, cacheTtlMs: number): SlackLookups {
   const client = slackWebClient(slack.botToken, slack.apiUrl, { logger });
+  const profiles = new SlackProfileCache(client, cacheTtlMs);
   return {
-    profiles: new SlackProfileCache(client, cacheTtlMs),
+    profiles,
     groupMembers: new SlackUserGroups(client, logger, cacheTtlMs).members,
     links: slackLinks(client),
+    messages: new SlackChatMessages(client, profiles, cacheTtlMs),
   };
 }

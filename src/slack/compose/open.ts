@@ -6,6 +6,7 @@
  * lookup falls back (the user id, no labels) rather than fail the modal.
  */
 import type { types, webApi } from '@slack/bolt';
+import { DepartmentIndex, isDepartmentItem, parseDepartmentRef } from '../../relay/departments.js';
 import { type NumberedRelay, nextSendNumber } from '../../relay/message-relays.js';
 import type { SlackMessageRef } from '../../relay/types.js';
 import { fitFiles, messageFiles } from '../api/files.js';
@@ -14,7 +15,7 @@ import { within } from '../jobs/within.js';
 import { manualUpdateBlocks } from '../sync/manual-update.js';
 import { mentionedUserIds, messageToPlainText, type SlackMessageLike } from '../text/message-text.js';
 import { type ComposeMetadata, composeModal, loadingModal } from './modal.js';
-import { aliasOption, idOption, personOption } from './recipient-options.js';
+import { aliasOption, departmentOption, idOption, personOption } from './recipient-options.js';
 
 /** What may pass before views.open without risking Slack's 3-second trigger window. */
 export const FAST_OPEN_MS = 400;
@@ -126,14 +127,36 @@ async function defaultRecipients(ctx: ListenerContext, channelId: string): Promi
   const aliases = new Map(
     Object.entries(settings.aliases).map(([name, members]) => [name.toLowerCase(), { name, members }]),
   );
-  const ids = defaults.filter((item) => !aliases.has(item.toLowerCase()));
-  const known = people && ids.length > 0 ? await within(people.findByIds(ids), SLOW_LOOKUP_MS) : undefined;
+  const ids = defaults.filter((item) => !aliases.has(item.toLowerCase()) && !isDepartmentItem(item));
+  const hasDepartments = defaults.some(isDepartmentItem);
+  const [known, departments] = await Promise.all([
+    people && ids.length > 0 ? within(people.findByIds(ids), SLOW_LOOKUP_MS) : undefined,
+    hasDepartments && ctx.relay.departments
+      ? within(ctx.relay.departments.list(), SLOW_LOOKUP_MS).catch(() => undefined)
+      : undefined,
+  ]);
+  const tree = departments ? new DepartmentIndex(departments) : undefined;
   return defaults.flatMap((item) => {
     const alias = aliases.get(item.toLowerCase());
     if (alias) return [aliasOption(alias.name, alias.members)];
+    if (isDepartmentItem(item)) return [namedDepartmentOption(item, tree)];
     const person = known?.get(item);
     // Someone who left since the config was written is not prefilled.
     if (person?.isStop) return [];
     return [person ? { ...personOption(person), value: item } : idOption(item)];
   });
+}
+
+/** A default `dept:…` item: labelled with the department's name and path when the list is at hand. */
+function namedDepartmentOption(item: string, tree: DepartmentIndex | undefined): types.PlainTextOption {
+  const ref = parseDepartmentRef(item);
+  const found =
+    ref && tree
+      ? 'id' in ref
+        ? [tree.byId.get(ref.id)].filter((d) => d !== undefined)
+        : tree.named(ref.name)
+      : [];
+  const [department] = found;
+  if (found.length !== 1 || !department || !tree) return idOption(item);
+  return { ...departmentOption({ department, path: tree.path(department) }), value: item };
 }

@@ -6,7 +6,15 @@
 import type { types } from '@slack/bolt';
 import type { RelayRecord } from '../../relay/types.js';
 import { isRevocable, revokeButton } from '../receipt/view.js';
-import { formatLabel, recipientCount, slackDate, statusLabel, traceText } from '../replies/summary.js';
+import {
+  departmentsText,
+  formatLabel,
+  recipientCount,
+  routeLabel,
+  slackDate,
+  statusLabel,
+  traceText,
+} from '../replies/summary.js';
 import { versionsText } from '../sync/replies.js';
 import { escapeMrkdwn } from '../text/mrkdwn.js';
 
@@ -28,7 +36,8 @@ function oneLine(text: string, max = 150): string {
 function relayBlocks(record: RelayRecord, options: HomeOptions): types.KnownBlock[] {
   const from = options.admin ? ` · from <@${record.senderId}>` : '';
   const format = formatLabel(record);
-  const head = `*${slackDate(record.createdAt)}* · ${statusLabel(record)} · ${recipientCount(record)}${format ? ` · ${format}` : ''}${from}`;
+  const routed = routeLabel(record);
+  const head = `*${slackDate(record.createdAt)}* · ${statusLabel(record)} · ${recipientCount(record)}${format ? ` · ${format}` : ''}${routed ? ` · ${routed}` : ''}${from}`;
   const section: types.SectionBlock = {
     type: 'section',
     text: { type: 'mrkdwn', text: `${head}\n>${oneLine(record.text) || '(no text)'}` },
@@ -37,12 +46,14 @@ function relayBlocks(record: RelayRecord, options: HomeOptions): types.KnownBloc
     section.accessory = revokeButton(record);
   }
   const versions = versionsText(record);
+  const departments = departmentsText(record);
   return [
     section,
     {
       type: 'context',
       elements: [
         { type: 'mrkdwn', text: `${traceText(record)} · relay \`${record.id}\`` },
+        ...(departments ? [{ type: 'mrkdwn' as const, text: escapeMrkdwn(departments).slice(0, 2900) }] : []),
         ...(versions ? [{ type: 'mrkdwn' as const, text: versions }] : []),
       ],
     },
@@ -53,7 +64,7 @@ export function homeView(records: readonly RelayRecord[], options: HomeOptions):
   const title = options.admin ? 'Recent relays — everyone' : 'Your recent relays';
   const intro = options.admin
     ? 'You are an fx-bridge admin: you see and may revoke everyone’s relays.'
-    : 'Messages you sent to Fxiaoke with /fx-send or the *Send to Fxiaoke* shortcut.';
+    : 'Messages you sent to Fxiaoke with /fx-send or the *Send to Fxiaoke* shortcut, and those of yours a channel route relayed.';
   const blocks: types.KnownBlock[] = [];
   if (options.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: options.notice } });
   blocks.push(

@@ -6,6 +6,7 @@
 import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
 import type { HeldOutcome } from '../../relay/held.js';
 import type { IntakeOutcome } from '../../relay/intake.js';
+import type { RoutedIntake } from '../../relay/route.js';
 import type { SyncIntake } from '../../relay/sync.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { Answer } from './answer.js';
@@ -28,6 +29,11 @@ export interface RelayJobsPort {
   confirm(received: ConfirmationIntake | Unavailable, heldAnswer: Answer): Promise<void>;
   cancelled(outcome: HeldOutcome | Unavailable, answer: Answer, userId: string): Promise<void>;
   revoke(received: RevokeIntake | Unavailable, actorId: string, answer: Answer | undefined): Promise<void>;
+  /**
+   * What a routed channel's event recorded before its ack: carried out quietly, failures told
+   * privately to `who` (the author, or whoever reacted).
+   */
+  routed(intake: RoutedIntake, who: { channelId: string; userId: string }): void;
   /** Resolves once nothing handed over is queued, running or still being answered. */
   idle(): Promise<void>;
   /** A relay another (or an earlier) process left in work; this process holds its lease now. */

@@ -5,15 +5,18 @@
  * Takeovers hand over what another (or an earlier) process left.
  */
 import type { webApi } from '@slack/bolt';
+import { intakeOf } from '../../relay/carry-out.js';
 import { TakenOverError } from '../../relay/dispatch.js';
 import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
 import type { HeldOutcome } from '../../relay/held.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
+import { type RoutedIntake, responsibleFor } from '../../relay/route.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { RelayWorkQueue } from '../../relay/work-queue.js';
 import type { ListenerContext } from '../context.js';
 import { refreshHome } from '../home/publish.js';
 import { heldOutcomeText } from '../replies/held.js';
+import { routedNotRelayedText } from '../replies/routed.js';
 import {
   type Answer,
   answerByDm,
@@ -57,7 +60,9 @@ export class RelayJobs implements RelayJobsPort {
       return;
     }
     const { record } = received;
-    this.#enqueue(record, record.senderId, said, () =>
+    // A routed channel stays quiet: no "queued" line per message.
+    const waiting = intakeOf(record).route ? undefined : said;
+    this.#enqueue(record, record.senderId, waiting, () =>
       runSendJob(this.ctx, this.client, record, said, {
         ...(options.heldAnswer ? { heldAnswer: safely(options.heldAnswer, this.ctx.logger) } : {}),
       }),
@@ -111,6 +116,38 @@ export class RelayJobs implements RelayJobsPort {
     this.#revoke(received.claimed, received.answered, actorId, answer);
   }
 
+  /** What a routed channel's event recorded before its ack (relay/route.ts). */
+  routed(intake: RoutedIntake, who: { channelId: string; userId: string }): void {
+    switch (intake.type) {
+      case 'ignored':
+        this.ctx.logger.debug(
+          { reason: intake.reason, channel: who.channelId },
+          'routed event relays nothing',
+        );
+        return;
+      case 'duplicate':
+        // Slack delivered it again, or someone else reacted too: one relay per message.
+        this.ctx.logger.debug({ relayId: intake.record.id }, 'routed message already taken');
+        return;
+      case 'invalid_text': {
+        const answer = answerInChannel(this.client, this.ctx.logger, who.channelId, who.userId);
+        void this.ctx.work.run(() => answer(routedNotRelayedText(who.channelId, intake.problem)));
+        return;
+      }
+      case 'accepted': {
+        const { record } = intake;
+        const answer = answerInChannel(
+          this.client,
+          this.ctx.logger,
+          record.originChannelId,
+          responsibleFor(record),
+        );
+        void this.send(intake, answer);
+        return;
+      }
+    }
+  }
+
   /**
    * Resolves once nothing handed over is queued, running, still being answered or waiting for its
    * timer (a change of a Slack message going quiet): the bridge's own "done", for tests that must
@@ -132,7 +169,12 @@ export class RelayJobs implements RelayJobsPort {
     if (this.sync.takeOver(record)) return;
     switch (record.status) {
       case 'received': {
-        const answer = answerInChannel(this.client, this.ctx.logger, record.originChannelId, record.senderId);
+        const answer = answerInChannel(
+          this.client,
+          this.ctx.logger,
+          record.originChannelId,
+          responsibleFor(record),
+        );
         void this.send({ type: 'accepted', record }, answer);
         return;
       }
@@ -179,10 +221,10 @@ export class RelayJobs implements RelayJobsPort {
 
   async #resume(record: RelayRecord): Promise<void> {
     const answer = safely(
-      answerInChannel(this.client, this.ctx.logger, record.originChannelId, record.senderId),
+      answerInChannel(this.client, this.ctx.logger, record.originChannelId, responsibleFor(record)),
       this.ctx.logger,
     );
-    const receipt = receiptTracker(this.client, record, answer);
+    const receipt = receiptTracker(this.client, record, answer, this.ctx.logger);
     try {
       const resumed = await this.ctx.relay.resumeSend(record, receiptObserver(record, receipt));
       if (resumed.interrupted > 0) {

@@ -6,6 +6,7 @@ import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
 import { hasBotReceipt, updateReceipt } from '../receipt/post.js';
 import { revokeOutcomeText } from '../replies/results.js';
+import { unmarkRelayed } from '../routes/mark.js';
 import type { Answer } from './answer.js';
 
 export async function runRevokeJob(
@@ -39,6 +40,8 @@ export async function runRevokeJob(
 }
 
 async function refreshReceipt(ctx: ListenerContext, client: webApi.WebClient, outcome: RevokeOutcome) {
+  // A routed relay's receipt is the mark on its message: taken off once it is revoked.
+  if (outcome.type === 'revoked') await unmarkRelayed(client, outcome.record, ctx.logger);
   const changed = outcome.type === 'revoked' || outcome.type === 'revoke_failed';
   if (!changed || !hasBotReceipt(outcome.record)) return;
   try {

@@ -4,6 +4,7 @@
  * live or after a takeover.
  */
 import type { types, webApi } from '@slack/bolt';
+import type { Logger } from '../../logger.js';
 import { intakeOf } from '../../relay/carry-out.js';
 import type { RelayObserver } from '../../relay/deps.js';
 import { TakenOverError } from '../../relay/dispatch.js';
@@ -14,6 +15,12 @@ import { ReceiptTracker } from '../receipt/tracker.js';
 import { renderReceipt } from '../receipt/view.js';
 import { heldMessage, heldOutcomeText } from '../replies/held.js';
 import { duplicateText, recipientProblemsText, sendFailedText, sendRefusalText } from '../replies/results.js';
+import {
+  routedFailureText,
+  routedNotSentText,
+  routedRecipientsText,
+  routedRefusalText,
+} from '../replies/routed.js';
 import { type Answer, internalErrorText } from './answer.js';
 
 export interface SendJobOptions {
@@ -30,20 +37,26 @@ export function receiptTracker(
   client: webApi.WebClient,
   record: RelayRecord,
   answer: Answer,
+  log?: Pick<Logger, 'warn'>,
 ): ReceiptTracker {
   const tracker = new ReceiptTracker({
     client,
     teamId: intakeOf(record).teamId,
     channelId: record.originChannelId,
     answer,
+    ...(log ? { log } : {}),
   });
   // A receipt posted before a takeover is this relay's: later progress updates it.
   if (record.slack && postsReceipt(record)) tracker.posted = true;
   return tracker;
 }
 
-/** The relay's observer: the receipt's, or only its "queued" line for a relay that posts none. */
+/**
+ * The relay's observer: the receipt's, or only its "queued" line for a relay that posts none; a
+ * routed channel's relay (relay/route.ts) says nothing while it goes.
+ */
 export function receiptObserver(record: RelayRecord, receipt: ReceiptTracker): RelayObserver {
+  if (intakeOf(record).route) return {};
   const observer = receipt.observer();
   return postsReceipt(record) ? observer : { onQueued: observer.onQueued };
 }
@@ -55,7 +68,7 @@ export async function runSendJob(
   answer: Answer,
   options: SendJobOptions = {},
 ): Promise<void> {
-  const receipt = receiptTracker(client, received, answer);
+  const receipt = receiptTracker(client, received, answer, ctx.logger);
   const observer = receiptObserver(received, receipt);
   try {
     if (intakeOf(received).confirmedBy && options.heldAnswer) {
@@ -65,7 +78,9 @@ export async function runSendJob(
       else await heldAnswer(heldOutcomeText(outcome));
       return;
     }
-    await presentSend(await ctx.relay.carryOutSend(received, observer), answer, receipt);
+    const outcome = await ctx.relay.carryOutSend(received, observer);
+    if (intakeOf(received).route) await presentRoutedOutcome(received, outcome, answer, receipt);
+    else await presentSend(outcome, answer, receipt);
   } catch (error) {
     // Another process took the relay over before a call went out here: it sends and answers.
     if (error instanceof TakenOverError) return;
@@ -110,6 +125,7 @@ async function presentFinished(
   answer: Answer,
   confirmed: boolean,
 ): Promise<void> {
+  if (intakeOf(record).route && !confirmed) return presentRouted(record, answer, receipt);
   // Without a tracker (nothing was posted for it) the relay is answered privately, receipt and all.
   if (receipt?.posted) {
     await receipt.update(record);
@@ -126,6 +142,57 @@ async function presentFinished(
   }
   const rendered = renderReceipt(record);
   await answer(`${headline(record, confirmed)} ${rendered.text}`, rendered.blocks as types.KnownBlock[]);
+}
+
+/**
+ * A routed relay's outcome, about the message it is: a refusal, a route whose recipients cannot be
+ * used, a message not relayed; a Slack retry of it (duplicate) says nothing. The rest as any send.
+ */
+async function presentRoutedOutcome(
+  record: RelayRecord,
+  outcome: SendOutcome,
+  answer: Answer,
+  receipt: ReceiptTracker,
+): Promise<void> {
+  switch (outcome.type) {
+    case 'refused':
+      return answer(routedRefusalText(record, outcome.refusal));
+    case 'invalid_recipients':
+      return answer(routedRecipientsText(record, outcome.problems));
+    case 'invalid_text':
+      return answer(routedNotSentText(record, outcome.problem));
+    case 'duplicate':
+      return;
+    default:
+      return presentSend(outcome, answer, receipt);
+  }
+}
+
+/**
+ * A routed relay: quiet when it reached everyone; otherwise its author (or whoever reacted) hears
+ * privately what happened, with Fxiaoke's errorCode and traceId.
+ */
+async function presentRouted(
+  record: RelayRecord,
+  answer: Answer,
+  receipt: ReceiptTracker | undefined,
+): Promise<void> {
+  if (record.status === 'sent') {
+    await receipt?.markRouted(record);
+    return;
+  }
+  const failed =
+    record.status === 'failed' || (record.status === 'unknown' && !record.batches.some((b) => b.messageId));
+  if (failed) {
+    await answer(routedFailureText(record));
+    return;
+  }
+  // Partly sent, or unknown for some batches: what reached whom, and Revoke where it can.
+  const rendered = renderReceipt(record);
+  await answer(
+    `${routedFailureText(record).split('\n')[0]} ${rendered.text}`,
+    rendered.blocks as types.KnownBlock[],
+  );
 }
 
 /** What was relayed, for the private answer: "this message", "this message (a thread reply), again". */

@@ -9,6 +9,7 @@ import { registerUpdateButtons } from './actions/update-buttons.js';
 import { registerFxSendCommand } from './commands/fx-send.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 import { registerMessageSync } from './events/message-sync.js';
+import { registerRoutes } from './events/routes.js';
 import { registerRecipientOptions } from './options/recipients.js';
 import { registerRevokeShortcut } from './shortcuts/revoke-message.js';
 import { registerSendShortcut } from './shortcuts/send-message.js';
@@ -26,5 +27,6 @@ export function registerListeners(app: App, context: ListenerContext, seam: AckS
   registerRecipientOptions(app, context);
   registerAppHomeOpened(app, context);
   registerMessageSync(app, context, seam);
+  registerRoutes(app, context, seam);
   registerUpdateButtons(app, context);
 }

@@ -2,11 +2,14 @@
  * The receipt's life during a send, shared by every front door that posts one (/fx-send, the
  * compose window, a confirmed held relay): posted when Fxiaoke accepts the first batch, updated
  * as batches go out (only when it changes), and a "queued" line while the rate limit holds a batch.
+ * A routed channel's relay gets the quiet kind instead: a mark on its message (routes/mark.ts).
  */
 import type { webApi } from '@slack/bolt';
+import type { Logger } from '../../logger.js';
 import type { QueuedBatch, RelayObserver } from '../../relay/deps.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { Answer } from '../jobs/answer.js';
+import { markRelayed } from '../routes/mark.js';
 import { postReceipt } from './post.js';
 import { renderReceipt } from './view.js';
 
@@ -21,6 +24,8 @@ export interface ReceiptTrackerOptions {
   channelId: string;
   /** Answers the sender privately, for a wait before the receipt exists. */
   answer: Answer;
+  /** Where a mark that could not be added is logged. */
+  log?: Pick<Logger, 'warn'>;
   now?: () => number;
 }
 
@@ -59,6 +64,11 @@ export class ReceiptTracker {
       onProgress: (record) => this.update(record),
       onQueued: (record, queued) => this.queued(record, queued),
     };
+  }
+
+  /** A routed relay that reached everyone: its message gets the mark, the channel no message. */
+  async markRouted(record: RelayRecord): Promise<void> {
+    await markRelayed(this.options.client, record, this.options.log ?? { warn: () => undefined });
   }
 
   /** Brings the receipt up to date with the record, if it was posted and anything changed. */

@@ -7,7 +7,7 @@ import { isRevocable, messagesOf, REVOKE_UNCERTAIN, revokeMayHaveLanded } from '
 import type { RelayRecord } from '../../relay/types.js';
 import { attachmentLines, attachmentSummary } from '../replies/attachments.js';
 import { describeError, traceIdsOf } from '../replies/results.js';
-import { formatLabel, recipientCount } from '../replies/summary.js';
+import { departmentsText, formatLabel, recipientCount } from '../replies/summary.js';
 import { escapeMrkdwn, preview } from '../text/mrkdwn.js';
 
 type KnownBlock = types.KnownBlock;
@@ -139,8 +139,17 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
   const what = record.format === 'card' ? 'a card' : 'a message';
   const headline = `:outbox_tray: <@${record.senderId}> sent ${what} to Fxiaoke — ${recipients}`;
   const format = formatLabel(record);
-  const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: headline } },
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: headline } }];
+  const departments = departmentsText(record);
+  if (departments) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: `:busts_in_silhouette: ${escapeMrkdwn(departments).slice(0, 2900)}` },
+      ],
+    });
+  }
+  blocks.push(
     { type: 'section', text: { type: 'mrkdwn', text: preview(record.text) } },
     {
       type: 'context',
@@ -151,7 +160,7 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
         },
       ],
     },
-  ];
+  );
   if (progressNote) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: progressNote }] });
   const failures = record.batches.filter((batch) => batch.error && batch.status !== 'sent');
   if (failures.length > 0 && record.status !== 'revoked') {
@@ -184,6 +193,7 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
   }
   const traces = traceIdsOf(record).join(', ') || 'none';
   const filesText = attachmentSummary(record);
-  const text = `Sent to Fxiaoke${record.format === 'card' ? ' as a card' : ''} by <@${record.senderId}> — ${recipients}, status ${record.status}, traceId ${traces}${filesText ? `. ${filesText}` : ''}`;
+  const reach = departments ? ` (${departments})` : '';
+  const text = `Sent to Fxiaoke${record.format === 'card' ? ' as a card' : ''} by <@${record.senderId}> — ${recipients}${reach}, status ${record.status}, traceId ${traces}${filesText ? `. ${filesText}` : ''}`;
   return { text, blocks };
 }

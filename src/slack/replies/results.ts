@@ -75,8 +75,13 @@ export function revokeOutcomeText(outcome: RevokeOutcome): string {
   switch (outcome.type) {
     case 'not_found':
       return ':information_source: This message was not relayed to Fxiaoke by fx-bridge, so there is nothing to revoke.';
-    case 'forbidden':
-      return `:no_entry: Only <@${outcome.record.senderId}> (who sent it) or an fx-bridge admin can revoke relay \`${outcome.record.id}\`.`;
+    case 'forbidden': {
+      const reactor = outcome.record.intake?.route?.reactorId;
+      const who = reactor
+        ? `<@${outcome.record.senderId}> (who wrote it), <@${reactor}> (who relayed it)`
+        : `<@${outcome.record.senderId}> (who sent it)`;
+      return `:no_entry: Only ${who} or an fx-bridge admin can revoke relay \`${outcome.record.id}\`.`;
+    }
     case 'already_revoked':
       return `:information_source: Relay \`${outcome.record.id}\` was already revoked${outcome.record.revokedBy ? ` by <@${outcome.record.revokedBy}>` : ''}.`;
     case 'in_progress':

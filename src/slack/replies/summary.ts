@@ -1,4 +1,5 @@
 /** One-line descriptions of a relay, for the compose modal and App Home. Pure rendering. */
+import { departmentReach } from '../../relay/departments.js';
 import { revokeMayHaveLanded } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
 import { traceIdsOf } from './results.js';
@@ -61,6 +62,23 @@ export function formatLabel(record: RelayRecord): string | undefined {
 export function recipientCount(record: RelayRecord): string {
   const count = record.recipients.length;
   return `${count} recipient${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * How a routed relay came about (relay/route.ts): "routed from #sales", or "routed from #deals by
+ * @ana's :outbox_tray:". Undefined for a relay someone sent by hand.
+ */
+export function routeLabel(record: RelayRecord): string | undefined {
+  const route = record.intake?.route;
+  if (!route) return undefined;
+  const from = `:twisted_rightwards_arrows: routed from <#${record.originChannelId}>`;
+  return route.reactorId ? `${from} by <@${route.reactorId}>’s reaction` : from;
+}
+
+/** "Sales East (dept 1002): 37 people · Ops (dept 1010): 4 people", or undefined when none was named. */
+export function departmentsText(record: RelayRecord): string | undefined {
+  const named = record.departments ?? [];
+  return named.length > 0 ? named.map(departmentReach).join(' · ') : undefined;
 }
 
 export function traceText(record: RelayRecord): string {

@@ -15,7 +15,7 @@ export function recipientOptions(ctx: ListenerContext) {
   return async ({ ack, body }: Pick<SlackOptionsMiddlewareArgs<'block_suggestion'>, 'ack' | 'body'>) => {
     const query = typeof (body as BlockSuggestion).value === 'string' ? body.value : '';
     const { aliases } = ctx.relay.settings;
-    const search = suggestRecipients(query, aliases, ctx.relay.people);
+    const search = suggestRecipients(query, aliases, ctx.relay.people, ctx.relay.departments);
     search.catch((error: unknown) => ctx.logger.warn({ err: error }, 'recipient search failed'));
     const options = await within(search, OPTIONS_BUDGET_MS);
     if (!options) ctx.logger.info({ query }, 'address book not ready in time; answered with aliases only');

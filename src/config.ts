@@ -79,8 +79,8 @@ export interface Config {
   /** Finished relays older than this are deleted; 0 keeps them forever. */
   retentionDays: number;
   /**
-   * Startup recovery takes a `pending`/`revoking` relay as interrupted only once it is untouched this
-   * long. Default 0 on a store of this process alone (SQLite, memory), 900 on a shared one (Redis),
+   * A takeover takes a relay in work written before leases existed as interrupted only once it is
+   * untouched this long. Default 0 on a store of this process alone (SQLite, memory), 900 on a shared one (Redis),
    * where a younger relay may be another replica's work under way.
    */
   recoveryStaleAfterSeconds: number;

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ENV, ENV_NAMES, type EnvName } from '../src/config/env.js';
+import { LIFECYCLE } from '../src/relay/lifecycle.js';
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -92,5 +93,17 @@ describe('README and docs/', () => {
 
   it('runs the container with --restart unless-stopped', () => {
     expect(read('docs/deployment.md')).toContain('--restart unless-stopped');
+  });
+});
+
+describe('the relay statuses in docs/operations.md', () => {
+  it('are the lifecycle table (src/relay/lifecycle.ts): every status, its work and what it means', () => {
+    const documented = read('docs/operations.md')
+      .split('\n')
+      .filter((line) => /^\| `[a-z]+` \| /.test(line) && line.split(' | ').length === 3);
+    const expected = Object.entries(LIFECYCLE).map(
+      ([status, rule]) => `| \`${status}\` | ${rule.work ?? '—'} | ${rule.means} |`,
+    );
+    expect(documented).toEqual(expected);
   });
 });

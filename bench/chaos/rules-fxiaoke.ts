@@ -3,8 +3,9 @@
  * batch the store keeps says what Fxiaoke holds, every accepted message is recorded, nothing is
  * left in work. See rules.ts for the whole list.
  */
-import { IN_WORK } from '../../src/relay/lease.js';
-import { REVOKE_UNCERTAIN } from '../../src/relay/revoke.js';
+
+import { REVOKE_UNCERTAIN } from '../../src/relay/copies.js';
+import { IN_WORK } from '../../src/relay/lifecycle.js';
 import type { RelayBatch } from '../../src/relay/types.js';
 import type { FxMessage, Violation } from './history.js';
 import { tagsIn } from './plan.js';

@@ -3,6 +3,7 @@
  * so every line is unit-tested as it will be read.
  */
 import { slackMessageKey, sourceOf } from '../relay/ids.js';
+import { assertNever, workOf } from '../relay/lifecycle.js';
 import type { RelayBatch, RelayError, RelayRecord } from '../relay/types.js';
 
 export interface CheckLine {
@@ -120,11 +121,44 @@ function batchLines(batch: RelayBatch): string[] {
   return lines;
 }
 
+/** What the relay is doing (relay/lifecycle.ts), and which process holds it until when. */
+function describeWork(record: RelayRecord): string {
+  const work = workOf(record);
+  const lease = record.lease ? ` · lease ${record.lease.owner} until ${formatTime(record.lease.until)}` : '';
+  switch (work.type) {
+    case 'idle':
+      return '—';
+    case 'intake':
+      return `intake: recorded, not carried out yet${lease}`;
+    case 'sending':
+      return `sending${lease}`;
+    case 'revoking':
+      return `revoking, asked by ${work.actorId}${lease}`;
+    case 'updating': {
+      const step = work.step === 'revoking_old' ? 'revoking the old copies' : 'sending the new text';
+      return `updating (${work.request.via}): ${step}, asked by ${work.request.actorId}${lease}`;
+    }
+    case 'asking':
+      return `asking the sender about ${work.offer?.kind === 'delete' ? 'a delete' : 'an edit'} in Slack${lease}`;
+    case 'following': {
+      const change = work.change;
+      const what =
+        change?.kind === 'delete'
+          ? 'a delete'
+          : plural(change?.edits ?? 1, 'edit').replace(/^1 edit$/, 'an edit');
+      return `following ${what} of the Slack message, from ${work.actsFrom}${lease}`;
+    }
+    default:
+      return assertNever(work);
+  }
+}
+
 export function formatRelayDetails(record: RelayRecord): string {
   const field = (name: string, value: string) => `${name.padEnd(17)}${value}`;
   const lines = [
     `Relay ${record.id}`,
     field('status', record.status),
+    field('work', describeWork(record)),
     field('sender', record.senderId),
     field('recipients', `${record.recipients.length} (typed: ${record.recipientsInput.join(', ') || '—'})`),
     field('Slack message', record.slack ? slackMessageKey(record.slack) : '— (not keyed to a message)'),

@@ -1,4 +1,5 @@
 /** Help texts of the `fx-bridge` command line, one per command (README.md repeats the essentials). */
+import { IN_WORK, PRUNABLE_STATUSES } from '../relay/lifecycle.js';
 
 const EXIT_CODES =
   'Exit codes: 0 ok, 1 a check failed or nothing was found, 2 usage error, 78 configuration error.';
@@ -50,9 +51,10 @@ Exit codes: 0 all checks passed, 1 a check failed, 78 configuration error.`;
 
 const prune = `Usage: fx-bridge prune [--older-than-days N]
 
-Deletes finished relays (sent, partial, failed, revoked, unknown) created more than N days ago and
-prints how many went. Relays still pending or revoking are kept whatever their age. The bridge
-already does this at start and hourly; use this to free space now or with another period.
+Deletes finished relays (${PRUNABLE_STATUSES.join(', ')}) created more
+than N days ago and prints how many went. Relays in work (${IN_WORK.join(', ')}) are kept
+whatever their age. The bridge already does this at start and hourly; use this to free space now or
+with another period.
 
 Options:
   --older-than-days N   age in days (default RETENTION_DAYS, 30 unless set; 0 prunes every

@@ -1,6 +1,7 @@
 /** `fx-bridge relays list|show` and `fx-bridge prune`: support and housekeeping on the store. */
 import type { Config } from '../config.js';
 import { slackRefOfMessageKey } from '../relay/ids.js';
+import { IN_WORK } from '../relay/lifecycle.js';
 import { RELAY_STATUSES, type RelayRecord, type RelayStatus, type SlackMessageRef } from '../relay/types.js';
 import { openStore } from '../store/index.js';
 import type { RelayStore } from '../store/interface.js';
@@ -118,7 +119,7 @@ export async function runPrune(
   const deleted = await withStore(config, (store) => store.prune(cutoff));
   io.out(
     `Deleted ${deleted} finished relay${deleted === 1 ? '' : 's'} created more than ${days} day${days === 1 ? '' : 's'} ago` +
-      ' (relays still pending or revoking are always kept).',
+      ` (relays in work — ${IN_WORK.join(', ')} — are always kept).`,
   );
   return EXIT.ok;
 }

@@ -194,7 +194,7 @@ export const ENV = {
   ),
   RECOVERY_STALE_AFTER_SECONDS: optional(
     wholeNumber(0, 86_400),
-    'only for records written before leases existed (older versions): such a relay left `pending`/`revoking` is taken over once untouched this long (0–86400)',
+    'only for records written before leases existed (older versions): such a relay left in work is taken over once untouched this long (0–86400)',
     { defaultText: '`0` on SQLite/memory, `900` on PostgreSQL and Redis' },
   ),
   INTAKE_TIMEOUT_MS: setting(

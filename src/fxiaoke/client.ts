@@ -5,9 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorRow, FxiaokeError, FxiaokeSetupError, redactSecrets } from './errors.js';
+import { fxiaokeFailureOf } from './failures.js';
 import { extractMediaId, extractMessageId } from './ids.js';
 import {
   type Article,
+  type CallFailure,
   type CompositeCard,
   type FxiaokeApi,
   MAX_RECIPIENTS_PER_CALL,
@@ -267,6 +269,10 @@ export class FxiaokeClient implements FxiaokeApi {
 
   async checkCredentials(): Promise<void> {
     await this.tokens.get();
+  }
+
+  failureOf(thrown: unknown): CallFailure | undefined {
+    return fxiaokeFailureOf(thrown);
   }
 
   /**

@@ -5,9 +5,10 @@
  * one. The rate limit is only peeked here; `claimCounted` takes the slot, atomically, when the
  * relay is claimed — the moment a relay is known to be started rather than refused or a duplicate.
  */
-import type { CreateResult } from '../store/interface.js';
+
 import { decideSendAccess, type GroupMembers, OPEN_SEND_ACCESS, type SendAccessPolicy } from './access.js';
 import type { RelayDeps } from './deps.js';
+import type { CreateResult } from './ports/store.js';
 import type { RelayRecord } from './types.js';
 
 export type SendRefusal =

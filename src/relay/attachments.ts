@@ -6,20 +6,29 @@
  * batch's text, its recipients get the images as `articles` messages (at most 7 images each).
  * A failure here never fails the text: it is recorded per file and per message and reported.
  */
+
+import { failedCallStatus, failureOf, mayHaveBeenDelivered } from './copies.js';
+import type { RelayDeps } from './deps.js';
+import { dispatchHook, outcomeOf } from './dispatch.js';
+import { INTERNAL_DOWNLOAD_REASON } from './error-text.js';
+import { detectFile, type ImageFormat, mayBeImage } from './file-type.js';
+import { persistently } from './persistently.js';
+import type { AttachmentRef, FetchedFile } from './ports/files.js';
 import {
   type Article,
   MAX_ARTICLE_TITLE,
   MAX_ARTICLES_PER_MESSAGE,
   type MediaFile,
-} from '../fxiaoke/interface.js';
-import type { AttachmentRef, FetchedFile } from './attachment-fetcher.js';
-import { persistently, type RelayDeps, toRelayError } from './deps.js';
-import { dispatchHook, outcomeOf } from './dispatch.js';
-import { INTERNAL_DOWNLOAD_REASON } from './error-text.js';
-import { detectFile, type ImageFormat, mayBeImage } from './file-type.js';
+} from './ports/fxiaoke.js';
 import type { RelayAttachment, RelayBatch, RelayError, RelayExtraMessage, RelayRecord } from './types.js';
 
-export type { AttachmentFetcher, AttachmentRef, FetchedFile } from './attachment-fetcher.js';
+export type { AttachmentFetcher, AttachmentRef, FetchedFile } from './ports/files.js';
+
+/** What preparing the files takes: the Slack side's downloads, Fxiaoke's uploads, the store. */
+export type AttachmentDeps = Pick<
+  RelayDeps,
+  'store' | 'fxiaoke' | 'files' | 'log' | 'writesAbandoned' | 'newThirdTraceId'
+>;
 
 /** The record's view of the files a request brings; undefined when there are none. */
 export function pendingAttachments(
@@ -45,7 +54,7 @@ export function pendingAttachments(
  * recipients (at most MAX_ARTICLES_PER_MESSAGE each); batches as they are when there are none.
  */
 export function withImageMessages(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'newThirdTraceId'>,
   attachments: readonly RelayAttachment[],
   batches: readonly RelayBatch[],
 ): RelayBatch[] {
@@ -67,7 +76,7 @@ export function withImageMessages(
   }));
 }
 
-export async function prepareAttachments(deps: RelayDeps, record: RelayRecord): Promise<RelayRecord> {
+export async function prepareAttachments(deps: AttachmentDeps, record: RelayRecord): Promise<RelayRecord> {
   if (!record.attachments?.some((attachment) => attachment.status === 'pending')) return record;
   const attachments = record.attachments.map((attachment) => ({ ...attachment }));
   for (const attachment of attachments) {
@@ -90,7 +99,7 @@ export async function prepareAttachments(deps: RelayDeps, record: RelayRecord): 
 }
 
 async function prepareOne(
-  deps: RelayDeps,
+  deps: AttachmentDeps,
   record: RelayRecord,
   attachment: RelayAttachment,
 ): Promise<Partial<RelayAttachment>> {
@@ -138,7 +147,7 @@ async function prepareOne(
       ...(result.traceId ? { uploadTraceId: result.traceId } : {}),
     };
   } catch (cause) {
-    const error = toRelayError(cause);
+    const { error } = failureOf(deps.fxiaoke, cause);
     deps.log.warn({ relayId: record.id, file: attachment.fileId, err: cause }, 'Fxiaoke media upload failed');
     return { status: 'failed', reason: `Fxiaoke did not take the upload: ${error.message}`, error };
   }
@@ -196,7 +205,7 @@ export interface ExtraSending {
  * that could not be recorded is thrown, and that message was not sent.
  */
 export async function sendExtraMessages(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'fxiaoke' | 'now' | 'log'>,
   record: RelayRecord,
   batch: RelayBatch,
   sending: ExtraSending,
@@ -207,10 +216,9 @@ export async function sendExtraMessages(
     if (batch.status !== 'sent') {
       skip(message, {
         kind: 'not_attempted',
-        message:
-          batch.status === 'unknown'
-            ? 'Not sent: Fxiaoke never confirmed the text to these recipients, so the images were not sent either.'
-            : 'Not sent: the text to these recipients did not go out, so the images were not sent either.',
+        message: mayHaveBeenDelivered(batch)
+          ? 'Not sent: Fxiaoke never confirmed the text to these recipients, so the images were not sent either.'
+          : 'Not sent: the text to these recipients did not go out, so the images were not sent either.',
       });
       continue;
     }
@@ -235,8 +243,8 @@ export async function sendExtraMessages(
       message.sentAt = deps.now();
     } catch (thrown) {
       const cause = outcomeOf(thrown);
-      const error = toRelayError(cause);
-      message.status = error.kind === 'transport_unknown' ? 'unknown' : 'failed';
+      const { error } = failureOf(deps.fxiaoke, cause);
+      message.status = failedCallStatus(error);
       message.error = error;
       deps.log.warn({ relayId: record.id, batch: batch.index, err: cause }, 'Fxiaoke articles send failed');
       if (error.kind !== 'recipient') sending.stop = error;

@@ -13,15 +13,16 @@
  * link: {title, url} }`, with `head.title` and `link` required. Fxiaoke documents no length
  * limits for a card; the bridge's own are in fxiaoke/interface.ts (MAX_CARD_*).
  */
-import { type CompositeCard, MAX_CARD_FIELD, MAX_CARD_TEXT, MAX_CARD_TITLE } from '../fxiaoke/interface.js';
+
 import { type AttributionContext, attribute } from './attribution.js';
 import type { RelayDeps } from './deps.js';
+import { type CompositeCard, MAX_CARD_FIELD, MAX_CARD_TEXT, MAX_CARD_TITLE } from './ports/fxiaoke.js';
 import type { RelayCard, RelayFormat, RelayIntake, RelayRecord } from './types.js';
 
 /** The card's link title. */
 export const CARD_LINK_TITLE = 'Open in Slack';
 
-export type { SlackLinks } from './slack-links.js';
+export type { SlackLinks } from './ports/links.js';
 
 /** Opens a channel in Slack (Slack's documented deep link for apps). */
 export function appRedirectLink(teamId: string, channelId: string, origin = 'https://slack.com'): string {

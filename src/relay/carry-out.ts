@@ -2,19 +2,44 @@
  * Carrying out a received request (intake.ts), in this process right after the ack or in any
  * process after a takeover (takeover.ts): who may send, the rate limit, the recipients (address
  * book, Slack profiles), then the batches. Every decision is written to the relay record, so the
- * request is never left `received` once looked at.
+ * request is never left `received` once looked at. `sendRelay` is the whole send in one call.
  */
-import { SlackMessageTakenError } from '../store/errors.js';
 import { admitRate, admitSender, type SendRefusal } from './admission.js';
 import { cardOf, relayContent } from './card.js';
 import { checkRecipients } from './check.js';
-import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
+import type { RelayDeps } from './deps.js';
+import { finishWork } from './finish-work.js';
 import { heldError } from './hold.js';
 import { sourceOf } from './ids.js';
+import { type IntakeDeps, type IntakeRequest, receiveRequest } from './intake.js';
 import { leaseForMe } from './lease.js';
+import type { RelayObserver } from './observer.js';
+import { persistently } from './persistently.js';
+import type { AttachmentRef } from './ports/files.js';
+import { SlackMessageTakenError, StoreError } from './ports/store-errors.js';
 import { prepareRouted, responsibleFor } from './route.js';
-import { draftBatches, type SendOutcome, sendPendingBatches } from './send.js';
-import type { RelayError, RelayIntake, RelayRecord } from './types.js';
+import { draftBatches, type SendDeps, type SendOutcome, sendPendingBatches } from './send.js';
+import type { RelayError, RelayFormat, RelayIntake, RelayRecord, SlackMessageRef } from './types.js';
+
+/**
+ * What carrying out a request takes: sending's deps, and who may send (access, the rate limit),
+ * who the recipients are (the address book, departments, Slack profiles), the card's link, a
+ * routed message's text (chat messages), the resume limit.
+ */
+export type CarryOutDeps = SendDeps &
+  Pick<
+    RelayDeps,
+    | 'settings'
+    | 'resumeLimitMs'
+    | 'leaseMs'
+    | 'sendLimiter'
+    | 'groupMembers'
+    | 'people'
+    | 'profiles'
+    | 'links'
+    | 'departments'
+    | 'messages'
+  >;
 
 export const EXPIRED = 'expired';
 export const REFUSED = 'refused';
@@ -35,7 +60,7 @@ export function intakeOf(record: RelayRecord): RelayIntake {
 }
 
 export async function carryOutReceived(
-  deps: RelayDeps,
+  deps: CarryOutDeps,
   taken: RelayRecord,
   observer: RelayObserver = {},
 ): Promise<SendOutcome> {
@@ -83,7 +108,8 @@ export async function carryOutReceived(
     });
     if (check.unreachable.length > 0) {
       const record = await persistently(deps, { relayId: received.id, held: true }, () =>
-        deps.store.update(
+        finishWork(
+          deps.store,
           received.id,
           {
             status: 'held',
@@ -93,7 +119,7 @@ export async function carryOutReceived(
             error: heldError(check.unreachable, recipients.length),
             lease: undefined,
           },
-          'received',
+          isReceived,
         ),
       );
       deps.log.info(
@@ -154,14 +180,81 @@ export async function carryOutReceived(
   return { type: 'finished', record: await sendPendingBatches(deps, pending, observer) };
 }
 
-async function refused(deps: RelayDeps, record: RelayRecord, refusal: SendRefusal): Promise<SendOutcome> {
+async function refused(deps: CarryOutDeps, record: RelayRecord, refusal: SendRefusal): Promise<SendOutcome> {
   await close(deps, record, { kind: REFUSED, message: `Not sent: refused (${refusal.kind}).` });
   return { type: 'refused', refusal };
 }
 
 /** A request that will not be sent: recorded as `failed` with why, so nobody picks it up again. */
-async function close(deps: RelayDeps, record: RelayRecord, error: RelayError): Promise<RelayRecord> {
+async function close(
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned'>,
+  record: RelayRecord,
+  error: RelayError,
+): Promise<RelayRecord> {
   return persistently(deps, { relayId: record.id, closing: error.kind }, () =>
-    deps.store.update(record.id, { status: 'failed', error, lease: undefined }, 'received'),
+    finishWork(deps.store, record.id, { status: 'failed', error, lease: undefined }, isReceived),
   );
+}
+
+function isReceived(current: RelayRecord): boolean {
+  return current.status === 'received';
+}
+
+export interface SendRequest {
+  /** Identifies the Slack request; a second delivery finds the first relay. */
+  requestKey: string;
+  senderId: string;
+  senderName: string;
+  originChannelId: string;
+  channelName: string | undefined;
+  recipientsInput: string[];
+  text: string;
+  /** The Slack message to key the relay by, when known up front (message shortcut). */
+  slack?: SlackMessageRef;
+  /** Files of the relayed message: images are forwarded after the text, the rest named in it. */
+  attachments?: AttachmentRef[];
+  /** `card`: sent as a Fxiaoke card (relay/card.ts); default text. */
+  format?: RelayFormat;
+}
+
+/** A SendRequest as the intake keeps it. */
+export function intakeOfSendRequest(request: SendRequest): IntakeRequest {
+  return {
+    requestKey: request.requestKey,
+    senderId: request.senderId,
+    originChannelId: request.originChannelId,
+    recipientsInput: request.recipientsInput,
+    text: request.text,
+    ...(request.attachments ? { attachments: request.attachments } : {}),
+    ...(request.format ? { format: request.format } : {}),
+    intake: {
+      door: request.slack ? 'message' : 'command',
+      teamId: request.slack?.teamId ?? '',
+      senderName: request.senderName,
+      ...(request.channelName !== undefined ? { channelName: request.channelName } : {}),
+      ...(request.slack ? { slack: request.slack } : {}),
+    },
+  };
+}
+
+/**
+ * The whole send in one call: the intake write (intake.ts), then carrying it out. Front doors
+ * split the two around Slack's ack; tests and other callers may use this.
+ */
+export async function sendRelay(
+  deps: IntakeDeps & CarryOutDeps,
+  request: SendRequest,
+  observer: RelayObserver = {},
+): Promise<SendOutcome> {
+  const received = await receiveRequest(deps, intakeOfSendRequest(request));
+  switch (received.type) {
+    case 'accepted':
+      return carryOutReceived(deps, received.record, observer);
+    case 'duplicate':
+      return { type: 'duplicate', record: received.record };
+    case 'invalid_text':
+      return received;
+    case 'unavailable':
+      throw new StoreError('The relay store did not take the request in time');
+  }
 }

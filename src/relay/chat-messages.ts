@@ -2,7 +2,7 @@
  * What relay/ may ask of the chat about a message and a channel after the ack (channel routes,
  * route.ts). No network code here; the Slack adapter is src/slack/api/messages.ts.
  */
-import type { AttachmentRef } from './attachment-fetcher.js';
+import type { AttachmentRef } from './ports/files.js';
 
 export interface ChatMessages {
   /** The message as it is now; undefined when it is gone (or the bot cannot see it). Throws on failure. */

@@ -12,7 +12,7 @@ import { admitSend } from './admission.js';
 import { carryOutReceived } from './carry-out.js';
 import { checkRecipients, type RecipientCheck } from './check.js';
 import type { DepartmentDirectory } from './departments.js';
-import { persistently, type RelayDeps, type RelayObserver, type RelaySettings } from './deps.js';
+import type { RelayDeps, RelayObserver, RelaySettings } from './deps.js';
 import {
   cancelHeldRelay,
   carryOutConfirmation,
@@ -30,6 +30,7 @@ import {
 import { claimLease, withLease } from './lease.js';
 import { type NumberedRelay, receiveMessageRevokes, relaysOfMessage } from './message-relays.js';
 import type { PeopleDirectory } from './people.js';
+import { persistently } from './persistently.js';
 import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseClaim } from './revoke.js';
 import {
   type RoutedIntake,
@@ -108,8 +109,9 @@ export interface RelayFacade {
   resumeSend(claimed: RelayRecord, observer: RelayObserver): Promise<ResumedSend>;
   /**
    * Takes the lease of a queued relay and keeps it while `work` runs. False (and `work` not run)
-   * when another process took the relay over meanwhile or the lease could not be claimed. After
-   * the work, an edit or delete recorded beside it is handed over (sync-waiting.ts).
+   * when another process took the relay over meanwhile or the lease could not be claimed. The
+   * work's last write hands over an edit or delete recorded beside it (finish-work.ts); whatever
+   * work ended another way is checked once more after it (sync-waiting.ts handOverWaiting).
    */
   underLease(record: RelayRecord, work: () => Promise<void>): Promise<boolean>;
   /** Keeps the lease this process already holds on `relayId` while `work` runs; hands over as above. */
@@ -187,8 +189,9 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
 }
 
 /**
- * Work under the lease, then whatever change of the Slack message arrived meanwhile is handed
- * over. A failed handover is only logged: the process that recorded the change looks again.
+ * Work under the lease, then whatever change of the Slack message arrived meanwhile and was not
+ * handed over by the work's last write is handed over now. A failed handover is only logged: the
+ * process that recorded the change looks again.
  */
 async function workThenHandOver<T>(deps: RelayDeps, relayId: string, work: () => Promise<T>): Promise<T> {
   try {

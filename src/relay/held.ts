@@ -4,13 +4,19 @@
  * carried out (carry-out.ts) with the recipients who could be reached — under its own request key,
  * so the original Slack message still keys it. Cancelling records that nothing was sent.
  */
-import { StoreConflictError } from '../store/errors.js';
 import type { SendRefusal } from './admission.js';
-import { carryOutReceived, intakeOf } from './carry-out.js';
-import { persistently, type RelayDeps, type RelayObserver } from './deps.js';
+import { type CarryOutDeps, carryOutReceived, intakeOf } from './carry-out.js';
+import type { RelayDeps } from './deps.js';
+import { finishWork } from './finish-work.js';
 import { HELD, HELD_CANCELLED, isHeld } from './hold.js';
 import { leaseForMe } from './lease.js';
+import type { RelayObserver } from './observer.js';
+import { persistently } from './persistently.js';
+import { StoreConflictError } from './ports/store-errors.js';
 import type { RelayRecord } from './types.js';
+
+/** Confirming a held relay: finding and claiming it again. */
+type ConfirmDeps = Pick<RelayDeps, 'store' | 'now' | 'instanceId' | 'leaseMs'>;
 
 export type HeldOutcome =
   | { type: 'not_found' }
@@ -23,7 +29,7 @@ export type HeldOutcome =
 
 /** The front-door half of a confirmation: the held relay is received again, for its sender only. */
 export async function receiveHeldConfirmation(
-  deps: RelayDeps,
+  deps: ConfirmDeps,
   heldId: string,
   actorId: string,
 ): Promise<HeldOutcome | { type: 'accepted'; record: RelayRecord }> {
@@ -45,7 +51,7 @@ export async function receiveHeldConfirmation(
 
 /** Sends a held relay to the recipients who could be reached. Only its sender may. */
 export async function confirmHeldRelay(
-  deps: RelayDeps,
+  deps: ConfirmDeps & CarryOutDeps,
   heldId: string,
   actorId: string,
   hooks: RelayObserver = {},
@@ -57,7 +63,7 @@ export async function confirmHeldRelay(
 
 /** The second half: carried out as any received request, answered in the held relay's terms. */
 export async function carryOutConfirmation(
-  deps: RelayDeps,
+  deps: CarryOutDeps,
   received: RelayRecord,
   hooks: RelayObserver,
 ): Promise<HeldOutcome | { type: 'finished'; record: RelayRecord }> {
@@ -75,7 +81,7 @@ export async function carryOutConfirmation(
 }
 
 export async function cancelHeldRelay(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned'>,
   heldId: string,
   actorId: string,
 ): Promise<HeldOutcome> {
@@ -103,8 +109,12 @@ export async function cancelHeldRelay(
  * Undoes `receiveHeldConfirmation` whose write landed after the door told the sender nothing was
  * taken: the relay waits again, unless someone already carries it out.
  */
-export async function returnToHold(deps: RelayDeps, confirmed: RelayRecord): Promise<void> {
-  await deps.store.update(
+export async function returnToHold(
+  deps: Pick<RelayDeps, 'store' | 'instanceId'>,
+  confirmed: RelayRecord,
+): Promise<void> {
+  await finishWork(
+    deps.store,
     confirmed.id,
     {
       status: 'held',
@@ -119,7 +129,7 @@ export async function returnToHold(deps: RelayDeps, confirmed: RelayRecord): Pro
 }
 
 async function findHeld(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'store'>,
   heldId: string,
   actorId: string,
 ): Promise<HeldOutcome | RelayRecord> {

@@ -5,7 +5,6 @@
  * slow runs before it: no address book, no Slack profile or group lookup.
  */
 
-import { RelayNotFoundError, StoreConflictError } from '../store/errors.js';
 import { beforeDeadline } from '../util/deadline.js';
 import type { AttachmentRef } from './attachments.js';
 import { pendingAttachments } from './attachments.js';
@@ -13,6 +12,7 @@ import { cardTextProblem } from './card.js';
 import type { RelayDeps } from './deps.js';
 import { sourceOf } from './ids.js';
 import { leaseForMe } from './lease.js';
+import { RelayNotFoundError, StoreConflictError } from './ports/store-errors.js';
 import type { RelayFormat, RelayIntake, RelayRecord } from './types.js';
 
 export interface IntakeRequest {
@@ -28,6 +28,20 @@ export interface IntakeRequest {
   /** `card`: sent as a Fxiaoke card (relay/card.ts); absent or `text`: a text message. */
   format?: RelayFormat;
 }
+
+/** What a front door's intake write takes: the store, the clock, new ids, the lease, the deadline. */
+export type IntakeDeps = Pick<
+  RelayDeps,
+  | 'store'
+  | 'fxiaoke'
+  | 'settings'
+  | 'log'
+  | 'now'
+  | 'newRelayId'
+  | 'instanceId'
+  | 'leaseMs'
+  | 'intakeTimeoutMs'
+>;
 
 export type IntakeOutcome =
   | { type: 'accepted'; record: RelayRecord }
@@ -53,7 +67,10 @@ export function textProblem(deps: Pick<RelayDeps, 'settings'>, text: string): st
   return undefined;
 }
 
-export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRecord {
+export function receivedRecord(
+  deps: Pick<RelayDeps, 'now' | 'newRelayId' | 'fxiaoke' | 'instanceId' | 'leaseMs'>,
+  request: IntakeRequest,
+): RelayRecord {
   const now = deps.now();
   const attachments = pendingAttachments(request.attachments);
   const intake = { ...request.intake, receivedAt: now };
@@ -86,7 +103,7 @@ export function receivedRecord(deps: RelayDeps, request: IntakeRequest): RelayRe
  * (a Redis command still queued) is turned into an `abandoned` record as soon as it lands, so no
  * process ever acts on a request whose sender was told nothing was taken.
  */
-export async function receiveRequest(deps: RelayDeps, request: IntakeRequest): Promise<IntakeOutcome> {
+export async function receiveRequest(deps: IntakeDeps, request: IntakeRequest): Promise<IntakeOutcome> {
   const problem =
     textProblem(deps, request.text) ??
     (request.format === 'card' ? cardTextProblem(request.text) : undefined);
@@ -102,7 +119,7 @@ export async function receiveRequest(deps: RelayDeps, request: IntakeRequest): P
  * `reusable`: an earlier record of the same request that this one may take the place of.
  */
 export async function recordRequest(
-  deps: RelayDeps,
+  deps: Omit<IntakeDeps, 'intakeTimeoutMs'>,
   request: IntakeRequest,
   reusable?: (existing: RelayRecord) => boolean,
 ): Promise<Exclude<IntakeOutcome, { type: 'unavailable' }>> {
@@ -112,7 +129,7 @@ export async function recordRequest(
 }
 
 async function writeIntake(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'store'>,
   record: RelayRecord,
   reusable: (existing: RelayRecord) => boolean = () => false,
 ): Promise<Exclude<IntakeOutcome, { type: 'unavailable' }>> {
@@ -146,17 +163,19 @@ function isReusable(record: RelayRecord): boolean {
 }
 
 /** Marks a `received` record nobody may act on; retried while the store is away. */
-async function abandon(deps: RelayDeps, record: RelayRecord): Promise<void> {
+async function abandon(deps: CloseDeps, record: RelayRecord): Promise<void> {
   await closeIntake(deps, record, ABANDONED, 'Not taken: fx-bridge could not record it in time.', 600);
 }
 
 /** The compose form took the request back (inline errors): nothing is carried out. */
-export async function discardIntake(deps: RelayDeps, record: RelayRecord): Promise<void> {
+export async function discardIntake(deps: CloseDeps, record: RelayRecord): Promise<void> {
   await closeIntake(deps, record, DISCARDED, 'Returned to the form: nothing was sent.', 3);
 }
 
+type CloseDeps = Pick<RelayDeps, 'store' | 'instanceId' | 'log'>;
+
 async function closeIntake(
-  deps: RelayDeps,
+  deps: CloseDeps,
   record: RelayRecord,
   kind: string,
   message: string,
@@ -164,6 +183,8 @@ async function closeIntake(
 ): Promise<void> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
+      // Never taken, so never sent: a change of the Slack message recorded beside it is moot, and the
+      // record stays \`failed\` for the form's next submission to take over (isReusable).
       await deps.store.update(
         record.id,
         { status: 'failed', error: { kind, message }, lease: undefined },
@@ -184,7 +205,7 @@ async function closeIntake(
  * taken" stays true.
  */
 export async function withinIntake<T>(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'intakeTimeoutMs' | 'log'>,
   work: Promise<T>,
   undo: (landed: T) => Promise<void>,
 ): Promise<T | { type: 'unavailable' }> {

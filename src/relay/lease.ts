@@ -1,16 +1,15 @@
 /**
  * Leases: who works on a recorded relay right now. Every record a process starts on carries
  * `lease: { owner, until }`; the owner renews it while it works. Any live process may take over a
- * relay in work (`IN_WORK` below) whose lease ran out — or, on a store only one process uses
+ * relay in work (a status with work, lifecycle.ts) whose lease ran out — or, on a store only one process uses
  * (SQLite, memory), any lease of another (earlier) process. Taking over is a
  * compare-and-set on the record, so two replicas never both take the same relay.
  */
-import { StoreConflictError } from '../store/errors.js';
-import type { RelayDeps } from './deps.js';
-import type { RelayRecord, RelayStatus } from './types.js';
 
-/** Statuses that mean work is recorded but not finished. */
-export const IN_WORK: readonly RelayStatus[] = ['received', 'pending', 'revoking', 'syncing', 'changed'];
+import type { RelayDeps } from './deps.js';
+import { isInWork, LIFECYCLE } from './lifecycle.js';
+import { StoreConflictError } from './ports/store-errors.js';
+import type { RelayRecord } from './types.js';
 
 export type LeaseDeps = Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'exclusiveStore' | 'now' | 'store'>;
 
@@ -20,14 +19,15 @@ export function leaseForMe(deps: Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'now
 
 /**
  * May this process take the relay over? Its own relays are never "abandoned" while it lives. A
- * `changed` relay without a lease was handed over by whoever finished the work before it
- * (sync-waiting.ts): anyone's at once. Any other record without a lease (written before leases
- * existed) counts as abandoned once untouched for `legacyStaleMs`.
+ * relay whose change of the Slack message waits without a lease was handed over by whoever finished
+ * the work before it (sync-waiting.ts): anyone's at once. Any other record without a lease (written
+ * before leases existed) counts as abandoned once untouched for `legacyStaleMs`.
  */
 export function isAbandoned(deps: LeaseDeps, record: RelayRecord, legacyStaleMs: number): boolean {
-  if (!IN_WORK.includes(record.status)) return false;
+  if (!isInWork(record.status)) return false;
   const { lease } = record;
-  if (!lease) return record.status === 'changed' || record.updatedAt <= deps.now() - legacyStaleMs;
+  if (!lease)
+    return LIFECYCLE[record.status].work === 'following' || record.updatedAt <= deps.now() - legacyStaleMs;
   if (lease.owner === deps.instanceId) return false;
   return deps.exclusiveStore || lease.until <= deps.now();
 }

@@ -2,9 +2,14 @@
  * Every relay sent from one Slack message: the first, keyed by the message itself, and deliberate
  * repeats (source `repeat` 2, 3, …; see repeatRequestKey), found by their source in one query.
  */
-import type { RelayStore } from '../store/interface.js';
-import type { RelayDeps } from './deps.js';
-import { type RevokeOutcome, receiveRevoke, revokeRelay } from './revoke.js';
+import type { RelayStore } from './ports/store.js';
+import {
+  type RevokeDeps,
+  type RevokeIntakeDeps,
+  type RevokeOutcome,
+  receiveRevoke,
+  revokeRelay,
+} from './revoke.js';
 import type { RelayRecord, SlackMessageRef } from './types.js';
 
 /** Beyond this many sends of one message the bridge stops offering another. */
@@ -53,7 +58,7 @@ export function nextSendNumber(relays: readonly NumberedRelay[]): number {
  * is left), so one answer per relay.
  */
 export async function revokeMessageRelays(
-  deps: RelayDeps,
+  deps: RevokeIntakeDeps & RevokeDeps,
   ref: SlackMessageRef,
   actorId: string,
 ): Promise<RevokeOutcome[]> {
@@ -68,7 +73,7 @@ export async function revokeMessageRelays(
 
 /** The front-door half of revokeMessageRelays: each relay of the message claimed or answered. */
 export async function receiveMessageRevokes(
-  deps: RelayDeps,
+  deps: RevokeIntakeDeps,
   ref: SlackMessageRef,
   actorId: string,
 ): Promise<Awaited<ReturnType<typeof receiveRevoke>>[]> {

@@ -4,11 +4,22 @@
  * and its image messages) not yet revoked, recording each answer. Idempotent: messages already
  * revoked are skipped, and a revoked relay says so.
  */
-import { isFxiaokeError } from '../fxiaoke/errors.js';
-import { StoreConflictError } from '../store/errors.js';
 import { copyBatch } from './attachments.js';
-import { persistently, type RelayDeps, statusFromBatches, toRelayError } from './deps.js';
+import {
+  allRevoked,
+  failureOf,
+  mayHaveBeenDelivered,
+  messagesOf,
+  REVOKE_UNCERTAIN,
+  statusFromBatches,
+} from './copies.js';
+import type { RelayDeps } from './deps.js';
+import { finishWork } from './finish-work.js';
 import { leaseForMe } from './lease.js';
+import { actingStatus, LIFECYCLE, workOf } from './lifecycle.js';
+import { persistently } from './persistently.js';
+import type { CallFailure } from './ports/fxiaoke.js';
+import { StoreConflictError } from './ports/store-errors.js';
 import { routedActor } from './route.js';
 import type {
   RelayBatch,
@@ -18,7 +29,6 @@ import type {
   RelayStatus,
   SlackMessageRef,
 } from './types.js';
-import { statusToActFrom } from './waiting-change.js';
 
 export type RevokeTarget = { ref: SlackMessageRef } | { relayId: string };
 
@@ -26,6 +36,15 @@ export interface RevokeRequest {
   target: RevokeTarget;
   actorId: string;
 }
+
+/** Claiming a relay for a revoke, before the ack: store calls only. */
+export type RevokeIntakeDeps = Pick<RelayDeps, 'store' | 'settings' | 'now' | 'instanceId' | 'leaseMs'>;
+
+/** The revoke calls, each answer recorded as it comes. */
+export type RevokeCallDeps = Pick<RelayDeps, 'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned'>;
+
+/** Carrying out a claimed revoke: its calls, and the metrics told how it ended. */
+export type RevokeDeps = RevokeCallDeps & Pick<RelayDeps, 'observer'>;
 
 export type RevokeOutcome =
   | { type: 'not_found' }
@@ -37,33 +56,18 @@ export type RevokeOutcome =
   | { type: 'revoked'; record: RelayRecord }
   | { type: 'revoke_failed'; record: RelayRecord; error: RelayError };
 
-export const REVOCABLE_FROM: readonly RelayStatus[] = ['sent', 'partial', 'unknown'];
-
-/** Whether a revoke could take back at least one Fxiaoke message of the relay (text or images). */
-export function hasRevocableCopy(record: Pick<RelayRecord, 'serviceId' | 'batches'>): boolean {
-  return (
-    Boolean(record.serviceId) &&
-    record.batches.flatMap(messagesOf).some((message) => message.status === 'sent' && message.messageId)
-  );
-}
-
-/**
- * Revocable now: in a status a revoke starts from (edits waiting to be acted on do not count), with
- * a copy it could take back.
- */
-export function isRevocable(record: RelayRecord): boolean {
-  return REVOCABLE_FROM.includes(statusToActFrom(record)) && hasRevocableCopy(record);
-}
-
 /** Who may revoke, update or answer a question about a relay: its sender, and fx-bridge admins. */
-export function mayActOn(deps: RelayDeps, record: RelayRecord, actorId: string): boolean {
+export function mayActOn(deps: Pick<RelayDeps, 'settings'>, record: RelayRecord, actorId: string): boolean {
   // A routed relay: whoever reacted may take it back too (its sender is the message's author).
   return (
     record.senderId === actorId || routedActor(record, actorId) || deps.settings.admins.includes(actorId)
   );
 }
 
-export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Promise<RevokeOutcome> {
+export async function revokeRelay(
+  deps: RevokeIntakeDeps & RevokeDeps,
+  request: RevokeRequest,
+): Promise<RevokeOutcome> {
   const received = await receiveRevoke(deps, request);
   return received.type === 'accepted' ? carryOutRevoke(deps, received.record) : finished(deps, received);
 }
@@ -74,7 +78,7 @@ export async function revokeRelay(deps: RelayDeps, request: RevokeRequest): Prom
  * Anything that needs no Fxiaoke call is answered here.
  */
 export async function receiveRevoke(
-  deps: RelayDeps,
+  deps: RevokeIntakeDeps,
   request: RevokeRequest,
 ): Promise<RevokeOutcome | { type: 'accepted'; record: RelayRecord }> {
   const { target } = request;
@@ -88,7 +92,7 @@ export async function receiveRevoke(
   const early = classify(found);
   if (early) return early;
   // An edit waiting for the message to go quiet does not stand in the way (it is moot once revoked).
-  const previousStatus = statusToActFrom(found);
+  const previousStatus = actingStatus(found);
 
   try {
     const record = await deps.store.update(
@@ -110,29 +114,27 @@ export async function receiveRevoke(
 }
 
 /** The second half: every Fxiaoke revoke call of a claimed relay, here or after a takeover. */
-export async function carryOutRevoke(deps: RelayDeps, claimed: RelayRecord): Promise<RevokeOutcome> {
-  const request = claimed.revokeRequest;
-  const previous = request?.previousStatus ?? statusFromBatches(claimed.batches);
-  const outcome = await revokeBatches(deps, claimed, previous, request?.actorId ?? claimed.senderId);
+export async function carryOutRevoke(deps: RevokeDeps, claimed: RelayRecord): Promise<RevokeOutcome> {
+  const work = workOf(claimed);
+  const revoking = work.type === 'revoking' ? work : undefined;
+  const previous = revoking?.previousStatus ?? statusFromBatches(claimed.batches);
+  const outcome = await revokeBatches(deps, claimed, previous, revoking?.actorId ?? claimed.senderId);
   return finished(deps, outcome);
 }
 
-function finished(deps: RelayDeps, outcome: RevokeOutcome): RevokeOutcome {
+function finished(deps: Pick<RelayDeps, 'observer'>, outcome: RevokeOutcome): RevokeOutcome {
   deps.observer.revokeFinished?.(outcome.type);
   return outcome;
 }
 
 /** Answers that need no Fxiaoke call, or undefined when there is something to revoke. */
 function classify(record: RelayRecord): RevokeOutcome | undefined {
-  const status = statusToActFrom(record);
-  if (status === 'revoked') return { type: 'already_revoked', record };
-  if (status === 'pending' || status === 'revoking' || status === 'syncing')
-    return { type: 'in_progress', record };
-  if (!REVOCABLE_FROM.includes(status)) return { type: 'nothing_sent', record };
+  const from = LIFECYCLE[actingStatus(record)].revoke;
+  if (from !== 'revoke') return { type: from, record };
   if (!record.serviceId) return { type: 'not_revocable', record, reason: 'no_service_account' };
   const open = record.batches
     .flatMap(messagesOf)
-    .filter((message) => message.status === 'sent' || message.status === 'unknown');
+    .filter((message) => message.status === 'sent' || mayHaveBeenDelivered(message));
   if (open.length === 0) return { type: 'nothing_sent', record };
   if (!open.some((message) => message.messageId))
     return { type: 'not_revocable', record, reason: 'no_message_id' };
@@ -140,7 +142,7 @@ function classify(record: RelayRecord): RevokeOutcome | undefined {
 }
 
 async function revokeBatches(
-  deps: RelayDeps,
+  deps: RevokeCallDeps,
   claimed: RelayRecord,
   previousStatus: RelayStatus,
   actorId: string,
@@ -150,7 +152,8 @@ async function revokeBatches(
   const status: RelayStatus = everythingRevoked ? 'revoked' : restoredStatus(batches, previousStatus);
   const now = deps.now();
   const record = await persistently(deps, { relayId: claimed.id, status }, () =>
-    deps.store.update(
+    finishWork(
+      deps.store,
       claimed.id,
       // No compare-and-set here: Fxiaoke has acted, and the record must say so even if a
       // recovering replica touched the relay meanwhile.
@@ -173,7 +176,7 @@ async function revokeBatches(
  * recording each answer as it comes: the part of a revoke that an update (update.ts) shares.
  */
 export async function revokeOpenMessages(
-  deps: RelayDeps,
+  deps: RevokeCallDeps,
   claimed: RelayRecord,
 ): Promise<{ batches: RelayBatch[]; firstError: RelayError | undefined }> {
   const batches = claimed.batches.map(copyBatch);
@@ -189,15 +192,16 @@ export async function revokeOpenMessages(
         message.revokeTraceId = result.traceId;
         delete message.revokeError;
       } catch (cause) {
-        const done = uncertainBefore && isDoneAnswer(deps, cause);
+        const failure = failureOf(deps.fxiaoke, cause);
+        const done = uncertainBefore && isDoneAnswer(deps, failure);
         if (done) {
           // The lost first attempt did revoke it: Fxiaoke now says "already revoked" / "no such message".
           message.status = 'revoked';
           message.revokedAt = deps.now();
-          message.revokeTraceId = isFxiaokeError(cause) ? cause.traceId : undefined;
+          message.revokeTraceId = failure.error.traceId;
           delete message.revokeError;
         } else {
-          message.revokeError = revokeErrorOf(cause, uncertainBefore);
+          message.revokeError = revokeErrorOf(failure, uncertainBefore);
           firstError ??= message.revokeError;
         }
         deps.log.warn(
@@ -216,29 +220,6 @@ export async function revokeOpenMessages(
   return { batches, firstError };
 }
 
-/** Nothing of the relay is left in Fxiaoke that a revoke could take back. */
-export function allRevoked(batches: readonly RelayBatch[]): boolean {
-  return batches.every((batch) =>
-    messagesOf(batch).every((message) => message.status === 'revoked' || message.status === 'failed'),
-  );
-}
-
-/**
- * `revokeError.kind` of a message whose revoke went out but whose answer was lost (timeout, reset,
- * 50009): Fxiaoke may have revoked it. The message stays revocable, and stays uncertain through
- * every later failed revoke, whatever Fxiaoke answers then (a refusal after a lost revoke may well
- * be "already revoked"), until a revoke succeeds or is answered with a FXIAOKE_REVOKE_DONE_CODES
- * code (settled as revoked).
- */
-export const REVOKE_UNCERTAIN = 'revoke_uncertain';
-
-/** A message of the relay may or may not have been revoked: a revoke's answer was lost and nothing settled it since. */
-export function revokeMayHaveLanded(record: Pick<RelayRecord, 'batches'>): boolean {
-  return record.batches
-    .flatMap(messagesOf)
-    .some((message) => message.status === 'sent' && message.revokeError?.kind === REVOKE_UNCERTAIN);
-}
-
 /**
  * Whether Fxiaoke's refusal of a revoke that follows a lost one means the lost one landed. Only the
  * codes an operator lists in FXIAOKE_REVOKE_DONE_CODES, and none by default: no documented or
@@ -247,9 +228,10 @@ export function revokeMayHaveLanded(record: Pick<RelayRecord, 'batches'>): boole
  * "done" would tell the sender "revoked" while the message is still in Fxiaoke, and take the
  * Revoke button away; an unlisted one only keeps the relay uncertain, caveat and button kept.
  */
-function isDoneAnswer(deps: RelayDeps, cause: unknown): boolean {
+function isDoneAnswer(deps: Pick<RelayDeps, 'fxiaoke'>, failure: CallFailure): boolean {
   const codes = deps.fxiaoke.revokeDoneCodes ?? [];
-  return isFxiaokeError(cause) && cause.errorCode !== undefined && codes.includes(cause.errorCode);
+  const code = failure.error.code;
+  return code !== undefined && codes.includes(code);
 }
 
 /**
@@ -257,9 +239,9 @@ function isDoneAnswer(deps: RelayDeps, cause: unknown): boolean {
  * after such a one (with the code and traceId of the latest answer), so the receipt and every
  * later answer keep saying the message may already be gone.
  */
-function revokeErrorOf(cause: unknown, uncertainBefore: boolean): RelayError {
-  const error = toRelayError(cause);
-  if (isFxiaokeError(cause) && cause.mayHaveBeenDelivered) {
+function revokeErrorOf(failure: CallFailure, uncertainBefore: boolean): RelayError {
+  const { error } = failure;
+  if (failure.mayHaveBeenDelivered) {
     return {
       ...error,
       kind: REVOKE_UNCERTAIN,
@@ -272,11 +254,6 @@ function revokeErrorOf(cause: unknown, uncertainBefore: boolean): RelayError {
     kind: REVOKE_UNCERTAIN,
     message: `${error.message} An earlier revoke whose answer was lost may already have worked.`,
   };
-}
-
-/** Every Fxiaoke message of a batch, in the order they were sent: the text, then the images. */
-export function messagesOf(batch: RelayBatch): RelayMessageState[] {
-  return [batch, ...(batch.extraMessages ?? [])];
 }
 
 /** After a failed or partial revoke the relay goes back to what it was, with revoked batches noted. */
@@ -292,7 +269,7 @@ function unrevocableParts(batches: RelayRecord['batches']): RelayError {
     const images = batches.flatMap((batch) => batch.extraMessages ?? []).filter(matches).length;
     return { texts, images, all: texts + images };
   };
-  const unknown = count((message) => message.status === 'unknown');
+  const unknown = count(mayHaveBeenDelivered);
   const withoutId = count((message) => message.status === 'sent' && !message.messageId);
   const parts = [
     unknown.all > 0 ? `${messageCount(unknown)} whose delivery Fxiaoke never confirmed` : '',
@@ -317,9 +294,17 @@ function messageCount(count: { texts: number; images: number }): string {
  * Undoes a `revoking` claim (a revoke's, or an update's) that landed after the actor was told
  * nothing was taken: the relay goes back to what it was.
  */
-export async function releaseClaim(deps: RelayDeps, claimed: RelayRecord): Promise<void> {
-  const previous = claimed.revokeRequest?.previousStatus ?? claimed.updateRequest?.previousStatus ?? 'sent';
-  await deps.store.update(
+export async function releaseClaim(
+  deps: Pick<RelayDeps, 'store' | 'instanceId'>,
+  claimed: RelayRecord,
+): Promise<void> {
+  const work = workOf(claimed);
+  const previous =
+    (work.type === 'revoking' ? work.previousStatus : undefined) ??
+    (work.type === 'updating' ? work.request.previousStatus : undefined) ??
+    'sent';
+  await finishWork(
+    deps.store,
     claimed.id,
     { status: previous, lease: undefined, revokeRequest: undefined, updateRequest: undefined },
     (current) => current.status === 'revoking' && current.lease?.owner === deps.instanceId,

@@ -12,11 +12,13 @@
  * `prepareRouted` has filled in what an event cannot say before the ack: the author's and the
  * channel's names, the names of the people mentioned, and for a reaction the message itself.
  */
-import type { AttachmentRef } from './attachment-fetcher.js';
+
 import { pendingAttachments } from './attachments.js';
-import { persistently, type RelayDeps } from './deps.js';
+import type { RelayDeps } from './deps.js';
 import { messageRequestKey } from './ids.js';
 import { type IntakeOutcome, recordRequest, textProblem } from './intake.js';
+import { persistently } from './persistently.js';
+import type { AttachmentRef } from './ports/files.js';
 import type { RelayRecord, RelayRoute, RouteSettings, SlackMessageRef } from './types.js';
 
 export type { ChatMessage, ChatMessages } from './chat-messages.js';
@@ -144,7 +146,10 @@ export interface RouteProblem {
  * reaction the message itself. Anything else is returned as it is.
  */
 export async function prepareRouted(
-  deps: RelayDeps,
+  deps: Pick<
+    RelayDeps,
+    'store' | 'settings' | 'messages' | 'profiles' | 'log' | 'writesAbandoned' | 'instanceId'
+  >,
   record: RelayRecord,
 ): Promise<{ record: RelayRecord } | { problem: RouteProblem }> {
   const intake = record.intake;

@@ -6,11 +6,10 @@
  * keyed to its Slack receipt once Fxiaoke accepted something → final status. A crash at any point
  * leaves a record that names every call that might have gone out, and only those (takeover.ts).
  */
-import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from '../fxiaoke/interface.js';
-import { StoreConflictError } from '../store/errors.js';
+
 import type { SendRefusal } from './admission.js';
 import {
-  type AttachmentRef,
+  type AttachmentDeps,
   copyBatch,
   type ExtraSending,
   hasPendingExtras,
@@ -19,45 +18,22 @@ import {
   skipExtraMessages,
 } from './attachments.js';
 import { compositeOf } from './card.js';
-import {
-  observing,
-  persistently,
-  type RelayDeps,
-  type RelayObserver,
-  statusFromBatches,
-  toRelayError,
-} from './deps.js';
+import { failedCallStatus, failureOf, statusFromBatches } from './copies.js';
+import type { RelayDeps } from './deps.js';
 import { dispatchHook, outcomeOf, TakenOverError } from './dispatch.js';
-import type { IntakeRequest } from './intake.js';
+import { finishWork } from './finish-work.js';
+import { observing, type RelayObserver } from './observer.js';
+import { persistently } from './persistently.js';
+import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from './ports/fxiaoke.js';
+import { StoreConflictError } from './ports/store-errors.js';
 import type { RecipientProblem } from './recipients.js';
-import type {
-  RelayBatch,
-  RelayError,
-  RelayFormat,
-  RelayMessageState,
-  RelayRecord,
-  SlackMessageRef,
-} from './types.js';
-
-export interface SendRequest {
-  /** Identifies the Slack request; a second delivery finds the first relay. */
-  requestKey: string;
-  senderId: string;
-  senderName: string;
-  originChannelId: string;
-  channelName: string | undefined;
-  recipientsInput: string[];
-  text: string;
-  /** The Slack message to key the relay by, when known up front (message shortcut). */
-  slack?: SlackMessageRef;
-  /** Files of the relayed message: images are forwarded after the text, the rest named in it. */
-  attachments?: AttachmentRef[];
-  /** `card`: sent as a Fxiaoke card (relay/card.ts); default text. */
-  format?: RelayFormat;
-}
+import type { RelayBatch, RelayError, RelayMessageState, RelayRecord } from './types.js';
 
 /** What a relay reports as it goes (the receipt, a queued line): see RelayObserver. */
-export type { QueuedBatch, RelayObserver } from './deps.js';
+export type { QueuedBatch, RelayObserver } from './observer.js';
+
+/** What sending a relay's batches takes: its files' deps, the clock, the lease it holds, the metrics. */
+export type SendDeps = AttachmentDeps & Pick<RelayDeps, 'now' | 'instanceId' | 'observer'>;
 
 export type SendOutcome =
   /** Not allowed to send, or over the per-user rate limit: nothing looked up or sent (recorded as refused). */
@@ -92,28 +68,11 @@ export function splitIntoBatches(recipients: readonly string[], size = MAX_RECIP
   return batches;
 }
 
-/** A SendRequest as the intake keeps it. */
-export function intakeOfSendRequest(request: SendRequest): IntakeRequest {
-  return {
-    requestKey: request.requestKey,
-    senderId: request.senderId,
-    originChannelId: request.originChannelId,
-    recipientsInput: request.recipientsInput,
-    text: request.text,
-    ...(request.attachments ? { attachments: request.attachments } : {}),
-    ...(request.format ? { format: request.format } : {}),
-    intake: {
-      door: request.slack ? 'message' : 'command',
-      teamId: request.slack?.teamId ?? '',
-      senderName: request.senderName,
-      ...(request.channelName !== undefined ? { channelName: request.channelName } : {}),
-      ...(request.slack ? { slack: request.slack } : {}),
-    },
-  };
-}
-
 /** Batches of a relay about to go out, each with the thirdTraceId its call will carry. */
-export function draftBatches(deps: RelayDeps, recipients: readonly string[]): RelayBatch[] {
+export function draftBatches(
+  deps: Pick<RelayDeps, 'newThirdTraceId'>,
+  recipients: readonly string[],
+): RelayBatch[] {
   return splitIntoBatches(recipients).map((batchRecipients, index) => ({
     index,
     recipients: batchRecipients,
@@ -129,7 +88,7 @@ export function draftBatches(deps: RelayDeps, recipients: readonly string[]): Re
  * have gone out looking unsent, nor one still waiting for the budget looking dispatched.
  */
 export async function sendPendingBatches(
-  deps: RelayDeps,
+  deps: SendDeps,
   initial: RelayRecord,
   relayObserver: RelayObserver,
 ): Promise<RelayRecord> {
@@ -172,8 +131,9 @@ export async function sendPendingBatches(
       ...(status ? { status } : {}),
       ...(status && firstError ? { error: firstError } : {}),
     };
+    // The last write ends the send, and hands over a change of the Slack message recorded meanwhile.
     record = await persistently(deps, { relayId: record.id, batch, status }, () =>
-      deps.store.update(record.id, change),
+      status ? finishWork(deps.store, record.id, change) : deps.store.update(record.id, change),
     );
     if (batch.status === 'sent' && !anchored) {
       anchored = true;
@@ -200,7 +160,7 @@ export async function sendPendingBatches(
  * for good (a lost lease, a stop that gave up waiting) throws: the call is not made.
  */
 async function markDispatched(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'store' | 'now' | 'instanceId' | 'log' | 'writesAbandoned'>,
   record: RelayRecord,
   batches: readonly RelayBatch[],
   message: RelayMessageState,
@@ -231,7 +191,7 @@ async function markDispatched(
 
 /** One Fxiaoke call; updates the batch in place. Returns the error that should stop later batches. */
 async function sendBatch(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'fxiaoke' | 'now' | 'log'>,
   record: RelayRecord,
   batch: RelayBatch,
   observer: RelayObserver,
@@ -274,8 +234,8 @@ async function sendBatch(
     return undefined;
   } catch (thrown) {
     const cause = outcomeOf(thrown);
-    const error = toRelayError(cause);
-    batch.status = error.kind === 'transport_unknown' ? 'unknown' : 'failed';
+    const { error } = failureOf(deps.fxiaoke, cause);
+    batch.status = failedCallStatus(error);
     batch.error = error;
     const log = error.kind === 'bug' || error.kind === 'internal' ? deps.log.error : deps.log.warn;
     log.call(deps.log, { relayId: record.id, batch: batch.index, err: cause }, 'Fxiaoke send failed');
@@ -293,7 +253,11 @@ function markNotAttempted(batches: RelayBatch[], after: number, cause: RelayErro
   }
 }
 
-async function anchor(deps: RelayDeps, observer: RelayObserver, record: RelayRecord): Promise<RelayRecord> {
+async function anchor(
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned'>,
+  observer: RelayObserver,
+  record: RelayRecord,
+): Promise<RelayRecord> {
   if (!observer.onFirstAccepted) return record;
   try {
     const slack = await observer.onFirstAccepted(record);
@@ -310,7 +274,11 @@ async function anchor(deps: RelayDeps, observer: RelayObserver, record: RelayRec
   }
 }
 
-async function notifyProgress(deps: RelayDeps, observer: RelayObserver, record: RelayRecord): Promise<void> {
+async function notifyProgress(
+  deps: Pick<RelayDeps, 'log'>,
+  observer: RelayObserver,
+  record: RelayRecord,
+): Promise<void> {
   if (!observer.onProgress) return;
   try {
     await observer.onProgress(record);

@@ -4,9 +4,11 @@
  * an update or a revoke, or nothing and why. No store calls (only the clock and new ids), so the
  * callers alone write, and decide when.
  */
+
+import { hasRevocableCopy, unrevocableCopies } from './copies.js';
 import type { RelayDeps } from './deps.js';
 import { newOfferId } from './ids.js';
-import { hasRevocableCopy, REVOCABLE_FROM } from './revoke.js';
+import { isRevocableFrom, isUpdatableFrom } from './lifecycle.js';
 import type {
   EditStamp,
   RelayChange,
@@ -16,7 +18,7 @@ import type {
   SyncOffer,
   UpdateRequest,
 } from './types.js';
-import { keptSync, UPDATABLE_FROM, unrevocableCopies } from './update.js';
+import { keptSync } from './update.js';
 
 /** A change of a Slack message, as the front door read it from the event. */
 export type MessageChange =
@@ -55,14 +57,14 @@ export type Plan =
   | { reason: string }
   | { type: 'ask' | 'update' | 'revoke'; change: RelayChange; sync: Omit<RelaySync, 'seenEvents'> };
 
-/** `record` is the relay as it acts (a `changed` relay as its previous status: waiting-change.ts). */
+/** `record` is the relay as it acts (one with a change waiting as its status before: lifecycle.ts actingStatus). */
 export function planEdit(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'now'>,
   record: RelayRecord,
   change: EditToPlan,
   mode: 'ask' | 'auto',
 ): Plan {
-  if (!UPDATABLE_FROM.includes(record.status)) return { reason: `nothing to update (${record.status})` };
+  if (!isUpdatableFrom(record.status)) return { reason: `nothing to update (${record.status})` };
   if (change.text === record.text) return { reason: 'the relayed text is the same' };
   const keep = keptSync(record);
   const burst = {
@@ -100,8 +102,8 @@ export function planEdit(
   return { type: 'ask', change: { status: 'syncing' }, sync: { ...keep, offer } };
 }
 
-export function planDelete(deps: RelayDeps, record: RelayRecord, mode: 'ask' | 'auto'): Plan {
-  if (!REVOCABLE_FROM.includes(record.status)) return { reason: `nothing to revoke (${record.status})` };
+export function planDelete(deps: Pick<RelayDeps, 'now'>, record: RelayRecord, mode: 'ask' | 'auto'): Plan {
+  if (!isRevocableFrom(record.status)) return { reason: `nothing to revoke (${record.status})` };
   // A tombstone first, then the delete once its thread replies go: the sender hears of it once.
   if (record.sync?.deletedAt !== undefined) return { reason: 'already deleted in Slack' };
   const keep = { ...keptSync(record), deletedAt: deps.now() };

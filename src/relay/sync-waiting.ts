@@ -7,34 +7,43 @@
  * - `actOnWaiting`: the change turned into the work sync.ts would have started for it at once — a
  *   question (`syncing`), an update or a revoke (`revoking`) — or nothing (the text is the relayed
  *   one again, the relay has no copy any more), or "look again in n ms" (not quiet yet, or busy).
- * - `handOverWaiting`: whoever finishes work on a relay hands over a change recorded beside it:
- *   the relay goes `changed` without a lease, which is anyone's (lease.ts isAbandoned), so a
- *   takeover sweep finds it should the process that recorded the change be gone.
+ * - `handOverWaiting`: a change recorded beside work is handed over by the work's last write
+ *   (finish-work.ts): the relay goes `changed` without a lease, which is anyone's (lease.ts
+ *   isAbandoned), so a takeover sweep finds it should the processes involved be gone. This is the
+ *   check after work that ended otherwise.
  */
-import { StoreConflictError } from '../store/errors.js';
+
 import type { RelayDeps } from './deps.js';
-import { IN_WORK, isAbandoned, leaseForMe } from './lease.js';
-import type { SyncIntake } from './sync.js';
+import { handedOver } from './finish-work.js';
+import { isAbandoned, leaseForMe } from './lease.js';
+import { actingStatus, isBusy, isInWork, workOf } from './lifecycle.js';
+import { StoreConflictError } from './ports/store-errors.js';
+import type { SyncDeps, SyncIntake } from './sync.js';
 import { type Plan, planDelete, planEdit } from './sync-plan.js';
 import type { RelayChange, RelayRecord, WaitingChange } from './types.js';
-import { dueAt, isBusy, statusToActFrom, unchangedSince, wakeInMs } from './waiting-change.js';
+import { dueAt, unchangedSince, wakeInMs } from './waiting-change.js';
+
+/** Acting on a change: recording it, and telling whose lease it is under (lease.ts). */
+type WaitingDeps = SyncDeps & Pick<RelayDeps, 'exclusiveStore' | 'log'>;
 
 /** Writes that met another write in between are tried again this many times (then: look again later). */
 const RETRIES = 5;
 
 /** The change waiting on relay `relayId`, acted on if it is due and the relay is free. */
-export async function actOnWaiting(deps: RelayDeps, relayId: string, attempt = 0): Promise<SyncIntake> {
+export async function actOnWaiting(deps: WaitingDeps, relayId: string, attempt = 0): Promise<SyncIntake> {
   const found = await deps.store.findById(relayId);
   const waiting = found?.slackChanges?.waiting;
   if (!found || !waiting) return { type: 'ignored', reason: 'no change waiting', relayId };
   if (isBusy(found)) return { type: 'waiting', record: found, wakeInMs: wakeInMs(deps, found) };
   const { lease } = found;
-  if (found.status === 'changed' && lease && lease.owner !== deps.instanceId && !isAbandoned(deps, found, 0))
+  // Recorded as the relay's work (`changed`), or beside work that ended without handing it over.
+  const following = workOf(found).type === 'following';
+  if (following && lease && lease.owner !== deps.instanceId && !isAbandoned(deps, found, 0))
     return { type: 'ignored', reason: 'another process holds the change', relayId };
 
   const notYet = dueAt(waiting, deps.settings.sync.quietMs) - deps.now();
-  if (notYet > 0 && found.status === 'changed') return { type: 'waiting', record: found, wakeInMs: notYet };
-  const acting = { ...found, status: statusToActFrom(found) };
+  if (notYet > 0 && following) return { type: 'waiting', record: found, wakeInMs: notYet };
+  const acting = { ...found, status: actingStatus(found) };
   const plan: Plan | undefined = notYet > 0 ? undefined : planWaiting(deps, acting, waiting);
   const { waiting: _acted, ...kept } = found.slackChanges ?? {};
   let change: RelayChange;
@@ -47,7 +56,7 @@ export async function actOnWaiting(deps: RelayDeps, relayId: string, attempt = 0
     };
   } else if ('reason' in plan) {
     change = {
-      ...(found.status === 'changed' ? { status: acting.status, lease: undefined } : {}),
+      ...(following ? { status: acting.status, lease: undefined } : {}),
       slackChanges: kept,
     };
   } else {
@@ -75,7 +84,11 @@ export async function actOnWaiting(deps: RelayDeps, relayId: string, attempt = 0
   }
 }
 
-function planWaiting(deps: RelayDeps, acting: RelayRecord, waiting: WaitingChange): Plan {
+function planWaiting(
+  deps: Pick<RelayDeps, 'settings' | 'now'>,
+  acting: RelayRecord,
+  waiting: WaitingChange,
+): Plan {
   const mode = waiting.kind === 'edit' ? deps.settings.sync.edits : deps.settings.sync.deletes;
   if (mode === 'off') return { reason: `sync.${waiting.kind}s is off` };
   if (waiting.kind === 'delete') return planDelete(deps, acting, mode);
@@ -88,20 +101,12 @@ function planWaiting(deps: RelayDeps, acting: RelayRecord, waiting: WaitingChang
  * `changed` without a lease — anyone's to act on. Nothing when there is none or the relay is
  * still in work; a conflict means someone else moved it on, which is as good.
  */
-export async function handOverWaiting(deps: RelayDeps, relayId: string): Promise<void> {
+export async function handOverWaiting(deps: Pick<RelayDeps, 'store'>, relayId: string): Promise<void> {
   const found = await deps.store.findById(relayId);
   const waiting = found?.slackChanges?.waiting;
-  if (!found || !waiting || IN_WORK.includes(found.status)) return;
+  if (!found || !waiting || isInWork(found.status)) return;
   try {
-    await deps.store.update(
-      found.id,
-      {
-        status: 'changed',
-        lease: undefined,
-        slackChanges: { ...found.slackChanges, waiting: { ...waiting, previousStatus: found.status } },
-      },
-      (current) => unchangedSince(current, found),
-    );
+    await deps.store.update(found.id, handedOver(found), (current) => unchangedSince(current, found));
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
   }

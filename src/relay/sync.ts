@@ -18,25 +18,19 @@
  * Nothing is recorded for messages without a relay, or for changes that need nothing done. What a
  * change means for one relay (the plan) is worked out in sync-plan.ts.
  */
-import { StoreConflictError } from '../store/errors.js';
+
 import type { RelayDeps } from './deps.js';
+import { handedOver } from './finish-work.js';
 import { newOfferId } from './ids.js';
 import { leaseForMe } from './lease.js';
+import { actingStatus, isBusy, isUpdatableFrom } from './lifecycle.js';
 import { relaysOfMessage } from './message-relays.js';
+import { StoreConflictError } from './ports/store-errors.js';
 import { mayActOn } from './revoke.js';
 import { isBySender, type MessageChange, planDelete, planEdit } from './sync-plan.js';
 import type { EditStamp, RelayChange, RelayRecord, RelaySync, SlackChanges, SyncOffer } from './types.js';
-import { keptSync, UPDATABLE_FROM } from './update.js';
-import {
-  isBusy,
-  isNewerEdit,
-  newestEdit,
-  statusToActFrom,
-  unchangedSince,
-  wakeInMs,
-  withDelete,
-  withEdit,
-} from './waiting-change.js';
+import { keptSync } from './update.js';
+import { isNewerEdit, newestEdit, unchangedSince, wakeInMs, withDelete, withEdit } from './waiting-change.js';
 
 export type { MessageChange } from './sync-plan.js';
 export type { SyncMode, SyncSettings } from './types.js';
@@ -46,6 +40,9 @@ const SEEN_EVENTS_KEPT = 20;
 
 /** Writes that met another write in between are judged again this many times before giving up. */
 const RETRIES = 5;
+
+/** Recording a change, and the questions and offers it leads to: store calls and the clock only. */
+export type SyncDeps = Pick<RelayDeps, 'store' | 'settings' | 'now' | 'instanceId' | 'leaseMs'>;
 
 export type SyncIntake =
   /** No work: nothing recorded (or only that the edit was seen). `reason` is for the debug log. */
@@ -71,7 +68,7 @@ type Judgement =
     };
 
 /** Records what a change of a Slack message causes, one answer per relay of that message. */
-export async function receiveMessageChange(deps: RelayDeps, change: MessageChange): Promise<SyncIntake[]> {
+export async function receiveMessageChange(deps: SyncDeps, change: MessageChange): Promise<SyncIntake[]> {
   const settings = deps.settings.sync;
   const mode = change.kind === 'edit' ? settings.edits : settings.deletes;
   if (mode === 'off') return [{ type: 'ignored', reason: `sync.${change.kind}s is off` }];
@@ -88,7 +85,7 @@ export async function receiveMessageChange(deps: RelayDeps, change: MessageChang
 }
 
 async function receiveForRelay(
-  deps: RelayDeps,
+  deps: SyncDeps,
   found: RelayRecord,
   change: MessageChange,
   mode: 'ask' | 'auto',
@@ -120,7 +117,7 @@ async function receiveForRelay(
 }
 
 function judgeEdit(
-  deps: RelayDeps,
+  deps: SyncDeps,
   found: RelayRecord,
   change: Extract<MessageChange, { kind: 'edit' }>,
   mode: 'ask' | 'auto',
@@ -133,8 +130,8 @@ function judgeEdit(
   if (!isNewerEdit(change.edit, changes?.newestEdit))
     return { reason: 'older than an edit already recorded (delivered late); the newer text stands' };
   const busy = isBusy(found);
-  const acting = statusToActFrom(found);
-  if (!busy && !UPDATABLE_FROM.includes(acting)) return { reason: `nothing to update (${found.status})` };
+  const acting = actingStatus(found);
+  if (!busy && !isUpdatableFrom(acting)) return { reason: `nothing to update (${found.status})` };
   const marked: SlackChanges = { ...changes, newestEdit: newestEdit(changes?.newestEdit, change.edit) };
   // An open question about an older text is closed: answering it would put that text back.
   const sync = keptSync(found);
@@ -168,7 +165,7 @@ function editOf(change: Extract<MessageChange, { kind: 'edit' }>) {
   return change.edit ? { edit: change.edit } : {};
 }
 
-function judgeDelete(deps: RelayDeps, found: RelayRecord, mode: 'ask' | 'auto'): Judgement {
+function judgeDelete(deps: SyncDeps, found: RelayRecord, mode: 'ask' | 'auto'): Judgement {
   const changes = found.slackChanges;
   if (found.sync?.deletedAt !== undefined || changes?.waiting?.kind === 'delete')
     return { reason: 'already deleted in Slack' };
@@ -179,7 +176,7 @@ function judgeDelete(deps: RelayDeps, found: RelayRecord, mode: 'ask' | 'auto'):
       change: { slackChanges: { ...changes, waiting: withDelete(deps.now()) } },
       sync: keptSync(found),
     };
-  const plan = planDelete(deps, { ...found, status: statusToActFrom(found) }, mode);
+  const plan = planDelete(deps, { ...found, status: actingStatus(found) }, mode);
   if ('reason' in plan) return plan;
   const { waiting: _none, ...kept } = changes ?? {};
   return {
@@ -191,10 +188,11 @@ function judgeDelete(deps: RelayDeps, found: RelayRecord, mode: 'ask' | 'auto'):
 /**
  * The question was posted (or could not be): the relay goes back to what it was, the offer
  * stays open for the buttons — unless a newer edit closed it meanwhile. Only the holder of the
- * `syncing` lease does it; a change recorded meanwhile is handed over after (sync-waiting.ts).
+ * `syncing` lease does it; a change recorded meanwhile is handed over in the same write
+ * (finish-work.ts).
  */
 export async function settleQuestion(
-  deps: RelayDeps,
+  deps: SyncDeps,
   record: RelayRecord,
   posted: boolean,
 ): Promise<RelayRecord> {
@@ -206,19 +204,19 @@ export async function settleQuestion(
     const offer = current.sync?.offer;
     const notified = offer && posted && offer.id === asked?.id ? { ...offer, notifiedAt: deps.now() } : offer;
     const seen = current;
+    const settled: RelayChange = {
+      status,
+      lease: undefined,
+      sync: {
+        seenEvents: current.sync?.seenEvents ?? [],
+        ...keptSync(current),
+        ...(notified ? { offer: notified } : {}),
+      },
+    };
     try {
-      return await deps.store.update(
-        current.id,
-        {
-          status,
-          lease: undefined,
-          sync: {
-            seenEvents: current.sync?.seenEvents ?? [],
-            ...keptSync(current),
-            ...(notified ? { offer: notified } : {}),
-          },
-        },
-        (latest) => unchangedSince(latest, seen),
+      // A change recorded while the question was posted is handed over in the same write.
+      return await deps.store.update(current.id, handedOver(current, settled), (latest) =>
+        unchangedSince(latest, seen),
       );
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
@@ -236,7 +234,7 @@ export type DismissOutcome =
 
 /** Leave it / Keep: the question is closed, the Fxiaoke copy stays as it is. */
 export async function dismissOffer(
-  deps: RelayDeps,
+  deps: SyncDeps,
   relayId: string,
   offerId: string,
   actorId: string,
@@ -266,14 +264,14 @@ export async function dismissOffer(
  * edit event up to then, delivered late, changes nothing. Undefined when there is nothing to offer.
  */
 export async function offerManualUpdate(
-  deps: RelayDeps,
+  deps: SyncDeps,
   record: RelayRecord,
   text: string,
   actorId: string,
   edit?: EditStamp,
 ): Promise<SyncOffer | undefined> {
   if (!mayActOn(deps, record, actorId)) return undefined;
-  if (!UPDATABLE_FROM.includes(record.status) || text === record.text || text.trim() === '') return undefined;
+  if (!isUpdatableFrom(record.status) || text === record.text || text.trim() === '') return undefined;
   const offer: SyncOffer = {
     id: newOfferId(),
     kind: 'edit',
@@ -292,8 +290,7 @@ export async function offerManualUpdate(
       record.id,
       { sync: { seenEvents: record.sync?.seenEvents ?? [], ...keptSync(record), offer }, ...marked },
       (current) =>
-        UPDATABLE_FROM.includes(current.status) &&
-        JSON.stringify(current.slackChanges) === JSON.stringify(changes),
+        isUpdatableFrom(current.status) && JSON.stringify(current.slackChanges) === JSON.stringify(changes),
     );
     return offer;
   } catch (error) {

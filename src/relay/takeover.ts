@@ -1,16 +1,21 @@
 /**
  * Taking over recorded work nobody is doing: at start and then periodically, every live process
- * looks for relays in work (`received`, `pending`, `revoking`) whose lease ran out (lease.ts),
- * claims each by compare-and-set and hands it to `carryOn`. Resuming a send never repeats a call
- * that may have reached Fxiaoke: such a call is marked `unknown` ("may have been delivered", with
- * its thirdTraceId) and only calls never dispatched go out — among them every call that was still
+ * looks for relays in work (lifecycle.ts IN_WORK) whose lease ran out (lease.ts), claims each by
+ * compare-and-set and hands it to `carryOn`, which carries its work (workOf) on. Resuming a send never repeats a call
+ * that may have reached Fxiaoke: such a call is marked as one that may have been delivered
+ * (copies.ts MAY_HAVE_BEEN_DELIVERED, with its thirdTraceId) and only calls never dispatched go out — among them every call that was still
  * waiting for the rate budget, since a call is marked dispatched only once it leaves (send.ts).
  */
 import { hasPendingExtras } from './attachments.js';
 import { EXPIRED } from './carry-out.js';
-import { observing, persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
-import { claimLease, IN_WORK, isAbandoned } from './lease.js';
-import { sendPendingBatches } from './send.js';
+import { MAY_HAVE_BEEN_DELIVERED, mayHaveBeenDelivered, statusFromBatches } from './copies.js';
+import type { RelayDeps } from './deps.js';
+import { finishWork } from './finish-work.js';
+import { claimLease, isAbandoned, type LeaseDeps } from './lease.js';
+import { IN_WORK } from './lifecycle.js';
+import { observing, type RelayObserver } from './observer.js';
+import { persistently } from './persistently.js';
+import { type SendDeps, sendPendingBatches } from './send.js';
 import type { RelayBatch, RelayMessageState, RelayRecord } from './types.js';
 
 /** `error.kind` of the calls a takeover marks `unknown`: tells an interrupted send from a revoke. */
@@ -24,7 +29,7 @@ export interface TakeoverOptions {
 
 /** Claims every abandoned relay and hands each to `carryOn`; returns the claimed records. */
 export async function takeOverAbandoned(
-  deps: RelayDeps,
+  deps: LeaseDeps & Pick<RelayDeps, 'log'>,
   options: TakeoverOptions,
   carryOn: (record: RelayRecord) => void,
 ): Promise<RelayRecord[]> {
@@ -60,7 +65,7 @@ export interface ResumedSend {
  * dispatched are sent (unless the relay is older than the resume limit: then they fail, expired).
  */
 export async function resumePending(
-  deps: RelayDeps,
+  deps: SendDeps & Pick<RelayDeps, 'resumeLimitMs'>,
   claimed: RelayRecord,
   hooks: RelayObserver,
 ): Promise<ResumedSend> {
@@ -71,11 +76,11 @@ export async function resumePending(
   let resumed = 0;
   const batches = claimed.batches.map((batch): RelayBatch => {
     const text = settle(batch, 'this batch', expired, legacy);
-    if (text.status === 'unknown' && batch.status === 'pending') interruptedCount++;
+    if (mayHaveBeenDelivered(text) && batch.status === 'pending') interruptedCount++;
     if (text.status === 'pending') resumed++;
     const extraMessages = batch.extraMessages?.map((message) => {
       const next = settle(message, 'this image message', expired, legacy);
-      if (next.status === 'unknown' && message.status === 'pending') interruptedCount++;
+      if (mayHaveBeenDelivered(next) && message.status === 'pending') interruptedCount++;
       // Sent now only after a text that went out, or goes out now (send.ts skips the others).
       if (next.status === 'pending' && (text.status === 'sent' || text.status === 'pending')) resumed++;
       return next;
@@ -86,11 +91,13 @@ export async function resumePending(
   const status = batches.some(hasPendingExtras) ? 'pending' : statusFromBatches(batches);
   // Finished now (nothing left to send): the relay says why, as a finished send does.
   const firstError = status === 'pending' ? undefined : batches.find((batch) => batch.error)?.error;
+  // Finished now, the write ends the send (and hands over a change of the Slack message waiting).
   let record = await persistently(deps, { relayId: claimed.id, resuming: true }, () =>
-    deps.store.update(
+    finishWork(
+      deps.store,
       claimed.id,
       { batches, status, ...(firstError ? { error: firstError } : {}) },
-      'pending',
+      (current) => current.status === 'pending',
     ),
   );
   if (status === 'pending') {
@@ -107,7 +114,7 @@ function settle<T extends RelayMessageState>(message: T, what: string, expired: 
   if (message.dispatchedAt !== undefined || legacy) {
     return {
       ...message,
-      status: 'unknown',
+      status: MAY_HAVE_BEEN_DELIVERED,
       error: {
         kind: INTERRUPTED,
         message: `fx-bridge stopped while ${what} was being sent; it may have been delivered (thirdTraceId ${message.thirdTraceId}). It was not sent again.`,

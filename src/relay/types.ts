@@ -34,27 +34,8 @@ export interface SlackMessageRef {
 }
 
 /**
- * `received` written at the front door before Slack hears the ack: the request as typed, not yet
- *            checked, resolved or sent (`intake` holds what is needed to carry it out).
- * `pending`  written before the first Fxiaoke call; batches may be under way.
- * `sent`     every batch accepted by Fxiaoke.
- * `partial`  some batches accepted, some failed.
- * `failed`   no batch accepted (or nothing was attempted).
- * `revoking` a revoke is under way (claimed by compare-and-set so two clicks revoke once).
- * `revoked`  every accepted batch revoked.
- * `unknown`  a crash interrupted the relay; batches may or may not have reached Fxiaoke.
- * `held`     nothing sent: some recipients cannot be reached, and the sender is asked whether to
- *            send to the others (relay/hold.ts). Confirming makes it `received` again (marked
- *            `intake.confirmedBy`) and it goes out as itself.
- * `cancelled` nothing sent: the sender cancelled a held relay.
- * `confirmed` nothing sent by this record: a held relay from before held relays went out as
- *            themselves, whose confirmation was sent as a separate relay (the error names it).
- *            Only the store migration writes it.
- * `syncing`  an edit or delete of the Slack message was recorded and its sender is being asked
- *            what to do (relay/sync.ts); back to the previous status once the question is posted.
- * `changed`  the Slack message was edited (or a change waited for the relay to be free): the change
- *            is recorded in `slackChanges.waiting` and acted on once the message has been quiet for
- *            `sync.quietMs` (relay/sync-waiting.ts); the status it acts from is `waiting.previousStatus`.
+ * Where a relay is in its life. What each status means, whether it is work in progress, and what
+ * may start from it (a revoke, an update, retention) are one table: LIFECYCLE in relay/lifecycle.ts.
  */
 export type RelayStatus =
   | 'received'
@@ -88,8 +69,8 @@ export const RELAY_STATUSES: readonly RelayStatus[] = [
 ];
 
 /**
- * `unknown` means the send call went out but no answer came back (timeout, reset): Fxiaoke may
- * have delivered it. It is never retried automatically, since that could deliver twice.
+ * What one call did. `unknown`: it may have been delivered (relay/copies.ts MAY_HAVE_BEEN_DELIVERED):
+ * never retried automatically, since that could deliver twice.
  */
 export type BatchStatus = 'pending' | 'sent' | 'failed' | 'unknown' | 'revoked';
 

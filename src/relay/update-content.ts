@@ -18,7 +18,7 @@ export const EDITED_MARK = ' (edited)';
  * card relay's body (its title and link stay in `card`, its files in the card's form row). Marked
  * as edited either way.
  */
-export function updatedContent(deps: RelayDeps, record: RelayRecord, text: string): string {
+export function updatedContent(deps: Pick<RelayDeps, 'settings'>, record: RelayRecord, text: string): string {
   const intake = intakeOf(record);
   const content = relayContent(deps.settings.messageTemplate, record.format, {
     senderName: intake.senderName,
@@ -32,6 +32,6 @@ export function updatedContent(deps: RelayDeps, record: RelayRecord, text: strin
  * The new version's batches: the same recipients, in the same groups, each text followed by the
  * images already uploaded for the relay (the revoke took the old image messages back too).
  */
-export function nextBatches(deps: RelayDeps, record: RelayRecord): RelayBatch[] {
+export function nextBatches(deps: Pick<RelayDeps, 'newThirdTraceId'>, record: RelayRecord): RelayBatch[] {
   return withImageMessages(deps, record.attachments ?? [], draftBatches(deps, record.recipients));
 }

@@ -13,12 +13,17 @@
  * When an old copy cannot be taken back (no service account, no message id, Fxiaoke refused the
  * revoke) the new text goes out only after the sender agreed to a second copy (`secondCopy`).
  */
-import { StoreConflictError } from '../store/errors.js';
-import { persistently, type RelayDeps, type RelayObserver, statusFromBatches } from './deps.js';
+import { allRevoked, statusFromBatches, stillOut, unrevocableCopies } from './copies.js';
+import type { RelayDeps } from './deps.js';
+import { finishWork } from './finish-work.js';
 import { newOfferId } from './ids.js';
-import { IN_WORK, leaseForMe } from './lease.js';
-import { allRevoked, mayActOn, messagesOf, revokeOpenMessages } from './revoke.js';
-import { sendPendingBatches } from './send.js';
+import { leaseForMe } from './lease.js';
+import { isInWork, isUpdatableFrom, workOf } from './lifecycle.js';
+import type { RelayObserver } from './observer.js';
+import { persistently } from './persistently.js';
+import { StoreConflictError } from './ports/store-errors.js';
+import { mayActOn, type RevokeCallDeps, type RevokeIntakeDeps, revokeOpenMessages } from './revoke.js';
+import { type SendDeps, sendPendingBatches } from './send.js';
 import type {
   RelayBatch,
   RelayError,
@@ -29,9 +34,6 @@ import type {
   UpdateRequest,
 } from './types.js';
 import { nextBatches, updatedContent } from './update-content.js';
-
-/** Statuses a relay can be updated from: something reached Fxiaoke and nothing is in work. */
-export const UPDATABLE_FROM: readonly RelayStatus[] = ['sent', 'partial'];
 
 export interface UpdateAsk {
   relayId: string;
@@ -65,29 +67,16 @@ export type UpdateOutcome =
     }
   | { type: 'updated'; record: RelayRecord; keptOld: number };
 
+/** Carrying out a claimed update: the revoke calls, then the new text sent as any send. */
+export type UpdateDeps = RevokeCallDeps & SendDeps & Pick<RelayDeps, 'settings' | 'leaseMs'>;
+
 export type UpdateReceived = UpdateOutcome | { type: 'accepted'; record: RelayRecord };
-
-/** Copies in Fxiaoke now (text and image messages) that a revoke could not take back for certain. */
-export function unrevocableCopies(record: Pick<RelayRecord, 'serviceId' | 'batches'>): number {
-  const open = record.batches
-    .flatMap(messagesOf)
-    .filter((message) => message.status === 'sent' || message.status === 'unknown');
-  if (!record.serviceId) return open.length;
-  return open.filter((message) => message.status === 'unknown' || !message.messageId).length;
-}
-
-/** Messages of these batches that are (or may be) still in Fxiaoke after the revokes. */
-export function stillOut(batches: readonly RelayBatch[]): number {
-  return batches
-    .flatMap(messagesOf)
-    .filter((message) => message.status === 'sent' || message.status === 'unknown').length;
-}
 
 /**
  * The front-door half: find the relay, check who asks and what is asked, and claim it — store
  * calls only, before the ack. Everything that needs no Fxiaoke call is answered here.
  */
-export async function receiveUpdate(deps: RelayDeps, ask: UpdateAsk): Promise<UpdateReceived> {
+export async function receiveUpdate(deps: RevokeIntakeDeps, ask: UpdateAsk): Promise<UpdateReceived> {
   const found = await deps.store.findById(ask.relayId);
   if (!found) return { type: 'not_found' };
   if (!mayActOn(deps, found, ask.actorId)) return { type: 'forbidden', record: found };
@@ -138,8 +127,8 @@ export function keptSync(record: RelayRecord): Omit<RelaySync, 'seenEvents'> {
 function classify(record: RelayRecord, ask: UpdateAsk): UpdateOutcome | undefined {
   // A newer edit is waiting (it closed every open question): the button's offer is superseded.
   if (record.status === 'changed' && ask.offerId !== undefined) return { type: 'stale', record };
-  if (IN_WORK.includes(record.status)) return { type: 'in_progress', record };
-  if (!UPDATABLE_FROM.includes(record.status)) return { type: 'not_updatable', record };
+  if (isInWork(record.status)) return { type: 'in_progress', record };
+  if (!isUpdatableFrom(record.status)) return { type: 'not_updatable', record };
   const offer = record.sync?.offer;
   if (ask.offerId !== undefined && (offer?.id !== ask.offerId || offer.kind !== 'edit'))
     return { type: 'stale', record };
@@ -172,17 +161,20 @@ export function currentVersionSentAt(record: RelayRecord): number {
  * claimed by receiveUpdate (`revoking` with `updateRequest`) is carried out.
  */
 export async function carryOutUpdate(
-  deps: RelayDeps,
+  deps: UpdateDeps,
   claimed: RelayRecord,
   observer: RelayObserver = {},
 ): Promise<UpdateOutcome> {
-  const request = claimed.updateRequest;
-  if (!request || claimed.status !== 'revoking') return { type: 'in_progress', record: claimed };
+  const work = workOf(claimed);
+  if (work.type !== 'updating' || work.step !== 'revoking_old')
+    return { type: 'in_progress', record: claimed };
+  const { request } = work;
   const { batches, firstError } = claimed.serviceId
     ? await revokeOpenMessages(deps, claimed)
     : { batches: claimed.batches, firstError: undefined };
   const keptOld = stillOut(batches);
-  if (!allRevoked(batches) && !request.secondCopy) return refusedRevoke(deps, claimed, batches, firstError);
+  if (!allRevoked(batches) && !request.secondCopy)
+    return refusedRevoke(deps, claimed, request, batches, firstError);
 
   const now = deps.now();
   const version: RelayVersion = {
@@ -208,8 +200,7 @@ export async function carryOutUpdate(
         error: undefined,
         lease: leaseForMe(deps),
       },
-      (current) =>
-        current.status === 'revoking' && current.updateRequest?.requestedAt === request.requestedAt,
+      (current) => isRevokingOldCopies(current, request),
     ),
   );
   deps.log.info(
@@ -220,14 +211,24 @@ export async function carryOutUpdate(
   return finishUpdate(deps, sent, keptOld);
 }
 
+/** Still revoking the old copies for this very request (not a newer one's). */
+function isRevokingOldCopies(current: RelayRecord, request: UpdateRequest): boolean {
+  const work = workOf(current);
+  return (
+    work.type === 'updating' &&
+    work.step === 'revoking_old' &&
+    work.request.requestedAt === request.requestedAt
+  );
+}
+
 /** After the new version's batches settled (here or after a resume): the request is done. */
 export async function finishUpdate(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned'>,
   sent: RelayRecord,
   keptOld?: number,
 ): Promise<UpdateOutcome> {
   const record = await persistently(deps, { relayId: sent.id, updated: true }, () =>
-    deps.store.update(sent.id, { updateRequest: undefined, lease: undefined }),
+    finishWork(deps.store, sent.id, { updateRequest: undefined, lease: undefined }),
   );
   const previous = record.versions?.at(-1);
   const kept =
@@ -241,18 +242,18 @@ export async function finishUpdate(
 
 /** Some old copy could not be taken back: nothing new goes out; the sender is asked again. */
 async function refusedRevoke(
-  deps: RelayDeps,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'now'>,
   claimed: RelayRecord,
+  request: UpdateRequest,
   batches: RelayBatch[],
   error: RelayError | undefined,
 ): Promise<UpdateOutcome> {
-  const request = claimed.updateRequest as UpdateRequest;
   const derived = statusFromBatches(batches);
   const status: RelayStatus =
     derived === 'revoked' ? 'partial' : derived === 'pending' ? request.previousStatus : derived;
   const offerId = request.offerId ?? newOfferId();
   const record = await persistently(deps, { relayId: claimed.id, updateRefused: true }, () =>
-    deps.store.update(claimed.id, {
+    finishWork(deps.store, claimed.id, {
       status,
       batches,
       updateRequest: undefined,

@@ -12,8 +12,8 @@
  *   `MAX_BURST_QUIET_PERIODS` quiet periods anyway. A delete is due at once.
  */
 import type { RelayDeps } from './deps.js';
-import { IN_WORK } from './lease.js';
-import type { EditStamp, RelayRecord, RelayStatus, WaitingChange } from './types.js';
+import { isBusy } from './lifecycle.js';
+import type { EditStamp, RelayRecord, WaitingChange } from './types.js';
 
 /** A burst of edits that never goes quiet is acted on this many quiet periods after its first edit. */
 export const MAX_BURST_QUIET_PERIODS = 10;
@@ -80,15 +80,6 @@ export function withDelete(now: number): WaitingChange {
 }
 
 /**
- * The status a relay acts from: a `changed` relay is what it was before its change was recorded
- * (a revoke, an update, a question all start from there).
- */
-export function statusToActFrom(record: RelayRecord): RelayStatus {
-  if (record.status !== 'changed') return record.status;
-  return record.slackChanges?.waiting?.previousStatus ?? 'sent';
-}
-
-/**
  * Nothing a change is judged on moved since `found` was read: the compare-and-set of the writes
  * that record or act on a change (a lease renewal or a batch written meanwhile means judging again).
  */
@@ -101,11 +92,6 @@ export function unchangedSince(current: RelayRecord, found: RelayRecord): boolea
     JSON.stringify(current.sync) === JSON.stringify(found.sync) &&
     JSON.stringify(current.slackChanges) === JSON.stringify(found.slackChanges)
   );
-}
-
-/** Being sent, revoked, updated or asked about right now: a change waits beside the work. */
-export function isBusy(record: RelayRecord): boolean {
-  return IN_WORK.includes(record.status) && record.status !== 'changed';
 }
 
 /** When to look at a recorded change again: once due, and no sooner than a recheck while busy. */

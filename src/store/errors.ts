@@ -1,13 +1,14 @@
-import type { RelayRecord } from '../relay/types.js';
+import { StoreError } from '../relay/ports/store-errors.js';
 
-/** Base class for store failures; `code` is fixed per subclass (bolt-js style). */
-export class StoreError extends Error {
-  readonly code: string = 'store_error';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+/** The failures the core branches on (a conflict, a relay gone, a Slack message taken) are its port. */
+export {
+  isStoreRefusal,
+  RelayNotFoundError,
+  SlackMessageTakenError,
+  StoreConflictError,
+  StoreError,
+  type StoreRefusal,
+} from '../relay/ports/store-errors.js';
 
 /**
  * The store answers but is set up in a way the bridge refuses to run on (a Redis that evicts keys):
@@ -79,46 +80,8 @@ function safeDecode(text: string): string {
 /**
  * The store could not be reached or did not answer in time: a connection refused or reset, a
  * server shutting down, a statement or lock timeout. Retrying later may succeed (held-back writes
- * do, see relay/deps.ts `persistently`); a front door says nothing was taken.
+ * do, see relay/persistently.ts); a front door says nothing was taken.
  */
 export class StoreUnavailableError extends StoreError {
   override readonly code = 'store_unavailable';
-}
-
-export class RelayNotFoundError extends StoreError {
-  override readonly code = 'relay_not_found';
-  constructor(readonly relayId: string) {
-    super(`No relay with id ${relayId}`);
-  }
-}
-
-/** A compare-and-set lost: the record is not in the expected status any more. */
-export class StoreConflictError extends StoreError {
-  override readonly code = 'store_conflict';
-  constructor(readonly current: RelayRecord) {
-    super(`Relay ${current.id} is ${current.status}`);
-  }
-}
-
-/** `update` tried to key a relay by a Slack message another relay already owns. */
-export class SlackMessageTakenError extends StoreError {
-  override readonly code = 'slack_message_taken';
-  constructor(readonly existing: RelayRecord) {
-    super(`Slack message is already mapped to relay ${existing.id}`);
-  }
-}
-
-/**
- * The store answered instead of failing: a lost compare-and-set, a relay that is gone, a Slack
- * message another relay owns. Retrying cannot change such an answer, and it is not an error of
- * the store (metrics do not count it).
- */
-export type StoreRefusal = StoreConflictError | RelayNotFoundError | SlackMessageTakenError;
-
-export function isStoreRefusal(error: unknown): error is StoreRefusal {
-  return (
-    error instanceof StoreConflictError ||
-    error instanceof RelayNotFoundError ||
-    error instanceof SlackMessageTakenError
-  );
 }

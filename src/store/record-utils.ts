@@ -2,7 +2,8 @@
  * Record handling shared by every RelayStore, so they agree on merging, copying, ordering and
  * retention down to the last key.
  */
-import type { RelayChange, RelayRecord, RelayStatus } from '../relay/types.js';
+import { PRUNABLE_STATUSES } from '../relay/lifecycle.js';
+import type { RelayChange, RelayRecord } from '../relay/types.js';
 import type { Expectation } from './interface.js';
 
 /** The fields `update` may touch; anything else in a change (smuggled in by a cast) is ignored. */
@@ -32,21 +33,10 @@ const CHANGEABLE_FIELDS = [
 ] as const satisfies readonly (keyof RelayChange)[];
 
 /**
- * Statuses `prune` may delete. `received`, `pending` and `revoking` mean work is (or was, before a
- * crash) under way, and a takeover needs those records however old they are. A `held` relay waits
- * for its sender, not for a process: it goes with the rest once past retention, as it did when it
- * was recorded `failed`.
+ * Statuses `prune` may delete: the lifecycle's prunable column (relay/lifecycle.ts). Work in
+ * progress is kept however old it is, since a takeover needs it.
  */
-export const PRUNABLE_STATUSES: readonly RelayStatus[] = [
-  'sent',
-  'partial',
-  'failed',
-  'revoked',
-  'unknown',
-  'held',
-  'cancelled',
-  'confirmed',
-];
+export { PRUNABLE_STATUSES };
 
 export function isPrunable(record: RelayRecord, olderThan: number): boolean {
   return record.createdAt < olderThan && PRUNABLE_STATUSES.includes(record.status);

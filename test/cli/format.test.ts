@@ -104,4 +104,33 @@ describe('relay formatting', () => {
     );
     expect(formatRelayDetails(makeRecord())).not.toContain('sent as');
   });
+
+  it('says what the relay is doing, and which process holds it until when', () => {
+    const until = Date.UTC(2024, 4, 6, 7, 8, 9);
+    const updating = makeRecord({
+      status: 'revoking',
+      lease: { owner: 'fxb_one', until },
+      updateRequest: {
+        actorId: 'U0ADMIN',
+        requestedAt: 1,
+        text: 'new',
+        secondCopy: false,
+        via: 'button',
+        previousStatus: 'sent',
+      },
+    });
+    expect(formatRelayDetails(updating)).toMatch(
+      /work +updating \(button\): revoking the old copies, asked by U0ADMIN · lease fxb_one until 2024-05-06 07:08:09Z\n/,
+    );
+    const following = makeRecord({
+      status: 'changed',
+      slackChanges: {
+        waiting: { kind: 'edit', text: 'v3', edits: 3, firstAt: 1, lastAt: 2, previousStatus: 'partial' },
+      },
+    });
+    expect(formatRelayDetails(following)).toMatch(
+      /work +following 3 edits of the Slack message, from partial\n/,
+    );
+    expect(formatRelayDetails(makeRecord({ status: 'sent' }))).toMatch(/work +—\n/);
+  });
 });

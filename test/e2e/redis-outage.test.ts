@@ -24,7 +24,7 @@ import { BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';
 const SEND = '/cgi/app/message/send';
 const PREFIX = 'fxb-outage:';
 const NOT_TAKEN = 'nothing was taken';
-/** The bridge's warning while a relay store write waits for the store (relay/deps.ts `persistently`). */
+/** The bridge's warning while a relay store write waits for the store (relay/persistently.ts). */
 const HOLDING_BACK = 'relay store write failed; holding it back and retrying';
 
 const server = await PrivateRedis.create('Redis outage e2e test');

@@ -2,13 +2,16 @@
  * Edits and SIGKILL in a real child process. An update killed with the old copy revoked and the
  * new text's call out: the next start never sends it again, reports it as possibly delivered (and
  * the old copy as revoked) and closes the update. A burst of edits recorded (acked) and killed
- * before it went quiet: the next start finds it and applies the last text once. The emulator and
- * the fake Slack API run in this test process.
+ * before it went quiet: the next start finds it and applies the last text once. An edit recorded
+ * during a send, killed right after the send's last write: the next start follows it. The emulator
+ * and the fake Slack API run in this test process.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import {
@@ -82,8 +85,15 @@ async function world(fileConfig: string): Promise<World> {
   return { emulator, slack, dbPath, configFile, env, baseUrl, eventsUrl: `${baseUrl}/slack/events` };
 }
 
-/** Send to Fxiaoke on the sender's message, through the compose window; waits until it is out. */
-async function relayOriginal({ emulator, slack, eventsUrl }: World, text: string): Promise<void> {
+/**
+ * Send to Fxiaoke on the sender's message, through the compose window; waits until it is out
+ * (or, `untilAccepted: false`, only until the compose window was submitted).
+ */
+async function relayOriginal(
+  { emulator, slack, eventsUrl }: World,
+  text: string,
+  { untilAccepted = true } = {},
+): Promise<void> {
   await sendInteraction(
     eventsUrl,
     TEST_SIGNING_SECRET,
@@ -114,7 +124,7 @@ async function relayOriginal({ emulator, slack, eventsUrl }: World, text: string
       },
     }),
   );
-  await slack.waitFor(() => emulator.messages.length === 1 || undefined, 15_000);
+  if (untilAccepted) await slack.waitFor(() => emulator.messages.length === 1 || undefined, 15_000);
 }
 
 function postEdit(w: World, text: string, previousText: string) {
@@ -224,5 +234,137 @@ describe('a burst of edits killed before it went quiet', () => {
     expect(emulator.requestsTo(REVOKE)).toHaveLength(1);
     expect(emulator.requestsTo(SEND)).toHaveLength(2);
     expect(JSON.stringify(emulator.requestsTo(SEND)[1]?.body)).toContain('Doors open at 8:30 (edited)');
+  }, 180_000);
+});
+
+/**
+ * An HTTP service as the bridge sees it, through a proxy that holds the requests to a path ending
+ * in one of the held suffixes: passed on once released, or never (closed unanswered).
+ */
+interface HoldingProxy {
+  url: string;
+  hold(suffix: string): void;
+  /** Requests held now under this suffix. */
+  held(suffix: string): number;
+  release(suffix: string): void;
+  close(): void;
+}
+
+async function holdingProxy(target: string): Promise<HoldingProxy> {
+  const queues = new Map<string, Array<() => void>>();
+  const unanswered = new Set<ServerResponse>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(
+          ([name]) => !['host', 'content-length', 'connection'].includes(name),
+        ),
+      ) as Record<string, string>;
+      const forward = () => {
+        unanswered.delete(res);
+        fetch(new URL(req.url ?? '/', target), { method: req.method, headers, body: Buffer.concat(chunks) })
+          .then(async (answer) => {
+            res.writeHead(answer.status, {
+              'content-type': answer.headers.get('content-type') ?? 'application/json',
+            });
+            res.end(Buffer.from(await answer.arrayBuffer()));
+          })
+          .catch(() => res.destroy());
+      };
+      const path = new URL(req.url ?? '/', 'http://proxy').pathname;
+      const queue = [...queues].find(([suffix]) => path.endsWith(suffix))?.[1];
+      if (!queue) return forward();
+      unanswered.add(res);
+      queue.push(forward);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${new URL(target).pathname}`,
+    hold: (suffix) => void queues.set(suffix, queues.get(suffix) ?? []),
+    held: (suffix) => queues.get(suffix)?.length ?? 0,
+    release: (suffix) => {
+      const queue = queues.get(suffix) ?? [];
+      queues.delete(suffix);
+      for (const forward of queue) forward();
+    },
+    close: () => {
+      for (const res of unanswered) res.destroy();
+      server.close();
+    },
+  };
+}
+
+describe('an edit recorded during a send, the process killed right after the send’s last write', () => {
+  it('is handed over by that write: the next start finds it and follows the edit once', async () => {
+    // A quiet period far longer than the test: the first process never acts on the edit itself.
+    const w = await world('sync:\n  edits: auto\n  quietMs: 600000\n');
+    const { emulator, slack, dbPath, baseUrl } = w;
+    // Slack's Web API and Fxiaoke, as the first process sees them.
+    const slackProxy = await holdingProxy(slack.url);
+    const fxiaokeProxy = await holdingProxy(emulator.url);
+    const stop = cleanup;
+    cleanup = async () => {
+      slackProxy.close();
+      fxiaokeProxy.close();
+      await stop?.();
+    };
+    const first = children.start(['src/main.ts'], {
+      ...w.env,
+      SLACK_API_URL: slackProxy.url,
+      FXIAOKE_BASE_URL: fxiaokeProxy.url,
+      // The send is held at the proxy for as long as the test needs, never timed out.
+      FXIAOKE_TIMEOUT_MS: '60000',
+    });
+    await first.healthy(baseUrl, STARTUP_MS);
+
+    // The send's call is out (held on its way to Fxiaoke) when the sender edits the message.
+    fxiaokeProxy.hold(SEND);
+    await relayOriginal(w, 'Doors open at 6', { untilAccepted: false });
+    await vi.waitFor(() => expect(fxiaokeProxy.held(SEND)).toBe(1), { timeout: 15_000 });
+    expect((await postEdit(w, 'Doors open at 7', 'Doors open at 6')).status).toBe(200);
+    const beside = await relayIn(dbPath);
+    expect(beside?.status).toBe('pending');
+    expect(beside?.slackChanges?.waiting?.text).toBe('Doors open at 7');
+    // The answer to the sender hangs: the process stays between its last write and the handover.
+    slackProxy.hold('chat.postEphemeral');
+    fxiaokeProxy.release(SEND);
+    const finished = await vi.waitFor(
+      async () => {
+        const record = await relayIn(dbPath);
+        if (!record || record.status === 'pending') throw new Error('the send has not finished');
+        return record;
+      },
+      { timeout: 15_000, interval: 10 },
+    );
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // Handed over by the send's own last write: anyone's, acting from sent.
+    expect(finished.status).toBe('changed');
+    expect(finished.lease).toBeUndefined();
+    expect(finished.slackChanges?.waiting).toMatchObject({ text: 'Doors open at 7', previousStatus: 'sent' });
+
+    writeFileSync(w.configFile, 'sync:\n  edits: auto\n  quietMs: 0\n');
+    const second = children.start(['src/main.ts'], w.env);
+    await second.healthy(baseUrl, STARTUP_MS);
+    await slack.waitFor(
+      () =>
+        slack
+          .callsTo('chat.postMessage')
+          .find(
+            (call) =>
+              call.body.channel === SENDER_ID && String(call.body.text).includes('Updated in Fxiaoke'),
+          ),
+      15_000,
+    );
+    const after = await relayIn(dbPath);
+    expect(after).toMatchObject({ text: 'Doors open at 7', status: 'sent' });
+    expect(after?.slackChanges?.waiting).toBeUndefined();
+    expect(emulator.requestsTo(REVOKE)).toHaveLength(1);
+    expect(emulator.requestsTo(SEND)).toHaveLength(2);
+    expect(JSON.stringify(emulator.requestsTo(SEND)[1]?.body)).toContain('Doors open at 7 (edited)');
   }, 180_000);
 });

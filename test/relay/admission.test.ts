@@ -5,11 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupMembers } from '../../src/relay/access.js';
 import { admitSend } from '../../src/relay/admission.js';
+import type { SendRequest } from '../../src/relay/carry-out.js';
+import { sendRelay } from '../../src/relay/carry-out.js';
 import type { RelaySettings } from '../../src/relay/deps.js';
 import { confirmHeldRelay } from '../../src/relay/held.js';
-import type { SendOutcome, SendRequest } from '../../src/relay/send.js';
+import type { SendOutcome } from '../../src/relay/send.js';
 import { InProcessSendLimiter } from '../../src/relay/send-rate.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
 import { ALICE, FakePeople, GONE, slackProfiles } from './fake-people.js';
 import { testRelay } from './relay-deps.js';
 

@@ -1,8 +1,8 @@
 /** Files of a relayed message: images uploaded once and sent as articles after each batch's text. */
 import { describe, expect, it } from 'vitest';
 import { articleTitle, notForwardedNote } from '../../src/relay/attachments.js';
+import { sendRelay } from '../../src/relay/carry-out.js';
 import { confirmHeldRelay } from '../../src/relay/held.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
 import { resumePending } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_CARD_TEXT } from '../../src/fxiaoke/interface.js';
 import { appRedirectLink, cardTitle, type SlackLinks } from '../../src/relay/card.js';
+import type { SendRequest } from '../../src/relay/carry-out.js';
+import { sendRelay } from '../../src/relay/carry-out.js';
 import { revokeRelay } from '../../src/relay/revoke.js';
-import type { SendRequest } from '../../src/relay/send.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
 import { resumePending } from '../../src/relay/takeover.js';
 import type { RelayRecord, SlackMessageRef } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';

@@ -6,10 +6,10 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openRedisStore, type RedisRelayStore } from '../../src/redis/relay-store.js';
+import type { SendRequest } from '../../src/relay/carry-out.js';
+import { sendRelay } from '../../src/relay/carry-out.js';
 import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
 import { TakenOverError } from '../../src/relay/dispatch.js';
-import type { SendRequest } from '../../src/relay/send.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
 import { resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { connect, deleteKeysUnder, prefixes, REDIS_URL, redisAvailable } from '../redis-helpers.js';

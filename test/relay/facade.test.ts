@@ -3,9 +3,9 @@
  * undo of a write that lands after the door said nothing was taken.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { sendRelay } from '../../src/relay/carry-out.js';
 import { relayFacade } from '../../src/relay/facade.js';
 import { isHeld } from '../../src/relay/hold.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { FakePeople, slackProfiles } from './fake-people.js';

@@ -1,6 +1,6 @@
 /** An in-memory `AttachmentFetcher` for relay/ tests, and the files and requests the tests use. */
 import type { AttachmentFetcher, AttachmentRef, FetchedFile } from '../../src/relay/attachments.js';
-import type { SendRequest } from '../../src/relay/send.js';
+import type { SendRequest } from '../../src/relay/carry-out.js';
 
 export const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 7, 7]);
 export const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]);

@@ -4,8 +4,10 @@
  * and falls back to a plain success once the script is used up.
  */
 import { FxiaokeError, type FxiaokeErrorKind } from '../../src/fxiaoke/errors.js';
+import { fxiaokeFailureOf } from '../../src/fxiaoke/failures.js';
 import type {
   Article,
+  CallFailure,
   CompositeCard,
   FxiaokeApi,
   MediaFile,
@@ -126,6 +128,11 @@ export class FakeFxiaoke implements FxiaokeApi {
   scriptUpload(...steps: Step<UploadCall, UploadAnswer>[]): this {
     this.#uploadScript.push(...steps);
     return this;
+  }
+
+  /** The real adapter's reading of its errors: the fake throws the same ones. */
+  failureOf(thrown: unknown): CallFailure | undefined {
+    return fxiaokeFailureOf(thrown);
   }
 
   failCredentials(error: Error | undefined): this {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { SendRequest } from '../../src/relay/carry-out.js';
+import { sendRelay } from '../../src/relay/carry-out.js';
 import {
   cancelHeldRelay,
   confirmHeldRelay,
@@ -8,8 +10,6 @@ import {
 import { isHeld } from '../../src/relay/hold.js';
 import { messageRequestKey, repeatRequestKey, slackRefOfRequestKey } from '../../src/relay/ids.js';
 import { nextSendNumber, relaysOfMessage, revokeMessageRelays } from '../../src/relay/message-relays.js';
-import type { SendRequest } from '../../src/relay/send.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
 import type { SlackMessageRef } from '../../src/relay/types.js';
 import { ALICE, FakePeople, GONE, slackProfiles } from './fake-people.js';
 import { testRelay } from './relay-deps.js';

@@ -1,7 +1,7 @@
 /** Revoking a relay with images: every Fxiaoke message of every batch, each recorded, idempotently. */
 import { describe, expect, it } from 'vitest';
+import { sendRelay } from '../../src/relay/carry-out.js';
 import { revokeRelay } from '../../src/relay/revoke.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { CAT, fileRequest, standardFiles } from './fake-files.js';

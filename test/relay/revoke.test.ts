@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mayActOn, type RevokeOutcome, revokeMayHaveLanded, revokeRelay } from '../../src/relay/revoke.js';
+import { revokeMayHaveLanded } from '../../src/relay/copies.js';
+import { mayActOn, type RevokeOutcome, revokeRelay } from '../../src/relay/revoke.js';
 import type { RelayBatch, RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord, makeSlackRef } from '../store/records.js';
 import { deferred, FakeFxiaoke, fxError, REVOKE_PATH, type RevokeCall } from './fake-fxiaoke.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_RECIPIENTS_PER_CALL } from '../../src/fxiaoke/interface.js';
-import { type SendRequest, splitIntoBatches } from '../../src/relay/send.js';
-import { sendRelay } from '../../src/relay/send-relay.js';
+import type { SendRequest } from '../../src/relay/carry-out.js';
+import { sendRelay } from '../../src/relay/carry-out.js';
+import { splitIntoBatches } from '../../src/relay/send.js';
 import type { RelayRecord, SlackMessageRef } from '../../src/relay/types.js';
 import { deferred, FakeFxiaoke, fxError, type SendCall, timeoutError } from './fake-fxiaoke.js';
 import { START, testRelay } from './relay-deps.js';

@@ -4,97 +4,14 @@
  * edit wins, a burst is one change acted on once, a change beside busy work is handed over and
  * found by any replica's takeover, and acting is a compare-and-set that only one replica wins.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RelayDeps, relayDeps } from '../../src/relay/deps.js';
+import { describe, expect, it } from 'vitest';
 import { receiveRevoke } from '../../src/relay/revoke.js';
-import {
-  type MessageChange,
-  offerManualUpdate,
-  receiveMessageChange,
-  settleQuestion,
-} from '../../src/relay/sync.js';
+import { offerManualUpdate, receiveMessageChange, settleQuestion } from '../../src/relay/sync.js';
 import { actOnWaiting, handOverWaiting } from '../../src/relay/sync-waiting.js';
 import { takeOverAbandoned } from '../../src/relay/takeover.js';
-import type { EditStamp, RelayRecord, SyncMode } from '../../src/relay/types.js';
-import { openSqliteStore, type SqliteRelayStore } from '../../src/store/sqlite-store.js';
-import { makeBatch, makeRecord } from '../store/records.js';
-import { FakeFxiaoke } from './fake-fxiaoke.js';
-import { defaultTimings, RecordingLog, START, testSettings } from './relay-deps.js';
-
-let dir: string | undefined;
-let store: SqliteRelayStore | undefined;
-afterEach(async () => {
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  store = undefined;
-  dir = undefined;
-});
-
-const QUIET_MS = 3_000;
-const REF = { teamId: 'T0TEST', channelId: 'C0ORIGIN', ts: '1700000500.000100' };
-
-interface World {
-  /** Replica A and replica B: one store, one Fxiaoke, one clock. */
-  a: RelayDeps;
-  b: RelayDeps;
-  clock: { now: number };
-}
-
-function world(sync: { edits?: SyncMode; deletes?: SyncMode; quietMs?: number } = {}): World {
-  dir = mkdtempSync(join(tmpdir(), 'fx-bridge-sync-waiting-'));
-  const clock = { now: START };
-  const opened = openSqliteStore({ path: join(dir, 'relays.db'), now: () => clock.now });
-  store = opened;
-  const fake = new FakeFxiaoke();
-  const settings = testSettings({ sync: { edits: 'auto', deletes: 'auto', quietMs: QUIET_MS, ...sync } });
-  const replica = (instanceId: string) =>
-    relayDeps({
-      ...defaultTimings(),
-      store: opened,
-      fxiaoke: fake,
-      settings,
-      log: new RecordingLog(),
-      now: () => clock.now,
-      instanceId,
-      exclusiveStore: false,
-    });
-  return { a: replica('fxb_a'), b: replica('fxb_b'), clock };
-}
-
-async function sentRelay(w: World, overrides: Partial<RelayRecord> = {}): Promise<RelayRecord> {
-  const record = makeRecord({
-    status: 'sent',
-    slack: REF,
-    text: 'price 100',
-    batches: [makeBatch(0, { status: 'sent', traceId: 'E-0', messageId: 'msg-0' })],
-    ...overrides,
-  });
-  await w.a.store.create(record);
-  return record;
-}
-
-let events = 0;
-function edit(text: string, at: EditStamp): MessageChange {
-  return {
-    kind: 'edit',
-    eventId: `Ev${++events}`,
-    ref: REF,
-    authorId: 'U0SENDER',
-    editorId: 'U0SENDER',
-    fromBot: false,
-    text,
-    previousText: undefined,
-    edit: at,
-  };
-}
-
-const at = (second: number, micros: number): EditStamp => ({
-  editedTs: `1700000${second}.000000`,
-  eventTs: `1700000${second}.${String(micros).padStart(6, '0')}`,
-});
+import type { RelayRecord } from '../../src/relay/types.js';
+import { START } from './relay-deps.js';
+import { at, edit, QUIET_MS, REF, sentRelay, world } from './replicas.js';
 
 describe('the latest edit wins', () => {
   it('an edit older than one recorded changes nothing, within one second too (event_ts orders)', async () => {
@@ -288,7 +205,7 @@ describe('a change beside busy work', () => {
     expect(claimed.slackChanges?.waiting).toBeUndefined();
   });
 
-  it('a question being posted when a newer edit arrives is not reopened by its settle', async () => {
+  it('a question being posted when a newer edit arrives is not reopened by its settle, which hands the edit over', async () => {
     const w = world({ edits: 'ask', quietMs: 0 });
     const relay = await sentRelay(w);
     const [asked] = await receiveMessageChange(w.a, edit('price 200', at(600, 0)));
@@ -296,10 +213,11 @@ describe('a change beside busy work', () => {
     const asking = (asked as { record: RelayRecord }).record;
     await receiveMessageChange(w.b, edit('price 300', at(601, 0)));
     const settled = await settleQuestion(w.a, asking, true);
-    expect(settled.status).toBe('sent');
+    // Handed over in the settle's own write: anyone's, acting from the status before the question.
+    expect(settled.status).toBe('changed');
+    expect(settled.lease).toBeUndefined();
     expect(settled.sync?.offer).toBeUndefined();
-    expect(settled.slackChanges?.waiting?.text).toBe('price 300');
-    await handOverWaiting(w.a, relay.id);
+    expect(settled.slackChanges?.waiting).toMatchObject({ text: 'price 300', previousStatus: 'sent' });
     const acted = await actOnWaiting(w.a, relay.id);
     expect((acted as { record: RelayRecord }).record.sync?.offer?.text).toBe('price 300');
   });

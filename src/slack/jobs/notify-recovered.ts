@@ -1,15 +1,14 @@
 /**
- * After a crash, startup recovery marks interrupted relays `unknown`/`partial`. Their senders saw a
- * relay stop half-way (or never got an answer at all), so each is told in a direct message what is
+ * After a crash, a takeover marks the calls of an interrupted relay that may have been delivered
+ * (relay/copies.ts). Their senders saw a relay stop half-way (or never got an answer at all), so each is told in a direct message what is
  * known: which batches reached Fxiaoke (traceIds), which may or may not have, and that they can
  * revoke what was sent. Their receipt, if any, is brought up to date too.
  */
 import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../../logger.js';
-import { messagesOf } from '../../relay/revoke.js';
+import { mayHaveBeenDelivered, messagesOf, stillOut } from '../../relay/copies.js';
 import { INTERRUPTED } from '../../relay/takeover.js';
 import type { RelayBatch, RelayRecord, RelayVersion } from '../../relay/types.js';
-import { stillOut } from '../../relay/update.js';
 import { hasBotReceipt, updateReceipt } from '../receipt/post.js';
 import { isRevocable, renderReceipt } from '../receipt/view.js';
 import { describeError } from '../replies/results.js';
@@ -66,7 +65,7 @@ function replacedLine(version: RelayVersion): string {
 
 function sendLines(record: RelayRecord): string[] {
   const sent = record.batches.filter((batch) => batch.status === 'sent');
-  const unknown = record.batches.filter((batch) => batch.status === 'unknown');
+  const unknown = record.batches.filter(mayHaveBeenDelivered);
   const failed = record.batches.filter((batch) => batch.status === 'failed');
   const total = record.batches.length;
   const replaced = replacedVersion(record);
@@ -124,7 +123,7 @@ function summary(record: RelayRecord): string {
     record.batches.filter((batch) => batch.status === status).length;
   if (!wasSending(record))
     return `${counted('revoked')} of ${total} batches revoked, ${counted('sent')} still in Fxiaoke`;
-  const unknown = counted('unknown');
+  const unknown = record.batches.filter(mayHaveBeenDelivered).length;
   const replaced = replacedVersion(record);
   const old = !replaced
     ? ''

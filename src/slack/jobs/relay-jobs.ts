@@ -9,6 +9,7 @@ import { intakeOf } from '../../relay/carry-out.js';
 import { TakenOverError } from '../../relay/dispatch.js';
 import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
 import type { HeldOutcome } from '../../relay/held.js';
+import { assertNever, workOf } from '../../relay/lifecycle.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
 import { type RoutedIntake, responsibleFor } from '../../relay/route.js';
 import type { RelayRecord } from '../../relay/types.js';
@@ -163,12 +164,19 @@ export class RelayJobs implements RelayJobsPort {
     }
   }
 
-  /** A relay another (or an earlier) process left in work; this process holds its lease now. */
+  /**
+   * A relay another (or an earlier) process left in work; this process holds its lease now. Its
+   * work (relay/lifecycle.ts) is carried on as it would have been, and answered where it would
+   * have been: a send in its channel, a revoke or an update by DM to whoever asked.
+   */
   takeOver(record: RelayRecord): void {
     this.observer.takenOver?.(record.status);
-    if (this.sync.takeOver(record)) return;
-    switch (record.status) {
-      case 'received': {
+    const work = workOf(record);
+    switch (work.type) {
+      case 'idle':
+        return;
+      case 'intake': {
+        // A routed relay answers to its author, or to whoever reacted (relay/route.ts).
         const answer = answerInChannel(
           this.client,
           this.ctx.logger,
@@ -178,16 +186,25 @@ export class RelayJobs implements RelayJobsPort {
         void this.send({ type: 'accepted', record }, answer);
         return;
       }
-      case 'pending':
+      case 'sending':
         this.#enqueue(record, record.senderId, undefined, () => this.#resume(record));
         return;
-      case 'revoking': {
-        const actorId = record.revokeRequest?.actorId ?? record.senderId;
-        this.#revoke([record], [], actorId, answerByDm(this.client, actorId));
+      case 'revoking':
+        this.#revoke([record], [], work.actorId, answerByDm(this.client, work.actorId));
         return;
-      }
+      case 'updating':
+        if (work.step === 'revoking_old')
+          this.sync.update(record, answerByDm(this.client, work.request.actorId));
+        else this.sync.resumeUpdate(record);
+        return;
+      case 'asking':
+        this.sync.ask(record);
+        return;
+      case 'following':
+        this.sync.follow(record.id);
+        return;
       default:
-        return;
+        assertNever(work);
     }
   }
 

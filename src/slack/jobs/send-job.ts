@@ -8,6 +8,7 @@ import type { Logger } from '../../logger.js';
 import { intakeOf } from '../../relay/carry-out.js';
 import type { RelayObserver } from '../../relay/deps.js';
 import { TakenOverError } from '../../relay/dispatch.js';
+import { shownStatus } from '../../relay/lifecycle.js';
 import type { SendOutcome } from '../../relay/send.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
@@ -134,8 +135,9 @@ async function presentFinished(
     }
     return;
   }
-  const failed =
-    record.status === 'failed' || (record.status === 'unknown' && !record.batches.some((b) => b.messageId));
+  // A change of the Slack message recorded during the send may wait on it now: the send is what it was.
+  const status = shownStatus(record);
+  const failed = status === 'failed' || (status === 'unknown' && !record.batches.some((b) => b.messageId));
   if (failed) {
     await answer(sendFailedText(record));
     return;

@@ -6,12 +6,13 @@
  * relay/sync-waiting.ts again when it is due; the record, not the timer, is what survives a crash.
  */
 import type { webApi } from '@slack/bolt';
+import { unrevocableCopies } from '../../relay/copies.js';
 import { TakenOverError } from '../../relay/dispatch.js';
 import { internalErrorWhileUpdatingText } from '../../relay/error-text.js';
 import type { RevokeIntake } from '../../relay/facade.js';
+import { workOf } from '../../relay/lifecycle.js';
 import type { SyncIntake } from '../../relay/sync.js';
 import type { RelayRecord } from '../../relay/types.js';
-import { unrevocableCopies } from '../../relay/update.js';
 import type { RelayWorkQueue } from '../../relay/work-queue.js';
 import type { ListenerContext } from '../context.js';
 import { refreshHome } from '../home/publish.js';
@@ -49,7 +50,7 @@ export class SyncJobs implements SyncJobsPort {
     for (const intake of intakes) {
       switch (intake.type) {
         case 'ask':
-          this.#enqueue(intake.record, () => this.#ask(intake.record));
+          this.ask(intake.record);
           break;
         case 'update':
           this.update(intake.record, answerByDm(this.client, intake.record.senderId));
@@ -94,27 +95,19 @@ export class SyncJobs implements SyncJobsPort {
     });
   }
 
-  /** Work of this kind another (or an earlier) process left; this process holds its lease now. */
-  takeOver(record: RelayRecord): boolean {
-    if (record.status === 'changed') {
-      this.#wake(record.id, 0);
-      return true;
-    }
-    if (record.status === 'syncing') {
-      this.#enqueue(record, () => this.#ask(record));
-      return true;
-    }
-    if (!record.updateRequest) return false;
-    const actorId = record.updateRequest.actorId;
-    if (record.status === 'revoking') {
-      this.update(record, answerByDm(this.client, actorId));
-      return true;
-    }
-    if (record.status === 'pending') {
-      this.#enqueue(record, () => this.#resumeSend(record));
-      return true;
-    }
-    return false;
+  /** A question recorded (`syncing`): posted to the sender, then the relay is put back. */
+  ask(record: RelayRecord): void {
+    this.#enqueue(record, () => this.#ask(record));
+  }
+
+  /** An update whose new text was being sent when its process stopped: continued, then answered. */
+  resumeUpdate(record: RelayRecord): void {
+    this.#enqueue(record, () => this.#resumeSend(record));
+  }
+
+  /** A recorded change of the Slack message: looked at now, acted on once due. */
+  follow(relayId: string): void {
+    this.#wake(relayId, 0);
   }
 
   async #ask(record: RelayRecord): Promise<void> {
@@ -140,7 +133,8 @@ export class SyncJobs implements SyncJobsPort {
 
   /** The new version's send was interrupted: dispatched calls become "may have been delivered". */
   async #resumeSend(record: RelayRecord): Promise<void> {
-    const actorId = record.updateRequest?.actorId ?? record.senderId;
+    const work = workOf(record);
+    const actorId = work.type === 'updating' ? work.request.actorId : record.senderId;
     const answer = safely(answerByDm(this.client, actorId), this.ctx.logger);
     const { resumed, outcome } = await this.ctx.relay.sync.resumeUpdate(
       record,

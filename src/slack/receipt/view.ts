@@ -3,7 +3,16 @@
  * traceIds, the status and a Revoke button. Pure rendering from the relay record.
  */
 import type { types } from '@slack/bolt';
-import { isRevocable, messagesOf, REVOKE_UNCERTAIN, revokeMayHaveLanded } from '../../relay/revoke.js';
+import { messagesOf, REVOKE_UNCERTAIN, revokeMayHaveLanded } from '../../relay/copies.js';
+import {
+  assertNever,
+  isResting,
+  isRevocable,
+  LIFECYCLE,
+  type RestingStatus,
+  shownStatus,
+  workOf,
+} from '../../relay/lifecycle.js';
 import type { RelayRecord } from '../../relay/types.js';
 import { attachmentLines, attachmentSummary } from '../replies/attachments.js';
 import { describeError, traceIdsOf } from '../replies/results.js';
@@ -41,22 +50,43 @@ function revokeUncertainText(record: RelayRecord): string | undefined {
     : `a revoke may or may not have taken effect (Fxiaoke’s answer was lost; it answered a later revoke with errorCode ${later})`;
 }
 
+/** What the relay is doing (relay/lifecycle.ts), or what became of it. */
 function statusLine(record: RelayRecord): string {
+  const work = workOf(record);
+  switch (work.type) {
+    case 'intake':
+      return ':hourglass_flowing_sand: Received; checking the recipients…';
+    case 'sending':
+      return sendingLine(record);
+    case 'revoking':
+      return ':hourglass_flowing_sand: Revoking…';
+    case 'updating':
+      return work.step === 'revoking_old'
+        ? ':hourglass_flowing_sand: Updating: taking back the old copy…'
+        : sendingLine(record);
+    // Asked about a change of the Slack message, or following one: the copies are as they were.
+    case 'asking':
+    case 'following':
+    case 'idle': {
+      const shown = shownStatus(record);
+      return restingLine(record, isResting(shown) ? shown : 'sent');
+    }
+    default:
+      return assertNever(work);
+  }
+}
+
+function sendingLine(record: RelayRecord): string {
+  const total = record.batches.length;
+  const sent = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'revoked').length;
+  return `:hourglass_flowing_sand: Sending… batch ${Math.min(sent + 1, total)} of ${total}`;
+}
+
+function restingLine(record: RelayRecord, status: RestingStatus): string {
   const total = record.batches.length;
   const sent = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'revoked').length;
   const uncertain = revokeUncertainText(record);
-  switch (record.status) {
-    case 'received':
-      return ':hourglass_flowing_sand: Received; checking the recipients…';
-    case 'pending':
-    case 'revoking':
-      return record.status === 'revoking'
-        ? record.updateRequest
-          ? ':hourglass_flowing_sand: Updating: taking back the old copy…'
-          : ':hourglass_flowing_sand: Revoking…'
-        : `:hourglass_flowing_sand: Sending… batch ${Math.min(sent + 1, total)} of ${total}`;
-    case 'syncing':
-    case 'changed':
+  switch (status) {
     case 'sent':
       if (uncertain) return `:grey_question: Sent; ${uncertain}`;
       return record.batches.some((batch) => batch.status === 'revoked')
@@ -94,11 +124,10 @@ function traceLine(record: RelayRecord): string {
   return `${sendPart}${revokePart} · relay \`${record.id}\``;
 }
 
-const NOTHING_SENT: readonly RelayRecord['status'][] = ['failed', 'held', 'cancelled', 'confirmed'];
-
-/** Why there is no Revoke button, when there is none. */
+/** Why there is no Revoke button, when there is none (nothing to say for a relay at rest with nothing out). */
 function revocabilityNote(record: RelayRecord): string | undefined {
-  if (record.status === 'revoked' || NOTHING_SENT.includes(record.status)) return undefined;
+  const shown = shownStatus(record);
+  if (isResting(shown) && LIFECYCLE[shown].revoke !== 'revoke') return undefined;
   if (!record.serviceId) {
     return 'Sent without a Fxiaoke service account: Fxiaoke does not allow revoking it.';
   }
@@ -194,6 +223,6 @@ export function renderReceipt(record: RelayRecord, progressNote?: string): Recei
   const traces = traceIdsOf(record).join(', ') || 'none';
   const filesText = attachmentSummary(record);
   const reach = departments ? ` (${departments})` : '';
-  const text = `Sent to Fxiaoke${record.format === 'card' ? ' as a card' : ''} by <@${record.senderId}> — ${recipients}${reach}, status ${record.status}, traceId ${traces}${filesText ? `. ${filesText}` : ''}`;
+  const text = `Sent to Fxiaoke${record.format === 'card' ? ' as a card' : ''} by <@${record.senderId}> — ${recipients}${reach}, status ${shownStatus(record)}, traceId ${traces}${filesText ? `. ${filesText}` : ''}`;
   return { text, blocks };
 }

@@ -3,6 +3,7 @@
  * and why. Pure rendering from the relay record, for the receipt and the sender's private answer.
  */
 import { forwardedImageIndexes } from '../../relay/attachments.js';
+import { mayHaveBeenDelivered } from '../../relay/copies.js';
 import type { RelayRecord } from '../../relay/types.js';
 import { escapeMrkdwn } from '../text/mrkdwn.js';
 import { describeError } from './results.js';
@@ -51,7 +52,7 @@ export function attachmentLines(record: RelayRecord): string[] | undefined {
   const textSent = record.batches.filter((batch) => batch.status === 'sent' || batch.status === 'revoked');
   const missed = textSent.filter((batch) =>
     (batch.extraMessages ?? []).some(
-      (message) => message.status === 'failed' || message.status === 'unknown',
+      (message) => message.status === 'failed' || mayHaveBeenDelivered(message),
     ),
   );
   const firstError = missed

@@ -3,10 +3,17 @@
 import type { SendAccessPolicy } from '../../relay/access.js';
 import type { SendRefusal } from '../../relay/admission.js';
 import { EXPIRED } from '../../relay/carry-out.js';
+import {
+  MAY_HAVE_BEEN_DELIVERED,
+  mayHaveBeenDelivered,
+  messagesOf,
+  revokeMayHaveLanded,
+} from '../../relay/copies.js';
 import { STOPPED_SEND_TEXT, STOPPING_KIND } from '../../relay/error-text.js';
 import { USAGE } from '../../relay/grammar.js';
+import { shownStatus } from '../../relay/lifecycle.js';
 import type { RecipientProblem } from '../../relay/recipients.js';
-import { messagesOf, type RevokeOutcome, revokeMayHaveLanded } from '../../relay/revoke.js';
+import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayError, RelayRecord } from '../../relay/types.js';
 
 export function describeError(error: RelayError): string {
@@ -48,20 +55,20 @@ export function traceIdsOf(record: RelayRecord): string[] {
 /** Ephemeral answer to the sender when Fxiaoke accepted nothing. */
 export function sendFailedText(record: RelayRecord): string {
   const error = record.error;
+  const status = shownStatus(record);
   // Given up at shutdown before any call went out (a failed relay has no call that may have landed).
-  if (record.status === 'failed' && error?.kind === STOPPING_KIND) {
+  if (status === 'failed' && error?.kind === STOPPING_KIND) {
     return `${STOPPED_SEND_TEXT}\nRelay \`${record.id}\`.`;
   }
   // Not resumed after a restart, too late: fx-bridge never sent it (Fxiaoke refused nothing).
-  if (record.status === 'failed' && error?.kind === EXPIRED)
-    return `:x: ${error.message}\nRelay \`${record.id}\`.`;
-  const unknown = record.status === 'unknown';
+  if (status === 'failed' && error?.kind === EXPIRED) return `:x: ${error.message}\nRelay \`${record.id}\`.`;
+  const unknown = status === MAY_HAVE_BEEN_DELIVERED;
   const head = unknown
     ? ':grey_question: Fxiaoke did not answer in time: the message *may or may not* have been delivered. It was not retried, so it cannot arrive twice.'
     : ':x: Fxiaoke did not accept the message; nothing was delivered.';
   // Without an answer the thirdTraceId we sent is the one handle Fxiaoke support can look up.
   const sentIds = unknown
-    ? record.batches.filter((batch) => batch.status === 'unknown').map((batch) => `\`${batch.thirdTraceId}\``)
+    ? record.batches.filter(mayHaveBeenDelivered).map((batch) => `\`${batch.thirdTraceId}\``)
     : [];
   const trace = sentIds.length > 0 ? `\nthirdTraceId ${sentIds.join(', ')}.` : '';
   return `${head}\n${error ? describeError(error) : ''}${trace}\nRelay \`${record.id}\`.`;

@@ -1,29 +1,52 @@
 /** One-line descriptions of a relay, for the compose modal and App Home. Pure rendering. */
+import { revokeMayHaveLanded } from '../../relay/copies.js';
 import { departmentReach } from '../../relay/departments.js';
-import { revokeMayHaveLanded } from '../../relay/revoke.js';
+import { assertNever, isResting, type RestingStatus, shownStatus, workOf } from '../../relay/lifecycle.js';
 import type { RelayRecord } from '../../relay/types.js';
 import { traceIdsOf } from './results.js';
 
+/** What the relay is doing (relay/lifecycle.ts), or what became of it, in a few words. */
 export function statusLabel(record: RelayRecord): string {
-  switch (record.status) {
+  const work = workOf(record);
+  switch (work.type) {
+    case 'idle':
+      return restingLabel(record, work.status);
+    case 'intake':
+      return ':inbox_tray: Received, not sent yet';
+    case 'sending':
+      return ':hourglass_flowing_sand: Sending…';
+    case 'revoking':
+      return ':hourglass_flowing_sand: Revoking…';
+    case 'updating':
+      return work.step === 'revoking_old'
+        ? ':hourglass_flowing_sand: Updating…'
+        : ':hourglass_flowing_sand: Sending…';
+    case 'asking':
+      return ':hourglass_flowing_sand: Asking the sender about a change in Slack…';
+    case 'following':
+      return ':pencil2: Edited in Slack: fx-bridge follows the edit once the message stops changing…';
+    default:
+      return assertNever(work);
+  }
+}
+
+/**
+ * What became of the relay's copies, in a few words, whatever waits on it: a relay asked about or
+ * following a change of its Slack message reads as the status underneath (lifecycle.ts shownStatus).
+ */
+export function outcomeLabel(record: RelayRecord): string {
+  const shown = shownStatus(record);
+  return isResting(shown) ? restingLabel(record, shown) : statusLabel(record);
+}
+
+function restingLabel(record: RelayRecord, status: RestingStatus): string {
+  switch (status) {
     case 'held':
       return ':pause_button: Held: some recipients cannot be reached; waiting for the sender';
     case 'confirmed':
       return ':pause_button: Held, then sent to the recipients who could be reached';
     case 'cancelled':
       return ':pause_button: Held, then cancelled: nothing was sent';
-    case 'received':
-      return ':inbox_tray: Received, not sent yet';
-    case 'pending':
-      return ':hourglass_flowing_sand: Sending…';
-    case 'revoking':
-      return record.updateRequest
-        ? ':hourglass_flowing_sand: Updating…'
-        : ':hourglass_flowing_sand: Revoking…';
-    case 'syncing':
-      return ':hourglass_flowing_sand: Asking the sender about a change in Slack…';
-    case 'changed':
-      return ':pencil2: Edited in Slack: fx-bridge follows the edit once the message stops changing…';
     case 'sent':
       if (revokeMayHaveLanded(record))
         return ':grey_question: Sent; a revoke may or may not have taken effect';

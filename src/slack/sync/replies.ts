@@ -4,14 +4,15 @@
  * Pure rendering.
  */
 import type { types } from '@slack/bolt';
+import { hasRevocableCopy } from '../../relay/copies.js';
 import type { Unavailable } from '../../relay/facade.js';
-import { hasRevocableCopy } from '../../relay/revoke.js';
+import { shownStatus } from '../../relay/lifecycle.js';
 import type { DismissOutcome } from '../../relay/sync.js';
 import type { RelayError, RelayRecord, SyncOffer } from '../../relay/types.js';
 import { currentVersion, currentVersionSentAt, type UpdateOutcome } from '../../relay/update.js';
 import { notTakenText } from '../jobs/answer.js';
 import { REVOKE_ACTION_ID } from '../receipt/view.js';
-import { slackDate, statusLabel, traceText } from '../replies/summary.js';
+import { outcomeLabel, slackDate, statusLabel, traceText } from '../replies/summary.js';
 import { escapeMrkdwn } from '../text/mrkdwn.js';
 
 export const UPDATE_ACTION_ID = 'fx_update';
@@ -222,9 +223,9 @@ export function updateOutcomeReply(
           ? ` The old copy stays in Fxiaoke (${keptOld} message${keptOld === 1 ? '' : 's'} could not be taken back), so recipients have both.`
           : ' The old copy was taken back.';
       const failed =
-        record.status === 'sent'
+        shownStatus(record) === 'sent'
           ? ''
-          : ` Status of the new text: ${statusLabel(record)}.${errorPart(record.error)}`;
+          : ` Status of the new text: ${outcomeLabel(record)}.${errorPart(record.error)}`;
       const burst =
         edits && edits > 1
           ? ` It is your latest text: your ${edits} edits in Slack went out as this one update.`

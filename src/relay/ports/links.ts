@@ -1,8 +1,5 @@
-/**
- * What a card relay asks of the front door. Apart from card.ts because RelayDeps names it and
- * card.ts needs RelayDeps.
- */
-import type { SlackMessageRef } from './types.js';
+/** What a card relay asks of the front door: a port the Slack adapter implements (slack/api/links.ts). */
+import type { SlackMessageRef } from '../types.js';
 
 /**
  * Links into Slack, implemented by the front door. `permalink` may fail or answer nothing (the

@@ -1,6 +1,6 @@
 /**
- * What relay/ asks of the front door for the files of a relayed message. Apart from
- * attachments.ts because RelayDeps names the fetcher and attachments.ts needs RelayDeps.
+ * What relay/ asks of the front door for the files of a relayed message: a port the Slack adapter
+ * implements with the bot token (slack/api/files.ts); attachments.ts uses it.
  */
 
 /** A file as the front door hands it over (from the Slack message). */

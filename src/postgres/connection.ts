@@ -122,6 +122,14 @@ export function createPool(target: PostgresTarget, settings: PostgresSettings): 
   // An idle connection the server dropped (a restart, a failover): the pool discards it and the
   // next query opens a new one. Without a listener the 'error' event would end the process.
   pool.on('error', () => undefined);
+  // The pool removes its idle listener when it hands a client out, and the taker (transaction.ts)
+  // can only add its own once its `await` resumes. A server's FATAL (a terminated backend) parsed
+  // from the same socket read as the previous query's end falls in between, with no listener at
+  // all: an uncaught exception. A listener of the client's own for its whole life closes that gap;
+  // the client is still marked unusable and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 

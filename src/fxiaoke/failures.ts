@@ -26,8 +26,22 @@ export function fxiaokeFailureOf(thrown: unknown): CallFailure | undefined {
   if (isFxiaokeAdapterError(thrown) && thrown.code === FxiaokeErrorCode.Stopping) {
     return { error: { kind: STOPPING_KIND, message: STOPPING_TEXT }, mayHaveBeenDelivered: false };
   }
+  // The shared rate budget or token (Redis, PostgreSQL) could not be reached: fxiaoke/client.ts
+  // consults both before a request leaves, and retries only what Fxiaoke refused, so nothing went out.
+  if (isFxiaokeAdapterError(thrown) && thrown.code === FxiaokeErrorCode.SharedState) {
+    return {
+      error: { kind: SHARED_STATE_KIND, message: SHARED_STATE_TEXT },
+      mayHaveBeenDelivered: false,
+      retryLater: true,
+    };
+  }
   return undefined;
 }
+
+/** RelayError.kind of a call that could not be made because the shared Fxiaoke state was unreachable. */
+const SHARED_STATE_KIND = 'shared_state';
+const SHARED_STATE_TEXT =
+  'fx-bridge could not reach its store for the shared Fxiaoke rate budget and token, so this call to Fxiaoke was not made (nothing of it went out). Try again in a moment.';
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

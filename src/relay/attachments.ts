@@ -20,6 +20,7 @@ import {
   MAX_ARTICLES_PER_MESSAGE,
   type MediaFile,
 } from './ports/fxiaoke.js';
+import { whenReachable } from './reachable.js';
 import type { RelayAttachment, RelayBatch, RelayError, RelayExtraMessage, RelayRecord } from './types.js';
 
 export type { AttachmentFetcher, AttachmentRef, FetchedFile } from './ports/files.js';
@@ -205,7 +206,7 @@ export interface ExtraSending {
  * that could not be recorded is thrown, and that message was not sent.
  */
 export async function sendExtraMessages(
-  deps: Pick<RelayDeps, 'fxiaoke' | 'now' | 'log'>,
+  deps: Pick<RelayDeps, 'fxiaoke' | 'now' | 'log' | 'writesAbandoned'>,
   record: RelayRecord,
   batch: RelayBatch,
   sending: ExtraSending,
@@ -232,10 +233,12 @@ export async function sendExtraMessages(
     }
     const articles = articlesOf(record, message);
     try {
-      const result = await deps.fxiaoke.sendArticles(batch.recipients, articles, {
-        thirdTraceId: message.thirdTraceId,
-        beforeDispatch: dispatchHook(() => dispatch(message)),
-      });
+      const result = await whenReachable(deps, { relayId: record.id, batch: batch.index }, () =>
+        deps.fxiaoke.sendArticles(batch.recipients, articles, {
+          thirdTraceId: message.thirdTraceId,
+          beforeDispatch: dispatchHook(() => dispatch(message)),
+        }),
+      );
       message.status = 'sent';
       message.traceId = result.traceId;
       message.thirdTraceId = result.thirdTraceId;

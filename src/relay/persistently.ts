@@ -5,6 +5,11 @@ import { isStoreRefusal } from './ports/store-errors.js';
 /** Backoff of a held-back store write: quick at first, then every few seconds. */
 const WRITE_RETRY_MS = [50, 100, 250, 500, 1_000, 2_000, 4_000];
 
+/** How long the `attempt`-th retry of something waiting for the store waits (from 0). */
+export function storeRetryDelayMs(attempt: number): number {
+  return WRITE_RETRY_MS[Math.min(attempt, WRITE_RETRY_MS.length - 1)] ?? 4_000;
+}
+
 /**
  * A store write that must land: what Fxiaoke did (a message id, a traceId, a revoke) is known only
  * here. A failure is retried, with backoff, for as long as the process lives — through a Redis
@@ -34,7 +39,7 @@ export async function persistently<T>(
       if (attempt === 2) {
         deps.log.warn({ ...what, err: error }, 'relay store write failed; holding it back and retrying');
       }
-      await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS[Math.min(attempt, 6)]));
+      await new Promise((resolve) => setTimeout(resolve, storeRetryDelayMs(attempt)));
     }
   }
 }

@@ -4,6 +4,7 @@
  * and its image messages) not yet revoked, recording each answer. Idempotent: messages already
  * revoked are skipped, and a revoked relay says so.
  */
+
 import { copyBatch } from './attachments.js';
 import {
   allRevoked,
@@ -20,6 +21,7 @@ import { actingStatus, LIFECYCLE, workOf } from './lifecycle.js';
 import { persistently } from './persistently.js';
 import type { CallFailure } from './ports/fxiaoke.js';
 import { StoreConflictError } from './ports/store-errors.js';
+import { whenReachable } from './reachable.js';
 import { routedActor } from './route.js';
 import type {
   RelayBatch,
@@ -186,7 +188,10 @@ export async function revokeOpenMessages(
       if (message.status !== 'sent' || !message.messageId) continue;
       const uncertainBefore = message.revokeError?.kind === REVOKE_UNCERTAIN;
       try {
-        const result = await deps.fxiaoke.revoke(message.messageId);
+        const messageId = message.messageId;
+        const result = await whenReachable(deps, { relayId: claimed.id, messageId }, () =>
+          deps.fxiaoke.revoke(messageId),
+        );
         message.status = 'revoked';
         message.revokedAt = deps.now();
         message.revokeTraceId = result.traceId;

@@ -26,6 +26,7 @@ import { observing, type RelayObserver } from './observer.js';
 import { persistently } from './persistently.js';
 import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from './ports/fxiaoke.js';
 import { StoreConflictError } from './ports/store-errors.js';
+import { whenReachable } from './reachable.js';
 import type { RecipientProblem } from './recipients.js';
 import type { RelayBatch, RelayError, RelayMessageState, RelayRecord } from './types.js';
 
@@ -191,7 +192,7 @@ async function markDispatched(
 
 /** One Fxiaoke call; updates the batch in place. Returns the error that should stop later batches. */
 async function sendBatch(
-  deps: Pick<RelayDeps, 'fxiaoke' | 'now' | 'log'>,
+  deps: Pick<RelayDeps, 'fxiaoke' | 'now' | 'log' | 'writesAbandoned'>,
   record: RelayRecord,
   batch: RelayBatch,
   observer: RelayObserver,
@@ -216,10 +217,11 @@ async function sendBatch(
         : {}),
     };
     // The record's format decides, for the first send and every later one (resume, update).
-    const result =
+    const result = await whenReachable(deps, { relayId: record.id, batch: batch.index }, () =>
       record.format === 'card'
-        ? await deps.fxiaoke.sendComposite(batch.recipients, compositeOf(record), options)
-        : await deps.fxiaoke.sendText(batch.recipients, record.content, options);
+        ? deps.fxiaoke.sendComposite(batch.recipients, compositeOf(record), options)
+        : deps.fxiaoke.sendText(batch.recipients, record.content, options),
+    );
     batch.status = 'sent';
     batch.traceId = result.traceId;
     batch.thirdTraceId = result.thirdTraceId;

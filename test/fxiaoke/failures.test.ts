@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FxiaokeError } from '../../src/fxiaoke/errors.js';
+import { FxiaokeError, FxiaokeSharedStateError } from '../../src/fxiaoke/errors.js';
 import { fxiaokeFailureOf } from '../../src/fxiaoke/failures.js';
 import { RateLimiterClosedError } from '../../src/fxiaoke/rate-limiter.js';
 import type { RelayError } from '../../src/relay/types.js';
@@ -70,6 +70,21 @@ describe('fxiaokeFailureOf: whether the call may have acted', () => {
     const refused = new FxiaokeError({ path: '/x', errorCode: 20012 });
     expect(fxiaokeFailureOf(refused)?.mayHaveBeenDelivered).toBe(false);
     expect(fxiaokeFailureOf(new RateLimiterClosedError())?.mayHaveBeenDelivered).toBe(false);
+  });
+
+  it('asks the core to make the call again later when the shared rate budget or token was unreachable, and only then', () => {
+    const away = fxiaokeFailureOf(
+      new FxiaokeSharedStateError('The shared Fxiaoke rate limit (Redis) failed: down'),
+    );
+    expect(away).toMatchObject({
+      mayHaveBeenDelivered: false,
+      retryLater: true,
+      error: { kind: 'shared_state' },
+    });
+    expect(away?.error.message).toMatch(/nothing of it went out/);
+    const lost = new FxiaokeError({ path: '/x', kind: 'transport', mayHaveBeenDelivered: true });
+    expect(fxiaokeFailureOf(lost)?.retryLater).toBeUndefined();
+    expect(fxiaokeFailureOf(new RateLimiterClosedError())?.retryLater).toBeUndefined();
   });
 
   it('reads nothing it did not throw', () => {

@@ -143,6 +143,12 @@ export interface CallFailure {
   error: RelayError;
   /** The request may have reached Fxiaoke and been acted on, though no answer said so. */
   mayHaveBeenDelivered: boolean;
+  /**
+   * Nothing of the call went out, and what stopped it is outside Fxiaoke and passing (the shared
+   * rate budget or token, kept in the store, was unreachable): the core makes the call again once
+   * it is back instead of failing it (relay/reachable.ts).
+   */
+  retryLater?: boolean;
 }
 
 /** Documented limit of `toUser` per call. */

@@ -18,7 +18,7 @@ const USAGE = `npm run chaos -- [flags]
   --ops N             operations to plan (default 200)
   --mix NAME          ${Object.keys(MIXES).join(' | ')} (default full)
   --store KIND        sqlite (one replica) | redis (two replicas, a private redis-server) |
-                      postgres (not built yet) (default sqlite)
+                      postgres (two replicas, a private PostgreSQL cluster) (default sqlite)
   --budget C/MS       every replica's Fxiaoke budget, calls per window (default ${TIGHT_BUDGET.calls}/${TIGHT_BUDGET.windowMs})
   --only 3,17,42      run only these operations of the plan (a violation's replay line)
   --scenario NAME     a plan written by hand for one defect: ${Object.keys(SCENARIOS).join(', ')}

@@ -4,7 +4,8 @@
  * src/main.ts`) that the run kills with SIGKILL and starts again.
  *
  * The store is a seam (`StoreBackend`): SQLite (one replica on one file), Redis (a private
- * `redis-server` the run starts, kills and starts again; two replicas), and PostgreSQL to come:
+ * `redis-server` the run starts, kills and starts again; two replicas), PostgreSQL (a private
+ * cluster stopped at once and started again; two replicas):
  * a backend gives the replicas their STORE_URL, can take the store away and bring it back, and
  * opens it for the checker with the project's own store code.
  */
@@ -17,6 +18,7 @@ import { openStore } from '../../src/store/index.js';
 import type { RelayStore } from '../../src/store/interface.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../../test/e2e/harness.js';
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from '../../test/e2e/process-helpers.js';
+import { PrivatePostgres } from '../../test/postgres-server.js';
 import { PrivateRedis } from '../../test/redis-server.js';
 import type { SyncMode } from './plan.js';
 
@@ -79,15 +81,29 @@ class RedisBackend implements StoreBackend {
 }
 
 /**
- * The seam for PostgreSQL (`STORE_URL=postgres://…`, being added in parallel): a backend that
- * starts a private cluster (initdb + postgres on a free port, or pg_ctl), gives its URL, stops and
- * starts it for an outage, and opens it with `openStore` once the store code knows the scheme.
+ * PostgreSQL: a private cluster (initdb + pg_ctl on a port of its own, never the shared server)
+ * that the run stops at once, as a crash, and starts again; two replicas share it.
  */
-async function postgresBackend(): Promise<StoreBackend> {
-  throw new Error(
-    'the PostgreSQL backend is not built yet: implement StoreBackend in bench/chaos/world.ts (a private ' +
-      'cluster started and stopped by the run) once STORE_URL=postgres:// lands',
-  );
+class PostgresBackend implements StoreBackend {
+  readonly kind = 'postgres';
+  readonly replicas = 2;
+  readonly outages = true;
+  constructor(private readonly server: PrivatePostgres) {}
+  env() {
+    return { STORE_URL: this.server.url };
+  }
+  outage() {
+    return this.server.crash();
+  }
+  restore() {
+    return this.server.start();
+  }
+  open() {
+    return openStore(this.server.url);
+  }
+  cleanup() {
+    return this.server.cleanup();
+  }
 }
 
 export async function openBackend(kind: BackendKind, dir: string): Promise<StoreBackend> {
@@ -99,8 +115,12 @@ export async function openBackend(kind: BackendKind, dir: string): Promise<Store
       if (!server) throw new Error('redis-server is not on PATH: run the Redis campaign where it is');
       return new RedisBackend(server);
     }
-    case 'postgres':
-      return postgresBackend();
+    case 'postgres': {
+      const server = await PrivatePostgres.create('chaos campaign on PostgreSQL');
+      if (!server)
+        throw new Error('initdb and pg_ctl are not installed: run the PostgreSQL campaign where they are');
+      return new PostgresBackend(server);
+    }
   }
 }
 

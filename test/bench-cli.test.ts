@@ -43,3 +43,19 @@ describe('bench command line', () => {
     });
   });
 });
+
+describe('chaos command line', () => {
+  // `npm run chaos` runs outside Vitest: the process and server helpers it shares with the tests
+  // must not need Vitest's state (they once called vi.waitFor, which throws there).
+  it('runs a short campaign outside any test runner and prints its figures', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/chaos/main.ts', '--seed', '3', '--ops', '3', '--mix', 'sends', '--quiet'],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(run.stderr).not.toMatch(/Vitest failed to access its internal state/);
+    expect(run.stdout).toMatch(/chaos · seed 3 · sends mix · sqlite/);
+    expect(run.stdout).toMatch(/violations {6}0/);
+    expect(run.status).toBe(0);
+  }, 150_000);
+});

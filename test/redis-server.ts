@@ -18,8 +18,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { vi } from 'vitest';
 import { freePort } from './e2e/process-helpers.js';
+import { waitFor } from './poll.js';
 
 const BINARY = 'redis-server';
 
@@ -124,16 +124,14 @@ export class PrivateRedis {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const outcome = await vi
-      .waitFor(
-        async () => {
-          if (!this.running) return 'exited';
-          if (await answersPing(this.url)) return 'ready';
-          throw new Error('no PONG yet');
-        },
-        { timeout: timeoutMs, interval: 25 },
-      )
-      .catch(() => 'silent' as const);
+    const outcome = await waitFor(
+      async () => {
+        if (!this.running) return 'exited';
+        if (await answersPing(this.url)) return 'ready';
+        throw new Error('no PONG yet');
+      },
+      { timeout: timeoutMs, interval: 25 },
+    ).catch(() => 'silent' as const);
     if (outcome === 'exited') throw new Error(`redis-server on port ${this.port} exited:\n${this.#output}`);
     if (outcome === 'silent') {
       await this.kill();

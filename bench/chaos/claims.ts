@@ -51,6 +51,8 @@ const RECEIPT_STATUS: readonly Rule[] = [
 /** One line of an answer, first match wins. */
 const LINE: readonly Rule[] = [
   [/a revoke may or may not have taken effect/, 'revoke_uncertain'],
+  // The answer to a Revoke whose answer was lost (replies/results.ts).
+  [/may or may not have been revoked/, 'revoke_uncertain'],
   // Recovery notices (jobs/notify-recovered.ts): the counts of the summary line.
   [
     /restarted during relay \S+: (\d+) of (\d+) batches reached Fxiaoke(, (\d+) may or may not have)?/,

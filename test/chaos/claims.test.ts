@@ -138,6 +138,21 @@ describe('what an answer says', () => {
         }),
       ),
     ).toEqual(['info']);
+    // The same failure after a revoke whose answer was lost: it may have landed.
+    const lostAnswer = relay({
+      status: 'sent',
+      batches: [
+        makeBatch(0, {
+          status: 'sent',
+          messageId: 'm1',
+          revokeError: { kind: 'revoke_uncertain', message: 'lost' },
+        }),
+      ],
+    });
+    const error = { kind: 'revoke_uncertain', message: 'Fxiaoke may already have revoked it.', traceId: 'E' };
+    expect(kinds(revokeOutcomeText({ type: 'revoke_failed', record: lostAnswer, error }))).toEqual([
+      'revoke_uncertain',
+    ]);
   });
 
   it('reads recovery notices by their counts', () => {

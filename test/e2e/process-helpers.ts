@@ -9,10 +9,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { vi } from 'vitest';
 import type { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import type { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
+import { waitFor } from '../poll.js';
 import { BOT_TOKEN, emulatorEnv } from './harness.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -94,7 +94,7 @@ export class BridgeProcess {
   }
 
   async healthy(baseUrl: string, timeoutMs = 30_000): Promise<void> {
-    const outcome = await vi.waitFor(
+    const outcome = await waitFor(
       async () => {
         // An exit ends the wait at once: it will not become healthy.
         if (!this.running) return 'exited';

@@ -91,7 +91,9 @@ const LINE: readonly Rule[] = [
   [/Sending to the recipients who can be reached/, 'in_progress'],
   // A receipt rendered into a private answer ("Relayed to Fxiaoke. Sent to Fxiaoke by … status sent").
   [/Sent to Fxiaoke(?: as a card)? by <@\w+> — .*status (\w+)/, (m) => claimOfStatus(m[1] ?? '')],
-  [/Updated in Fxiaoke: the new text/, 'delivered'],
+  [/Updated in Fxiaoke: the new text|Partly updated in Fxiaoke: the new text/, 'delivered'],
+  [/the new text \(version \d+\) \*may or may not\* have reached/, 'maybe'],
+  [/the new text \(version \d+\) was not delivered/, 'not_delivered'],
   [/Not sent: fx-bridge could not carry it out/, 'not_delivered'],
   [
     /window could not be opened|You edited a Slack message|was deleted \(relay|Your Slack message was deleted|Left as it was|already answered|updated right now|no relay for this|carries no relay|Only <@\w+>/,

@@ -174,6 +174,41 @@ describe('what an answer says', () => {
       error: { kind: 'refused', code: 90409, message: 'message already revoked', traceId: 'E-3' },
     });
     expect(kinds(refused.text)).toEqual(['live']);
+    // The old copy's revoke answer was lost: it may be gone, so no claim that it is live.
+    const uncertain = updateOutcomeReply({
+      type: 'needs_second_copy',
+      record,
+      reason: 'revoke_uncertain',
+      offerId: 'of_1',
+      error: { kind: 'revoke_uncertain', message: 'lost', traceId: 'E-3' },
+    });
+    expect(kinds(uncertain.text)).toEqual(['revoke_uncertain']);
+    // The headline of an update follows its new text: not confirmed, not delivered, partly.
+    const updatedAs = (status: RelayRecord['status'], batches: RelayRecord['batches']) => {
+      const text = updateOutcomeReply({
+        type: 'updated',
+        record: { ...record, status, batches, versions: [version1] },
+        keptOld: 0,
+      }).text;
+      expect(classifyAnswer(text).claims[0]?.version).toBe(2);
+      return kinds(text);
+    };
+    const version1 = {
+      number: 1,
+      text: record.text,
+      content: '',
+      batches: record.batches,
+      sentAt: 0,
+      replacedAt: 1,
+    };
+    expect(updatedAs('unknown', [makeBatch(0, { status: 'unknown' })])).toEqual(['maybe']);
+    expect(updatedAs('failed', [makeBatch(0, { status: 'failed' })])).toEqual(['not_delivered']);
+    expect(
+      updatedAs('partial', [
+        makeBatch(0, { status: 'sent', messageId: 'm2' }),
+        makeBatch(1, { status: 'failed' }),
+      ]),
+    ).toEqual(['delivered']);
     expect(kinds(dismissOutcomeText({ type: 'dismissed', record, kind: 'delete' }))).toEqual(['live']);
     expect(kinds(dismissOutcomeText({ type: 'dismissed', record, kind: 'edit' }))).toEqual(['info']);
     expect(

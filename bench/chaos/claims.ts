@@ -53,14 +53,19 @@ const LINE: readonly Rule[] = [
   [/a revoke may or may not have taken effect/, 'revoke_uncertain'],
   // Recovery notices (jobs/notify-recovered.ts): the counts of the summary line.
   [
-    /restarted during relay \S+: (\d+) of (\d+) batches reached Fxiaoke(, (\d+) may or may not have)?/,
+    /interrupted during relay \S+: (\d+) of (\d+) batches reached Fxiaoke(, (\d+) may or may not have)?/,
     (m) => (m[3] ? 'maybe' : Number(m[1]) > 0 ? 'delivered' : 'not_delivered'),
   ],
-  [/restarted during relay \S+: (\d+) of (\d+) batches revoked/, (m) => (m[1] === m[2] ? 'revoked' : 'info')],
+  [
+    /interrupted during relay \S+: (\d+) of (\d+) batches revoked/,
+    (m) => (m[1] === m[2] ? 'revoked' : 'info'),
+  ],
   [/could not record this request in time.*nothing will be sent/, 'not_delivered'],
   [/could not record this request in time/, 'info'],
   [/the message \*may or may not\* have been delivered/, 'maybe'],
   [/Part of it may already be in Fxiaoke/, 'maybe'],
+  // An internal error before any call: the relay stays in work, for a takeover to carry on.
+  [/nothing of it has reached Fxiaoke yet/, 'in_progress'],
   [/internal error while updating/, 'info'],
   [/internal error while revoking/, 'info'],
   [/Fxiaoke did not accept the message; nothing was delivered/, 'not_delivered'],

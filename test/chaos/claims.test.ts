@@ -89,6 +89,8 @@ describe('what an answer says', () => {
       'not_delivered',
     ]);
     expect(kinds(internalErrorText(record.id))).toEqual(['maybe']);
+    // An internal error before any call: nothing there yet, the relay carried on by a takeover.
+    expect(kinds(internalErrorText(record.id, false))).toEqual(['in_progress']);
     expect(kinds(queuedText({ waitMs: 3000, batchIndex: 0, batchCount: 1 }))).toEqual(['in_progress']);
     expect(kinds(duplicateText(record))).toEqual(['delivered']);
     expect(kinds(duplicateText(relay({ status: 'pending' })))).toEqual(['info']);

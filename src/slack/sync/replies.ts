@@ -273,7 +273,9 @@ function updatedText(record: RelayRecord, keptOld: number, edits: number | undef
   const detail =
     status === 'sent' ? '' : ` Status of the new text: ${outcomeLabel(record)}.${errorPart(record.error)}`;
   const burst =
-    edits && edits > 1 ? ` It is your latest text: your ${edits} edits in Slack made this one update.` : '';
+    edits && edits > 1
+      ? ` It is your latest text: your ${edits} edits in Slack ${delivered ? 'went out as' : 'made'} this one update.`
+      : '';
   return `${head}${burst}${old}${detail} ${traceText(record)} · relay \`${record.id}\``;
 }
 

@@ -55,14 +55,19 @@ const LINE: readonly Rule[] = [
   [/may or may not have been revoked/, 'revoke_uncertain'],
   // Recovery notices (jobs/notify-recovered.ts): the counts of the summary line.
   [
-    /restarted during relay \S+: (\d+) of (\d+) batches reached Fxiaoke(, (\d+) may or may not have)?/,
+    /interrupted during relay \S+: (\d+) of (\d+) batches reached Fxiaoke(, (\d+) may or may not have)?/,
     (m) => (m[3] ? 'maybe' : Number(m[1]) > 0 ? 'delivered' : 'not_delivered'),
   ],
-  [/restarted during relay \S+: (\d+) of (\d+) batches revoked/, (m) => (m[1] === m[2] ? 'revoked' : 'info')],
+  [
+    /interrupted during relay \S+: (\d+) of (\d+) batches revoked/,
+    (m) => (m[1] === m[2] ? 'revoked' : 'info'),
+  ],
   [/could not record this request in time.*nothing will be sent/, 'not_delivered'],
   [/could not record this request in time/, 'info'],
   [/the message \*may or may not\* have been delivered/, 'maybe'],
   [/Part of it may already be in Fxiaoke/, 'maybe'],
+  // An internal error before any call: the relay stays in work, for a takeover to carry on.
+  [/nothing of it has reached Fxiaoke yet/, 'in_progress'],
   [/internal error while updating/, 'info'],
   [/internal error while revoking/, 'info'],
   [/Fxiaoke did not accept the message; nothing was delivered/, 'not_delivered'],
@@ -93,7 +98,9 @@ const LINE: readonly Rule[] = [
   [/Sending to the recipients who can be reached/, 'in_progress'],
   // A receipt rendered into a private answer ("Relayed to Fxiaoke. Sent to Fxiaoke by … status sent").
   [/Sent to Fxiaoke(?: as a card)? by <@\w+> — .*status (\w+)/, (m) => claimOfStatus(m[1] ?? '')],
-  [/Updated in Fxiaoke: the new text/, 'delivered'],
+  [/Updated in Fxiaoke: the new text|Partly updated in Fxiaoke: the new text/, 'delivered'],
+  [/the new text \(version \d+\) \*may or may not\* have reached/, 'maybe'],
+  [/the new text \(version \d+\) was not delivered/, 'not_delivered'],
   [/Not sent: fx-bridge could not carry it out/, 'not_delivered'],
   [
     /window could not be opened|You edited a Slack message|was deleted \(relay|Your Slack message was deleted|Left as it was|already answered|updated right now|no relay for this|carries no relay|Only <@\w+>/,

@@ -22,7 +22,8 @@ function falsehood(
         ? `says "${claim.phrase}" but nothing of ${what} had reached Fxiaoke`
         : undefined;
     case 'not_delivered': {
-      const ever = view.messagesOf(send);
+      // About one version of an update ("the new text (version 2) was not delivered"): that edit's text only.
+      const ever = claim.version !== undefined ? view.messagesOf(send, edit) : view.messagesOf(send);
       return ever.length > 0
         ? `says "${claim.phrase}" but ${what} reached Fxiaoke (${ever.map((m) => m.messageId).join(', ')})`
         : undefined;

@@ -96,6 +96,43 @@ export const SCENARIOS = {
       pause(2_500),
     ],
   },
+  'lost-update-revoke-answer': {
+    about:
+      'found by the campaign (the update variant of issue 17 #5): an edit revokes the old copy, Fxiaoke ' +
+      'revokes it but the answer is lost; the sender reads "Nothing new was sent … The old copy stays in ' +
+      'Fxiaoke", and after "Send the new text" (the revoke met "already revoked") "recipients have both"',
+    options: {
+      backend: 'sqlite',
+      rateBudget: { calls: 100, windowMs: 20_000 },
+      sync: { edits: 'auto', deletes: 'ask' },
+    },
+    ops: [
+      { kind: 'shortcut-send', replica: 0 },
+      pause(2_000),
+      { kind: 'fault', fault: { type: 'accept-then-reset' }, path: '/cgi/app/message/revoke' },
+      { kind: 'edit', target: 0, replica: 0, delayMs: 0 },
+      pause(2_500),
+      { kind: 'offer-answer', target: 0, choice: 'update', replica: 0 },
+      pause(2_000),
+    ],
+  },
+  'update-not-delivered': {
+    about:
+      'found by the campaign: an update whose new text Fxiaoke refused is answered "✅ Updated in ' +
+      'Fxiaoke: the new text (version 2) was sent to 1 person", its status line saying otherwise',
+    options: {
+      backend: 'sqlite',
+      rateBudget: { calls: 100, windowMs: 20_000 },
+      sync: { edits: 'auto', deletes: 'ask' },
+    },
+    ops: [
+      { kind: 'shortcut-send', replica: 0 },
+      pause(2_000),
+      { kind: 'fault', fault: { type: 'error', errorCode: 20012 }, path: '/cgi/app/message/send' },
+      { kind: 'edit', target: 0, replica: 0, delayMs: 0 },
+      pause(2_500),
+    ],
+  },
   'store-outage-queued': {
     about:
       'found by the campaign (not in issue 17): relays waiting in the work queue when the store goes ' +

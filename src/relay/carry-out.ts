@@ -12,6 +12,7 @@ import { finishWork } from './finish-work.js';
 import { heldError } from './hold.js';
 import { sourceOf } from './ids.js';
 import { type IntakeDeps, type IntakeRequest, receiveRequest } from './intake.js';
+import { anyCallOut, interruption } from './interrupted.js';
 import { leaseForMe } from './lease.js';
 import type { RelayObserver } from './observer.js';
 import { persistently } from './persistently.js';
@@ -59,10 +60,26 @@ export function intakeOf(record: RelayRecord): RelayIntake {
   };
 }
 
+/**
+ * Carries out a received request. An unexpected error (a store outage) comes out as the relay's
+ * interruption (interrupted.ts), saying whether a call of it may have reached Fxiaoke.
+ */
 export async function carryOutReceived(
   deps: CarryOutDeps,
   taken: RelayRecord,
   observer: RelayObserver = {},
+): Promise<SendOutcome> {
+  try {
+    return await carryOut(deps, taken, observer);
+  } catch (error) {
+    throw interruption(taken.id, anyCallOut(taken.batches), error);
+  }
+}
+
+async function carryOut(
+  deps: CarryOutDeps,
+  taken: RelayRecord,
+  observer: RelayObserver,
 ): Promise<SendOutcome> {
   let received = taken;
   let intake = intakeOf(received);

@@ -102,9 +102,14 @@ export const REVOKE_UNCERTAIN = 'revoke_uncertain';
 
 /** A message of the relay may or may not have been revoked: a revoke's answer was lost and nothing settled it since. */
 export function revokeMayHaveLanded(record: Pick<RelayRecord, 'batches'>): boolean {
-  return record.batches
+  return revokeUncertainCopies(record.batches) > 0;
+}
+
+/** Messages still recorded as out whose revoke's answer was lost: each may or may not be gone from Fxiaoke. */
+export function revokeUncertainCopies(batches: readonly RelayBatch[]): number {
+  return batches
     .flatMap(messagesOf)
-    .some((message) => message.status === 'sent' && message.revokeError?.kind === REVOKE_UNCERTAIN);
+    .filter((message) => message.status === 'sent' && message.revokeError?.kind === REVOKE_UNCERTAIN).length;
 }
 
 /** A relay's status follows from its batches; one rule for send, revoke and recovery. */

@@ -100,7 +100,8 @@ export function receivedRecord(
 
 /**
  * Records the request within `deps.intakeTimeoutMs`. A write that lands after the door gave up
- * (a Redis command still queued) is turned into an `abandoned` record as soon as it lands, so no
+ * (a Redis command still queued) is turned into an `abandoned` record as soon as it lands, and so
+ * is a write that failed but may have landed (the connection dropped after Redis applied it): no
  * process ever acts on a request whose sender was told nothing was taken.
  */
 export async function receiveRequest(deps: IntakeDeps, request: IntakeRequest): Promise<IntakeOutcome> {
@@ -108,9 +109,15 @@ export async function receiveRequest(deps: IntakeDeps, request: IntakeRequest): 
     textProblem(deps, request.text) ??
     (request.format === 'card' ? cardTextProblem(request.text) : undefined);
   if (problem) return { type: 'invalid_text', problem };
-  return withinIntake(deps, writeIntake(deps, receivedRecord(deps, request)), async (landed) => {
-    if (landed.type === 'accepted') await abandon(deps, landed.record);
-  });
+  const record = receivedRecord(deps, request);
+  return withinIntake(
+    deps,
+    writeIntake(deps, record),
+    async (landed) => {
+      if (landed.type === 'accepted') await abandon(deps, landed.record);
+    },
+    () => abandonIfLanded(deps, record),
+  );
 }
 
 /**
@@ -162,9 +169,45 @@ function isReusable(record: RelayRecord): boolean {
   return record.status === 'failed' && (kind === DISCARDED || kind === ABANDONED);
 }
 
+const ABANDONED_TEXT = 'Not taken: fx-bridge could not record it in time.';
+/** How often an abandon is tried while the store is away: about ten minutes, by the backoff below. */
+const ABANDON_ATTEMPTS = 600;
+
+/**
+ * The record this very intake write made (or a reused record it took over), still `received`:
+ * told by its intake's time, whoever holds its lease now (a replica may have claimed it while this
+ * one was cut off from the store, and must not carry it out).
+ */
+function writtenBy(written: RelayRecord): (current: RelayRecord) => boolean {
+  return (current) =>
+    current.status === 'received' &&
+    current.requestKey === written.requestKey &&
+    current.intake?.receivedAt === written.intake?.receivedAt;
+}
+
 /** Marks a `received` record nobody may act on; retried while the store is away. */
 async function abandon(deps: CloseDeps, record: RelayRecord): Promise<void> {
-  await closeIntake(deps, record, ABANDONED, 'Not taken: fx-bridge could not record it in time.', 600);
+  await closeIntake(deps, record, ABANDONED, ABANDONED_TEXT, ABANDON_ATTEMPTS, writtenBy(record));
+}
+
+/**
+ * After an intake write that failed: it may have landed all the same (Redis applied it, then the
+ * connection dropped before its answer). Looks it up by its request key once the store answers,
+ * and abandons it if it is there: the sender was told nothing would be sent.
+ */
+async function abandonIfLanded(deps: CloseDeps, written: RelayRecord): Promise<void> {
+  for (let attempt = 0; attempt < ABANDON_ATTEMPTS; attempt++) {
+    try {
+      const found = await deps.store.findByRequestKey(written.requestKey);
+      if (!found || !writtenBy(written)(found)) return;
+      deps.log.warn({ relayId: found.id }, 'a failed intake write had landed; abandoning it');
+      await closeIntake(deps, found, ABANDONED, ABANDONED_TEXT, ABANDON_ATTEMPTS, writtenBy(written));
+      return;
+    } catch {
+      await backoff(attempt);
+    }
+  }
+  deps.log.error({ requestKey: written.requestKey }, 'could not check whether a failed intake write landed');
 }
 
 /** The compose form took the request back (inline errors): nothing is carried out. */
@@ -174,12 +217,18 @@ export async function discardIntake(deps: CloseDeps, record: RelayRecord): Promi
 
 type CloseDeps = Pick<RelayDeps, 'store' | 'instanceId' | 'log'>;
 
+/** The default: still `received`, under this process's own lease. */
+function receivedByMe(deps: CloseDeps): (current: RelayRecord) => boolean {
+  return (current) => current.status === 'received' && current.lease?.owner === deps.instanceId;
+}
+
 async function closeIntake(
   deps: CloseDeps,
   record: RelayRecord,
   kind: string,
   message: string,
   attempts: number,
+  expected: (current: RelayRecord) => boolean = receivedByMe(deps),
 ): Promise<void> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
@@ -188,26 +237,31 @@ async function closeIntake(
       await deps.store.update(
         record.id,
         { status: 'failed', error: { kind, message }, lease: undefined },
-        (current) => current.status === 'received' && current.lease?.owner === deps.instanceId,
+        expected,
       );
       return;
     } catch (error) {
       if (error instanceof StoreConflictError || error instanceof RelayNotFoundError) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+      await backoff(attempt);
     }
   }
   deps.log.error({ relayId: record.id, kind }, 'could not close a request that was not taken');
 }
 
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+}
+
 /**
  * A front door's store work (a claim, a compare-and-set) within `deps.intakeTimeoutMs`. Too slow
  * or failed: `unavailable`, and `undo` runs on whatever lands later, so the sender's "nothing was
- * taken" stays true.
+ * taken" stays true. A write that failed may have landed too; `undoFailed` looks and undoes it.
  */
 export async function withinIntake<T>(
   deps: Pick<RelayDeps, 'intakeTimeoutMs' | 'log'>,
   work: Promise<T>,
   undo: (landed: T) => Promise<void>,
+  undoFailed?: () => Promise<void>,
 ): Promise<T | { type: 'unavailable' }> {
   const settled = await beforeDeadline(
     work.then(
@@ -219,6 +273,9 @@ export async function withinIntake<T>(
   const outcome = settled.inTime ? settled.value : 'late';
   if (outcome === 'failed') {
     deps.log.warn({}, 'front-door store write failed; the sender is told to retry');
+    undoFailed?.().catch((error: unknown) =>
+      deps.log.error({ err: error }, 'could not undo a failed write that may have landed'),
+    );
     return { type: 'unavailable' };
   }
   if (outcome === 'late') {
@@ -226,7 +283,10 @@ export async function withinIntake<T>(
       { timeoutMs: deps.intakeTimeoutMs },
       'front-door store write too slow; the sender is told to retry',
     );
-    work.then(undo).catch((error: unknown) => deps.log.error({ err: error }, 'could not undo a late write'));
+    // A late write that fails in the end may have landed as well.
+    work
+      .then(undo, () => undoFailed?.())
+      .catch((error: unknown) => deps.log.error({ err: error }, 'could not undo a late write'));
     return { type: 'unavailable' };
   }
   return outcome.value;

@@ -22,6 +22,7 @@ import { failedCallStatus, failureOf, statusFromBatches } from './copies.js';
 import type { RelayDeps } from './deps.js';
 import { dispatchHook, outcomeOf, TakenOverError } from './dispatch.js';
 import { finishWork } from './finish-work.js';
+import { anyCallOut, interruption } from './interrupted.js';
 import { observing, type RelayObserver } from './observer.js';
 import { persistently } from './persistently.js';
 import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from './ports/fxiaoke.js';
@@ -93,6 +94,22 @@ export async function sendPendingBatches(
   initial: RelayRecord,
   relayObserver: RelayObserver,
 ): Promise<RelayRecord> {
+  const calls = { made: false };
+  try {
+    return await sendEachPending(deps, initial, relayObserver, calls);
+  } catch (error) {
+    // An unexpected error (a store outage): whether the sender may hear "part of it may be in Fxiaoke".
+    throw interruption(initial.id, calls.made || anyCallOut(initial.batches), error);
+  }
+}
+
+/** sendPendingBatches' work; `calls.made` once a call of it was marked dispatched (it then leaves). */
+async function sendEachPending(
+  deps: SendDeps,
+  initial: RelayRecord,
+  relayObserver: RelayObserver,
+  calls: { made: boolean },
+): Promise<RelayRecord> {
   const observer = observing(deps, relayObserver);
   // Images are downloaded and uploaded once, before the first text, which then names the files
   // that cannot be forwarded.
@@ -103,6 +120,7 @@ export async function sendPendingBatches(
   /** Records a batch's text, or one of its image messages, as dispatched (see markDispatched). */
   const dispatch = async (batch: RelayBatch, message: RelayMessageState = batch): Promise<void> => {
     record = await markDispatched(deps, record, batches, message, batch.index);
+    calls.made = true;
   };
 
   for (const batch of batches) {

@@ -13,7 +13,13 @@
  * When an old copy cannot be taken back (no service account, no message id, Fxiaoke refused the
  * revoke) the new text goes out only after the sender agreed to a second copy (`secondCopy`).
  */
-import { allRevoked, statusFromBatches, stillOut, unrevocableCopies } from './copies.js';
+import {
+  allRevoked,
+  revokeUncertainCopies,
+  statusFromBatches,
+  stillOut,
+  unrevocableCopies,
+} from './copies.js';
 import type { RelayDeps } from './deps.js';
 import { finishWork } from './finish-work.js';
 import { newOfferId } from './ids.js';
@@ -46,7 +52,12 @@ export interface UpdateAsk {
   via: UpdateRequest['via'];
 }
 
-export type SecondCopyReason = 'no_service_account' | 'not_revocable' | 'revoke_refused';
+/**
+ * Why an old copy may stay: no service account, no message id (or a delivery never confirmed),
+ * Fxiaoke refused the revoke — or every copy left is one whose revoke's answer was lost
+ * (`revoke_uncertain`: it may already be gone, copies.ts REVOKE_UNCERTAIN).
+ */
+export type SecondCopyReason = 'no_service_account' | 'not_revocable' | 'revoke_refused' | 'revoke_uncertain';
 
 export type UpdateOutcome =
   | { type: 'not_found' }
@@ -231,8 +242,8 @@ export async function finishUpdate(
     finishWork(deps.store, sent.id, { updateRequest: undefined, lease: undefined }),
   );
   const previous = record.versions?.at(-1);
-  const kept =
-    keptOld ?? (previous ? unrevocableCopies({ serviceId: record.serviceId, batches: previous.batches }) : 0);
+  // After a takeover: what the revokes left of the replaced version, as the live path counts it.
+  const kept = keptOld ?? (previous ? stillOut(previous.batches) : 0);
   deps.log.info(
     { relayId: record.id, status: record.status, version: currentVersion(record) },
     'relay updated',
@@ -279,8 +290,15 @@ async function refusedRevoke(
   return {
     type: 'needs_second_copy',
     record,
-    reason: claimed.serviceId ? 'revoke_refused' : 'no_service_account',
+    reason: refusalReason(claimed, batches),
     offerId,
     ...(error ? { error } : {}),
   };
+}
+
+/** Why the revokes left an old copy: uncertain only when every copy left may already be gone. */
+function refusalReason(claimed: RelayRecord, batches: readonly RelayBatch[]): SecondCopyReason {
+  if (!claimed.serviceId) return 'no_service_account';
+  const uncertain = revokeUncertainCopies(batches);
+  return uncertain > 0 && uncertain === stillOut(batches) ? 'revoke_uncertain' : 'revoke_refused';
 }

@@ -89,6 +89,8 @@ describe('what an answer says', () => {
       'not_delivered',
     ]);
     expect(kinds(internalErrorText(record.id))).toEqual(['maybe']);
+    // An internal error before any call: nothing there yet, the relay carried on by a takeover.
+    expect(kinds(internalErrorText(record.id, false))).toEqual(['in_progress']);
     expect(kinds(queuedText({ waitMs: 3000, batchIndex: 0, batchCount: 1 }))).toEqual(['in_progress']);
     expect(kinds(duplicateText(record))).toEqual(['delivered']);
     expect(kinds(duplicateText(relay({ status: 'pending' })))).toEqual(['info']);
@@ -189,6 +191,41 @@ describe('what an answer says', () => {
       error: { kind: 'refused', code: 90409, message: 'message already revoked', traceId: 'E-3' },
     });
     expect(kinds(refused.text)).toEqual(['live']);
+    // The old copy's revoke answer was lost: it may be gone, so no claim that it is live.
+    const uncertain = updateOutcomeReply({
+      type: 'needs_second_copy',
+      record,
+      reason: 'revoke_uncertain',
+      offerId: 'of_1',
+      error: { kind: 'revoke_uncertain', message: 'lost', traceId: 'E-3' },
+    });
+    expect(kinds(uncertain.text)).toEqual(['revoke_uncertain']);
+    // The headline of an update follows its new text: not confirmed, not delivered, partly.
+    const updatedAs = (status: RelayRecord['status'], batches: RelayRecord['batches']) => {
+      const text = updateOutcomeReply({
+        type: 'updated',
+        record: { ...record, status, batches, versions: [version1] },
+        keptOld: 0,
+      }).text;
+      expect(classifyAnswer(text).claims[0]?.version).toBe(2);
+      return kinds(text);
+    };
+    const version1 = {
+      number: 1,
+      text: record.text,
+      content: '',
+      batches: record.batches,
+      sentAt: 0,
+      replacedAt: 1,
+    };
+    expect(updatedAs('unknown', [makeBatch(0, { status: 'unknown' })])).toEqual(['maybe']);
+    expect(updatedAs('failed', [makeBatch(0, { status: 'failed' })])).toEqual(['not_delivered']);
+    expect(
+      updatedAs('partial', [
+        makeBatch(0, { status: 'sent', messageId: 'm2' }),
+        makeBatch(1, { status: 'failed' }),
+      ]),
+    ).toEqual(['delivered']);
     expect(kinds(dismissOutcomeText({ type: 'dismissed', record, kind: 'delete' }))).toEqual(['live']);
     expect(kinds(dismissOutcomeText({ type: 'dismissed', record, kind: 'edit' }))).toEqual(['info']);
     expect(

@@ -59,3 +59,7 @@ fixedDefect('edit-burst', 'a burst of edits finds the relay busy');
 fixedDefect('expired-response-url', 'a failure after the response_url expired is silent');
 // Issue 17 #5, "A lost revoke answer stays uncertain until it is settled".
 fixedDefect('lost-revoke-answer', 'a revoke whose answer was lost is shown as Sent');
+// The update variant of issue 17 #5: the old copy's revoke answer lost, then "already revoked".
+fixedDefect('lost-update-revoke-answer', 'an update whose revoke answer was lost says the old copy stays');
+// An update whose new text Fxiaoke refused was answered "✅ Updated in Fxiaoke".
+fixedDefect('update-not-delivered', 'an update whose new text was not delivered is called updated');

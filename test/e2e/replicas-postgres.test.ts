@@ -390,7 +390,7 @@ describe.skipIf(!available)('bridge replicas on one PostgreSQL, no Redis', { tim
           .callsTo('chat.postMessage')
           .find((call) => call.body.channel === relay.senderId && String(call.body.text).includes(relay.id)),
       );
-      expect(String(dm.body.text)).toContain('fx-bridge restarted during relay');
+      expect(String(dm.body.text)).toContain('fx-bridge was interrupted during relay');
     }
 
     // Every relay Fxiaoke confirmed is revocable, through B.

@@ -480,7 +480,7 @@ describe.skipIf(!available)('two bridge replicas on one Redis (child processes)'
           .callsTo('chat.postMessage')
           .find((call) => call.body.channel === relay.senderId && String(call.body.text).includes(relay.id)),
       );
-      expect(String(dm.body.text)).toContain('fx-bridge restarted during relay');
+      expect(String(dm.body.text)).toContain('fx-bridge was interrupted during relay');
     }
     // B was idle when A came back, so none of B's relays was taken for interrupted.
     const told = new Set(slack.callsTo('chat.postMessage').map((call) => String(call.body.channel)));

@@ -1,5 +1,5 @@
 /**
- * After a crash, a takeover marks the calls of an interrupted relay that may have been delivered
+ * After a crash (or a replica that stopped answering), a takeover marks the calls of an interrupted relay that may have been delivered
  * (relay/copies.ts). Their senders saw a relay stop half-way (or never got an answer at all), so each is told in a direct message what is
  * known: which batches reached Fxiaoke (traceIds), which may or may not have, and that they can
  * revoke what was sent. Their receipt, if any, is brought up to date too.
@@ -20,6 +20,13 @@ export interface RecoveryNotice {
   text: string;
   blocks: KnownBlock[];
 }
+
+/**
+ * What happened, in words true of both ways a relay is taken over: a process that restarted, and a
+ * replica that stopped answering (its lease lapsed, say in a store outage) while it still ran.
+ */
+const INTERRUPTION =
+  'It restarted, or the replica doing it stopped answering for a while and another one took the work over.';
 
 function recipients(n: number): string {
   return `${n} recipient${n === 1 ? '' : 's'}`;
@@ -73,7 +80,7 @@ function sendLines(record: RelayRecord): string[] {
     ? `sending the new text of your edited message to Fxiaoke (relay \`${record.id}\`, version ${replaced.number + 1}`
     : `relaying your message to Fxiaoke (relay \`${record.id}\``;
   const lines = [
-    `:warning: fx-bridge restarted while it was ${what}, ${recipients(record.recipients.length)} in ${total} batch${total === 1 ? '' : 'es'}).`,
+    `:warning: fx-bridge was interrupted while it was ${what}, ${recipients(record.recipients.length)} in ${total} batch${total === 1 ? '' : 'es'}). ${INTERRUPTION}`,
   ];
   if (replaced) lines.push(replacedLine(replaced));
   if (sent.length > 0) {
@@ -95,7 +102,7 @@ function revokeLines(record: RelayRecord): string[] {
   const revoked = record.batches.filter((batch) => batch.status === 'revoked');
   const still = record.batches.filter((batch) => batch.status === 'sent');
   const lines = [
-    `:warning: fx-bridge restarted while it was revoking relay \`${record.id}\` from Fxiaoke.`,
+    `:warning: fx-bridge was interrupted while it was revoking relay \`${record.id}\` from Fxiaoke. ${INTERRUPTION}`,
     `• :wastebasket: *Revoked:* ${revoked.length > 0 ? count(revoked) : 'nothing yet'}`,
   ];
   if (still.length > 0) lines.push(`• :outbox_tray: *Still in Fxiaoke:* ${count(still)}${traces(still)}`);
@@ -145,7 +152,7 @@ export function renderRecoveryNotice(record: RelayRecord): RecoveryNotice {
   // The receipt's own Revoke button (same action_id and value), so one listener serves both.
   const actions = renderReceipt(record).blocks.find((block) => block.type === 'actions');
   if (actions) blocks.push(actions);
-  const text = `fx-bridge restarted during relay ${record.id}: ${summary(record)}.`;
+  const text = `fx-bridge was interrupted during relay ${record.id}: ${summary(record)}.`;
   return { text, blocks };
 }
 

@@ -9,6 +9,7 @@ import { intakeOf } from '../../relay/carry-out.js';
 import { TakenOverError } from '../../relay/dispatch.js';
 import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
 import type { HeldOutcome } from '../../relay/held.js';
+import { mayHaveReachedFxiaoke } from '../../relay/interrupted.js';
 import { assertNever, workOf } from '../../relay/lifecycle.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
 import { type RoutedIntake, responsibleFor } from '../../relay/route.js';
@@ -254,7 +255,7 @@ export class RelayJobs implements RelayJobsPort {
       // Another process took the relay over before a call went out here: it sends and answers.
       if (error instanceof TakenOverError) return;
       this.ctx.logger.error({ err: error, relayId: record.id }, 'resumed relay failed');
-      await answer(internalErrorText(record.id));
+      await answer(internalErrorText(record.id, mayHaveReachedFxiaoke(error)));
     }
   }
 

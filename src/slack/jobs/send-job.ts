@@ -8,6 +8,7 @@ import type { Logger } from '../../logger.js';
 import { intakeOf } from '../../relay/carry-out.js';
 import type { RelayObserver } from '../../relay/deps.js';
 import { TakenOverError } from '../../relay/dispatch.js';
+import { mayHaveReachedFxiaoke } from '../../relay/interrupted.js';
 import { shownStatus } from '../../relay/lifecycle.js';
 import type { SendOutcome } from '../../relay/send.js';
 import type { RelayRecord } from '../../relay/types.js';
@@ -86,7 +87,7 @@ export async function runSendJob(
     // Another process took the relay over before a call went out here: it sends and answers.
     if (error instanceof TakenOverError) return;
     ctx.logger.error({ err: error, relayId: received.id, user: received.senderId }, 'relay failed');
-    await answer(internalErrorText(received.id));
+    await answer(internalErrorText(received.id, mayHaveReachedFxiaoke(error)));
   }
 }
 

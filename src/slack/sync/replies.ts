@@ -4,7 +4,7 @@
  * Pure rendering.
  */
 import type { types } from '@slack/bolt';
-import { hasRevocableCopy } from '../../relay/copies.js';
+import { hasRevocableCopy, revokeUncertainCopies } from '../../relay/copies.js';
 import type { Unavailable } from '../../relay/facade.js';
 import { shownStatus } from '../../relay/lifecycle.js';
 import type { DismissOutcome } from '../../relay/sync.js';
@@ -56,7 +56,17 @@ const SECOND_COPY_NOTE: Record<string, string> = {
   not_revocable:
     'fx-bridge cannot take back every old copy (Fxiaoke returned no message id for some, or never confirmed their delivery)',
   revoke_refused: 'Fxiaoke refused to take back the old copy',
+  revoke_uncertain:
+    "Fxiaoke's answer to the revoke of the old copy was lost, so a revoke may or may not have taken effect: the old copy may already be gone from Fxiaoke, or may still be there",
 };
+
+/** After the note of a question whose old copy may stay: what sending the new text does then. */
+const SECOND_COPY_CONSEQUENCE: Record<string, string> = {
+  revoke_uncertain:
+    'Sending the new text tries the revoke again first; if that still settles nothing, the new text goes out anyway and recipients may have both.',
+};
+const SECOND_COPY_DEFAULT_CONSEQUENCE =
+  'Sending the new text makes a second copy; the old one stays in Fxiaoke.';
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): types.Button {
   return {
@@ -79,11 +89,13 @@ export function editQuestion(
   const head = `:pencil2: You edited a Slack message that was sent to Fxiaoke${times} (${sentToLine(record)}). The copy in Fxiaoke still has the old text.`;
   const texts = `*Before:*\n${quote(offer.previousText ?? record.text)}\n*Now:*\n${quote(offer.text ?? '')}`;
   const note = secondCopyReason
-    ? `:warning: ${SECOND_COPY_NOTE[secondCopyReason] ?? 'the old copy cannot be taken back'}. Sending the new text makes a second copy; the old one stays in Fxiaoke.`
+    ? `:warning: ${SECOND_COPY_NOTE[secondCopyReason] ?? 'the old copy cannot be taken back'}. ${SECOND_COPY_CONSEQUENCE[secondCopyReason] ?? SECOND_COPY_DEFAULT_CONSEQUENCE}`
     : 'Update takes back the old copy and sends the new text to the same people, marked (edited).';
   const update = secondCopyReason
     ? button(
-        'Send the new text as a second copy',
+        secondCopyReason === 'revoke_uncertain'
+          ? 'Send the new text anyway'
+          : 'Send the new text as a second copy',
         UPDATE_ACTION_ID,
         offerButtonValue({ ...value, secondCopy: true }),
       )
@@ -200,41 +212,81 @@ export function updateOutcomeReply(
         offeredAt: 0,
       };
       const question = editQuestion(record, offer, outcome.reason);
-      const why = `${SECOND_COPY_NOTE[outcome.reason] ?? 'The old copy cannot be taken back'}.${errorPart(outcome.error)}`;
+      // A lost revoke answer: the note says it all; the error's own advice ("Revoke again") is not this door's.
+      const uncertain = outcome.reason === 'revoke_uncertain';
+      const why = `${SECOND_COPY_NOTE[outcome.reason] ?? 'The old copy cannot be taken back'}.${uncertain ? errorRef(outcome.error) : errorPart(outcome.error)}`;
+      const stays = uncertain ? '' : ' The old copy stays in Fxiaoke.';
+      const ask = uncertain ? 'Send the new text anyway?' : 'Send the new text as a second copy?';
       return {
-        text: `:warning: Nothing new was sent: ${why} The old copy stays in Fxiaoke. Send the new text as a second copy?`,
+        text: `:warning: Nothing new was sent: ${why}${stays} ${ask}`,
         blocks: [
           {
             type: 'section',
             text: {
               type: 'mrkdwn',
-              text: `:warning: *Nothing new was sent:* ${why} The old copy stays in Fxiaoke.`,
+              text: `:warning: *Nothing new was sent:* ${why}${stays}`,
             },
           },
           ...question.blocks.slice(1),
         ],
       };
     }
-    case 'updated': {
-      const { record, keptOld } = outcome;
-      const count = record.recipients.length;
-      const kept =
-        keptOld > 0
-          ? ` The old copy stays in Fxiaoke (${keptOld} message${keptOld === 1 ? '' : 's'} could not be taken back), so recipients have both.`
-          : ' The old copy was taken back.';
-      const failed =
-        shownStatus(record) === 'sent'
-          ? ''
-          : ` Status of the new text: ${outcomeLabel(record)}.${errorPart(record.error)}`;
-      const burst =
-        edits && edits > 1
-          ? ` It is your latest text: your ${edits} edits in Slack went out as this one update.`
-          : '';
-      return {
-        text: `:white_check_mark: Updated in Fxiaoke: the new text (version ${currentVersion(record)}) was sent to ${count} ${count === 1 ? 'person' : 'people'}, marked (edited).${burst}${kept}${failed} ${traceText(record)} · relay \`${record.id}\``,
-      };
-    }
+    case 'updated':
+      return { text: updatedText(outcome.record, outcome.keptOld, edits) };
   }
+}
+
+/**
+ * The answer to an update carried out: the headline says what became of the new text (sent, partly,
+ * unconfirmed, not delivered: never "Updated" for a text Fxiaoke did not take), then what became of
+ * the old copy (taken back, kept, or unsettled because a revoke's answer was lost).
+ */
+function updatedText(record: RelayRecord, keptOld: number, edits: number | undefined): string {
+  const count = record.recipients.length;
+  const people = `${count} ${count === 1 ? 'person' : 'people'}`;
+  const version = currentVersion(record);
+  const status = shownStatus(record);
+  const head =
+    status === 'sent'
+      ? `:white_check_mark: Updated in Fxiaoke: the new text (version ${version}) was sent to ${people}, marked (edited).`
+      : status === 'partial'
+        ? `:warning: Partly updated in Fxiaoke: the new text (version ${version}), marked (edited), reached only some of the ${people}.`
+        : status === 'unknown'
+          ? `:grey_question: Not confirmed: the new text (version ${version}) *may or may not* have reached the ${people}; Fxiaoke never confirmed it.`
+          : `:x: Not updated: the new text (version ${version}) was not delivered to the ${people}.`;
+  const delivered = status === 'sent' || status === 'partial';
+  const uncertain = revokeUncertainCopies(record.versions?.at(-1)?.batches ?? []);
+  const kept = Math.max(0, keptOld - uncertain);
+  const old = [
+    kept > 0
+      ? ` The old copy stays in Fxiaoke (${kept} message${kept === 1 ? '' : 's'} could not be taken back)${delivered ? ', so recipients have both' : ''}.`
+      : '',
+    uncertain > 0
+      ? ` Fxiaoke's answer to the revoke of ${kept > 0 ? 'other messages of ' : ''}the old copy was lost: ${uncertain === 1 ? 'it' : `those ${uncertain} messages`} may already be gone from Fxiaoke, or may still be there.`
+      : '',
+    kept === 0 && uncertain === 0
+      ? status === 'failed'
+        ? ' The old copy was taken back, so recipients have neither text now.'
+        : ' The old copy was taken back.'
+      : '',
+  ].join('');
+  const detail =
+    status === 'sent' ? '' : ` Status of the new text: ${outcomeLabel(record)}.${errorPart(record.error)}`;
+  const burst =
+    edits && edits > 1
+      ? ` It is your latest text: your ${edits} edits in Slack ${delivered ? 'went out as' : 'made'} this one update.`
+      : '';
+  return `${head}${burst}${old}${detail} ${traceText(record)} · relay \`${record.id}\``;
+}
+
+/** Only the code and traceId of an error, where its message would repeat (or contradict) the answer. */
+function errorRef(error: RelayError | undefined): string {
+  if (!error || (error.code === undefined && !error.traceId)) return '';
+  const parts = [
+    ...(error.code !== undefined ? [`code ${error.code}`] : []),
+    ...(error.traceId ? [`traceId \`${error.traceId}\``] : []),
+  ];
+  return ` (${parts.join(', ')})`;
 }
 
 /** The App Home's line about a relay's versions; undefined for a relay never updated or deleted. */

@@ -58,48 +58,34 @@ class SqliteBackend implements StoreBackend {
 
 const REDIS_PREFIX = 'fxb-chaos:';
 
-class RedisBackend implements StoreBackend {
-  readonly kind = 'redis';
-  readonly replicas = 2;
-  readonly outages = true;
-  constructor(private readonly server: PrivateRedis) {}
-  env() {
-    return { STORE_URL: this.server.url, REDIS_KEY_PREFIX: REDIS_PREFIX };
-  }
-  outage() {
-    return this.server.kill();
-  }
-  restore() {
-    return this.server.start();
-  }
-  open() {
-    return openStore(this.server.url, { redisKeyPrefix: REDIS_PREFIX });
-  }
-  cleanup() {
-    return this.server.cleanup();
-  }
+/** A private server two replicas share, that an outage takes away and `restore` brings back. */
+interface PrivateServer {
+  readonly url: string;
+  start(): Promise<void>;
+  cleanup(): Promise<void>;
 }
 
 /**
- * PostgreSQL: a private cluster (initdb + pg_ctl on a port of its own, never the shared server)
- * that the run stops at once, as a crash, and starts again; two replicas share it.
+ * Redis (a private `redis-server`, killed as the outage) and PostgreSQL (a private cluster,
+ * initdb + pg_ctl on a port of its own, stopped at once as a crash): two replicas share either.
  */
-class PostgresBackend implements StoreBackend {
-  readonly kind = 'postgres';
+class ServerBackend implements StoreBackend {
   readonly replicas = 2;
   readonly outages = true;
-  constructor(private readonly server: PrivatePostgres) {}
+  constructor(
+    readonly kind: 'redis' | 'postgres',
+    private readonly server: PrivateServer,
+    readonly outage: () => Promise<void>,
+    private readonly extraEnv: Record<string, string> = {},
+  ) {}
   env() {
-    return { STORE_URL: this.server.url };
-  }
-  outage() {
-    return this.server.crash();
+    return { STORE_URL: this.server.url, ...this.extraEnv };
   }
   restore() {
     return this.server.start();
   }
   open() {
-    return openStore(this.server.url);
+    return openStore(this.server.url, this.kind === 'redis' ? { redisKeyPrefix: REDIS_PREFIX } : {});
   }
   cleanup() {
     return this.server.cleanup();
@@ -113,13 +99,13 @@ export async function openBackend(kind: BackendKind, dir: string): Promise<Store
     case 'redis': {
       const server = await PrivateRedis.create('chaos campaign on Redis');
       if (!server) throw new Error('redis-server is not on PATH: run the Redis campaign where it is');
-      return new RedisBackend(server);
+      return new ServerBackend('redis', server, () => server.kill(), { REDIS_KEY_PREFIX: REDIS_PREFIX });
     }
     case 'postgres': {
       const server = await PrivatePostgres.create('chaos campaign on PostgreSQL');
       if (!server)
         throw new Error('initdb and pg_ctl are not installed: run the PostgreSQL campaign where they are');
-      return new PostgresBackend(server);
+      return new ServerBackend('postgres', server, () => server.crash());
     }
   }
 }

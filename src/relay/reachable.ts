@@ -7,27 +7,22 @@
  * stop that gave up waiting records the failure as it is: nothing went out.
  */
 import type { RelayDeps } from './deps.js';
-import { storeRetryDelayMs } from './persistently.js';
+import { holdingBack } from './persistently.js';
 
-export async function whenReachable<T>(
+export function whenReachable<T>(
   deps: Pick<RelayDeps, 'fxiaoke' | 'log' | 'writesAbandoned'>,
   what: object,
   call: () => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const result = await call();
-      if (attempt >= 3) deps.log.info({ ...what, attempts: attempt + 1 }, 'held-back Fxiaoke call went out');
-      return result;
-    } catch (thrown) {
-      if (!deps.fxiaoke.failureOf(thrown)?.retryLater || deps.writesAbandoned()) throw thrown;
-      if (attempt === 2) {
-        deps.log.warn(
-          { ...what, err: thrown },
-          'Fxiaoke call waits for the shared rate budget and token (the store); nothing of it went out, retrying',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, storeRetryDelayMs(attempt)));
-    }
-  }
+  return holdingBack(
+    deps,
+    what,
+    {
+      final: (thrown) => !deps.fxiaoke.failureOf(thrown)?.retryLater,
+      holding:
+        'Fxiaoke call waits for the shared rate budget and token (the store); nothing of it went out, retrying',
+      landed: 'held-back Fxiaoke call went out',
+    },
+    call,
+  );
 }

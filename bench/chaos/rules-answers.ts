@@ -29,7 +29,8 @@ function falsehood(
         : undefined;
     }
     case 'maybe':
-      return view.sendRequestsOf(send, edit).some((request) => request.at <= at)
+      return view.sendRequestsOf(send, edit).some((request) => request.at <= at) ||
+        view.dispatchMarksOf(send, edit).some((mark) => view.killedInDispatch(mark, at))
         ? undefined
         : `says "${claim.phrase}" but no call carrying ${what} had reached Fxiaoke: it cannot have arrived`;
     case 'live':

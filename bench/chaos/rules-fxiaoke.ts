@@ -110,7 +110,11 @@ export const storeMatchesFxiaoke: Rule = (view) => {
             break;
           }
           case 'unknown':
-            if (tag && view.sendRequestsOf(tag.send, tag.edit).length === 0)
+            if (
+              tag &&
+              view.sendRequestsOf(tag.send, tag.edit).length === 0 &&
+              !view.killedInDispatch(batch.dispatchedAt)
+            )
               violations.push(
                 found(
                   `${what} is "unknown" (may have been delivered) but no call with its text ever reached Fxiaoke`,

@@ -3,6 +3,14 @@ import type { RelayRecord } from '../../src/relay/types.js';
 import type { Claim, FxMessage, History, Statement, Tag, Violation } from './history.js';
 import { tagsIn } from './plan.js';
 
+/**
+ * How soon after a call's dispatch mark its request leaves: the mark is written right before the
+ * request (relay/dispatch.ts), so only a process killed this soon after it may have died in between.
+ * Generous for a loaded machine, yet far shorter than a wait for the rate budget, so a mark written
+ * before that wait (issue 17 #1) is still found.
+ */
+const DISPATCH_WINDOW_MS = 1_000;
+
 export const tagKey = (tag: Tag) => `s${tag.send} e${tag.edit}`;
 export const sameTag = (a: Tag | undefined, b: Tag | undefined) =>
   a !== undefined && b !== undefined && a.send === b.send && a.edit === b.edit;
@@ -11,9 +19,40 @@ export const sameTag = (a: Tag | undefined, b: Tag | undefined) =>
 export class View {
   readonly relayById = new Map<string, RelayRecord>();
   readonly messageById = new Map<string, FxMessage>();
+  /** When each `kill -9` of a replica started. */
+  readonly killedAt: number[];
   constructor(readonly history: History) {
     for (const relay of history.relays) this.relayById.set(relay.id, relay);
     for (const message of history.fxMessages) this.messageById.set(message.messageId, message);
+    const kills = new Set(history.plan.filter((planned) => planned.op.kind === 'kill').map((p) => p.index));
+    this.killedAt = history.ops.filter((op) => kills.has(op.index)).map((op) => op.startedAt);
+  }
+
+  /**
+   * Whether a replica was killed right after a call was marked dispatched (at `dispatchedAt`), by
+   * `at`: between the mark and its request leaving, a moment nobody can see into. "May or may not
+   * have arrived" is then the truth the bridge can tell, though no request reached Fxiaoke.
+   */
+  killedInDispatch(dispatchedAt: number | undefined, at = Number.POSITIVE_INFINITY): boolean {
+    if (dispatchedAt === undefined) return false;
+    return this.killedAt.some(
+      (killed) => killed >= dispatchedAt && killed <= Math.min(at, dispatchedAt + DISPATCH_WINDOW_MS),
+    );
+  }
+
+  /** The dispatch marks of every batch, in any relay version, that carries this text of `send`. */
+  dispatchMarksOf(send: number, edit: number | undefined): number[] {
+    const marks: number[] = [];
+    for (const relay of this.history.relays) {
+      const versions = [...(relay.versions ?? []), { text: relay.text, batches: relay.batches }];
+      for (const version of versions) {
+        const tag = tagsIn(version.text).find((t) => t.send === send);
+        if (!tag || (edit !== undefined && tag.edit !== edit)) continue;
+        for (const batch of version.batches)
+          if (batch.dispatchedAt !== undefined) marks.push(batch.dispatchedAt);
+      }
+    }
+    return marks;
   }
 
   /** The send a relay carries (the tag in its text, or in its first version's). */

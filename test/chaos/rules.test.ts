@@ -175,6 +175,29 @@ describe('store-matches-fxiaoke', () => {
     expect(run(storeMatchesFxiaoke, reached)).toEqual([]);
   });
 
+  it('lets "unknown" stand when the replica was killed right after the dispatch mark, not seconds after', () => {
+    const KILL = 2;
+    const killedAt = (at: number) =>
+      history({
+        plan: [
+          planned(SEND, { kind: 'command', recipients: 'reachable', replica: 0 }),
+          planned(KILL, { kind: 'kill', replica: 0 }),
+        ],
+        ops: [op(SEND, 100), op(KILL, at)],
+        relays: [relay([makeBatch(0, { status: 'unknown', dispatchedAt: 1_000 })], { status: 'unknown' })],
+      });
+    // Between the mark and the request leaving: nobody can know whether it left.
+    expect(run(storeMatchesFxiaoke, killedAt(1_050))).toEqual([]);
+    // Marked long before the kill, as a call marked before its wait for the budget was: found.
+    expect(run(storeMatchesFxiaoke, killedAt(6_000))).toHaveLength(1);
+    // Killed before the mark: found.
+    expect(run(storeMatchesFxiaoke, killedAt(900))).toHaveLength(1);
+    // And the sender's "may or may not have arrived" after that kill is true as well.
+    const told = { ...killedAt(1_050), statements: [said('dm', 5000, ['maybe'])] };
+    expect(run(statementsTrue, told)).toEqual([]);
+    expect(run(statementsTrue, { ...told, ...killedAt(6_000), statements: told.statements })).toHaveLength(1);
+  });
+
   it('catches "failed" for a text that reached its recipients, and "revoked" for a live one', () => {
     const failed = history({
       relays: [relay([makeBatch(0, { status: 'failed', recipients: ['FSUID_A'] })], { status: 'failed' })],

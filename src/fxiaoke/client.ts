@@ -15,6 +15,7 @@ import {
   MAX_RECIPIENTS_PER_CALL,
   type MediaFile,
   type QueuedInfo,
+  type RevokeOptions,
   type RevokeResult,
   type SendTextOptions,
   type SendTextResult,
@@ -256,13 +257,13 @@ export class FxiaokeClient implements FxiaokeApi {
     };
   }
 
-  async revoke(messageId: string): Promise<RevokeResult> {
+  async revoke(messageId: string, options: RevokeOptions = {}): Promise<RevokeResult> {
     if (!this.serviceId) throw new FxiaokeSetupError('revoke needs a service account (FXIAOKE_SERVICE_ID)');
     // Not repeated on an ambiguous failure: a revoke that did land would answer an error the second time.
     const result = await this.call(
       FXIAOKE_PATHS.revoke,
       { serviceId: this.serviceId, messageId },
-      { safeToRepeat: false },
+      { safeToRepeat: false, beforeDispatch: options.beforeDispatch },
     );
     return { traceId: result.traceId, thirdTraceId: result.thirdTraceId };
   }

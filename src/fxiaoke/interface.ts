@@ -8,6 +8,7 @@ export type {
   MediaIdSource,
   MessageIdSource,
   QueuedInfo,
+  RevokeOptions,
   RevokeResult,
   SendTextOptions,
   SendTextResult,

@@ -100,6 +100,17 @@ export function allRevoked(batches: readonly RelayBatch[]): boolean {
  */
 export const REVOKE_UNCERTAIN = 'revoke_uncertain';
 
+/**
+ * A copy still recorded as out that may or may not be gone from Fxiaoke: a revoke's answer was
+ * lost, or a revoke call left and its answer was never recorded; nothing settled it since.
+ */
+export function isRevokeUncertain(message: RelayMessageState): boolean {
+  return (
+    message.status === 'sent' &&
+    (message.revokeError?.kind === REVOKE_UNCERTAIN || message.revokeDispatchedAt !== undefined)
+  );
+}
+
 /** A message of the relay may or may not have been revoked: a revoke's answer was lost and nothing settled it since. */
 export function revokeMayHaveLanded(record: Pick<RelayRecord, 'batches'>): boolean {
   return revokeUncertainCopies(record.batches) > 0;
@@ -107,9 +118,7 @@ export function revokeMayHaveLanded(record: Pick<RelayRecord, 'batches'>): boole
 
 /** Messages still recorded as out whose revoke's answer was lost: each may or may not be gone from Fxiaoke. */
 export function revokeUncertainCopies(batches: readonly RelayBatch[]): number {
-  return batches
-    .flatMap(messagesOf)
-    .filter((message) => message.status === 'sent' && message.revokeError?.kind === REVOKE_UNCERTAIN).length;
+  return batches.flatMap(messagesOf).filter(isRevokeUncertain).length;
 }
 
 /** A relay's status follows from its batches; one rule for send, revoke and recovery. */

@@ -9,12 +9,14 @@ import { copyBatch } from './attachments.js';
 import {
   allRevoked,
   failureOf,
+  isRevokeUncertain,
   mayHaveBeenDelivered,
   messagesOf,
   REVOKE_UNCERTAIN,
   statusFromBatches,
 } from './copies.js';
 import type { RelayDeps } from './deps.js';
+import { dispatchHook, outcomeOf, TakenOverError } from './dispatch.js';
 import { finishWork } from './finish-work.js';
 import { leaseForMe } from './lease.js';
 import { actingStatus, LIFECYCLE, workOf } from './lifecycle.js';
@@ -43,7 +45,10 @@ export interface RevokeRequest {
 export type RevokeIntakeDeps = Pick<RelayDeps, 'store' | 'settings' | 'now' | 'instanceId' | 'leaseMs'>;
 
 /** The revoke calls, each answer recorded as it comes. */
-export type RevokeCallDeps = Pick<RelayDeps, 'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned'>;
+export type RevokeCallDeps = Pick<
+  RelayDeps,
+  'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned' | 'instanceId'
+>;
 
 /** Carrying out a claimed revoke: its calls, and the metrics told how it ended. */
 export type RevokeDeps = RevokeCallDeps & Pick<RelayDeps, 'observer'>;
@@ -186,17 +191,24 @@ export async function revokeOpenMessages(
   for (const batch of batches) {
     for (const message of messagesOf(batch)) {
       if (message.status !== 'sent' || !message.messageId) continue;
-      const uncertainBefore = message.revokeError?.kind === REVOKE_UNCERTAIN;
+      // A lost answer, or a call that left with nobody left to record its answer (a kill -9, a
+      // replica taken over): "already revoked" may be the truth now.
+      const uncertainBefore = isRevokeUncertain(message);
+      const messageId = message.messageId;
+      const mark = () => markRevokeDispatched(deps, claimed.id, batches, message);
       try {
-        const messageId = message.messageId;
         const result = await whenReachable(deps, { relayId: claimed.id, messageId }, () =>
-          deps.fxiaoke.revoke(messageId),
+          deps.fxiaoke.revoke(messageId, { beforeDispatch: dispatchHook(mark) }),
         );
         message.status = 'revoked';
         message.revokedAt = deps.now();
         message.revokeTraceId = result.traceId;
         delete message.revokeError;
-      } catch (cause) {
+        delete message.revokeDispatchedAt;
+      } catch (thrown) {
+        // A dispatch mark the store would not take: nothing went out (thrown on, as for a send).
+        const cause = outcomeOf(thrown);
+        delete message.revokeDispatchedAt;
         const failure = failureOf(deps.fxiaoke, cause);
         const done = uncertainBefore && isDoneAnswer(deps, failure);
         if (done) {
@@ -223,6 +235,38 @@ export async function revokeOpenMessages(
   }
 
   return { batches, firstError };
+}
+
+/**
+ * Records a revoke call as dispatched, right before its request leaves (`beforeDispatch`): should
+ * the process die before it records the answer, whoever revokes next knows the message may already
+ * be gone. Fenced on the lease, as a send's mark (send.ts markDispatched).
+ */
+async function markRevokeDispatched(
+  deps: RevokeCallDeps,
+  relayId: string,
+  batches: RelayBatch[],
+  message: RelayMessageState,
+): Promise<void> {
+  message.revokeDispatchedAt = deps.now();
+  const marked = batches.map(copyBatch);
+  try {
+    await persistently(deps, { relayId, messageId: message.messageId, dispatching: true }, () =>
+      deps.store.update(
+        relayId,
+        { batches: marked },
+        (current) => current.lease === undefined || current.lease.owner === deps.instanceId,
+      ),
+    );
+  } catch (error) {
+    delete message.revokeDispatchedAt;
+    if (!(error instanceof StoreConflictError)) throw error;
+    deps.log.warn(
+      { relayId, messageId: message.messageId, owner: error.current.lease?.owner },
+      'relay taken over by another process before its revoke went out; not sent here',
+    );
+    throw new TakenOverError(relayId);
+  }
 }
 
 /**

@@ -105,6 +105,13 @@ export interface RelayMessageState {
   revokedAt?: number;
   revokeTraceId?: string;
   revokeError?: RelayError;
+  /**
+   * Set in a store write right before a revoke request for this message leaves, removed in the
+   * write that records its answer: a message still `sent` with it may have been revoked by a call
+   * whose answer nobody recorded (a kill -9, a replica taken over), so it is uncertain
+   * (copies.ts isRevokeUncertain) and a later refusal does not make "not revoked" true.
+   */
+  revokeDispatchedAt?: number;
 }
 
 /** One Fxiaoke call: at most 500 recipients. Its own fields describe the text message. */

@@ -11,6 +11,7 @@ import type {
   CompositeCard,
   FxiaokeApi,
   MediaFile,
+  RevokeOptions,
   RevokeResult,
   SendTextOptions,
   SendTextResult,
@@ -239,8 +240,9 @@ export class FakeFxiaoke implements FxiaokeApi {
     };
   }
 
-  async revoke(messageId: string): Promise<RevokeResult> {
+  async revoke(messageId: string, options: RevokeOptions = {}): Promise<RevokeResult> {
     const call: RevokeCall = { n: this.revokes.length + 1, messageId };
+    await options.beforeDispatch?.();
     this.revokes.push(call);
     const answer = await play(this.#revokeScript.shift(), call);
     return { traceId: answer.traceId ?? `trace-revoke-${messageId}`, thirdTraceId: `fake-revoke-${call.n}` };

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { revokeMayHaveLanded } from '../../src/relay/copies.js';
-import { mayActOn, type RevokeOutcome, revokeRelay } from '../../src/relay/revoke.js';
+import { relayDeps } from '../../src/relay/deps.js';
+import { claimLease } from '../../src/relay/lease.js';
+import { carryOutRevoke, mayActOn, type RevokeOutcome, revokeRelay } from '../../src/relay/revoke.js';
 import type { RelayBatch, RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord, makeSlackRef } from '../store/records.js';
 import { deferred, FakeFxiaoke, fxError, REVOKE_PATH, type RevokeCall } from './fake-fxiaoke.js';
@@ -316,6 +318,33 @@ describe('revokeRelay: revoking', () => {
     expect(settled.type).toBe('revoked');
     expect(recordOf(settled).batches[0]?.revokeError).toBeUndefined();
     expect(revokeMayHaveLanded(recordOf(settled))).toBe(false);
+  });
+
+  it('keeps a revoke uncertain when its process died after the call left: the next one\'s refusal is no "not revoked"', async () => {
+    const relay = testRelay();
+    const record = await stored(relay);
+    // The first process's call leaves and never comes back: it was killed.
+    const never = deferred<never>();
+    relay.fake.scriptRevoke(() => never.promise);
+    void revokeRelay(relay.deps, byRef(record));
+    await vi.waitFor(async () =>
+      expect((await relay.store.findById(record.id))?.batches[0]?.revokeDispatchedAt).toBeDefined(),
+    );
+    const left = await relay.store.findById(record.id);
+    expect(left?.status).toBe('revoking');
+    expect(revokeMayHaveLanded(left!)).toBe(true);
+
+    // The next process takes the revoke over once the lease ran out; Fxiaoke refuses ("already revoked").
+    relay.clock.now += relay.deps.leaseMs + 1;
+    const next = relayDeps({ ...relay.deps, instanceId: 'fxb_next' });
+    const mine = await claimLease(next, left!);
+    relay.fake.scriptRevoke(fxError({ errorCode: 90409, traceId: 'E-AGAIN', path: REVOKE_PATH }));
+    const outcome = await carryOutRevoke(next, mine!);
+    expect(outcome.type).toBe('revoke_failed');
+    if (outcome.type !== 'revoke_failed') return;
+    expect(outcome.error).toMatchObject({ kind: 'revoke_uncertain', code: 90409, traceId: 'E-AGAIN' });
+    expect(outcome.record.batches[0]?.revokeDispatchedAt).toBeUndefined();
+    expect(revokeMayHaveLanded(outcome.record)).toBe(true);
   });
 
   it('settles a lost revoke as revoked when Fxiaoke then answers a listed done code, and only then', async () => {

@@ -124,7 +124,8 @@ export interface FxiaokeApi {
   ): Promise<SendTextResult>;
   /** Uploads an image once; its mediaId is then usable as an article's `coverImage`. */
   uploadMedia(file: MediaFile, options?: SendTextOptions): Promise<UploadMediaResult>;
-  revoke(messageId: string): Promise<RevokeResult>;
+  /** `beforeDispatch` as for a send: awaited right before the request leaves; if it throws, nothing goes out. */
+  revoke(messageId: string, options?: RevokeOptions): Promise<RevokeResult>;
   /** Fetches (or reuses) a token; throws `FxiaokeError` when the credentials do not work. */
   checkCredentials(): Promise<void>;
   /**
@@ -132,6 +133,11 @@ export interface FxiaokeApi {
    * (the core then records an internal error, its details in the logs only).
    */
   failureOf(thrown: unknown): CallFailure | undefined;
+}
+
+/** Options of a revoke call. */
+export interface RevokeOptions {
+  beforeDispatch?: () => Promise<void>;
 }
 
 /** A failed call, as the core records it. */

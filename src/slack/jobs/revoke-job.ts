@@ -1,5 +1,6 @@
 /** Carrying out claimed revokes (relay/revoke.ts) and saying what happened, live or after a takeover. */
 import type { webApi } from '@slack/bolt';
+import { TakenOverError } from '../../relay/dispatch.js';
 import { INTERNAL_ERROR_WHILE_REVOKING_TEXT } from '../../relay/error-text.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
@@ -23,6 +24,11 @@ export async function runRevokeJob(
       outcomes.push(outcome);
       await refreshReceipt(ctx, client, outcome);
     } catch (error) {
+      if (error instanceof TakenOverError) {
+        // Another process took the relay over before a revoke call went out here: it revokes and answers.
+        ctx.logger.info({ relayId: record.id }, 'revoke taken over by another process');
+        continue;
+      }
       ctx.logger.error({ err: error, relayId: record.id }, 'revoke failed');
       outcomes.push({
         type: 'revoke_failed',
@@ -35,7 +41,7 @@ export async function runRevokeJob(
     }
   }
   const text = outcomes.map(revokeOutcomeText).join('\n');
-  if (answer) await answer(text);
+  if (answer && text) await answer(text);
   return text;
 }
 

@@ -15,7 +15,7 @@ import {
 } from './copies.js';
 import type { RelayDeps } from './deps.js';
 import { finishWork } from './finish-work.js';
-import { leaseForMe } from './lease.js';
+import { fenced, holdsLease, leaseForMe } from './lease.js';
 import { actingStatus, LIFECYCLE, workOf } from './lifecycle.js';
 import { persistently } from './persistently.js';
 import type { CallFailure } from './ports/fxiaoke.js';
@@ -41,7 +41,10 @@ export interface RevokeRequest {
 export type RevokeIntakeDeps = Pick<RelayDeps, 'store' | 'settings' | 'now' | 'instanceId' | 'leaseMs'>;
 
 /** The revoke calls, each answer recorded as it comes. */
-export type RevokeCallDeps = Pick<RelayDeps, 'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned'>;
+export type RevokeCallDeps = Pick<
+  RelayDeps,
+  'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned' | 'instanceId'
+>;
 
 /** Carrying out a claimed revoke: its calls, and the metrics told how it ended. */
 export type RevokeDeps = RevokeCallDeps & Pick<RelayDeps, 'observer'>;
@@ -151,15 +154,18 @@ async function revokeBatches(
   const everythingRevoked = allRevoked(batches);
   const status: RelayStatus = everythingRevoked ? 'revoked' : restoredStatus(batches, previousStatus);
   const now = deps.now();
-  const record = await persistently(deps, { relayId: claimed.id, status }, () =>
-    finishWork(
-      deps.store,
-      claimed.id,
-      // No compare-and-set here: Fxiaoke has acted, and the record must say so even if a
-      // recovering replica touched the relay meanwhile.
-      everythingRevoked
-        ? { status, batches, revokedBy: actorId, revokedAt: now, revokeRequest: undefined }
-        : { status, batches, revokeRequest: undefined },
+  const record = await fenced(deps, claimed.id, () =>
+    persistently(deps, { relayId: claimed.id, status }, () =>
+      finishWork(
+        deps.store,
+        claimed.id,
+        // Fenced on the lease, and nothing else: each answer of Fxiaoke is on record already (above),
+        // and a process that lost the relay to a takeover leaves the ending to the new owner.
+        everythingRevoked
+          ? { status, batches, revokedBy: actorId, revokedAt: now, revokeRequest: undefined }
+          : { status, batches, revokeRequest: undefined },
+        (current) => holdsLease(deps, current),
+      ),
     ),
   );
   deps.log.info({ relayId: record.id, status, actorId }, 'revoke finished');
@@ -210,9 +216,13 @@ export async function revokeOpenMessages(
         );
       }
       // Recorded message by message: after a crash mid-revoke, a second revoke skips what is done.
+      // Fenced: once another process took the relay over (this one's lease lapsed), these batches
+      // may be an older version's, and written now they would replace the new owner's.
       const snapshot = batches.map(copyBatch);
-      await persistently(deps, { relayId: claimed.id, batch, messageId: message.messageId }, () =>
-        deps.store.update(claimed.id, { batches: snapshot }),
+      await fenced(deps, claimed.id, () =>
+        persistently(deps, { relayId: claimed.id, batch, messageId: message.messageId }, () =>
+          deps.store.update(claimed.id, { batches: snapshot }, (current) => holdsLease(deps, current)),
+        ),
       );
     }
   }

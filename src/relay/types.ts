@@ -230,6 +230,26 @@ export interface RelayRecord {
    * question or an update (which rewrites `sync`) never drops a change recorded meanwhile.
    */
   slackChanges?: SlackChanges;
+  /**
+   * Work ended and its sender has not been told yet: set in the same write as the final status,
+   * cleared once told. A process killed in between leaves it for a takeover (relay/owed.ts), so the
+   * outcome is always heard. Stores index it (`RelayStore.listOwed`).
+   */
+  owed?: OwedAnswer;
+}
+
+/**
+ * What a sender is owed, and who tells it. `send`: the outcome of a send (the receipt, or the
+ * answer); `held`: the question whether to send to the reachable recipients; `recovered`: the
+ * notice that fx-bridge restarted during the send, written by the takeover that resumed it.
+ */
+export interface OwedAnswer {
+  kind: 'send' | 'held' | 'recovered';
+  /** The process telling it, as a lease: past `until`, any live process may tell it instead. */
+  owner: string;
+  until: number;
+  /** When the work ended (epoch ms); identifies this answer when it is cleared. */
+  since: number;
 }
 
 /**
@@ -443,5 +463,6 @@ export type RelayChange = Partial<
     | 'updateRequest'
     | 'sync'
     | 'slackChanges'
+    | 'owed'
   >
 >;

@@ -1,5 +1,6 @@
 /** Carrying out claimed revokes (relay/revoke.ts) and saying what happened, live or after a takeover. */
 import type { webApi } from '@slack/bolt';
+import { TakenOverError } from '../../relay/dispatch.js';
 import { INTERNAL_ERROR_WHILE_REVOKING_TEXT } from '../../relay/error-text.js';
 import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RelayRecord } from '../../relay/types.js';
@@ -23,6 +24,8 @@ export async function runRevokeJob(
       outcomes.push(outcome);
       await refreshReceipt(ctx, client, outcome);
     } catch (error) {
+      // Another process took the relay over (this one's lease lapsed): it revokes and answers.
+      if (error instanceof TakenOverError) continue;
       ctx.logger.error({ err: error, relayId: record.id }, 'revoke failed');
       outcomes.push({
         type: 'revoke_failed',

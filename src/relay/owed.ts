@@ -11,6 +11,7 @@
  * a takeover is still telling.
  */
 import type { RelayDeps } from './deps.js';
+import { persistently } from './persistently.js';
 import { StoreConflictError } from './ports/store-errors.js';
 import type { OwedAnswer, RelayRecord } from './types.js';
 
@@ -53,15 +54,17 @@ export async function claimOwed(deps: OwedDeps, record: RelayRecord): Promise<Re
 
 /**
  * The sender was told: the answer is no longer owed. Only this process's own: one that took it
- * over meanwhile tells it and clears it. Never throws (the answer was given; at worst it is
- * given again after a restart).
+ * over meanwhile tells it and clears it. Held back and retried through a store outage like the
+ * writes that record Fxiaoke's answers: left owed, it would be told again once this process
+ * stops. Never throws (the answer was given; at worst it is given again).
  */
-export async function settleOwed(deps: Pick<RelayDeps, 'store' | 'instanceId' | 'log'>, relayId: string) {
+export async function settleOwed(
+  deps: Pick<RelayDeps, 'store' | 'instanceId' | 'log' | 'writesAbandoned'>,
+  relayId: string,
+): Promise<void> {
   try {
-    await deps.store.update(
-      relayId,
-      { owed: undefined },
-      (current) => current.owed?.owner === deps.instanceId,
+    await persistently(deps, { relayId, settlingOwed: true }, () =>
+      deps.store.update(relayId, { owed: undefined }, (current) => current.owed?.owner === deps.instanceId),
     );
   } catch (error) {
     if (error instanceof StoreConflictError) return;

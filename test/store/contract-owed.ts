@@ -80,6 +80,7 @@ export function describeRelayStoreOwedContract(getStore: () => RelayStore): void
         now: () => BASE_TIME + 60_000,
         exclusiveStore: false,
         log: quiet,
+        writesAbandoned: () => false,
       });
       const claims = await Promise.all([claimOwed(deps('fxb_b'), record), claimOwed(deps('fxb_c'), record)]);
       const won = claims.filter((claim) => claim !== undefined);

@@ -21,9 +21,10 @@ export type OwedDeps = Pick<RelayDeps, 'store' | 'instanceId' | 'leaseMs' | 'now
 export function owedBy(
   deps: Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'now'>,
   kind: OwedAnswer['kind'],
+  to?: string,
 ): OwedAnswer {
   const now = deps.now();
-  return { kind, owner: deps.instanceId, until: now + deps.leaseMs, since: now };
+  return { kind, ...(to ? { to } : {}), owner: deps.instanceId, until: now + deps.leaseMs, since: now };
 }
 
 /** Owed by a process that is gone (another one's, past its time, or any other on an exclusive store). */

@@ -17,6 +17,7 @@ import type { RelayDeps } from './deps.js';
 import { finishWork } from './finish-work.js';
 import { fenced, holdsLease, leaseForMe } from './lease.js';
 import { actingStatus, LIFECYCLE, workOf } from './lifecycle.js';
+import { owedBy } from './owed.js';
 import { persistently } from './persistently.js';
 import type { CallFailure } from './ports/fxiaoke.js';
 import { StoreConflictError } from './ports/store-errors.js';
@@ -43,7 +44,7 @@ export type RevokeIntakeDeps = Pick<RelayDeps, 'store' | 'settings' | 'now' | 'i
 /** The revoke calls, each answer recorded as it comes. */
 export type RevokeCallDeps = Pick<
   RelayDeps,
-  'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned' | 'instanceId'
+  'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned' | 'instanceId' | 'leaseMs'
 >;
 
 /** Carrying out a claimed revoke: its calls, and the metrics told how it ended. */
@@ -161,9 +162,14 @@ async function revokeBatches(
         claimed.id,
         // Fenced on the lease, and nothing else: each answer of Fxiaoke is on record already (above),
         // and a process that lost the relay to a takeover leaves the ending to the new owner.
-        everythingRevoked
-          ? { status, batches, revokedBy: actorId, revokedAt: now, revokeRequest: undefined }
-          : { status, batches, revokeRequest: undefined },
+        {
+          status,
+          batches,
+          revokeRequest: undefined,
+          ...(everythingRevoked ? { revokedBy: actorId, revokedAt: now } : {}),
+          // Whoever asked hears the outcome, after a kill right now too (owed.ts).
+          owed: owedBy(deps, 'revoke', actorId),
+        },
         (current) => holdsLease(deps, current),
       ),
     ),
@@ -175,6 +181,16 @@ async function revokeBatches(
     record,
     error: firstError ?? unrevocableParts(batches),
   };
+}
+
+/**
+ * What a finished revoke came to, read from its record alone (its outcome was told by no one: the
+ * process that carried it out stopped first, owed.ts): as revokeBatches returned it.
+ */
+export function revokeOutcomeOf(record: RelayRecord): RevokeOutcome {
+  if (record.status === 'revoked') return { type: 'revoked', record };
+  const firstError = record.batches.flatMap(messagesOf).find((message) => message.revokeError)?.revokeError;
+  return { type: 'revoke_failed', record, error: firstError ?? unrevocableParts(record.batches) };
 }
 
 /**

@@ -12,8 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi, RESPONSE_URL } from '../../dev/fakes/slack-api.js';
 import {
+  blockActionPayload,
   CHANNEL_ID,
   SENDER_ID,
+  sendInteraction,
   sendSlashCommand,
   TEST_SIGNING_SECRET,
 } from '../../dev/fakes/slack-requests.js';
@@ -203,5 +205,57 @@ describe('SIGKILL between a relay’s final status and telling its sender', () =
     expect((await onlyRelay(dbPath)).owed).toBeUndefined();
     // Never sent again: the one call that may have arrived is all Fxiaoke got.
     expect(emulator.requestsTo(SEND)).toHaveLength(1);
+  }, 120_000);
+
+  it('tells whoever revoked what the killed process owed them, and brings the receipt up to date', async () => {
+    const { emulator, slack, env, dbPath, baseUrl, eventsUrl } = await setUp();
+    const text = 'Take this back.';
+    const first = children.start(['src/main.ts'], env);
+    await first.healthy(baseUrl, STARTUP_MS);
+    await sendSlashCommand(eventsUrl, TEST_SIGNING_SECRET, {
+      text: `${emulator.users[0]!.openUserId} ${text}`,
+      response_url: slack.responseUrl(),
+    });
+    const receipt = await slack.waitFor(
+      () => slack.messages.find((message) => message.channel === CHANNEL_ID && has(message, text)),
+      20_000,
+    );
+    const [revoke] = buttons(receipt.blocks);
+    expect(revoke?.action_id).toBe('fx_revoke');
+    // Slack hangs on the receipt's update: Fxiaoke has revoked it and the record says so.
+    const updates = slack.callsTo('chat.update').length;
+    slack.holdCalls('chat.update');
+    const ack = await sendInteraction(
+      eventsUrl,
+      TEST_SIGNING_SECRET,
+      blockActionPayload({
+        actionId: 'fx_revoke',
+        value: revoke!.value,
+        messageTs: receipt.ts,
+        responseUrl: slack.responseUrl(),
+      }),
+    );
+    expect(ack.status).toBe(200);
+    await slack.waitFor(() => slack.callsTo('chat.update').length > updates, 20_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    slack.dropHeld('chat.update');
+    const killed = await onlyRelay(dbPath);
+    expect(killed).toMatchObject({ status: 'revoked', owed: { kind: 'revoke', to: SENDER_ID } });
+    expect(buttons(slack.message(CHANNEL_ID, receipt.ts)?.blocks)).toHaveLength(1);
+
+    const second = children.start(['src/main.ts'], env);
+    await second.healthy(baseUrl, STARTUP_MS);
+    const told = await slack.waitFor(
+      () => slack.messages.find((message) => has(message, `Revoked relay \`${killed.id}\``)),
+      20_000,
+    );
+    expect(told.channel).toBe(`D${SENDER_ID.slice(1)}`);
+    // The receipt no longer offers a Revoke of what is gone.
+    await slack.waitFor(() => buttons(slack.message(CHANNEL_ID, receipt.ts)?.blocks).length === 0, 20_000);
+    second.child.kill('SIGTERM');
+    expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
+    expect((await onlyRelay(dbPath)).owed).toBeUndefined();
+    expect(emulator.requestsTo('/cgi/app/message/revoke')).toHaveLength(1);
   }, 120_000);
 });

@@ -7,12 +7,15 @@
 import type { webApi } from '@slack/bolt';
 import { intakeOf } from '../../relay/carry-out.js';
 import { assertNever } from '../../relay/lifecycle.js';
+import { revokeOutcomeOf } from '../../relay/revoke.js';
 import { responsibleFor } from '../../relay/route.js';
 import type { RelayRecord } from '../../relay/types.js';
 import type { ListenerContext } from '../context.js';
 import { heldMessageFromRecord } from '../replies/held.js';
-import { answerInChannel, safely } from './answer.js';
+import { revokeOutcomeText } from '../replies/results.js';
+import { answerByDm, answerInChannel, safely } from './answer.js';
 import { notifyRecoveredRelays } from './notify-recovered.js';
+import { refreshReceipt } from './revoke-job.js';
 import { postsReceipt, presentSend, receiptTracker } from './send-job.js';
 
 export async function tellOwedAnswer(
@@ -38,6 +41,13 @@ export async function tellOwedAnswer(
     case 'send':
       await tellSend(ctx, client, record, answer);
       break;
+    case 'revoke': {
+      // Whoever asked hears it by DM, as after any takeover of a revoke; the receipt follows.
+      const outcome = revokeOutcomeOf(record);
+      await refreshReceipt(ctx, client, outcome);
+      await safely(answerByDm(client, owed.to ?? record.senderId), ctx.logger)(revokeOutcomeText(outcome));
+      break;
+    }
     default:
       assertNever(owed.kind);
   }

@@ -34,6 +34,8 @@ export async function tellOwedAnswer(
       await notifyRecoveredRelays(client, [record], ctx.logger);
       break;
     case 'held': {
+      // Confirmed or cancelled meanwhile (from the App Home): the question is moot.
+      if (record.status !== 'held') break;
       const held = heldMessageFromRecord(record);
       await answer(held.text, held.blocks);
       break;

@@ -19,6 +19,7 @@ import { RedisSendLimiter } from './redis/send-limiter.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
 import { relayFacade } from './relay/facade.js';
 import { LoopPressure } from './relay/loop-pressure.js';
+import { takeOverOwed } from './relay/owed.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { takeOverAbandoned } from './relay/takeover.js';
 import { RelayWorkQueue } from './relay/work-queue.js';
@@ -355,13 +356,16 @@ export async function openTakeoverSweep(
 ): Promise<void> {
   const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
   const sweep = () =>
-    takeOverAbandoned(relay, { legacyStaleMs }, (record) => slack.jobs.takeOver(record)).then(
-      (taken) => {
+    takeOverAbandoned(relay, { legacyStaleMs }, (record) => slack.jobs.takeOver(record))
+      .then((taken) => {
         if (taken.length > 0)
           logger.warn({ count: taken.length }, 'took over recorded work nobody was doing');
-      },
-      (error: unknown) => logger.warn({ err: error }, 'looking for abandoned work failed; will try again'),
-    );
+        // Work that ended but whose sender was never told (relay/owed.ts).
+        return takeOverOwed(relay, (record) => slack.jobs.tellOwed(record));
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'looking for abandoned work failed; will try again'),
+      );
   await sweep();
   const sweeper = setInterval(() => void sweep(), Math.max(1_000, relay.leaseMs / 2));
   sweeper.unref();

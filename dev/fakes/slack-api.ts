@@ -62,7 +62,10 @@ export interface ResponseUrlCall {
   path: string;
   body: Record<string, unknown>;
   at: number;
-  /** What the fake answered: 200, or 404 when the URL was used up or had expired (Slack shows nothing). */
+  /**
+   * What the fake answered: 200, or 404 when the URL was used up or had expired (Slack shows
+   * nothing), or 0 for a post held (`holdCalls(RESPONSE_URL)`) and never answered.
+   */
   status: number;
 }
 
@@ -111,6 +114,8 @@ interface FakeUser {
 type ApiResult = Record<string, unknown>;
 
 const RESPONSE_URL_MAX_USES = 5;
+/** `holdCalls(RESPONSE_URL)` holds the posts to response_urls. */
+export const RESPONSE_URL = 'response_url';
 const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -226,6 +231,8 @@ export class FakeSlackApi {
   private readonly expiredResponseUrls = new Set<string>();
   private readonly failures = new Map<string, Array<string>>();
   private readonly rateLimits = new Map<string, number>();
+  /** Methods whose calls wait unanswered (holdCalls), with how to answer each. */
+  private readonly held = new Map<string, Array<{ answer(): void; drop(): void }>>();
   private readonly unpostable = new Set<string>();
   private readonly users = new Map<string, FakeUser>();
   private readonly userGroups = new Map<string, string[]>();
@@ -321,6 +328,29 @@ export class FakeSlackApi {
     const queue = this.failures.get(method) ?? [];
     for (let i = 0; i < times; i += 1) queue.push(error);
     this.failures.set(method, queue);
+  }
+
+  /**
+   * From now on, calls to `method` (`RESPONSE_URL` for posts to response_urls) are recorded and
+   * left unanswered, as by a Slack that hangs: a test can stop the bridge in the middle of telling
+   * someone. Until `answerHeld` (they are carried out now) or `dropHeld` (they never were).
+   */
+  holdCalls(method: string): void {
+    this.held.set(method, this.held.get(method) ?? []);
+  }
+
+  /** Calls to `method` are answered again; those held so far are carried out and answered now. */
+  answerHeld(method: string): void {
+    const waiting = this.held.get(method) ?? [];
+    this.held.delete(method);
+    for (const held of waiting) held.answer();
+  }
+
+  /** Calls to `method` are answered again; those held so far were never carried out (their connection is closed). */
+  dropHeld(method: string): void {
+    const waiting = this.held.get(method) ?? [];
+    this.held.delete(method);
+    for (const held of waiting) held.drop();
   }
 
   /** The next call to `method` answers HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -445,6 +475,7 @@ export class FakeSlackApi {
     this.responses.length = 0;
     this.failures.clear();
     this.rateLimits.clear();
+    this.held.clear();
     this.unpostable.clear();
     this.users.clear();
     this.userGroups.clear();
@@ -510,6 +541,20 @@ export class FakeSlackApi {
       return;
     }
     if (path.startsWith('/response/')) {
+      const held = this.held.get(RESPONSE_URL);
+      if (held) {
+        // Recorded as unanswered (0) while held; an answer later records what it answered instead.
+        const entry: ResponseUrlCall = { path, body, at: Date.now(), status: 0 };
+        this.responses.push(entry);
+        held.push({
+          answer: () => {
+            this.responses.splice(this.responses.indexOf(entry), 1);
+            this.handleResponseUrl(path, body, res);
+          },
+          drop: () => res.destroy(),
+        });
+        return;
+      }
       this.handleResponseUrl(path, body, res);
       return;
     }
@@ -548,7 +593,20 @@ export class FakeSlackApi {
     res: ServerResponse,
   ): void {
     this.calls.push({ method, body, headers: { ...req.headers }, at: Date.now() });
+    const held = this.held.get(method);
+    if (held) {
+      held.push({ answer: () => this.answerApi(method, body, req, res), drop: () => res.destroy() });
+      return;
+    }
+    this.answerApi(method, body, req, res);
+  }
 
+  private answerApi(
+    method: string,
+    body: Record<string, unknown>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
     const retryAfter = this.rateLimits.get(method);
     if (retryAfter !== undefined) {
       this.rateLimits.delete(method);

@@ -171,6 +171,12 @@ export function formatRelayDetails(record: RelayRecord): string {
     field('revoked by', record.revokedBy ? `${record.revokedBy} at ${formatTime(record.revokedAt)}` : '—'),
   ];
   if (record.error) lines.push(field('error', describeRelayError(record.error)));
+  // Work ended, its sender not told yet (relay/owed.ts): told by this owner, or by a takeover.
+  if (record.owed) {
+    const { kind, to, owner, until } = record.owed;
+    const who = to ? ` to ${to}` : '';
+    lines.push(field('answer owed', `${kind}${who} · by ${owner} until ${formatTime(until)}`));
+  }
   if (record.format === 'card') {
     lines.push(
       field('sent as', record.card ? `a card: "${record.card.title}", link ${record.card.url}` : 'a card'),

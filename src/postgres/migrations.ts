@@ -82,6 +82,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fxb_send_slots_at ON fxb_send_slots (at);
     `,
   },
+  {
+    version: 2,
+    name: 'answers owed to senders, found by takeovers',
+    // No record had `owed` before this version: the column starts empty.
+    up: `
+      ALTER TABLE fxb_relays ADD COLUMN owed_since bigint;
+      CREATE INDEX fxb_relays_owed ON fxb_relays (created_at, id) WHERE owed_since IS NOT NULL;
+    `,
+  },
 ];
 
 /** The table that says which migrations a database has run, one row per version. */

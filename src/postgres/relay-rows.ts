@@ -8,7 +8,7 @@ import { fromJsonb, toJsonb } from './jsonb.js';
 
 export const COLUMNS =
   'id, request_key, team_id, channel_id, ts, sender_id, status, ' +
-  'source_team_id, source_channel_id, source_ts, created_at, updated_at, record';
+  'source_team_id, source_channel_id, source_ts, created_at, updated_at, record, owed_since';
 
 /** `<created_at>:<id>`, as scan() hands it out. */
 export function parseCursor(cursor: string): [number, string] {
@@ -36,6 +36,7 @@ export function rowOf(record: RelayRecord): unknown[] {
     Math.floor(record.createdAt),
     Math.floor(record.updatedAt),
     toJsonb(record),
+    record.owed ? Math.floor(record.owed.since) : null,
   ];
 }
 

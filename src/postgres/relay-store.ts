@@ -76,7 +76,7 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
         const inserted = await againIfConnectionLost(() => {
           return this.#pool
             .query(
-              `INSERT INTO fxb_relays (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+              `INSERT INTO fxb_relays (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                ON CONFLICT DO NOTHING`,
               rowOf(stored),
             )
@@ -152,6 +152,10 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     if (statuses.length === 0) return this.#run(async () => []);
     return this.#list('WHERE status = ANY($2) ORDER BY created_at, id', limit, [[...new Set(statuses)]]);
+  }
+
+  async listOwed(limit: number): Promise<RelayRecord[]> {
+    return this.#list('WHERE owed_since IS NOT NULL ORDER BY created_at, id', limit, []);
   }
 
   /**
@@ -231,7 +235,7 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
         next = parseRecord(json);
         await client.query(
           `UPDATE fxb_relays SET team_id = $2, channel_id = $3, ts = $4, status = $5, updated_at = $6,
-             record = $7 WHERE id = $1`,
+             record = $7, owed_since = $8 WHERE id = $1`,
           [
             id,
             next.slack?.teamId ?? null,
@@ -240,6 +244,7 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
             next.status,
             Math.floor(next.updatedAt),
             json,
+            next.owed ? Math.floor(next.owed.since) : null,
           ],
         );
         return { record: next };

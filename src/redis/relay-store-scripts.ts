@@ -18,6 +18,8 @@ import { lua } from './script.js';
  * `<p>status:<status>`             sorted set, member relay id, score createdAt
  * `<p>src:<team>:<channel>:<ts>`   sorted set of the relays whose `source.slack` is that message,
  *                                  member relay id, score createdAt (parts escaped as in msg:)
+ * `<p>owed`                        sorted set of the relays whose sender is owed an answer (`owed`),
+ *                                  member relay id, score createdAt
  * `<p>schema`                      string, the record shape version every relay is in ('2'),
  *                                  written once a store that had relays migrated them all
  *
@@ -56,6 +58,10 @@ export class RedisKeys {
     return `${this.prefix}src:${escapePart(ref.teamId)}:${escapePart(ref.channelId)}:${escapePart(ref.ts)}`;
   }
 
+  get owed(): string {
+    return `${this.prefix}owed`;
+  }
+
   get schema(): string {
     return `${this.prefix}schema`;
   }
@@ -67,8 +73,8 @@ function escapePart(part: string): string {
 }
 
 /**
- * KEYS relay, request, sender, status[, message][, source];
- * ARGV json, id, score, relayPrefix, hasMessage, hasSource ('1' or '0').
+ * KEYS relay, request, sender, status[, message][, source], owed;
+ * ARGV json, id, score, relayPrefix, hasMessage, hasSource, isOwed ('1' or '0').
  * → {'created'} | {'exists', json} | {'id_taken'}
  */
 export const CREATE = lua(`
@@ -92,14 +98,15 @@ if message then redis.call('SET', message, ARGV[2]) end
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
 if source then redis.call('ZADD', source, ARGV[3], ARGV[2]) end
+if ARGV[7] == '1' then redis.call('ZADD', KEYS[#KEYS], ARGV[3], ARGV[2]) end
 return {'created'}
 `);
 
 /**
  * Compare-and-set on the whole record: writes `next` only if the stored JSON is still exactly the
  * `current` the caller read (and checked `expected` against), then moves the indexes.
- * KEYS relay, oldStatus, newStatus[, oldMessage][, newMessage];
- * ARGV currentJson, nextJson, id, score, relayPrefix, hasOldMessage, hasNewMessage ('1' or '0').
+ * KEYS relay, oldStatus, newStatus[, oldMessage][, newMessage], owed;
+ * ARGV currentJson, nextJson, id, score, relayPrefix, hasOldMessage, hasNewMessage, isOwed ('1' or '0').
  * → {'ok'} | {'missing'} | {'changed'} | {'taken', ownerJson}
  */
 export const UPDATE = lua(`
@@ -124,13 +131,18 @@ if KEYS[2] ~= KEYS[3] then
   redis.call('ZREM', KEYS[2], id)
   redis.call('ZADD', KEYS[3], ARGV[4], id)
 end
+if ARGV[8] == '1' then
+  redis.call('ZADD', KEYS[#KEYS], ARGV[4], id)
+else
+  redis.call('ZREM', KEYS[#KEYS], id)
+end
 return {'ok'}
 `);
 
 /**
  * Deletes a record and its index entries if it is still exactly `json`. With only two keys (the
  * caller found no record) it drops the dangling status entry instead.
- * KEYS relay, status[, request, sender[, message][, source]];
+ * KEYS relay, status[, request, sender[, message][, source], owed];
  * ARGV json, id[, hasMessage, hasSource ('1' or '0')].
  * → 'deleted' | 'missing' | 'changed'
  */
@@ -152,6 +164,7 @@ if redis.call('GET', KEYS[3]) == id then redis.call('DEL', KEYS[3]) end
 redis.call('ZREM', KEYS[4], id)
 if message and redis.call('GET', message) == id then redis.call('DEL', message) end
 if source then redis.call('ZREM', source, id) end
+redis.call('ZREM', KEYS[#KEYS], id)
 return 'deleted'
 `);
 

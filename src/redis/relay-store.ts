@@ -97,7 +97,8 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
     ];
     if (record.slack) keys.push(k.message(record.slack));
     if (record.source?.slack) keys.push(k.source(record.source.slack));
-    const flags = [record.slack ? '1' : '0', record.source?.slack ? '1' : '0'];
+    keys.push(k.owed);
+    const flags = [record.slack ? '1' : '0', record.source?.slack ? '1' : '0', record.owed ? '1' : '0'];
     const args = [json, record.id, String(record.createdAt), k.relayPrefix, ...flags];
     const [outcome, existing] = await this.#run(async () => reply(await this.#eval(CREATE, keys, args)));
     if (outcome === 'created') return { created: true, record: stored };
@@ -158,6 +159,10 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
   async listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]> {
     const keys = [...new Set(statuses)].map((status) => this.#keys.status(status));
     return this.#list(keys, limit, 'oldest');
+  }
+
+  async listOwed(limit: number): Promise<RelayRecord[]> {
+    return this.#list([this.#keys.owed], limit, 'oldest');
   }
 
   async prune(olderThan: number): Promise<number> {
@@ -246,6 +251,7 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
       ];
       if (record.slack) keys.push(k.message(record.slack));
       if (record.source?.slack) keys.push(k.source(record.source.slack));
+      keys.push(k.owed);
       const flags = [record.slack ? '1' : '0', record.source?.slack ? '1' : '0'];
       const outcome = await this.#eval(DELETE, keys, [json, id, ...flags]);
       if (outcome === 'deleted') return 'deleted';
@@ -264,7 +270,8 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
     const keys = [k.relay(current.id), k.status(current.status), k.status(next.status)];
     if (current.slack) keys.push(k.message(current.slack));
     if (next.slack) keys.push(k.message(next.slack));
-    const flags = [current.slack ? '1' : '0', next.slack ? '1' : '0'];
+    keys.push(k.owed);
+    const flags = [current.slack ? '1' : '0', next.slack ? '1' : '0', next.owed ? '1' : '0'];
     const args = [currentJson, nextJson, current.id, String(next.createdAt), k.relayPrefix];
     return [keys, [...args, ...flags]];
   }

@@ -12,6 +12,7 @@ import type { RelayDeps } from './deps.js';
 import { dispatchHook, outcomeOf } from './dispatch.js';
 import { INTERNAL_DOWNLOAD_REASON } from './error-text.js';
 import { detectFile, type ImageFormat, mayBeImage } from './file-type.js';
+import { fenced, holdsLease } from './lease.js';
 import { persistently } from './persistently.js';
 import type { AttachmentRef, FetchedFile } from './ports/files.js';
 import {
@@ -28,7 +29,7 @@ export type { AttachmentFetcher, AttachmentRef, FetchedFile } from './ports/file
 /** What preparing the files takes: the Slack side's downloads, Fxiaoke's uploads, the store. */
 export type AttachmentDeps = Pick<
   RelayDeps,
-  'store' | 'fxiaoke' | 'files' | 'log' | 'writesAbandoned' | 'newThirdTraceId'
+  'store' | 'fxiaoke' | 'files' | 'log' | 'writesAbandoned' | 'newThirdTraceId' | 'instanceId'
 >;
 
 /** The record's view of the files a request brings; undefined when there are none. */
@@ -94,8 +95,10 @@ export async function prepareAttachments(deps: AttachmentDeps, record: RelayReco
     },
     'relay attachments prepared',
   );
-  return persistently(deps, { relayId: record.id, attachments }, () =>
-    deps.store.update(record.id, { attachments, batches, content }),
+  return fenced(deps, record.id, () =>
+    persistently(deps, { relayId: record.id, attachments }, () =>
+      deps.store.update(record.id, { attachments, batches, content }, (current) => holdsLease(deps, current)),
+    ),
   );
 }
 

@@ -13,8 +13,9 @@ import { heldError } from './hold.js';
 import { sourceOf } from './ids.js';
 import { type IntakeDeps, type IntakeRequest, receiveRequest } from './intake.js';
 import { anyCallOut, interruption } from './interrupted.js';
-import { leaseForMe } from './lease.js';
+import { fenced, holdsLease, leaseForMe } from './lease.js';
 import type { RelayObserver } from './observer.js';
+import { owedBy } from './owed.js';
 import { persistently } from './persistently.js';
 import type { AttachmentRef } from './ports/files.js';
 import { SlackMessageTakenError, StoreError } from './ports/store-errors.js';
@@ -124,19 +125,22 @@ async function carryOut(
       text: received.text,
     });
     if (check.unreachable.length > 0) {
-      const record = await persistently(deps, { relayId: received.id, held: true }, () =>
-        finishWork(
-          deps.store,
-          received.id,
-          {
-            status: 'held',
-            recipients,
-            ...(departments ? { departments } : {}),
-            content,
-            error: heldError(check.unreachable, recipients.length),
-            lease: undefined,
-          },
-          isReceived,
+      const record = await fenced(deps, received.id, () =>
+        persistently(deps, { relayId: received.id, held: true }, () =>
+          finishWork(
+            deps.store,
+            received.id,
+            {
+              status: 'held',
+              recipients,
+              ...(departments ? { departments } : {}),
+              content,
+              error: heldError(check.unreachable, recipients.length),
+              lease: undefined,
+              owed: owedBy(deps, 'held'),
+            },
+            (current) => isReceived(current) && holdsLease(deps, current),
+          ),
         ),
       );
       deps.log.info(
@@ -194,7 +198,7 @@ async function carryOut(
     }
     throw error;
   }
-  return { type: 'finished', record: await sendPendingBatches(deps, pending, observer) };
+  return { type: 'finished', record: await sendPendingBatches(deps, pending, observer, 'send') };
 }
 
 async function refused(deps: CarryOutDeps, record: RelayRecord, refusal: SendRefusal): Promise<SendOutcome> {
@@ -204,12 +208,19 @@ async function refused(deps: CarryOutDeps, record: RelayRecord, refusal: SendRef
 
 /** A request that will not be sent: recorded as `failed` with why, so nobody picks it up again. */
 async function close(
-  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned'>,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'instanceId' | 'leaseMs' | 'now'>,
   record: RelayRecord,
   error: RelayError,
 ): Promise<RelayRecord> {
-  return persistently(deps, { relayId: record.id, closing: error.kind }, () =>
-    finishWork(deps.store, record.id, { status: 'failed', error, lease: undefined }, isReceived),
+  return fenced(deps, record.id, () =>
+    persistently(deps, { relayId: record.id, closing: error.kind }, () =>
+      finishWork(
+        deps.store,
+        record.id,
+        { status: 'failed', error, lease: undefined, owed: owedBy(deps, 'send') },
+        (current) => isReceived(current) && holdsLease(deps, current),
+      ),
+    ),
   );
 }
 

@@ -29,6 +29,7 @@ import {
 } from './intake.js';
 import { claimLease, withLease } from './lease.js';
 import { type NumberedRelay, receiveMessageRevokes, relaysOfMessage } from './message-relays.js';
+import { settleOwed } from './owed.js';
 import type { PeopleDirectory } from './people.js';
 import { persistently } from './persistently.js';
 import { carryOutRevoke, type RevokeOutcome, receiveRevoke, releaseClaim } from './revoke.js';
@@ -116,6 +117,10 @@ export interface RelayFacade {
   underLease(record: RelayRecord, work: () => Promise<void>): Promise<boolean>;
   /** Keeps the lease this process already holds on `relayId` while `work` runs; hands over as above. */
   keepLease<T>(relayId: string, work: () => Promise<T>): Promise<T>;
+  /** The sender was told how the work ended: the answer is no longer owed (owed.ts). Never throws. */
+  settleOwed(relayId: string): Promise<void>;
+  /** A receipt posted late (an owed answer, told after a takeover): the relay is keyed by it. */
+  keyReceipt(relayId: string, slack: SlackMessageRef): Promise<RelayRecord>;
 
   /** Edits and deletes of relayed messages (sync-facade.ts). */
   readonly sync: SyncFacade;
@@ -184,6 +189,9 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
       return true;
     },
     keepLease: (relayId, work) => workThenHandOver(deps, relayId, work),
+    settleOwed: (relayId) => settleOwed(deps, relayId),
+    keyReceipt: (relayId, slack) =>
+      persistently(deps, { relayId, slack }, () => deps.store.update(relayId, { slack })),
     sync: syncFacade(deps),
   };
 }

@@ -7,6 +7,7 @@
  */
 
 import type { RelayDeps } from './deps.js';
+import { TakenOverError } from './dispatch.js';
 import { isInWork, LIFECYCLE } from './lifecycle.js';
 import { StoreConflictError } from './ports/store-errors.js';
 import type { RelayRecord } from './types.js';
@@ -53,6 +54,37 @@ export async function claimLease(
   } catch (error) {
     if (error instanceof StoreConflictError) return undefined;
     throw error;
+  }
+}
+
+/**
+ * The fence of every write that records work on a relay (its batches, its status): it lands only
+ * while this process holds the relay's lease. A process whose lease lapsed (a store outage, a long
+ * pause) and was taken over must not write its stale view of the batches over the new owner's.
+ */
+export function holdsLease(deps: Pick<RelayDeps, 'instanceId'>, current: RelayRecord): boolean {
+  return current.lease?.owner === deps.instanceId;
+}
+
+/**
+ * Runs a fenced write (its expectation includes `holdsLease`): a refusal because another process
+ * holds the relay now becomes `TakenOverError` — the new owner carries the work on and answers, so
+ * this process stops touching the relay and says nothing more. Other refusals stay as they are.
+ */
+export async function fenced<T>(
+  deps: Pick<RelayDeps, 'instanceId' | 'log'>,
+  relayId: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!(error instanceof StoreConflictError) || holdsLease(deps, error.current)) throw error;
+    deps.log.warn(
+      { relayId, owner: error.current.lease?.owner },
+      'relay taken over by another process; this one stops working on it',
+    );
+    throw new TakenOverError(relayId);
   }
 }
 

@@ -16,10 +16,11 @@ import {
   statusFromBatches,
 } from './copies.js';
 import type { RelayDeps } from './deps.js';
-import { dispatchHook, outcomeOf, TakenOverError } from './dispatch.js';
+import { dispatchHook, outcomeOf } from './dispatch.js';
 import { finishWork } from './finish-work.js';
-import { leaseForMe } from './lease.js';
+import { fenced, holdsLease, leaseForMe } from './lease.js';
 import { actingStatus, LIFECYCLE, workOf } from './lifecycle.js';
+import { owedBy } from './owed.js';
 import { persistently } from './persistently.js';
 import type { CallFailure } from './ports/fxiaoke.js';
 import { StoreConflictError } from './ports/store-errors.js';
@@ -47,7 +48,7 @@ export type RevokeIntakeDeps = Pick<RelayDeps, 'store' | 'settings' | 'now' | 'i
 /** The revoke calls, each answer recorded as it comes. */
 export type RevokeCallDeps = Pick<
   RelayDeps,
-  'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned' | 'instanceId'
+  'store' | 'fxiaoke' | 'now' | 'log' | 'writesAbandoned' | 'instanceId' | 'leaseMs'
 >;
 
 /** Carrying out a claimed revoke: its calls, and the metrics told how it ended. */
@@ -158,15 +159,23 @@ async function revokeBatches(
   const everythingRevoked = allRevoked(batches);
   const status: RelayStatus = everythingRevoked ? 'revoked' : restoredStatus(batches, previousStatus);
   const now = deps.now();
-  const record = await persistently(deps, { relayId: claimed.id, status }, () =>
-    finishWork(
-      deps.store,
-      claimed.id,
-      // No compare-and-set here: Fxiaoke has acted, and the record must say so even if a
-      // recovering replica touched the relay meanwhile.
-      everythingRevoked
-        ? { status, batches, revokedBy: actorId, revokedAt: now, revokeRequest: undefined }
-        : { status, batches, revokeRequest: undefined },
+  const record = await fenced(deps, claimed.id, () =>
+    persistently(deps, { relayId: claimed.id, status }, () =>
+      finishWork(
+        deps.store,
+        claimed.id,
+        // Fenced on the lease, and nothing else: each answer of Fxiaoke is on record already (above),
+        // and a process that lost the relay to a takeover leaves the ending to the new owner.
+        {
+          status,
+          batches,
+          revokeRequest: undefined,
+          ...(everythingRevoked ? { revokedBy: actorId, revokedAt: now } : {}),
+          // Whoever asked hears the outcome, after a kill right now too (owed.ts).
+          owed: owedBy(deps, 'revoke', actorId),
+        },
+        (current) => holdsLease(deps, current),
+      ),
     ),
   );
   deps.log.info({ relayId: record.id, status, actorId }, 'revoke finished');
@@ -176,6 +185,16 @@ async function revokeBatches(
     record,
     error: firstError ?? unrevocableParts(batches),
   };
+}
+
+/**
+ * What a finished revoke came to, read from its record alone (its outcome was told by no one: the
+ * process that carried it out stopped first, owed.ts): as revokeBatches returned it.
+ */
+export function revokeOutcomeOf(record: RelayRecord): RevokeOutcome {
+  if (record.status === 'revoked') return { type: 'revoked', record };
+  const firstError = record.batches.flatMap(messagesOf).find((message) => message.revokeError)?.revokeError;
+  return { type: 'revoke_failed', record, error: firstError ?? unrevocableParts(record.batches) };
 }
 
 /**
@@ -227,9 +246,13 @@ export async function revokeOpenMessages(
         );
       }
       // Recorded message by message: after a crash mid-revoke, a second revoke skips what is done.
+      // Fenced: once another process took the relay over (this one's lease lapsed), these batches
+      // may be an older version's, and written now they would replace the new owner's.
       const snapshot = batches.map(copyBatch);
-      await persistently(deps, { relayId: claimed.id, batch, messageId: message.messageId }, () =>
-        deps.store.update(claimed.id, { batches: snapshot }),
+      await fenced(deps, claimed.id, () =>
+        persistently(deps, { relayId: claimed.id, batch, messageId: message.messageId }, () =>
+          deps.store.update(claimed.id, { batches: snapshot }, (current) => holdsLease(deps, current)),
+        ),
       );
     }
   }
@@ -240,7 +263,7 @@ export async function revokeOpenMessages(
 /**
  * Records a revoke call as dispatched, right before its request leaves (`beforeDispatch`): should
  * the process die before it records the answer, whoever revokes next knows the message may already
- * be gone. Fenced on the lease, as a send's mark (send.ts markDispatched).
+ * be gone. Fenced on the lease like every write of the work (lease.ts fenced).
  */
 async function markRevokeDispatched(
   deps: RevokeCallDeps,
@@ -251,21 +274,14 @@ async function markRevokeDispatched(
   message.revokeDispatchedAt = deps.now();
   const marked = batches.map(copyBatch);
   try {
-    await persistently(deps, { relayId, messageId: message.messageId, dispatching: true }, () =>
-      deps.store.update(
-        relayId,
-        { batches: marked },
-        (current) => current.lease === undefined || current.lease.owner === deps.instanceId,
+    await fenced(deps, relayId, () =>
+      persistently(deps, { relayId, messageId: message.messageId, dispatching: true }, () =>
+        deps.store.update(relayId, { batches: marked }, (current) => holdsLease(deps, current)),
       ),
     );
   } catch (error) {
     delete message.revokeDispatchedAt;
-    if (!(error instanceof StoreConflictError)) throw error;
-    deps.log.warn(
-      { relayId, messageId: message.messageId, owner: error.current.lease?.owner },
-      'relay taken over by another process before its revoke went out; not sent here',
-    );
-    throw new TakenOverError(relayId);
+    throw error;
   }
 }
 

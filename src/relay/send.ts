@@ -23,19 +23,21 @@ import type { RelayDeps } from './deps.js';
 import { dispatchHook, outcomeOf, TakenOverError } from './dispatch.js';
 import { finishWork } from './finish-work.js';
 import { anyCallOut, interruption } from './interrupted.js';
+import { fenced, holdsLease } from './lease.js';
 import { observing, type RelayObserver } from './observer.js';
+import { owedBy } from './owed.js';
 import { persistently } from './persistently.js';
 import { MAX_RECIPIENTS_PER_CALL, type SendTextOptions } from './ports/fxiaoke.js';
 import { StoreConflictError } from './ports/store-errors.js';
 import { whenReachable } from './reachable.js';
 import type { RecipientProblem } from './recipients.js';
-import type { RelayBatch, RelayError, RelayMessageState, RelayRecord } from './types.js';
+import type { OwedAnswer, RelayBatch, RelayError, RelayMessageState, RelayRecord } from './types.js';
 
 /** What a relay reports as it goes (the receipt, a queued line): see RelayObserver. */
 export type { QueuedBatch, RelayObserver } from './observer.js';
 
 /** What sending a relay's batches takes: its files' deps, the clock, the lease it holds, the metrics. */
-export type SendDeps = AttachmentDeps & Pick<RelayDeps, 'now' | 'instanceId' | 'observer'>;
+export type SendDeps = AttachmentDeps & Pick<RelayDeps, 'now' | 'instanceId' | 'observer' | 'leaseMs'>;
 
 export type SendOutcome =
   /** Not allowed to send, or over the per-user rate limit: nothing looked up or sent (recorded as refused). */
@@ -93,10 +95,11 @@ export async function sendPendingBatches(
   deps: SendDeps,
   initial: RelayRecord,
   relayObserver: RelayObserver,
+  owes?: OwedAnswer['kind'],
 ): Promise<RelayRecord> {
   const calls = { made: false };
   try {
-    return await sendEachPending(deps, initial, relayObserver, calls);
+    return await sendEachPending(deps, initial, relayObserver, calls, owes);
   } catch (error) {
     // An unexpected error (a store outage): whether the sender may hear "part of it may be in Fxiaoke".
     throw interruption(initial.id, calls.made || anyCallOut(initial.batches), error);
@@ -109,6 +112,7 @@ async function sendEachPending(
   initial: RelayRecord,
   relayObserver: RelayObserver,
   calls: { made: boolean },
+  owes: OwedAnswer['kind'] | undefined,
 ): Promise<RelayRecord> {
   const observer = observing(deps, relayObserver);
   // Images are downloaded and uploaded once, before the first text, which then names the files
@@ -117,6 +121,7 @@ async function sendEachPending(
   const batches = record.batches.map(copyBatch);
   let anchored = record.slack !== undefined;
   const extras: ExtraSending = {};
+  const mine = (current: RelayRecord) => holdsLease(deps, current);
   /** Records a batch's text, or one of its image messages, as dispatched (see markDispatched). */
   const dispatch = async (batch: RelayBatch, message: RelayMessageState = batch): Promise<void> => {
     record = await markDispatched(deps, record, batches, message, batch.index);
@@ -134,8 +139,10 @@ async function sendEachPending(
     if (textToSend && batch.status === 'sent' && hasPendingExtras(batch)) {
       // On record before the images go out: a crash then still knows the text's message id.
       const sent = batches.map(copyBatch);
-      record = await persistently(deps, { relayId: record.id, batch }, () =>
-        deps.store.update(record.id, { batches: sent }),
+      record = await fenced(deps, record.id, () =>
+        persistently(deps, { relayId: record.id, batch }, () =>
+          deps.store.update(record.id, { batches: sent }, mine),
+        ),
       );
     }
     if (hasPendingExtras(batch)) {
@@ -149,10 +156,16 @@ async function sendEachPending(
       batches: batches.map(copyBatch),
       ...(status ? { status } : {}),
       ...(status && firstError ? { error: firstError } : {}),
+      // The outcome and the answer owed about it land together: a crash before the sender hears
+      // it leaves the answer for a takeover (owed.ts).
+      ...(status && owes ? { owed: owedBy(deps, owes) } : {}),
     };
     // The last write ends the send, and hands over a change of the Slack message recorded meanwhile.
-    record = await persistently(deps, { relayId: record.id, batch, status }, () =>
-      status ? finishWork(deps.store, record.id, change) : deps.store.update(record.id, change),
+    // Fenced: a process that lost the relay meanwhile must not write its batches over the new owner's.
+    record = await fenced(deps, record.id, () =>
+      persistently(deps, { relayId: record.id, batch, status }, () =>
+        status ? finishWork(deps.store, record.id, change, mine) : deps.store.update(record.id, change, mine),
+      ),
     );
     if (batch.status === 'sent' && !anchored) {
       anchored = true;

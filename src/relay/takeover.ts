@@ -11,9 +11,10 @@ import { EXPIRED } from './carry-out.js';
 import { MAY_HAVE_BEEN_DELIVERED, mayHaveBeenDelivered, statusFromBatches } from './copies.js';
 import type { RelayDeps } from './deps.js';
 import { finishWork } from './finish-work.js';
-import { claimLease, isAbandoned, type LeaseDeps } from './lease.js';
+import { claimLease, fenced, holdsLease, isAbandoned, type LeaseDeps } from './lease.js';
 import { IN_WORK } from './lifecycle.js';
 import { observing, type RelayObserver } from './observer.js';
+import { owedBy } from './owed.js';
 import { persistently } from './persistently.js';
 import { type SendDeps, sendPendingBatches } from './send.js';
 import type { RelayBatch, RelayMessageState, RelayRecord } from './types.js';
@@ -91,17 +92,27 @@ export async function resumePending(
   const status = batches.some(hasPendingExtras) ? 'pending' : statusFromBatches(batches);
   // Finished now (nothing left to send): the relay says why, as a finished send does.
   const firstError = status === 'pending' ? undefined : batches.find((batch) => batch.error)?.error;
+  // Who hears how it ended: the sender of a first send (an update's answer is its own, sync-jobs).
+  const owes =
+    claimed.updateRequest !== undefined ? undefined : interruptedCount > 0 ? 'recovered' : ('send' as const);
   // Finished now, the write ends the send (and hands over a change of the Slack message waiting).
-  let record = await persistently(deps, { relayId: claimed.id, resuming: true }, () =>
-    finishWork(
-      deps.store,
-      claimed.id,
-      { batches, status, ...(firstError ? { error: firstError } : {}) },
-      (current) => current.status === 'pending',
+  let record = await fenced(deps, claimed.id, () =>
+    persistently(deps, { relayId: claimed.id, resuming: true }, () =>
+      finishWork(
+        deps.store,
+        claimed.id,
+        {
+          batches,
+          status,
+          ...(firstError ? { error: firstError } : {}),
+          ...(status !== 'pending' && owes ? { owed: owedBy(deps, owes) } : {}),
+        },
+        (current) => current.status === 'pending' && holdsLease(deps, current),
+      ),
     ),
   );
   if (status === 'pending') {
-    record = await sendPendingBatches(deps, record, hooks);
+    record = await sendPendingBatches(deps, record, hooks, owes);
   } else {
     observing(deps, hooks).relayFinished?.(status, record);
   }

@@ -237,6 +237,29 @@ export interface RelayRecord {
    * question or an update (which rewrites `sync`) never drops a change recorded meanwhile.
    */
   slackChanges?: SlackChanges;
+  /**
+   * Work ended and its sender has not been told yet: set in the same write as the final status,
+   * cleared once told. A process killed in between leaves it for a takeover (relay/owed.ts), so the
+   * outcome is always heard. Stores index it (`RelayStore.listOwed`).
+   */
+  owed?: OwedAnswer;
+}
+
+/**
+ * What a sender is owed, and who tells it. `send`: the outcome of a send (the receipt, or the
+ * answer); `held`: the question whether to send to the reachable recipients; `recovered`: the
+ * notice that fx-bridge restarted during the send, written by the takeover that resumed it;
+ * `revoke`: the outcome of a revoke, to whoever asked (`to`), and the receipt brought up to date.
+ */
+export interface OwedAnswer {
+  kind: 'send' | 'held' | 'recovered' | 'revoke';
+  /** Who is told, when not the relay's sender (whoever asked for the revoke). */
+  to?: string;
+  /** The process telling it, as a lease: past `until`, any live process may tell it instead. */
+  owner: string;
+  until: number;
+  /** When the work ended (epoch ms); identifies this answer when it is cleared. */
+  since: number;
 }
 
 /**
@@ -450,5 +473,6 @@ export type RelayChange = Partial<
     | 'updateRequest'
     | 'sync'
     | 'slackChanges'
+    | 'owed'
   >
 >;

@@ -23,7 +23,7 @@ import {
 import type { RelayDeps } from './deps.js';
 import { finishWork } from './finish-work.js';
 import { newOfferId } from './ids.js';
-import { leaseForMe } from './lease.js';
+import { fenced, holdsLease, leaseForMe } from './lease.js';
 import { isInWork, isUpdatableFrom, workOf } from './lifecycle.js';
 import type { RelayObserver } from './observer.js';
 import { persistently } from './persistently.js';
@@ -199,19 +199,21 @@ export async function carryOutUpdate(
   // Not marked dispatched here: each call is, once the rate budget let it go (send.ts), so a crash
   // while the new text waits for the budget sends it after the takeover instead of losing it.
   const next = nextBatches(deps, claimed);
-  const pending = await persistently(deps, { relayId: claimed.id, updating: version.number + 1 }, () =>
-    deps.store.update(
-      claimed.id,
-      {
-        status: 'pending',
-        text: request.text,
-        content: updatedContent(deps, claimed, request.text),
-        batches: next,
-        versions: [...(claimed.versions ?? []), version],
-        error: undefined,
-        lease: leaseForMe(deps),
-      },
-      (current) => isRevokingOldCopies(current, request),
+  const pending = await fenced(deps, claimed.id, () =>
+    persistently(deps, { relayId: claimed.id, updating: version.number + 1 }, () =>
+      deps.store.update(
+        claimed.id,
+        {
+          status: 'pending',
+          text: request.text,
+          content: updatedContent(deps, claimed, request.text),
+          batches: next,
+          versions: [...(claimed.versions ?? []), version],
+          error: undefined,
+          lease: leaseForMe(deps),
+        },
+        (current) => isRevokingOldCopies(current, request) && holdsLease(deps, current),
+      ),
     ),
   );
   deps.log.info(
@@ -234,12 +236,16 @@ function isRevokingOldCopies(current: RelayRecord, request: UpdateRequest): bool
 
 /** After the new version's batches settled (here or after a resume): the request is done. */
 export async function finishUpdate(
-  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned'>,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'instanceId'>,
   sent: RelayRecord,
   keptOld?: number,
 ): Promise<UpdateOutcome> {
-  const record = await persistently(deps, { relayId: sent.id, updated: true }, () =>
-    finishWork(deps.store, sent.id, { updateRequest: undefined, lease: undefined }),
+  const record = await fenced(deps, sent.id, () =>
+    persistently(deps, { relayId: sent.id, updated: true }, () =>
+      finishWork(deps.store, sent.id, { updateRequest: undefined, lease: undefined }, (current) =>
+        holdsLease(deps, current),
+      ),
+    ),
   );
   const previous = record.versions?.at(-1);
   // After a takeover: what the revokes left of the replaced version, as the live path counts it.
@@ -253,7 +259,7 @@ export async function finishUpdate(
 
 /** Some old copy could not be taken back: nothing new goes out; the sender is asked again. */
 async function refusedRevoke(
-  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'now'>,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'now' | 'instanceId'>,
   claimed: RelayRecord,
   request: UpdateRequest,
   batches: RelayBatch[],
@@ -263,25 +269,32 @@ async function refusedRevoke(
   const status: RelayStatus =
     derived === 'revoked' ? 'partial' : derived === 'pending' ? request.previousStatus : derived;
   const offerId = request.offerId ?? newOfferId();
-  const record = await persistently(deps, { relayId: claimed.id, updateRefused: true }, () =>
-    finishWork(deps.store, claimed.id, {
-      status,
-      batches,
-      updateRequest: undefined,
-      lease: undefined,
-      sync: {
-        seenEvents: claimed.sync?.seenEvents ?? [],
-        ...keptSync(claimed),
-        offer: {
-          id: offerId,
-          kind: 'edit',
-          text: request.text,
-          previousText: claimed.text,
-          offeredAt: deps.now(),
-          notifiedAt: deps.now(),
+  const record = await fenced(deps, claimed.id, () =>
+    persistently(deps, { relayId: claimed.id, updateRefused: true }, () =>
+      finishWork(
+        deps.store,
+        claimed.id,
+        {
+          status,
+          batches,
+          updateRequest: undefined,
+          lease: undefined,
+          sync: {
+            seenEvents: claimed.sync?.seenEvents ?? [],
+            ...keptSync(claimed),
+            offer: {
+              id: offerId,
+              kind: 'edit',
+              text: request.text,
+              previousText: claimed.text,
+              offeredAt: deps.now(),
+              notifiedAt: deps.now(),
+            },
+          },
         },
-      },
-    }),
+        (current) => holdsLease(deps, current),
+      ),
+    ),
   );
   deps.log.warn(
     { relayId: claimed.id, err: error },

@@ -109,6 +109,12 @@ export class MemoryRelayStore implements RelayStore {
     return take(matching.sort(oldestFirst), limit);
   }
 
+  async listOwed(limit: number): Promise<RelayRecord[]> {
+    this.#assertOpen();
+    const matching = [...this.#byId.values()].filter((r) => r.owed !== undefined);
+    return take(matching.sort(oldestFirst), limit);
+  }
+
   async prune(olderThan: number): Promise<number> {
     this.#assertOpen();
     let deleted = 0;

@@ -30,6 +30,7 @@ const CHANGEABLE_FIELDS = [
   'updateRequest',
   'sync',
   'slackChanges',
+  'owed',
 ] as const satisfies readonly (keyof RelayChange)[];
 
 /**

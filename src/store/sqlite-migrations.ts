@@ -41,6 +41,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX relays_source ON relays (source_team_id, source_channel_id, source_ts, created_at, id);`);
     migrateRecords(db);
   },
+  // 3: answers owed to senders (`owed`), found by takeovers; no record had one before.
+  `ALTER TABLE relays ADD COLUMN owed_since INTEGER;
+  CREATE INDEX relays_owed ON relays (created_at, id) WHERE owed_since IS NOT NULL;`,
 ];
 
 /** Rewrites every record the record migration changes, a page at a time (by id). */

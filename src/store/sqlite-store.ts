@@ -44,6 +44,7 @@ interface RowParams extends SourceColumns {
   status: RelayStatus;
   createdAt: number;
   updatedAt: number;
+  owedSince: number | null;
   record: string;
 }
 
@@ -64,6 +65,7 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
   readonly #recent: Database.Statement<[number], string>;
   readonly #byStatus: Database.Statement<[string, number], string>;
   readonly #bySource: Database.Statement<[string, string, string, number], string>;
+  readonly #owed: Database.Statement<[number], string>;
   readonly #prune: Database.Statement<[number, string]>;
   readonly #ping: Database.Statement<[], number>;
   readonly #page: Database.Statement<[number, number], { rowid: number; record: string }>;
@@ -105,14 +107,14 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
 
     const columns =
       'id, request_key, team_id, channel_id, ts, sender_id, status, created_at, updated_at, record, ' +
-      'source_team_id, source_channel_id, source_ts';
+      'source_team_id, source_channel_id, source_ts, owed_since';
     const values =
       '@id, @requestKey, @teamId, @channelId, @ts, @senderId, @status, @createdAt, @updatedAt, @record, ' +
-      '@sourceTeamId, @sourceChannelId, @sourceTs';
+      '@sourceTeamId, @sourceChannelId, @sourceTs, @owedSince';
     this.#insert = db.prepare(`INSERT INTO relays (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING`);
     this.#rewrite = db.prepare(
       `UPDATE relays SET team_id = @teamId, channel_id = @channelId, ts = @ts, status = @status,
-         updated_at = @updatedAt, record = @record WHERE id = @id`,
+         updated_at = @updatedAt, owed_since = @owedSince, record = @record WHERE id = @id`,
     );
     this.#byId = db.prepare<[string], string>('SELECT record FROM relays WHERE id = ?').pluck();
     this.#byRequestKey = db
@@ -136,6 +138,11 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
       .prepare<[string, number], string>(
         `SELECT record FROM relays WHERE status IN (SELECT value FROM json_each(?))
          ORDER BY created_at, id LIMIT ?`,
+      )
+      .pluck();
+    this.#owed = db
+      .prepare<[number], string>(
+        'SELECT record FROM relays WHERE owed_since IS NOT NULL ORDER BY created_at, id LIMIT ?',
       )
       .pluck();
     this.#bySource = db
@@ -231,6 +238,12 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
     return this.#read(() => this.#byStatus.all(JSON.stringify(statuses), count).map(parseRecord));
   }
 
+  async listOwed(limit: number): Promise<RelayRecord[]> {
+    const count = normalizeLimit(limit);
+    if (count === 0) return [];
+    return this.#read(() => this.#owed.all(count).map(parseRecord));
+  }
+
   async prune(olderThan: number): Promise<number> {
     // NaN would bind as NULL and match nothing anyway; saying so keeps all stores visibly alike.
     if (Number.isNaN(olderThan)) return 0;
@@ -309,6 +322,7 @@ function toRow(record: RelayRecord): RowParams {
     status: record.status,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+    owedSince: record.owed?.since ?? null,
     record: JSON.stringify(record),
     ...sourceColumns(record),
   };

@@ -1,7 +1,7 @@
 /** Pure CLI text: the check report, times, and relay tables. */
 import { describe, expect, it } from 'vitest';
 import { formatCheckReport, formatRelayDetails, formatRelayList, formatTime } from '../../src/cli/format.js';
-import { makeBatch, makeRecord } from '../store/records.js';
+import { BASE_TIME, makeBatch, makeRecord } from '../store/records.js';
 
 describe('formatCheckReport', () => {
   it('aligns one line per check with ✓, ✗ or -, indents multi-line details, and sums up', () => {
@@ -69,6 +69,20 @@ describe('relay formatting', () => {
     expect(text).toContain('…');
     expect(text).toContain('1 batch:');
     expect(formatRelayList([record])).toContain('—');
+  });
+
+  it('shows an answer still owed to a sender, and who tells it', () => {
+    const owed = {
+      kind: 'revoke' as const,
+      to: 'U0ADMIN',
+      owner: 'fxb_a',
+      until: BASE_TIME,
+      since: BASE_TIME,
+    };
+    expect(formatRelayDetails(makeRecord({ status: 'revoked', owed }))).toMatch(
+      /answer owed +revoke to U0ADMIN · by fxb_a until /,
+    );
+    expect(formatRelayDetails(makeRecord({ status: 'sent' }))).not.toContain('answer owed');
   });
 
   it('shows a held relay in its own status, and where each relay came from', () => {

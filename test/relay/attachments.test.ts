@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { articleTitle, notForwardedNote } from '../../src/relay/attachments.js';
 import { sendRelay } from '../../src/relay/carry-out.js';
 import { confirmHeldRelay } from '../../src/relay/held.js';
+import { claimLease } from '../../src/relay/lease.js';
 import { resumePending } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { makeBatch, makeRecord } from '../store/records.js';
@@ -238,6 +239,7 @@ describe('recovery', () => {
     const batch = makeBatch(0, { status: 'sent', messageId: 'msg-1' });
     const record = makeRecord({
       status: 'pending',
+      lease: { owner: 'fxb_dead', until: 0 },
       attachments: [{ ...CAT, status: 'uploaded', mediaId: 'media-1' }],
       batches: [
         {
@@ -249,7 +251,9 @@ describe('recovery', () => {
       ],
     });
     await store.create(record);
-    const { record: recovered } = await resumePending(deps, record, {});
+    // Claimed first, as every takeover does: only the lease holder's writes land (lease.ts).
+    const mine = await claimLease(deps, record);
+    const { record: recovered } = await resumePending(deps, mine!, {});
     expect(recovered?.status).toBe('sent');
     expect(recovered?.batches[0]?.status).toBe('sent');
     expect(recovered?.batches[0]?.extraMessages?.[0]).toMatchObject({

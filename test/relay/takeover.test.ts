@@ -69,8 +69,13 @@ describe('resumePending', () => {
 
   it('treats every pending call of a record written before dispatch marks as possibly delivered', async () => {
     const relay = testRelay();
-    const record = await put(relay, { status: 'pending', batches: [sent(0), makeBatch(1)] });
-    const resumed = await resumePending(relay.deps, record, {});
+    const record = await put(relay, {
+      status: 'pending',
+      batches: [sent(0), makeBatch(1)],
+      lease: { owner: 'fxb_dead', until: 0 },
+    });
+    // Claimed first, as every takeover does: only the lease holder's writes land (lease.ts).
+    const resumed = await resumePending(relay.deps, await claimed(relay, record), {});
     expect(resumed.record.batches.map((batch) => batch.status)).toEqual(['sent', 'unknown']);
     expect(relay.fake.sends).toHaveLength(0);
   });

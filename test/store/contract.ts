@@ -8,6 +8,7 @@ import {
 } from '../../src/store/errors.js';
 import type { RelayStore } from '../../src/store/interface.js';
 import { describeRelayStoreDataContract } from './contract-data.js';
+import { describeRelayStoreOwedContract } from './contract-owed.js';
 import { describeRelayStorePruneContract } from './contract-prune.js';
 import { describeRelayStoreRecentContract } from './contract-recent.js';
 import { describeRelayStoreSourceContract } from './contract-source.js';
@@ -236,6 +237,7 @@ export function describeRelayStoreContract(
     describeRelayStoreRecentContract(() => store);
     describeRelayStoreSourceContract(() => store);
     describeRelayStoreSyncContract(() => store);
+    describeRelayStoreOwedContract(() => store);
 
     describe('lifecycle', () => {
       it('pings while open, fails afterwards, and closes twice without error', async () => {

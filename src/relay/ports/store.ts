@@ -43,6 +43,11 @@ export interface RelayStore {
   /** Every relay in one of these statuses (takeovers look for work in progress: relay/lifecycle.ts IN_WORK). */
   listByStatus(statuses: readonly RelayStatus[], limit: number): Promise<RelayRecord[]>;
   /**
+   * Every relay whose sender is owed an answer (`owed` set: work ended, the sender not told yet),
+   * oldest first (createdAt, then id), up to `limit`: takeovers tell what a stopped process owed.
+   */
+  listOwed(limit: number): Promise<RelayRecord[]>;
+  /**
    * Retention: deletes every relay created before `olderThan` (epoch ms, exclusive) whose status
    * is prunable (relay/lifecycle.ts PRUNABLE_STATUSES), with its index entries, and returns how many
    * went. Relays in work are kept whatever their age: takeovers need them.

@@ -38,4 +38,6 @@ export interface RelayJobsPort {
   idle(): Promise<void>;
   /** A relay another (or an earlier) process left in work; this process holds its lease now. */
   takeOver(record: RelayRecord): void;
+  /** An answer a stopped process owed its sender; this process holds it now (relay/owed.ts). */
+  tellOwed(record: RelayRecord): void;
 }

@@ -29,6 +29,7 @@ import {
   safely,
 } from './answer.js';
 import { notifyRecoveredRelays } from './notify-recovered.js';
+import { tellOwedAnswer } from './owed-answer.js';
 import type { ReceivedSend, RelayJobsPort } from './port.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptObserver, receiptTracker, runSendJob } from './send-job.js';
@@ -257,6 +258,19 @@ export class RelayJobs implements RelayJobsPort {
       this.ctx.logger.error({ err: error, relayId: record.id }, 'resumed relay failed');
       await answer(internalErrorText(record.id, mayHaveReachedFxiaoke(error)));
     }
+    await this.ctx.relay.settleOwed(record.id);
+  }
+
+  /**
+   * An answer a stopped process owed its sender (relay/owed.ts): the work had ended, the sender
+   * had not heard it. Told now (and awaited by a stop), then settled.
+   */
+  tellOwed(record: RelayRecord): void {
+    void this.ctx.work
+      .run(() => tellOwedAnswer(this.ctx, this.client, record))
+      .catch((error: unknown) =>
+        this.ctx.logger.warn({ err: error, relayId: record.id }, 'could not tell an owed answer'),
+      );
   }
 
   #enqueue(record: RelayRecord, userId: string, answer: Answer | undefined, work: () => Promise<void>): void {

@@ -18,14 +18,16 @@ export async function runRevokeJob(
   answer: Answer | undefined,
 ): Promise<string> {
   const outcomes = [...answered];
+  const told: string[] = [];
   for (const record of claimed) {
     try {
       const outcome = await ctx.relay.carryOutRevoke(record);
       outcomes.push(outcome);
+      told.push(record.id);
       await refreshReceipt(ctx, client, outcome);
     } catch (error) {
       if (error instanceof TakenOverError) {
-        // Another process took the relay over before a revoke call went out here: it revokes and answers.
+        // Another process took the relay over (this one's lease lapsed): it revokes and answers.
         ctx.logger.info({ relayId: record.id }, 'revoke taken over by another process');
         continue;
       }
@@ -42,10 +44,13 @@ export async function runRevokeJob(
   }
   const text = outcomes.map(revokeOutcomeText).join('\n');
   if (answer && text) await answer(text);
+  // Told (or, from the App Home, about to be: its caller shows the text): no longer owed (owed.ts).
+  for (const relayId of told) await ctx.relay.settleOwed(relayId);
   return text;
 }
 
-async function refreshReceipt(ctx: ListenerContext, client: webApi.WebClient, outcome: RevokeOutcome) {
+/** The receipt (or a routed relay's mark) after a revoke: what it says must stay true. */
+export async function refreshReceipt(ctx: ListenerContext, client: webApi.WebClient, outcome: RevokeOutcome) {
   // A routed relay's receipt is the mark on its message: taken off once it is revoked.
   if (outcome.type === 'revoked') await unmarkRelayed(client, outcome.record, ctx.logger);
   const changed = outcome.type === 'revoked' || outcome.type === 'revoke_failed';

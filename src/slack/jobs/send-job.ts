@@ -78,17 +78,19 @@ export async function runSendJob(
       const outcome = await ctx.relay.carryOutConfirmation(received, observer);
       if (outcome.type === 'finished') await presentFinished(outcome.record, receipt, heldAnswer, true);
       else await heldAnswer(heldOutcomeText(outcome));
-      return;
+    } else {
+      const outcome = await ctx.relay.carryOutSend(received, observer);
+      if (intakeOf(received).route) await presentRoutedOutcome(received, outcome, answer, receipt);
+      else await presentSend(outcome, answer, receipt);
     }
-    const outcome = await ctx.relay.carryOutSend(received, observer);
-    if (intakeOf(received).route) await presentRoutedOutcome(received, outcome, answer, receipt);
-    else await presentSend(outcome, answer, receipt);
   } catch (error) {
     // Another process took the relay over before a call went out here: it sends and answers.
     if (error instanceof TakenOverError) return;
     ctx.logger.error({ err: error, relayId: received.id, user: received.senderId }, 'relay failed');
     await answer(internalErrorText(received.id, mayHaveReachedFxiaoke(error)));
   }
+  // Told: the answer its final write recorded as owed is settled (relay/owed.ts).
+  await ctx.relay.settleOwed(received.id);
 }
 
 /**

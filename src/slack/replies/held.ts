@@ -31,13 +31,31 @@ export function heldMessage(
   record: RelayRecord,
   unreachable: readonly RecipientProblem[],
 ): { text: string; blocks: types.KnownBlock[] } {
-  const reachable = record.recipients.length;
   const head = `:warning: *Nothing has been sent yet.* ${people(unreachable.length)} cannot be reached in Fxiaoke:`;
-  const text = `Nothing has been sent yet: ${people(unreachable.length)} cannot be reached in Fxiaoke. Send to the other ${reachable}, or cancel.`;
+  const text = `Nothing has been sent yet: ${people(unreachable.length)} cannot be reached in Fxiaoke. Send to the other ${record.recipients.length}, or cancel.`;
+  return heldQuestion(record, text, `${head}\n${unreachableLines(unreachable)}`);
+}
+
+/**
+ * The same question rebuilt from the record alone, asked by another process after the one that
+ * held the relay stopped before asking: the record's error names who cannot be reached.
+ */
+export function heldMessageFromRecord(record: RelayRecord): { text: string; blocks: types.KnownBlock[] } {
+  const why = (record.error?.message ?? '').replace(/^Not sent: /, '');
+  const text = `Nothing has been sent yet: some recipients cannot be reached in Fxiaoke. Send to the other ${record.recipients.length}, or cancel.`;
+  return heldQuestion(record, text, `:warning: *Nothing has been sent yet:* ${escapeMrkdwn(why)}`);
+}
+
+function heldQuestion(
+  record: RelayRecord,
+  text: string,
+  head: string,
+): { text: string; blocks: types.KnownBlock[] } {
+  const reachable = record.recipients.length;
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${head}\n${unreachableLines(unreachable)}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: head } },
       {
         type: 'section',
         text: {

@@ -75,6 +75,7 @@ export function fakeFacade(
       return true;
     },
     keepLease: (_relayId, work) => work(),
+    settleOwed: async () => undefined,
     listFor: async () => ({ admin: false, records: [] }),
     relaysOfMessage: async () => [],
     admitSend: async () => undefined,

@@ -99,6 +99,8 @@ describe('compose window submission', () => {
       'checkRecipients',
       'underLease',
       'carryOutSend',
+      // The sender was told: the answer the final write recorded as owed is settled.
+      'settleOwed',
       'listFor',
     ]);
     // The receipt could not be posted (no observer call): the sender hears privately, with the traceId.

@@ -356,7 +356,9 @@ export async function openTakeoverSweep(
 ): Promise<void> {
   const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
   const sweep = () =>
-    takeOverAbandoned(relay, { legacyStaleMs }, (record) => slack.jobs.takeOver(record))
+    takeOverAbandoned(relay, { legacyStaleMs, inHand: (relayId) => slack.jobs.inHand(relayId) }, (record) =>
+      slack.jobs.takeOver(record),
+    )
       .then((taken) => {
         if (taken.length > 0)
           logger.warn({ count: taken.length }, 'took over recorded work nobody was doing');

@@ -26,6 +26,12 @@ export interface TakeoverOptions {
   /** Records without a lease (older versions) count as abandoned once untouched this long. */
   legacyStaleMs: number;
   limit?: number;
+  /**
+   * Relays this process still has a job for (queued, or waiting through a store outage that
+   * stopped its lease renewals): not claimed again here. A second claim by the same owner would let
+   * that job's writes pass the lease fence after another replica's, from an older copy of the record.
+   */
+  inHand?: (relayId: string) => boolean;
 }
 
 /** Claims every abandoned relay and hands each to `carryOn`; returns the claimed records. */
@@ -37,7 +43,7 @@ export async function takeOverAbandoned(
   const inWork = await deps.store.listByStatus(IN_WORK, options.limit ?? 500);
   const claimed: RelayRecord[] = [];
   for (const record of inWork) {
-    if (!isAbandoned(deps, record, options.legacyStaleMs)) continue;
+    if (!isAbandoned(deps, record, options.legacyStaleMs) || options.inHand?.(record.id)) continue;
     const mine = await claimLease(deps, record, options.legacyStaleMs).catch((error: unknown) => {
       deps.log.warn({ relayId: record.id, err: error }, 'could not claim an abandoned relay');
       return undefined;

@@ -248,7 +248,7 @@ export interface RelayRecord {
 /**
  * What a sender is owed, and who tells it. `send`: the outcome of a send (the receipt, or the
  * answer); `held`: the question whether to send to the reachable recipients; `recovered`: the
- * notice that fx-bridge restarted during the send, written by the takeover that resumed it;
+ * notice that fx-bridge was interrupted during the send, written by the takeover that resumed it;
  * `revoke`: the outcome of a revoke, to whoever asked (`to`), and the receipt brought up to date.
  */
 export interface OwedAnswer {

@@ -183,7 +183,7 @@ describe('SIGKILL between a relay’s final status and telling its sender', () =
     const second = children.start(['src/main.ts'], env);
     await second.healthy(baseUrl, STARTUP_MS);
     await slack.waitFor(
-      () => slack.callsTo('chat.postMessage').find((call) => has(call.body, 'fx-bridge restarted')),
+      () => slack.callsTo('chat.postMessage').find((call) => has(call.body, 'fx-bridge was interrupted')),
       20_000,
     );
     second.child.kill('SIGKILL');
@@ -195,7 +195,8 @@ describe('SIGKILL between a relay’s final status and telling its sender', () =
     const third = children.start(['src/main.ts'], env);
     await third.healthy(baseUrl, STARTUP_MS);
     const notice = await slack.waitFor(
-      () => slack.messages.find((message) => has(message, `fx-bridge restarted during relay ${killed.id}`)),
+      () =>
+        slack.messages.find((message) => has(message, `fx-bridge was interrupted during relay ${killed.id}`)),
       20_000,
     );
     expect(notice.channel).toBe(`D${SENDER_ID.slice(1)}`);

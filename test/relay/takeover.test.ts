@@ -117,6 +117,24 @@ describe('takeOverAbandoned', () => {
     expect(takers.map((each) => each.id)).toEqual([record.id]);
   });
 
+  it('does not claim again a relay this process still has a job for, though its lease lapsed', async () => {
+    const relay = testRelay();
+    const shared = { ...relay.deps, exclusiveStore: false };
+    // This process's job waits (a store outage stopped its renewals); another replica claimed it meanwhile.
+    const record = await put(relay, {
+      status: 'revoking',
+      batches: [sent(0)],
+      lease: { owner: 'fxb_other', until: relay.clock.now - 1 },
+    });
+    const inHand = (relayId: string) => relayId === record.id;
+    const skipped = await takeOverAbandoned(shared, { legacyStaleMs: 0, inHand }, () => undefined);
+    expect(skipped).toEqual([]);
+    expect((await relay.store.findById(record.id))?.lease?.owner).toBe('fxb_other');
+    // Once its job is over here, the sweep takes it as any other.
+    const taken = await takeOverAbandoned(shared, { legacyStaleMs: 0, inHand: () => false }, () => undefined);
+    expect(taken.map((each) => each.id)).toEqual([record.id]);
+  });
+
   it('carries a received request out once after a crash: the normal send, no second call', async () => {
     const relay = testRelay();
     const received = await receiveRequest(relay.deps, {

@@ -45,6 +45,13 @@ export type { ReceivedSend } from './port.js';
 export class RelayJobs implements RelayJobsPort {
   /** Edits and deletes of relayed messages: questions, updates, revokes after a delete. */
   readonly sync: SyncJobs;
+  /**
+   * Relays with a send or revoke job queued or running in this process. A job's lease can lapse
+   * while it waits (a long queue, a store outage that stops the renewals); the takeover sweep of
+   * this same process must not then start a second job for the relay: both would pass the lease
+   * fence (same owner), the later one working from an older copy of the record.
+   */
+  readonly #inHand = new Map<string, number>();
 
   constructor(
     private readonly ctx: ListenerContext,
@@ -171,6 +178,11 @@ export class RelayJobs implements RelayJobsPort {
    * work (relay/lifecycle.ts) is carried on as it would have been, and answered where it would
    * have been: a send in its channel, a revoke or an update by DM to whoever asked.
    */
+  /** Whether a send or revoke job of this process is queued or running for the relay (see #inHand). */
+  inHand(relayId: string): boolean {
+    return this.#inHand.has(relayId);
+  }
+
   takeOver(record: RelayRecord): void {
     this.observer.takenOver?.(record.status);
     const work = workOf(record);
@@ -230,11 +242,14 @@ export class RelayJobs implements RelayJobsPort {
       return;
     }
     const [first] = claimed;
+    const ids = claimed.map((record) => record.id);
+    this.#take(ids);
     this.queue.enqueue({
       run: () =>
         this.ctx.relay
           .keepLease(first?.id ?? '', job)
-          .then(() => (said ? refreshHome(this.ctx, this.client, actorId) : undefined)),
+          .then(() => (said ? refreshHome(this.ctx, this.client, actorId) : undefined))
+          .finally(() => this.#release(ids)),
     });
   }
 
@@ -274,15 +289,20 @@ export class RelayJobs implements RelayJobsPort {
   }
 
   #enqueue(record: RelayRecord, userId: string, answer: Answer | undefined, work: () => Promise<void>): void {
+    this.#take([record.id]);
     this.queue.enqueue({
       run: async () => {
-        // Queued for a while: another replica may have taken it over since; then it is theirs.
-        const mine = await this.ctx.relay.underLease(record, work);
-        if (!mine) {
-          this.ctx.logger.info({ relayId: record.id }, 'relay taken over elsewhere while queued here');
-          return;
+        try {
+          // Queued for a while: another replica may have taken it over since; then it is theirs.
+          const mine = await this.ctx.relay.underLease(record, work);
+          if (!mine) {
+            this.ctx.logger.info({ relayId: record.id }, 'relay taken over elsewhere while queued here');
+            return;
+          }
+          await refreshHome(this.ctx, this.client, userId);
+        } finally {
+          this.#release([record.id]);
         }
-        await refreshHome(this.ctx, this.client, userId);
       },
       ...(answer
         ? {
@@ -294,5 +314,17 @@ export class RelayJobs implements RelayJobsPort {
           }
         : {}),
     });
+  }
+
+  #take(ids: readonly string[]): void {
+    for (const id of ids) this.#inHand.set(id, (this.#inHand.get(id) ?? 0) + 1);
+  }
+
+  #release(ids: readonly string[]): void {
+    for (const id of ids) {
+      const left = (this.#inHand.get(id) ?? 1) - 1;
+      if (left > 0) this.#inHand.set(id, left);
+      else this.#inHand.delete(id);
+    }
   }
 }

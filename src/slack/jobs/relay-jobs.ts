@@ -46,7 +46,7 @@ export class RelayJobs implements RelayJobsPort {
   /** Edits and deletes of relayed messages: questions, updates, revokes after a delete. */
   readonly sync: SyncJobs;
   /**
-   * Relays with a send or revoke job queued or running in this process. A job's lease can lapse
+   * Relays with a send, revoke or update job queued or running in this process. A job's lease can lapse
    * while it waits (a long queue, a store outage that stops the renewals); the takeover sweep of
    * this same process must not then start a second job for the relay: both would pass the lease
    * fence (same owner), the later one working from an older copy of the record.
@@ -178,9 +178,20 @@ export class RelayJobs implements RelayJobsPort {
    * work (relay/lifecycle.ts) is carried on as it would have been, and answered where it would
    * have been: a send in its channel, a revoke or an update by DM to whoever asked.
    */
-  /** Whether a send or revoke job of this process is queued or running for the relay (see #inHand). */
+  /** Whether a send, revoke or update job of this process is queued or running for the relay (see #inHand). */
   inHand(relayId: string): boolean {
     return this.#inHand.has(relayId);
+  }
+
+  /** Marks relays in hand until the returned release is called (once). */
+  holdInHand(relayIds: readonly string[]): () => void {
+    this.#take(relayIds);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#release(relayIds);
+    };
   }
 
   takeOver(record: RelayRecord): void {

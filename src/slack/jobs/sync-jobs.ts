@@ -26,6 +26,8 @@ import { receiptObserver, receiptTracker } from './send-job.js';
 /** What a revoke job needs from RelayJobs (kept narrow so the two classes stay apart). */
 export interface RevokeJobs {
   revoke(received: RevokeIntake, actorId: string, answer: Answer | undefined): Promise<void>;
+  /** Marks relays as having a job of this process until the returned release is called (RelayJobs.inHand). */
+  holdInHand(relayIds: readonly string[]): () => void;
 }
 
 /**
@@ -195,18 +197,23 @@ export class SyncJobs implements SyncJobsPort {
   }
 
   #enqueue(record: RelayRecord, work: () => Promise<void>): void {
+    const release = this.revokes.holdInHand([record.id]);
     this.queue.enqueue({
       run: async () => {
-        // Queued for a while: another replica may have taken it over since; then it is theirs.
-        const mine = await this.ctx.relay.underLease(record, work).catch((error: unknown) => {
-          this.ctx.logger.error({ err: error, relayId: record.id }, 'sync work failed');
-          return true;
-        });
-        if (!mine) {
-          this.ctx.logger.info({ relayId: record.id }, 'sync work taken over elsewhere while queued here');
-          return;
+        try {
+          // Queued for a while: another replica may have taken it over since; then it is theirs.
+          const mine = await this.ctx.relay.underLease(record, work).catch((error: unknown) => {
+            this.ctx.logger.error({ err: error, relayId: record.id }, 'sync work failed');
+            return true;
+          });
+          if (!mine) {
+            this.ctx.logger.info({ relayId: record.id }, 'sync work taken over elsewhere while queued here');
+            return;
+          }
+          await refreshHome(this.ctx, this.client, record.senderId);
+        } finally {
+          release();
         }
-        await refreshHome(this.ctx, this.client, record.senderId);
       },
     });
   }

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two projects, run one after the other by `npm test`: the suite (files in parallel), then the load
  * test alone, so that no other test file competes with it for the machine's cores while it checks
- * Slack's 3 s ack limit under 200 commands/s.
+ * Slack's 3 s ack limit under 100 commands/s.
  */
 export default defineConfig({
   test: {

@@ -185,12 +185,16 @@ export class RelayJobs implements RelayJobsPort {
 
   /** Marks relays in hand until the returned release is called (once). */
   holdInHand(relayIds: readonly string[]): () => void {
-    this.#take(relayIds);
+    for (const id of relayIds) this.#inHand.set(id, (this.#inHand.get(id) ?? 0) + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#release(relayIds);
+      for (const id of relayIds) {
+        const left = (this.#inHand.get(id) ?? 1) - 1;
+        if (left > 0) this.#inHand.set(id, left);
+        else this.#inHand.delete(id);
+      }
     };
   }
 
@@ -253,14 +257,13 @@ export class RelayJobs implements RelayJobsPort {
       return;
     }
     const [first] = claimed;
-    const ids = claimed.map((record) => record.id);
-    this.#take(ids);
+    const release = this.holdInHand(claimed.map((record) => record.id));
     this.queue.enqueue({
       run: () =>
         this.ctx.relay
           .keepLease(first?.id ?? '', job)
           .then(() => (said ? refreshHome(this.ctx, this.client, actorId) : undefined))
-          .finally(() => this.#release(ids)),
+          .finally(release),
     });
   }
 
@@ -300,7 +303,7 @@ export class RelayJobs implements RelayJobsPort {
   }
 
   #enqueue(record: RelayRecord, userId: string, answer: Answer | undefined, work: () => Promise<void>): void {
-    this.#take([record.id]);
+    const release = this.holdInHand([record.id]);
     this.queue.enqueue({
       run: async () => {
         try {
@@ -312,7 +315,7 @@ export class RelayJobs implements RelayJobsPort {
           }
           await refreshHome(this.ctx, this.client, userId);
         } finally {
-          this.#release([record.id]);
+          release();
         }
       },
       ...(answer
@@ -325,17 +328,5 @@ export class RelayJobs implements RelayJobsPort {
           }
         : {}),
     });
-  }
-
-  #take(ids: readonly string[]): void {
-    for (const id of ids) this.#inHand.set(id, (this.#inHand.get(id) ?? 0) + 1);
-  }
-
-  #release(ids: readonly string[]): void {
-    for (const id of ids) {
-      const left = (this.#inHand.get(id) ?? 1) - 1;
-      if (left > 0) this.#inHand.set(id, left);
-      else this.#inHand.delete(id);
-    }
   }
 }

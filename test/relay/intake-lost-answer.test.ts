@@ -68,11 +68,21 @@ describe('an intake write that failed but landed', () => {
 
   it('a write that failed without landing leaves nothing behind, and the request can be sent again', async () => {
     const relay = testRelay();
+    // The store is away: the write fails without landing, and the door's look-up fails until it is back.
+    let away = true;
+    let lookups = 0;
     const store = new Proxy(relay.store, {
       get(target, property) {
         if (property === 'create')
           return async () => {
             throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+          };
+        if (property === 'findByRequestKey')
+          return async (key: string) => {
+            if (away) throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+            const found = await target.findByRequestKey(key);
+            lookups++;
+            return found;
           };
         const value = Reflect.get(target, property, target);
         return typeof value === 'function' ? value.bind(target) : value;
@@ -85,7 +95,10 @@ describe('an intake write that failed but landed', () => {
       type: 'accepted',
       record: { status: 'received' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The store answers again: the first door's look-up now finds the retry's record, which is not its write.
+    away = false;
+    await vi.waitFor(() => expect(lookups).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+    await new Promise((resolve) => setImmediate(resolve));
     expect(await relay.store.findByRequestKey(request.requestKey)).toMatchObject({ status: 'received' });
   });
 });

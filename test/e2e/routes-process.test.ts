@@ -103,12 +103,10 @@ describe('a routed message killed between its ack and its send', () => {
       200,
     );
     await slack.waitFor(() => emulator.messages.length === 1 || undefined, 15_000);
-    const deadline = Date.now() + 15_000;
-    let after = await relayIn(dbPath);
-    while (after[0]?.status !== 'sent' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      after = await relayIn(dbPath);
-    }
+    await expect
+      .poll(async () => (await relayIn(dbPath))[0]?.status, { timeout: 15_000, interval: 50 })
+      .toBe('sent');
+    const after = await relayIn(dbPath);
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ status: 'sent', senderId: 'U0AUTHOR' });
     expect(emulator.messages[0]?.content).toBe('ana (Slack, sales):\nAcked, then killed');

@@ -1,7 +1,7 @@
 /**
  * Plans written by hand: the shortest operation sequences that show each defect the campaign found,
  * so a fix can be checked against its own story (`npm run chaos -- --scenario NAME`, and
- * test/chaos/regressions.test.ts). The random plans found them; these keep them fixed.
+ * test/chaos/regressions-*.test.ts). The random plans found them; these keep them fixed.
  */
 import type { Op, PlannedOp } from './plan.js';
 import type { CampaignOptions } from './run.js';

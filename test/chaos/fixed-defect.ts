@@ -1,4 +1,5 @@
 /**
+ * The harness of test/chaos/regressions-*.test.ts, split in three files so they run in parallel.
  * Defects the chaos campaign found, each as its scenario (bench/chaos/scenarios.ts): the shortest
  * plan that showed it, run against the real bridge. Each was an `it.fails` while the defect was
  * there (the checker found it); since its fix, the scenario keeps it fixed.
@@ -30,7 +31,7 @@ function violations(name: ScenarioName, result: CampaignResult): string[] {
 }
 
 /** One scenario: it ran to the end, and the checker finds no violation in its history. */
-function fixedDefect(name: ScenarioName, defect: string): void {
+export function fixedDefect(name: ScenarioName, defect: string): void {
   describe(`${name}: ${defect}`, () => {
     let result: CampaignResult;
     beforeAll(async () => {
@@ -48,18 +49,3 @@ function fixedDefect(name: ScenarioName, defect: string): void {
     });
   });
 }
-
-// Issue 17 #1, "Queued is not dispatched".
-fixedDefect('queued-kill', 'kill -9 while relays wait for the rate budget');
-// Issue 17 #2, "The latest edit wins".
-fixedDefect('late-edit', 'an edit delivered late overwrites a newer one');
-// Issue 17 #3, "Edits are coalesced" (a busy relay answers HTTP 500).
-fixedDefect('edit-burst', 'a burst of edits finds the relay busy');
-// Issue 17 #4, "A failure is heard after the response_url is gone".
-fixedDefect('expired-response-url', 'a failure after the response_url expired is silent');
-// Issue 17 #5, "A lost revoke answer stays uncertain until it is settled".
-fixedDefect('lost-revoke-answer', 'a revoke whose answer was lost is shown as Sent');
-// The update variant of issue 17 #5: the old copy's revoke answer lost, then "already revoked".
-fixedDefect('lost-update-revoke-answer', 'an update whose revoke answer was lost says the old copy stays');
-// An update whose new text Fxiaoke refused was answered "✅ Updated in Fxiaoke".
-fixedDefect('update-not-delivered', 'an update whose new text was not delivered is called updated');

@@ -1,28 +1,72 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects, run one after the other by `npm test`: the suite (files in parallel), then the load
- * test alone, so that no other test file competes with it for the machine's cores while it checks
- * Slack's 3 s ack limit under 100 commands/s.
+ * Three projects. `npm test` runs `unit` and `suite` together (files in parallel), then `load` alone,
+ * so that no other test file competes with it for the machine's cores while it checks Slack's 3 s
+ * ack limit under 100 commands/s.
+ *
+ * - `unit`: tests that run inside the test process (the core, the adapters against real SQLite,
+ *   Redis and PostgreSQL, the fuzzers, the CLI). They share one module graph per worker
+ *   (`isolate: false`): importing Bolt, pino, zod and the store drivers again for each file was
+ *   half of the suite's time. Each file must therefore leave no global state behind (timers,
+ *   environment, spies): `restoreMocks` and `unstubEnvs` undo what vi does.
+ * - `suite`: files that start bridge processes, replicas, private Redis or PostgreSQL servers and
+ *   the chaos campaign: each file in a fresh process. Their bridge processes run the sources
+ *   compiled once by esbuild (test/process-build.ts) instead of compiling them through tsx on every
+ *   start.
  */
+const UNIT = [
+  'test/relay/**/*.test.ts',
+  'test/fxiaoke/**/*.test.ts',
+  'test/slack/**/*.test.ts',
+  'test/util/**/*.test.ts',
+  'test/store/**/*.test.ts',
+  'test/fuzz/**/*.test.ts',
+  'test/http/**/*.test.ts',
+  'test/redis/**/*.test.ts',
+  'test/postgres/**/*.test.ts',
+  'test/cli/**/*.test.ts',
+  'test/*.test.ts',
+];
+const ALONE = ['test/load/**', 'test/bench-cli.test.ts', 'test/redis-server.test.ts'];
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // End-to-end files start real HTTP servers and SQLite files; isolate them per file.
     pool: 'forks',
     reporters: ['default'],
+    // Vitest's default is one file at a time on a 2-core machine (cores − 1), yet most of the
+    // suite's time is spent waiting (bridge processes starting, polls, emulator latency): two
+    // files at once take about half the time. No test measures speed, so sharing is safe.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
         test: {
+          name: 'unit',
+          include: UNIT,
+          exclude: ALONE,
+          isolate: false,
+          restoreMocks: true,
+          unstubEnvs: true,
+          unstubGlobals: true,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'suite',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/load/**'],
-          // Vitest's default is one file at a time on a 2-core machine (cores − 1), yet most of the
-          // suite's time is spent waiting (bridge processes starting, polls, emulator latency): two
-          // files at once take about half the time. No test measures speed, so sharing is safe.
-          maxWorkers: 2,
+          // The bridge's sources compiled once for the child processes these files start.
+          globalSetup: ['test/process-build.ts'],
+          include: [
+            'test/e2e/**/*.test.ts',
+            'test/chaos/**/*.test.ts',
+            'test/demo/**/*.test.ts',
+            'test/fakes/**/*.test.ts',
+            'test/bench-cli.test.ts',
+            'test/redis-server.test.ts',
+          ],
         },
       },
       { extends: true, test: { name: 'load', include: ['test/load/**/*.test.ts'] } },

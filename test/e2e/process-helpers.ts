@@ -13,6 +13,7 @@ import type { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import type { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { waitFor } from '../poll.js';
+import { nodeArgsFor } from '../process-build.js';
 import { BOT_TOKEN, emulatorEnv } from './harness.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,7 +82,8 @@ export class BridgeProcess {
   }
 
   static spawn(args: string[], env: Record<string, string>): BridgeProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const [entry = 'src/main.ts', ...rest] = args;
+    const child = spawn(process.execPath, [...nodeArgsFor(entry), ...rest], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { nodeArgsFor } from '../process-build.js';
 import { freePort, REPO_ROOT } from './process-helpers.js';
 
 const dirs: string[] = [];
@@ -56,7 +57,7 @@ async function env(storeUrl: string): Promise<Record<string, string>> {
  * that fails exits by itself, and one that did not fail would hang the test, not pass it.
  */
 async function start(storeUrl: string, options: { asUser?: number } = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, nodeArgsFor('src/main.ts'), {
     cwd: REPO_ROOT,
     env: await env(storeUrl),
     stdio: ['ignore', 'pipe', 'pipe'],

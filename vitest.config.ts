@@ -10,8 +10,8 @@ import { defineConfig } from 'vitest/config';
  *   (`isolate: false`): importing Bolt, pino, zod and the store drivers again for each file was
  *   half of the suite's time. Each file must therefore leave no global state behind (timers,
  *   environment, spies): `restoreMocks` and `unstubEnvs` undo what vi does.
- * - `suite`: files that start bridge processes, replicas, private Redis or PostgreSQL servers and
- *   the chaos campaign: each file in a fresh process. Their bridge processes run the sources
+ * - `suite`: every other file — those that start bridge processes, replicas, private Redis or
+ *   PostgreSQL servers and the chaos campaign, and any new folder — each file in a fresh process. Their bridge processes run the sources
  *   compiled once by esbuild (test/process-build.ts) instead of compiling them through tsx on every
  *   start.
  */
@@ -26,9 +26,16 @@ const UNIT = [
   'test/redis/**/*.test.ts',
   'test/postgres/**/*.test.ts',
   'test/cli/**/*.test.ts',
-  'test/*.test.ts',
+  'test/config.test.ts',
+  'test/config-access.test.ts',
+  'test/deploy.test.ts',
+  'test/docs.test.ts',
+  'test/env-example.test.ts',
+  'test/logger.test.ts',
+  'test/manifest.test.ts',
+  'test/started-line.test.ts',
 ];
-const ALONE = ['test/load/**', 'test/bench-cli.test.ts', 'test/redis-server.test.ts'];
+const LOAD = 'test/load/**/*.test.ts';
 
 export default defineConfig({
   test: {
@@ -46,7 +53,6 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: UNIT,
-          exclude: ALONE,
           isolate: false,
           restoreMocks: true,
           unstubEnvs: true,
@@ -59,17 +65,12 @@ export default defineConfig({
           name: 'suite',
           // The bridge's sources compiled once for the child processes these files start.
           globalSetup: ['test/process-build.ts'],
-          include: [
-            'test/e2e/**/*.test.ts',
-            'test/chaos/**/*.test.ts',
-            'test/demo/**/*.test.ts',
-            'test/fakes/**/*.test.ts',
-            'test/bench-cli.test.ts',
-            'test/redis-server.test.ts',
-          ],
+          // Everything else, so that a new folder runs isolated until it is shown not to need it.
+          include: ['test/**/*.test.ts'],
+          exclude: [...UNIT, LOAD],
         },
       },
-      { extends: true, test: { name: 'load', include: ['test/load/**/*.test.ts'] } },
+      { extends: true, test: { name: 'load', include: [LOAD] } },
     ],
   },
 });

@@ -79,7 +79,9 @@ export function syncFacade(deps: RelayDeps): SyncFacade {
     carryOutUpdate: (claimed, observer) => carryOutUpdate(deps, claimed, observer),
     resumeUpdate: async (claimed, observer) => {
       const resumed = await resumePending(deps, claimed, observer);
-      return { resumed, outcome: await finishUpdate(deps, resumed.record) };
+      // Calls that may have been delivered: the sender hears that fx-bridge was interrupted.
+      const owes = resumed.interrupted > 0 ? 'recovered' : 'update';
+      return { resumed, outcome: await finishUpdate(deps, resumed.record, { owes }) };
     },
     settleQuestion: (record, posted) => settleQuestion(deps, record, posted),
     actOnWaiting: (relayId) => actOnWaiting(deps, relayId),

@@ -249,11 +249,13 @@ export interface RelayRecord {
  * What a sender is owed, and who tells it. `send`: the outcome of a send (the receipt, or the
  * answer); `held`: the question whether to send to the reachable recipients; `recovered`: the
  * notice that fx-bridge was interrupted during the send, written by the takeover that resumed it;
- * `revoke`: the outcome of a revoke, to whoever asked (`to`), and the receipt brought up to date.
+ * `revoke`: the outcome of a revoke, to whoever asked (`to`), and the receipt brought up to date;
+ * `update`: the outcome of an update (the new text sent, or the question whether to send a second
+ * copy), to whoever asked (`to`), and the receipt brought up to date.
  */
 export interface OwedAnswer {
-  kind: 'send' | 'held' | 'recovered' | 'revoke';
-  /** Who is told, when not the relay's sender (whoever asked for the revoke). */
+  kind: 'send' | 'held' | 'recovered' | 'revoke' | 'update';
+  /** Who is told, when not the relay's sender (whoever asked for the revoke or the update). */
   to?: string;
   /** The process telling it, as a lease: past `until`, any live process may tell it instead. */
   owner: string;

@@ -15,6 +15,7 @@
  */
 import {
   allRevoked,
+  messagesOf,
   revokeUncertainCopies,
   statusFromBatches,
   stillOut,
@@ -26,6 +27,7 @@ import { newOfferId } from './ids.js';
 import { fenced, holdsLease, leaseForMe } from './lease.js';
 import { isInWork, isUpdatableFrom, workOf } from './lifecycle.js';
 import type { RelayObserver } from './observer.js';
+import { owedBy } from './owed.js';
 import { persistently } from './persistently.js';
 import { StoreConflictError } from './ports/store-errors.js';
 import { mayActOn, type RevokeCallDeps, type RevokeIntakeDeps, revokeOpenMessages } from './revoke.js';
@@ -221,7 +223,7 @@ export async function carryOutUpdate(
     'relay update: old copies revoked, sending the new text',
   );
   const sent = await sendPendingBatches(deps, pending, observer);
-  return finishUpdate(deps, sent, keptOld);
+  return finishUpdate(deps, sent, { keptOld });
 }
 
 /** Still revoking the old copies for this very request (not a newer one's). */
@@ -234,15 +236,21 @@ function isRevokingOldCopies(current: RelayRecord, request: UpdateRequest): bool
   );
 }
 
-/** After the new version's batches settled (here or after a resume): the request is done. */
+/**
+ * After the new version's batches settled (here or after a resume): the request is done. The same
+ * write records the answer owed to whoever asked (owed.ts): the outcome, or — when a resume found
+ * calls that may have been delivered — the notice that fx-bridge was interrupted (`recovered`).
+ */
 export async function finishUpdate(
-  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'instanceId'>,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'instanceId' | 'leaseMs' | 'now'>,
   sent: RelayRecord,
-  keptOld?: number,
+  options: { keptOld?: number; owes?: 'update' | 'recovered' } = {},
 ): Promise<UpdateOutcome> {
+  const { keptOld, owes = 'update' } = options;
+  const owed = owedBy(deps, owes, sent.updateRequest?.actorId);
   const record = await fenced(deps, sent.id, () =>
     persistently(deps, { relayId: sent.id, updated: true }, () =>
-      finishWork(deps.store, sent.id, { updateRequest: undefined, lease: undefined }, (current) =>
+      finishWork(deps.store, sent.id, { updateRequest: undefined, lease: undefined, owed }, (current) =>
         holdsLease(deps, current),
       ),
     ),
@@ -259,7 +267,7 @@ export async function finishUpdate(
 
 /** Some old copy could not be taken back: nothing new goes out; the sender is asked again. */
 async function refusedRevoke(
-  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'now' | 'instanceId'>,
+  deps: Pick<RelayDeps, 'store' | 'log' | 'writesAbandoned' | 'now' | 'instanceId' | 'leaseMs'>,
   claimed: RelayRecord,
   request: UpdateRequest,
   batches: RelayBatch[],
@@ -291,6 +299,8 @@ async function refusedRevoke(
               notifiedAt: deps.now(),
             },
           },
+          // The question is the answer owed to whoever asked (owed.ts).
+          owed: owedBy(deps, 'update', request.actorId),
         },
         (current) => holdsLease(deps, current),
       ),
@@ -307,6 +317,27 @@ async function refusedRevoke(
     offerId,
     ...(error ? { error } : {}),
   };
+}
+
+/**
+ * The outcome of the update `record` ended with, read back from the record alone (for an answer
+ * owed after a kill, owed.ts): the question about a second copy while its offer is open, else the
+ * new text sent, counting what the revokes left of the replaced version as the live path does.
+ */
+export function recordedUpdateOutcome(record: RelayRecord): UpdateOutcome {
+  const offer = record.sync?.offer;
+  if (offer?.kind === 'edit') {
+    const error = record.batches.flatMap(messagesOf).find((message) => message.revokeError)?.revokeError;
+    return {
+      type: 'needs_second_copy',
+      record,
+      reason: refusalReason(record, record.batches),
+      offerId: offer.id,
+      ...(error ? { error } : {}),
+    };
+  }
+  const previous = record.versions?.at(-1);
+  return { type: 'updated', record, keptOld: previous ? stillOut(previous.batches) : 0 };
 }
 
 /** Why the revokes left an old copy: uncertain only when every copy left may already be gone. */

@@ -185,6 +185,55 @@ describe('an update killed mid-way', () => {
   }, 180_000);
 });
 
+describe('an update killed after its final write, before its answer was told', () => {
+  it('is told by the next start, once: the DM the killed process owed', async () => {
+    const w = await world('sync:\n  edits: auto\n  quietMs: 0\n');
+    const { emulator, slack, dbPath, env, baseUrl } = w;
+    const first = children.start(['src/main.ts'], env);
+    await first.healthy(baseUrl, STARTUP_MS);
+    await relayOriginal(w, 'Launch at 9');
+    // The send's own answer told (its owed answer cleared) before Slack starts hanging.
+    await vi.waitFor(async () => expect((await relayIn(dbPath))?.owed).toBeUndefined(), { timeout: 15_000 });
+
+    // Slack hangs on the update's DM: Fxiaoke has the new text and the record says so.
+    const posts = slack.callsTo('chat.postMessage').length;
+    slack.holdCalls('chat.postMessage');
+    expect((await postEdit(w, 'Launch at 10', 'Launch at 9')).status).toBe(200);
+    await slack.waitFor(() => slack.callsTo('chat.postMessage').length > posts || undefined, 15_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    slack.dropHeld('chat.postMessage');
+    const killed = await relayIn(dbPath);
+    expect(killed).toMatchObject({
+      status: 'sent',
+      text: 'Launch at 10',
+      owed: { kind: 'update', to: SENDER_ID },
+    });
+
+    const second = children.start(['src/main.ts'], env);
+    await second.healthy(baseUrl, STARTUP_MS);
+    const told = await slack.waitFor(
+      () =>
+        slack
+          .callsTo('chat.postMessage')
+          .slice(posts + 1)
+          .find((call) => JSON.stringify(call.body).includes('Updated in Fxiaoke')),
+      15_000,
+    );
+    expect(String(told.body.text)).toContain('the new text (version 2) was sent to 1 person');
+    await vi.waitFor(async () => expect((await relayIn(dbPath))?.owed).toBeUndefined(), { timeout: 15_000 });
+    second.child.kill('SIGTERM');
+    expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
+    // Told once, and nothing was sent or revoked again.
+    const answers = slack
+      .callsTo('chat.postMessage')
+      .filter((call) => JSON.stringify(call.body).includes('Updated in Fxiaoke'));
+    expect(answers).toHaveLength(2); // the held one the killed process never finished, and this one
+    expect(emulator.requestsTo(SEND)).toHaveLength(2);
+    expect(emulator.requestsTo(REVOKE)).toHaveLength(1);
+  }, 180_000);
+});
+
 describe('a burst of edits killed before it went quiet', () => {
   it('was acked, so it is recorded: the next start applies the last text once and tells the sender', async () => {
     // A quiet period far longer than the test: the first process never acts on the burst.

@@ -11,7 +11,12 @@ import { TakenOverError } from '../../src/relay/dispatch.js';
 import { revokeRelay } from '../../src/relay/revoke.js';
 import { resumePending, takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
-import { carryOutUpdate, finishUpdate, receiveUpdate } from '../../src/relay/update.js';
+import {
+  carryOutUpdate,
+  finishUpdate,
+  receiveUpdate,
+  recordedUpdateOutcome,
+} from '../../src/relay/update.js';
 import { openSqliteStore, type SqliteRelayStore } from '../../src/store/sqlite-store.js';
 import { makeBatch, makeRecord } from '../store/records.js';
 import { deferred, FakeFxiaoke, fxError } from './fake-fxiaoke.js';
@@ -284,6 +289,56 @@ describe('update', () => {
     expect((await receiveUpdate(w.deps, ask(plain.id))).type).toBe('needs_second_copy');
     expect((await w.deps.store.findById(record.id))?.status).toBe('sent');
     expect(w.fake.revokes).toHaveLength(0);
+  });
+});
+
+describe('the answer owed about an update (owed.ts)', () => {
+  it('is written with the final status, to whoever asked, and read back as the live path answered', async () => {
+    const w = world();
+    const record = await sentRelay(w);
+    const accepted = await receiveUpdate(w.deps, { ...ask(record.id), actorId: 'U0ADMIN' });
+    if (accepted.type !== 'accepted') throw new Error(accepted.type);
+    const outcome = await carryOutUpdate(w.deps, accepted.record);
+    const stored = (await w.deps.store.findById(record.id)) as RelayRecord;
+    expect(stored.owed).toEqual({
+      kind: 'update',
+      to: 'U0ADMIN',
+      owner: w.deps.instanceId,
+      until: START + w.deps.leaseMs,
+      since: START,
+    });
+    // What a takeover tells after a kill is what the live path said.
+    expect(recordedUpdateOutcome(stored)).toEqual({ ...outcome, record: stored });
+  });
+
+  it('is the question about a second copy when an old copy could not be revoked', async () => {
+    const w = world();
+    const record = await sentRelay(w);
+    w.fake.scriptRevoke(fxError({ errorCode: -2, traceId: 'E-REVOKE-NO', path: '/cgi/app/message/revoke' }));
+    const accepted = await receiveUpdate(w.deps, ask(record.id));
+    if (accepted.type !== 'accepted') throw new Error(accepted.type);
+    const outcome = await carryOutUpdate(w.deps, accepted.record);
+    const stored = (await w.deps.store.findById(record.id)) as RelayRecord;
+    expect(stored.owed).toMatchObject({ kind: 'update', to: 'U0SENDER' });
+    expect(recordedUpdateOutcome(stored)).toEqual({ ...outcome, record: stored });
+  });
+
+  it('after a resume that found a call which may have been delivered, is the interruption notice', async () => {
+    const w = world();
+    const record = await sentRelay(w);
+    w.fake.scriptSend(() => new Promise<never>(() => undefined));
+    const accepted = await receiveUpdate(w.deps, ask(record.id));
+    if (accepted.type !== 'accepted') throw new Error(accepted.type);
+    void carryOutUpdate(w.deps, accepted.record);
+    await waitFor(w, record.id, (each) => each.batches[0]?.dispatchedAt !== undefined);
+    const next = w.other('fxb_next');
+    const [taken] = await sweep(next);
+    const resumed = await resumePending(next, taken as RelayRecord, {});
+    await finishUpdate(next, resumed.record, { owes: resumed.interrupted > 0 ? 'recovered' : 'update' });
+    expect((await w.deps.store.findById(record.id))?.owed).toMatchObject({
+      kind: 'recovered',
+      owner: 'fxb_next',
+    });
   });
 });
 

@@ -10,13 +10,16 @@ import { assertNever } from '../../relay/lifecycle.js';
 import { revokeOutcomeOf } from '../../relay/revoke.js';
 import { responsibleFor } from '../../relay/route.js';
 import type { RelayRecord } from '../../relay/types.js';
+import { recordedUpdateOutcome } from '../../relay/update.js';
 import type { ListenerContext } from '../context.js';
 import { heldMessageFromRecord } from '../replies/held.js';
 import { revokeOutcomeText } from '../replies/results.js';
+import { updateOutcomeReply } from '../sync/replies.js';
 import { answerByDm, answerInChannel, safely } from './answer.js';
 import { notifyRecoveredRelays } from './notify-recovered.js';
 import { refreshReceipt } from './revoke-job.js';
 import { postsReceipt, presentSend, receiptTracker } from './send-job.js';
+import { refreshReceiptAfterUpdate } from './sync-jobs.js';
 
 export async function tellOwedAnswer(
   ctx: ListenerContext,
@@ -48,6 +51,16 @@ export async function tellOwedAnswer(
       const outcome = revokeOutcomeOf(record);
       await refreshReceipt(ctx, client, outcome);
       await safely(answerByDm(client, owed.to ?? record.senderId), ctx.logger)(revokeOutcomeText(outcome));
+      break;
+    }
+    case 'update': {
+      // A newer update under way meanwhile answers for itself, with what it did.
+      if (record.updateRequest) break;
+      // Whoever asked hears it by DM, as the live path answers an update; the receipt follows.
+      const outcome = recordedUpdateOutcome(record);
+      await refreshReceiptAfterUpdate(client, ctx.logger, record);
+      const { text, blocks } = updateOutcomeReply(outcome);
+      await safely(answerByDm(client, owed.to ?? record.senderId), ctx.logger)(text, blocks);
       break;
     }
     default:

@@ -83,9 +83,12 @@ export class SyncJobs implements SyncJobsPort {
       const observer = receiptObserver(record, receiptTracker(this.client, record, said));
       let text: string;
       let blocks: Parameters<Answer>[1];
+      let owed = false;
       try {
         const outcome = await this.ctx.relay.sync.carryOutUpdate(record, observer);
         ({ text, blocks } = updateOutcomeReply(outcome, record.updateRequest?.edits));
+        // The outcomes whose final write recorded the answer as owed (relay/update.ts).
+        owed = outcome.type === 'updated' || outcome.type === 'needs_second_copy';
         if ('record' in outcome) await this.#refreshReceipt(outcome.record);
       } catch (error) {
         // Another process took the update over before its send went out here: it answers.
@@ -94,6 +97,7 @@ export class SyncJobs implements SyncJobsPort {
         text = internalErrorWhileUpdatingText(record.id);
       }
       await said(text, blocks);
+      if (owed) await this.ctx.relay.settleOwed(record.id);
     });
   }
 
@@ -145,6 +149,7 @@ export class SyncJobs implements SyncJobsPort {
     await this.#refreshReceipt(resumed.record);
     if (resumed.interrupted > 0) await notifyRecoveredRelays(this.client, [resumed.record], this.ctx.logger);
     else await answer(updateOutcomeReply(outcome, record.updateRequest?.edits).text);
+    await this.ctx.relay.settleOwed(record.id);
   }
 
   /** Relays whose waiting change has a timer here (`idle()` waits for them too). */
@@ -186,14 +191,8 @@ export class SyncJobs implements SyncJobsPort {
     void this.revokes.revoke({ type: 'received', claimed: [record], answered: [] }, record.senderId, answer);
   }
 
-  async #refreshReceipt(record: RelayRecord): Promise<void> {
-    if (!hasBotReceipt(record)) return;
-    await updateReceipt(this.client, record).catch((error: unknown) =>
-      this.ctx.logger.warn(
-        { err: error, relayId: record.id },
-        'receipt could not be updated after an update',
-      ),
-    );
+  #refreshReceipt(record: RelayRecord): Promise<void> {
+    return refreshReceiptAfterUpdate(this.client, this.ctx.logger, record);
   }
 
   #enqueue(record: RelayRecord, work: () => Promise<void>): void {
@@ -217,4 +216,16 @@ export class SyncJobs implements SyncJobsPort {
       },
     });
   }
+}
+
+/** The receipt of an updated relay shows its new text and what became of it. Never throws. */
+export async function refreshReceiptAfterUpdate(
+  client: webApi.WebClient,
+  logger: ListenerContext['logger'],
+  record: RelayRecord,
+): Promise<void> {
+  if (!hasBotReceipt(record)) return;
+  await updateReceipt(client, record).catch((error: unknown) =>
+    logger.warn({ err: error, relayId: record.id }, 'receipt could not be updated after an update'),
+  );
 }

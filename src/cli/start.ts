@@ -4,6 +4,7 @@
  */
 import { startBridge } from '../bridge.js';
 import { StoreConfigurationError, StoreOpenError } from '../store/errors.js';
+import { startWorker, type Worker } from '../workers/start.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode } from './io.js';
 
 export async function runStart(io: CliIo): Promise<ExitCode> {
@@ -76,4 +77,32 @@ function earlyStop(): { signalled: Promise<'signal'>; release(): void } {
       process.off('SIGINT', onSignal);
     },
   };
+}
+
+/**
+ * `fx-bridge worker`: carries out handed-off sends (workers/start.ts) until SIGTERM or SIGINT. Its
+ * leases are compared by time only, as on a shared store: other processes use the store too.
+ */
+export async function runWorker(io: CliIo): Promise<ExitCode> {
+  const config = configOrReport(io, 'worker');
+  if (!config) return EXIT.config;
+  let worker: Worker;
+  try {
+    worker = await startWorker(config, { identity: { exclusiveStore: false } });
+  } catch (error) {
+    io.err(`fx-bridge worker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof StoreOpenError || error instanceof StoreConfigurationError
+      ? EXIT.config
+      : EXIT.failed;
+  }
+  return new Promise<ExitCode>((resolve) => {
+    const stop = () => {
+      worker.stop().then(
+        () => resolve(EXIT.ok),
+        () => resolve(EXIT.failed),
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
 }

@@ -1,0 +1,108 @@
+/**
+ * RELAY_WORKERS=fork: the receiver forks one worker process (workers/child.ts) in its own
+ * container, tells it each hand-off through the fork's IPC channel, starts another if it dies,
+ * and stops it after its own Slack side on a stop. The worker's lease owner id is chosen here, so
+ * the receiver knows its sibling (lease.ts isOwnerGone) before the worker takes any lease.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { isFromWorker, type ToWorker } from './protocol.js';
+
+/** Restarts after a death, growing while the worker keeps dying at start. */
+const RESTART_MS = [100, 500, 1_000, 2_000, 5_000];
+
+/** The worker entry next to this file: TypeScript under tsx (development, tests), JavaScript built. */
+function workerEntry(): { path: string; execArgv: string[] } {
+  const ts = import.meta.url.endsWith('.ts');
+  const path = fileURLToPath(new URL(ts ? './child.ts' : './child.js', import.meta.url));
+  return { path, execArgv: ts ? ['--import', import.meta.resolve('tsx')] : [] };
+}
+
+export class ForkedWorker {
+  #child: ChildProcess | undefined;
+  #instanceId = '';
+  #ready = false;
+  #stopping = false;
+  #failures = 0;
+  #restart: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly receiverId: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** The lease owner of the worker running now (or starting): the receiver's sibling. */
+  siblings(): string[] {
+    return this.#instanceId ? [this.#instanceId] : [];
+  }
+
+  /** The worker's process id, for operators and tests. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  start(): void {
+    if (this.#stopping) return;
+    const { path, execArgv } = workerEntry();
+    this.#instanceId = `fxb_${randomUUID()}`;
+    this.#ready = false;
+    const child = fork(path, [], { execArgv, stdio: 'inherit', serialization: 'json' });
+    this.#child = child;
+    child.on('message', (message: unknown) => {
+      if (!isFromWorker(message)) return;
+      if (message.type === 'ready') {
+        this.#ready = true;
+        this.#failures = 0;
+        this.log.info({ pid: child.pid }, 'relay worker ready');
+      } else {
+        this.log.error({ reason: message.message }, 'relay worker could not start');
+      }
+    });
+    // A send to a worker that just died fails: the hand-off stays in the store for the next one.
+    child.on('error', (error) => this.log.warn({ err: error }, 'relay worker channel error'));
+    child.on('exit', (code, signal) => {
+      if (this.#child === child) this.#child = undefined;
+      if (this.#stopping) return;
+      const delay = RESTART_MS[Math.min(this.#failures, RESTART_MS.length - 1)] ?? 5_000;
+      this.#failures++;
+      this.log.warn({ code, signal, restartInMs: delay }, 'relay worker exited; starting another');
+      this.#restart = setTimeout(() => this.start(), delay);
+    });
+    this.#send({
+      type: 'start',
+      config: this.config,
+      instanceId: this.#instanceId,
+      receiverId: this.receiverId,
+    });
+  }
+
+  /** A hand-off: the worker claims it now; lost or ignored, its next look in the store finds it. */
+  notify(relayId: string): void {
+    if (this.#ready) this.#send({ type: 'handed-off', relayId });
+  }
+
+  /** Stops the worker: SIGTERM (it drains what it started), SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#restart);
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  #send(message: ToWorker): void {
+    const child = this.#child;
+    if (!child?.connected) return;
+    child.send(message, (error) => {
+      if (error) this.log.debug({ err: error }, 'relay worker did not take a message');
+    });
+  }
+}

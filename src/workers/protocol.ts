@@ -1,0 +1,27 @@
+/**
+ * The messages between a receiver and the worker it forked (RELAY_WORKERS=fork), over the fork's
+ * IPC channel: a pipe between the two processes, never logged. The configuration travels here
+ * rather than in the environment, so a bridge started in-process (tests, the bench) forks a worker
+ * with the very configuration it runs with.
+ */
+import type { Config } from '../config.js';
+
+/** Receiver → worker. */
+export type ToWorker =
+  /** First message: run with this configuration, as this lease owner, beside this receiver. */
+  | { type: 'start'; config: Config; instanceId: string; receiverId: string }
+  /** A send was handed off (relay/handoff.ts): claim it now rather than at the next look. */
+  | { type: 'handed-off'; relayId: string };
+
+/** Worker → receiver. */
+export type FromWorker = { type: 'ready' } | { type: 'failed'; message: string };
+
+export function isToWorker(message: unknown): message is ToWorker {
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'start' || type === 'handed-off';
+}
+
+export function isFromWorker(message: unknown): message is FromWorker {
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'ready' || type === 'failed';
+}

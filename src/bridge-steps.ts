@@ -267,18 +267,20 @@ export function openRelayWork(
   { config, logger, metrics }: Wiring,
   closers: Closers,
   drain: { ms: number; abandonWrites: () => void },
+  /** False in a worker process: no acks wait for its loop, so relays never give way to them. */
+  acksHere = true,
 ): { work: InFlightWork; queue: RelayWorkQueue } {
   const work = new InFlightWork();
   // Acks first: while the event loop runs late, relays go one at a time (relay/loop-pressure.ts).
-  const pressure = new LoopPressure();
+  const pressure = acksHere ? new LoopPressure() : undefined;
   const queue = new RelayWorkQueue({
     concurrency: config.work.relayConcurrency,
-    underPressure: () => pressure.underPressure,
+    ...(pressure ? { underPressure: () => pressure.underPressure } : {}),
   });
   metrics.trackQueueDepth(() => work.size + queue.size);
   metrics.trackRelayBacklog(() => queue.backlog);
   closers.add(async () => {
-    pressure.stop();
+    pressure?.stop();
     const drainMs = drain.ms;
     if (queue.size + work.size > 0) {
       logger.info(

@@ -32,8 +32,12 @@ import { ForkedWorker } from './workers/fork.js';
 export type { BridgeOptions } from './bridge-steps.js';
 
 /** The worker this receiver forked (RELAY_WORKERS=fork), stopped after the Slack side and the hand-offs. */
-function openForkedWorker(wiring: Wiring, closers: Closers, receiverId: string): ForkedWorker {
-  const worker = new ForkedWorker(wiring.config, receiverId, wiring.logger);
+function openForkedWorker(
+  wiring: Wiring,
+  closers: Closers,
+  receiver: Pick<RelayDeps, 'instanceId' | 'leaseMs'>,
+): ForkedWorker {
+  const worker = new ForkedWorker(wiring.config, receiver.instanceId, wiring.logger, receiver.leaseMs);
   worker.start();
   closers.add(() => worker.stop(wiring.options.drainTimeoutMs ?? 25_000));
   return worker;
@@ -88,13 +92,16 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
           : {},
     );
     openRetention(wiring, closers, store);
-    if (mode === 'fork') forked = openForkedWorker(wiring, closers, relay.deps.instanceId);
+    if (mode === 'fork') forked = openForkedWorker(wiring, closers, relay.deps);
+    // `fork`: telling the worker is the hand-off (no store write); `none`: a write any worker finds.
     const handOffTo =
-      mode === 'inline'
-        ? undefined
-        : async (record: RelayRecord) => {
-            if (await handOff(relay.deps, record)) forked?.notify(record.id);
-          };
+      mode === 'fork'
+        ? async (record: RelayRecord) => forked?.notify(record.id)
+        : mode === 'none'
+          ? async (record: RelayRecord) => {
+              await handOff(relay.deps, record);
+            }
+          : undefined;
     // How long a stop waits for relays under way: inside Docker's (and the chart's) 30 s grace.
     const drainMs = options.drainTimeoutMs ?? 25_000;
     const work = openRelayWork(wiring, closers, { ms: drainMs, abandonWrites: relay.abandonWrites });

@@ -13,6 +13,11 @@ import { persistently } from './persistently.js';
 import { RelayNotFoundError, StoreConflictError } from './ports/store-errors.js';
 import type { RelayRecord } from './types.js';
 
+// RELAY_WORKERS=fork needs no write at all: the receiver tells its own worker each accepted relay
+// over the fork's channel, and the worker claims it from the receiver's lease (claimHandedOff's
+// `from`). A telling lost with a worker that died is re-told to the next one; past that, the
+// receiver's lease runs out (it never renews it) and the worker's takeover sweep carries it out.
+
 type HandOffDeps = Pick<RelayDeps, 'store' | 'instanceId' | 'log' | 'writesAbandoned'>;
 
 export function isHandedOff(record: RelayRecord): boolean {
@@ -40,15 +45,23 @@ export async function handOff(deps: HandOffDeps, record: RelayRecord): Promise<b
   }
 }
 
-/** Takes a handed-off relay for this worker; undefined when another worker was first (or it moved on). */
+/**
+ * Takes a handed-off relay for this worker; undefined when another worker was first (or it moved
+ * on). `from`: the receiver that told this worker of the relay itself (RELAY_WORKERS=fork, over
+ * the fork's channel): its relay may still carry that receiver's lease, handed over by the telling.
+ */
 export async function claimHandedOff(
   deps: Pick<RelayDeps, 'store' | 'instanceId' | 'leaseMs' | 'now'>,
   relayId: string,
+  from?: string,
 ): Promise<RelayRecord | undefined> {
+  const handedOff = (current: RelayRecord) =>
+    isHandedOff(current) ||
+    (from !== undefined && current.status === 'received' && current.lease?.owner === from);
   try {
-    return await deps.store.update(relayId, { lease: leaseForMe(deps) }, isHandedOff);
+    return await deps.store.update(relayId, { lease: leaseForMe(deps) }, handedOff);
   } catch (error) {
-    if (error instanceof StoreConflictError) return undefined;
+    if (error instanceof StoreConflictError || error instanceof RelayNotFoundError) return undefined;
     throw error;
   }
 }

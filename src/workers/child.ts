@@ -27,6 +27,7 @@ process.on('message', (message: unknown) => {
     if (worker) return;
     const { config, instanceId, receiverId } = message;
     worker = startWorker(config, {
+      receiverId,
       identity: {
         instanceId,
         // On SQLite, the receiver is the one other process alive beside this one.
@@ -43,7 +44,10 @@ process.on('message', (message: unknown) => {
     );
     return;
   }
-  void worker?.then((running) => running.notify(message.relayId));
+  const { relayIds } = message;
+  void worker?.then((running) => {
+    for (const relayId of relayIds) running.notify(relayId);
+  });
 });
 process.on('disconnect', () => exit(0));
 process.on('SIGTERM', () => exit(0));

@@ -28,11 +28,21 @@ export class ForkedWorker {
   #stopping = false;
   #failures = 0;
   #restart: NodeJS.Timeout | undefined;
+  /** Told this turn of the event loop, sent together. */
+  #batch: string[] = [];
+  #flush: NodeJS.Immediate | undefined;
+  /**
+   * Told within a lease's time, oldest first: told again to the next worker should this one die
+   * before claiming them (the claim is a compare-and-set, so telling twice is harmless). Older ones
+   * need no telling: the receiver's lease on them ran out and any worker's takeover sweep takes them.
+   */
+  #recent: { relayId: string; at: number }[] = [];
 
   constructor(
     private readonly config: Config,
     private readonly receiverId: string,
     private readonly log: Logger,
+    private readonly leaseMs: number,
   ) {}
 
   /** The lease owner of the worker running now (or starting): the receiver's sibling. */
@@ -58,6 +68,9 @@ export class ForkedWorker {
         this.#ready = true;
         this.#failures = 0;
         this.log.info({ pid: child.pid }, 'relay worker ready');
+        this.#forgetOld();
+        if (this.#recent.length > 0)
+          this.#send({ type: 'handed-off', relayIds: this.#recent.map((each) => each.relayId) });
       } else {
         this.log.error({ reason: message.message }, 'relay worker could not start');
       }
@@ -66,6 +79,7 @@ export class ForkedWorker {
     child.on('error', (error) => this.log.warn({ err: error }, 'relay worker channel error'));
     child.on('exit', (code, signal) => {
       if (this.#child === child) this.#child = undefined;
+      this.#ready = false;
       if (this.#stopping) return;
       const delay = RESTART_MS[Math.min(this.#failures, RESTART_MS.length - 1)] ?? 5_000;
       this.#failures++;
@@ -80,15 +94,32 @@ export class ForkedWorker {
     });
   }
 
-  /** A hand-off: the worker claims it now; lost or ignored, its next look in the store finds it. */
+  /** A hand-off: told to the worker in this turn's batch, and remembered for a lease's time. */
   notify(relayId: string): void {
-    if (this.#ready) this.#send({ type: 'handed-off', relayId });
+    this.#recent.push({ relayId, at: Date.now() });
+    this.#batch.push(relayId);
+    this.#flush ??= setImmediate(() => {
+      this.#flush = undefined;
+      const relayIds = this.#batch;
+      this.#batch = [];
+      this.#forgetOld();
+      // Not ready (starting, or restarting after a death): told on its 'ready' from #recent.
+      if (this.#ready) this.#send({ type: 'handed-off', relayIds });
+    });
+  }
+
+  #forgetOld(): void {
+    const since = Date.now() - this.leaseMs;
+    let old = 0;
+    while (old < this.#recent.length && (this.#recent[old]?.at ?? 0) < since) old++;
+    if (old > 0) this.#recent.splice(0, old);
   }
 
   /** Stops the worker: SIGTERM (it drains what it started), SIGKILL after `timeoutMs`. */
   async stop(timeoutMs: number): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#restart);
+    clearImmediate(this.#flush);
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -10,8 +10,11 @@ import type { Config } from '../config.js';
 export type ToWorker =
   /** First message: run with this configuration, as this lease owner, beside this receiver. */
   | { type: 'start'; config: Config; instanceId: string; receiverId: string }
-  /** A send was handed off (relay/handoff.ts): claim it now rather than at the next look. */
-  | { type: 'handed-off'; relayId: string };
+  /**
+   * Sends this receiver accepted (relay/handoff.ts), batched per turn of its event loop: the
+   * telling is the hand-off; the worker claims each from the receiver's lease.
+   */
+  | { type: 'handed-off'; relayIds: string[] };
 
 /** Worker → receiver. */
 export type FromWorker = { type: 'ready' } | { type: 'failed'; message: string };

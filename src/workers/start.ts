@@ -29,13 +29,15 @@ export interface WorkerOptions extends BridgeOptions {
   identity?: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>>;
   /** How often handed-off relays are looked for in the store (default 500 ms). */
   handedOffEveryMs?: number;
+  /** The receiver that forked this worker: what it tells this worker is this worker's to claim. */
+  receiverId?: string;
 }
 
 export interface Worker {
   readonly logger: Logger;
   readonly relay: RelayDeps;
   readonly jobs: RelayJobs;
-  /** A receiver handed `relayId` off: claim it now, unless this worker has enough queued already. */
+  /** The receiver told of `relayId`: claimed now and queued here, as the receiver would have queued it. */
   notify(relayId: string): void;
   stop(): Promise<void>;
 }
@@ -55,10 +57,12 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     const fxShared = await openSharedFxiaokeState(wiring, closers);
     const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
     const relay = openRelayDeps(wiring, store, fxiaoke, fxShared, options.identity);
-    const work = openRelayWork(wiring, closers, {
-      ms: options.drainTimeoutMs ?? 25_000,
-      abandonWrites: relay.abandonWrites,
-    });
+    const work = openRelayWork(
+      wiring,
+      closers,
+      { ms: options.drainTimeoutMs ?? 25_000, abandonWrites: relay.abandonWrites },
+      false,
+    );
     const jobs = createWorkerJobs(config.slack, {
       relay: relayFacade(relay.deps),
       profiles: relay.profiles,
@@ -86,8 +90,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       relay: relay.deps,
       jobs,
       notify(relayId) {
-        if (stopped || room() <= 0) return;
-        claimHandedOff(relay.deps, relayId).then(
+        if (stopped) return;
+        claimHandedOff(relay.deps, relayId, options.receiverId).then(
           (record) => {
             if (record) jobs.carryOutHandedOff(record);
           },

@@ -173,6 +173,22 @@ describe('a receiver and its forked worker on one SQLite file', () => {
     expect(late.map((record) => record.id)).toEqual(['rl_receiver']);
   });
 
+  it("claims a relay its receiver told it of from the receiver's own lease, and nothing else of the receiver's", async () => {
+    const world = pair();
+    const worker = world.worker('fxb_worker_1');
+    const told = await accepted(world.receiver, 1);
+    const untold = await accepted(world.receiver, 2);
+    // Told over the fork's channel: no write by the receiver, the worker's claim takes the lease.
+    const mine = await claimHandedOff(worker, told.id, 'fxb_receiver');
+    expect(mine?.lease?.owner).toBe('fxb_worker_1');
+    // Another process's word is not the receiver's: nothing claimed.
+    expect(await claimHandedOff(worker, untold.id, 'fxb_someone_else')).toBeUndefined();
+    expect(await claimHandedOff(worker, untold.id)).toBeUndefined();
+    // Told twice (to a restarted worker): the second claim finds it taken.
+    expect(await claimHandedOff(world.worker('fxb_worker_2'), told.id, 'fxb_receiver')).toBeUndefined();
+    expect((await world.store.findById(untold.id))?.lease?.owner).toBe('fxb_receiver');
+  });
+
   it('hands a received send from the receiver to the worker through the shared file', async () => {
     const world = pair();
     const worker = world.worker('fxb_worker_1');

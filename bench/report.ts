@@ -117,6 +117,7 @@ export function formatReport(report: BenchReport): string {
           'ratio p50',
           'ratio p99',
           'acks ≥ 3 s',
+          'CPU ms/ack',
           'errors',
         ],
         load.ack.map((row) => [
@@ -130,12 +131,14 @@ export function formatReport(report: BenchReport): string {
           times(row.ratioP50),
           times(row.ratioP99),
           `${num(row.baseline.lateAcks)} / ${num(row.bridge.lateAcks)}`,
+          `${num(row.baseline.cpuMsPerRequest, 2)} / ${num(row.bridge.cpuMsPerRequest, 2)}`,
           `${errorsText(row.baseline)} / ${errorsText(row.bridge)}`,
         ]),
       ),
     );
     out.push(
-      '  (milliseconds; pairs are bare / bridge; ratio = bridge ÷ bare; an ack ≥ 3 s is a timeout in Slack)',
+      '  (milliseconds; pairs are bare / bridge; ratio = bridge ÷ bare; an ack ≥ 3 s is a timeout in Slack;' +
+        ' CPU ms/ack: the process taking the requests, a forked worker not included)',
     );
   }
   if (load && load.e2e.length > 0) {

@@ -95,8 +95,11 @@ export async function runWorker(io: CliIo): Promise<ExitCode> {
       ? EXIT.config
       : EXIT.failed;
   }
+  // A worker listens on no port and its timers do not hold the process: this does, until a stop.
+  const keepAlive = setInterval(() => undefined, 60_000);
   return new Promise<ExitCode>((resolve) => {
     const stop = () => {
+      clearInterval(keepAlive);
       worker.stop().then(
         () => resolve(EXIT.ok),
         () => resolve(EXIT.failed),

@@ -50,6 +50,11 @@ export interface BridgeOptions {
   now?: () => number;
   /** How often a Redis store is looked at for lost keys (default 5 s; tests shorten it). */
   durabilityCheckEveryMs?: number;
+  /**
+   * A Fxiaoke budget of this process alone (SQLite, memory) sends nothing on the default budget
+   * before then: a relay worker that replaced one killed within the window (workers/fork.ts).
+   */
+  rateQuietUntil?: number;
 }
 
 /** What the steps share: the configuration, the start's options, logs and metrics. */
@@ -130,6 +135,7 @@ export async function openSharedFxiaokeState(
           authMode: fx.authMode,
           appId: fx.appId,
           now: options.now,
+          ...(options.rateQuietUntil !== undefined ? { quietUntil: options.rateQuietUntil } : {}),
         });
   closers.add(() => fxShared.close());
   metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());

@@ -9,7 +9,17 @@ import type { Config } from '../config.js';
 /** Receiver → worker. */
 export type ToWorker =
   /** First message: run with this configuration, as this lease owner, beside this receiver. */
-  | { type: 'start'; config: Config; instanceId: string; receiverId: string }
+  | {
+      type: 'start';
+      config: Config;
+      instanceId: string;
+      receiverId: string;
+      /**
+       * The worker before this one died (not stopped): its calls of the last window are unknown
+       * here, so on a budget of the worker's own nothing goes out for this long (ms from its start).
+       */
+      quietMs?: number;
+    }
   /**
    * Sends this receiver accepted (relay/handoff.ts), batched per turn of its event loop: the
    * telling is the hand-off; the worker claims each from the receiver's lease.

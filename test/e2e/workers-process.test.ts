@@ -71,7 +71,8 @@ async function setUp() {
     port,
     configFile,
     storeUrl: `sqlite:${dbPath}`,
-    extra: { RELAY_WORKERS: 'fork', RELAY_CONCURRENCY: '4' },
+    // A short budget window: a worker that replaces a killed one sends nothing for one window.
+    extra: { RELAY_WORKERS: 'fork', RELAY_CONCURRENCY: '4', FXIAOKE_RATE_LIMIT_WINDOW_MS: '2000' },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   return { emulator, slack, env, dbPath, baseUrl, eventsUrl: `${baseUrl}/slack/events`, users };

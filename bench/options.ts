@@ -14,8 +14,10 @@ export const SECTIONS = [
   'store',
   'sqlite-lock',
   'flood',
+  'burst',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
+export type WorkersMode = 'inline' | 'fork';
 
 export interface BenchOptions {
   quick: boolean;
@@ -51,6 +53,13 @@ export interface BenchOptions {
   fxRateWindowMs: number | undefined;
   /** A second fan-out under a budget that binds, to see how closely the limiter paces; none: skip. */
   fanoutTight: { calls: number; windowMs: number } | undefined;
+  /**
+   * RELAY_WORKERS modes measured side by side in the ack and routed-channel sections (`inline`:
+   * today's one process; `fork`: acks in this process, sends in a forked worker).
+   */
+  workers: WorkersMode[];
+  /** Commands in the burst section (default budget, a worker killed half way). */
+  burst: number;
   /** CPU-profile the bridge during the sustained section (costs throughput, so off by default). */
   profile: boolean;
   /** Also write the run as bench/reference.json, the committed figures the docs quote. */
@@ -83,6 +92,8 @@ const USAGE = `npm run bench -- [flags]
                            (a database fxb_bench_… is created there for the run and dropped after)
   --no-postgres            skip the PostgreSQL store
   --fx-rate-calls N, --fx-rate-window-ms N   the fan-out's Fxiaoke rate budget (default: the build's)
+  --workers inline,fork    RELAY_WORKERS modes compared in the ack and routed-channel sections
+  --burst 1000             commands of the burst section (default budget, worker killed half way)
   --profile                CPU-profile the bridge during the sustained section (slows it down)
   --fanout-tight 5/1000    also fan out under this budget (calls/window ms) to see the pacing; none: skip
   --save-reference         also write the run as bench/reference.json (the committed reference figures)
@@ -145,6 +156,8 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       'fx-rate-calls': { type: 'string' },
       'fx-rate-window-ms': { type: 'string' },
       'fanout-tight': { type: 'string' },
+      workers: { type: 'string' },
+      burst: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'save-reference': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -188,7 +201,17 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     fxRateCalls: optionalNumber(values['fx-rate-calls'], 'fx-rate-calls'),
     fxRateWindowMs: optionalNumber(values['fx-rate-window-ms'], 'fx-rate-window-ms'),
     fanoutTight: budget(values['fanout-tight'] ?? '5/1000'),
+    workers: workersModes(values.workers),
+    burst: number(values.burst, quick ? 200 : 1_000, 'burst'),
     profile: values.profile ?? false,
     saveReference: values['save-reference'] ?? false,
   };
+}
+
+function workersModes(value: string | undefined): WorkersMode[] {
+  const modes = (value ?? 'inline,fork').split(',').map((item) => item.trim());
+  const wrong = modes.filter((mode) => mode !== 'inline' && mode !== 'fork');
+  if (wrong.length > 0 || modes.length === 0)
+    throw new BenchUsageError(`--workers takes inline and/or fork, got "${value}"`);
+  return modes as WorkersMode[];
 }

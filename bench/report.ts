@@ -1,6 +1,7 @@
 /** The printed tables and the JSON files under bench/results/. */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
+import { type BurstResult, formatBurst } from './burst.js';
 import type { FanoutResult } from './fanout.js';
 import type { StoreResult } from './protocol.js';
 import { type DepartmentExpansion, formatReach, type RouteRow } from './routes.js';
@@ -52,6 +53,8 @@ export interface BenchReport {
   routes?: RouteRow[];
   /** A department as the recipient: its expansion and its relay (routes.ts). */
   departments?: DepartmentExpansion;
+  /** A burst under the default budget with the worker killed half way (burst.ts). */
+  burst?: BurstResult;
 }
 
 /** null is how NaN comes back through JSON/IPC. */
@@ -105,6 +108,7 @@ export function formatReport(report: BenchReport): string {
       table(
         [
           'offered/s',
+          'workers',
           'sent/s',
           'bare p50',
           'bare p99',
@@ -113,10 +117,12 @@ export function formatReport(report: BenchReport): string {
           'ratio p50',
           'ratio p99',
           'acks ≥ 3 s',
+          'CPU ms/ack',
           'errors',
         ],
         load.ack.map((row) => [
           num(row.rate),
+          row.workers ?? 'inline',
           `${num(row.baseline.achievedRate, 0)} / ${num(row.bridge.achievedRate, 0)}`,
           num(row.baseline.ack.p50),
           num(row.baseline.ack.p99),
@@ -125,12 +131,14 @@ export function formatReport(report: BenchReport): string {
           times(row.ratioP50),
           times(row.ratioP99),
           `${num(row.baseline.lateAcks)} / ${num(row.bridge.lateAcks)}`,
+          `${num(row.baseline.cpuMsPerRequest, 2)} / ${num(row.bridge.cpuMsPerRequest, 2)}`,
           `${errorsText(row.baseline)} / ${errorsText(row.bridge)}`,
         ]),
       ),
     );
     out.push(
-      '  (milliseconds; pairs are bare / bridge; ratio = bridge ÷ bare; an ack ≥ 3 s is a timeout in Slack)',
+      '  (milliseconds; pairs are bare / bridge; ratio = bridge ÷ bare; an ack ≥ 3 s is a timeout in Slack;' +
+        ' CPU ms/ack: the process taking the requests, a forked worker not included)',
     );
   }
   if (load && load.e2e.length > 0) {
@@ -141,6 +149,7 @@ export function formatReport(report: BenchReport): string {
     out.push(
       table(
         [
+          'bridge',
           'fx latency',
           'offered/s',
           'relays',
@@ -156,6 +165,7 @@ export function formatReport(report: BenchReport): string {
         load.e2e.map((outcome) => {
           const e2e = outcome.e2e;
           return [
+            outcome.target,
             `${outcome.emulatorLatencyMs} ms`,
             num(outcome.rate),
             num(e2e?.delivered),
@@ -308,6 +318,7 @@ export function formatReport(report: BenchReport): string {
         out.push(`  ${instance.name} logged: ${instance.logSamples.join(' | ')}`);
     }
   }
+  if (report.burst) out.push('', ...formatBurst(report.burst));
   if (report.sqliteLock) out.push('', ...formatSqliteLock(report.sqliteLock));
   if (report.unsignedFlood) out.push('', ...formatUnsignedFlood(report.unsignedFlood));
   const parts = Object.entries(report.sectionSeconds).map(([name, seconds]) => `${name} ${seconds} s`);

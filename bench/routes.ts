@@ -19,7 +19,7 @@ import { FxiaokeDepartments } from '../src/fxiaoke/departments.js';
 import { lookUpDepartments } from '../src/relay/departments.js';
 import { resolveRecipients } from '../src/relay/recipients.js';
 import { type FanoutResult, runFanout } from './fanout.js';
-import type { BenchOptions } from './options.js';
+import type { BenchOptions, WorkersMode } from './options.js';
 import { ROUTED_CHANNEL } from './protocol.js';
 import type { StageOutcome, StageRunner } from './stages.js';
 import { mib, ratio, round } from './stats.js';
@@ -33,6 +33,8 @@ import {
 
 export interface RouteRow {
   rate: number;
+  /** RELAY_WORKERS of the bridge measured (absent in results of older runs: inline). */
+  workers?: WorkersMode;
   baseline: StageOutcome;
   bridge: StageOutcome;
   ratioP50: number;
@@ -75,47 +77,50 @@ export async function runRoutedChannel(
   const baseline = await startBaseline(children.fakesInfo);
   try {
     await runner.warmup(baseline, false);
-    for (const rate of options.routeRates) {
-      // A fresh bridge per rate: an overloaded stage leaves no work behind for the next.
-      const bridge = await startBenchBridge({
-        name: `routed-${rate}`,
-        fakes: children.fakesInfo,
-        ...settings,
-      });
-      try {
-        await runner.warmup(bridge, true);
-        const messagesIn = ROUTED_CHANNEL;
-        const base = await runner.run(baseline, rate, options.durationMs, {
-          e2e: false,
-          emulatorLatencyMs: 0,
-          messagesIn,
+    for (const rate of options.routeRates)
+      for (const workers of options.workers) {
+        // A fresh bridge per rate: an overloaded stage leaves no work behind for the next.
+        const bridge = await startBenchBridge({
+          name: `routed-${rate}${workers === 'inline' ? '' : `-${workers}`}`,
+          fakes: children.fakesInfo,
+          ...settings,
+          env: { ...settings.env, RELAY_WORKERS: workers },
         });
-        const ours = await runner.run(bridge, rate, options.durationMs, {
-          e2e: true,
-          emulatorLatencyMs: 0,
-          messagesIn,
-        });
-        const lost = ours.e2e?.undelivered ?? ours.acked;
-        const row: RouteRow = {
-          rate,
-          baseline: base,
-          bridge: ours,
-          ratioP50: ratio(ours.ack.p50, base.ack.p50),
-          ratioP99: ratio(ours.ack.p99, base.ack.p99),
-          lost,
-          pass: ours.lateAcks === 0 && lost === 0 && ours.errorCount === 0,
-        };
-        rows.push(row);
-        progress(
-          `  ${String(rate).padStart(5)}/s: ack p99 bare ${base.ack.p99} ms, bridge ${ours.ack.p99} ms; ` +
-            `acks ≥ 3 s ${ours.lateAcks}; lost ${lost}; ${ours.e2e?.relaysPerSecond ?? 0} relays/s; ` +
-            `${row.pass ? 'pass' : 'FAIL'}`,
-        );
-      } finally {
-        await bridge.stop().catch(() => undefined);
-        instances.push(await summarize(bridge));
+        try {
+          await runner.warmup(bridge, true);
+          const messagesIn = ROUTED_CHANNEL;
+          const base = await runner.run(baseline, rate, options.durationMs, {
+            e2e: false,
+            emulatorLatencyMs: 0,
+            messagesIn,
+          });
+          const ours = await runner.run(bridge, rate, options.durationMs, {
+            e2e: true,
+            emulatorLatencyMs: 0,
+            messagesIn,
+          });
+          const lost = ours.e2e?.undelivered ?? ours.acked;
+          const row: RouteRow = {
+            rate,
+            workers,
+            baseline: base,
+            bridge: ours,
+            ratioP50: ratio(ours.ack.p50, base.ack.p50),
+            ratioP99: ratio(ours.ack.p99, base.ack.p99),
+            lost,
+            pass: ours.lateAcks === 0 && lost === 0 && ours.errorCount === 0,
+          };
+          rows.push(row);
+          progress(
+            `  ${String(rate).padStart(5)}/s ${workers.padEnd(6)}: ack p99 bare ${base.ack.p99} ms, bridge ${ours.ack.p99} ms; ` +
+              `acks ≥ 3 s ${ours.lateAcks}; lost ${lost}; ${ours.e2e?.relaysPerSecond ?? 0} relays/s; ` +
+              `${row.pass ? 'pass' : 'FAIL'}`,
+          );
+        } finally {
+          await bridge.stop().catch(() => undefined);
+          instances.push(await summarize(bridge));
+        }
       }
-    }
   } finally {
     await baseline.stop().catch(() => undefined);
   }
@@ -217,6 +222,7 @@ export function formatReach(
       table(
         [
           'offered/s',
+          'workers',
           'bare p50',
           'bare p99',
           'bridge p50',
@@ -230,6 +236,7 @@ export function formatReach(
         ],
         routes.map((row) => [
           num(row.rate),
+          row.workers ?? 'inline',
           num(row.baseline.ack.p50),
           num(row.baseline.ack.p99),
           num(row.bridge.ack.p50),

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateUsers } from '../dev/fakes/fxiaoke-emulator.js';
+import { formatBurst, runBurst } from './burst.js';
 import { runFanout } from './fanout.js';
 import { ChildRpc, forkBench } from './ipc.js';
 import { type BenchOptions, BenchUsageError, parseOptions } from './options.js';
@@ -200,6 +201,13 @@ async function main(): Promise<void> {
         if (result.skipped) progress(`  skipped: ${result.skipped}`);
         report.stores.push(result);
       }
+    }
+    if (sections.has('burst')) {
+      progress(
+        `Burst: ${options.burst} commands, default budget, RELAY_WORKERS=fork, worker killed half way`,
+      );
+      report.burst = await timed('burst', () => runBurst(options.burst, progress));
+      for (const line of formatBurst(report.burst)) progress(`  ${line}`);
     }
     if (sections.has('sqlite-lock')) {
       progress('SQLite lock: a bridge on a SQLite file, quiet and while another process takes the lock');

@@ -3,7 +3,7 @@
  * and the step-up search for the sustained relay rate. Each section gets a fresh bridge instance
  * (own SQLite file, own token), so an overloaded stage cannot leave work behind for the next section.
  */
-import type { BenchOptions } from './options.js';
+import type { BenchOptions, WorkersMode } from './options.js';
 import { type ProfileSummary, startProfiler } from './profile.js';
 import type { StageOutcome, StageRunner } from './stages.js';
 import { ratio } from './stats.js';
@@ -19,6 +19,8 @@ import {
 
 export interface AckRow {
   rate: number;
+  /** RELAY_WORKERS of the bridge measured (absent in results of older runs: inline). */
+  workers?: WorkersMode;
   baseline: StageOutcome;
   bridge: StageOutcome;
   ratioP50: number;
@@ -67,8 +69,17 @@ export async function runLoadSections(
   const result: LoadSections = { ack: [], e2e: [], sustained: undefined, instances };
 
   /** Runs `body` against a fresh, warmed-up bridge instance, then stops it and keeps its summary. */
-  const withBridge = async (name: string, body: (bridge: BridgeTarget) => Promise<void>) => {
-    const bridge = await startBenchBridge({ name, fakes: children.fakesInfo, ...bridgeSettings });
+  const withBridge = async (
+    name: string,
+    body: (bridge: BridgeTarget) => Promise<void>,
+    workers: WorkersMode = 'inline',
+  ) => {
+    const bridge = await startBenchBridge({
+      name,
+      fakes: children.fakesInfo,
+      ...bridgeSettings,
+      env: { ...bridgeSettings.env, RELAY_WORKERS: workers },
+    });
     try {
       await runner.warmup(bridge, true);
       await body(bridge);
@@ -97,21 +108,29 @@ export async function runLoadSections(
     const baseline = await startBaseline(children.fakesInfo);
     try {
       await runner.warmup(baseline, false);
-      await withBridge('bridge', async (bridge) => {
-        for (const rate of options.rates) {
-          // Back to back at each rate, so drift on a shared machine hits both alike.
-          const base = await measure(baseline, rate, 0, false);
-          const ours = await measure(bridge, rate, 0, true);
-          result.ack.push({
-            rate,
-            baseline: base,
-            bridge: ours,
-            ratioP50: ratio(ours.ack.p50, base.ack.p50),
-            ratioP99: ratio(ours.ack.p99, base.ack.p99),
-          });
-          result.e2e.push(ours);
-        }
-      });
+      for (const workers of options.workers) {
+        const name = workers === 'inline' ? 'bridge' : `bridge-${workers}`;
+        await withBridge(
+          name,
+          async (bridge) => {
+            for (const rate of options.rates) {
+              // Back to back at each rate, so drift on a shared machine hits both alike.
+              const base = await measure(baseline, rate, 0, false);
+              const ours = await measure(bridge, rate, 0, true);
+              result.ack.push({
+                rate,
+                workers,
+                baseline: base,
+                bridge: ours,
+                ratioP50: ratio(ours.ack.p50, base.ack.p50),
+                ratioP99: ratio(ours.ack.p99, base.ack.p99),
+              });
+              result.e2e.push(ours);
+            }
+          },
+          workers,
+        );
+      }
     } finally {
       await baseline.stop().catch(() => undefined);
     }
@@ -135,23 +154,30 @@ export async function runLoadSections(
   if (sections.has('sustained')) {
     progress('Sustained relay rate (step up until a step fails):');
     const steps: SustainedStep[] = [];
-    await withBridge('bridge-steps', async (bridge) => {
-      const profiler = options.profile ? await startProfiler() : undefined;
-      for (const rate of options.stepRates) {
-        const outcome = await runner.run(bridge, rate, options.stepDurationMs, {
-          e2e: true,
-          emulatorLatencyMs: 0,
-        });
-        const reason = judgeStep(outcome);
-        steps.push({ rate, outcome, pass: reason === '', reason });
-        progress(
-          `  ${String(rate).padStart(5)}/s: ${reason === '' ? 'pass' : `fail (${reason})`}, ack p99 ` +
-            `${outcome.ack.p99} ms, ${outcome.e2e?.relaysPerSecond ?? 0} relays/s`,
-        );
-        if (reason !== '') break;
-      }
-      if (profiler) result.profile = await profiler.stop();
-    });
+    // The design under test: the last mode given (fork by default), profiled with --profile.
+    const workers = options.workers.at(-1) ?? 'inline';
+    const name = workers === 'inline' ? 'bridge-steps' : `bridge-steps-${workers}`;
+    await withBridge(
+      name,
+      async (bridge) => {
+        const profiler = options.profile ? await startProfiler() : undefined;
+        for (const rate of options.stepRates) {
+          const outcome = await runner.run(bridge, rate, options.stepDurationMs, {
+            e2e: true,
+            emulatorLatencyMs: 0,
+          });
+          const reason = judgeStep(outcome);
+          steps.push({ rate, outcome, pass: reason === '', reason });
+          progress(
+            `  ${String(rate).padStart(5)}/s: ${reason === '' ? 'pass' : `fail (${reason})`}, ack p99 ` +
+              `${outcome.ack.p99} ms, ${outcome.e2e?.relaysPerSecond ?? 0} relays/s`,
+          );
+          if (reason !== '') break;
+        }
+        if (profiler) result.profile = await profiler.stop();
+      },
+      workers,
+    );
     const best = steps.filter((step) => step.pass).at(-1);
     result.sustained = {
       steps,

@@ -44,6 +44,12 @@ export interface StageOutcome {
   /** Acks that took 3 s or more: Slack would have shown the user operation_timeout. */
   lateAcks: number;
   generatorMaxLagMs: number;
+  /**
+   * CPU of this process (where the bare app and the bridge's receiver run) per request sent, in ms,
+   * from the first send to the end of the stage's drain: a figure a busy shared machine bends less
+   * than latency. A forked relay worker's CPU is its own and not in it.
+   */
+  cpuMsPerRequest?: number;
   e2e?: EndToEnd;
 }
 
@@ -117,6 +123,7 @@ export class StageRunner {
     const stage = this.#stage;
     await this.harvest();
     this.slackCalls = {};
+    const cpuBefore = process.cpuUsage();
     const result = await this.children.load.call<LoadResult>({
       op: 'run',
       url: target.url,
@@ -151,6 +158,8 @@ export class StageRunner {
     };
     if (settings.e2e) outcome.e2e = await this.#endToEnd(stage, result);
     await this.settle();
+    const cpu = process.cpuUsage(cpuBefore);
+    outcome.cpuMsPerRequest = round((cpu.user + cpu.system) / 1000 / Math.max(result.sent, 1), 3);
     return outcome;
   }
 

@@ -18,16 +18,19 @@ import { type FxiaokeSharedState, openFxiaokeSharedState } from './redis/fxiaoke
 import { RedisSendLimiter } from './redis/send-limiter.js';
 import { type RelayDeps, relayDeps } from './relay/deps.js';
 import { relayFacade } from './relay/facade.js';
+import { claimHandedOffRelays } from './relay/handoff.js';
 import { LoopPressure } from './relay/loop-pressure.js';
 import { takeOverOwed } from './relay/owed.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { takeOverAbandoned } from './relay/takeover.js';
+import type { RelayRecord } from './relay/types.js';
 import { RelayWorkQueue } from './relay/work-queue.js';
 import { SlackFileDownloader } from './slack/api/files.js';
 import { slackLookups } from './slack/api/lookups.js';
 import type { SlackProfileCache } from './slack/api/profiles.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
+import type { RelayJobs } from './slack/jobs/relay-jobs.js';
 import type { StoreDurabilityStatus } from './store/durability.js';
 import { StoreConfigurationError, StoreOpenError } from './store/errors.js';
 import { openStore, parseStoreUrl } from './store/index.js';
@@ -47,6 +50,11 @@ export interface BridgeOptions {
   now?: () => number;
   /** How often a Redis store is looked at for lost keys (default 5 s; tests shorten it). */
   durabilityCheckEveryMs?: number;
+  /**
+   * A Fxiaoke budget of this process alone (SQLite, memory) sends nothing on the default budget
+   * before then: a relay worker that replaced one killed within the window (workers/fork.ts).
+   */
+  rateQuietUntil?: number;
 }
 
 /** What the steps share: the configuration, the start's options, logs and metrics. */
@@ -127,6 +135,7 @@ export async function openSharedFxiaokeState(
           authMode: fx.authMode,
           appId: fx.appId,
           now: options.now,
+          ...(options.rateQuietUntil !== undefined ? { quietUntil: options.rateQuietUntil } : {}),
         });
   closers.add(() => fxShared.close());
   metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());
@@ -168,6 +177,8 @@ export function openRelayDeps(
   store: RelayStore,
   fxiaoke: FxiaokeClient,
   fxShared: FxiaokeSharedState,
+  /** Who this process is among the lease owners (RELAY_WORKERS: a receiver and its workers). */
+  identity: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>> = {},
 ): { deps: RelayDeps; profiles: SlackProfileCache; abandonWrites: () => void } {
   // Per-user send limit (limits.sendsPerUserPerMinute): shared like the Fxiaoke state (PostgreSQL,
   // or its Redis connection) when it is, so a user's sends count across replicas; in this process
@@ -246,6 +257,7 @@ export function openRelayDeps(
       revokeFinished: (outcome) => metrics.revokes.inc({ outcome }),
     },
     ...(options.now ? { now: options.now } : {}),
+    ...identity,
   });
   return {
     deps,
@@ -261,18 +273,20 @@ export function openRelayWork(
   { config, logger, metrics }: Wiring,
   closers: Closers,
   drain: { ms: number; abandonWrites: () => void },
+  /** False in a worker process: no acks wait for its loop, so relays never give way to them. */
+  acksHere = true,
 ): { work: InFlightWork; queue: RelayWorkQueue } {
   const work = new InFlightWork();
   // Acks first: while the event loop runs late, relays go one at a time (relay/loop-pressure.ts).
-  const pressure = new LoopPressure();
+  const pressure = acksHere ? new LoopPressure() : undefined;
   const queue = new RelayWorkQueue({
     concurrency: config.work.relayConcurrency,
-    underPressure: () => pressure.underPressure,
+    ...(pressure ? { underPressure: () => pressure.underPressure } : {}),
   });
   metrics.trackQueueDepth(() => work.size + queue.size);
   metrics.trackRelayBacklog(() => queue.backlog);
   closers.add(async () => {
-    pressure.stop();
+    pressure?.stop();
     const drainMs = drain.ms;
     if (queue.size + work.size > 0) {
       logger.info(
@@ -307,6 +321,7 @@ export async function openSlack(
     work: { work: InFlightWork; queue: RelayWorkQueue };
     isShuttingDown: () => boolean;
     durability: (() => StoreDurabilityStatus) | undefined;
+    handOff?: (record: RelayRecord) => Promise<void>;
   },
 ): Promise<{ slack: SlackApp; port: number }> {
   let slack: SlackApp | undefined;
@@ -335,6 +350,7 @@ export async function openSlack(
     botId: options.botId,
     botUserId: options.botUserId,
     onAck: (type, seconds) => metrics.observeAck(type, seconds),
+    ...(parts.handOff ? { handOff: parts.handOff } : {}),
   });
   const port = await slack.start();
   const started = slack;
@@ -346,32 +362,54 @@ export async function openSlack(
 
 /**
  * Recorded work nobody is doing (left by a crash, a stop, or a replica that died) is taken over now
- * (after the start, so the buttons in its answers have listeners) and every half lease.
+ * (after the start, so the buttons in its answers have listeners) and every half lease; sends
+ * handed off to workers (relay/handoff.ts) are claimed every `handedOffEveryMs` (a worker's
+ * durable path; in `inline` mode, what a mode change left).
  */
 export async function openTakeoverSweep(
   { config, logger }: Wiring,
   closers: Closers,
   relay: RelayDeps,
-  slack: SlackApp,
+  jobs: Pick<RelayJobs, 'inHand' | 'takeOver' | 'tellOwed' | 'carryOutHandedOff'>,
+  options: { handedOffEveryMs?: number; handedOffLimit?: () => number } = {},
 ): Promise<void> {
   const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
   const sweep = () =>
-    takeOverAbandoned(relay, { legacyStaleMs, inHand: (relayId) => slack.jobs.inHand(relayId) }, (record) =>
-      slack.jobs.takeOver(record),
+    takeOverAbandoned(relay, { legacyStaleMs, inHand: (relayId) => jobs.inHand(relayId) }, (record) =>
+      jobs.takeOver(record),
     )
       .then((taken) => {
         if (taken.length > 0)
           logger.warn({ count: taken.length }, 'took over recorded work nobody was doing');
         // Work that ended but whose sender was never told (relay/owed.ts).
-        return takeOverOwed(relay, (record) => slack.jobs.tellOwed(record));
+        return takeOverOwed(relay, (record) => jobs.tellOwed(record));
       })
       .catch((error: unknown) =>
         logger.warn({ err: error }, 'looking for abandoned work failed; will try again'),
       );
+  let claiming = false;
+  const claimHandedOff = async () => {
+    const limit = options.handedOffLimit?.() ?? 500;
+    if (claiming || limit <= 0) return;
+    claiming = true;
+    try {
+      await claimHandedOffRelays(relay, (record) => jobs.carryOutHandedOff(record), limit);
+    } catch (error) {
+      logger.warn({ err: error }, 'looking for handed-off relays failed; will try again');
+    } finally {
+      claiming = false;
+    }
+  };
+  await claimHandedOff();
   await sweep();
   const sweeper = setInterval(() => void sweep(), Math.max(1_000, relay.leaseMs / 2));
   sweeper.unref();
-  closers.add(() => clearInterval(sweeper));
+  const claimer = setInterval(() => void claimHandedOff(), options.handedOffEveryMs ?? relay.leaseMs / 2);
+  claimer.unref();
+  closers.add(() => {
+    clearInterval(sweeper);
+    clearInterval(claimer);
+  });
 }
 
 export function openRetention(

@@ -21,12 +21,27 @@ import type { FxiaokeClient } from './fxiaoke/client.js';
 import { BridgeMetrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import type { RelayDeps } from './relay/deps.js';
+import { handOff } from './relay/handoff.js';
+import type { RelayRecord } from './relay/types.js';
 import type { SlackApp } from './slack/app.js';
 import { startedFields } from './started-line.js';
 import type { RelayStore } from './store/interface.js';
 import { Closers } from './util/closers.js';
+import { ForkedWorker } from './workers/fork.js';
 
 export type { BridgeOptions } from './bridge-steps.js';
+
+/** The worker this receiver forked (RELAY_WORKERS=fork), stopped after the Slack side and the hand-offs. */
+function openForkedWorker(
+  wiring: Wiring,
+  closers: Closers,
+  receiver: Pick<RelayDeps, 'instanceId' | 'leaseMs'>,
+): ForkedWorker {
+  const worker = new ForkedWorker(wiring.config, receiver.instanceId, wiring.logger, receiver.leaseMs);
+  worker.start();
+  closers.add(() => worker.stop(wiring.options.drainTimeoutMs ?? 25_000));
+  return worker;
+}
 
 export interface Bridge {
   readonly logger: Logger;
@@ -62,8 +77,31 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     const store = await openRelayStore(wiring, closers);
     const fxShared = await openSharedFxiaokeState(wiring, closers);
     const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
-    const relay = openRelayDeps(wiring, store, fxiaoke, fxShared);
+    // RELAY_WORKERS: a receiver hands sends off to workers; forked here, or run apart (`none`).
+    const mode = config.relayWorkers;
+    let forked: ForkedWorker | undefined;
+    const relay = openRelayDeps(
+      wiring,
+      store,
+      fxiaoke,
+      fxShared,
+      mode === 'fork'
+        ? { siblings: () => forked?.siblings() ?? [] }
+        : mode === 'none'
+          ? { exclusiveStore: false }
+          : {},
+    );
     openRetention(wiring, closers, store);
+    if (mode === 'fork') forked = openForkedWorker(wiring, closers, relay.deps);
+    // `fork`: telling the worker is the hand-off (no store write); `none`: a write any worker finds.
+    const handOffTo =
+      mode === 'fork'
+        ? async (record: RelayRecord) => forked?.notify(record.id)
+        : mode === 'none'
+          ? async (record: RelayRecord) => {
+              await handOff(relay.deps, record);
+            }
+          : undefined;
     // How long a stop waits for relays under way: inside Docker's (and the chart's) 30 s grace.
     const drainMs = options.drainTimeoutMs ?? 25_000;
     const work = openRelayWork(wiring, closers, { ms: drainMs, abandonWrites: relay.abandonWrites });
@@ -75,9 +113,14 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       work,
       isShuttingDown: () => shuttingDown,
       durability,
+      ...(handOffTo ? { handOff: handOffTo } : {}),
     });
-    logger.info(startedFields(config, port), 'fx-bridge started');
-    await openTakeoverSweep(wiring, closers, relay.deps, slack);
+    logger.info(
+      { ...startedFields(config, port), ...(mode === 'inline' ? {} : { relayWorkers: mode }) },
+      'fx-bridge started',
+    );
+    // With workers, they take over what nobody is doing; this process only takes requests.
+    if (mode === 'inline') await openTakeoverSweep(wiring, closers, relay.deps, slack.jobs);
 
     let stopping: Promise<void> | undefined;
     return {

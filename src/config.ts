@@ -25,6 +25,8 @@ export {
 export type SlackMode = 'socket' | 'http';
 export type FxiaokeAuthMode = 'header' | 'legacy';
 export type LogFormat = 'auto' | 'json' | 'pretty';
+/** `inline`: this process sends; `fork`: a worker child it forks does; `none`: workers run apart. */
+export type RelayWorkersMode = 'inline' | 'fork' | 'none';
 
 export interface Config {
   slack: {
@@ -95,6 +97,8 @@ export interface Config {
     /** Received work not carried out within this long is not sent any more; its sender is told. */
     resumeLimitSeconds: number;
   };
+  /** Where sends are carried out after their acks (RELAY_WORKERS; docs/architecture.md). */
+  relayWorkers: RelayWorkersMode;
   /** How long the Fxiaoke address book, phone lookups and Slack profiles are cached. */
   peopleCacheTtlSeconds: number;
   logLevel: string;
@@ -234,6 +238,7 @@ function toConfig(env: EnvValues, file: FileConfig): Config {
       leaseSeconds: env.LEASE_SECONDS,
       resumeLimitSeconds: env.RESUME_LIMIT_SECONDS,
     },
+    relayWorkers: env.RELAY_WORKERS,
     peopleCacheTtlSeconds: env.PEOPLE_CACHE_TTL_SECONDS,
     logLevel: env.LOG_LEVEL,
     // Production (the image sets NODE_ENV=production) keeps JSON even on a terminal (docker run -t).

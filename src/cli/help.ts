@@ -12,6 +12,7 @@ Usage: fx-bridge <command> [options]
 
 Commands:
   start                           run the bridge until SIGTERM/SIGINT (what the container runs)
+  worker                          carry out sends receivers handed off (RELAY_WORKERS=none)
   check                           try the configuration, a Fxiaoke token, the store and Slack
   prune [--older-than-days N]     delete finished relays older than N days (default RETENTION_DAYS)
   relays list [options]           recent relays, newest first
@@ -33,6 +34,17 @@ senders are told in a direct message.
 ${CONFIG_NOTE}
 Exit codes: 0 stopped cleanly, 1 could not start or stop, 78 configuration error (also: the store
 STORE_URL names cannot be opened).`;
+
+const worker = `Usage: fx-bridge worker
+
+Runs a relay worker: no Slack requests, no HTTP port. It carries out the sends that bridges started
+with RELAY_WORKERS=none (or fork) recorded and handed off, takes over work nobody is doing, and
+answers in Slack as the bridge would. Run it on the same STORE_URL as the bridges (Redis or
+PostgreSQL to run it on other hosts; on SQLite, on the same machine). SIGTERM or SIGINT lets relays
+under way finish (up to 25 s) and exits 0; what it had not started stays recorded for the next.
+
+${CONFIG_NOTE}
+Exit codes: 0 stopped cleanly, 1 could not start or stop, 78 configuration error.`;
 
 const check = `Usage: fx-bridge check [--send-test <FSUID_… | employee id>]
 
@@ -123,4 +135,4 @@ Options:
 Exit codes: 0 every relay is in the destination, 1 the count check failed or a store could not be
 opened, 2 usage error.`;
 
-export const HELP = { main, start, check, prune, relays, relaysList, relaysShow, store } as const;
+export const HELP = { main, start, worker, check, prune, relays, relaysList, relaysShow, store } as const;

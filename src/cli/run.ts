@@ -5,7 +5,7 @@ import { HELP } from './help.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode, UsageError } from './io.js';
 import { parseStatuses, runPrune, runRelaysList, runRelaysShow } from './relays.js';
 import { checkSendTestRecipient } from './send-test.js';
-import { runStart } from './start.js';
+import { runStart, runWorker } from './start.js';
 import { runStoreCopy } from './store-copy.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -40,6 +40,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     case 'start': {
       if (parse(rest, {}, 'start').values.help) return help(io, 'start');
       return runStart(io);
+    }
+    case 'worker': {
+      if (parse(rest, {}, 'worker').values.help) return help(io, 'worker');
+      return runWorker(io);
     }
     case 'check': {
       const { values } = parse(rest, { 'send-test': { type: 'string' } }, 'check');

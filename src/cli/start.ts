@@ -4,6 +4,7 @@
  */
 import { startBridge } from '../bridge.js';
 import { StoreConfigurationError, StoreOpenError } from '../store/errors.js';
+import { startWorker, type Worker } from '../workers/start.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode } from './io.js';
 
 export async function runStart(io: CliIo): Promise<ExitCode> {
@@ -76,4 +77,35 @@ function earlyStop(): { signalled: Promise<'signal'>; release(): void } {
       process.off('SIGINT', onSignal);
     },
   };
+}
+
+/**
+ * `fx-bridge worker`: carries out handed-off sends (workers/start.ts) until SIGTERM or SIGINT. Its
+ * leases are compared by time only, as on a shared store: other processes use the store too.
+ */
+export async function runWorker(io: CliIo): Promise<ExitCode> {
+  const config = configOrReport(io, 'worker');
+  if (!config) return EXIT.config;
+  let worker: Worker;
+  try {
+    worker = await startWorker(config, { identity: { exclusiveStore: false } });
+  } catch (error) {
+    io.err(`fx-bridge worker failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    return error instanceof StoreOpenError || error instanceof StoreConfigurationError
+      ? EXIT.config
+      : EXIT.failed;
+  }
+  // A worker listens on no port and its timers do not hold the process: this does, until a stop.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  return new Promise<ExitCode>((resolve) => {
+    const stop = () => {
+      clearInterval(keepAlive);
+      worker.stop().then(
+        () => resolve(EXIT.ok),
+        () => resolve(EXIT.failed),
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
 }

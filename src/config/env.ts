@@ -207,6 +207,11 @@ export const ENV = {
     8,
     'relays this process carries out at once after their acks; the rest wait in its queue, recorded (1–1000)',
   ),
+  RELAY_WORKERS: setting(
+    oneOf(['inline', 'fork', 'none']),
+    'inline',
+    'where sends are carried out after their acks: `inline`, in this process; `fork`, in a worker process this one forks (and restarts), so acks never wait for relay work; `none`, in `fx-bridge worker` processes run apart on the same `STORE_URL` (see docs/architecture.md, Receivers and workers)',
+  ),
   LEASE_SECONDS: setting(
     wholeNumber(2, 3_600),
     30,

@@ -63,6 +63,12 @@ export interface RateLimiterOptions {
    */
   marginMs?: number;
   now?: () => number;
+  /**
+   * No call of an endpoint on the default budget goes out before this time (on `now`'s clock): a
+   * relay worker that replaced one killed within the last window cannot know the calls that one
+   * made in it (RELAY_WORKERS=fork on a budget of this process alone). Token endpoints are exempt.
+   */
+  quietUntil?: number;
   /** Injected in tests with a fake clock; must reject or resolve early when `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -134,6 +140,11 @@ export abstract class QueuedRateLimiter implements RateLimiter {
 
   now(): number {
     return this.clock();
+  }
+
+  /** Whether `path` is counted on the default budget (not the token endpoints' own, or a configured one). */
+  protected onDefaultBudget(path: string): boolean {
+    return !this.#budgets.has(path);
   }
 
   budgetFor(path: string): EffectiveBudget {
@@ -251,7 +262,13 @@ interface PathState {
 /** The budget counted in this process: right for one replica (SQLite or memory store). */
 export class InProcessRateLimiter extends QueuedRateLimiter {
   readonly #paths = new Map<string, PathState>();
+  readonly #quietUntil: number;
   #slots = 0;
+
+  constructor(options: RateLimiterOptions) {
+    super(options);
+    this.#quietUntil = options.quietUntil ?? Number.NEGATIVE_INFINITY;
+  }
 
   protected decide(path: string, budget: EffectiveBudget): Decision {
     const now = this.clock();
@@ -302,7 +319,8 @@ export class InProcessRateLimiter extends QueuedRateLimiter {
   #state(path: string): PathState {
     let state = this.#paths.get(path);
     if (!state) {
-      state = { grants: [], pausedUntil: Number.NEGATIVE_INFINITY, cap: undefined, since: 0 };
+      const pausedUntil = this.onDefaultBudget(path) ? this.#quietUntil : Number.NEGATIVE_INFINITY;
+      state = { grants: [], pausedUntil, cap: undefined, since: 0 };
       this.#paths.set(path, state);
     }
     return state;

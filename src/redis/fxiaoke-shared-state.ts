@@ -21,6 +21,8 @@ export interface FxiaokeSharedStateOptions {
   appId: string;
   /** The token manager's clock, for the in-memory token cache. */
   now?: () => number;
+  /** A budget of this process alone starts quiet until then (rate-limiter.ts `quietUntil`). */
+  quietUntil?: number;
 }
 
 export interface FxiaokeSharedState {
@@ -43,7 +45,10 @@ export async function openFxiaokeSharedState(
 ): Promise<FxiaokeSharedState> {
   const location = parseStoreUrl(options.storeUrl);
   if (location.kind !== 'redis') {
-    const rateLimiter = new InProcessRateLimiter({ budget: options.rateLimit });
+    const rateLimiter = new InProcessRateLimiter({
+      budget: options.rateLimit,
+      ...(options.quietUntil !== undefined ? { quietUntil: options.quietUntil } : {}),
+    });
     return {
       rateLimiter,
       tokenCache: new MemoryTokenCache(options.now),

@@ -80,6 +80,11 @@ export interface RelayDeps {
   leaseMs: number;
   /** The store is this process's alone (SQLite, memory): any other owner's lease is a dead process's. */
   exclusiveStore: boolean;
+  /**
+   * Processes known alive on an exclusive store besides this one (a receiver and the worker it
+   * forked, RELAY_WORKERS=fork): their leases count as on a shared store, gone only once run out.
+   */
+  siblings?: () => readonly string[];
   /** A received request not carried out within this long is not sent any more; its sender is told. */
   resumeLimitMs: number;
   /** How long a front door waits for the intake write before it says nothing was taken. */

@@ -12,7 +12,30 @@ import { isInWork, LIFECYCLE } from './lifecycle.js';
 import { StoreConflictError } from './ports/store-errors.js';
 import type { RelayRecord } from './types.js';
 
-export type LeaseDeps = Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'exclusiveStore' | 'now' | 'store'>;
+/**
+ * The lease owner of a `received` relay its receiver handed off to the workers (RELAY_WORKERS,
+ * handoff.ts): queued for whichever claims it first, never "abandoned".
+ */
+export const HANDED_OFF = 'handed-off';
+
+export type LeaseDeps = Pick<
+  RelayDeps,
+  'instanceId' | 'leaseMs' | 'exclusiveStore' | 'siblings' | 'now' | 'store'
+>;
+
+/**
+ * Whether the process named `owner` may be taken as gone: never this one; on a store only one
+ * process uses, any other but a known sibling (lease `until` aside); otherwise once `until` passed.
+ */
+export function isOwnerGone(
+  deps: Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings' | 'now'>,
+  owner: string,
+  until: number,
+): boolean {
+  if (owner === deps.instanceId) return false;
+  if (deps.exclusiveStore && !(deps.siblings?.().includes(owner) ?? false)) return true;
+  return until <= deps.now();
+}
 
 export function leaseForMe(deps: Pick<RelayDeps, 'instanceId' | 'leaseMs' | 'now'>): RelayRecord['lease'] {
   return { owner: deps.instanceId, until: deps.now() + deps.leaseMs };
@@ -29,8 +52,9 @@ export function isAbandoned(deps: LeaseDeps, record: RelayRecord, legacyStaleMs:
   const { lease } = record;
   if (!lease)
     return LIFECYCLE[record.status].work === 'following' || record.updatedAt <= deps.now() - legacyStaleMs;
-  if (lease.owner === deps.instanceId) return false;
-  return deps.exclusiveStore || lease.until <= deps.now();
+  // Queued for any worker (handoff.ts): waiting for its turn, not left behind by a crash.
+  if (lease.owner === HANDED_OFF) return false;
+  return isOwnerGone(deps, lease.owner, lease.until);
 }
 
 /**

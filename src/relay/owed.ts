@@ -11,11 +11,15 @@
  * a takeover is still telling.
  */
 import type { RelayDeps } from './deps.js';
+import { isOwnerGone } from './lease.js';
 import { persistently } from './persistently.js';
 import { StoreConflictError } from './ports/store-errors.js';
 import type { OwedAnswer, RelayRecord } from './types.js';
 
-export type OwedDeps = Pick<RelayDeps, 'store' | 'instanceId' | 'leaseMs' | 'now' | 'exclusiveStore' | 'log'>;
+export type OwedDeps = Pick<
+  RelayDeps,
+  'store' | 'instanceId' | 'leaseMs' | 'now' | 'exclusiveStore' | 'siblings' | 'log'
+>;
 
 /** The `owed` field of a final write: this process tells it, within a lease's time. */
 export function owedBy(
@@ -29,12 +33,11 @@ export function owedBy(
 
 /** Owed by a process that is gone (another one's, past its time, or any other on an exclusive store). */
 export function isOwedElsewhere(
-  deps: Pick<RelayDeps, 'instanceId' | 'now' | 'exclusiveStore'>,
+  deps: Pick<RelayDeps, 'instanceId' | 'now' | 'exclusiveStore' | 'siblings'>,
   record: RelayRecord,
 ): boolean {
   const { owed } = record;
-  if (!owed || owed.owner === deps.instanceId) return false;
-  return deps.exclusiveStore || owed.until <= deps.now();
+  return owed !== undefined && isOwnerGone(deps, owed.owner, owed.until);
 }
 
 /** Takes over telling `record`'s owed answer; undefined when another process took it first or it was told. */

@@ -24,7 +24,7 @@ import type { RelayChange, RelayRecord, WaitingChange } from './types.js';
 import { dueAt, unchangedSince, wakeInMs } from './waiting-change.js';
 
 /** Acting on a change: recording it, and telling whose lease it is under (lease.ts). */
-type WaitingDeps = SyncDeps & Pick<RelayDeps, 'exclusiveStore' | 'log'>;
+type WaitingDeps = SyncDeps & Pick<RelayDeps, 'exclusiveStore' | 'siblings' | 'log'>;
 
 /** Writes that met another write in between are tried again this many times (then: look again later). */
 const RETRIES = 5;

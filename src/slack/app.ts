@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, buildReceiverRoutes, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config.js';
+import type { RelayRecord } from '../relay/types.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { resolveBotIdentityPatiently } from './api/auth-retry.js';
 import { slackClientOptions, socketModeClientOptions } from './api/web-client.js';
@@ -30,6 +31,8 @@ export interface SlackAppOptions {
   botUserId?: string;
   /** Told how long each request took from reaching the app to its ack (metrics). */
   onAck?: (type: string, seconds: number) => void;
+  /** RELAY_WORKERS fork|none: accepted sends go to the workers (jobs/relay-jobs.ts). */
+  handOff?: (record: RelayRecord) => Promise<void>;
 }
 
 export interface SlackApp {
@@ -145,7 +148,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       return jobs;
     },
   };
-  const jobs = new RelayJobs(full, app.client, context.queue, context.takeovers);
+  const jobs = new RelayJobs(full, app.client, context.queue, context.takeovers, options.handOff);
   registerListeners(app, full, recording);
 
   let routesServer: Server | undefined;

@@ -58,6 +58,11 @@ export class RelayJobs implements RelayJobsPort {
     private readonly client: webApi.WebClient,
     private readonly queue: RelayWorkQueue,
     private readonly observer: TakeoverObserver = {},
+    /**
+     * RELAY_WORKERS fork|none: an accepted send is handed off to a worker process (relay/handoff.ts)
+     * instead of running here, so this process's event loop is left to acks. Absent: run here.
+     */
+    private readonly handOff?: (record: RelayRecord) => Promise<void>,
   ) {
     this.sync = new SyncJobs(ctx, client, queue, this);
   }
@@ -70,6 +75,19 @@ export class RelayJobs implements RelayJobsPort {
       return;
     }
     const { record } = received;
+    // A held relay's confirmation replaces the held message in place: that answer exists only here.
+    const handOff = options.heldAnswer ? undefined : this.handOff;
+    if (handOff) {
+      void this.ctx.work
+        .run(() => handOff(record))
+        .catch((error: unknown) =>
+          this.ctx.logger.warn(
+            { err: error, relayId: record.id },
+            'could not hand a relay off; it stays recorded for a takeover',
+          ),
+        );
+      return;
+    }
     // A routed channel stays quiet: no "queued" line per message.
     const waiting = intakeOf(record).route ? undefined : said;
     this.#enqueue(record, record.senderId, waiting, () =>
@@ -196,6 +214,20 @@ export class RelayJobs implements RelayJobsPort {
         else this.#inHand.delete(id);
       }
     };
+  }
+
+  /**
+   * A send a receiver handed off (relay/handoff.ts), claimed by this worker: the very job the
+   * receiver would have run, answered in its channel (records never hold a response_url).
+   */
+  carryOutHandedOff(record: RelayRecord): void {
+    const answer = answerInChannel(
+      this.client,
+      this.ctx.logger,
+      record.originChannelId,
+      responsibleFor(record),
+    );
+    void this.send({ type: 'accepted', record }, answer);
   }
 
   takeOver(record: RelayRecord): void {

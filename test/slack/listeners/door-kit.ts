@@ -164,7 +164,12 @@ export interface Door {
 
 export function door(
   script: FacadeScript = {},
-  options: { failing?: string[]; homeViewers?: HomeViewers } = {},
+  options: {
+    failing?: string[];
+    homeViewers?: HomeViewers;
+    /** RELAY_WORKERS fork|none: accepted sends go here instead of the queue. */
+    handOff?: (record: RelayRecord) => Promise<void>;
+  } = {},
 ): Door {
   const timeline: string[] = [];
   const relay = fakeFacade(script, timeline);
@@ -184,7 +189,7 @@ export function door(
       return jobs;
     },
   };
-  const jobs = new RelayJobs(ctx, client, queue);
+  const jobs = new RelayJobs(ctx, client, queue, {}, options.handOff);
   return {
     ctx,
     relay,

@@ -1,0 +1,55 @@
+/**
+ * Entry of a worker forked by its receiver (workers/fork.ts): waits for its configuration on the
+ * IPC channel, runs the worker (workers/start.ts), claims each hand-off it is told of, and stops
+ * when told to (SIGTERM) or when its parent is gone (the channel closes: a receiver killed with
+ * SIGKILL leaves no orphan sending on its own).
+ */
+import { isSharedStore, parseStoreUrl } from '../store/location.js';
+import { isToWorker } from './protocol.js';
+import { startWorker, type Worker } from './start.js';
+
+let worker: Promise<Worker> | undefined;
+let exiting = false;
+
+function exit(code: number): void {
+  if (exiting) return;
+  exiting = true;
+  const stopped = worker ? worker.then((running) => running.stop()) : Promise.resolve();
+  stopped.then(
+    () => process.exit(code),
+    () => process.exit(1),
+  );
+}
+
+process.on('message', (message: unknown) => {
+  if (!isToWorker(message)) return;
+  if (message.type === 'start') {
+    if (worker) return;
+    const { config, instanceId, receiverId, quietMs } = message;
+    worker = startWorker(config, {
+      receiverId,
+      ...(quietMs !== undefined ? { rateQuietUntil: Date.now() + quietMs } : {}),
+      identity: {
+        instanceId,
+        // On SQLite, the receiver is the one other process alive beside this one.
+        exclusiveStore: !isSharedStore(parseStoreUrl(config.storeUrl)),
+        siblings: () => [receiverId],
+      },
+    });
+    worker.then(
+      () => process.send?.({ type: 'ready' }),
+      (error: unknown) => {
+        process.send?.({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+        process.exit(1);
+      },
+    );
+    return;
+  }
+  const { relayIds } = message;
+  void worker?.then((running) => {
+    for (const relayId of relayIds) running.notify(relayId);
+  });
+});
+process.on('disconnect', () => exit(0));
+process.on('SIGTERM', () => exit(0));
+process.on('SIGINT', () => exit(0));

@@ -1,0 +1,40 @@
+/**
+ * The messages between a receiver and the worker it forked (RELAY_WORKERS=fork), over the fork's
+ * IPC channel: a pipe between the two processes, never logged. The configuration travels here
+ * rather than in the environment, so a bridge started in-process (tests, the bench) forks a worker
+ * with the very configuration it runs with.
+ */
+import type { Config } from '../config.js';
+
+/** Receiver → worker. */
+export type ToWorker =
+  /** First message: run with this configuration, as this lease owner, beside this receiver. */
+  | {
+      type: 'start';
+      config: Config;
+      instanceId: string;
+      receiverId: string;
+      /**
+       * The worker before this one died (not stopped): its calls of the last window are unknown
+       * here, so on a budget of the worker's own nothing goes out for this long (ms from its start).
+       */
+      quietMs?: number;
+    }
+  /**
+   * Sends this receiver accepted (relay/handoff.ts), batched per turn of its event loop: the
+   * telling is the hand-off; the worker claims each from the receiver's lease.
+   */
+  | { type: 'handed-off'; relayIds: string[] };
+
+/** Worker → receiver. */
+export type FromWorker = { type: 'ready' } | { type: 'failed'; message: string };
+
+export function isToWorker(message: unknown): message is ToWorker {
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'start' || type === 'handed-off';
+}
+
+export function isFromWorker(message: unknown): message is FromWorker {
+  const type = (message as { type?: unknown } | null)?.type;
+  return type === 'ready' || type === 'failed';
+}

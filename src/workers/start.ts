@@ -1,0 +1,114 @@
+/**
+ * A worker process (RELAY_WORKERS fork|none; `fx-bridge worker`): the relay half of the bridge
+ * without Slack's requests. It opens the same store, Fxiaoke client and relay work queue as the
+ * bridge (bridge-steps.ts), claims the sends receivers handed off (relay/handoff.ts), takes over
+ * work nobody is doing, and answers through the same presenter (slack/worker-jobs.ts).
+ */
+import {
+  type BridgeOptions,
+  openFxiaokeClient,
+  openRelayDeps,
+  openRelayStore,
+  openRelayWork,
+  openSharedFxiaokeState,
+  openTakeoverSweep,
+  type Wiring,
+} from '../bridge-steps.js';
+import { type Config, secretsOf } from '../config.js';
+import { BridgeMetrics } from '../http/metrics.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { RelayDeps } from '../relay/deps.js';
+import { relayFacade } from '../relay/facade.js';
+import { claimHandedOff } from '../relay/handoff.js';
+import type { RelayJobs } from '../slack/jobs/relay-jobs.js';
+import { createWorkerJobs } from '../slack/worker-jobs.js';
+import { Closers } from '../util/closers.js';
+
+export interface WorkerOptions extends BridgeOptions {
+  /** Lease owner identity (a forked worker's is chosen by its receiver, which knows it as a sibling). */
+  identity?: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>>;
+  /** How often handed-off relays are looked for in the store (default 500 ms). */
+  handedOffEveryMs?: number;
+  /** The receiver that forked this worker: what it tells this worker is this worker's to claim. */
+  receiverId?: string;
+}
+
+export interface Worker {
+  readonly logger: Logger;
+  readonly relay: RelayDeps;
+  readonly jobs: RelayJobs;
+  /** The receiver told of `relayId`: claimed now and queued here, as the receiver would have queued it. */
+  notify(relayId: string): void;
+  stop(): Promise<void>;
+}
+
+export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<Worker> {
+  const { logger: root, scrubber } = createLogger({
+    level: config.logLevel,
+    secrets: secretsOf(config),
+    destination: options.logDestination,
+    format: config.logFormat,
+  });
+  const logger = root.child({ role: 'worker' });
+  const wiring: Wiring = { config, options, logger, scrubber, metrics: new BridgeMetrics() };
+  const closers = new Closers();
+  try {
+    const store = await openRelayStore(wiring, closers);
+    const fxShared = await openSharedFxiaokeState(wiring, closers);
+    const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
+    const relay = openRelayDeps(wiring, store, fxiaoke, fxShared, options.identity);
+    const work = openRelayWork(
+      wiring,
+      closers,
+      { ms: options.drainTimeoutMs ?? 25_000, abandonWrites: relay.abandonWrites },
+      false,
+    );
+    const jobs = createWorkerJobs(config.slack, {
+      relay: relayFacade(relay.deps),
+      profiles: relay.profiles,
+      logger,
+      work: work.work,
+      queue: work.queue,
+      takeovers: { takenOver: (status) => wiring.metrics.takeovers.inc({ status }) },
+    });
+    // Claimed relays wait in this worker's queue, their leases not renewed until they start: only
+    // so many are claimed ahead, and the rest stay handed off for another worker or a later look.
+    const ahead = Math.max(64, config.work.relayConcurrency * 8);
+    const room = () => ahead - work.queue.backlog;
+    let stopped = false;
+    await openTakeoverSweep(wiring, closers, relay.deps, jobs, {
+      handedOffEveryMs: options.handedOffEveryMs ?? 500,
+      handedOffLimit: () => (stopped ? 0 : room()),
+    });
+    closers.add(() => {
+      stopped = true;
+    });
+    logger.info({ instanceId: relay.deps.instanceId }, 'fx-bridge worker started');
+    let stopping: Promise<void> | undefined;
+    return {
+      logger,
+      relay: relay.deps,
+      jobs,
+      notify(relayId) {
+        if (stopped) return;
+        claimHandedOff(relay.deps, relayId, options.receiverId).then(
+          (record) => {
+            if (record) jobs.carryOutHandedOff(record);
+          },
+          (error: unknown) => logger.warn({ err: error, relayId }, 'could not claim a handed-off relay'),
+        );
+      },
+      stop() {
+        stopping ??= (async () => {
+          stopped = true;
+          await closers.closeAll();
+          logger.info('fx-bridge worker stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closers.closeAll().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The only reader and writer of an installation's secrets: seals them on the way into the store
+ * and opens them on the way out (secrets/secret-box.ts), so the store never holds a token in
+ * plain text. Each sealed value is bound to its installation's key (the box's context), so one
+ * copied onto another workspace's row does not open.
+ */
+import type { SecretBox } from '../secrets/secret-box.js';
+import {
+  type InstallationStorePort,
+  type InstallationWrite,
+  installationKey,
+  type Sealed,
+  type StoredInstallation,
+} from './port.js';
+
+/** What the vault needs of Slack's installation (Bolt's `Installation`, read structurally). */
+export interface SlackInstallationShape {
+  team?: { id: string; name?: string } | undefined;
+  enterprise?: { id: string; name?: string } | undefined;
+  isEnterpriseInstall?: boolean;
+  bot?: { userId?: string } | undefined;
+  user?: { id?: string } | undefined;
+}
+
+export interface RotationReport {
+  /** Installations read. */
+  seen: number;
+  /** Sealed again with the current key. */
+  resealed: number;
+}
+
+const PAGE = 100;
+
+export class InstallationVault {
+  readonly #store: InstallationStorePort;
+  readonly #box: SecretBox;
+  readonly #now: () => number;
+
+  constructor(store: InstallationStorePort, box: SecretBox, now: () => number = Date.now) {
+    this.#store = store;
+    this.#box = box;
+    this.#now = now;
+  }
+
+  get store(): InstallationStorePort {
+    return this.#store;
+  }
+
+  /** Keeps Slack's installation, sealed whole; a workspace's Fxiaoke connection survives a reinstall. */
+  async saveSlack(installation: SlackInstallationShape): Promise<StoredInstallation> {
+    const isEnterpriseInstall = installation.isEnterpriseInstall === true;
+    const key = installationKey({
+      isEnterpriseInstall,
+      enterpriseId: installation.enterprise?.id,
+      teamId: installation.team?.id,
+    });
+    const existing = await this.#store.find(key);
+    const now = this.#now();
+    const write: InstallationWrite = {
+      key,
+      teamId: installation.team?.id,
+      enterpriseId: installation.enterprise?.id,
+      isEnterpriseInstall,
+      teamName: installation.team?.name ?? installation.enterprise?.name,
+      botUserId: installation.bot?.userId,
+      installerUserId: installation.user?.id,
+      installedAt: existing?.installedAt ?? now,
+      updatedAt: now,
+      slack: this.#seal(JSON.stringify(installation), 'slack', key),
+      ...(existing?.fxiaoke ? { fxiaoke: existing.fxiaoke } : {}),
+    };
+    return this.#store.save(write);
+  }
+
+  /** Slack's installation as it was given, opened; undefined when there is none under the key. */
+  async openSlack(key: string): Promise<unknown | undefined> {
+    const stored = await this.#store.find(key);
+    return stored ? JSON.parse(this.#box.open(stored.slack, context('slack', key))) : undefined;
+  }
+
+  find(key: string): Promise<StoredInstallation | undefined> {
+    return this.#store.find(key);
+  }
+
+  remove(key: string): Promise<boolean> {
+    return this.#store.remove(key);
+  }
+
+  /**
+   * Seals every secret again with the current key (rotation). Values already sealed with it are
+   * left alone, so a rotation that stopped half way is finished by running it again; an
+   * installation written meanwhile (by a replica with the new key) is read afresh, never overwritten.
+   */
+  async rotate(): Promise<RotationReport> {
+    const report: RotationReport = { seen: 0, resealed: 0 };
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.list(after, PAGE);
+      for (const stored of page) {
+        report.seen += 1;
+        if (await this.#reseal(stored)) report.resealed += 1;
+      }
+      const last = page.at(-1);
+      if (!last || page.length < PAGE) return report;
+      after = last.key;
+    }
+  }
+
+  async #reseal(first: StoredInstallation): Promise<boolean> {
+    let stored: StoredInstallation | undefined = first;
+    while (stored) {
+      const { version, ...write } = stored;
+      const stale =
+        !this.#box.isCurrent(write.slack) || (write.fxiaoke && !this.#box.isCurrent(write.fxiaoke.secrets));
+      if (!stale) return false;
+      write.slack = this.#reopen(write.slack, 'slack', write.key);
+      if (write.fxiaoke) {
+        write.fxiaoke = {
+          ...write.fxiaoke,
+          secrets: this.#reopen(write.fxiaoke.secrets, 'fxiaoke', write.key),
+        };
+      }
+      if (await this.#store.replace(write, version)) return true;
+      stored = await this.#store.find(write.key);
+    }
+    return false;
+  }
+
+  #reopen(sealed: Sealed, part: string, key: string): Sealed {
+    return this.#box.isCurrent(sealed)
+      ? sealed
+      : this.#seal(this.#box.open(sealed, context(part, key)), part, key);
+  }
+
+  #seal(plain: string, part: string, key: string): Sealed {
+    return this.#box.seal(plain, context(part, key)) as Sealed;
+  }
+}
+
+function context(part: string, key: string): string {
+  return `${part}:${key}`;
+}

@@ -4,6 +4,7 @@ import { runCheck } from './check.js';
 import { HELP } from './help.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode, UsageError } from './io.js';
 import { parseStatuses, runPrune, runRelaysList, runRelaysShow } from './relays.js';
+import { runSecretsRotate } from './secrets.js';
 import { checkSendTestRecipient } from './send-test.js';
 import { runStart } from './start.js';
 import { runStoreCopy } from './store-copy.js';
@@ -60,6 +61,19 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       return relays(rest, io);
     case 'store':
       return store(rest, io);
+    case 'secrets': {
+      const [sub, ...options] = rest;
+      if (sub === '-h' || sub === '--help') return help(io, 'secrets');
+      if (sub !== 'rotate') {
+        throw new UsageError(
+          `unknown secrets command "${sub ?? ''}"; use rotate`,
+          'fx-bridge secrets --help',
+        );
+      }
+      if (parse(options, {}, 'secrets rotate').values.help) return help(io, 'secrets');
+      const config = configOrReport(io, 'secrets rotate');
+      return config ? runSecretsRotate(io, config) : EXIT.config;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -122,3 +122,15 @@ export class SecretBox {
     }
   }
 }
+
+/** The box install mode uses: FX_BRIDGE_SECRET_KEY seals, FX_BRIDGE_OLD_SECRET_KEY still opens. */
+export function secretBoxOf(keys: { secretKey: string; oldSecretKey: string | undefined }): SecretBox {
+  const keyOf = (text: string, name: string): Buffer => {
+    const read = readSecretKey(text);
+    // The configuration checked both already; this is for callers that skipped it.
+    if ('problem' in read) throw new SecretBoxError('secret_malformed', `${name} ${read.problem}`);
+    return read.key;
+  };
+  const previous = keys.oldSecretKey ? [keyOf(keys.oldSecretKey, 'FX_BRIDGE_OLD_SECRET_KEY')] : [];
+  return new SecretBox(keyOf(keys.secretKey, 'FX_BRIDGE_SECRET_KEY'), previous);
+}

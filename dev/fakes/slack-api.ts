@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeSlackOAuth, tokenOfCall } from './slack-oauth.js';
 import {
   API_APP_ID,
   BOT_ID,
@@ -221,6 +222,8 @@ export class FakeSlackApi {
   readonly botUserId: string;
   readonly botId: string;
   readonly teamId: string;
+  /** Install mode: oauth.v2.access and per-token auth.test (slack-oauth.ts). */
+  readonly oauth = new FakeSlackOAuth();
 
   private readonly server: Server;
   private readonly responseUrlMaxUses: number;
@@ -620,6 +623,11 @@ export class FakeSlackApi {
       sendJson(res, 200, { ok: false, error: failure });
       return;
     }
+    // The code exchange carries the app's client id and secret, no token.
+    if (method === 'oauth.v2.access') {
+      sendJson(res, 200, this.oauth.access(body));
+      return;
+    }
     const authorization = req.headers.authorization;
     const hasToken =
       (typeof authorization === 'string' && /^Bearer \S+/.test(authorization)) ||
@@ -631,24 +639,26 @@ export class FakeSlackApi {
     sendJson(
       res,
       200,
-      this.dispatch(method, body),
+      this.dispatch(method, body, tokenOfCall(authorization, body)),
       this.oauthScopes ? { 'x-oauth-scopes': this.oauthScopes.join(',') } : {},
     );
   }
 
-  private dispatch(method: string, body: Record<string, unknown>): ApiResult {
+  private dispatch(method: string, body: Record<string, unknown>, token?: string): ApiResult {
     switch (method) {
       case 'auth.test':
-        return {
-          ok: true,
-          url: `https://${TEAM_DOMAIN}.slack.com/`,
-          team: TEAM_DOMAIN,
-          user: 'fx-bridge',
-          team_id: this.teamId,
-          user_id: this.botUserId,
-          bot_id: this.botId,
-          is_enterprise_install: false,
-        };
+        return (
+          (this.oauth.authTest(token) as ApiResult | undefined) ?? {
+            ok: true,
+            url: `https://${TEAM_DOMAIN}.slack.com/`,
+            team: TEAM_DOMAIN,
+            user: 'fx-bridge',
+            team_id: this.teamId,
+            user_id: this.botUserId,
+            bot_id: this.botId,
+            is_enterprise_install: false,
+          }
+        );
       case 'chat.postMessage':
         return this.postMessage(body);
       case 'chat.update':

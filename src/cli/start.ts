@@ -3,18 +3,21 @@
  * then stop cleanly. Resolves with the exit code once the bridge has stopped.
  */
 import { startBridge } from '../bridge.js';
+import { startInstallBridge } from '../bridge-installs.js';
 import { StoreConfigurationError, StoreOpenError } from '../store/errors.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode } from './io.js';
 
 export async function runStart(io: CliIo): Promise<ExitCode> {
   const config = configOrReport(io, 'start');
   if (!config) return EXIT.config;
-  let bridge: Awaited<ReturnType<typeof startBridge>>;
+  let bridge: Pick<Awaited<ReturnType<typeof startBridge>>, 'logger' | 'stop'>;
   // A stop asked for while starting (Socket Mode can wait long for Slack's hello) ends the start:
   // nothing was taken on yet, so exiting now loses nothing; the next start recovers the store.
   const early = earlyStop();
   try {
-    const started = await Promise.race([startBridge(config), early.signalled]);
+    // Install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN) has its own wiring: bridge-installs.ts.
+    const starting = config.installs ? startInstallBridge(config) : startBridge(config);
+    const started = await Promise.race([starting, early.signalled]);
     if (started === 'signal') {
       io.err('fx-bridge stopped before the start finished (a stop signal arrived while connecting)');
       return EXIT.ok;

@@ -78,12 +78,47 @@ export class InstallationVault {
     return stored ? JSON.parse(this.#box.open(stored.slack, context('slack', key))) : undefined;
   }
 
+  /** Drops the installer's user token when `revoked(user id)` says so (tokens_revoked for user tokens). */
+  async forgetUserToken(key: string, revoked: (userId: string) => boolean): Promise<void> {
+    const opened = (await this.openSlack(key)) as
+      | (SlackInstallationShape & { user?: { id?: string; token?: string; refreshToken?: string } })
+      | undefined;
+    if (!opened?.user?.id || !revoked(opened.user.id) || opened.user.token === undefined) return;
+    const { token: _token, refreshToken: _refresh, ...user } = opened.user;
+    await this.saveSlack({ ...opened, user });
+  }
+
   find(key: string): Promise<StoredInstallation | undefined> {
     return this.#store.find(key);
   }
 
   remove(key: string): Promise<boolean> {
     return this.#store.remove(key);
+  }
+
+  /**
+   * Opens every installation's Slack part with the box's keys and gives the ones that do not open
+   * (a wrong FX_BRIDGE_SECRET_KEY), so a start can refuse before serving anyone with garbage.
+   */
+  async unreadable(): Promise<{ seen: number; failures: { key: string; error: unknown }[] }> {
+    const failures: { key: string; error: unknown }[] = [];
+    let seen = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.list(after, PAGE);
+      for (const stored of page) {
+        seen += 1;
+        try {
+          this.#box.open(stored.slack, context('slack', stored.key));
+          if (stored.fxiaoke) this.#box.open(stored.fxiaoke.secrets, context('fxiaoke', stored.key));
+        } catch (error) {
+          failures.push({ key: stored.key, error });
+        }
+      }
+      const last = page.at(-1);
+      if (!last || page.length < PAGE) return { seen, failures };
+      after = last.key;
+    }
   }
 
   /**

@@ -35,6 +35,8 @@ export interface InstallSettings {
   secretKey: string;
   /** FX_BRIDGE_OLD_SECRET_KEY: still opens what it sealed, while rotating. */
   oldSecretKey: string | undefined;
+  /** FXIAOKE_ALLOWED_BASE_URLS: the origins a workspace may connect its Fxiaoke tenant at. */
+  allowedBaseUrls: string[];
 }
 
 export interface Config {
@@ -278,5 +280,6 @@ function installSettings(env: EnvValues): InstallSettings | undefined {
     stateSecret: SLACK_STATE_SECRET,
     secretKey: FX_BRIDGE_SECRET_KEY,
     oldSecretKey: env.FX_BRIDGE_OLD_SECRET_KEY,
+    allowedBaseUrls: env.FXIAOKE_ALLOWED_BASE_URLS,
   };
 }

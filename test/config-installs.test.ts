@@ -31,6 +31,7 @@ describe('install mode configuration', () => {
       stateSecret: INSTALL_ENV.SLACK_STATE_SECRET,
       secretKey: KEY,
       oldSecretKey: undefined,
+      allowedBaseUrls: expect.arrayContaining(['https://open.fxiaoke.com', 'https://open-na.sharecrm.com']),
     });
     expect(config.slack.mode).toBe('http');
     expect(config.slack.botToken).toBe('');
@@ -66,6 +67,17 @@ describe('install mode configuration', () => {
       ]);
       expect(problems.join('\n')).not.toContain(bad);
     }
+  });
+
+  it('reads FXIAOKE_ALLOWED_BASE_URLS as origins, and refuses one with a path', () => {
+    const config = loadConfig({
+      ...INSTALL_ENV,
+      FXIAOKE_ALLOWED_BASE_URLS: 'https://fx.example.com/, http://127.0.0.1:8080',
+    });
+    expect(config.installs?.allowedBaseUrls).toEqual(['https://fx.example.com', 'http://127.0.0.1:8080']);
+    expect(problemsOf({ ...INSTALL_ENV, FXIAOKE_ALLOWED_BASE_URLS: 'https://fx.example.com/api' })).toEqual([
+      expect.stringMatching(/^FXIAOKE_ALLOWED_BASE_URLS must be a comma-separated list of origins/),
+    ]);
   });
 
   it('refuses Socket Mode in install mode', () => {

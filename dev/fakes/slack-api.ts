@@ -110,6 +110,8 @@ interface FakeUser {
   email?: string;
   phone?: string;
   tz?: string;
+  /** A workspace admin (users.info `is_admin`): install mode lets admins connect Fxiaoke. */
+  is_admin?: boolean;
 }
 
 type ApiResult = Record<string, unknown>;
@@ -886,6 +888,7 @@ export class FakeSlackApi {
         real_name: user.real_name ?? user.name,
         deleted: false,
         is_bot: false,
+        is_admin: user.is_admin ?? false,
         tz: user.tz ?? 'Asia/Shanghai',
         profile,
       },

@@ -104,6 +104,24 @@ export const codeList: Check<number[]> = passing((value) =>
     : 'must be a comma-separated list of Fxiaoke error codes, e.g. 90404,90409',
 ).transform((value) => value.split(',').map((part) => Number(part.trim())));
 
+/** Comma-separated http(s) origins (scheme, host, port; no path), normalised without a trailing slash. */
+export const originList: Check<string[]> = passing((value) =>
+  value.split(',').every((part) => isOrigin(part.trim()))
+    ? undefined
+    : 'must be a comma-separated list of origins such as https://open.fxiaoke.com (no path)',
+).transform((value) => value.split(',').map((part) => new URL(part.trim()).origin));
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/+$/, '')
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** FX_BRIDGE_SECRET_KEY: 32 bytes in hex or base64 (secrets/secret-box.ts reads it). */
 export const secretKey: Check<string> = passing((value) => {
   const read = readSecretKey(value);

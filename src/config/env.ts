@@ -16,6 +16,7 @@ import {
   matching,
   oneOf,
   optional,
+  originList,
   passing,
   placeholderProblem,
   prefixed,
@@ -85,6 +86,21 @@ export const ENV = {
     secretKey,
     'the previous FX_BRIDGE_SECRET_KEY while rotating: values sealed with it are still read, and `fx-bridge secrets rotate` seals them again with the current key (see Rotating the secret key)',
     secret,
+  ),
+  FXIAOKE_ALLOWED_BASE_URLS: setting(
+    originList,
+    [
+      'https://open.fxiaoke.com',
+      'https://open-hwcloud.fxiaoke.com',
+      'https://open-ale.fxiaoke.com',
+      'https://open-hws.fxiaoke.com',
+      'https://open-na.sharecrm.com',
+    ],
+    'install mode: the origins a workspace may give as its Fxiaoke address when it connects (`fx_base_url`); any other is refused, so no workspace can point the bridge at an internal address',
+    {
+      defaultText:
+        'the public Fxiaoke clouds: `https://open.fxiaoke.com`, `https://open-hwcloud.fxiaoke.com`, `https://open-ale.fxiaoke.com`, `https://open-hws.fxiaoke.com`, `https://open-na.sharecrm.com`',
+    },
   ),
   SLACK_API_URL: setting(
     httpUrl('https://slack.com/api/', (url) => (url.endsWith('/') ? url : `${url}/`)),

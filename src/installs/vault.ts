@@ -31,6 +31,20 @@ export interface RotationReport {
 
 const PAGE = 100;
 
+/** A workspace's Fxiaoke tenant, as an admin gives it in the connect form. */
+export interface FxiaokeTenant {
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  permanentCode: string;
+  userId?: string;
+  serviceId?: string;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
 export class InstallationVault {
   readonly #store: InstallationStorePort;
   readonly #box: SecretBox;
@@ -76,6 +90,35 @@ export class InstallationVault {
   async openSlack(key: string): Promise<unknown | undefined> {
     const stored = await this.#store.find(key);
     return stored ? JSON.parse(this.#box.open(stored.slack, context('slack', key))) : undefined;
+  }
+
+  /**
+   * Keeps a workspace's Fxiaoke tenant (its app secret and permanent code sealed); false when the
+   * workspace has no installation any more (uninstalled meanwhile). Written compare-and-set, so a
+   * reinstall landing at the same moment is read afresh, never lost.
+   */
+  async connectFxiaoke(key: string, tenant: FxiaokeTenant): Promise<boolean> {
+    const { appSecret, permanentCode, ...visible } = tenant;
+    const secrets = this.#seal(JSON.stringify({ appSecret, permanentCode }), 'fxiaoke', key);
+    for (;;) {
+      const stored = await this.#store.find(key);
+      if (!stored) return false;
+      const { version, ...write } = stored;
+      const fxiaoke = { ...withoutUndefined(visible), secrets };
+      if (await this.#store.replace({ ...write, updatedAt: this.#now(), fxiaoke }, version)) return true;
+    }
+  }
+
+  /** The workspace's Fxiaoke tenant with its secrets opened; undefined until connected. */
+  async tenantOf(key: string): Promise<FxiaokeTenant | undefined> {
+    const stored = await this.#store.find(key);
+    if (!stored?.fxiaoke) return undefined;
+    const { secrets, ...visible } = stored.fxiaoke;
+    const opened = JSON.parse(this.#box.open(secrets, context('fxiaoke', key))) as {
+      appSecret: string;
+      permanentCode: string;
+    };
+    return { ...visible, ...opened };
   }
 
   /** Drops the installer's user token when `revoked(user id)` says so (tokens_revoked for user tokens). */

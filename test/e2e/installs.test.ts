@@ -11,130 +11,39 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import type { OAuthGrant } from '../../dev/fakes/slack-oauth.js';
-import { signSlackRequest, slashCommandBody, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
-import { type InstallBridge, startInstallBridge } from '../../src/bridge-installs.js';
 import { runCli } from '../../src/cli/run.js';
-import { loadConfig } from '../../src/config.js';
 import { NOT_CONNECTED, NOT_INSTALLED } from '../../src/slack/installs/texts.js';
 import { installationsOf } from '../../src/store/index.js';
 import { captureIo } from '../cli/cli-env.js';
 import { makeRecord } from '../store/records.js';
+import { InstallKit } from './install-kit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fxb-installs-'));
-const KEY = randomBytes(32).toString('base64');
 let slack: FakeSlackApi;
-let files = 0;
-const running: InstallBridge[] = [];
-
-function env(path: string, key = KEY): Record<string, string> {
-  return {
-    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SLACK_CLIENT_ID: slack.oauth.client.id,
-    SLACK_CLIENT_SECRET: slack.oauth.client.secret,
-    SLACK_STATE_SECRET: 'state-secret-for-the-install-tests-0123456789',
-    FX_BRIDGE_SECRET_KEY: key,
-    SLACK_API_URL: slack.url,
-    STORE_URL: `sqlite:${path}`,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-  };
-}
-
-async function start(path: string, key = KEY): Promise<{ bridge: InstallBridge; base: string }> {
-  const bridge = await startInstallBridge(loadConfig(env(path, key)));
-  running.push(bridge);
-  return { bridge, base: `http://127.0.0.1:${bridge.port}` };
-}
-
-function freshFile(): string {
-  files += 1;
-  return join(dir, `installs-${files}.db`);
-}
-
-/** GET /slack/install: Slack's authorize URL (with our state) and the browser's state cookie. */
-async function beginInstall(base: string): Promise<{ state: string; cookie: string; location: URL }> {
-  const res = await fetch(`${base}/slack/install`, { redirect: 'manual' });
-  expect(res.status).toBe(302);
-  const location = new URL(res.headers.get('location') ?? '');
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  return { state: location.searchParams.get('state') ?? '', cookie, location };
-}
-
-async function redirect(base: string, query: Record<string, string>, cookie?: string) {
-  const res = await fetch(`${base}/slack/oauth_redirect?${new URLSearchParams(query)}`, {
-    headers: cookie ? { cookie } : {},
-  });
-  return { status: res.status, page: await res.text() };
-}
-
-async function install(base: string, grant: OAuthGrant) {
-  const { state, cookie } = await beginInstall(base);
-  const { code, botToken } = slack.oauth.grant(grant);
-  return { ...(await redirect(base, { code, state }, cookie)), botToken, state, cookie };
-}
-
-async function post(base: string, body: string, contentType: string): Promise<Response> {
-  return fetch(`${base}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': contentType, ...signSlackRequest(TEST_SIGNING_SECRET, body) },
-    body,
-  });
-}
-
-async function fxSend(base: string, teamId: string, extra: Record<string, string> = {}): Promise<string> {
-  const params = new URLSearchParams(
-    slashCommandBody({ text: '1000 hello', team_id: teamId, response_url: `${slack.baseUrl}/response/x` }),
-  );
-  for (const [name, value] of Object.entries(extra)) params.set(name, value);
-  const res = await post(base, params.toString(), 'application/x-www-form-urlencoded');
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { text: string }).text;
-}
-
-function event(teamId: string, inner: Record<string, unknown>, org?: string): string {
-  return JSON.stringify({
-    token: 'verification-token-test',
-    team_id: teamId,
-    ...(org ? { enterprise_id: org, is_enterprise_install: true } : {}),
-    api_app_id: 'A0TEST',
-    type: 'event_callback',
-    event_id: `Ev${randomBytes(5).toString('hex')}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { event_ts: `${Date.now() / 1000}`, ...inner },
-    authorizations: [
-      {
-        enterprise_id: org ?? null,
-        team_id: teamId,
-        user_id: 'U0BOT',
-        is_bot: true,
-        is_enterprise_install: Boolean(org),
-      },
-    ],
-  });
-}
-
-async function openHome(base: string, teamId: string, org?: string): Promise<string | undefined> {
-  const before = slack.callsTo('views.publish').length;
-  const res = await post(
-    base,
-    event(teamId, { type: 'app_home_opened', user: 'U0USER', channel: 'D0HOME', tab: 'home' }, org),
-    'application/json',
-  );
-  expect(res.status).toBe(200);
-  await expect.poll(() => slack.callsTo('views.publish').length).toBe(before + 1);
-  return slack.callsTo('views.publish')[before]?.headers.authorization as string | undefined;
-}
+let kit: InstallKit;
 
 beforeAll(async () => {
   slack = await FakeSlackApi.start();
+  kit = new InstallKit(slack, dir);
 });
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((bridge) => bridge.stop()));
-});
+afterEach(() => kit.stopAll());
 afterAll(async () => {
   await slack.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+const start = (path: string) => kit.start(path);
+const freshFile = () => kit.freshFile();
+const beginInstall = (base: string) => kit.beginInstall(base);
+const redirect = (base: string, query: Record<string, string>, cookie?: string) =>
+  kit.redirect(base, query, cookie);
+const install = (base: string, grant: OAuthGrant) => kit.install(base, grant);
+const post = (base: string, body: string, type: string) => kit.post(base, body, type);
+const fxSend = (base: string, teamId: string, extra?: Record<string, string>) =>
+  kit.fxSend(base, teamId, extra);
+const event = (teamId: string, inner: Record<string, unknown>, org?: string) => kit.event(teamId, inner, org);
+const openHome = async (base: string, teamId: string, org?: string) =>
+  (await kit.openHome(base, teamId, { org })).authorization;
 
 describe('install mode (real Bolt app over HTTP, fake Slack OAuth, SQLite file)', () => {
   it('installs two workspaces and serves each with its own token; nothing is sent until Fxiaoke is connected', async () => {
@@ -251,10 +160,10 @@ describe('install mode (real Bolt app over HTTP, fake Slack OAuth, SQLite file)'
     const { bridge, base } = await start(path);
     await install(base, { teamId: 'T0ONE' });
     await bridge.stop();
-    const io = captureIo(env(path, randomBytes(32).toString('hex')));
+    const io = captureIo(kit.env(path, randomBytes(32).toString('hex')));
     expect(await runCli(['start'], io)).toBe(78);
     expect(io.output).toContain('FX_BRIDGE_SECRET_KEY does not open 1 of the 1 stored installations');
     expect(io.output).toContain('FX_BRIDGE_OLD_SECRET_KEY');
-    expect(io.output).not.toContain(KEY);
+    expect(io.output).not.toContain(kit.key);
   });
 });

@@ -146,6 +146,33 @@ export function describeInstallationContract(
       expect(await after.openSlack('T:T2')).toMatchObject({ bot: { token: 'xoxb-two' } });
     });
 
+    it('keeps a workspace’s Fxiaoke tenant sealed on its own installation, through a reinstall and a rotation', async () => {
+      const oldKey = randomBytes(32);
+      const vault = new InstallationVault(installationsOf(store), new SecretBox(oldKey));
+      const tenant = {
+        baseUrl: 'https://open.fxiaoke.com',
+        appId: 'FSAID_1',
+        appSecret: 'APPSECRET-1',
+        permanentCode: 'PCODE-1',
+        userId: '1000',
+      };
+      expect(await vault.connectFxiaoke('T:T1', tenant)).toBe(false);
+      await vault.saveSlack(slackInstallation('T1', 'xoxb-one'));
+      await vault.saveSlack(slackInstallation('T2', 'xoxb-two'));
+      expect(await vault.connectFxiaoke('T:T1', tenant)).toBe(true);
+      const raw = JSON.stringify(await installationsOf(store).list(undefined, 10));
+      expect(raw).not.toContain('APPSECRET-1');
+      expect(raw).not.toContain('PCODE-1');
+      expect(await vault.tenantOf('T:T1')).toStrictEqual(tenant);
+      expect(await vault.tenantOf('T:T2')).toBeUndefined();
+      await vault.saveSlack(slackInstallation('T1', 'xoxb-one-again'));
+      const newKey = randomBytes(32);
+      await new InstallationVault(installationsOf(store), new SecretBox(newKey, [oldKey])).rotate();
+      expect(
+        await new InstallationVault(installationsOf(store), new SecretBox(newKey)).tenantOf('T:T1'),
+      ).toStrictEqual(tenant);
+    });
+
     if (options.reopen) {
       const reopen = options.reopen;
       it('keeps installations across a reopen', async () => {

@@ -12,12 +12,14 @@ import {
   type ReceiverProcessEventErrorHandlerArgs,
 } from '@slack/bolt';
 import type { Config, InstallSettings } from '../../config.js';
+import { checkTenant } from '../../fxiaoke/tenant-check.js';
 import type { InstallationVault } from '../../installs/vault.js';
 import type { Logger } from '../../logger.js';
 import { SecretBoxError } from '../../secrets/secret-box.js';
 import { slackClientOptions } from '../api/web-client.js';
 import { boltLogger } from '../bolt-logger.js';
 import { verifySignaturesFirst } from '../receiver/verified.js';
+import type { ConnectDeps } from './connect-listeners.js';
 import { NotInstalledError, VaultInstallationStore } from './installation-store.js';
 import { registerInstallListeners } from './listeners.js';
 import { installFailure, installSuccess } from './pages.js';
@@ -28,6 +30,8 @@ import { NOT_INSTALLED, UNREADABLE_INSTALLATION } from './texts.js';
 export const INSTALL_PATH = '/slack/install';
 export const REDIRECT_PATH = '/slack/oauth_redirect';
 const EVENTS_PATH = '/slack/events';
+/** The connect form's token check: Slack waits 3 s for the form's answer, the store write comes after. */
+const CONNECT_CHECK_MS = 2_000;
 /** Bolt's ErrorCode.AuthorizationError: authorize found no installation it could use. */
 const AUTHORIZATION_ERROR = 'slack_bolt_authorization_error';
 
@@ -38,6 +42,8 @@ export interface InstallAppOptions {
   vault: InstallationVault;
   logger: Logger;
   customRoutes: CustomRoute[];
+  /** Whether a workspace's Fxiaoke credentials get a token; default: ask Fxiaoke (tenant-check.ts). */
+  checkTenant?: ConnectDeps['checkTenant'];
 }
 
 export interface InstallApp {
@@ -82,7 +88,12 @@ export function createInstallApp(options: InstallAppOptions): InstallApp {
     if (error.code === AUTHORIZATION_ERROR) throw error;
     logger.error({ err: error }, 'unhandled error in a Slack listener (install mode)');
   });
-  registerInstallListeners(app, vault, logger);
+  registerInstallListeners(app, {
+    vault,
+    logger,
+    allowedBaseUrls: installs.allowedBaseUrls,
+    checkTenant: options.checkTenant ?? ((tenant) => checkTenant(tenant, CONNECT_CHECK_MS)),
+  });
   return {
     app,
     async start() {

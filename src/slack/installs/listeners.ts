@@ -1,43 +1,38 @@
 /**
- * Install mode's doors. No workspace has a Fxiaoke tenant yet (connecting from Slack is still to
- * come), so every way to send answers that it is not connected and sends nothing — never with
- * another workspace's tenant. `app_uninstalled` and `tokens_revoked` delete the workspace's tokens
- * at once; its relays stay in the store (retention), for a reinstall to find.
+ * Install mode's doors. Sending with a workspace's own tenant is still to come, so every way to
+ * send answers that nothing was sent (and how to connect, until connected) — never with another
+ * workspace's tenant. Connecting: connect-listeners.ts. `app_uninstalled` and `tokens_revoked`
+ * delete the workspace's tokens at once; its relays stay in the store (retention), for a
+ * reinstall to find.
  */
-import type { App, Context } from '@slack/bolt';
-import { installationKey } from '../../installs/port.js';
+import type { App } from '@slack/bolt';
 import type { InstallationVault } from '../../installs/vault.js';
-import type { Logger } from '../../logger.js';
-import { HOME_NOT_CONNECTED, NOT_CONNECTED } from './texts.js';
+import { type ConnectDeps, keyOf, publishHome, registerConnectListeners } from './connect-listeners.js';
+import { CONNECTED_NOT_SENDING, NOT_CONNECTED } from './texts.js';
 
-function keyOf(context: Context): string {
-  return installationKey({
-    isEnterpriseInstall: context.isEnterpriseInstall,
-    enterpriseId: context.enterpriseId,
-    teamId: context.teamId,
-  });
+/** What /fx-send and the shortcuts answer: nothing is sent in install mode yet, connected or not. */
+async function notSending(vault: InstallationVault, key: string): Promise<string> {
+  return (await vault.find(key))?.fxiaoke ? CONNECTED_NOT_SENDING : NOT_CONNECTED;
 }
 
-export function registerInstallListeners(app: App, vault: InstallationVault, logger: Logger): void {
-  app.command('/fx-send', async ({ ack }) => {
-    await ack({ response_type: 'ephemeral', text: NOT_CONNECTED });
+export function registerInstallListeners(app: App, deps: ConnectDeps): void {
+  const { vault, logger } = deps;
+  app.command('/fx-send', async ({ ack, context }) => {
+    await ack({ response_type: 'ephemeral', text: await notSending(vault, keyOf(context)) });
   });
 
-  app.shortcut(/.*/, async ({ ack, shortcut, respond }) => {
+  app.shortcut(/.*/, async ({ ack, shortcut, respond, context }) => {
     await ack();
-    if ('response_url' in shortcut) await respond({ response_type: 'ephemeral', text: NOT_CONNECTED });
+    if ('response_url' in shortcut) {
+      await respond({ response_type: 'ephemeral', text: await notSending(vault, keyOf(context)) });
+    }
   });
 
-  app.event('app_home_opened', async ({ event, client }) => {
+  app.event('app_home_opened', async ({ event, client, context }) => {
     if (event.tab !== 'home') return;
-    await client.views.publish({
-      user_id: event.user,
-      view: {
-        type: 'home',
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: HOME_NOT_CONNECTED } }],
-      },
-    });
+    await publishHome(client, deps, keyOf(context), event.user);
   });
+  registerConnectListeners(app, deps);
 
   app.event('app_uninstalled', async ({ context }) => {
     const key = keyOf(context);

@@ -1,8 +1,11 @@
 /** What install mode tells people in Slack (one place, as relay/error-text.ts is for the relays). */
 export const NOT_CONNECTED =
   'Nothing was sent: this workspace has not connected a Fxiaoke tenant to fx-bridge yet, and fx-bridge never sends ' +
-  'with another workspace’s tenant. Connecting from Slack (App Home → Connect Fxiaoke) is not available in this ' +
-  'version of fx-bridge: ask whoever runs it.';
+  'with another workspace’s tenant. A workspace admin connects it in fx-bridge’s App Home (Connect Fxiaoke).';
+
+export const CONNECTED_NOT_SENDING =
+  'Nothing was sent: Fxiaoke is connected for this workspace, but sending from a workspace that installed ' +
+  'fx-bridge is not available in this version yet (only a single-workspace bridge sends).';
 
 export const NOT_INSTALLED =
   'fx-bridge is not installed in this workspace, so nothing was done. A workspace admin installs it from the ' +
@@ -13,5 +16,5 @@ export const UNREADABLE_INSTALLATION =
   '(the secret key the bridge was started with does not open it).';
 
 export const HOME_NOT_CONNECTED =
-  '*Fxiaoke is not connected for this workspace.* `/fx-send` and the shortcuts send nothing until it is. ' +
-  'Connecting from here (Connect Fxiaoke) is not available in this version of fx-bridge.';
+  '*Fxiaoke is not connected for this workspace.* `/fx-send` and the shortcuts send nothing until a workspace ' +
+  'admin connects it here (Connect Fxiaoke).';

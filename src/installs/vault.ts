@@ -109,6 +109,16 @@ export class InstallationVault {
     }
   }
 
+  /** Forgets a workspace's Fxiaoke tenant; false when it had none (or no installation). */
+  async disconnectFxiaoke(key: string): Promise<boolean> {
+    for (;;) {
+      const stored = await this.#store.find(key);
+      if (!stored?.fxiaoke) return false;
+      const { version, fxiaoke: _gone, ...write } = stored;
+      if (await this.#store.replace({ ...write, updatedAt: this.#now() }, version)) return true;
+    }
+  }
+
   /** The workspace's Fxiaoke tenant with its secrets opened; undefined until connected. */
   async tenantOf(key: string): Promise<FxiaokeTenant | undefined> {
     const stored = await this.#store.find(key);

@@ -103,6 +103,16 @@ describe('fx-bridge workspaces', () => {
     expect((await cli(['list'])).output).toMatch(/T:T0ONE\s+One .*Fxiaoke not connected/);
   });
 
+  it('fx-bridge check in install mode: the store, and every installation opening with the key', async () => {
+    const ok = captureIo(env());
+    expect(await runCli(['check'], ok)).toBe(0);
+    expect(ok.output).toMatch(/✓ installations\s+2, every one opens with FX_BRIDGE_SECRET_KEY/);
+    expect(ok.output).toMatch(/- Fxiaoke token\s+not tried: each workspace has its own/);
+    const wrong = captureIo(env({ FX_BRIDGE_SECRET_KEY: randomBytes(32).toString('hex') }));
+    expect(await runCli(['check'], wrong)).toBe(1);
+    expect(wrong.output).toMatch(/✗ installations\s+2 of 2 do not open with FX_BRIDGE_SECRET_KEY/);
+  });
+
   it('refuses outside install mode and a malformed team id', async () => {
     expect((await cli(['disconnect', 'nonsense'])).code).toBe(2);
     const single = captureIo({

@@ -67,6 +67,9 @@ describe('install mode (real Bolt app over HTTP, fake Slack OAuth, SQLite file)'
 
     expect(await openHome(base, 'T0ONE')).toBe(`Bearer ${one.botToken}`);
     expect(await openHome(base, 'T0TWO')).toBe(`Bearer ${two.botToken}`);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
     const sendsBefore = slack.calls.length;
     expect(await fxSend(base, 'T0ONE')).toBe(NOT_CONNECTED);
     expect(slack.calls.length).toBe(sendsBefore);

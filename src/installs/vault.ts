@@ -68,22 +68,29 @@ export class InstallationVault {
       enterpriseId: installation.enterprise?.id,
       teamId: installation.team?.id,
     });
-    const existing = await this.#store.find(key);
-    const now = this.#now();
-    const write: InstallationWrite = {
-      key,
-      teamId: installation.team?.id,
-      enterpriseId: installation.enterprise?.id,
-      isEnterpriseInstall,
-      teamName: installation.team?.name ?? installation.enterprise?.name,
-      botUserId: installation.bot?.userId,
-      installerUserId: installation.user?.id,
-      installedAt: existing?.installedAt ?? now,
-      updatedAt: now,
-      slack: this.#seal(JSON.stringify(installation), 'slack', key),
-      ...(existing?.fxiaoke ? { fxiaoke: existing.fxiaoke } : {}),
-    };
-    return this.#store.save(write);
+    const slack = this.#seal(JSON.stringify(installation), 'slack', key);
+    // Compare-and-set over an existing one, so a tenant connected meanwhile is kept, not overwritten.
+    for (;;) {
+      const existing = await this.#store.find(key);
+      const now = this.#now();
+      const write: InstallationWrite = {
+        key,
+        teamId: installation.team?.id,
+        enterpriseId: installation.enterprise?.id,
+        isEnterpriseInstall,
+        teamName: installation.team?.name ?? installation.enterprise?.name,
+        botUserId: installation.bot?.userId,
+        installerUserId: installation.user?.id,
+        installedAt: existing?.installedAt ?? now,
+        updatedAt: now,
+        slack,
+        ...(existing?.fxiaoke ? { fxiaoke: existing.fxiaoke } : {}),
+      };
+      if (!existing) return this.#store.save(write);
+      if (await this.#store.replace(write, existing.version)) {
+        return { ...write, version: existing.version + 1 };
+      }
+    }
   }
 
   /** Slack's installation as it was given, opened; undefined when there is none under the key. */

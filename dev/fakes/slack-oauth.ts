@@ -17,6 +17,8 @@ export interface OAuthGrant {
   /** The installer. */
   userId?: string;
   scope?: string;
+  /** Token rotation: the bot token expires this many seconds after it is issued, with a refresh token. */
+  expiresIn?: number;
 }
 
 export interface IssuedTokens {
@@ -39,6 +41,10 @@ export class FakeSlackOAuth {
   readonly #codes = new Map<string, OAuthGrant & { botToken: string }>();
   readonly #tokens = new Map<string, Identity>();
   readonly #revoked = new Set<string>();
+  /** Unspent refresh tokens: what a refresh gives for them. */
+  readonly #refreshTokens = new Map<string, { identity: Identity; expiresIn: number }>();
+  /** Refresh tokens spent (a second use is refused, as Slack refuses it). */
+  readonly spentRefreshTokens: string[] = [];
 
   /** A code the fake will exchange once for a bot token of this workspace or org. */
   grant(grant: OAuthGrant): IssuedTokens {
@@ -57,6 +63,7 @@ export class FakeSlackOAuth {
     if (body.client_id !== this.client.id || body.client_secret !== this.client.secret) {
       return { ok: false, error: 'invalid_client_id' };
     }
+    if (body.grant_type === 'refresh_token') return this.#refresh(body.refresh_token);
     const grant = typeof body.code === 'string' ? this.#codes.get(body.code) : undefined;
     if (!grant) return { ok: false, error: 'invalid_code' };
     this.#codes.delete(body.code as string);
@@ -68,7 +75,9 @@ export class FakeSlackOAuth {
       botId: grant.botId ?? 'B0BOT',
     };
     this.#tokens.set(grant.botToken, identity);
+    const rotation = grant.expiresIn === undefined ? {} : this.#rotation(identity, grant.expiresIn);
     return {
+      ...rotation,
       ok: true,
       app_id: 'A0TEST',
       authed_user: { id: grant.userId ?? 'U0ADMIN' },
@@ -82,6 +91,23 @@ export class FakeSlackOAuth {
         : null,
       is_enterprise_install: identity.isEnterpriseInstall,
     };
+  }
+
+  #rotation(identity: Identity, expiresIn: number): { refresh_token: string; expires_in: number } {
+    const refreshToken = `xoxe-1-${randomBytes(8).toString('hex')}`;
+    this.#refreshTokens.set(refreshToken, { identity, expiresIn });
+    return { refresh_token: refreshToken, expires_in: expiresIn };
+  }
+
+  #refresh(refreshToken: unknown): Result {
+    const grant = typeof refreshToken === 'string' ? this.#refreshTokens.get(refreshToken) : undefined;
+    if (!grant) return { ok: false, error: 'invalid_refresh_token' };
+    this.#refreshTokens.delete(refreshToken as string);
+    this.spentRefreshTokens.push(refreshToken as string);
+    const botToken = `xoxe.xoxb-${randomBytes(8).toString('hex')}`;
+    this.#tokens.set(botToken, grant.identity);
+    // A refreshed token lives Slack's 12 hours, whatever the first one's life was.
+    return { ok: true, token_type: 'bot', access_token: botToken, ...this.#rotation(grant.identity, 43_200) };
   }
 
   /** auth.test for a token this fake issued; undefined for any other (the fake's default answer). */

@@ -10,6 +10,7 @@ import {
   HTTPModuleFunctions,
   HTTPReceiver,
   type ReceiverProcessEventErrorHandlerArgs,
+  webApi,
 } from '@slack/bolt';
 import type { Config, InstallSettings } from '../../config.js';
 import { checkTenant } from '../../fxiaoke/tenant-check.js';
@@ -26,6 +27,7 @@ import { installFailure, installSuccess } from './pages.js';
 import { INSTALL_BOT_SCOPES } from './scopes.js';
 import { SignedOnceStateStore } from './state-store.js';
 import { NOT_INSTALLED, UNREADABLE_INSTALLATION } from './texts.js';
+import { TokenRefresher } from './token-refresh.js';
 
 export const INSTALL_PATH = '/slack/install';
 export const REDIRECT_PATH = '/slack/oauth_redirect';
@@ -63,7 +65,16 @@ export function createInstallApp(options: InstallAppOptions): InstallApp {
     processBeforeResponse: false,
     clientId: installs.clientId,
     clientSecret: installs.clientSecret,
-    installationStore: new VaultInstallationStore(vault),
+    installationStore: new VaultInstallationStore(
+      vault,
+      new TokenRefresher({
+        vault,
+        client: new webApi.WebClient(undefined, clientOptions),
+        clientId: installs.clientId,
+        clientSecret: installs.clientSecret,
+        logger,
+      }),
+    ),
     scopes: [...INSTALL_BOT_SCOPES],
     installerOptions: {
       installPath: INSTALL_PATH,

@@ -5,8 +5,7 @@
  * is kept. A workspace's tenant is kept sealed on its own installation, and only that workspace's
  * requests ever read it.
  */
-import type { App, Context } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import type { App, Context, webApi } from '@slack/bolt';
 import type { TenantCheck } from '../../fxiaoke/tenant-check.js';
 import { installationKey } from '../../installs/port.js';
 import type { FxiaokeTenant, InstallationVault } from '../../installs/vault.js';
@@ -37,7 +36,7 @@ export function keyOf(context: Context): string {
 
 /** The installer, or a workspace admin or owner (users.info), may connect Fxiaoke. */
 export async function mayConnect(
-  client: WebClient,
+  client: webApi.WebClient,
   vault: InstallationVault,
   key: string,
   userId: string,
@@ -54,7 +53,7 @@ export async function mayConnect(
 }
 
 export async function publishHome(
-  client: WebClient,
+  client: webApi.WebClient,
   deps: ConnectDeps,
   key: string,
   userId: string,

@@ -6,6 +6,7 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import { installationKey } from '../../installs/port.js';
 import type { InstallationVault } from '../../installs/vault.js';
+import { needsRefresh, type TokenRefresher, withoutRotation } from './token-refresh.js';
 
 /** Thrown when a team (or org) has no installation: Bolt answers it as an authorization failure. */
 export class NotInstalledError extends Error {
@@ -26,9 +27,14 @@ export function keyOfQuery(query: InstallationQuery<boolean>): string {
 
 export class VaultInstallationStore implements InstallationStore {
   readonly #vault: InstallationVault;
+  readonly #refresher: TokenRefresher | undefined;
+  readonly #now: () => number;
 
-  constructor(vault: InstallationVault) {
+  /** With a refresher, rotating tokens are refreshed here, once across replicas (token-refresh.ts). */
+  constructor(vault: InstallationVault, refresher?: TokenRefresher, now: () => number = Date.now) {
     this.#vault = vault;
+    this.#refresher = refresher;
+    this.#now = now;
   }
 
   async storeInstallation<AuthVersion extends 'v1' | 'v2'>(
@@ -39,9 +45,10 @@ export class VaultInstallationStore implements InstallationStore {
 
   async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation<'v1' | 'v2', boolean>> {
     const key = keyOfQuery(query);
-    const opened = await this.#vault.openSlack(key);
+    let opened = (await this.#vault.openSlack(key)) as Installation<'v1' | 'v2', boolean> | undefined;
     if (opened === undefined) throw new NotInstalledError(key);
-    return opened as Installation<'v1' | 'v2', boolean>;
+    if (this.#refresher && needsRefresh(opened, this.#now())) opened = await this.#refresher.refresh(opened);
+    return withoutRotation(opened);
   }
 
   async deleteInstallation(query: InstallationQuery<boolean>): Promise<void> {

@@ -88,6 +88,11 @@ describe('install mode (real Bolt app over HTTP, fake Slack OAuth, SQLite file)'
     expect(await fxSend(base, 'T0ANYWS', { enterprise_id: 'E0ORG', is_enterprise_install: 'true' })).toBe(
       NOT_CONNECTED,
     );
+    await post(base, event('T0ANYWS', { type: 'app_uninstalled' }, 'E0ORG'), 'application/json');
+    await expect.poll(() => installationsOf(bridge.store).find('E:E0ORG')).toBeUndefined();
+    expect(await fxSend(base, 'T0ANYWS', { enterprise_id: 'E0ORG', is_enterprise_install: 'true' })).toBe(
+      NOT_INSTALLED,
+    );
   });
 
   it('refuses a missing, forged, foreign-browser or replayed state with a 4xx page, storing nothing', async () => {

@@ -34,12 +34,19 @@ export class RedisInstallations implements InstallationStorePort {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #run: <T>(operation: () => Promise<T>) => Promise<T>;
+  readonly #now: () => number;
 
   /** `run` turns failures into StoreErrors, as the relay store's calls do. */
-  constructor(redis: Redis, prefix: string, run: <T>(operation: () => Promise<T>) => Promise<T>) {
+  constructor(
+    redis: Redis,
+    prefix: string,
+    run: <T>(operation: () => Promise<T>) => Promise<T>,
+    now: () => number = Date.now,
+  ) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#run = run;
+    this.#now = now;
   }
 
   #key(key: string): string {
@@ -91,13 +98,9 @@ export class RedisInstallations implements InstallationStorePort {
 
   useOnce(nonce: string, until: number): Promise<boolean> {
     return this.#run(async () => {
-      const set = await this.#redis.set(
-        `${this.#prefix}once:${nonce}`,
-        '1',
-        'PXAT',
-        Math.max(1, until),
-        'NX',
-      );
+      // PX (relative) rather than PXAT, which needs Redis 6.2; as the token cache's lock does.
+      const ttl = Math.max(1, Math.ceil(until - this.#now()));
+      const set = await this.#redis.set(`${this.#prefix}once:${nonce}`, '1', 'PX', ttl, 'NX');
       return set === 'OK';
     });
   }

@@ -112,8 +112,11 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
 
   /** Install mode's installations, under the same key prefix (redis/installations.ts). */
   get installations(): InstallationStorePort {
-    this.#installations ??= new RedisInstallations(this.#redis, this.#keys.prefix, (operation) =>
-      this.#run(operation),
+    this.#installations ??= new RedisInstallations(
+      this.#redis,
+      this.#keys.prefix,
+      (operation) => this.#run(operation),
+      this.#now,
     );
     return this.#installations;
   }

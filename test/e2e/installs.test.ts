@@ -130,6 +130,21 @@ describe('install mode (real Bolt app over HTTP, fake Slack OAuth, SQLite file)'
     expect(slack.callsTo('oauth.v2.access').length).toBe(accessBefore + 1);
   });
 
+  it('serves a Slack Connect event with the installing team’s token (authorizations), not the sender’s team', async () => {
+    const { base } = await start(freshFile());
+    const one = await install(base, { teamId: 'T0ONE' });
+    const before = slack.callsTo('views.publish').length;
+    const shared = JSON.parse(
+      event('T0EXTERNAL', { type: 'app_home_opened', user: 'U0EXT', channel: 'D0HOME', tab: 'home' }),
+    );
+    shared.authorizations = [
+      { enterprise_id: null, team_id: 'T0ONE', user_id: 'U0BOT', is_bot: true, is_enterprise_install: false },
+    ];
+    expect((await post(base, JSON.stringify(shared), 'application/json')).status).toBe(200);
+    await expect.poll(() => slack.callsTo('views.publish').length).toBe(before + 1);
+    expect(slack.callsTo('views.publish')[before]?.headers.authorization).toBe(`Bearer ${one.botToken}`);
+  });
+
   it('refuses a request from a team without an installation with a clear answer', async () => {
     const { base } = await start(freshFile());
     await install(base, { teamId: 'T0ONE' });

@@ -130,6 +130,20 @@ export function describeInstallationContract(
       expect((refused as Error).message).not.toContain(token);
     });
 
+    it('forgets a revoked user token and keeps the bot token (tokens_revoked for user tokens)', async () => {
+      const vault = new InstallationVault(installationsOf(store), new SecretBox(randomBytes(32)));
+      await vault.saveSlack(slackInstallation('T1', 'xoxb-keep'));
+      await vault.forgetUserToken('T:T1', (userId) => userId === 'U0OTHER');
+      expect(await vault.openSlack('T:T1')).toMatchObject({ user: { token: 'xoxb-keep-USER' } });
+      await vault.forgetUserToken('T:T1', (userId) => userId === 'U0ADMIN');
+      const opened = (await vault.openSlack('T:T1')) as {
+        user: Record<string, unknown>;
+        bot: { token: string };
+      };
+      expect(opened.user).toStrictEqual({ id: 'U0ADMIN' });
+      expect(opened.bot.token).toBe('xoxb-keep');
+    });
+
     it('rotates: every secret sealed again with the new key, the old key no longer needed', async () => {
       const oldKey = randomBytes(32);
       const newKey = randomBytes(32);

@@ -148,6 +148,14 @@ export class InstallationVault {
     await this.saveSlack({ ...opened, user });
   }
 
+  /**
+   * True for the first caller of `name` until `until` (epoch ms), on every replica: one-time OAuth
+   * states, and the one replica that refreshes a rotating token.
+   */
+  claimOnce(name: string, until: number): Promise<boolean> {
+    return this.#store.useOnce(name, until);
+  }
+
   find(key: string): Promise<StoredInstallation | undefined> {
     return this.#store.find(key);
   }

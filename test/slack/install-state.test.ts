@@ -10,6 +10,11 @@ import { MemoryInstallations } from '../../src/store/memory-installations.js';
 const SECRET = 'state-secret-for-unit-tests-0123456789abcdef';
 const OPTIONS = { scopes: ['commands'] };
 
+function claims() {
+  const store = new MemoryInstallations(() => 1_000_000);
+  return { claimOnce: (name: string, until: number) => store.useOnce(name, until) };
+}
+
 async function problemOf(verify: Promise<unknown>): Promise<string> {
   const error = await verify.then(
     () => expect.fail('expected the state to be refused'),
@@ -21,7 +26,7 @@ async function problemOf(verify: Promise<unknown>): Promise<string> {
 
 describe('SignedOnceStateStore', () => {
   it('gives back the install options once, within ten minutes', async () => {
-    const store = new SignedOnceStateStore(SECRET, new MemoryInstallations(() => 1_000_000));
+    const store = new SignedOnceStateStore(SECRET, claims());
     const now = new Date(1_000_000);
     const state = await store.generateStateParam(OPTIONS, now);
     expect(await store.verifyStateParam(new Date(now.getTime() + STATE_LIFETIME_MS - 1), state)).toEqual(
@@ -31,16 +36,13 @@ describe('SignedOnceStateStore', () => {
   });
 
   it('refuses an expired state, and one signed with another secret or altered', async () => {
-    const store = new SignedOnceStateStore(SECRET, new MemoryInstallations(() => 1_000_000));
+    const store = new SignedOnceStateStore(SECRET, claims());
     const now = new Date(1_000_000);
     const state = await store.generateStateParam(OPTIONS, now);
     expect(await problemOf(store.verifyStateParam(new Date(now.getTime() + STATE_LIFETIME_MS), state))).toBe(
       'expired',
     );
-    const other = await new SignedOnceStateStore(`${SECRET}x`, new MemoryInstallations()).generateStateParam(
-      OPTIONS,
-      now,
-    );
+    const other = await new SignedOnceStateStore(`${SECRET}x`, claims()).generateStateParam(OPTIONS, now);
     expect(await problemOf(store.verifyStateParam(now, other))).toBe('forged');
     const [body = '', signature = ''] = state.split('.');
     const altered = `${Buffer.from(JSON.stringify({ n: 'x', e: 9e15, o: OPTIONS })).toString('base64url')}.${signature}`;

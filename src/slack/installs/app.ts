@@ -10,14 +10,13 @@ import {
   HTTPModuleFunctions,
   HTTPReceiver,
   type ReceiverProcessEventErrorHandlerArgs,
-  webApi,
 } from '@slack/bolt';
 import type { Config, InstallSettings } from '../../config.js';
 import { checkTenant } from '../../fxiaoke/tenant-check.js';
 import type { InstallationVault } from '../../installs/vault.js';
 import type { Logger } from '../../logger.js';
 import { SecretBoxError } from '../../secrets/secret-box.js';
-import { slackClientOptions } from '../api/web-client.js';
+import { slackClientOptions, slackClientWithoutToken } from '../api/web-client.js';
 import { boltLogger } from '../bolt-logger.js';
 import { verifySignaturesFirst } from '../receiver/verified.js';
 import type { ConnectDeps } from './connect-listeners.js';
@@ -69,7 +68,7 @@ export function createInstallApp(options: InstallAppOptions): InstallApp {
       vault,
       new TokenRefresher({
         vault,
-        client: new webApi.WebClient(undefined, clientOptions),
+        client: slackClientWithoutToken(slack.apiUrl, { logger }),
         clientId: installs.clientId,
         clientSecret: installs.clientSecret,
         logger,
@@ -82,7 +81,7 @@ export function createInstallApp(options: InstallAppOptions): InstallApp {
       // Straight to Slack's authorize page: no page of ours to click through first.
       directInstall: true,
       stateVerification: true,
-      stateStore: new SignedOnceStateStore(installs.stateSecret, vault.store),
+      stateStore: new SignedOnceStateStore(installs.stateSecret, vault),
       clientOptions,
       callbackOptions: { success: installSuccess, failure: installFailure },
     },

@@ -5,7 +5,6 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { InstallURLOptions, StateStore } from '@slack/bolt';
-import type { InstallationStorePort } from '../../installs/port.js';
 
 export const STATE_LIFETIME_MS = 10 * 60_000;
 
@@ -28,13 +27,18 @@ interface StatePayload {
   o: InstallURLOptions;
 }
 
+/** Where a nonce is marked used, for every replica (the vault, over the store). */
+export interface OnceClaims {
+  claimOnce(name: string, until: number): Promise<boolean>;
+}
+
 export class SignedOnceStateStore implements StateStore {
   readonly #secret: string;
-  readonly #store: Pick<InstallationStorePort, 'useOnce'>;
+  readonly #once: OnceClaims;
 
-  constructor(secret: string, store: Pick<InstallationStorePort, 'useOnce'>) {
+  constructor(secret: string, once: OnceClaims) {
     this.#secret = secret;
-    this.#store = store;
+    this.#once = once;
   }
 
   async generateStateParam(installOptions: InstallURLOptions, now: Date): Promise<string> {
@@ -59,7 +63,7 @@ export class SignedOnceStateStore implements StateStore {
       throw new InstallStateError('forged');
     }
     if (typeof payload.e !== 'number' || payload.e <= now.getTime()) throw new InstallStateError('expired');
-    if (!(await this.#store.useOnce(`state:${payload.n}`, payload.e)))
+    if (!(await this.#once.claimOnce(`state:${payload.n}`, payload.e)))
       throw new InstallStateError('replayed');
     return payload.o;
   }

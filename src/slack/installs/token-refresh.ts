@@ -75,7 +75,7 @@ export class TokenRefresher {
     const { vault, logger } = this.#settings;
     const spent = installation.bot?.refreshToken ?? '';
     const claim = `refresh:${key}:${createHash('sha256').update(spent).digest('hex').slice(0, 32)}`;
-    if (!(await vault.store.useOnce(claim, this.#now() + CLAIM_MS)))
+    if (!(await vault.claimOnce(claim, this.#now() + CLAIM_MS)))
       return this.#awaitOther(key, spent, installation);
     try {
       const answer = await this.#settings.client.oauth.v2.access({

@@ -5,7 +5,7 @@
  * operator fixes them in one go, and no value is ever echoed (several are secrets).
  */
 import { existsSync } from 'node:fs';
-import { ENV, type EnvValues, parseEnv, readEnv } from './config/env.js';
+import { ENV, type EnvValues, isInstallMode, parseEnv, readEnv } from './config/env.js';
 import {
   DEFAULT_FILE_CONFIG,
   DEFAULT_SYNC_QUIET_MS,
@@ -28,7 +28,25 @@ export type LogFormat = 'auto' | 'json' | 'pretty';
 /** `inline`: this process sends; `fork`: a worker child it forks does; `none`: workers run apart. */
 export type RelayWorkersMode = 'inline' | 'fork' | 'none';
 
+/** Install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): Slack's OAuth and the key secrets are sealed with. */
+export interface InstallSettings {
+  clientId: string;
+  clientSecret: string;
+  stateSecret: string;
+  /** FX_BRIDGE_SECRET_KEY, as given (secrets/secret-box.ts reads it). */
+  secretKey: string;
+  /** FX_BRIDGE_OLD_SECRET_KEY: still opens what it sealed, while rotating. */
+  oldSecretKey: string | undefined;
+  /** FXIAOKE_ALLOWED_BASE_URLS: the origins a workspace may connect its Fxiaoke tenant at. */
+  allowedBaseUrls: string[];
+}
+
 export interface Config {
+  /**
+   * Set in install mode. The single-workspace values (`slack.botToken`, `fxiaoke.appId`, app
+   * secret, permanent code) are then empty and never read: each workspace brings its own.
+   */
+  installs: InstallSettings | undefined;
   slack: {
     mode: SlackMode;
     botToken: string;
@@ -146,6 +164,10 @@ export function secretsOf(config: Config): string[] {
   return [
     config.slack.botToken,
     config.slack.signingSecret,
+    config.installs?.clientSecret,
+    config.installs?.stateSecret,
+    config.installs?.secretKey,
+    config.installs?.oldSecretKey,
     config.slack.appToken,
     config.fxiaoke.appSecret,
     config.fxiaoke.permanentCode,
@@ -193,9 +215,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  */
 function toConfig(env: EnvValues, file: FileConfig): Config {
   return {
+    installs: installSettings(env),
     slack: {
       mode: env.SLACK_MODE ?? (env.SLACK_APP_TOKEN ? 'socket' : 'http'),
-      botToken: env.SLACK_BOT_TOKEN,
+      // Unset only in install mode (the schema's rules), where it is never read.
+      botToken: env.SLACK_BOT_TOKEN ?? '',
       signingSecret: env.SLACK_SIGNING_SECRET,
       appToken: env.SLACK_APP_TOKEN,
       apiUrl: env.SLACK_API_URL,
@@ -205,9 +229,9 @@ function toConfig(env: EnvValues, file: FileConfig): Config {
     port: env.PORT,
     fxiaoke: {
       baseUrl: env.FXIAOKE_BASE_URL,
-      appId: env.FXIAOKE_APP_ID,
-      appSecret: env.FXIAOKE_APP_SECRET,
-      permanentCode: env.FXIAOKE_PERMANENT_CODE,
+      appId: env.FXIAOKE_APP_ID ?? '',
+      appSecret: env.FXIAOKE_APP_SECRET ?? '',
+      permanentCode: env.FXIAOKE_PERMANENT_CODE ?? '',
       authMode: env.FXIAOKE_AUTH_MODE,
       userId: env.FXIAOKE_USER_ID,
       serviceId: env.FXIAOKE_SERVICE_ID,
@@ -245,5 +269,22 @@ function toConfig(env: EnvValues, file: FileConfig): Config {
     logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'auto'),
     configFile: env.FX_BRIDGE_CONFIG,
     file,
+  };
+}
+
+/** The install-mode settings, which the schema's rules guarantee are all set in that mode. */
+function installSettings(env: EnvValues): InstallSettings | undefined {
+  if (!isInstallMode(env)) return undefined;
+  const { SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, FX_BRIDGE_SECRET_KEY } = env;
+  if (!SLACK_CLIENT_ID || !SLACK_CLIENT_SECRET || !SLACK_STATE_SECRET || !FX_BRIDGE_SECRET_KEY) {
+    throw new ConfigError(['install mode is missing a setting the checks should have named']);
+  }
+  return {
+    clientId: SLACK_CLIENT_ID,
+    clientSecret: SLACK_CLIENT_SECRET,
+    stateSecret: SLACK_STATE_SECRET,
+    secretKey: FX_BRIDGE_SECRET_KEY,
+    oldSecretKey: env.FX_BRIDGE_OLD_SECRET_KEY,
+    allowedBaseUrls: env.FXIAOKE_ALLOWED_BASE_URLS,
   };
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { INSTALL_BOT_SCOPES } from '../src/slack/installs/scopes.js';
 
 const manifestPath = fileURLToPath(new URL('../manifest.yml', import.meta.url));
 
@@ -73,6 +74,14 @@ describe('manifest.yml (the Slack-side contract)', () => {
     });
     const events = record(settings.event_subscriptions, 'settings.event_subscriptions');
     expect(events.bot_events).toEqual(expect.arrayContaining(['app_home_opened']));
+  });
+
+  it('install mode: asks for exactly these bot scopes, redirects to /slack/oauth_redirect, hears uninstalls', () => {
+    const oauth = record(manifest.oauth_config, 'oauth_config');
+    expect(record(oauth.scopes, 'oauth_config.scopes').bot).toEqual([...INSTALL_BOT_SCOPES]);
+    expect(oauth.redirect_urls).toEqual([expect.stringMatching(/^https:\/\/.+\/slack\/oauth_redirect$/)]);
+    const events = record(settings.event_subscriptions, 'settings.event_subscriptions');
+    expect(events.bot_events).toEqual(expect.arrayContaining(['app_uninstalled', 'tokens_revoked']));
   });
 
   it('sends the recipients typeahead (external select options) to /slack/events', () => {

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeSlackOAuth, tokenOfCall } from './slack-oauth.js';
 import {
   API_APP_ID,
   BOT_ID,
@@ -109,6 +110,8 @@ interface FakeUser {
   email?: string;
   phone?: string;
   tz?: string;
+  /** A workspace admin (users.info `is_admin`): install mode lets admins connect Fxiaoke. */
+  is_admin?: boolean;
 }
 
 type ApiResult = Record<string, unknown>;
@@ -221,6 +224,8 @@ export class FakeSlackApi {
   readonly botUserId: string;
   readonly botId: string;
   readonly teamId: string;
+  /** Install mode: oauth.v2.access and per-token auth.test (slack-oauth.ts). */
+  readonly oauth = new FakeSlackOAuth();
 
   private readonly server: Server;
   private readonly responseUrlMaxUses: number;
@@ -620,6 +625,11 @@ export class FakeSlackApi {
       sendJson(res, 200, { ok: false, error: failure });
       return;
     }
+    // The code exchange carries the app's client id and secret, no token.
+    if (method === 'oauth.v2.access') {
+      sendJson(res, 200, this.oauth.access(body));
+      return;
+    }
     const authorization = req.headers.authorization;
     const hasToken =
       (typeof authorization === 'string' && /^Bearer \S+/.test(authorization)) ||
@@ -631,24 +641,26 @@ export class FakeSlackApi {
     sendJson(
       res,
       200,
-      this.dispatch(method, body),
+      this.dispatch(method, body, tokenOfCall(authorization, body)),
       this.oauthScopes ? { 'x-oauth-scopes': this.oauthScopes.join(',') } : {},
     );
   }
 
-  private dispatch(method: string, body: Record<string, unknown>): ApiResult {
+  private dispatch(method: string, body: Record<string, unknown>, token?: string): ApiResult {
     switch (method) {
       case 'auth.test':
-        return {
-          ok: true,
-          url: `https://${TEAM_DOMAIN}.slack.com/`,
-          team: TEAM_DOMAIN,
-          user: 'fx-bridge',
-          team_id: this.teamId,
-          user_id: this.botUserId,
-          bot_id: this.botId,
-          is_enterprise_install: false,
-        };
+        return (
+          (this.oauth.authTest(token) as ApiResult | undefined) ?? {
+            ok: true,
+            url: `https://${TEAM_DOMAIN}.slack.com/`,
+            team: TEAM_DOMAIN,
+            user: 'fx-bridge',
+            team_id: this.teamId,
+            user_id: this.botUserId,
+            bot_id: this.botId,
+            is_enterprise_install: false,
+          }
+        );
       case 'chat.postMessage':
         return this.postMessage(body);
       case 'chat.update':
@@ -876,6 +888,7 @@ export class FakeSlackApi {
         real_name: user.real_name ?? user.name,
         deleted: false,
         is_bot: false,
+        is_admin: user.is_admin ?? false,
         tz: user.tz ?? 'Asia/Shanghai',
         profile,
       },

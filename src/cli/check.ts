@@ -4,6 +4,7 @@
  * creating an empty SQLite file where the configured one does not exist yet — unless asked, with
  * `--send-test <recipient>`, to send one test message (send-test.ts).
  */
+
 import type { webApi } from '@slack/bolt';
 import { type Config, ConfigError, loadConfig, secretsOf } from '../config.js';
 import { FxiaokeClient } from '../fxiaoke/client.js';
@@ -22,6 +23,7 @@ import {
 import { slackWebClient } from '../slack/api/web-client.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
 import { beforeDeadline } from '../util/deadline.js';
+import { runInstallCheck } from './check-installs.js';
 import { type CheckLine, formatCheckReport } from './format.js';
 import { type CliIo, EXIT, type ExitCode } from './io.js';
 import { runSendTest } from './send-test.js';
@@ -68,6 +70,8 @@ export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<E
     return EXIT.config;
   }
 
+  // Install mode: the token and the tenant are each workspace's (check-installs.ts).
+  if (config.installs) return runInstallCheck(io, config);
   const timeoutMs = options.timeoutMs ?? 15_000;
   // One auth.test for both Slack lines: its answer names the bot, its x-oauth-scopes header the scopes.
   const authTest = slackClient(config, config.slack.botToken).auth.test();

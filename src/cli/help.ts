@@ -18,6 +18,8 @@ Commands:
   relays list [options]           recent relays, newest first
   relays show <relay>             one relay in detail: batches, messageIds, traceIds, errors
   store copy --from URL --to URL  copy every relay into another store (SQLite/Redis → PostgreSQL…)
+  secrets rotate                  (install mode) seal every stored secret again with the current key
+  workspaces list|connect|disconnect  (install mode) installed workspaces and their Fxiaoke tenants
 
 Run \`fx-bridge <command> --help\` for a command's options.
 
@@ -135,4 +137,47 @@ Options:
 Exit codes: 0 every relay is in the destination, 1 the count check failed or a store could not be
 opened, 2 usage error.`;
 
-export const HELP = { main, start, worker, check, prune, relays, relaysList, relaysShow, store } as const;
+const secrets = `Usage: fx-bridge secrets rotate
+
+Install mode stores every Slack token and Fxiaoke secret sealed with FX_BRIDGE_SECRET_KEY, each value
+naming its key's id. To change the key:
+  1. set the new key as FX_BRIDGE_SECRET_KEY and the previous one as FX_BRIDGE_OLD_SECRET_KEY, on
+     every replica (they read values sealed with either, and seal new ones with the new key);
+  2. run \`fx-bridge secrets rotate\` with the same environment: every value sealed with the old key
+     is sealed again with the new one (a value written meanwhile is read afresh, never overwritten);
+  3. remove FX_BRIDGE_OLD_SECRET_KEY. Running it again is harmless: values already current are left alone.
+Keys are never read from the command line (it shows in process lists), only from the environment.
+
+${CONFIG_NOTE}
+Exit codes: 0 done, 1 a value opens with neither key (it names the key id it needs), 78 configuration error.`;
+
+const workspaces = `Usage: fx-bridge workspaces <list|connect|disconnect> [options]
+
+Install mode's workspaces (and Enterprise Grid organisations), and the Fxiaoke tenant each connected:
+  workspaces list [--json]            key (T:<team> or E:<org>), name, when installed, Fxiaoke app and address
+  workspaces connect <team> --app-id FSAID_… --user-id N [--base-url URL] [--service-id S]
+                                      connects the workspace's tenant, as Connect Fxiaoke in App Home does:
+                                      the app secret and permanent code come from FXIAOKE_APP_SECRET and
+                                      FXIAOKE_PERMANENT_CODE in the environment (never the command line);
+                                      a token is fetched first, and a refusal keeps nothing. --base-url
+                                      must be one of FXIAOKE_ALLOWED_BASE_URLS (default: the first)
+  workspaces disconnect <team>        forgets the workspace's tenant (its installation stays)
+<team> is a team id (T…), an enterprise id (E…) for an org-wide install, or the key as listed.
+Secrets are never printed.
+
+${CONFIG_NOTE}
+${EXIT_CODES}`;
+
+export const HELP = {
+  main,
+  start,
+  worker,
+  check,
+  prune,
+  relays,
+  relaysList,
+  relaysShow,
+  store,
+  secrets,
+  workspaces,
+} as const;

@@ -4,9 +4,11 @@ import { runCheck } from './check.js';
 import { HELP } from './help.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode, UsageError } from './io.js';
 import { parseStatuses, runPrune, runRelaysList, runRelaysShow } from './relays.js';
+import { runSecretsRotate } from './secrets.js';
 import { checkSendTestRecipient } from './send-test.js';
 import { runStart, runWorker } from './start.js';
 import { runStoreCopy } from './store-copy.js';
+import { runWorkspacesConnect, runWorkspacesDisconnect, runWorkspacesList } from './workspaces.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -64,6 +66,21 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       return relays(rest, io);
     case 'store':
       return store(rest, io);
+    case 'workspaces':
+      return workspaces(rest, io);
+    case 'secrets': {
+      const [sub, ...options] = rest;
+      if (sub === '-h' || sub === '--help') return help(io, 'secrets');
+      if (sub !== 'rotate') {
+        throw new UsageError(
+          `unknown secrets command "${sub ?? ''}"; use rotate`,
+          'fx-bridge secrets --help',
+        );
+      }
+      if (parse(options, {}, 'secrets rotate').values.help) return help(io, 'secrets');
+      const config = configOrReport(io, 'secrets rotate');
+      return config ? runSecretsRotate(io, config) : EXIT.config;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -150,6 +167,63 @@ async function store(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     keyPrefix: values['key-prefix'] ?? 'fxb:',
     caFile: values['ca-file'],
   });
+}
+
+async function workspaces(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '-h' || sub === '--help') {
+    if (sub !== undefined) return help(io, 'workspaces');
+    io.err(HELP.workspaces);
+    return EXIT.usage;
+  }
+  const hint = 'fx-bridge workspaces --help';
+  const one = (positionals: string[]): string => {
+    const [reference, ...extra] = positionals;
+    if (reference === undefined || extra.length > 0)
+      throw new UsageError(`workspaces ${sub} takes one team id`, hint);
+    return reference;
+  };
+  switch (sub) {
+    case 'list': {
+      const { values } = parse(rest, { json: { type: 'boolean' } }, 'workspaces list');
+      if (values.help) return help(io, 'workspaces');
+      const config = configOrReport(io, 'workspaces list');
+      return config ? runWorkspacesList(io, config, values.json ?? false) : EXIT.config;
+    }
+    case 'disconnect': {
+      const { values, positionals } = parse(rest, {}, 'workspaces disconnect', true);
+      if (values.help) return help(io, 'workspaces');
+      const reference = one(positionals);
+      const config = configOrReport(io, 'workspaces disconnect');
+      return config ? runWorkspacesDisconnect(io, config, reference) : EXIT.config;
+    }
+    case 'connect': {
+      const { values, positionals } = parse(
+        rest,
+        {
+          'base-url': { type: 'string' },
+          'app-id': { type: 'string' },
+          'user-id': { type: 'string' },
+          'service-id': { type: 'string' },
+        },
+        'workspaces connect',
+        true,
+      );
+      if (values.help) return help(io, 'workspaces');
+      const reference = one(positionals);
+      const config = configOrReport(io, 'workspaces connect');
+      return config
+        ? runWorkspacesConnect(io, config, reference, {
+            baseUrl: values['base-url'],
+            appId: values['app-id'],
+            userId: values['user-id'],
+            serviceId: values['service-id'],
+          })
+        : EXIT.config;
+    }
+    default:
+      throw new UsageError(`unknown workspaces command "${sub}"; use list, connect or disconnect`, hint);
+  }
 }
 
 function help(io: CliIo, topic: keyof typeof HELP): ExitCode {

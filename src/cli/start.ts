@@ -3,6 +3,7 @@
  * then stop cleanly. Resolves with the exit code once the bridge has stopped.
  */
 import { startBridge } from '../bridge.js';
+import { startInstallBridge } from '../bridge-installs.js';
 import { StoreConfigurationError, StoreOpenError } from '../store/errors.js';
 import { startWorker, type Worker } from '../workers/start.js';
 import { type CliIo, configOrReport, EXIT, type ExitCode } from './io.js';
@@ -10,12 +11,20 @@ import { type CliIo, configOrReport, EXIT, type ExitCode } from './io.js';
 export async function runStart(io: CliIo): Promise<ExitCode> {
   const config = configOrReport(io, 'start');
   if (!config) return EXIT.config;
-  let bridge: Awaited<ReturnType<typeof startBridge>>;
+  if (config.installs && config.relayWorkers !== 'inline') {
+    io.err(
+      `RELAY_WORKERS=${config.relayWorkers} does not apply in install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN), which sends nothing to Fxiaoke yet: unset RELAY_WORKERS, or unset SLACK_CLIENT_ID to run one workspace with workers.`,
+    );
+    return EXIT.config;
+  }
+  let bridge: Pick<Awaited<ReturnType<typeof startBridge>>, 'logger' | 'stop'>;
   // A stop asked for while starting (Socket Mode can wait long for Slack's hello) ends the start:
   // nothing was taken on yet, so exiting now loses nothing; the next start recovers the store.
   const early = earlyStop();
   try {
-    const started = await Promise.race([startBridge(config), early.signalled]);
+    // Install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN) has its own wiring: bridge-installs.ts.
+    const starting = config.installs ? startInstallBridge(config) : startBridge(config);
+    const started = await Promise.race([starting, early.signalled]);
     if (started === 'signal') {
       io.err('fx-bridge stopped before the start finished (a stop signal arrived while connecting)');
       return EXIT.ok;
@@ -86,6 +95,14 @@ function earlyStop(): { signalled: Promise<'signal'>; release(): void } {
 export async function runWorker(io: CliIo): Promise<ExitCode> {
   const config = configOrReport(io, 'worker');
   if (!config) return EXIT.config;
+  if (config.installs) {
+    // Install mode hands nothing off (it sends nothing to Fxiaoke yet): a worker would have no
+    // bot token or Fxiaoke credentials to work with.
+    io.err(
+      'fx-bridge worker does not run in install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): install mode sends nothing to Fxiaoke yet, so there is nothing to hand off. Unset SLACK_CLIENT_ID to run workers for one workspace.',
+    );
+    return EXIT.config;
+  }
   let worker: Worker;
   try {
     worker = await startWorker(config, { identity: { exclusiveStore: false } });

@@ -4,8 +4,9 @@
  * passwords; the command needs no Slack or Fxiaoke configuration.
  */
 import { DEFAULTS } from '../config.js';
+import { copyInstallations } from '../installs/copy.js';
 import { type CopyProgress, type CopyReport, copyRelays } from '../store/copy.js';
-import { openStore, parseStoreUrl } from '../store/index.js';
+import { installationsOf, openStore, parseStoreUrl } from '../store/index.js';
 import type { RelayStore } from '../store/interface.js';
 import { isScannable, type ScannableStore } from '../store/scan.js';
 import { describeStore } from './check.js';
@@ -58,6 +59,14 @@ export async function runStoreCopy(io: CliIo, options: StoreCopyOptions): Promis
       });
       io.err(progressLine(report, now() - started));
       io.out(summary(report));
+      // Install mode's installations come along, still sealed (installs/copy.ts).
+      const installs = await copyInstallations(installationsOf(from), installationsOf(to));
+      if (installs.read > 0 || installs.present > 0) {
+        io.out(
+          `Installations: ${installs.read} read, ${installs.copied} copied, ${installs.present} already there` +
+            (installs.differing > 0 ? ` (${installs.differing} differing, left as they were)` : ''),
+        );
+      }
       return report.complete ? EXIT.ok : EXIT.failed;
     } finally {
       await to.close();

@@ -5,6 +5,7 @@
  * error adds, and never contain the value: several variables are secrets.
  */
 import { z } from 'zod';
+import { readSecretKey } from '../secrets/secret-box.js';
 import { readStoreUrl } from '../store/location.js';
 
 /** A variable's value as read: trimmed and never blank (a blank one counts as unset). */
@@ -19,6 +20,8 @@ export interface EnvRow<T> {
   secret: boolean;
   /** The row of docs/configuration.md: its required, default and meaning columns. */
   docs: { required: string; default: string; meaning: string };
+  /** Set on the variables single-workspace mode requires: where their value comes from. */
+  singleWorkspace?: { notSet: string };
 }
 
 /** Anything, as given. */
@@ -101,6 +104,30 @@ export const codeList: Check<number[]> = passing((value) =>
     : 'must be a comma-separated list of Fxiaoke error codes, e.g. 90404,90409',
 ).transform((value) => value.split(',').map((part) => Number(part.trim())));
 
+/** Comma-separated http(s) origins (scheme, host, port; no path), normalised without a trailing slash. */
+export const originList: Check<string[]> = passing((value) =>
+  value.split(',').every((part) => isOrigin(part.trim()))
+    ? undefined
+    : 'must be a comma-separated list of origins such as https://open.fxiaoke.com (no path)',
+).transform((value) => value.split(',').map((part) => new URL(part.trim()).origin));
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/+$/, '')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** FX_BRIDGE_SECRET_KEY: 32 bytes in hex or base64 (secrets/secret-box.ts reads it). */
+export const secretKey: Check<string> = passing((value) => {
+  const read = readSecretKey(value);
+  return 'problem' in read ? read.problem : undefined;
+});
+
 /** A STORE_URL that names a store fx-bridge knows (store/location.ts); the problem never holds it. */
 export const storeUrl: Check<string> = passing((value) => {
   const read = readStoreUrl(value);
@@ -127,6 +154,26 @@ export function required<T>(
     default: undefined,
     secret: options.secret ?? false,
     docs: { required: 'yes', default: '—', meaning },
+  };
+}
+
+/**
+ * A variable single-workspace mode requires and install mode (SLACK_CLIENT_ID without
+ * SLACK_BOT_TOKEN) does without: each workspace brings its own. env.ts checks it is set when the
+ * mode needs it, with the same sentence `required` gives.
+ */
+export function requiredForOneWorkspace<T>(
+  check: Check<T>,
+  notSet: string,
+  meaning: string,
+  options: RowOptions = {},
+): EnvRow<T | undefined> {
+  return {
+    schema: check.optional(),
+    default: undefined,
+    secret: options.secret ?? false,
+    docs: { required: 'yes, but not in install mode', default: '—', meaning },
+    singleWorkspace: { notSet },
   };
 }
 

@@ -16,10 +16,12 @@ import {
   matching,
   oneOf,
   optional,
+  originList,
   passing,
   placeholderProblem,
   prefixed,
-  required,
+  requiredForOneWorkspace,
+  secretKey,
   setting,
   storeUrl,
   text,
@@ -46,7 +48,7 @@ export const ENV = {
     'app-level token `xapp-…` with `connections:write`; setting it selects Socket Mode',
     { requiredWhen: 'Socket Mode', ...secret },
   ),
-  SLACK_BOT_TOKEN: required(
+  SLACK_BOT_TOKEN: requiredForOneWorkspace(
     prefixed('xoxb-', PLACEHOLDERS.SLACK_BOT_TOKEN),
     'the bot token (xoxb-…) from your Slack app’s OAuth page',
     'bot token, `xoxb-…`; checked with `auth.test` at start',
@@ -59,6 +61,47 @@ export const ENV = {
   SLACK_MODE: optional(oneOf(['socket', 'http']), '`socket` or `http`', {
     defaultText: '`socket` if an app token is set, else `http`',
   }),
+  SLACK_CLIENT_ID: optional(
+    matching(/^\d+\.\d+$/, 'must be the Client ID from Basic Information, e.g. 1234567890.1234567890'),
+    'with `SLACK_CLIENT_SECRET` and `SLACK_STATE_SECRET` and no `SLACK_BOT_TOKEN`: **install mode** (HTTP only) — any workspace installs the bridge at `/slack/install` (see Install mode)',
+    { requiredWhen: 'install mode' },
+  ),
+  SLACK_CLIENT_SECRET: optional(text, 'Client Secret from Basic Information (install mode)', {
+    requiredWhen: 'install mode',
+    ...secret,
+  }),
+  SLACK_STATE_SECRET: optional(
+    passing((value) =>
+      value.length >= 32 ? undefined : 'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
+    ),
+    'signs the `state` of each install, so a forged, expired or replayed one is refused (install mode)',
+    { requiredWhen: 'install mode', ...secret },
+  ),
+  FX_BRIDGE_SECRET_KEY: optional(
+    secretKey,
+    '32 random bytes, hex or base64 (`openssl rand -base64 32`): every Slack token and Fxiaoke secret of an installation is stored encrypted with it (AES-256-GCM); keep it apart from the store’s backups',
+    { requiredWhen: 'install mode', ...secret },
+  ),
+  FX_BRIDGE_OLD_SECRET_KEY: optional(
+    secretKey,
+    'the previous FX_BRIDGE_SECRET_KEY while rotating: values sealed with it are still read, and `fx-bridge secrets rotate` seals them again with the current key (see Rotating the secret key)',
+    secret,
+  ),
+  FXIAOKE_ALLOWED_BASE_URLS: setting(
+    originList,
+    [
+      'https://open.fxiaoke.com',
+      'https://open-hwcloud.fxiaoke.com',
+      'https://open-ale.fxiaoke.com',
+      'https://open-hws.fxiaoke.com',
+      'https://open-na.sharecrm.com',
+    ],
+    'install mode: the origins a workspace may give as its Fxiaoke address when it connects (`fx_base_url`); any other is refused, so no workspace can point the bridge at an internal address',
+    {
+      defaultText:
+        'the public Fxiaoke clouds: `https://open.fxiaoke.com`, `https://open-hwcloud.fxiaoke.com`, `https://open-ale.fxiaoke.com`, `https://open-hws.fxiaoke.com`, `https://open-na.sharecrm.com`',
+    },
+  ),
   SLACK_API_URL: setting(
     httpUrl('https://slack.com/api/', (url) => (url.endsWith('/') ? url : `${url}/`)),
     'https://slack.com/api/',
@@ -84,13 +127,13 @@ export const ENV = {
     'https://open.fxiaoke.com',
     'your Fxiaoke cloud, e.g. `https://open-hwcloud.fxiaoke.com`, `https://open-na.sharecrm.com`',
   ),
-  FXIAOKE_APP_ID: required(
+  FXIAOKE_APP_ID: requiredForOneWorkspace(
     prefixed('FSAID_', PLACEHOLDERS.FXIAOKE_APP_ID),
     'the Fxiaoke app id (FSAID_…)',
     'app id, `FSAID_…`',
   ),
-  FXIAOKE_APP_SECRET: required(text, 'the Fxiaoke app secret', 'app secret', secret),
-  FXIAOKE_PERMANENT_CODE: required(
+  FXIAOKE_APP_SECRET: requiredForOneWorkspace(text, 'the Fxiaoke app secret', 'app secret', secret),
+  FXIAOKE_PERMANENT_CODE: requiredForOneWorkspace(
     text,
     'the permanent code of your company’s authorisation',
     "your company's permanent authorisation code",
@@ -286,9 +329,44 @@ function betweenVariables(env: Readonly<Record<string, unknown>>, ctx: z.Refinem
   } else if (!set('SLACK_SIGNING_SECRET')) {
     problem(['SLACK_SIGNING_SECRET'], 'is not set: HTTP mode needs it (Slack app → Basic Information)');
   }
+  if (isInstallMode(env)) {
+    installModeRules(env, mode, problem);
+    return;
+  }
+  for (const name of ENV_NAMES) {
+    const needed = (ENV[name] as EnvRow<unknown>).singleWorkspace;
+    if (needed && !set(name)) problem([name], `is not set: ${needed.notSet}`);
+  }
   // A malformed FXIAOKE_AUTH_MODE is named on its own; the rest is checked as for the default, header.
   if (env.FXIAOKE_AUTH_MODE !== 'legacy' && !set('FXIAOKE_USER_ID')) {
     problem(['FXIAOKE_USER_ID'], 'is not set: header auth needs the acting CRM employee id, e.g. 1000');
+  }
+}
+
+/** Install mode: an OAuth client and no bot token (one bot token means one workspace). */
+export function isInstallMode(env: Readonly<Record<string, unknown>>): boolean {
+  return env.SLACK_CLIENT_ID !== undefined && env.SLACK_BOT_TOKEN === undefined;
+}
+
+function installModeRules(
+  env: Readonly<Record<string, unknown>>,
+  mode: 'socket' | 'http' | undefined,
+  problem: (path: EnvName[], message: string) => void,
+): void {
+  if (mode === 'socket') {
+    problem(
+      ['SLACK_MODE'],
+      'must be http in install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): Slack redirects installers to this server',
+    );
+  }
+  const why: Partial<Record<EnvName, string>> = {
+    SLACK_CLIENT_SECRET: 'install mode needs the Client Secret (Slack app → Basic Information)',
+    SLACK_STATE_SECRET: 'install mode signs each install’s state with it (e.g. `openssl rand -hex 32`)',
+    FX_BRIDGE_SECRET_KEY:
+      'install mode stores every token encrypted with it (e.g. `openssl rand -base64 32`)',
+  };
+  for (const [name, reason] of Object.entries(why) as [EnvName, string][]) {
+    if (env[name] === undefined) problem([name], `is not set: ${reason}`);
   }
 }
 

@@ -22,7 +22,8 @@ import { failingChecks, type ReadinessChecks, ReadinessLog } from './readiness-l
 
 export interface RouteDeps {
   store: RelayStore;
-  fxiaoke: FxiaokeApi;
+  /** Unset in install mode, where each workspace has its own tenant: readiness then checks none. */
+  fxiaoke?: Pick<FxiaokeApi, 'checkCredentials'>;
   metrics: BridgeMetrics;
   /** Readiness checks that take longer count as failed (default 2000 ms). */
   checkTimeoutMs?: number;
@@ -83,8 +84,9 @@ async function check(run: () => Promise<void>, timeoutMs: number): Promise<strin
 
 export function healthRoutes(deps: RouteDeps): CustomRoute[] {
   const timeoutMs = deps.checkTimeoutMs ?? 2_000;
+  const { fxiaoke: tenant } = deps;
   const credentials = new CredentialGate(
-    () => check(() => deps.fxiaoke.checkCredentials(), timeoutMs),
+    () => (tenant ? check(() => tenant.checkCredentials(), timeoutMs) : Promise.resolve('ok')),
     deps.credentialCheckEveryMs ?? 60_000,
     deps.now ?? Date.now,
   );
@@ -109,7 +111,7 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
         const durability = deps.durability?.();
         const kept = durability ? { [durability.name]: durability.problem ?? 'ok' } : {};
         // Every check, for readiness and for the log alike: a new one is added here and nowhere else.
-        const checks: ReadinessChecks = { store, fxiaoke, slack, ...kept };
+        const checks: ReadinessChecks = { store, ...(tenant ? { fxiaoke } : {}), slack, ...kept };
         const ready = Object.keys(failingChecks(checks)).length === 0 && !shuttingDown;
         // A stop is not a fault, and is logged by itself.
         if (!shuttingDown) readiness?.observe(checks);
@@ -118,7 +120,7 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
           status: ready ? 'ready' : 'not ready',
           checks: {
             store: brief(store),
-            fxiaoke: brief(fxiaoke),
+            ...(tenant ? { fxiaoke: brief(fxiaoke) } : {}),
             // Whether a socket is up says nothing about credentials: shown as it is.
             ...(slack ? { slack } : {}),
             ...kept,

@@ -91,6 +91,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fxb_relays_owed ON fxb_relays (created_at, id) WHERE owed_since IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'installations (install mode), their secrets sealed; one-time OAuth state nonces',
+    // `record` is text, not jsonb: it is read back whole, never queried into.
+    up: `
+      CREATE TABLE fxb_installations (
+        key text COLLATE "C" PRIMARY KEY,
+        version integer NOT NULL,
+        record text NOT NULL,
+        updated_at bigint NOT NULL
+      );
+      CREATE TABLE fxb_used_once (
+        nonce text PRIMARY KEY,
+        until bigint NOT NULL
+      );
+      CREATE INDEX fxb_used_once_until ON fxb_used_once (until);
+    `,
+  },
 ];
 
 /** The table that says which migrations a database has run, one row per version. */

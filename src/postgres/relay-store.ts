@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { InstallationStorePort } from '../installs/port.js';
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import {
   RelayNotFoundError,
@@ -11,6 +12,7 @@ import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from 
 import type { RelayPage, ScannableStore } from '../store/scan.js';
 import { openPool, type PostgresSettings, type PostgresTarget } from './connection.js';
 import { isUniqueViolation, storeFailure } from './failures.js';
+import { PostgresInstallations } from './installations.js';
 import { toJsonb } from './jsonb.js';
 import { migrate } from './migrations.js';
 import { COLUMNS, parseCursor, parseRecord, rowOf } from './relay-rows.js';
@@ -55,6 +57,7 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
   readonly #target: PostgresTarget;
   readonly #now: () => number;
   #closing: Promise<void> | undefined;
+  #installations: InstallationStorePort | undefined;
 
   constructor(pool: pg.Pool, target: PostgresTarget, now: () => number = Date.now) {
     this.#pool = pool;
@@ -65,6 +68,16 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
   /** The pool, for the migration tests and `store copy`; callers must not end it. */
   get pool(): pg.Pool {
     return this.#pool;
+  }
+
+  /** Install mode's installations, in the same database (postgres/installations.ts). */
+  get installations(): InstallationStorePort {
+    this.#installations ??= new PostgresInstallations(
+      this.#pool,
+      (operation) => this.#run(operation),
+      this.#now,
+    );
+    return this.#installations;
   }
 
   async create(record: RelayRecord): Promise<CreateResult> {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { InstallationStorePort } from '../installs/port.js';
 import {
   RELAY_STATUSES,
   type RelayChange,
@@ -24,6 +25,7 @@ import {
 } from '../store/record-utils.js';
 import type { RelayPage, ScannableStore } from '../store/scan.js';
 import { connectRedis, redact } from './connection.js';
+import { RedisInstallations } from './installations.js';
 import { migrateRelays } from './relay-store-migration.js';
 import { countRelays, scanRelays } from './relay-store-scan.js';
 import { CREATE, DELETE, LIST, LOOKUP, RedisKeys, UPDATE } from './relay-store-scripts.js';
@@ -77,6 +79,7 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
   readonly #now: () => number;
   readonly #secrets: readonly string[];
   #closing: Promise<void> | undefined;
+  #installations: InstallationStorePort | undefined;
 
   constructor(redis: Redis, settings: StoreSettings = {}) {
     this.#redis = redis;
@@ -105,6 +108,17 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
     if (outcome === 'exists') return { created: false, existing: this.#pointed(existing) };
     // Ids are generated, so a clash is a bug in the caller, not a duplicate delivery.
     throw new StoreError(`A relay with id ${record.id} already exists under another request key`);
+  }
+
+  /** Install mode's installations, under the same key prefix (redis/installations.ts). */
+  get installations(): InstallationStorePort {
+    this.#installations ??= new RedisInstallations(
+      this.#redis,
+      this.#keys.prefix,
+      (operation) => this.#run(operation),
+      this.#now,
+    );
+    return this.#installations;
   }
 
   async findBySlackMessage(ref: SlackMessageRef): Promise<RelayRecord | undefined> {

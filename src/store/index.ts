@@ -1,7 +1,9 @@
 import { DEFAULTS } from '../config.js';
+import type { InstallationStorePort } from '../installs/port.js';
 import type { PostgresSettings } from '../postgres/connection.js';
 import { openPostgresStore } from '../postgres/relay-store.js';
 import { openRedisStore } from '../redis/relay-store.js';
+import { StoreError } from './errors.js';
 import type { RelayStore } from './interface.js';
 import { parseStoreUrl } from './location.js';
 import { MemoryRelayStore } from './memory-store.js';
@@ -31,4 +33,11 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     case 'postgres':
       return openPostgresStore({ url: location.url, now, ...(postgres ?? DEFAULTS.postgres) });
   }
+}
+
+/** The installations kept beside the relays (install mode): every store has them. */
+export function installationsOf(store: RelayStore): InstallationStorePort {
+  const holder = store as Partial<{ installations: InstallationStorePort }>;
+  if (!holder.installations) throw new StoreError('This store keeps no installations');
+  return holder.installations;
 }

@@ -1,6 +1,8 @@
+import type { InstallationStorePort } from '../installs/port.js';
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, Expectation, RelayStore } from './interface.js';
+import { MemoryInstallations } from './memory-installations.js';
 import {
   applyChange,
   copyRecord,
@@ -25,9 +27,12 @@ export class MemoryRelayStore implements RelayStore {
   readonly #idByRequestKey = new Map<string, string>();
   readonly #idBySlack = new Map<string, string>();
   #closed = false;
+  /** Install mode's installations, beside the relays. */
+  readonly installations: InstallationStorePort;
 
   constructor(options: MemoryRelayStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.installations = new MemoryInstallations(this.#now);
   }
 
   async create(record: RelayRecord): Promise<CreateResult> {

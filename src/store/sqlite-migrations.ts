@@ -44,6 +44,18 @@ export const MIGRATIONS: readonly Migration[] = [
   // 3: answers owed to senders (`owed`), found by takeovers; no record had one before.
   `ALTER TABLE relays ADD COLUMN owed_since INTEGER;
   CREATE INDEX relays_owed ON relays (created_at, id) WHERE owed_since IS NOT NULL;`,
+  // 4: installations (install mode), secrets sealed inside `record`; one-time OAuth state nonces.
+  `CREATE TABLE installations (
+    key TEXT NOT NULL PRIMARY KEY,
+    version INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE used_once (
+    nonce TEXT NOT NULL PRIMARY KEY,
+    until INTEGER NOT NULL
+  );
+  CREATE INDEX used_once_until ON used_once (until);`,
 ];
 
 /** Rewrites every record the record migration changes, a page at a time (by id). */

@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { InstallationStorePort } from '../installs/port.js';
 import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../relay/types.js';
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import { LockWaitQueue } from './lock-wait.js';
 import { applyChange, matchesExpected, normalizeLimit, PRUNABLE_STATUSES } from './record-utils.js';
 import type { RelayPage, ScannableStore } from './scan.js';
+import { SqliteInstallations } from './sqlite-installations.js';
 import { migrate, type SourceColumns, sourceColumns } from './sqlite-migrations.js';
 import { sqliteOpenError } from './sqlite-open-error.js';
 
@@ -56,6 +58,7 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #locks = new LockWaitQueue({ isLocked: isLockError });
+  #installations: InstallationStorePort | undefined;
   readonly #insert: Database.Statement<[RowParams]>;
   readonly #rewrite: Database.Statement<[RowParams]>;
   readonly #byId: Database.Statement<[string], string>;
@@ -267,6 +270,17 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
 
   async count(): Promise<number> {
     return this.#read(() => this.#count.get() ?? 0);
+  }
+
+  /** The file's installations (install mode), through this store's lock queue. */
+  get installations(): InstallationStorePort {
+    this.#installations ??= new SqliteInstallations({
+      db: this.#db,
+      read: (operation) => this.#read(operation),
+      write: (operation) => this.#write(operation),
+      now: this.#now,
+    });
+    return this.#installations;
   }
 
   /** Rejects every operation still waiting for a lock, then closes the file. */

@@ -56,3 +56,33 @@ describe('fx-bridge start', () => {
     expect(io.output).not.toContain('hunter2');
   });
 });
+
+describe('install mode with relay workers', () => {
+  const installEnv = (dir: string, extra: Record<string, string>) => ({
+    SLACK_SIGNING_SECRET: 'install-mode-signing-secret',
+    SLACK_CLIENT_ID: '1111.2222',
+    SLACK_CLIENT_SECRET: 'client-secret-for-tests',
+    SLACK_STATE_SECRET: 'state-secret-for-tests-0123456789abcdef',
+    FX_BRIDGE_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+    STORE_URL: `sqlite:${join(dir, 'bridge.db')}`,
+    PORT: '0',
+    ...extra,
+  });
+
+  it('start refuses RELAY_WORKERS=fork, naming both variables, and exits 78', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fx-bridge-start-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const io = captureIo(installEnv(dir, { RELAY_WORKERS: 'fork' }));
+    expect(await runCli(['start'], io)).toBe(78);
+    expect(io.output).toContain('RELAY_WORKERS=fork does not apply in install mode');
+    expect(io.output).toContain('SLACK_CLIENT_ID');
+  });
+
+  it('fx-bridge worker refuses to run, and exits 78', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fx-bridge-start-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const io = captureIo(installEnv(dir, {}));
+    expect(await runCli(['worker'], io)).toBe(78);
+    expect(io.output).toContain('fx-bridge worker does not run in install mode');
+  });
+});

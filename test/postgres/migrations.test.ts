@@ -67,12 +67,14 @@ describe.skipIf(!available)('PostgreSQL schema migrations (real PostgreSQL)', ()
     const migrations = pool(db);
     expect(await migrate(migrations)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await tables(db)).toEqual([
+      'fxb_installations',
       'fxb_rate_grants',
       'fxb_rate_state',
       'fxb_relays',
       'fxb_schema_migrations',
       'fxb_send_slots',
       'fxb_tokens',
+      'fxb_used_once',
     ]);
     expect(await migrate(migrations)).toEqual([]);
     const { rows } = await db.query('SELECT version, name FROM fxb_schema_migrations ORDER BY version');

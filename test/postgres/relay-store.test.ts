@@ -9,6 +9,7 @@ import { openStore } from '../../src/store/index.js';
 import { freePort } from '../e2e/process-helpers.js';
 import { postgresAvailable, TcpProxy, TestDatabase } from '../postgres-helpers.js';
 import { describeRelayStoreContract, rejectionOf } from '../store/contract.js';
+import { describeInstallationContract } from '../store/installation-contract.js';
 import { BASE_TIME, makeRecord, makeSlackRef } from '../store/records.js';
 
 // A skipped suite must be seen: a green run without PostgreSQL has not tested the PostgreSQL store.
@@ -35,6 +36,15 @@ describe.skipIf(!available)('PostgresRelayStore (real PostgreSQL)', () => {
   }
 
   describeRelayStoreContract('postgres', fresh, { reopen: () => open() });
+  describeInstallationContract(
+    'postgres',
+    async () => {
+      const store = await open();
+      await store.pool.query('TRUNCATE fxb_installations, fxb_used_once');
+      return store;
+    },
+    { reopen: () => open() },
+  );
 
   describe('across two pools (two replicas)', () => {
     let a: PostgresRelayStore;

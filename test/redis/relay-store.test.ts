@@ -8,6 +8,7 @@ import { StoreConflictError, StoreError } from '../../src/store/errors.js';
 import { openStore } from '../../src/store/index.js';
 import { deleteKeysUnder, keysUnder as keysUnderOf, REDIS_URL, redisAvailable } from '../redis-helpers.js';
 import { describeRelayStoreContract, rejectionOf } from '../store/contract.js';
+import { describeInstallationContract } from '../store/installation-contract.js';
 import { BASE_TIME, makeRecord, makeSlackRef } from '../store/records.js';
 
 // A skipped suite must be seen: a green run without Redis has not tested the Redis store.
@@ -41,6 +42,7 @@ describe.skipIf(!available)('RedisRelayStore (real Redis)', () => {
   });
 
   describeRelayStoreContract('redis', async () => open(freshPrefix()), { reopen: async () => open() });
+  describeInstallationContract('redis', async () => open(freshPrefix()), { reopen: async () => open() });
 
   describe('across two connections', () => {
     let a: RedisRelayStore;

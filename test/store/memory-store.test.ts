@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
 import { MemoryRelayStore } from '../../src/store/memory-store.js';
 import { describeRelayStoreContract, rejectionOf } from './contract.js';
+import { describeInstallationContract } from './installation-contract.js';
 import { makeRecord } from './records.js';
 
 describeRelayStoreContract('memory', async () => new MemoryRelayStore());
+describeInstallationContract('memory', async () => new MemoryRelayStore());
 
 describe('MemoryRelayStore', () => {
   it('stamps updates with the injected clock', async () => {

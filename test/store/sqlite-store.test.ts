@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
 import { MIGRATIONS, migrate, openSqliteStore, type SqliteRelayStore } from '../../src/store/sqlite-store.js';
 import { describeRelayStoreContract, rejectionOf } from './contract.js';
+import { describeInstallationContract } from './installation-contract.js';
 import { makeRecord } from './records.js';
 
 let dir: string;
@@ -27,6 +28,10 @@ function freshPath(): string {
 }
 
 describeRelayStoreContract('sqlite file', async () => openSqliteStore({ path: freshPath() }), {
+  reopen: async () => openSqliteStore({ path: lastPath }),
+});
+
+describeInstallationContract('sqlite file', async () => openSqliteStore({ path: freshPath() }), {
   reopen: async () => openSqliteStore({ path: lastPath }),
 });
 

@@ -50,6 +50,11 @@ export function slackWebClient(
   return new webApi.WebClient(token, slackClientOptions(apiUrl, options));
 }
 
+/** A Web API client with no token, for install mode's `oauth.v2.access` (the app's client id and secret). */
+export function slackClientWithoutToken(apiUrl: string, options?: SlackClientOptions): webApi.WebClient {
+  return new webApi.WebClient(undefined, slackClientOptions(apiUrl, options));
+}
+
 /**
  * The Web API options of a Socket Mode client (apps.connections.open): only the base URL. It keeps
  * its own retry policy (many quick retries), which a reconnect needs; ours would cut it short.

@@ -1,0 +1,168 @@
+/**
+ * The Bolt app of install mode (HTTP only): Bolt's OAuth support — InstallProvider with our
+ * installation store (no file store) and our one-time signed state — serves `GET /slack/install`
+ * and `GET /slack/oauth_redirect`, and authorizes every request with its team's (or org's) token.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  App,
+  type CustomRoute,
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  type ReceiverProcessEventErrorHandlerArgs,
+} from '@slack/bolt';
+import type { Config, InstallSettings } from '../../config.js';
+import { checkTenant } from '../../fxiaoke/tenant-check.js';
+import type { InstallationVault } from '../../installs/vault.js';
+import type { Logger } from '../../logger.js';
+import { SecretBoxError } from '../../secrets/secret-box.js';
+import { slackClientOptions, slackClientWithoutToken } from '../api/web-client.js';
+import { boltLogger } from '../bolt-logger.js';
+import { verifySignaturesFirst } from '../receiver/verified.js';
+import type { ConnectDeps } from './connect-listeners.js';
+import { NotInstalledError, VaultInstallationStore } from './installation-store.js';
+import { registerInstallListeners } from './listeners.js';
+import { installFailure, installSuccess } from './pages.js';
+import { INSTALL_BOT_SCOPES } from './scopes.js';
+import { SignedOnceStateStore } from './state-store.js';
+import { NOT_INSTALLED, UNREADABLE_INSTALLATION } from './texts.js';
+import { TokenRefresher } from './token-refresh.js';
+
+export const INSTALL_PATH = '/slack/install';
+export const REDIRECT_PATH = '/slack/oauth_redirect';
+const EVENTS_PATH = '/slack/events';
+/** The connect form's token check: Slack waits 3 s for the form's answer, the store write comes after. */
+const CONNECT_CHECK_MS = 2_000;
+/** Bolt's ErrorCode.AuthorizationError: authorize found no installation it could use. */
+const AUTHORIZATION_ERROR = 'slack_bolt_authorization_error';
+
+export interface InstallAppOptions {
+  slack: Config['slack'];
+  installs: InstallSettings;
+  port: number;
+  vault: InstallationVault;
+  logger: Logger;
+  customRoutes: CustomRoute[];
+  /** Whether a workspace's Fxiaoke credentials get a token; default: ask Fxiaoke (tenant-check.ts). */
+  checkTenant?: ConnectDeps['checkTenant'];
+}
+
+export interface InstallApp {
+  app: App;
+  start(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function createInstallApp(options: InstallAppOptions): InstallApp {
+  const { slack, installs, vault, logger } = options;
+  const clientOptions = slackClientOptions(slack.apiUrl, { logger });
+  const receiver = new HTTPReceiver({
+    signingSecret: slack.signingSecret ?? '',
+    endpoints: EVENTS_PATH,
+    customRoutes: options.customRoutes,
+    logger: boltLogger(logger),
+    processBeforeResponse: false,
+    clientId: installs.clientId,
+    clientSecret: installs.clientSecret,
+    installationStore: new VaultInstallationStore(
+      vault,
+      new TokenRefresher({
+        vault,
+        client: slackClientWithoutToken(slack.apiUrl, { logger }),
+        clientId: installs.clientId,
+        clientSecret: installs.clientSecret,
+        logger,
+      }),
+    ),
+    scopes: [...INSTALL_BOT_SCOPES],
+    installerOptions: {
+      installPath: INSTALL_PATH,
+      redirectUriPath: REDIRECT_PATH,
+      // Straight to Slack's authorize page: no page of ours to click through first.
+      directInstall: true,
+      stateVerification: true,
+      stateStore: new SignedOnceStateStore(installs.stateSecret, vault),
+      clientOptions,
+      callbackOptions: { success: installSuccess, failure: installFailure },
+    },
+    processEventErrorHandler: (args) => answerRefused(args, logger),
+  });
+  verifySignaturesFirst(receiver, {
+    signingSecret: slack.signingSecret ?? '',
+    log: logger,
+    path: EVENTS_PATH,
+  });
+  const app = new App({ receiver, logger: boltLogger(logger), clientOptions });
+  app.error(async (error) => {
+    // Thrown on to the receiver, whose answerRefused tells the sender why (Bolt would ack silently).
+    if (error.code === AUTHORIZATION_ERROR) throw error;
+    logger.error({ err: error }, 'unhandled error in a Slack listener (install mode)');
+  });
+  registerInstallListeners(app, {
+    vault,
+    logger,
+    allowedBaseUrls: installs.allowedBaseUrls,
+    checkTenant: options.checkTenant ?? ((tenant) => checkTenant(tenant, CONNECT_CHECK_MS)),
+  });
+  return {
+    app,
+    async start() {
+      const server = await receiver.start(options.port);
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : options.port;
+    },
+    stop: () => app.stop().then(() => undefined),
+  };
+}
+
+/** The cause under Bolt's and the installer's AuthorizationErrors. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth += 1) {
+    const original = (current as { original?: unknown } | undefined)?.original;
+    if (original === undefined) return current;
+    current = original;
+  }
+  return current;
+}
+
+/**
+ * A request Bolt could not authorize: a team with no installation, or one whose installation does
+ * not open with FX_BRIDGE_SECRET_KEY. A slash command is answered in words; anything else is
+ * acknowledged (200, so Slack does not retry it) and nothing is done.
+ */
+async function answerRefused(args: ReceiverProcessEventErrorHandlerArgs, logger: Logger): Promise<boolean> {
+  const { error, request, response } = args;
+  if (response.headersSent || (error as { code?: unknown }).code !== AUTHORIZATION_ERROR) {
+    return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+  }
+  const cause = rootCause(error);
+  const unreadable = cause instanceof SecretBoxError;
+  if (unreadable) {
+    logger.error(
+      { code: cause.code, reason: cause.message },
+      'an installation does not open with FX_BRIDGE_SECRET_KEY',
+    );
+  } else {
+    const key = cause instanceof NotInstalledError ? cause.key : undefined;
+    logger.warn({ installation: key }, 'request from a team with no installation refused');
+  }
+  const text = unreadable ? UNREADABLE_INSTALLATION : NOT_INSTALLED;
+  if (isSlashCommand(request)) {
+    respondJson(response, { response_type: 'ephemeral', text });
+  } else {
+    response.writeHead(200);
+    response.end();
+  }
+  return true;
+}
+
+function isSlashCommand(request: IncomingMessage): boolean {
+  const raw = (request as IncomingMessage & { rawBody?: Buffer }).rawBody;
+  return raw !== undefined && new URLSearchParams(raw.toString('utf8')).has('command');
+}
+
+function respondJson(response: ServerResponse, body: object): void {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}

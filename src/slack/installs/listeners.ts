@@ -1,0 +1,54 @@
+/**
+ * Install mode's doors. Sending with a workspace's own tenant is still to come, so every way to
+ * send answers that nothing was sent (and how to connect, until connected) — never with another
+ * workspace's tenant. Connecting: connect-listeners.ts. `app_uninstalled` and `tokens_revoked`
+ * delete the workspace's tokens at once; its relays stay in the store (retention), for a
+ * reinstall to find.
+ */
+import type { App } from '@slack/bolt';
+import type { InstallationVault } from '../../installs/vault.js';
+import { type ConnectDeps, keyOf, publishHome, registerConnectListeners } from './connect-listeners.js';
+import { CONNECTED_NOT_SENDING, NOT_CONNECTED } from './texts.js';
+
+/** What /fx-send and the shortcuts answer: nothing is sent in install mode yet, connected or not. */
+async function notSending(vault: InstallationVault, key: string): Promise<string> {
+  return (await vault.find(key))?.fxiaoke ? CONNECTED_NOT_SENDING : NOT_CONNECTED;
+}
+
+export function registerInstallListeners(app: App, deps: ConnectDeps): void {
+  const { vault, logger } = deps;
+  app.command('/fx-send', async ({ ack, context }) => {
+    await ack({ response_type: 'ephemeral', text: await notSending(vault, keyOf(context)) });
+  });
+
+  app.shortcut(/.*/, async ({ ack, shortcut, respond, context }) => {
+    await ack();
+    if ('response_url' in shortcut) {
+      await respond({ response_type: 'ephemeral', text: await notSending(vault, keyOf(context)) });
+    }
+  });
+
+  app.event('app_home_opened', async ({ event, client, context }) => {
+    if (event.tab !== 'home') return;
+    await publishHome(client, deps, keyOf(context), event.user);
+  });
+  registerConnectListeners(app, deps);
+
+  app.event('app_uninstalled', async ({ context }) => {
+    const key = keyOf(context);
+    await vault.remove(key);
+    logger.info({ installation: key }, 'app uninstalled: the installation and its tokens are deleted');
+  });
+
+  app.event('tokens_revoked', async ({ event, context }) => {
+    const key = keyOf(context);
+    if ((event.tokens.bot ?? []).length > 0) {
+      await vault.remove(key);
+      logger.info({ installation: key }, 'bot token revoked: the installation and its tokens are deleted');
+      return;
+    }
+    const revokedUsers = new Set(event.tokens.oauth ?? []);
+    await vault.forgetUserToken(key, (userId) => revokedUsers.has(userId));
+    logger.info({ installation: key, users: revokedUsers.size }, 'user tokens revoked: deleted');
+  });
+}

@@ -3,6 +3,7 @@
  * (the store back, every replica up, faults cleared, no work left and nothing new said for a
  * moment), read the store, and check the history. Used by `npm run chaos` and by test/chaos.
  */
+import { IN_WORK } from '../../src/relay/lifecycle.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import type { RelayStore } from '../../src/store/interface.js';
 import { Driver } from './driver.js';
@@ -192,9 +193,9 @@ async function settle(
   let quiet = 0;
   let last = '';
   while (Date.now() < deadline) {
-    const inWork = await store
-      .listByStatus(['received', 'pending', 'revoking', 'syncing'], 1000)
-      .catch(() => undefined);
+    // Every status with work (lifecycle.ts), as the checker's working-state rule counts them: a
+    // change of a Slack message still waiting for its quiet time (`changed`) is work to wait for.
+    const inWork = await store.listByStatus(IN_WORK, 1000).catch(() => undefined);
     const depths = await Promise.all(world.replicas.map(queueDepth));
     const activity = `${world.slack.calls.length}/${world.slack.responses.length}/${world.emulator.requests.length}`;
     const idle = inWork !== undefined && inWork.length === 0 && depths.every((depth) => depth === 0);

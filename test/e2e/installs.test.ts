@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import type { OAuthGrant } from '../../dev/fakes/slack-oauth.js';
+import { messageShortcutPayload } from '../../dev/fakes/slack-requests.js';
 import { runCli } from '../../src/cli/run.js';
 import { NOT_CONNECTED, NOT_INSTALLED } from '../../src/slack/installs/texts.js';
 import { installationsOf } from '../../src/store/index.js';
@@ -149,6 +150,20 @@ describe('install mode (real Bolt app over HTTP, fake Slack OAuth, SQLite file)'
     const { base } = await start(freshFile());
     await install(base, { teamId: 'T0ONE' });
     expect(await fxSend(base, 'T0NOBODY')).toBe(NOT_INSTALLED);
+    // A shortcut has no answer in its ack: the refusal goes to its response_url.
+    const responseUrl = slack.responseUrl();
+    const shortcut = messageShortcutPayload({
+      callbackId: 'fx_send_message',
+      teamId: 'T0NOBODY',
+      message: { ts: '1700000000.000100', text: 'hello', user: 'U0SOMEONE' },
+      responseUrl,
+    });
+    expect((await kit.interact(base, shortcut)).status).toBe(200);
+    const told = await slack.waitFor(
+      () => slack.responses.find((each) => responseUrl.endsWith(each.path)),
+      10_000,
+    );
+    expect(told.body).toMatchObject({ response_type: 'ephemeral', text: NOT_INSTALLED });
   });
 
   it('deletes a workspace’s tokens on app_uninstalled and tokens_revoked; its relays stay; installs survive a restart', async () => {

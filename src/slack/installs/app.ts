@@ -128,7 +128,8 @@ function rootCause(error: unknown): unknown {
 
 /**
  * A request Bolt could not authorize: a team with no installation, or one whose installation does
- * not open with FX_BRIDGE_SECRET_KEY. A slash command is answered in words; anything else is
+ * not open with FX_BRIDGE_SECRET_KEY. A slash command is answered in words in the ack; a shortcut
+ * or button, through the response_url its payload carries (no token needed); anything else is
  * acknowledged (200, so Slack does not retry it) and nothing is done.
  */
 async function answerRefused(args: ReceiverProcessEventErrorHandlerArgs, logger: Logger): Promise<boolean> {
@@ -153,8 +154,43 @@ async function answerRefused(args: ReceiverProcessEventErrorHandlerArgs, logger:
   } else {
     response.writeHead(200);
     response.end();
+    const responseUrl = interactionResponseUrl(request);
+    if (responseUrl) void tellThroughResponseUrl(responseUrl, text, logger);
   }
   return true;
+}
+
+/** The response_url of a signed shortcut or button payload (a modal submission has none). */
+function interactionResponseUrl(request: IncomingMessage): string | undefined {
+  const raw = (request as IncomingMessage & { rawBody?: Buffer }).rawBody;
+  const payload = raw && new URLSearchParams(raw.toString('utf8')).get('payload');
+  if (!payload) return undefined;
+  try {
+    const url = (JSON.parse(payload) as { response_url?: unknown }).response_url;
+    return typeof url === 'string' && /^https?:\/\//.test(url) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Posts the refusal as an ephemeral answer; a failure is logged, never thrown (the ack was sent). */
+async function tellThroughResponseUrl(url: string, text: string, logger: Logger): Promise<void> {
+  try {
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!answer.ok)
+      logger.warn({ status: answer.status }, 'the refusal could not be posted to the response_url');
+  } catch (error) {
+    // The reason only: a response_url lets anyone post to the channel, so it is never logged.
+    logger.warn(
+      { reason: error instanceof Error ? error.name : 'unknown' },
+      'the refusal could not be posted to the response_url',
+    );
+  }
 }
 
 function isSlashCommand(request: IncomingMessage): boolean {

@@ -253,7 +253,7 @@ export const ENV = {
   RELAY_WORKERS: setting(
     oneOf(['inline', 'fork', 'none']),
     'inline',
-    'where sends are carried out after their acks: `inline`, in this process; `fork`, in a worker process this one forks (and restarts), so acks never wait for relay work; `none`, in `fx-bridge worker` processes run apart on the same `STORE_URL` (see docs/architecture.md, Receivers and workers)',
+    'where sends are carried out after their acks: `inline`, in this process; `fork`, in a worker process this one forks (and restarts), so acks do not share their event loop with relay work (on SQLite they still share its write lock: docs/benchmarks.md); `none`, in `fx-bridge worker` processes run apart on the same `STORE_URL` (see docs/architecture.md, Receivers and workers)',
   ),
   LEASE_SECONDS: setting(
     wholeNumber(2, 3_600),

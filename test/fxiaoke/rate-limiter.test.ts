@@ -6,31 +6,9 @@ import {
   type RateLimiterOptions,
 } from '../../src/fxiaoke/rate-limiter.js';
 import { TOKEN_PATHS } from '../../src/fxiaoke/token-manager.js';
+import { FakeTime } from '../fake-time.js';
 
 const SEND = '/cgi/message/send';
-
-/**
- * A fake clock for the limiter: sleeping registers a timer, and once every pending promise has
- * settled (setImmediate) time jumps to the earliest timer. No real waiting, same order as real time.
- */
-class FakeTime {
-  ms = 0;
-  readonly #timers: { at: number; resolve: () => void }[] = [];
-  readonly now = (): number => this.ms;
-  readonly sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      this.#timers.push({ at: this.ms + ms, resolve });
-      setImmediate(() => this.#fireEarliest());
-    });
-
-  #fireEarliest(): void {
-    this.#timers.sort((a, b) => a.at - b.at);
-    const timer = this.#timers.shift();
-    if (!timer) return;
-    this.ms = Math.max(this.ms, timer.at);
-    timer.resolve();
-  }
-}
 
 function makeLimiter(options: Partial<RateLimiterOptions> = {}): {
   limiter: InProcessRateLimiter;

@@ -57,23 +57,6 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 describe('InProcessRateLimiter', () => {
-  it('starting quiet (a worker replacing a killed one) grants nothing on the default budget before then; tokens at once', async () => {
-    const { limiter, time } = makeLimiter({ quietUntil: 1_000 });
-    const token = await limiter.acquire(TOKEN_PATHS.header);
-    expect(token.grantedAt).toBe(0);
-    const { grants, waits } = await burst(limiter, 10);
-    expect(grants.every((grant) => grant.grantedAt >= 1_000)).toBe(true);
-    expect(waits[0]).toBe(1_000);
-    // Once the quiet time is over, the full budget.
-    expect(
-      maxInAnyWindow(
-        grants.map((grant) => grant.grantedAt),
-        1_000,
-      ),
-    ).toBe(10);
-    expect(time.ms).toBe(1_000);
-  });
-
   it('spreads a burst of 25 over three windows of 10, queued and never failed', async () => {
     const { limiter } = makeLimiter();
     const { grants, waits } = await burst(limiter, 25);

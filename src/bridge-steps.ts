@@ -50,11 +50,6 @@ export interface BridgeOptions {
   now?: () => number;
   /** How often a Redis store is looked at for lost keys (default 5 s; tests shorten it). */
   durabilityCheckEveryMs?: number;
-  /**
-   * A Fxiaoke budget of this process alone (SQLite, memory) sends nothing on the default budget
-   * before then: a relay worker that replaced one killed within the window (workers/fork.ts).
-   */
-  rateQuietUntil?: number;
 }
 
 /** What the steps share: the configuration, the start's options, logs and metrics. */
@@ -111,8 +106,9 @@ export async function openRelayStore(
 
 /**
  * Fxiaoke rate budget and token: shared by the replicas through Redis when the store is Redis (own
- * connection, same key prefix), through PostgreSQL when it is PostgreSQL (own pool, same database),
- * in this process otherwise. Closed after the client on stop.
+ * connection, same key prefix), through PostgreSQL when it is PostgreSQL (own pool, same database).
+ * On a SQLite file the budget is shared through the file (own connection) by the processes on it,
+ * the token kept in this process; on memory both are this process's. Closed after the client on stop.
  */
 export async function openSharedFxiaokeState(
   { config, options, metrics }: Wiring,
@@ -135,7 +131,6 @@ export async function openSharedFxiaokeState(
           authMode: fx.authMode,
           appId: fx.appId,
           now: options.now,
-          ...(options.rateQuietUntil !== undefined ? { quietUntil: options.rateQuietUntil } : {}),
         });
   closers.add(() => fxShared.close());
   metrics.trackRateLimitQueue(() => fxShared.rateLimiter.queueDepth());

@@ -9,8 +9,8 @@
  * Fxiaoke counts a call when it arrives, somewhere between the two, so counting from the answer
  * keeps two calls a window apart at Fxiaoke however long each took to get there.
  *
- * The queue lives here; where the budget is counted is the subclass's business (this process, or
- * Redis for all replicas, see src/redis/rate-limiter.ts).
+ * The queue lives here; where the budget is counted is the subclass's business (this process, the
+ * SQLite file for the processes on it, Redis or PostgreSQL for all replicas: store/, redis/, postgres/).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { RateLimiterClosedError } from './errors.js';
@@ -63,12 +63,6 @@ export interface RateLimiterOptions {
    */
   marginMs?: number;
   now?: () => number;
-  /**
-   * No call of an endpoint on the default budget goes out before this time (on `now`'s clock): a
-   * relay worker that replaced one killed within the last window cannot know the calls that one
-   * made in it (RELAY_WORKERS=fork on a budget of this process alone). Token endpoints are exempt.
-   */
-  quietUntil?: number;
   /** Injected in tests with a fake clock; must reject or resolve early when `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -140,11 +134,6 @@ export abstract class QueuedRateLimiter implements RateLimiter {
 
   now(): number {
     return this.clock();
-  }
-
-  /** Whether `path` is counted on the default budget (not the token endpoints' own, or a configured one). */
-  protected onDefaultBudget(path: string): boolean {
-    return !this.#budgets.has(path);
   }
 
   budgetFor(path: string): EffectiveBudget {
@@ -259,16 +248,13 @@ interface PathState {
   since: number;
 }
 
-/** The budget counted in this process: right for one replica (SQLite or memory store). */
+/**
+ * The budget counted in this process: right for the memory store (tests) and `sqlite::memory:`,
+ * where no other process can share it. A SQLite file shares it (store/sqlite-rate-limiter.ts).
+ */
 export class InProcessRateLimiter extends QueuedRateLimiter {
   readonly #paths = new Map<string, PathState>();
-  readonly #quietUntil: number;
   #slots = 0;
-
-  constructor(options: RateLimiterOptions) {
-    super(options);
-    this.#quietUntil = options.quietUntil ?? Number.NEGATIVE_INFINITY;
-  }
 
   protected decide(path: string, budget: EffectiveBudget): Decision {
     const now = this.clock();
@@ -319,8 +305,7 @@ export class InProcessRateLimiter extends QueuedRateLimiter {
   #state(path: string): PathState {
     let state = this.#paths.get(path);
     if (!state) {
-      const pausedUntil = this.onDefaultBudget(path) ? this.#quietUntil : Number.NEGATIVE_INFINITY;
-      state = { grants: [], pausedUntil, cap: undefined, since: 0 };
+      state = { grants: [], pausedUntil: Number.NEGATIVE_INFINITY, cap: undefined, since: 0 };
       this.#paths.set(path, state);
     }
     return state;

@@ -1,12 +1,15 @@
 /**
  * The rate limiter and token cache a bridge runs with: on its own Redis connection when the store
- * is Redis (several replicas share one budget and one token), in this process otherwise.
+ * is Redis (several replicas share one budget and one token). On a SQLite file the budget is kept
+ * in the file (the processes on it share it: a receiver and its forked worker, and whoever starts
+ * after a restart) and the token in this process; on memory (tests), both in this process.
  */
 
 import { InProcessRateLimiter, type RateBudget, type RateLimiter } from '../fxiaoke/rate-limiter.js';
 import { MemoryTokenCache, type TokenCache } from '../fxiaoke/token-cache.js';
 import type { SendRateLimiter } from '../relay/send-rate.js';
 import { parseStoreUrl } from '../store/index.js';
+import { SqliteRateLimiter } from '../store/sqlite-rate-limiter.js';
 import { connectRedis, type RedisConnection } from './connection.js';
 import { RedisRateLimiter } from './rate-limiter.js';
 import { RedisTokenCache } from './token-cache.js';
@@ -21,14 +24,12 @@ export interface FxiaokeSharedStateOptions {
   appId: string;
   /** The token manager's clock, for the in-memory token cache. */
   now?: () => number;
-  /** A budget of this process alone starts quiet until then (rate-limiter.ts `quietUntil`). */
-  quietUntil?: number;
 }
 
 export interface FxiaokeSharedState {
   rateLimiter: RateLimiter;
   tokenCache: TokenCache;
-  /** True when replicas share them (through Redis or PostgreSQL). */
+  /** True when replicas share them (through Redis or PostgreSQL; a SQLite file's processes share only the budget). */
   shared: boolean;
   /**
    * The Redis connection they share, when they do: other small shared limits (the per-user send
@@ -45,10 +46,11 @@ export async function openFxiaokeSharedState(
 ): Promise<FxiaokeSharedState> {
   const location = parseStoreUrl(options.storeUrl);
   if (location.kind !== 'redis') {
-    const rateLimiter = new InProcessRateLimiter({
-      budget: options.rateLimit,
-      ...(options.quietUntil !== undefined ? { quietUntil: options.quietUntil } : {}),
-    });
+    // Its own connection to the store's file (the store has migrated it by now).
+    const rateLimiter =
+      location.kind === 'sqlite' && location.path !== ':memory:'
+        ? new SqliteRateLimiter({ path: location.path, budget: options.rateLimit })
+        : new InProcessRateLimiter({ budget: options.rateLimit });
     return {
       rateLimiter,
       tokenCache: new MemoryTokenCache(options.now),

@@ -56,6 +56,21 @@ export const MIGRATIONS: readonly Migration[] = [
     until INTEGER NOT NULL
   );
   CREATE INDEX used_once_until ON used_once (until);`,
+  // 5: the Fxiaoke rate budget shared by the processes on this file (sqlite-rate-limiter.ts):
+  // a row per call counted (ms on the host's clock), and an endpoint's penalty.
+  `CREATE TABLE rate_grants (
+    path TEXT NOT NULL,
+    slot TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (path, slot)
+  );
+  CREATE INDEX rate_grants_at ON rate_grants (path, at);
+  CREATE TABLE rate_state (
+    path TEXT NOT NULL PRIMARY KEY,
+    paused_until REAL NOT NULL,
+    cap INTEGER NOT NULL,
+    since REAL NOT NULL
+  );`,
 ];
 
 /** Rewrites every record the record migration changes, a page at a time (by id). */

@@ -318,7 +318,7 @@ function wrapError(error: unknown): never {
 }
 
 /** SQLITE_BUSY and SQLITE_LOCKED with their extended codes (SQLITE_BUSY_RECOVERY, …). */
-function isLockError(error: unknown): boolean {
+export function isLockError(error: unknown): boolean {
   return (
     error instanceof Database.SqliteError &&
     (error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED'))

@@ -25,10 +25,9 @@ process.on('message', (message: unknown) => {
   if (!isToWorker(message)) return;
   if (message.type === 'start') {
     if (worker) return;
-    const { config, instanceId, receiverId, quietMs } = message;
+    const { config, instanceId, receiverId } = message;
     worker = startWorker(config, {
       receiverId,
-      ...(quietMs !== undefined ? { rateQuietUntil: Date.now() + quietMs } : {}),
       identity: {
         instanceId,
         // On SQLite, the receiver is the one other process alive beside this one.

@@ -31,8 +31,6 @@ export class ForkedWorker {
   #ready = false;
   #stopping = false;
   #failures = 0;
-  /** Workers that died (not stopped) so far. */
-  #deaths = 0;
   #restart: NodeJS.Timeout | undefined;
   /** Told this turn of the event loop, sent together. */
   #batch: string[] = [];
@@ -96,20 +94,18 @@ export class ForkedWorker {
       if (this.#child === child) this.#child = undefined;
       this.#ready = false;
       if (this.#stopping) return;
-      this.#deaths++;
       const delay = RESTART_MS[Math.min(this.#failures, RESTART_MS.length - 1)] ?? 5_000;
       this.#failures++;
       this.log.warn({ code, signal, restartInMs: delay }, 'relay worker exited; starting another');
       this.#restart = setTimeout(() => this.start(), delay);
     });
-    // After a death, the dead worker's calls in the last window count against this one's budget.
-    const { windowMs } = this.config.fxiaoke.rateLimit;
+    // No quiet start after a death: the Fxiaoke budget is in the store (on SQLite too), so the new
+    // worker finds the dead one's calls of the last window there (store/sqlite-rate-limiter.ts).
     this.#send({
       type: 'start',
       config: this.config,
       instanceId: this.#instanceId,
       receiverId: this.receiverId,
-      ...(this.#deaths > 0 ? { quietMs: windowMs + Math.max(50, Math.ceil(windowMs / 50)) } : {}),
     });
   }
 

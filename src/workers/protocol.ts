@@ -14,11 +14,6 @@ export type ToWorker =
       config: Config;
       instanceId: string;
       receiverId: string;
-      /**
-       * The worker before this one died (not stopped): its calls of the last window are unknown
-       * here, so on a budget of the worker's own nothing goes out for this long (ms from its start).
-       */
-      quietMs?: number;
     }
   /**
    * Sends this receiver accepted (relay/handoff.ts), batched per turn of its event loop: the

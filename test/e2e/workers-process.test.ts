@@ -71,7 +71,7 @@ async function setUp() {
     port,
     configFile,
     storeUrl: `sqlite:${dbPath}`,
-    // A short budget window: a worker that replaces a killed one sends nothing for one window.
+    // A short budget window: the replacement of a killed worker waits out the dead one's calls in it (kept in the file).
     extra: { RELAY_WORKERS: 'fork', RELAY_CONCURRENCY: '4', FXIAOKE_RATE_LIMIT_WINDOW_MS: '2000' },
   });
   const baseUrl = `http://127.0.0.1:${port}`;

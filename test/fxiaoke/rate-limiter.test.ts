@@ -6,31 +6,9 @@ import {
   type RateLimiterOptions,
 } from '../../src/fxiaoke/rate-limiter.js';
 import { TOKEN_PATHS } from '../../src/fxiaoke/token-manager.js';
+import { FakeTime } from '../fake-time.js';
 
 const SEND = '/cgi/message/send';
-
-/**
- * A fake clock for the limiter: sleeping registers a timer, and once every pending promise has
- * settled (setImmediate) time jumps to the earliest timer. No real waiting, same order as real time.
- */
-class FakeTime {
-  ms = 0;
-  readonly #timers: { at: number; resolve: () => void }[] = [];
-  readonly now = (): number => this.ms;
-  readonly sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      this.#timers.push({ at: this.ms + ms, resolve });
-      setImmediate(() => this.#fireEarliest());
-    });
-
-  #fireEarliest(): void {
-    this.#timers.sort((a, b) => a.at - b.at);
-    const timer = this.#timers.shift();
-    if (!timer) return;
-    this.ms = Math.max(this.ms, timer.at);
-    timer.resolve();
-  }
-}
 
 function makeLimiter(options: Partial<RateLimiterOptions> = {}): {
   limiter: InProcessRateLimiter;
@@ -79,23 +57,6 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 describe('InProcessRateLimiter', () => {
-  it('starting quiet (a worker replacing a killed one) grants nothing on the default budget before then; tokens at once', async () => {
-    const { limiter, time } = makeLimiter({ quietUntil: 1_000 });
-    const token = await limiter.acquire(TOKEN_PATHS.header);
-    expect(token.grantedAt).toBe(0);
-    const { grants, waits } = await burst(limiter, 10);
-    expect(grants.every((grant) => grant.grantedAt >= 1_000)).toBe(true);
-    expect(waits[0]).toBe(1_000);
-    // Once the quiet time is over, the full budget.
-    expect(
-      maxInAnyWindow(
-        grants.map((grant) => grant.grantedAt),
-        1_000,
-      ),
-    ).toBe(10);
-    expect(time.ms).toBe(1_000);
-  });
-
   it('spreads a burst of 25 over three windows of 10, queued and never failed', async () => {
     const { limiter } = makeLimiter();
     const { grants, waits } = await burst(limiter, 25);

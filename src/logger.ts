@@ -73,9 +73,17 @@ export class SecretScrubber {
   }
 
   scrub(text: string): string {
-    return this.pattern ? text.replace(this.pattern, REDACTED) : text;
+    const known = this.pattern ? text.replace(this.pattern, REDACTED) : text;
+    return known.replace(SLACK_TOKEN_SHAPE, REDACTED);
   }
 }
+
+/**
+ * Slack tokens by their shape (bot, user, app-level, refresh and rotating ones): in install mode
+ * each workspace's tokens come from the store, not from the environment, so no list of known
+ * values holds them all. Their prefixes are Slack's own and never occur in ordinary text.
+ */
+const SLACK_TOKEN_SHAPE = /\b(?:xox[abposre]|xapp|xoxe\.xox[bp])-[0-9A-Za-z-]{8,}/g;
 
 export function createLogger(options: LoggerOptions = {}): { logger: Logger; scrubber: SecretScrubber } {
   const scrubber = new SecretScrubber(options.secrets);

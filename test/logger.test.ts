@@ -222,3 +222,16 @@ describe('createLogger: pretty lines for a person at a terminal', () => {
     expect(prettyLogs('pretty', undefined, false)).toBe(true);
   });
 });
+
+describe('SecretScrubber: Slack tokens nobody listed', () => {
+  it('scrubs bot, user, app-level and refresh tokens by their shape, and leaves ordinary text alone', () => {
+    const scrubber = new SecretScrubber();
+    const text =
+      'install T0ONE: xoxb-1234-5678-abcdefABCDEF user xoxp-99-88-77-zzzzzzzzzz app xapp-1-A0-123-abcdef0123 refresh xoxe-1-My0xLTItMzQ1Ng and xoxe.xoxb-1-rotating0123; an xoxb word, box-x-123 stays';
+    const scrubbed = scrubber.scrub(text);
+    expect(scrubbed).not.toMatch(/xoxb-1234|xoxp-99|xapp-1-A0|xoxe-1-My0|xoxe\.xoxb-1/);
+    expect(scrubbed.split(REDACTED)).toHaveLength(6);
+    expect(scrubbed).toContain('install T0ONE:');
+    expect(scrubbed).toContain('an xoxb word, box-x-123 stays');
+  });
+});

@@ -3,66 +3,32 @@
  * forked worker made count for a bridge started after its receiver was killed (SIGKILL), so the
  * next call waits for the window instead of going out with a fresh budget in the new process.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
-import { sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { waitFor } from '../poll.js';
-import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from './harness.js';
-import { BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';
+import { ProcessWorld, SEND } from './process-world.js';
 
-const SEND = '/cgi/app/message/send';
-
-let emulator: FxiaokeEmulator | undefined;
-let slack: FakeSlackApi | undefined;
-let dir: string | undefined;
-const children = new BridgeProcesses();
+let world: ProcessWorld | undefined;
 
 afterEach(async () => {
-  await children.killAll();
-  await slack?.stop();
-  await emulator?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.close();
+  world = undefined;
 });
 
 it('a bridge started after one was killed waits for the calls its forked worker made in the window', async () => {
-  const users = generateUsers(5);
-  emulator = await FxiaokeEmulator.start({
-    appSecret: APP_SECRET,
-    permanentCode: PERMANENT_CODE,
-    serviceIds: [SERVICE_ID],
-    messageIdLocation: 'top',
-    users,
-  });
-  slack = await FakeSlackApi.start();
-  dir = mkdtempSync(join(tmpdir(), 'fx-bridge-budget-'));
-  const configFile = join(dir, 'fx-bridge.yml');
-  writeFileSync(configFile, 'limits:\n  sendsPerUserPerMinute: 0\n');
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
   // 3 sends per 10 minutes: nothing of the window runs out while the test runs.
-  const env = bridgeEnv({
-    emulator,
-    slack,
-    port,
-    configFile,
-    storeUrl: `sqlite:${join(dir, 'fx-bridge.db')}`,
-    extra: { FXIAOKE_RATE_LIMIT_CALLS: '3', FXIAOKE_RATE_LIMIT_WINDOW_MS: '600000' },
+  world = await ProcessWorld.open({
+    name: 'budget',
+    users: 5,
+    env: { FXIAOKE_RATE_LIMIT_CALLS: '3', FXIAOKE_RATE_LIMIT_WINDOW_MS: '600000' },
   });
-  const fake = slack;
-  const command = (text: string) =>
-    sendSlashCommand(`${baseUrl}/slack/events`, TEST_SIGNING_SECRET, {
-      text: `${users[0]!.openUserId} ${text}`,
-      response_url: fake.responseUrl(),
-    });
+  const w = world;
+  const { emulator, slack, env, baseUrl, children } = w;
+  const command = (text: string) => w.command(text);
 
   const first = children.start(['src/main.ts'], { ...env, RELAY_WORKERS: 'fork' });
   await first.healthy(baseUrl);
   for (const n of [1, 2, 3]) expect((await command(`budget ${n}`)).status).toBe(200);
-  await slack.waitFor(() => (emulator!.requestsTo(SEND).length === 3 ? true : undefined), 20_000);
+  await slack.waitFor(() => (emulator.requestsTo(SEND).length === 3 ? true : undefined), 20_000);
   first.child.kill('SIGKILL');
   expect((await first.exited).signal).toBe('SIGKILL');
 

@@ -5,32 +5,21 @@
  * left when the worker died is never sent again and its relay says so), nothing stays in work, and
  * every ack was under Slack's 3 s by the bridge's own clock (its ack histogram).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
-import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
-import { SENDER_ID, sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { IN_WORK } from '../../src/relay/lifecycle.js';
-import type { RelayRecord } from '../../src/relay/types.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { waitFor } from '../poll.js';
-import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from './harness.js';
-import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';
+import type { BridgeProcess } from './process-helpers.js';
+import { expectSentOnce, ProcessWorld, SEND } from './process-world.js';
 
-const SEND = '/cgi/app/message/send';
 const BURST = 40;
 
-let emulator: FxiaokeEmulator | undefined;
-let slack: FakeSlackApi | undefined;
-let dir: string | undefined;
-const children = new BridgeProcesses();
+let world: ProcessWorld | undefined;
 /** Worker pids this test saw, killed after it should any outlive its receiver. */
 const workerPids = new Set<number>();
 
 afterEach(async () => {
-  await children.killAll();
+  await world?.close();
+  world = undefined;
   for (const pid of workerPids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -39,43 +28,18 @@ afterEach(async () => {
     }
   }
   workerPids.clear();
-  await slack?.stop();
-  await emulator?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  slack = undefined;
-  emulator = undefined;
-  dir = undefined;
 });
 
-async function setUp() {
-  const users = generateUsers(20);
-  emulator = await FxiaokeEmulator.start({
-    appSecret: APP_SECRET,
-    permanentCode: PERMANENT_CODE,
-    serviceIds: [SERVICE_ID],
-    messageIdLocation: 'top',
-    users,
-  });
-  // Slow enough that the burst is still going out when a process is killed.
-  emulator.addFault({ fault: { type: 'latency', ms: 150 }, path: SEND, times: Number.POSITIVE_INFINITY });
-  slack = await FakeSlackApi.start();
-  dir = mkdtempSync(join(tmpdir(), 'fx-bridge-workers-'));
-  const dbPath = join(dir, 'fx-bridge.db');
-  const port = await freePort();
-  // One sender sends the whole burst: no per-user limit in the way.
-  const configFile = join(dir, 'fx-bridge.yml');
-  writeFileSync(configFile, 'limits:\n  sendsPerUserPerMinute: 0\n');
-  const env = bridgeEnv({
-    emulator,
-    slack,
-    port,
-    configFile,
-    storeUrl: `sqlite:${dbPath}`,
+async function setUp(): Promise<ProcessWorld> {
+  world = await ProcessWorld.open({
+    name: 'workers',
+    users: 20,
+    // Slow enough that the burst is still going out when a process is killed.
+    sendLatencyMs: 150,
     // A short budget window: the replacement of a killed worker waits out the dead one's calls in it (kept in the file).
-    extra: { RELAY_WORKERS: 'fork', RELAY_CONCURRENCY: '4', FXIAOKE_RATE_LIMIT_WINDOW_MS: '2000' },
+    env: { RELAY_WORKERS: 'fork', RELAY_CONCURRENCY: '4', FXIAOKE_RATE_LIMIT_WINDOW_MS: '2000' },
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  return { emulator, slack, env, dbPath, baseUrl, eventsUrl: `${baseUrl}/slack/events`, users };
+  return world;
 }
 
 /** The pid of the worker the receiver reported ready most recently (its log line). */
@@ -92,15 +56,6 @@ function readyCount(bridge: BridgeProcess): number {
   return [...bridge.output.matchAll(/"msg":"relay worker ready"/g)].length;
 }
 
-async function relays(dbPath: string): Promise<RelayRecord[]> {
-  const store = openSqliteStore({ path: dbPath });
-  try {
-    return await store.listBySender(SENDER_ID, 1_000);
-  } finally {
-    await store.close();
-  }
-}
-
 /** Every ack in the receiver's histogram was under 3 s (Slack's limit), by the bridge's own clock. */
 async function acksUnder3s(baseUrl: string): Promise<{ count: number; under3s: number }> {
   const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
@@ -114,10 +69,10 @@ async function acksUnder3s(baseUrl: string): Promise<{ count: number; under3s: n
 }
 
 /** Polls the store until the whole burst is recorded and nothing of it is in work any more. */
-async function settled(dbPath: string): Promise<void> {
+async function settled(w: ProcessWorld): Promise<void> {
   await waitFor(
     async () => {
-      const all = await relays(dbPath);
+      const all = await w.relays();
       const left = all.filter((record) => IN_WORK.includes(record.status)).length;
       if (all.length !== BURST || left > 0) throw new Error(`${all.length} relays, ${left} still in work`);
     },
@@ -125,54 +80,30 @@ async function settled(dbPath: string): Promise<void> {
   );
 }
 
-async function burst(eventsUrl: string, fake: FakeSlackApi, to: string, texts: string[]): Promise<number[]> {
-  const acks = await Promise.all(
-    texts.map((text) =>
-      sendSlashCommand(eventsUrl, TEST_SIGNING_SECRET, {
-        text: `${to} ${text}`,
-        response_url: fake.responseUrl(),
-      }),
-    ),
-  );
+async function burst(w: ProcessWorld, to: string, texts: string[]): Promise<number[]> {
+  const acks = await Promise.all(texts.map((text) => w.command(text, to)));
   return acks.map((ack) => ack.status);
-}
-
-/** Each text reached Fxiaoke at most once; exactly once unless its relay says it may have. */
-function expectSentOnce(fx: FxiaokeEmulator, records: RelayRecord[], texts: string[]): void {
-  expect(records).toHaveLength(texts.length);
-  const unknown = records.filter((record) => record.status === 'unknown').length;
-  console.info(`burst of ${texts.length}: ${unknown} may have been delivered (a call under way at the kill)`);
-  for (const text of texts) {
-    const arrived = fx.messages.filter((message) => message.content.endsWith(text)).length;
-    const record = records.find((each) => each.text === text);
-    expect(record, text).toBeDefined();
-    expect(IN_WORK, text).not.toContain(record?.status);
-    if (record?.status === 'unknown') expect(arrived, text).toBeLessThanOrEqual(1);
-    else {
-      expect(record?.status, `${text}: ${JSON.stringify(record?.error)}`).toBe('sent');
-      expect(arrived, text).toBe(1);
-    }
-  }
 }
 
 describe('RELAY_WORKERS=fork (child processes)', () => {
   it('sends every acked command once when the worker is killed half way through a burst', async () => {
-    const { emulator, slack, env, dbPath, baseUrl, eventsUrl, users } = await setUp();
+    const w = await setUp();
+    const { emulator, slack, env, baseUrl, users, children } = w;
     const bridge = children.start(['src/main.ts'], env);
     await bridge.healthy(baseUrl);
     await slack.waitFor(() => latestWorkerPid(bridge));
     const first = latestWorkerPid(bridge) as number;
 
     const texts = Array.from({ length: BURST }, (_, n) => `worker burst ${n}`);
-    expect(await burst(eventsUrl, slack, users[0]!.openUserId, texts)).toEqual(texts.map(() => 200));
+    expect(await burst(w, users[0]!.openUserId, texts)).toEqual(texts.map(() => 200));
     await slack.waitFor(() => emulator.requestsTo(SEND).length >= BURST / 4);
     process.kill(first, 'SIGKILL');
 
     // The receiver starts another worker, which carries on where the dead one stopped.
     await slack.waitFor(() => (readyCount(bridge) >= 2 ? true : undefined), 20_000);
     expect(bridge.output).toContain('relay worker exited; starting another');
-    await settled(dbPath);
-    const records = await relays(dbPath);
+    await settled(w);
+    const records = await w.relays();
     expectSentOnce(emulator, records, texts);
     expect(bridge.running).toBe(true);
     const acks = await acksUnder3s(baseUrl);
@@ -195,14 +126,15 @@ describe('RELAY_WORKERS=fork (child processes)', () => {
   }, 90_000);
 
   it('sends every acked command once when the receiver is killed half way, and its worker goes with it', async () => {
-    const { emulator, slack, env, dbPath, baseUrl, eventsUrl, users } = await setUp();
+    const w = await setUp();
+    const { emulator, slack, env, baseUrl, users, children } = w;
     const first = children.start(['src/main.ts'], env);
     await first.healthy(baseUrl);
     await slack.waitFor(() => latestWorkerPid(first));
     const worker = latestWorkerPid(first) as number;
 
     const texts = Array.from({ length: BURST }, (_, n) => `receiver burst ${n}`);
-    expect(await burst(eventsUrl, slack, users[1]!.openUserId, texts)).toEqual(texts.map(() => 200));
+    expect(await burst(w, users[1]!.openUserId, texts)).toEqual(texts.map(() => 200));
     await slack.waitFor(() => emulator.requestsTo(SEND).length >= BURST / 4);
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
@@ -218,9 +150,9 @@ describe('RELAY_WORKERS=fork (child processes)', () => {
 
     const second = children.start(['src/main.ts'], env);
     await second.healthy(baseUrl);
-    await settled(dbPath);
+    await settled(w);
     latestWorkerPid(second);
-    expectSentOnce(emulator, await relays(dbPath), texts);
+    expectSentOnce(emulator, await w.relays(), texts);
     second.child.kill('SIGTERM');
     expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
   }, 120_000);

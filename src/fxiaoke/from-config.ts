@@ -1,5 +1,6 @@
 /** The part of the Fxiaoke client's options that comes straight from the configuration. */
 import type { Config } from '../config.js';
+import type { FxiaokeTenant } from '../installs/vault.js';
 import type { FxiaokeClientOptions } from './client.js';
 
 export type FxiaokeConnection = Pick<
@@ -31,5 +32,23 @@ export function fxiaokeConnection(fx: Config['fxiaoke']): FxiaokeConnection {
     convertUserId: fx.convertUserId,
     mediaUploadPath: fx.mediaUploadPath,
     revokeDoneCodes: fx.revokeDoneCodes,
+  };
+}
+
+/**
+ * Install mode: a workspace's own tenant (its address, app, credentials, acting user and service
+ * account, as connected in Slack) with the operator's settings for everything else.
+ */
+export function tenantConnection(fx: Config['fxiaoke'], tenant: FxiaokeTenant): FxiaokeConnection {
+  return {
+    ...fxiaokeConnection(fx),
+    baseUrl: tenant.baseUrl,
+    appId: tenant.appId,
+    appSecret: tenant.appSecret,
+    permanentCode: tenant.permanentCode,
+    // The connect form checks credentials with /oauth2.0/token (tenant-check.ts): header mode.
+    authMode: 'header',
+    userId: tenant.userId,
+    serviceId: tenant.serviceId,
   };
 }

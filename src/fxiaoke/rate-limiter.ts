@@ -102,6 +102,16 @@ function checkBudget(budget: RateBudget, label: string): RateBudget {
   return budget;
 }
 
+/**
+ * The endpoint of a limiter path: the path itself, or what follows a tenant's scope
+ * (`T:T123/cgi/message/send`, scoped-rate-limiter.ts), so a tenant's token endpoint keeps the
+ * token budget. Scopes hold no `/`.
+ */
+export function endpointOf(path: string): string {
+  const slash = path.indexOf('/');
+  return slash > 0 ? path.slice(slash) : path;
+}
+
 export abstract class QueuedRateLimiter implements RateLimiter {
   protected readonly clock: () => number;
   readonly #sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -137,7 +147,7 @@ export abstract class QueuedRateLimiter implements RateLimiter {
   }
 
   budgetFor(path: string): EffectiveBudget {
-    const { calls, windowMs } = this.#budgets.get(path) ?? this.#default;
+    const { calls, windowMs } = this.#budgets.get(endpointOf(path)) ?? this.#default;
     const margin = this.#marginMs ?? Math.max(50, Math.round(windowMs / 50));
     // Whole milliseconds: Redis's PEXPIRE takes no fractions.
     return { calls, windowMs: Math.ceil(windowMs + margin), step: Math.max(1, Math.ceil(calls / 10)) };

@@ -36,6 +36,13 @@ export async function openPostgresSharedState(
   return {
     rateLimiter,
     tokenCache,
+    tokenCacheFor: (scope) =>
+      new PostgresTokenCache({
+        pool,
+        newClient: () => createClient(target, options.settings),
+        scope: `tenant:${scope}`,
+        secrets,
+      }),
     shared: true,
     newSendLimiter: (limit) => new PostgresSendLimiter({ pool, limit, secrets }),
     close() {

@@ -38,6 +38,11 @@ export interface FxiaokeSharedState {
   connection?: RedisConnection;
   /** A per-user send limit shared the same way, when it is not Redis (postgres/fxiaoke-shared-state.ts). */
   newSendLimiter?: (limit: number) => SendRateLimiter;
+  /**
+   * Install mode: a token cache of one tenant's own, shared the same way as `tokenCache` (`scope`
+   * names the tenant and its credentials). Its holder closes it; the connection stays open.
+   */
+  tokenCacheFor(scope: string): TokenCache;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,7 @@ export async function openFxiaokeSharedState(
     return {
       rateLimiter,
       tokenCache: new MemoryTokenCache(options.now),
+      tokenCacheFor: () => new MemoryTokenCache(options.now),
       shared: false,
       close: () => rateLimiter.close(),
     };
@@ -77,6 +83,8 @@ export async function openFxiaokeSharedState(
   return {
     rateLimiter,
     tokenCache,
+    tokenCacheFor: (scope) =>
+      new RedisTokenCache({ redis, keyPrefix: options.keyPrefix, scope: `tenant:${scope}`, secrets }),
     shared: true,
     connection,
     close() {

@@ -96,6 +96,11 @@ export interface RelayDeps {
   writesAbandoned: () => boolean;
 }
 
+/** A process's name as the owner of leases: unique per start. */
+export function newInstanceId(): string {
+  return `fxb_${randomUUID()}`;
+}
+
 /**
  * RelayDeps with what needs no configuration filled in. The timings (lease, resume limit, intake
  * timeout) are the configuration's (config.ts DEFAULTS), so the caller passes them.
@@ -112,7 +117,7 @@ export function relayDeps(
     newRelayId,
     newThirdTraceId: randomUUID,
     observer: {},
-    instanceId: `fxb_${randomUUID()}`,
+    instanceId: newInstanceId(),
     exclusiveStore: true,
     writesAbandoned: () => false,
     ...base,

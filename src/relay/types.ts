@@ -243,6 +243,12 @@ export interface RelayRecord {
    * outcome is always heard. Stores index it (`RelayStore.listOwed`).
    */
   owed?: OwedAnswer;
+  /**
+   * Install mode: the installation the relay belongs to (`T:<team>`, or `E:<enterprise>` for an
+   * org-wide install; installs/port.ts installationKey). Fixed at creation; a workspace's store
+   * view (store/tenant-store.ts) sees only its own. Absent in the single-workspace mode.
+   */
+  installation?: string;
 }
 
 /**

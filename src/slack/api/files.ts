@@ -76,7 +76,8 @@ export function fitFiles(files: readonly AttachmentRef[], budget: number): Attac
 }
 
 export interface SlackFileDownloaderOptions {
-  botToken: string;
+  /** The bot token, or where to read it each time (install mode: a workspace's rotating token). */
+  botToken: string | (() => Promise<string>);
   /** Largest file downloaded; a larger one is not forwarded. */
   maxBytes?: number;
   /** Deadline of one whole download, redirects included. */
@@ -91,7 +92,7 @@ export interface SlackFileDownloaderOptions {
 
 /** Downloads `url_private` with the bot token, capped in size and time, redirects only within Slack. */
 export class SlackFileDownloader implements AttachmentFetcher {
-  readonly #token: string;
+  readonly #token: string | (() => Promise<string>);
   readonly #maxBytes: number;
   readonly #timeoutMs: number;
   readonly #origins: ReadonlySet<string>;
@@ -119,11 +120,12 @@ export class SlackFileDownloader implements AttachmentFetcher {
     if (!ref.url) return { ok: false, reason: 'there is no link to it' };
     const signal = AbortSignal.timeout(this.#timeoutMs);
     try {
+      const token = typeof this.#token === 'string' ? this.#token : await this.#token();
       let url = new URL(ref.url);
       for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
         if (!this.isTrusted(url)) return { ok: false, reason: `its link leads outside Slack (${url.host})` };
         const response = await this.#fetch(url, {
-          headers: { authorization: `Bearer ${this.#token}` },
+          headers: { authorization: `Bearer ${token}` },
           // Followed by hand, so the token is never sent on to a host outside Slack.
           redirect: 'manual',
           signal,

@@ -4,6 +4,7 @@
  * relay as dependencies (`profiles`, `groupMembers`, `links` in relay/deps.ts), so no call can forget them.
  * Their own Web API client has the app's settings (base URL, retries, timeout, token).
  */
+import type { webApi } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { GroupMembers } from '../../relay/access.js';
@@ -25,7 +26,11 @@ export interface SlackLookups {
 }
 
 export function slackLookups(slack: Config['slack'], logger: Logger, cacheTtlMs: number): SlackLookups {
-  const client = slackWebClient(slack.botToken, slack.apiUrl, { logger });
+  return slackLookupsWith(slackWebClient(slack.botToken, slack.apiUrl, { logger }), logger, cacheTtlMs);
+}
+
+/** The same lookups over a client of one's own (install mode: a workspace's client). */
+export function slackLookupsWith(client: webApi.WebClient, logger: Logger, cacheTtlMs: number): SlackLookups {
   const profiles = new SlackProfileCache(client, cacheTtlMs);
   return {
     profiles,

@@ -62,3 +62,26 @@ export function slackClientWithoutToken(apiUrl: string, options?: SlackClientOpt
 export function socketModeClientOptions(apiUrl: string): webApi.WebClientOptions {
   return { slackApiUrl: apiUrl };
 }
+
+/** Where a workspace's bot token is read each time (install mode): rotated tokens are picked up. */
+export type BotTokenSource = () => Promise<string>;
+
+/**
+ * A Web API client of one installed workspace (install mode), for what runs apart from a request —
+ * receipts, takeovers, App Home refreshes, people and file lookups: each call without a token of
+ * its own is made with the workspace's current bot token, read from `token` (the installation
+ * store, which refreshes a rotating token before it expires).
+ */
+export class InstallationWebClient extends webApi.WebClient {
+  readonly #token: BotTokenSource;
+
+  constructor(token: BotTokenSource, apiUrl: string, options?: SlackClientOptions) {
+    super(undefined, slackClientOptions(apiUrl, options));
+    this.#token = token;
+  }
+
+  override async apiCall(method: string, options: Record<string, unknown> = {}) {
+    if (options.token) return super.apiCall(method, options);
+    return super.apiCall(method, { ...options, token: await this.#token() });
+  }
+}

@@ -1,24 +1,42 @@
 /**
  * Install mode's wiring (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): config → store → installations
- * vault (the secret key checked against what is stored) → the Bolt app with Slack's OAuth → health
- * routes. No Fxiaoke client and no relay work: no workspace can connect a tenant yet, so nothing
- * is ever sent in this mode (slack/installs/listeners.ts says so to whoever asks).
+ * vault (the secret key checked against what is stored) → the shared parts of sending (the
+ * Fxiaoke rate limiter and token caches, the per-user send limit, the relay work queue) → each
+ * connected workspace's own sending bridge, built on demand (bridge-tenants.ts) → the install app,
+ * which serves installs and Connect Fxiaoke and routes every other request to its workspace's
+ * bridge (slack/installs/routing.ts) → health routes → the sweeps that take over relays a stopped
+ * process left, each by its own workspace's bridge.
  */
 import type { DestinationStream } from 'pino';
+import {
+  type BridgeOptions,
+  openRelayStore,
+  openRelayWork,
+  openRetention,
+  openSendLimiter,
+  openSharedFxiaokeState,
+  type Wiring,
+} from './bridge-steps.js';
+import { openTenantSweep } from './bridge-tenant-sweep.js';
+import { Tenants } from './bridge-tenants.js';
 import { type Config, secretsOf } from './config.js';
 import { BridgeMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/routes.js';
 import { InstallationVault } from './installs/vault.js';
 import { createLogger, type Logger } from './logger.js';
+import { newInstanceId } from './relay/deps.js';
 import { SecretBoxError, secretBoxOf } from './secrets/secret-box.js';
+import { slackClientWithoutToken } from './slack/api/web-client.js';
 import { createInstallApp, INSTALL_PATH, REDIRECT_PATH } from './slack/installs/app.js';
+import { VaultInstallationStore } from './slack/installs/installation-store.js';
+import { TokenRefresher } from './slack/installs/token-refresh.js';
 import { describeStore } from './started-line.js';
-import { StoreConfigurationError, StoreOpenError } from './store/errors.js';
-import { installationsOf, openStore } from './store/index.js';
+import { StoreConfigurationError } from './store/errors.js';
+import { installationsOf } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import { Closers } from './util/closers.js';
 
-export interface InstallBridgeOptions {
+export interface InstallBridgeOptions extends Pick<BridgeOptions, 'drainTimeoutMs' | 'sleep'> {
   logDestination?: DestinationStream;
   now?: () => number;
 }
@@ -27,6 +45,8 @@ export interface InstallBridge {
   readonly logger: Logger;
   readonly store: RelayStore;
   readonly vault: InstallationVault;
+  readonly tenants: Tenants;
+  readonly metrics: BridgeMetrics;
   port: number;
   stop(): Promise<void>;
 }
@@ -43,32 +63,70 @@ export async function startInstallBridge(
   const installs = config.installs;
   if (!installs)
     throw new Error('startInstallBridge needs install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN)');
-  const { logger } = createLogger({
+  const { logger, scrubber } = createLogger({
     level: config.logLevel,
     secrets: secretsOf(config),
     destination: options.logDestination,
     format: config.logFormat,
   });
+  const wiring: Wiring = { config, options, logger, scrubber, metrics: new BridgeMetrics() };
   const closers = new Closers();
+  let shuttingDown = false;
   try {
-    const store = await openStore(config.storeUrl, {
-      now: options.now,
-      redisKeyPrefix: config.redisKeyPrefix,
-      postgres: config.postgres,
-    }).catch((error: unknown) => {
-      throw new StoreOpenError(config.storeUrl, error);
-    });
-    closers.add(() => store.close());
+    const store = await openRelayStore(wiring, closers);
     const vault = new InstallationVault(installationsOf(store), secretBoxOf(installs), options.now);
     await refuseWrongKey(vault);
-    const metrics = new BridgeMetrics();
+    const installations = new VaultInstallationStore(
+      vault,
+      new TokenRefresher({
+        vault,
+        client: slackClientWithoutToken(config.slack.apiUrl, { logger }),
+        clientId: installs.clientId,
+        clientSecret: installs.clientSecret,
+        logger,
+      }),
+    );
+    // Shared by every workspace: one rate limiter (each tenant counted apart in it), token caches
+    // made per tenant, the per-user send limit, one queue of relay work, one lease identity.
+    const fxShared = await openSharedFxiaokeState(wiring, closers);
+    const sendLimiter = openSendLimiter(wiring, fxShared);
+    // Closed after the relays under way drained (closers run in reverse): built just below.
+    let tenants: Tenants | undefined;
+    closers.add(() => tenants?.closeAll());
+    openRetention(wiring, closers, store);
+    const work = openRelayWork(wiring, closers, {
+      ms: options.drainTimeoutMs ?? 25_000,
+      abandonWrites: () => tenants?.abandonWrites(),
+    });
+    const workspaces = new Tenants({
+      wiring,
+      vault,
+      installations,
+      store,
+      fxShared,
+      sendLimiter,
+      work,
+      identity: { instanceId: newInstanceId() },
+      options,
+    });
+    tenants = workspaces;
     const slack = createInstallApp({
       slack: config.slack,
       installs,
       port: config.port,
       vault,
+      installationStore: installations,
       logger,
-      customRoutes: healthRoutes({ store, metrics, log: logger.child({ component: 'readyz' }) }),
+      customRoutes: healthRoutes({
+        store,
+        metrics: wiring.metrics,
+        isShuttingDown: () => shuttingDown,
+        log: logger.child({ component: 'readyz' }),
+      }),
+      tenants: async (key) => {
+        const stored = await vault.find(key);
+        return stored ? workspaces.forInstallation(stored) : undefined;
+      },
     });
     const port = await slack.start();
     closers.add(() =>
@@ -86,14 +144,21 @@ export async function startInstallBridge(
       },
       'fx-bridge started (install mode)',
     );
+    await openTenantSweep(wiring, closers, store, workspaces);
     let stopping: Promise<void> | undefined;
     return {
       logger,
       store,
       vault,
+      tenants: workspaces,
+      metrics: wiring.metrics,
       port,
       stop() {
-        stopping ??= closers.closeAll().then(() => logger.info('fx-bridge stopped'));
+        stopping ??= (async () => {
+          shuttingDown = true;
+          await closers.closeAll();
+          logger.info('fx-bridge stopped');
+        })();
         return stopping;
       },
     };

@@ -26,7 +26,7 @@ import { takeOverAbandoned } from './relay/takeover.js';
 import type { RelayRecord } from './relay/types.js';
 import { RelayWorkQueue } from './relay/work-queue.js';
 import { SlackFileDownloader } from './slack/api/files.js';
-import { slackLookups } from './slack/api/lookups.js';
+import { type SlackLookups, slackLookups } from './slack/api/lookups.js';
 import type { SlackProfileCache } from './slack/api/profiles.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
@@ -166,32 +166,49 @@ export function openFxiaokeClient(
   return fxiaoke;
 }
 
-/** The relay's dependencies: people, files, the per-user send limit, leases, the observer. */
-export function openRelayDeps(
-  { config, options, logger, metrics }: Wiring,
-  store: RelayStore,
-  fxiaoke: FxiaokeClient,
+/**
+ * Per-user send limit (limits.sendsPerUserPerMinute): shared like the Fxiaoke state (PostgreSQL, or
+ * its Redis connection) when it is, so a user's sends count across replicas; in this process
+ * otherwise; 0: none.
+ */
+export function openSendLimiter(
+  { config, options }: Wiring,
   fxShared: FxiaokeSharedState,
-  /** Who this process is among the lease owners (RELAY_WORKERS: a receiver and its workers). */
-  identity: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>> = {},
-): { deps: RelayDeps; profiles: SlackProfileCache; abandonWrites: () => void } {
-  // Per-user send limit (limits.sendsPerUserPerMinute): shared like the Fxiaoke state (PostgreSQL,
-  // or its Redis connection) when it is, so a user's sends count across replicas; in this process
-  // otherwise; 0: none.
+): SendRateLimiter | undefined {
   const sendsPerMinute = config.file.limits.sendsPerUserPerMinute;
-  const sendLimiter: SendRateLimiter | undefined =
-    sendsPerMinute === 0
-      ? undefined
-      : fxShared.newSendLimiter
-        ? fxShared.newSendLimiter(sendsPerMinute)
-        : fxShared.connection
-          ? new RedisSendLimiter({
-              redis: fxShared.connection.redis,
-              secrets: fxShared.connection.secrets,
-              keyPrefix: config.redisKeyPrefix,
-              limit: sendsPerMinute,
-            })
-          : new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
+  if (sendsPerMinute === 0) return undefined;
+  if (fxShared.newSendLimiter) return fxShared.newSendLimiter(sendsPerMinute);
+  if (fxShared.connection) {
+    return new RedisSendLimiter({
+      redis: fxShared.connection.redis,
+      secrets: fxShared.connection.secrets,
+      keyPrefix: config.redisKeyPrefix,
+      limit: sendsPerMinute,
+    });
+  }
+  return new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
+}
+
+/** What differs between the bridge's relay deps and an installed workspace's (bridge-tenants.ts). */
+export interface RelayParts {
+  store: RelayStore;
+  fxiaoke: FxiaokeClient;
+  sendLimiter: SendRateLimiter | undefined;
+  /** Slack profiles, user groups, links and messages, over the workspace's Web API client. */
+  lookups: SlackLookups;
+  /** The bot token for file downloads: the bridge's, or where a workspace's is read. */
+  botToken: string | (() => Promise<string>);
+  log: Logger;
+  /** Who this process is among the lease owners (RELAY_WORKERS: a receiver and its workers). */
+  identity: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>>;
+}
+
+/** The relay's dependencies: people, files, the per-user send limit, leases, the observer. */
+export function assembleRelayDeps(
+  { config, options, metrics }: Wiring,
+  parts: RelayParts,
+): { deps: RelayDeps; profiles: SlackProfileCache; abandonWrites: () => void } {
+  const { fxiaoke, log } = parts;
   // People: the Fxiaoke address book (recipient typeahead, mentions mapped by e-mail and phone,
   // departed recipients caught before sending). Loaded on first use; it, phone lookups and Slack
   // profiles are cached for PEOPLE_CACHE_TTL_SECONDS.
@@ -200,7 +217,7 @@ export function openRelayDeps(
     ttlMs: config.peopleCacheTtlSeconds * 1000,
     departmentId: config.fxiaoke.directoryDepartmentId,
     ...(config.fxiaoke.employeeIdField ? { employeeIdField: config.fxiaoke.employeeIdField } : {}),
-    log: logger.child({ component: 'directory' }),
+    log: log.child({ component: 'directory' }),
     ...(options.now ? { now: options.now } : {}),
   });
   // Departments (`dept:…` recipients): the list and each one's people, cached like the address book;
@@ -210,25 +227,21 @@ export function openRelayDeps(
     ttlMs: config.peopleCacheTtlSeconds * 1000,
     ...(config.fxiaoke.employeeIdField ? { employeeIdField: config.fxiaoke.employeeIdField } : {}),
     memberships: () => people.activeMemberships(),
-    log: logger.child({ component: 'departments' }),
+    log: log.child({ component: 'departments' }),
     ...(options.now ? { now: options.now } : {}),
   });
   // Files of relayed messages: downloaded with the bot token, only from Slack's hosts or the
   // configured Web API's origin (a proxy, the tests' fake Slack).
   const files = new SlackFileDownloader({
-    botToken: config.slack.botToken,
+    botToken: parts.botToken,
     maxBytes: config.slack.fileMaxBytes,
     trustedOrigins: [new URL(config.slack.apiUrl).origin],
   });
   // Slack profiles (mentions mapped by e-mail and phone) and user groups (access.send.userGroups).
-  const { profiles, groupMembers, links, messages } = slackLookups(
-    config.slack,
-    logger,
-    config.peopleCacheTtlSeconds * 1000,
-  );
+  const { profiles, groupMembers, links, messages } = parts.lookups;
   let writesAbandoned = false;
   const deps = relayDeps({
-    store,
+    store: parts.store,
     leaseMs: config.work.leaseSeconds * 1000,
     // SQLite and memory belong to this process alone: any other lease there is a dead process's.
     exclusiveStore: !isSharedStore(parseStoreUrl(config.storeUrl)),
@@ -244,15 +257,15 @@ export function openRelayDeps(
     links,
     messages,
     settings: config.file,
-    sendLimiter,
-    log: logger,
+    sendLimiter: parts.sendLimiter,
+    log,
     observer: {
       relayFinished: (status, record) =>
         metrics.observeRelayFinished(status, record, (options.now ?? Date.now)()),
       revokeFinished: (outcome) => metrics.revokes.inc({ outcome }),
     },
     ...(options.now ? { now: options.now } : {}),
-    ...identity,
+    ...parts.identity,
   });
   return {
     deps,
@@ -261,6 +274,27 @@ export function openRelayDeps(
       writesAbandoned = true;
     },
   };
+}
+
+/** The single-workspace bridge's relay deps: its store, its Fxiaoke client, its bot token. */
+export function openRelayDeps(
+  wiring: Wiring,
+  store: RelayStore,
+  fxiaoke: FxiaokeClient,
+  fxShared: FxiaokeSharedState,
+  /** Who this process is among the lease owners (RELAY_WORKERS: a receiver and its workers). */
+  identity: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>> = {},
+): { deps: RelayDeps; profiles: SlackProfileCache; abandonWrites: () => void } {
+  const { config, logger } = wiring;
+  return assembleRelayDeps(wiring, {
+    store,
+    fxiaoke,
+    sendLimiter: openSendLimiter(wiring, fxShared),
+    lookups: slackLookups(config.slack, logger, config.peopleCacheTtlSeconds * 1000),
+    botToken: config.slack.botToken,
+    log: logger,
+    identity,
+  });
 }
 
 /** Relay work after acks; its closer lets relays under way finish, then gives up held-back writes. */

@@ -1,7 +1,16 @@
 /** Builds the Bolt app in HTTP or Socket Mode, with a short Web API retry policy and our listeners. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, buildReceiverRoutes, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import {
+  App,
+  type Authorize,
+  buildReceiverRoutes,
+  type CustomRoute,
+  HTTPReceiver,
+  type Receiver,
+  SocketModeReceiver,
+  type webApi,
+} from '@slack/bolt';
 import type { Config } from '../config.js';
 import type { RelayRecord } from '../relay/types.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
@@ -33,6 +42,13 @@ export interface SlackAppOptions {
   onAck?: (type: string, seconds: number) => void;
   /** RELAY_WORKERS fork|none: accepted sends go to the workers (jobs/relay-jobs.ts). */
   handOff?: (record: RelayRecord) => Promise<void>;
+  /**
+   * Install mode: one workspace's app inside the install app (slack/installs/tenants.ts). Its
+   * requests come through `receiver`, verified and routed there by the install app, each
+   * authorized by `authorize`; work after the ack uses `client` (the workspace's current token).
+   * No transport or port of its own, and the bot ids are given (no auth.test).
+   */
+  embedded?: { receiver: Receiver; authorize: Authorize<boolean>; client: webApi.WebClient };
 }
 
 export interface SlackApp {
@@ -84,19 +100,15 @@ function close(server: Server): Promise<void> {
 
 export { ackType } from './receiver/ack-timing.js';
 
-export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
+/** Bolt's receiver for the transport SLACK_MODE names, with what it needs around it. */
+function transportReceiver(options: SlackAppOptions): {
+  receiver: HTTPReceiver | SocketModeReceiver;
+  handover?: SocketHandover;
+} {
   const { slack, context } = options;
-  const identity =
-    options.botId && options.botUserId
-      ? { botId: options.botId, botUserId: options.botUserId }
-      : await resolveBotIdentityPatiently(slack, context.logger, {
-          retryForMs: slack.startupRetrySeconds * 1000,
-        });
   const logger = boltLogger(context.logger);
-  let receiver: HTTPReceiver | SocketModeReceiver;
-  let handover: SocketHandover | undefined;
   if (slack.mode === 'http') {
-    receiver = new HTTPReceiver({
+    const receiver = new HTTPReceiver({
       signingSecret: slack.signingSecret ?? '',
       endpoints: SLACK_EVENTS_PATH,
       customRoutes: options.customRoutes,
@@ -110,29 +122,46 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       log: context.logger,
       path: SLACK_EVENTS_PATH,
     });
-  } else {
-    // customRoutes are served by customRoutesServer(), not by the receiver.
-    receiver = new SocketModeReceiver({
-      appToken: slack.appToken ?? '',
-      // The Socket Mode client has its own Web API client (apps.connections.open): same base URL.
-      installerOptions: { clientOptions: socketModeClientOptions(slack.apiUrl) },
-      logger,
-    });
-    handover = enableSocketHandover(receiver.client, {
-      appToken: slack.appToken ?? '',
-      slackApiUrl: slack.apiUrl,
-      log: context.logger,
-      clientLogger: logger,
-    });
+    return { receiver };
   }
+  // customRoutes are served by customRoutesServer(), not by the receiver.
+  const receiver = new SocketModeReceiver({
+    appToken: slack.appToken ?? '',
+    // The Socket Mode client has its own Web API client (apps.connections.open): same base URL.
+    installerOptions: { clientOptions: socketModeClientOptions(slack.apiUrl) },
+    logger,
+  });
+  const handover = enableSocketHandover(receiver.client, {
+    appToken: slack.appToken ?? '',
+    slackApiUrl: slack.apiUrl,
+    log: context.logger,
+    clientLogger: logger,
+  });
+  return { receiver, handover };
+}
+
+export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
+  const { slack, context } = options;
+  const embedded = options.embedded;
+  // An embedded app's bot ids come with each request's authorization (install mode).
+  const identity =
+    embedded || (options.botId && options.botUserId)
+      ? { botId: options.botId, botUserId: options.botUserId }
+      : await resolveBotIdentityPatiently(slack, context.logger, {
+          retryForMs: slack.startupRetrySeconds * 1000,
+        });
+  const logger = boltLogger(context.logger);
+  const { receiver, handover }: { receiver: Receiver; handover?: SocketHandover } = embedded
+    ? { receiver: embedded.receiver }
+    : transportReceiver(options);
   // Outermost the ack timing, so it measures what a door records before the ack too.
   const recording = new RecordBeforeAckReceiver(receiver);
   const app = new App({
-    token: slack.botToken,
+    ...(embedded
+      ? { authorize: embedded.authorize }
+      : { token: slack.botToken, botId: identity.botId, botUserId: identity.botUserId }),
     receiver: options.onAck ? new AckTimingReceiver(recording, options.onAck) : recording,
     logger,
-    botId: identity.botId,
-    botUserId: identity.botUserId,
     // Bolt sets the client's logger to its own (the same pino logger).
     clientOptions: slackClientOptions(slack.apiUrl, { logger: context.logger }),
   });
@@ -148,7 +177,13 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       return jobs;
     },
   };
-  const jobs = new RelayJobs(full, app.client, context.queue, context.takeovers, options.handOff);
+  const jobs = new RelayJobs(
+    full,
+    embedded?.client ?? app.client,
+    context.queue,
+    context.takeovers,
+    options.handOff,
+  );
   registerListeners(app, full, recording);
 
   let routesServer: Server | undefined;
@@ -156,6 +191,10 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     app,
     jobs,
     async start() {
+      if (embedded) {
+        await app.start();
+        return 0;
+      }
       if (receiver instanceof HTTPReceiver) {
         const httpServer = await receiver.start(options.port);
         const address = httpServer.address();

@@ -1,5 +1,5 @@
 /** What every listener receives besides Bolt's own arguments. */
-
+import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import type { RelayFacade } from '../relay/facade.js';
 import type { SlackProfileCache } from './api/profiles.js';
@@ -19,4 +19,9 @@ export interface ListenerContext {
   profiles?: SlackProfileCache;
   /** Users who opened the App Home lately; without it every send refreshes its sender's Home. */
   homeViewers?: HomeViewers;
+  /**
+   * Blocks above the relays in a user's App Home (install mode: the workspace's Fxiaoke
+   * connection, and the Connect button for admins); none in the single-workspace mode.
+   */
+  homeHeader?: (client: webApi.WebClient, userId: string) => Promise<types.KnownBlock[]>;
 }

@@ -41,8 +41,10 @@ export class InstallKit {
   async start(
     path: string,
     options: InstallBridgeOptions = {},
+    /** Variables of this start only, over the kit's. */
+    overrides: Record<string, string> = {},
   ): Promise<{ bridge: InstallBridge; base: string }> {
-    const bridge = await startInstallBridge(loadConfig(this.env(path)), options);
+    const bridge = await startInstallBridge(loadConfig({ ...this.env(path), ...overrides }), options);
     this.running.push(bridge);
     return { bridge, base: `http://127.0.0.1:${bridge.port}` };
   }
@@ -103,7 +105,9 @@ export class InstallKit {
     for (const [name, value] of Object.entries(extra)) params.set(name, value);
     const res = await this.post(base, params.toString(), 'application/x-www-form-urlencoded');
     expect(res.status).toBe(200);
-    return ((await res.json()) as { text: string }).text;
+    // A connected workspace's /fx-send acks with no body: its receipt follows in the channel.
+    const body = await res.text();
+    return body === '' ? '' : (JSON.parse(body) as { text: string }).text;
   }
 
   event(teamId: string, inner: Record<string, unknown>, org?: string): string {

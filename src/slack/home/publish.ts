@@ -14,8 +14,12 @@ export async function publishHome(
   notice?: string,
 ): Promise<void> {
   try {
-    const { admin, records } = await ctx.relay.listFor(userId, HOME_LIMIT);
-    await client.views.publish({ user_id: userId, view: homeView(records, { userId, admin, notice }) });
+    const [{ admin, records }, header] = await Promise.all([
+      ctx.relay.listFor(userId, HOME_LIMIT),
+      ctx.homeHeader?.(client, userId) ?? [],
+    ]);
+    const view = homeView(records, { userId, admin, notice });
+    await client.views.publish({ user_id: userId, view: { ...view, blocks: [...header, ...view.blocks] } });
   } catch (error) {
     ctx.logger.warn({ err: error, user: userId }, 'App Home could not be published');
   }

@@ -19,10 +19,11 @@ import { SecretBoxError } from '../../secrets/secret-box.js';
 import { slackClientOptions, slackClientWithoutToken } from '../api/web-client.js';
 import { boltLogger } from '../bolt-logger.js';
 import { verifySignaturesFirst } from '../receiver/verified.js';
-import type { ConnectDeps } from './connect-listeners.js';
+import { type ConnectDeps, keyOf } from './connect-listeners.js';
 import { NotInstalledError, VaultInstallationStore } from './installation-store.js';
 import { registerInstallListeners } from './listeners.js';
 import { installFailure, installSuccess } from './pages.js';
+import { type RoutedTenant, RoutingReceiver, routeToTenants } from './routing.js';
 import { INSTALL_BOT_SCOPES } from './scopes.js';
 import { SignedOnceStateStore } from './state-store.js';
 import { NOT_INSTALLED, UNREADABLE_INSTALLATION } from './texts.js';
@@ -43,8 +44,15 @@ export interface InstallAppOptions {
   vault: InstallationVault;
   logger: Logger;
   customRoutes: CustomRoute[];
+  /** Bolt's installation store over the vault; default: one with its own token refresher. */
+  installationStore?: VaultInstallationStore;
   /** Whether a workspace's Fxiaoke credentials get a token; default: ask Fxiaoke (tenant-check.ts). */
   checkTenant?: ConnectDeps['checkTenant'];
+  /**
+   * A connected workspace's own app, by installation key (bridge-tenants.ts); undefined until it
+   * has connected Fxiaoke. Its requests go there (routing.ts); without this, nothing is sent.
+   */
+  tenants?: (key: string) => Promise<RoutedTenant | undefined>;
 }
 
 export interface InstallApp {
@@ -64,16 +72,18 @@ export function createInstallApp(options: InstallAppOptions): InstallApp {
     processBeforeResponse: false,
     clientId: installs.clientId,
     clientSecret: installs.clientSecret,
-    installationStore: new VaultInstallationStore(
-      vault,
-      new TokenRefresher({
+    installationStore:
+      options.installationStore ??
+      new VaultInstallationStore(
         vault,
-        client: slackClientWithoutToken(slack.apiUrl, { logger }),
-        clientId: installs.clientId,
-        clientSecret: installs.clientSecret,
-        logger,
-      }),
-    ),
+        new TokenRefresher({
+          vault,
+          client: slackClientWithoutToken(slack.apiUrl, { logger }),
+          clientId: installs.clientId,
+          clientSecret: installs.clientSecret,
+          logger,
+        }),
+      ),
     scopes: [...INSTALL_BOT_SCOPES],
     installerOptions: {
       installPath: INSTALL_PATH,
@@ -92,12 +102,23 @@ export function createInstallApp(options: InstallAppOptions): InstallApp {
     log: logger,
     path: EVENTS_PATH,
   });
-  const app = new App({ receiver, logger: boltLogger(logger), clientOptions });
+  const installer = receiver.installer;
+  if (!installer) throw new Error('install mode needs the HTTPReceiver to run Slack OAuth');
+  // The installer authorizes each request with its team's (or org's) installation, as Bolt would
+  // on its own; given explicitly because the RoutingReceiver around it has no installer.
+  const app = new App({
+    receiver: new RoutingReceiver(receiver),
+    authorize: installer.authorize,
+    logger: boltLogger(logger),
+    clientOptions,
+  });
   app.error(async (error) => {
     // Thrown on to the receiver, whose answerRefused tells the sender why (Bolt would ack silently).
     if (error.code === AUTHORIZATION_ERROR) throw error;
     logger.error({ err: error }, 'unhandled error in a Slack listener (install mode)');
   });
+  const tenants = options.tenants;
+  if (tenants) app.use(routeToTenants(tenants, keyOf, logger));
   registerInstallListeners(app, {
     vault,
     logger,

@@ -25,10 +25,18 @@ function section(text: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text } };
 }
 
-export function homeView(state: {
+export interface ConnectionState {
   connected: { baseUrl: string; appId: string } | undefined;
   canConnect: boolean;
-}): types.HomeView {
+}
+
+/** App Home of a workspace not connected yet: its connection, and the button for admins. */
+export function homeView(state: ConnectionState): types.HomeView {
+  return { type: 'home', blocks: connectionBlocks(state) };
+}
+
+/** The connection part of App Home (a connected workspace's Home has its relays below it). */
+export function connectionBlocks(state: ConnectionState): Block[] {
   const blocks: Block[] = [
     section(
       state.connected
@@ -57,7 +65,7 @@ export function homeView(state: {
       elements: [{ type: 'mrkdwn', text: 'Workspace admins connect Fxiaoke here.' }],
     });
   }
-  return { type: 'home', blocks };
+  return blocks;
 }
 
 function input(

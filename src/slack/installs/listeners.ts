@@ -1,18 +1,19 @@
 /**
- * Install mode's doors. Sending with a workspace's own tenant is still to come, so every way to
- * send answers that nothing was sent (and how to connect, until connected) — never with another
- * workspace's tenant. Connecting: connect-listeners.ts. `app_uninstalled` and `tokens_revoked`
- * delete the workspace's tokens at once; its relays stay in the store (retention), for a
- * reinstall to find.
+ * Install mode's own doors. A connected workspace's requests go to its own sending bridge
+ * (routing.ts); what reaches these doors is from a workspace not connected yet — answered that
+ * nothing was sent and how to connect, never with another workspace's tenant — or from one whose
+ * bridge could not be set up just now. Connecting: connect-listeners.ts. `app_uninstalled` and
+ * `tokens_revoked` delete the workspace's tokens at once; its relays stay in the store
+ * (retention), for a reinstall to find.
  */
 import type { App } from '@slack/bolt';
 import type { InstallationVault } from '../../installs/vault.js';
 import { type ConnectDeps, keyOf, publishHome, registerConnectListeners } from './connect-listeners.js';
-import { CONNECTED_NOT_SENDING, NOT_CONNECTED } from './texts.js';
+import { NOT_CONNECTED, TENANT_UNAVAILABLE } from './texts.js';
 
-/** What /fx-send and the shortcuts answer: nothing is sent in install mode yet, connected or not. */
+/** What /fx-send and the shortcuts answer here: how to connect, or that the connection is not usable now. */
 async function notSending(vault: InstallationVault, key: string): Promise<string> {
-  return (await vault.find(key))?.fxiaoke ? CONNECTED_NOT_SENDING : NOT_CONNECTED;
+  return (await vault.find(key))?.fxiaoke ? TENANT_UNAVAILABLE : NOT_CONNECTED;
 }
 
 export function registerInstallListeners(app: App, deps: ConnectDeps): void {

@@ -3,9 +3,10 @@ export const NOT_CONNECTED =
   'Nothing was sent: this workspace has not connected a Fxiaoke tenant to fx-bridge yet, and fx-bridge never sends ' +
   'with another workspace’s tenant. A workspace admin connects it in fx-bridge’s App Home (Connect Fxiaoke).';
 
-export const CONNECTED_NOT_SENDING =
-  'Nothing was sent: Fxiaoke is connected for this workspace, but sending from a workspace that installed ' +
-  'fx-bridge is not available in this version yet (only a single-workspace bridge sends).';
+export const TENANT_UNAVAILABLE =
+  'Nothing was sent: fx-bridge could not set up this workspace’s Fxiaoke connection just now (its operator can see ' +
+  'why in the logs). Please try again in a minute; if it goes on, a workspace admin can connect Fxiaoke again in ' +
+  'fx-bridge’s App Home.';
 
 export const NOT_INSTALLED =
   'fx-bridge is not installed in this workspace, so nothing was done. A workspace admin installs it from the ' +

@@ -10,6 +10,7 @@ import { SecretBox, SecretBoxError } from '../../src/secrets/secret-box.js';
 import { installationsOf } from '../../src/store/index.js';
 import type { RelayStore } from '../../src/store/interface.js';
 import { makeRecord } from './records.js';
+import { describeTenantViewContract } from './tenant-view-contract.js';
 
 function write(key: string, extra: Partial<InstallationWrite> = {}): InstallationWrite {
   return {
@@ -186,6 +187,8 @@ export function describeInstallationContract(
         await new InstallationVault(installationsOf(store), new SecretBox(newKey)).tenantOf('T:T1'),
       ).toStrictEqual(tenant);
     });
+
+    describeTenantViewContract(name, () => store);
 
     if (options.reopen) {
       const reopen = options.reopen;

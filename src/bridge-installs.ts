@@ -69,7 +69,13 @@ export async function startInstallBridge(
     destination: options.logDestination,
     format: config.logFormat,
   });
-  const wiring: Wiring = { config, options, logger, scrubber, metrics: new BridgeMetrics() };
+  const wiring: Wiring = {
+    config,
+    options,
+    logger,
+    scrubber,
+    metrics: new BridgeMetrics({ perTenant: true }),
+  };
   const closers = new Closers();
   let shuttingDown = false;
   try {

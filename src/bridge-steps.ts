@@ -154,7 +154,7 @@ export function openFxiaokeClient(
     onToken: (token, source) => {
       scrubber.add(token);
       // A token another replica fetched is learnt for scrubbing but was no call of ours.
-      if (source === 'fetched') metrics.tokenFetches.inc();
+      if (source === 'fetched') metrics.observeTokenFetch();
       logger.info({ authMode: fx.authMode, source }, 'Fxiaoke token issued');
     },
     onCall: (event) => {
@@ -201,6 +201,8 @@ export interface RelayParts {
   log: Logger;
   /** Who this process is among the lease owners (RELAY_WORKERS: a receiver and its workers). */
   identity: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>>;
+  /** Install mode: the workspace's installation key, for the metrics' `tenant` label. */
+  tenant?: string;
 }
 
 /** The relay's dependencies: people, files, the per-user send limit, leases, the observer. */
@@ -262,7 +264,7 @@ export function assembleRelayDeps(
     observer: {
       relayFinished: (status, record) =>
         metrics.observeRelayFinished(status, record, (options.now ?? Date.now)()),
-      revokeFinished: (outcome) => metrics.revokes.inc({ outcome }),
+      revokeFinished: (outcome) => metrics.observeRevoke(outcome, parts.tenant),
     },
     ...(options.now ? { now: options.now } : {}),
     ...parts.identity,

@@ -179,11 +179,11 @@ export class Tenants {
       onQueued: (info) => log.debug({ fxiaoke: info }, 'Fxiaoke call queued for the rate limit'),
       onToken: (token, source) => {
         scrubber.add(token);
-        if (source === 'fetched') metrics.tokenFetches.inc();
+        if (source === 'fetched') metrics.observeTokenFetch(key);
         log.info({ source }, 'Fxiaoke token issued');
       },
       onCall: (event) => {
-        metrics.observeFxiaokeCall(event);
+        metrics.observeFxiaokeCall(event, key);
         log.debug({ fxiaoke: event }, 'Fxiaoke call');
       },
     });
@@ -211,6 +211,7 @@ export class Tenants {
       botToken,
       log,
       identity: this.#options.identity,
+      tenant: key,
     });
     this.#writesAbandoned.push(relay.abandonWrites);
     const receiver = new TenantReceiver();

@@ -10,38 +10,23 @@ import type { RelayStore } from '../store/interface.js';
  * message already mapped. Counting them would page someone for a double click.
  */
 
+export interface BridgeMetricsOptions {
+  defaultMetrics?: boolean;
+  /**
+   * Install mode: relays, revokes, Fxiaoke calls and token fetches also carry a `tenant` label (the
+   * installation key, `T:<team>` or `E:<enterprise>`). The single-workspace series stay as they are.
+   */
+  perTenant?: boolean;
+}
+
 export class BridgeMetrics {
   readonly registry = new Registry();
-  readonly relays = new Counter({
-    name: 'fxbridge_relays_total',
-    help: 'Relays finished, by final status',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
-  readonly revokes = new Counter({
-    name: 'fxbridge_revokes_total',
-    help: 'Revoke requests, by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly fxiaokeCalls = new Counter({
-    name: 'fxbridge_fxiaoke_calls_total',
-    help: 'HTTP calls to Fxiaoke, by path and errorCode (transport failures have errorCode "none")',
-    labelNames: ['path', 'error_code'] as const,
-    registers: [this.registry],
-  });
-  readonly fxiaokeLatency = new Histogram({
-    name: 'fxbridge_fxiaoke_call_seconds',
-    help: 'Fxiaoke call latency',
-    labelNames: ['path'] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
-  readonly tokenFetches = new Counter({
-    name: 'fxbridge_fxiaoke_token_fetches_total',
-    help: 'Fxiaoke tokens issued to this process',
-    registers: [this.registry],
-  });
+  readonly perTenant: boolean;
+  readonly relays: Counter<string>;
+  readonly revokes: Counter<string>;
+  readonly fxiaokeCalls: Counter<string>;
+  readonly fxiaokeLatency: Histogram<string>;
+  readonly tokenFetches: Counter<string>;
   // Slack gives up after 3 s; the buckets are dense below that, where a regression shows first.
   readonly slackAck = new Histogram({
     name: 'fxbridge_slack_ack_seconds',
@@ -50,13 +35,7 @@ export class BridgeMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
     registers: [this.registry],
   });
-  readonly relayLatency = new Histogram({
-    name: 'fxbridge_relay_seconds',
-    help: 'Intake to send: from the request being recorded (before the ack) to its final status',
-    labelNames: ['status'] as const,
-    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
-    registers: [this.registry],
-  });
+  readonly relayLatency: Histogram<string>;
   readonly storeErrors = new Counter({
     name: 'fxbridge_store_errors_total',
     help: 'Relay store calls that failed (conflicts excluded), by store operation',
@@ -76,8 +55,49 @@ export class BridgeMetrics {
   #queueDepthSource: () => number = () => 0;
   #rateLimitQueueSource: () => number = () => 0;
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: BridgeMetricsOptions = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.perTenant = options.perTenant ?? false;
+    const tenant = this.perTenant ? ['tenant'] : [];
+    const registers = [this.registry];
+    this.relays = new Counter({
+      name: 'fxbridge_relays_total',
+      help: 'Relays finished, by final status',
+      labelNames: ['status', ...tenant],
+      registers,
+    });
+    this.revokes = new Counter({
+      name: 'fxbridge_revokes_total',
+      help: 'Revoke requests, by outcome',
+      labelNames: ['outcome', ...tenant],
+      registers,
+    });
+    this.fxiaokeCalls = new Counter({
+      name: 'fxbridge_fxiaoke_calls_total',
+      help: 'HTTP calls to Fxiaoke, by path and errorCode (transport failures have errorCode "none")',
+      labelNames: ['path', 'error_code', ...tenant],
+      registers,
+    });
+    this.fxiaokeLatency = new Histogram({
+      name: 'fxbridge_fxiaoke_call_seconds',
+      help: 'Fxiaoke call latency',
+      labelNames: ['path', ...tenant],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.tokenFetches = new Counter({
+      name: 'fxbridge_fxiaoke_token_fetches_total',
+      help: 'Fxiaoke tokens issued to this process',
+      labelNames: [...tenant],
+      registers,
+    });
+    this.relayLatency = new Histogram({
+      name: 'fxbridge_relay_seconds',
+      help: 'Intake to send: from the request being recorded (before the ack) to its final status',
+      labelNames: ['status', ...tenant],
+      buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+      registers,
+    });
     const source = () => this.#queueDepthSource();
     this.queueDepth = new Gauge({
       name: 'fxbridge_queue_depth',
@@ -123,10 +143,23 @@ export class BridgeMetrics {
     this.#queueDepthSource = source;
   }
 
-  observeFxiaokeCall(event: FxiaokeCallEvent): void {
+  /** `{ tenant }` in install mode (the installation key; `none` where no tenant is known), else nothing. */
+  #tenant(tenant: string | undefined): { tenant?: string } {
+    return this.perTenant ? { tenant: tenant ?? 'none' } : {};
+  }
+
+  observeFxiaokeCall(event: FxiaokeCallEvent, tenant?: string): void {
     const errorCode = event.errorCode === undefined ? 'none' : String(event.errorCode);
-    this.fxiaokeCalls.inc({ path: event.path, error_code: errorCode });
-    this.fxiaokeLatency.observe({ path: event.path }, event.durationMs / 1000);
+    this.fxiaokeCalls.inc({ path: event.path, error_code: errorCode, ...this.#tenant(tenant) });
+    this.fxiaokeLatency.observe({ path: event.path, ...this.#tenant(tenant) }, event.durationMs / 1000);
+  }
+
+  observeRevoke(outcome: string, tenant?: string): void {
+    this.revokes.inc({ outcome, ...this.#tenant(tenant) });
+  }
+
+  observeTokenFetch(tenant?: string): void {
+    this.tokenFetches.inc(this.#tenant(tenant));
   }
 
   observeAck(type: string, seconds: number): void {
@@ -134,8 +167,9 @@ export class BridgeMetrics {
   }
 
   observeRelayFinished(status: RelayStatus, record: RelayRecord, now: number): void {
-    this.relays.inc({ status });
-    this.relayLatency.observe({ status }, Math.max(0, now - record.createdAt) / 1000);
+    const labels = { status, ...this.#tenant(record.installation) };
+    this.relays.inc(labels);
+    this.relayLatency.observe(labels, Math.max(0, now - record.createdAt) / 1000);
   }
 
   /**

@@ -183,6 +183,17 @@ describe('install mode: each workspace sends and revokes with its own Fxiaoke te
       expect(tenants[name].requestsTo('/cgi/app/message/send')).toHaveLength(1);
     }
 
+    // Metrics count each workspace's relays and Fxiaoke calls apart.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const key of ['T:T0ONE', 'T:T0TWO', 'E:E0ORG']) {
+      expect(metrics).toContain(`fxbridge_relays_total{status="sent",tenant="${key}"} 1`);
+      expect(metrics).toMatch(
+        new RegExp(
+          `fxbridge_fxiaoke_calls_total\\{path="/cgi/app/message/send",error_code="0",tenant="${key}"\\} 1`,
+        ),
+      );
+    }
+
     // App Home: the connection (and the Connect button for the installer) above its own relays.
     const home = await kit.openHome(base, 'T0ONE', { user: 'U0ONE' });
     expect(home.authorization).toBe(`Bearer ${tokens.one}`);

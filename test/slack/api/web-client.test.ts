@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeSlackApi } from '../../../dev/fakes/slack-api.js';
 import { createLogger } from '../../../src/logger.js';
-import { slackWebClient } from '../../../src/slack/api/web-client.js';
+import { InstallationWebClient, slackWebClient } from '../../../src/slack/api/web-client.js';
 
 const TOKEN = 'xoxb-web-client-test-0123456789';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -71,6 +71,29 @@ describe('slackWebClient', () => {
       expect.objectContaining({ component: 'bolt', msg: "apiCall('auth.test') start" }),
     );
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
+  });
+});
+
+describe('InstallationWebClient (install mode)', () => {
+  it('calls with the workspace’s token as it is at each call, unless a call names its own', async () => {
+    const slack = await FakeSlackApi.start();
+    cleanups.push(() => slack.stop());
+    let current = 'xoxb-first-0123456789';
+    let reads = 0;
+    const client = new InstallationWebClient(async () => {
+      reads += 1;
+      return current;
+    }, slack.url);
+    await client.chat.postMessage({ channel: 'C1', text: 'one' });
+    current = 'xoxb-rotated-0123456789';
+    await client.chat.postMessage({ channel: 'C1', text: 'two' });
+    await client.chat.postMessage({ channel: 'C1', text: 'three', token: 'xoxb-given-0123456789' });
+    expect(slack.callsTo('chat.postMessage').map((call) => call.headers.authorization)).toEqual([
+      'Bearer xoxb-first-0123456789',
+      'Bearer xoxb-rotated-0123456789',
+      'Bearer xoxb-given-0123456789',
+    ]);
+    expect(reads).toBe(2);
   });
 });
 

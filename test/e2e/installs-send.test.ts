@@ -5,7 +5,7 @@
  * workspace's relay id finds nothing; an uninstalled workspace is refused; after a restart the
  * relays are still there, and work a stopped bridge left is carried on by its own workspace.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -273,5 +273,42 @@ describe('install mode: each workspace sends and revokes with its own Fxiaoke te
     ]);
     await send(second.base, 'one', 'after the restart');
     expect(await kit.fxSend(second.base, 'T0TWO', { user_id: 'U0TWO' })).toBe(NOT_INSTALLED);
+  });
+
+  it('relays a routed channel’s messages (the event path: recorded before the ack) with each workspace’s own tenant', async () => {
+    const config = join(dir, 'routes.yml');
+    writeFileSync(config, ['routes:', '  C0ROUTED:', '    to: ["1000"]', '    forward: all', ''].join('\n'));
+    const { bridge, base } = await kit.start(kit.freshFile(), {}, { FX_BRIDGE_CONFIG: config });
+    await installAll(base);
+    await connect(base, 'one');
+    await connect(base, 'two');
+    const before = { one: tenants.one.messages.length, two: tenants.two.messages.length };
+    for (const [name, ts] of [
+      ['one', '1700200001.000100'],
+      ['two', '1700200002.000100'],
+    ] as const) {
+      const { teamId, user } = WORKSPACES[name];
+      const text = `routed in ${name}`;
+      slack.addChannelMessage({ channel: 'C0ROUTED', user, text, ts });
+      const event = {
+        type: 'message',
+        channel: 'C0ROUTED',
+        user,
+        text,
+        ts,
+        event_ts: ts,
+        channel_type: 'channel',
+        team: teamId,
+      };
+      const res = await kit.post(base, kit.event(teamId, event), 'application/json');
+      expect(res.status).toBe(200);
+      // Acked only once recorded, by the workspace's own app, stamped with its installation.
+      const recorded = (await bridge.store.listRecent(20)).find((record) => record.text === text);
+      expect(recorded?.installation).toBe(`T:${teamId}`);
+    }
+    await expect.poll(() => tenants.one.messages.length, { timeout: 10_000 }).toBe(before.one + 1);
+    await expect.poll(() => tenants.two.messages.length, { timeout: 10_000 }).toBe(before.two + 1);
+    expect(tenants.one.messages.at(-1)?.content).toContain('routed in one');
+    expect(tenants.two.messages.at(-1)?.content).toContain('routed in two');
   });
 });

@@ -35,13 +35,14 @@ export function fxiaokeConnection(fx: Config['fxiaoke']): FxiaokeConnection {
   };
 }
 
-/**
- * Install mode: a workspace's own tenant (its address, app, credentials, acting user and service
- * account, as connected in Slack) with the operator's settings for everything else.
- */
-export function tenantConnection(fx: Config['fxiaoke'], tenant: FxiaokeTenant): FxiaokeConnection {
+/** Install mode: where and as whom a workspace's own tenant is called, as connected in Slack. */
+export function tenantCredentials(
+  tenant: FxiaokeTenant,
+): Pick<
+  FxiaokeConnection,
+  'baseUrl' | 'appId' | 'appSecret' | 'permanentCode' | 'authMode' | 'userId' | 'serviceId'
+> {
   return {
-    ...fxiaokeConnection(fx),
     baseUrl: tenant.baseUrl,
     appId: tenant.appId,
     appSecret: tenant.appSecret,
@@ -51,4 +52,9 @@ export function tenantConnection(fx: Config['fxiaoke'], tenant: FxiaokeTenant): 
     userId: tenant.userId,
     serviceId: tenant.serviceId,
   };
+}
+
+/** Install mode: a workspace's tenant with the operator's settings for everything else. */
+export function tenantConnection(fx: Config['fxiaoke'], tenant: FxiaokeTenant): FxiaokeConnection {
+  return { ...fxiaokeConnection(fx), ...tenantCredentials(tenant) };
 }

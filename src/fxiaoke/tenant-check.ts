@@ -6,6 +6,7 @@
 import type { FxiaokeTenant } from '../installs/vault.js';
 import { FxiaokeClient } from './client.js';
 import { FxiaokeError } from './errors.js';
+import { tenantCredentials } from './from-config.js';
 
 export type TenantCheck =
   | { ok: true }
@@ -13,13 +14,7 @@ export type TenantCheck =
 
 export async function checkTenant(tenant: FxiaokeTenant, timeoutMs: number): Promise<TenantCheck> {
   const client = new FxiaokeClient({
-    baseUrl: tenant.baseUrl,
-    appId: tenant.appId,
-    appSecret: tenant.appSecret,
-    permanentCode: tenant.permanentCode,
-    authMode: 'header',
-    userId: tenant.userId,
-    serviceId: tenant.serviceId,
+    ...tenantCredentials(tenant),
     timeoutMs,
     retry: { maxRetries: 0 },
   });

@@ -18,7 +18,7 @@ export interface SlackInstallationShape {
   team?: { id: string; name?: string } | undefined;
   enterprise?: { id: string; name?: string } | undefined;
   isEnterpriseInstall?: boolean;
-  bot?: { userId?: string } | undefined;
+  bot?: { userId?: string; id?: string; token?: string } | undefined;
   user?: { id?: string } | undefined;
 }
 

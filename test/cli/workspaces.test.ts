@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
+import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { runCli } from '../../src/cli/run.js';
 import { InstallationVault } from '../../src/installs/vault.js';
@@ -17,7 +18,10 @@ import { captureIo } from './cli-env.js';
 const dir = mkdtempSync(join(tmpdir(), 'fxb-workspaces-'));
 const KEY = randomBytes(32);
 const path = join(dir, 'bridge.db');
+const ONE_TOKEN = 'xoxb-workspace-one-check-0123';
+const ORG_TOKEN = 'xoxb-org-check-0123';
 let emulator: FxiaokeEmulator;
+let slack: FakeSlackApi;
 
 function env(extra: Record<string, string> = {}) {
   return {
@@ -27,6 +31,7 @@ function env(extra: Record<string, string> = {}) {
     SLACK_STATE_SECRET: 'state-secret-for-tests-0123456789abcdef',
     FX_BRIDGE_SECRET_KEY: KEY.toString('base64'),
     FXIAOKE_ALLOWED_BASE_URLS: emulator.url,
+    SLACK_API_URL: slack.url,
     STORE_URL: `sqlite:${path}`,
     ...extra,
   };
@@ -40,14 +45,20 @@ async function cli(args: string[], extra: Record<string, string> = {}) {
 
 beforeAll(async () => {
   emulator = await FxiaokeEmulator.start({ appSecret: APP_SECRET, permanentCode: PERMANENT_CODE });
+  slack = await FakeSlackApi.start();
   const store = openSqliteStore({ path });
   const vault = new InstallationVault(installationsOf(store), new SecretBox(KEY));
-  await vault.saveSlack({ team: { id: 'T0ONE', name: 'One' } });
-  await vault.saveSlack({ enterprise: { id: 'E0ORG', name: 'Org' }, isEnterpriseInstall: true });
+  await vault.saveSlack({ team: { id: 'T0ONE', name: 'One' }, bot: { token: ONE_TOKEN } });
+  await vault.saveSlack({
+    enterprise: { id: 'E0ORG', name: 'Org' },
+    isEnterpriseInstall: true,
+    bot: { token: ORG_TOKEN },
+  });
   await store.close();
 });
 afterAll(async () => {
   await emulator.stop();
+  await slack.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -103,11 +114,30 @@ describe('fx-bridge workspaces', () => {
     expect((await cli(['list'])).output).toMatch(/T:T0ONE\s+One .*Fxiaoke not connected/);
   });
 
-  it('fx-bridge check in install mode: the store, and every installation opening with the key', async () => {
+  it('fx-bridge check in install mode: the store, every installation opening with the key, each workspace’s token and tenant', async () => {
+    expect(
+      (
+        await cli(['connect', 'T0ONE', '--app-id', emulator.options.appId, '--user-id', '1000'], {
+          FXIAOKE_APP_SECRET: APP_SECRET,
+          FXIAOKE_PERMANENT_CODE: PERMANENT_CODE,
+        })
+      ).code,
+    ).toBe(0);
     const ok = captureIo(env());
     expect(await runCli(['check'], ok)).toBe(0);
     expect(ok.output).toMatch(/✓ installations\s+2, every one opens with FX_BRIDGE_SECRET_KEY/);
-    expect(ok.output).toMatch(/- Fxiaoke token\s+not tried: each workspace has its own/);
+    expect(ok.output).toMatch(/✓ T:T0ONE Slack auth.test\s+bot /);
+    expect(ok.output).toMatch(/✓ E:E0ORG Slack auth.test\s+bot /);
+    expect(ok.output).toMatch(new RegExp(`✓ T:T0ONE Fxiaoke token\\s+${emulator.options.appId} at`));
+    expect(ok.output).toMatch(/- E:E0ORG Fxiaoke token\s+not connected/);
+    for (const secret of [ONE_TOKEN, ORG_TOKEN, APP_SECRET, PERMANENT_CODE])
+      expect(ok.output).not.toContain(secret);
+
+    slack.oauth.revoke(ORG_TOKEN);
+    const revoked = captureIo(env());
+    expect(await runCli(['check'], revoked)).toBe(1);
+    expect(revoked.output).toMatch(/✗ E:E0ORG Slack auth.test\s+invalid_auth/);
+
     const wrong = captureIo(env({ FX_BRIDGE_SECRET_KEY: randomBytes(32).toString('hex') }));
     expect(await runCli(['check'], wrong)).toBe(1);
     expect(wrong.output).toMatch(/✗ installations\s+2 of 2 do not open with FX_BRIDGE_SECRET_KEY/);

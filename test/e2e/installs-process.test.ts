@@ -60,9 +60,9 @@ async function installAndConnect(path: string, teamId: string, emulator: Fxiaoke
     await vault.saveSlack({
       team: { id: teamId, name: teamId },
       isEnterpriseInstall: false,
-      bot: { userId: 'U0BOT', id: 'B0BOT', token: `xoxb-${teamId}-process`, scopes: ['commands'] },
+      bot: { userId: 'U0BOT', id: 'B0BOT', token: `xoxb-${teamId}-process` },
       user: { id: 'U0ADMIN' },
-    } as Parameters<InstallationVault['saveSlack']>[0]);
+    });
     const connected = await vault.connectFxiaoke(`T:${teamId}`, {
       baseUrl: emulator.url,
       appId: emulator.options.appId,

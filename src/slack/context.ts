@@ -2,6 +2,7 @@
 
 import type { Logger } from '../logger.js';
 import type { RelayFacade } from '../relay/facade.js';
+import type { SettingsAdmin } from '../settings/editor.js';
 import type { SlackProfileCache } from './api/profiles.js';
 import type { HomeViewers } from './home/viewers.js';
 import type { InFlightWork } from './jobs/in-flight.js';
@@ -19,4 +20,6 @@ export interface ListenerContext {
   profiles?: SlackProfileCache;
   /** Users who opened the App Home lately; without it every send refreshes its sender's Home. */
   homeViewers?: HomeViewers;
+  /** Settings edited in App Home by admins (settings/editor.ts); absent: no Settings section. */
+  settings?: SettingsAdmin;
 }

@@ -64,11 +64,28 @@ export function settingsYaml(settings: FileConfig): string {
   return stringify(fileDocumentOf(settings));
 }
 
-/** `before → after` of one section, short enough for an audit line. */
+/** Sections keyed by name or channel: their summary shows only the keys that changed. */
+const KEYED: ReadonlySet<SettingsSection> = new Set(['aliases', 'channelDefaults', 'routes']);
+
+/**
+ * `before → after` of one section, short enough for an audit line: of a keyed section only the
+ * entries that changed (`{} → {"team":[…]}` for an added alias), of the others the whole section.
+ */
 export function changeSummary(before: FileConfig, after: FileConfig, section: SettingsSection): string {
-  const short = (settings: FileConfig) => {
-    const json = JSON.stringify(fileDocumentOf(settings)[section]);
-    return json.length > 120 ? `${json.slice(0, 119)}…` : json;
+  let from = fileDocumentOf(before)[section];
+  let to = fileDocumentOf(after)[section];
+  if (KEYED.has(section)) {
+    const a = from as Record<string, unknown>;
+    const b = to as Record<string, unknown>;
+    const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+      (key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]),
+    );
+    from = Object.fromEntries(changed.filter((key) => key in a).map((key) => [key, a[key]]));
+    to = Object.fromEntries(changed.filter((key) => key in b).map((key) => [key, b[key]]));
+  }
+  const short = (value: unknown) => {
+    const json = JSON.stringify(value);
+    return json.length > 200 ? `${json.slice(0, 199)}…` : json;
   };
-  return `${short(before)} → ${short(after)}`;
+  return `${short(from)} → ${short(to)}`;
 }

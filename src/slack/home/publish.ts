@@ -5,6 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { ListenerContext } from '../context.js';
+import { AUDIT_ON_HOME, sectionStates, settingsHomeBlocks } from '../settings/view.js';
 import { HOME_LIMIT, homeView } from './view.js';
 
 export async function publishHome(
@@ -15,7 +16,15 @@ export async function publishHome(
 ): Promise<void> {
   try {
     const { admin, records } = await ctx.relay.listFor(userId, HOME_LIMIT);
-    await client.views.publish({ user_id: userId, view: homeView(records, { userId, admin, notice }) });
+    // Settings and their audit list: for admins only; nobody else sees anything of them.
+    const settings =
+      ctx.settings?.isAdmin(userId) === true
+        ? settingsHomeBlocks(sectionStates(ctx.settings), await ctx.settings.audit(AUDIT_ON_HOME))
+        : undefined;
+    await client.views.publish({
+      user_id: userId,
+      view: homeView(records, { userId, admin, notice, ...(settings ? { settings } : {}) }),
+    });
   } catch (error) {
     ctx.logger.warn({ err: error, user: userId }, 'App Home could not be published');
   }

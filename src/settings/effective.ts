@@ -32,8 +32,9 @@ export type SectionEdit =
   | { type: 'invalid'; problems: string[] };
 
 /**
- * An admin's text for one section, checked as the file would be with it in place. An empty text
- * takes the section back to the config file's.
+ * An admin's text for one section, checked as the file would be with it in place. An empty text,
+ * or one that says what the config file's section says, takes the section back to the file's (so
+ * saving a section unchanged from the file stores nothing).
  */
 export function checkSectionEdit(
   file: FileConfig,
@@ -51,7 +52,10 @@ export function checkSectionEdit(
   }
   const problems: string[] = [];
   const settings = checkFileDocument(mergedDocument(file, next), '', problems);
-  return problems.length > 0 ? { type: 'invalid', problems } : { type: 'valid', overrides: next, settings };
+  if (problems.length > 0) return { type: 'invalid', problems };
+  const asInFile = (config: FileConfig) => JSON.stringify(fileDocumentOf(config)[section]);
+  if (section in next && asInFile(settings) === asInFile(file)) delete next[section];
+  return { type: 'valid', overrides: next, settings };
 }
 
 /** One section of the settings in force as YAML, as the file would hold it under its key. */

@@ -107,6 +107,19 @@ describe('the settings in force', () => {
     if (edit.type === 'valid') expect(edit.settings.admins).toEqual(['U0ADMIN']);
   });
 
+  it('store nothing for a section saved as the config file has it, and drop one edited back to it', () => {
+    const base = file();
+    const same = checkSectionEdit(base, {}, 'routes', sectionYaml(base, 'routes'));
+    expect(same).toMatchObject({ type: 'valid', overrides: {} });
+    const back = checkSectionEdit(base, { sync: { edits: 'off' } }, 'sync', 'edits: auto');
+    expect(back).toMatchObject({ type: 'valid', overrides: {} });
+    const kept = checkSectionEdit(base, { admins: ['U0ADMIN', 'U0B'] }, 'sync', 'edits: off');
+    expect(kept).toMatchObject({
+      type: 'valid',
+      overrides: { admins: ['U0ADMIN', 'U0B'], sync: { edits: 'off' } },
+    });
+  });
+
   it('are the file alone, with the problems, when stored overrides no longer fit the file', () => {
     const { settings, problems } = effectiveSettings(file(), { aliases: { '123': ['1000'] } });
     expect(settings).toEqual(file());
@@ -122,12 +135,12 @@ describe('the settings in force', () => {
     expect(problems).toEqual([]);
   });
 
-  it('show a section as the YAML an admin edits, and that YAML saves as it is', () => {
+  it('show a section as the YAML an admin edits, and that YAML reads back as the same section', () => {
     const base = file();
     const yaml = sectionYaml(base, 'routes');
     expect(yaml).toContain('C0ROUTED');
     expect(yaml).not.toMatch(/C0ROUTED:[^C]*reaction/);
-    const edit = checkSectionEdit(base, {}, 'routes', yaml);
+    const edit = checkSectionEdit(base, { admins: ['U0ADMIN', 'U0B'] }, 'routes', yaml);
     expect(edit.type === 'valid' && edit.settings.routes).toEqual(base.routes);
   });
 });

@@ -19,7 +19,14 @@ export async function publishHome(
     // Settings and their audit list: for admins only; nobody else sees anything of them.
     const settings =
       ctx.settings?.isAdmin(userId) === true
-        ? settingsHomeBlocks(sectionStates(ctx.settings), await ctx.settings.audit(AUDIT_ON_HOME))
+        ? settingsHomeBlocks(
+            sectionStates(ctx.settings),
+            // A store that cannot list the changes just now costs the list, not the whole Home.
+            await ctx.settings.audit(AUDIT_ON_HOME).catch((error: unknown) => {
+              ctx.logger.warn({ err: error }, 'settings audit could not be read for the App Home');
+              return undefined;
+            }),
+          )
         : undefined;
     await client.views.publish({
       user_id: userId,

@@ -32,9 +32,10 @@ export interface SectionState {
   fromSlack: boolean;
 }
 
+/** `audit` undefined: the list could not be read just now (the rest of the Home is shown anyway). */
 export function settingsHomeBlocks(
   sections: readonly SectionState[],
-  audit: readonly SettingsAuditEntry[],
+  audit: readonly SettingsAuditEntry[] | undefined,
 ): types.KnownBlock[] {
   const blocks: types.KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Settings' } },
@@ -65,25 +66,50 @@ export function settingsHomeBlocks(
     });
   }
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Recent settings changes' } });
-  const lines = audit.slice(0, AUDIT_ON_HOME).map(auditLine);
-  blocks.push({
-    type: 'section',
-    text: { type: 'mrkdwn', text: lines.length > 0 ? lines.join('\n').slice(0, 2900) : 'No change yet.' },
-  });
+  const lines = (audit ?? []).slice(0, AUDIT_ON_HOME).map(auditLine);
+  const text = !audit
+    ? 'The list of changes could not be read just now.'
+    : lines.length > 0
+      ? lines.join('\n').slice(0, 2900)
+      : 'No change yet.';
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
   blocks.push({ type: 'divider' });
   return blocks;
 }
 
 function auditLine(entry: SettingsAuditEntry): string {
-  return `${slackDate(entry.at)} · <@${entry.userId}> · \`${entry.section}\`: ${escapeMrkdwn(entry.summary)}`;
+  // In code: a summary is settings text (JSON), never formatting or a mention.
+  const summary = escapeMrkdwn(entry.summary.replace(/`/g, "'"));
+  return `${slackDate(entry.at)} · <@${entry.userId}> · \`${entry.section}\`: \`${summary}\``;
 }
 
 export function settingsModal(section: SettingsSection, yaml: string): types.ModalView {
+  const title = { type: 'plain_text' as const, text: `Edit ${LABELS[section].toLowerCase()}`.slice(0, 24) };
+  // Too long for Slack's input: shown as it is, nothing to save (an empty input would mean "back
+  // to the config file's section", which is not what the admin would have asked for).
+  if (yaml.length > INPUT_MAX) {
+    return {
+      type: 'modal',
+      callback_id: SETTINGS_MODAL_CALLBACK_ID,
+      private_metadata: section,
+      title,
+      close: { type: 'plain_text', text: 'Close' },
+      blocks: [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: `\`${section}\` is ${yaml.length} characters long, more than Slack lets a field hold (${INPUT_MAX}). Edit it in the config file (\`fx-bridge settings export\` writes the settings in force as one).`,
+          },
+        },
+      ],
+    };
+  }
   return {
     type: 'modal',
     callback_id: SETTINGS_MODAL_CALLBACK_ID,
     private_metadata: section,
-    title: { type: 'plain_text', text: `Edit ${LABELS[section].toLowerCase()}`.slice(0, 24) },
+    title,
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
@@ -101,7 +127,7 @@ export function settingsModal(section: SettingsSection, yaml: string): types.Mod
           action_id: SETTINGS_YAML_BLOCK,
           multiline: true,
           max_length: INPUT_MAX,
-          ...(yaml.trim() && yaml.length <= INPUT_MAX ? { initial_value: yaml } : {}),
+          ...(yaml.trim() ? { initial_value: yaml } : {}),
         },
       },
     ],

@@ -120,6 +120,35 @@ describe('fx-bridge audit and settings export', () => {
     expect(withoutComment(stdout.stdout.join('\n'))).toBe(withoutComment(readFileSync(out, 'utf8')));
   });
 
+  it('check looks at the settings in force: the store line names the sections set in App Home, the routes line their routes', async () => {
+    await changeInSlack();
+    const config = loadConfig(env);
+    const store = await openStore(config.storeUrl);
+    try {
+      const port = settingsOf(store);
+      const live = new LiveSettings({
+        store: port,
+        scope: WORKSPACE_SCOPE,
+        file: config.file,
+        log: { warn: () => undefined },
+      });
+      await live.refresh();
+      const saved = await new SettingsEditor(live, port).save(
+        'routes',
+        'C0NEW: { to: [sales], forward: reaction }',
+        'U0ADMIN',
+      );
+      expect(saved.type).toBe('saved');
+    } finally {
+      await store.close();
+    }
+    const io = captureIo(env);
+    await runCli(['check'], io);
+    expect(io.output).toMatch(/✓ relay store +.* answers; set in App Home: aliases, admins, sync, routes/);
+    expect(io.output).toMatch(/Slack channel routes +C0NEW \(reaction :outbox_tray:\)/);
+    expect(io.output).not.toContain('C0ROUTED');
+  });
+
   it('names its usage', async () => {
     const io = captureIo(env);
     expect(await runCli(['settings'], io)).toBe(2);

@@ -28,6 +28,8 @@ export class LiveSettings {
   #stored: StoredSettings = { version: 0, overrides: {} };
   #current: FileConfig;
   #timer: NodeJS.Timeout | undefined;
+  /** A store that fails is logged once, then once again when it answers: not every second. */
+  #failing = false;
   readonly relaySettings: RelaySettings;
 
   constructor(options: LiveSettingsOptions) {
@@ -59,8 +61,20 @@ export class LiveSettings {
     await this.refresh();
     const everyMs = this.#options.everyMs ?? 1_000;
     this.#timer = setInterval(() => {
-      this.refresh().catch((error: unknown) =>
-        this.#options.log.warn({ err: error }, 'settings could not be read from the store; will try again'),
+      this.refresh().then(
+        () => {
+          if (!this.#failing) return;
+          this.#failing = false;
+          this.#options.log.warn({}, 'settings are read from the store again');
+        },
+        (error: unknown) => {
+          if (this.#failing) return;
+          this.#failing = true;
+          this.#options.log.warn(
+            { err: error },
+            'settings could not be read from the store; the last ones read stay in force, and it is tried every second',
+          );
+        },
       );
     }, everyMs);
     this.#timer.unref();

@@ -6,13 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseFileConfig } from '../../src/config/file.js';
 import { SettingsEditor } from '../../src/settings/editor.js';
 import { LiveSettings } from '../../src/settings/live.js';
 import { WORKSPACE_SCOPE } from '../../src/settings/port.js';
 import { settingsOf } from '../../src/settings/store.js';
 import type { RelayStore } from '../../src/store/interface.js';
+import { MemorySettings } from '../../src/store/memory-settings.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 
 const FILE = parseFileConfig('aliases: { sales: ["1000"] }\nadmins: [U0ADMIN]\n', 'test', []);
@@ -94,5 +95,49 @@ describe('LiveSettings and SettingsEditor', () => {
     expect(b.live.current.sync.edits).toBe('auto');
     expect(b.live.current.admins).toEqual(['U0ADMIN', 'U0SECOND']);
     expect(b.live.stored.version).toBe(2);
+  });
+
+  it('keeps the last settings while the store fails, and says so once, then once when it answers', async () => {
+    const inner = new MemorySettings();
+    let failing = false;
+    let reads = 0;
+    const port = {
+      read: (scope: string) => inner.read(scope),
+      version: async (scope: string) => {
+        reads += 1;
+        if (failing) throw new Error('store down');
+        return inner.version(scope);
+      },
+      write: inner.write.bind(inner),
+      audit: inner.audit.bind(inner),
+    };
+    const warnings: string[] = [];
+    const live = new LiveSettings({
+      store: port,
+      scope: WORKSPACE_SCOPE,
+      file: FILE,
+      log: { warn: (_details, message) => warnings.push(message) },
+      everyMs: 5,
+    });
+    lives.push(live);
+    await live.start();
+    await inner.write(WORKSPACE_SCOPE, { sync: { edits: 'off' } }, 0, {
+      at: 1,
+      userId: 'U0ADMIN',
+      section: 'sync',
+      summary: 's',
+    });
+    await vi.waitFor(() => expect(live.current.sync.edits).toBe('off'), { timeout: 10_000 });
+
+    failing = true;
+    const since = reads;
+    await vi.waitFor(() => expect(reads).toBeGreaterThan(since + 10), { timeout: 10_000 });
+    expect(warnings).toEqual([
+      'settings could not be read from the store; the last ones read stay in force, and it is tried every second',
+    ]);
+    expect(live.relaySettings.sync.edits).toBe('off');
+    failing = false;
+    await vi.waitFor(() => expect(warnings).toHaveLength(2), { timeout: 10_000 });
+    expect(warnings[1]).toBe('settings are read from the store again');
   });
 });

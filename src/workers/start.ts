@@ -80,6 +80,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       work: work.work,
       queue: work.queue,
       takeovers: { takenOver: (status) => wiring.metrics.takeovers.inc({ status }) },
+      // A Home this worker publishes (a revoke's answer) shows admins their Settings too.
+      settings: settings.editor,
     });
     // Claimed relays wait in this worker's queue, their leases not renewed until they start: only
     // so many are claimed ahead, and the rest stay handed off for another worker or a later look.

@@ -16,7 +16,7 @@ import { openPostgresSharedState } from './postgres/fxiaoke-shared-state.js';
 import { openRedisDurabilityWatch } from './redis/durability-watch.js';
 import { type FxiaokeSharedState, openFxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
 import { RedisSendLimiter } from './redis/send-limiter.js';
-import { type RelayDeps, relayDeps } from './relay/deps.js';
+import { type RelayDeps, type RelaySettings, relayDeps } from './relay/deps.js';
 import { relayFacade } from './relay/facade.js';
 import { claimHandedOffRelays } from './relay/handoff.js';
 import { LoopPressure } from './relay/loop-pressure.js';
@@ -25,6 +25,7 @@ import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js
 import { takeOverAbandoned } from './relay/takeover.js';
 import type { RelayRecord } from './relay/types.js';
 import { RelayWorkQueue } from './relay/work-queue.js';
+import type { SettingsAdmin } from './settings/editor.js';
 import { SlackFileDownloader } from './slack/api/files.js';
 import { type SlackLookups, slackLookups } from './slack/api/lookups.js';
 import type { SlackProfileCache } from './slack/api/profiles.js';
@@ -203,6 +204,8 @@ export interface RelayParts {
   identity: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>>;
   /** Install mode: the workspace's installation key, for the metrics' `tenant` label. */
   tenant?: string;
+  /** The settings in force (settings/live.ts: the file with what admins set in Slack); default the file. */
+  settings?: RelaySettings;
 }
 
 /** The relay's dependencies: people, files, the per-user send limit, leases, the observer. */
@@ -258,7 +261,7 @@ export function assembleRelayDeps(
     files,
     links,
     messages,
-    settings: config.file,
+    settings: parts.settings ?? config.file,
     sendLimiter: parts.sendLimiter,
     log,
     observer: {
@@ -286,6 +289,8 @@ export function openRelayDeps(
   fxShared: FxiaokeSharedState,
   /** Who this process is among the lease owners (RELAY_WORKERS: a receiver and its workers). */
   identity: Partial<Pick<RelayDeps, 'instanceId' | 'exclusiveStore' | 'siblings'>> = {},
+  /** The settings in force (settings/live.ts: the file with what admins set in Slack); default the file. */
+  settings: RelaySettings = wiring.config.file,
 ): { deps: RelayDeps; profiles: SlackProfileCache; abandonWrites: () => void } {
   const { config, logger } = wiring;
   return assembleRelayDeps(wiring, {
@@ -296,6 +301,7 @@ export function openRelayDeps(
     botToken: config.slack.botToken,
     log: logger,
     identity,
+    settings,
   });
 }
 
@@ -353,6 +359,8 @@ export async function openSlack(
     isShuttingDown: () => boolean;
     durability: (() => StoreDurabilityStatus) | undefined;
     handOff?: (record: RelayRecord) => Promise<void>;
+    /** Settings edited in App Home (settings/editor.ts). */
+    settings?: SettingsAdmin;
   },
 ): Promise<{ slack: SlackApp; port: number }> {
   let slack: SlackApp | undefined;
@@ -366,6 +374,7 @@ export async function openSlack(
       work: parts.work.work,
       queue: parts.work.queue,
       takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
+      ...(parts.settings ? { settings: parts.settings } : {}),
     },
     customRoutes: healthRoutes({
       store: parts.store,

@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { RelayDeps } from './relay/deps.js';
 import { handOff } from './relay/handoff.js';
 import type { RelayRecord } from './relay/types.js';
+import { openLiveSettings } from './settings/open.js';
 import type { SlackApp } from './slack/app.js';
 import { startedFields } from './started-line.js';
 import type { RelayStore } from './store/interface.js';
@@ -77,6 +78,8 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     const store = await openRelayStore(wiring, closers);
     const fxShared = await openSharedFxiaokeState(wiring, closers);
     const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
+    // The config file with what admins set in App Home, kept current from the store.
+    const settings = await openLiveSettings(wiring, closers, store);
     // RELAY_WORKERS: a receiver hands sends off to workers; forked here, or run apart (`none`).
     const mode = config.relayWorkers;
     let forked: ForkedWorker | undefined;
@@ -90,6 +93,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
         : mode === 'none'
           ? { exclusiveStore: false }
           : {},
+      settings.live.relaySettings,
     );
     openRetention(wiring, closers, store);
     if (mode === 'fork') forked = openForkedWorker(wiring, closers, relay.deps);
@@ -114,6 +118,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       isShuttingDown: () => shuttingDown,
       durability,
       ...(handOffTo ? { handOff: handOffTo } : {}),
+      settings: settings.editor,
     });
     logger.info(
       { ...startedFields(config, port), ...(mode === 'inline' ? {} : { relayWorkers: mode }) },

@@ -20,6 +20,9 @@ import {
   type RedisDurability,
   readRedisDurability,
 } from '../redis/durability.js';
+import { effectiveSettings } from '../settings/effective.js';
+import { WORKSPACE_SCOPE } from '../settings/port.js';
+import { settingsOf } from '../settings/store.js';
 import { slackWebClient } from '../slack/api/web-client.js';
 import { openStore, parseStoreUrl } from '../store/index.js';
 import { beforeDeadline } from '../util/deadline.js';
@@ -76,13 +79,21 @@ export async function runCheck(io: CliIo, options: CheckOptions = {}): Promise<E
   // One auth.test for both Slack lines: its answer names the bot, its x-oauth-scopes header the scopes.
   const authTest = slackClient(config, config.slack.botToken).auth.test();
   authTest.catch(() => undefined);
-  const checks = [checkFxiaoke(config), checkStore(config), checkSlack(authTest)];
+  // The sync and routes lines look at the settings in force: the file with what admins set in Slack.
+  let inForce = config;
+  const checks = [
+    checkFxiaoke(config),
+    checkStore(config, (file) => {
+      inForce = { ...config, file };
+    }),
+    checkSlack(authTest),
+  ];
   if (config.slack.mode === 'socket') checks.push(checkSocketMode(config));
   const durability = redisDurabilityLines(config, timeoutMs);
   const results = await Promise.all(checks.map(({ name, run }) => settle(name, run, timeoutMs)));
   results.splice(2, 0, ...(await durability));
-  results.push(await messageEventsLine(config, authTest));
-  const routes = await routesLine(config, authTest);
+  results.push(await messageEventsLine(inForce, authTest));
+  const routes = await routesLine(inForce, authTest);
   if (routes) results.push(routes);
   const scrubber = new SecretScrubber(secretsOf(config));
   const lines: CheckLine[] = [
@@ -191,7 +202,8 @@ function checkFxiaoke(config: Config): Check {
   };
 }
 
-function checkStore(config: Config): Check {
+/** The store answers; and which settings admins set in App Home there (`inForce` gets the result). */
+function checkStore(config: Config, inForce: (file: Config['file']) => void): Check {
   return {
     name: NAMES.store,
     run: async () => {
@@ -199,12 +211,21 @@ function checkStore(config: Config): Check {
         redisKeyPrefix: config.redisKeyPrefix,
         postgres: config.postgres,
       });
+      let stored: Awaited<ReturnType<ReturnType<typeof settingsOf>['read']>>;
       try {
         await store.ping();
+        stored = await settingsOf(store).read(WORKSPACE_SCOPE);
       } finally {
         await store.close().catch(() => undefined);
       }
-      return `${describeStore(config.storeUrl)} answers`;
+      const answers = `${describeStore(config.storeUrl)} answers`;
+      const sections = Object.keys(stored.overrides);
+      if (sections.length === 0) return answers;
+      const { settings, problems } = effectiveSettings(config.file, stored.overrides);
+      if (problems.length > 0)
+        return `${answers}; the settings set in App Home (${sections.join(', ')}) do not fit the config file, which alone is in force: ${problems.join('; ')}`;
+      inForce(settings);
+      return `${answers}; set in App Home: ${sections.join(', ')}`;
     },
   };
 }

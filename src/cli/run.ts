@@ -6,6 +6,7 @@ import { type CliIo, configOrReport, EXIT, type ExitCode, UsageError } from './i
 import { parseStatuses, runPrune, runRelaysList, runRelaysShow } from './relays.js';
 import { runSecretsRotate } from './secrets.js';
 import { checkSendTestRecipient } from './send-test.js';
+import { runAudit, runSettingsExport } from './settings.js';
 import { runStart, runWorker } from './start.js';
 import { runStoreCopy } from './store-copy.js';
 import { runWorkspacesConnect, runWorkspacesDisconnect, runWorkspacesList } from './workspaces.js';
@@ -68,6 +69,15 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       return store(rest, io);
     case 'workspaces':
       return workspaces(rest, io);
+    case 'audit': {
+      const { values } = parse(rest, { limit: { type: 'string' } }, 'audit');
+      if (values.help) return help(io, 'audit');
+      const limit = values.limit === undefined ? 20 : wholeNumber(values.limit, '--limit', 1, 'audit');
+      const config = configOrReport(io, 'audit');
+      return config ? runAudit(io, config, limit) : EXIT.config;
+    }
+    case 'settings':
+      return settings(rest, io);
     case 'secrets': {
       const [sub, ...options] = rest;
       if (sub === '-h' || sub === '--help') return help(io, 'secrets');
@@ -224,6 +234,21 @@ async function workspaces(argv: readonly string[], io: CliIo): Promise<ExitCode>
     default:
       throw new UsageError(`unknown workspaces command "${sub}"; use list, connect or disconnect`, hint);
   }
+}
+
+async function settings(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '-h' || sub === '--help') {
+    if (sub !== undefined) return help(io, 'settings');
+    io.err(HELP.settings);
+    return EXIT.usage;
+  }
+  if (sub !== 'export')
+    throw new UsageError(`unknown settings command "${sub}"; use export`, 'fx-bridge settings --help');
+  const { values } = parse(rest, { out: { type: 'string' } }, 'settings export');
+  if (values.help) return help(io, 'settings');
+  const config = configOrReport(io, 'settings export');
+  return config ? runSettingsExport(io, config, values.out) : EXIT.config;
 }
 
 function help(io: CliIo, topic: keyof typeof HELP): ExitCode {

@@ -254,15 +254,27 @@ const fileSchema = z
   });
 
 export function parseFileConfig(source: string, label: string, problems: string[]): FileConfig {
-  let document: unknown;
+  const document = parseFileYaml(source, label, problems);
+  return document === undefined ? DEFAULT_FILE_CONFIG : checkFileDocument(document, label, problems);
+}
+
+/** The YAML text as a document (an empty text is `{}`); undefined, with the problem named, when unparsable. */
+export function parseFileYaml(source: string, label: string, problems: string[]): unknown {
   try {
-    document = parseYaml(source) ?? {};
+    return parseYaml(source) ?? {};
   } catch (error) {
     problems.push(
       `${label} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`,
     );
-    return DEFAULT_FILE_CONFIG;
+    return undefined;
   }
+}
+
+/**
+ * A parsed document checked against the file's schema. Settings edited in Slack (settings/) are
+ * checked here too, as a whole document, so they get the file's messages and its cross-checks.
+ */
+export function checkFileDocument(document: unknown, label: string, problems: string[]): FileConfig {
   const result = fileSchema.safeParse(document);
   if (!result.success) {
     for (const issue of result.error.issues) {
@@ -270,11 +282,26 @@ export function parseFileConfig(source: string, label: string, problems: string[
       // A record key's own message (what is wrong with it) rather than zod's "Invalid key in record".
       const message =
         issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-      problems.push(`${label}: ${where}: ${message}`);
+      problems.push(label ? `${label}: ${where}: ${message}` : `${where}: ${message}`);
     }
     return DEFAULT_FILE_CONFIG;
   }
   return result.data;
+}
+
+/**
+ * The file a configuration reads back as (the inverse of the schema's defaults and transforms):
+ * a route with `forward: all` is written without the `reaction` the schema filled in, which the
+ * schema would refuse. Used to write settings out as YAML and to merge them with Slack's.
+ */
+export function fileDocumentOf(file: FileConfig): Record<string, unknown> {
+  const routes = Object.fromEntries(
+    Object.entries(file.routes).map(([channel, route]) => [
+      channel,
+      route.forward === 'all' ? { to: route.to, forward: route.forward } : { ...route },
+    ]),
+  );
+  return { ...file, routes };
 }
 
 export function loadFileConfig(path: string, problems: string[]): FileConfig {

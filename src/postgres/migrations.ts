@@ -109,6 +109,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX fxb_used_once_until ON fxb_used_once (until);
     `,
   },
+  {
+    version: 4,
+    name: 'settings edited in Slack, per scope, with their version; the audit list of who changed them',
+    up: `
+      CREATE TABLE fxb_settings (
+        scope text PRIMARY KEY,
+        version integer NOT NULL,
+        overrides text NOT NULL,
+        updated_at bigint NOT NULL
+      );
+      CREATE TABLE fxb_settings_audit (
+        id bigserial PRIMARY KEY,
+        scope text NOT NULL,
+        at bigint NOT NULL,
+        entry text NOT NULL
+      );
+      CREATE INDEX fxb_settings_audit_scope ON fxb_settings_audit (scope, id);
+    `,
+  },
 ];
 
 /** The table that says which migrations a database has run, one row per version. */

@@ -16,6 +16,7 @@ import { PostgresInstallations } from './installations.js';
 import { toJsonb } from './jsonb.js';
 import { migrate } from './migrations.js';
 import { COLUMNS, parseCursor, parseRecord, rowOf } from './relay-rows.js';
+import { PostgresSettingsStore } from './settings.js';
 import { againIfConnectionLost, inTransaction } from './transaction.js';
 
 export interface PostgresStoreOptions extends PostgresSettings {
@@ -58,6 +59,7 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
   readonly #now: () => number;
   #closing: Promise<void> | undefined;
   #installations: InstallationStorePort | undefined;
+  #settings: PostgresSettingsStore | undefined;
 
   constructor(pool: pg.Pool, target: PostgresTarget, now: () => number = Date.now) {
     this.#pool = pool;
@@ -78,6 +80,12 @@ export class PostgresRelayStore implements RelayStore, ScannableStore {
       this.#now,
     );
     return this.#installations;
+  }
+
+  /** Settings edited in Slack and their audit list, in the same database (postgres/settings.ts). */
+  get settingsOverrides(): PostgresSettingsStore {
+    this.#settings ??= new PostgresSettingsStore(this.#pool, (operation) => this.#run(operation), this.#now);
+    return this.#settings;
   }
 
   async create(record: RelayRecord): Promise<CreateResult> {

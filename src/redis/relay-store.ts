@@ -30,6 +30,7 @@ import { migrateRelays } from './relay-store-migration.js';
 import { countRelays, scanRelays } from './relay-store-scan.js';
 import { CREATE, DELETE, LIST, LOOKUP, RedisKeys, UPDATE } from './relay-store-scripts.js';
 import { type LuaScript, runScript } from './script.js';
+import { RedisSettings } from './settings.js';
 
 export interface RedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]` or `rediss://…` (TLS). */
@@ -80,6 +81,7 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
   readonly #secrets: readonly string[];
   #closing: Promise<void> | undefined;
   #installations: InstallationStorePort | undefined;
+  #settings: RedisSettings | undefined;
 
   constructor(redis: Redis, settings: StoreSettings = {}) {
     this.#redis = redis;
@@ -119,6 +121,12 @@ export class RedisRelayStore implements RelayStore, ScannableStore {
       this.#now,
     );
     return this.#installations;
+  }
+
+  /** Settings edited in Slack and their audit list, under the same key prefix (redis/settings.ts). */
+  get settingsOverrides(): RedisSettings {
+    this.#settings ??= new RedisSettings(this.#redis, this.#keys.prefix, (operation) => this.#run(operation));
+    return this.#settings;
   }
 
   async findBySlackMessage(ref: SlackMessageRef): Promise<RelayRecord | undefined> {

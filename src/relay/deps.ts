@@ -46,6 +46,11 @@ export interface RelayLog {
 export interface RelayDeps {
   store: RelayStore;
   fxiaoke: FxiaokeApi;
+  /**
+   * The settings in force. In the bridge, an object whose fields read the config file with what
+   * admins set in App Home at each access (settings/live.ts), so a change applies without a
+   * restart: read them where they are used rather than keeping a copy.
+   */
   settings: RelaySettings;
   log: RelayLog;
   now: () => number;

@@ -63,7 +63,7 @@ export interface RevokeIntake {
 export type RevokeTarget = { relayId: string } | { message: SlackMessageRef };
 
 export interface RelayFacade {
-  /** The config file's relay settings: aliases, admins, limits, channel defaults. */
+  /** The relay settings in force (aliases, admins, limits, channel defaults): read them at use, they change (deps.ts). */
   readonly settings: RelaySettings;
   /** The Fxiaoke address book (recipient typeahead, labels), when there is one. Read only. */
   readonly people: PeopleDirectory | undefined;

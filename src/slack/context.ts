@@ -2,6 +2,7 @@
 import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import type { RelayFacade } from '../relay/facade.js';
+import type { SettingsAdmin } from '../settings/editor.js';
 import type { SlackProfileCache } from './api/profiles.js';
 import type { HomeViewers } from './home/viewers.js';
 import type { InFlightWork } from './jobs/in-flight.js';
@@ -24,4 +25,6 @@ export interface ListenerContext {
    * connection, and the Connect button for admins); none in the single-workspace mode.
    */
   homeHeader?: (client: webApi.WebClient, userId: string) => Promise<types.KnownBlock[]>;
+  /** Settings edited in App Home by admins (settings/editor.ts); absent: no Settings section. */
+  settings?: SettingsAdmin;
 }

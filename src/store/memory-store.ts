@@ -3,6 +3,7 @@ import type { RelayChange, RelayRecord, RelayStatus, SlackMessageRef } from '../
 import { RelayNotFoundError, SlackMessageTakenError, StoreConflictError, StoreError } from './errors.js';
 import type { CreateResult, Expectation, RelayStore } from './interface.js';
 import { MemoryInstallations } from './memory-installations.js';
+import { MemorySettings } from './memory-settings.js';
 import {
   applyChange,
   copyRecord,
@@ -29,6 +30,8 @@ export class MemoryRelayStore implements RelayStore {
   #closed = false;
   /** Install mode's installations, beside the relays. */
   readonly installations: InstallationStorePort;
+  /** Settings edited in Slack and their audit list (settings/port.ts). */
+  readonly settingsOverrides = new MemorySettings();
 
   constructor(options: MemoryRelayStoreOptions = {}) {
     this.#now = options.now ?? Date.now;

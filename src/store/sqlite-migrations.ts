@@ -71,6 +71,21 @@ export const MIGRATIONS: readonly Migration[] = [
     cap INTEGER NOT NULL,
     since REAL NOT NULL
   );`,
+  // 6: settings edited in Slack (settings/port.ts): a scope's overrides with their version, and
+  // the append-only audit list of who changed what (newest first by id).
+  `CREATE TABLE settings (
+    scope TEXT NOT NULL PRIMARY KEY,
+    version INTEGER NOT NULL,
+    overrides TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE settings_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    scope TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    entry TEXT NOT NULL
+  );
+  CREATE INDEX settings_audit_scope ON settings_audit (scope, id);`,
 ];
 
 /** Rewrites every record the record migration changes, a page at a time (by id). */

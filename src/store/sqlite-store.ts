@@ -11,6 +11,7 @@ import type { RelayPage, ScannableStore } from './scan.js';
 import { SqliteInstallations } from './sqlite-installations.js';
 import { migrate, type SourceColumns, sourceColumns } from './sqlite-migrations.js';
 import { sqliteOpenError } from './sqlite-open-error.js';
+import { SqliteSettings } from './sqlite-settings.js';
 
 export { MIGRATIONS, type Migration, migrate } from './sqlite-migrations.js';
 
@@ -59,6 +60,7 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
   readonly #now: () => number;
   readonly #locks = new LockWaitQueue({ isLocked: isLockError });
   #installations: InstallationStorePort | undefined;
+  #settings: SqliteSettings | undefined;
   readonly #insert: Database.Statement<[RowParams]>;
   readonly #rewrite: Database.Statement<[RowParams]>;
   readonly #byId: Database.Statement<[string], string>;
@@ -281,6 +283,17 @@ export class SqliteRelayStore implements RelayStore, ScannableStore {
       now: this.#now,
     });
     return this.#installations;
+  }
+
+  /** Settings edited in Slack and their audit list (settings/port.ts), through the lock queue. */
+  get settingsOverrides(): SqliteSettings {
+    this.#settings ??= new SqliteSettings({
+      db: this.#db,
+      read: (operation) => this.#read(operation),
+      write: (operation) => this.#write(operation),
+      now: this.#now,
+    });
+    return this.#settings;
   }
 
   /** Rejects every operation still waiting for a lock, then closes the file. */

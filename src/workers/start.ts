@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../logger.js';
 import type { RelayDeps } from '../relay/deps.js';
 import { relayFacade } from '../relay/facade.js';
 import { claimHandedOff } from '../relay/handoff.js';
+import { openLiveSettings } from '../settings/open.js';
 import type { RelayJobs } from '../slack/jobs/relay-jobs.js';
 import { createWorkerJobs } from '../slack/worker-jobs.js';
 import { Closers } from '../util/closers.js';
@@ -56,7 +57,16 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     const store = await openRelayStore(wiring, closers);
     const fxShared = await openSharedFxiaokeState(wiring, closers);
     const fxiaoke = openFxiaokeClient(wiring, closers, fxShared);
-    const relay = openRelayDeps(wiring, store, fxiaoke, fxShared, options.identity);
+    // Workers carry sends out with the settings in force too (templates, routes, aliases).
+    const settings = await openLiveSettings(wiring, closers, store);
+    const relay = openRelayDeps(
+      wiring,
+      store,
+      fxiaoke,
+      fxShared,
+      options.identity,
+      settings.live.relaySettings,
+    );
     const work = openRelayWork(
       wiring,
       closers,
@@ -70,6 +80,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       work: work.work,
       queue: work.queue,
       takeovers: { takenOver: (status) => wiring.metrics.takeovers.inc({ status }) },
+      // A Home this worker publishes (a revoke's answer) shows admins their Settings too.
+      settings: settings.editor,
     });
     // Claimed relays wait in this worker's queue, their leases not renewed until they start: only
     // so many are claimed ahead, and the rest stay handed off for another worker or a later look.

@@ -73,6 +73,8 @@ describe.skipIf(!available)('PostgreSQL schema migrations (real PostgreSQL)', ()
       'fxb_relays',
       'fxb_schema_migrations',
       'fxb_send_slots',
+      'fxb_settings',
+      'fxb_settings_audit',
       'fxb_tokens',
       'fxb_used_once',
     ]);

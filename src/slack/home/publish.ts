@@ -5,6 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { ListenerContext } from '../context.js';
+import { AUDIT_ON_HOME, sectionStates, settingsHomeBlocks } from '../settings/view.js';
 import { HOME_LIMIT, homeView } from './view.js';
 
 export async function publishHome(
@@ -18,7 +19,19 @@ export async function publishHome(
       ctx.relay.listFor(userId, HOME_LIMIT),
       ctx.homeHeader?.(client, userId) ?? [],
     ]);
-    const view = homeView(records, { userId, admin, notice });
+    // Settings and their audit list: for admins only; nobody else sees anything of them.
+    const settings =
+      ctx.settings?.isAdmin(userId) === true
+        ? settingsHomeBlocks(
+            sectionStates(ctx.settings),
+            // A store that cannot list the changes just now costs the list, not the whole Home.
+            await ctx.settings.audit(AUDIT_ON_HOME).catch((error: unknown) => {
+              ctx.logger.warn({ err: error }, 'settings audit could not be read for the App Home');
+              return undefined;
+            }),
+          )
+        : undefined;
+    const view = homeView(records, { userId, admin, notice, ...(settings ? { settings } : {}) });
     await client.views.publish({ user_id: userId, view: { ...view, blocks: [...header, ...view.blocks] } });
   } catch (error) {
     ctx.logger.warn({ err: error, user: userId }, 'App Home could not be published');

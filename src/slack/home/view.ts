@@ -26,6 +26,8 @@ export interface HomeOptions {
   admin: boolean;
   /** One line at the top: what just happened (a revoke started from this tab). */
   notice?: string;
+  /** Admins' Settings section and its recent changes (slack/settings/view.ts), above the relays. */
+  settings?: types.KnownBlock[];
 }
 
 function oneLine(text: string, max = 150): string {
@@ -67,6 +69,7 @@ export function homeView(records: readonly RelayRecord[], options: HomeOptions):
     : 'Messages you sent to Fxiaoke with /fx-send or the *Send to Fxiaoke* shortcut, and those of yours a channel route relayed.';
   const blocks: types.KnownBlock[] = [];
   if (options.notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: options.notice } });
+  if (options.settings) blocks.push(...options.settings);
   blocks.push(
     { type: 'header', text: { type: 'plain_text', text: title } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: intro }] },

@@ -5,6 +5,7 @@ import type { AckSeam } from '../receiver/record-before-ack.js';
 import { registerCancelHeld } from './actions/cancel-held.js';
 import { registerRevokeButton } from './actions/revoke-button.js';
 import { registerSendReachable } from './actions/send-reachable.js';
+import { registerSettingsEdit } from './actions/settings-edit.js';
 import { registerUpdateButtons } from './actions/update-buttons.js';
 import { registerFxSendCommand } from './commands/fx-send.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
@@ -14,6 +15,7 @@ import { registerRecipientOptions } from './options/recipients.js';
 import { registerRevokeShortcut } from './shortcuts/revoke-message.js';
 import { registerSendShortcut } from './shortcuts/send-message.js';
 import { registerComposeSubmission } from './views/compose-submission.js';
+import { registerSettingsSubmission } from './views/settings-submission.js';
 
 /** `seam`: where a door records an event before Bolt acks it (receiver/record-before-ack.ts). */
 export function registerListeners(app: App, context: ListenerContext, seam: AckSeam): void {
@@ -29,4 +31,6 @@ export function registerListeners(app: App, context: ListenerContext, seam: AckS
   registerMessageSync(app, context, seam);
   registerRoutes(app, context, seam);
   registerUpdateButtons(app, context);
+  registerSettingsEdit(app, context);
+  registerSettingsSubmission(app, context);
 }

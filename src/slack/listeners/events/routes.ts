@@ -13,8 +13,8 @@ import type { AckSeam } from '../../receiver/record-before-ack.js';
 import { routedMessageOf, routedReactionOf } from '../../routes/events.js';
 
 export function registerRoutes(app: App, ctx: ListenerContext, seam: AckSeam): void {
-  const routes = ctx.relay.settings.routes ?? {};
-  if (Object.keys(routes).length === 0) return;
+  // Registered even while no channel is routed: admins may route one in App Home (settings/), and
+  // each event is checked against the routes in force when it arrives.
   // What each delivery recorded, handed from the ack to the listener (same body object).
   const taken = new WeakMap<object, Taken>();
   seam.beforeAck(async (event) => {
@@ -43,6 +43,7 @@ async function receive(
   retryNum: number | undefined,
 ): Promise<Taken | undefined> {
   const routes = ctx.relay.settings.routes ?? {};
+  if (Object.keys(routes).length === 0) return undefined;
   const routed = (channelId: string) => Object.hasOwn(routes, channelId);
   const reaction = routedReactionOf(body);
   if (reaction) {

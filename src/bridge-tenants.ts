@@ -21,6 +21,10 @@ import type { RelayDeps } from './relay/deps.js';
 import { relayFacade } from './relay/facade.js';
 import type { SendRateLimiter } from './relay/send-rate.js';
 import type { RelayWorkQueue } from './relay/work-queue.js';
+import { SettingsEditor } from './settings/editor.js';
+import { workspaceFile } from './settings/effective.js';
+import { LiveSettings } from './settings/live.js';
+import { settingsOf } from './settings/store.js';
 import { slackLookupsWith } from './slack/api/lookups.js';
 import { InstallationWebClient } from './slack/api/web-client.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
@@ -203,6 +207,16 @@ export class Tenants {
       return value;
     };
     const client = new InstallationWebClient(botToken, config.slack.apiUrl, { logger: log });
+    // Its settings: the config file with what its admins set in App Home, under its own scope;
+    // the installer is an admin from the start (and adds others in the admins section).
+    const settingsStore = settingsOf(this.#options.store);
+    const live = new LiveSettings({
+      store: settingsStore,
+      scope: key,
+      file: workspaceFile(config.file, stored),
+      log: log.child({ component: 'settings' }),
+    });
+    await live.start();
     const relay = assembleRelayDeps(wiring, {
       store: new TenantRelayStore(this.#options.store, key),
       fxiaoke,
@@ -212,6 +226,7 @@ export class Tenants {
       log,
       identity: this.#options.identity,
       tenant: key,
+      settings: live.relaySettings,
     });
     this.#writesAbandoned.push(relay.abandonWrites);
     const receiver = new TenantReceiver();
@@ -225,6 +240,7 @@ export class Tenants {
         work: work.work,
         queue: work.queue,
         takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
+        settings: new SettingsEditor(live, settingsStore, options.now),
         // Above the relays: the workspace's connection, and the Connect button for its admins.
         homeHeader: async (homeClient, userId) =>
           connectionBlocks({
@@ -263,6 +279,7 @@ export class Tenants {
       },
       async close() {
         await slack.stop().catch(() => undefined);
+        live.stop();
         await fxiaoke.close();
         await tokenCache.close();
       },

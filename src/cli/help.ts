@@ -20,8 +20,8 @@ Commands:
   store copy --from URL --to URL  copy every relay into another store (SQLite/Redis → PostgreSQL…)
   secrets rotate                  (install mode) seal every stored secret again with the current key
   workspaces list|connect|disconnect  (install mode) installed workspaces and their Fxiaoke tenants
-  audit [--limit N]               who changed the settings in App Home, newest first
-  settings export [--out FILE]    the settings in force (config file + App Home) as a config file
+  audit [--limit N] [--workspace T…]             who changed the settings in App Home, newest first
+  settings export [--out FILE] [--workspace T…]  the settings in force (config file + App Home) as a config file
 
 Run \`fx-bridge <command> --help\` for a command's options.
 
@@ -170,20 +170,22 @@ Secrets are never printed.
 ${CONFIG_NOTE}
 ${EXIT_CODES}`;
 
-const audit = `Usage: fx-bridge audit [--limit N]
+const audit = `Usage: fx-bridge audit [--limit N] [--workspace <team id>]
 
 Lists the changes fx-bridge admins made to the settings in App Home, newest first (default 20):
 when (UTC), who (the Slack user id), the section, and the section before → after. Settings hold no
-secrets, and none is printed.
+secrets, and none is printed. In install mode each workspace has its own settings: --workspace
+(a team id T…, or E… for an org-wide install) names whose.
 
 ${CONFIG_NOTE}
 ${EXIT_CODES}`;
 
-const settings = `Usage: fx-bridge settings export [--out FILE]
+const settings = `Usage: fx-bridge settings export [--out FILE] [--workspace <team id>]
 
 Writes the settings in force as a config file (YAML): the FX_BRIDGE_CONFIG file, with every section
 an admin set in App Home (aliases, channelDefaults, routes, access, sync, admins) in place of the
-file's. Given as FX_BRIDGE_CONFIG, the file yields the same settings. To stdout, or to FILE.
+file's. Given as FX_BRIDGE_CONFIG, the file yields the same settings. To stdout, or to FILE. In
+install mode each workspace has its own settings: --workspace (T…, or E… for an org) names whose.
 
 ${CONFIG_NOTE}
 ${EXIT_CODES}`;

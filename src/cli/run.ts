@@ -70,11 +70,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     case 'workspaces':
       return workspaces(rest, io);
     case 'audit': {
-      const { values } = parse(rest, { limit: { type: 'string' } }, 'audit');
+      const { values } = parse(rest, { limit: { type: 'string' }, workspace: { type: 'string' } }, 'audit');
       if (values.help) return help(io, 'audit');
       const limit = values.limit === undefined ? 20 : wholeNumber(values.limit, '--limit', 1, 'audit');
       const config = configOrReport(io, 'audit');
-      return config ? runAudit(io, config, limit) : EXIT.config;
+      return config ? runAudit(io, config, limit, values.workspace) : EXIT.config;
     }
     case 'settings':
       return settings(rest, io);
@@ -245,10 +245,14 @@ async function settings(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
   if (sub !== 'export')
     throw new UsageError(`unknown settings command "${sub}"; use export`, 'fx-bridge settings --help');
-  const { values } = parse(rest, { out: { type: 'string' } }, 'settings export');
+  const { values } = parse(
+    rest,
+    { out: { type: 'string' }, workspace: { type: 'string' } },
+    'settings export',
+  );
   if (values.help) return help(io, 'settings');
   const config = configOrReport(io, 'settings export');
-  return config ? runSettingsExport(io, config, values.out) : EXIT.config;
+  return config ? runSettingsExport(io, config, values.out, values.workspace) : EXIT.config;
 }
 
 function help(io: CliIo, topic: keyof typeof HELP): ExitCode {

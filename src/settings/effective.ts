@@ -93,3 +93,16 @@ export function changeSummary(before: FileConfig, after: FileConfig, section: Se
   };
   return `${short(from)} → ${short(to)}`;
 }
+
+/**
+ * Install mode: the file a workspace's settings start from, the config file with the workspace's
+ * installer among the admins, so someone may edit them in App Home from the start.
+ */
+export function workspaceFile(
+  file: FileConfig,
+  installation: { installerUserId?: string | undefined },
+): FileConfig {
+  const installer = installation.installerUserId;
+  if (installer === undefined || file.admins.includes(installer)) return file;
+  return { ...file, admins: [...file.admins, installer] };
+}

@@ -138,8 +138,13 @@ export class InstallKit {
     const inner = { type: 'app_home_opened', user: options.user ?? 'U0USER', channel: 'D0HOME', tab: 'home' };
     const res = await this.post(base, this.event(teamId, inner, options.org), 'application/json');
     expect(res.status).toBe(200);
-    await expect.poll(() => this.slack.callsTo('views.publish').length).toBe(before + 1);
-    const call = this.slack.callsTo('views.publish')[before];
+    // This user's Home (another user's may be published meanwhile: after a connect, a send).
+    const call = await this.slack.waitFor(() =>
+      this.slack
+        .callsTo('views.publish')
+        .slice(before)
+        .find((each) => each.body.user_id === inner.user),
+    );
     return {
       authorization: call?.headers.authorization as string | undefined,
       view: JSON.stringify(call?.body.view),

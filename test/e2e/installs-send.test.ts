@@ -12,8 +12,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi } from '../../dev/fakes/slack-api.js';
 import { blockActionPayload, viewSubmissionPayload } from '../../dev/fakes/slack-requests.js';
+import { runCli } from '../../src/cli/run.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import { NOT_INSTALLED } from '../../src/slack/installs/texts.js';
+import { captureIo } from '../cli/cli-env.js';
 import { InstallKit } from './install-kit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fxb-installs-send-'));
@@ -310,5 +312,63 @@ describe('install mode: each workspace sends and revokes with its own Fxiaoke te
     await expect.poll(() => tenants.two.messages.length, { timeout: 10_000 }).toBe(before.two + 1);
     expect(tenants.one.messages.at(-1)?.content).toContain('routed in one');
     expect(tenants.two.messages.at(-1)?.content).toContain('routed in two');
+  });
+
+  it('keeps settings per workspace: the installer edits an alias in App Home, used there only; audit and export per workspace', async () => {
+    const path = kit.freshFile();
+    const { base } = await kit.start(path);
+    await installAll(base);
+    await connect(base, 'one');
+    await connect(base, 'two');
+
+    // The installer of workspace one sees the Settings section and saves an alias.
+    const home = await kit.openHome(base, 'T0ONE', { user: 'U0ONE' });
+    expect(home.view).toContain('"action_id":"fx_settings_edit"');
+    const yaml = 'crew: ["1000"]\n';
+    const submission = viewSubmissionPayload({
+      callbackId: 'fx_settings_modal',
+      privateMetadata: 'aliases',
+      teamId: 'T0ONE',
+      userId: 'U0ONE',
+      values: { fx_settings_yaml: { fx_settings_yaml: { type: 'plain_text_input', value: yaml } } },
+    });
+    const saved = await kit.interact(base, submission);
+    expect(saved.status).toBe(200);
+    expect(await saved.text()).toBe('');
+    // Someone else in workspace one (not an admin) gets no Settings section.
+    slack.addUser({ id: 'U0PLAINONE', name: 'plain' });
+    expect((await kit.openHome(base, 'T0ONE', { user: 'U0PLAINONE' })).view).not.toContain(
+      'fx_settings_edit',
+    );
+
+    const before = { one: tenants.one.messages.length, two: tenants.two.messages.length };
+    expect(await kit.fxSend(base, 'T0ONE', { text: 'crew to the crew alias', user_id: 'U0ONE' })).toBe('');
+    await expect.poll(() => tenants.one.messages.length, { timeout: 10_000 }).toBe(before.one + 1);
+    expect(tenants.one.messages.at(-1)?.content).toContain('to the crew alias');
+    // Workspace two has no such alias: nothing is sent, and it says why.
+    const responseUrl = slack.responseUrl();
+    const ack = await kit.fxSend(base, 'T0TWO', {
+      text: 'crew not here',
+      user_id: 'U0TWO',
+      response_url: responseUrl,
+    });
+    const told =
+      ack || String((await slack.waitFor(() => slack.responsesTo(responseUrl)[0], 10_000)).body.text);
+    expect(told).toContain('crew');
+    expect(told).toMatch(/nothing was sent|not sent/i);
+    expect(tenants.two.messages.length).toBe(before.two);
+
+    const audit = captureIo(kit.env(path));
+    expect(await runCli(['audit', '--workspace', 'T0ONE'], audit)).toBe(0);
+    expect(audit.output).toContain('U0ONE  aliases');
+    const auditTwo = captureIo(kit.env(path));
+    expect(await runCli(['audit', '--workspace', 'T0TWO'], auditTwo)).toBe(0);
+    expect(auditTwo.output).toContain('No settings were changed in Slack.');
+    const exported = captureIo(kit.env(path));
+    expect(await runCli(['settings', 'export', '--workspace', 'T0ONE'], exported)).toBe(0);
+    expect(exported.output).toContain('crew');
+    const unnamed = captureIo(kit.env(path));
+    expect(await runCli(['audit'], unnamed)).toBe(2);
+    expect(unnamed.output).toContain('--workspace');
   });
 });

@@ -165,6 +165,7 @@ export class Tenants {
     const { wiring, vault, installations, fxShared, work, options } = this.#options;
     const { config, logger, scrubber, metrics } = wiring;
     const key = stored.key;
+    const startedAt = performance.now();
     const tenant = await vault.tenantOf(key);
     if (!tenant) throw new Error(`${key} has no Fxiaoke connection`);
     // Its secrets never reach a log line, whatever an error quotes.
@@ -267,7 +268,9 @@ export class Tenants {
       },
     });
     await slack.start();
-    log.info({ fxiaokeBaseUrl: tenant.baseUrl, appId: tenant.appId }, 'workspace ready to send');
+    // Built on a workspace's first request after a (re)connect: this much came before its ack.
+    const buildMs = Math.round(performance.now() - startedAt);
+    log.info({ fxiaokeBaseUrl: tenant.baseUrl, appId: tenant.appId, buildMs }, 'workspace ready to send');
     return {
       key,
       fingerprint,

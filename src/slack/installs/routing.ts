@@ -49,6 +49,7 @@ class Delivery {
   #ackWanted = false;
   #acked = false;
   #handedOn = false;
+  #withheld = false;
 
   constructor(readonly event: ReceiverEvent) {}
 
@@ -79,9 +80,18 @@ class Delivery {
     return this.event;
   }
 
+  /**
+   * Not acked at all: Slack delivers it again (after Bolt's 3 s, its unhandled-request answer). For
+   * an event of a connected workspace whose bridge cannot be set up now: its doors would have
+   * recorded it before the ack, and an ack without the record would lose it.
+   */
+  withhold(): void {
+    this.#withheld = true;
+  }
+
   /** After the install app is done: an event it asked to ack and nobody acked is acked now. */
   async settle(): Promise<void> {
-    if (!this.#handedOn && this.#ackWanted) await this.keep();
+    if (!this.#handedOn && !this.#withheld && this.#ackWanted) await this.keep();
   }
 }
 
@@ -135,12 +145,19 @@ export function routeToTenants(
     const delivery = context[DELIVERY] as Delivery | undefined;
     if (delivery && !isInstallAppsOwn(body as RequestBody)) {
       const key = keyOf(context);
-      // A workspace whose bridge cannot be built now (its secrets unreadable, its tenant's
-      // address refused) is answered by the install app's doors: nothing sent, and why.
+      // A workspace whose bridge cannot be built now (its secrets unreadable, the store away) is
+      // answered by the install app's doors: nothing sent, and why. Its events are not acked, so
+      // Slack delivers them again rather than one being lost.
+      let unavailable = false;
       const tenant = await tenantOf(key).catch((error: unknown) => {
         log.error({ installation: key, err: error }, 'a connected workspace could not be set up');
+        unavailable = true;
         return undefined;
       });
+      if (unavailable && delivery.isEvent) {
+        delivery.withhold();
+        return;
+      }
       if (tenant) {
         tenant.noteToken(context.botToken);
         const authorization: TenantAuthorization = {

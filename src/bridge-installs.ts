@@ -35,6 +35,7 @@ import { StoreConfigurationError } from './store/errors.js';
 import { installationsOf } from './store/index.js';
 import type { RelayStore } from './store/interface.js';
 import { Closers } from './util/closers.js';
+import { beforeDeadline } from './util/deadline.js';
 
 export interface InstallBridgeOptions extends Pick<BridgeOptions, 'drainTimeoutMs' | 'sleep'> {
   logDestination?: DestinationStream;
@@ -91,6 +92,9 @@ export async function startInstallBridge(
         clientSecret: installs.clientSecret,
         logger,
       }),
+      options.now,
+      // An installation read authorizes a request that has Slack's 3 s: no longer than an intake.
+      config.work.intakeTimeoutMs,
     );
     // Shared by every workspace: one rate limiter (each tenant counted apart in it), token caches
     // made per tenant, the per-user send limit, one queue of relay work, one lease identity.
@@ -130,8 +134,10 @@ export async function startInstallBridge(
         log: logger.child({ component: 'readyz' }),
       }),
       tenants: async (key) => {
-        const stored = await vault.find(key);
-        return stored ? workspaces.forInstallation(stored) : undefined;
+        // Bounded as the authorization's read was: a store that stops answering now is "not now".
+        const read = await beforeDeadline(vault.find(key), config.work.intakeTimeoutMs);
+        if (!read.inTime) throw new Error(`the installation of ${key} could not be read in time`);
+        return read.value ? workspaces.forInstallation(read.value) : undefined;
       },
     });
     const port = await slack.start();

@@ -64,6 +64,11 @@ const LINE: readonly Rule[] = [
   ],
   [/could not record this request in time.*nothing will be sent/, 'not_delivered'],
   [/could not record this request in time/, 'info'],
+  // Install mode's refusals before anything is recorded (slack/installs/texts.ts): nothing was
+  // taken, so a redelivery may still send it, as after "could not record this request in time".
+  [/could not read this workspace’s installation just now/, 'info'],
+  [/could not set up this workspace’s Fxiaoke connection just now/, 'info'],
+  [/fx-bridge is not installed in this workspace/, 'info'],
   [/the message \*may or may not\* have been delivered/, 'maybe'],
   [/Part of it may already be in Fxiaoke/, 'maybe'],
   // An internal error before any call: the relay stays in work, for a takeover to carry on.

@@ -24,6 +24,7 @@ const USAGE = `npm run chaos -- [flags]
   --scenario NAME     a plan written by hand for one defect: ${Object.keys(SCENARIOS).join(', ')}
   --settle-timeout S  seconds everything may take to settle (default 120)
   --response-url-ttl S  seconds a response_url works (default 1800, Slack's 30 minutes)
+  --install           the bridges in install mode: the workspace installed and connected in the store
   --json FILE         also write the history, violations and figures as JSON
   --quiet             no progress lines`;
 
@@ -47,7 +48,7 @@ function summary(result: CampaignResult): string {
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
   return [
-    `chaos · seed ${result.options.seed} · ${result.options.mix} mix · ${result.options.backend}`,
+    `chaos · seed ${result.options.seed} · ${result.options.mix} mix · ${result.options.backend}${result.options.install ? ' · install mode' : ''}`,
     `  operations      ${stats.operations} (${stats.skipped} found nothing to act on): ${kinds}`,
     `  faults injected ${stats.faults} (Fxiaoke ${stats.faults - stats.kills - stats.storeOutages}, of which ${stats.faultsMet} met a send or revoke; kill -9 ${stats.kills}; store outages ${stats.storeOutages})`,
     `  Slack requests  ${stats.deliveries} delivered, ${stats.acked} acked with 200 (${stats.slowAcks} acks took 3 s or more)`,
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
         'response-url-ttl': { type: 'string' },
         json: { type: 'string' },
         quiet: { type: 'boolean' },
+        install: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -122,13 +124,14 @@ async function main(): Promise<void> {
     responseUrlTtlMs:
       integer(values['response-url-ttl'] as string | undefined, 'response-url-ttl', 1800) * 1000,
     ...(quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
+    ...(values.install === true ? { install: true } : {}),
   };
   const result = await runCampaign(
     scenario ? { ...base, ...scenario.options, plan: scenarioPlan(scenario) } : base,
   );
   const replay = scenario
     ? `npm run chaos -- --scenario ${scenarioName}`
-    : `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${rateBudget ? ` --budget ${rateBudget.calls}/${rateBudget.windowMs}` : ''}`;
+    : `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${rateBudget ? ` --budget ${rateBudget.calls}/${rateBudget.windowMs}` : ''}${values.install === true ? ' --install' : ''}`;
   for (const violation of result.violations)
     process.stdout.write(`${formatViolation(result.history, violation, replay)}\n\n`);
   process.stdout.write(`${summary(result)}\n`);

@@ -38,6 +38,8 @@ export interface CampaignOptions {
   responseUrlTtlMs?: number;
   /** How long everything may take to settle before the checker reads what is left (default 120 s). */
   settleTimeoutMs?: number;
+  /** Install mode: the requests' workspace installed and connected to the emulator's tenant. */
+  install?: boolean;
   log?: (line: string) => void;
 }
 
@@ -85,6 +87,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     rateBudget: options.rateBudget ?? TIGHT_BUDGET,
     sync: options.sync ?? initialSync(options.seed),
     responseUrlTtlMs: options.responseUrlTtlMs ?? 30 * 60_000,
+    ...(options.install ? { install: true } : {}),
   });
   try {
     const full =

@@ -20,6 +20,7 @@ import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from '../../test/e2e/harness.j
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from '../../test/e2e/process-helpers.js';
 import { PrivatePostgres } from '../../test/postgres-server.js';
 import { PrivateRedis } from '../../test/redis-server.js';
+import { installEnv, installWorkspace } from './install.js';
 import type { SyncMode } from './plan.js';
 
 export type BackendKind = 'sqlite' | 'redis' | 'postgres';
@@ -119,6 +120,8 @@ export interface WorldOptions {
   responseUrlTtlMs?: number;
   /** Passed to every replica (LOG_LEVEL, …), after the run's own settings. */
   extraEnv?: Record<string, string>;
+  /** Install mode: the workspace installed and connected in the store before the replicas start. */
+  install?: boolean;
 }
 
 export class Replica {
@@ -183,6 +186,7 @@ export class World {
     for (let i = 0; i < backend.replicas; i += 1) ports.push(await freePort());
     const world = new World(emulator, slack, backend, dir, options, ports);
     world.writeConfig(options.sync);
+    if (options.install) await installWorkspace(backend, emulator);
     await Promise.all(world.replicas.map((replica) => world.startReplica(replica)));
     return world;
   }
@@ -213,7 +217,7 @@ export class World {
 
   env(replica: Replica): Record<string, string> {
     const { rateBudget } = this.options;
-    return bridgeEnv({
+    const env = bridgeEnv({
       emulator: this.emulator,
       slack: this.slack,
       port: replica.port,
@@ -229,6 +233,7 @@ export class World {
         ...this.options.extraEnv,
       },
     });
+    return this.options.install ? installEnv(env, this.emulator) : env;
   }
 
   /** Starts the replica (if it is not running) and waits until it answers /healthz. */

@@ -19,14 +19,16 @@ export async function campaign(
   ops: number,
   mix: MixName,
   backend: BackendKind,
+  /** Install mode: the same requests through the install app, to the workspace's own bridge. */
+  install = false,
 ): Promise<CampaignResult> {
-  return runCampaign({ seed, ops, mix, backend, settleTimeoutMs: 60_000 });
+  return runCampaign({ seed, ops, mix, backend, settleTimeoutMs: 60_000, ...(install ? { install } : {}) });
 }
 
 /** The violations as the CLI prints them, so a failure shows the history to replay. */
 export function violations(result: CampaignResult): string[] {
-  const { seed, ops, mix, backend } = result.options;
-  const replay = `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}`;
+  const { seed, ops, mix, backend, install } = result.options;
+  const replay = `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${install ? ' --install' : ''}`;
   return result.violations.map((violation) => formatViolation(result.history, violation, replay));
 }
 

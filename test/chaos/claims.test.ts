@@ -11,6 +11,11 @@ import { STOPPED_SEND_TEXT } from '../../src/relay/error-text.js';
 import { newRelayId } from '../../src/relay/ids.js';
 import { INTERRUPTED } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
+import {
+  INSTALLATION_UNAVAILABLE,
+  NOT_INSTALLED,
+  TENANT_UNAVAILABLE,
+} from '../../src/slack/installs/texts.js';
 import { internalErrorText, NOT_TAKEN_TEXT } from '../../src/slack/jobs/answer.js';
 import { renderRecoveryNotice } from '../../src/slack/jobs/notify-recovered.js';
 import { queuedText } from '../../src/slack/receipt/tracker.js';
@@ -94,6 +99,12 @@ describe('what an answer says', () => {
     expect(kinds(queuedText({ waitMs: 3000, batchIndex: 0, batchCount: 1 }))).toEqual(['in_progress']);
     expect(kinds(duplicateText(record))).toEqual(['delivered']);
     expect(kinds(duplicateText(relay({ status: 'pending' })))).toEqual(['info']);
+  });
+
+  it('reads install mode’s refusals as answers that took nothing (a redelivery may still send)', () => {
+    for (const text of [INSTALLATION_UNAVAILABLE, TENANT_UNAVAILABLE, NOT_INSTALLED]) {
+      expect(kinds(text)).toEqual(['info']);
+    }
   });
 
   it('reads held relays and their buttons', () => {

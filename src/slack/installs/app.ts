@@ -20,13 +20,17 @@ import { slackClientOptions, slackClientWithoutToken } from '../api/web-client.j
 import { boltLogger } from '../bolt-logger.js';
 import { verifySignaturesFirst } from '../receiver/verified.js';
 import { type ConnectDeps, keyOf } from './connect-listeners.js';
-import { NotInstalledError, VaultInstallationStore } from './installation-store.js';
+import {
+  InstallationUnavailableError,
+  NotInstalledError,
+  VaultInstallationStore,
+} from './installation-store.js';
 import { registerInstallListeners } from './listeners.js';
 import { installFailure, installSuccess } from './pages.js';
 import { type RoutedTenant, RoutingReceiver, routeToTenants } from './routing.js';
 import { INSTALL_BOT_SCOPES } from './scopes.js';
 import { SignedOnceStateStore } from './state-store.js';
-import { NOT_INSTALLED, UNREADABLE_INSTALLATION } from './texts.js';
+import { INSTALLATION_UNAVAILABLE, NOT_INSTALLED, UNREADABLE_INSTALLATION } from './texts.js';
 import { TokenRefresher } from './token-refresh.js';
 
 export const INSTALL_PATH = '/slack/install';
@@ -158,18 +162,7 @@ async function answerRefused(args: ReceiverProcessEventErrorHandlerArgs, logger:
   if (response.headersSent || (error as { code?: unknown }).code !== AUTHORIZATION_ERROR) {
     return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
   }
-  const cause = rootCause(error);
-  const unreadable = cause instanceof SecretBoxError;
-  if (unreadable) {
-    logger.error(
-      { code: cause.code, reason: cause.message },
-      'an installation does not open with FX_BRIDGE_SECRET_KEY',
-    );
-  } else {
-    const key = cause instanceof NotInstalledError ? cause.key : undefined;
-    logger.warn({ installation: key }, 'request from a team with no installation refused');
-  }
-  const text = unreadable ? UNREADABLE_INSTALLATION : NOT_INSTALLED;
+  const text = refusalOf(rootCause(error), logger);
   if (isSlashCommand(request)) {
     respondJson(response, { response_type: 'ephemeral', text });
   } else {
@@ -179,6 +172,30 @@ async function answerRefused(args: ReceiverProcessEventErrorHandlerArgs, logger:
     if (responseUrl) void tellThroughResponseUrl(responseUrl, text, logger);
   }
   return true;
+}
+
+/**
+ * What a refused request is told, by why it was refused: no installation; one the secret key does
+ * not open; or a store that did not answer (the team may well be installed: never told otherwise).
+ */
+function refusalOf(cause: unknown, logger: Logger): string {
+  if (cause instanceof SecretBoxError) {
+    logger.error(
+      { code: cause.code, reason: cause.message },
+      'an installation does not open with FX_BRIDGE_SECRET_KEY',
+    );
+    return UNREADABLE_INSTALLATION;
+  }
+  if (cause instanceof NotInstalledError) {
+    logger.warn({ installation: cause.key }, 'request from a team with no installation refused');
+    return NOT_INSTALLED;
+  }
+  const key = cause instanceof InstallationUnavailableError ? cause.key : undefined;
+  logger.error(
+    { installation: key, reason: cause instanceof Error ? cause.message : String(cause) },
+    'a request could not be authorized: its installation could not be read',
+  );
+  return INSTALLATION_UNAVAILABLE;
 }
 
 /** The response_url of a signed shortcut or button payload (a modal submission has none). */

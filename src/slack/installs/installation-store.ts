@@ -6,7 +6,24 @@
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import { installationKey } from '../../installs/port.js';
 import type { InstallationVault } from '../../installs/vault.js';
+import { SecretBoxError } from '../../secrets/secret-box.js';
+import { beforeDeadline } from '../../util/deadline.js';
 import { needsRefresh, type TokenRefresher, withoutRotation } from './token-refresh.js';
+
+/**
+ * The store did not answer for a team's installation (down, or slower than the deadline): the team
+ * may well be installed, so it is never told otherwise. Bolt answers it as an authorization failure.
+ */
+export class InstallationUnavailableError extends Error {
+  readonly code = 'fx_bridge_installation_unavailable';
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the installation of ${key} could not be read from the store just now`, options);
+    this.name = 'InstallationUnavailableError';
+  }
+}
 
 /** Thrown when a team (or org) has no installation: Bolt answers it as an authorization failure. */
 export class NotInstalledError extends Error {
@@ -30,11 +47,35 @@ export class VaultInstallationStore implements InstallationStore {
   readonly #refresher: TokenRefresher | undefined;
   readonly #now: () => number;
 
-  /** With a refresher, rotating tokens are refreshed here, once across replicas (token-refresh.ts). */
-  constructor(vault: InstallationVault, refresher?: TokenRefresher, now: () => number = Date.now) {
+  readonly #readTimeoutMs: number;
+
+  /**
+   * With a refresher, rotating tokens are refreshed here, once across replicas (token-refresh.ts).
+   * A read of an installation waits `readTimeoutMs` at most (INTAKE_TIMEOUT_MS in the bridge): the
+   * request it authorizes has Slack's 3 s for its ack.
+   */
+  constructor(
+    vault: InstallationVault,
+    refresher?: TokenRefresher,
+    now: () => number = Date.now,
+    readTimeoutMs = 2_000,
+  ) {
     this.#vault = vault;
     this.#refresher = refresher;
     this.#now = now;
+    this.#readTimeoutMs = readTimeoutMs;
+  }
+
+  /** Slack's installation under `key`, as the store has it; a store that fails or is late, an error saying so. */
+  async #open(key: string): Promise<Installation<'v1' | 'v2', boolean> | undefined> {
+    const read = this.#vault.openSlack(key).catch((error: unknown) => {
+      // A sealed value the key does not open is its own answer (a wrong FX_BRIDGE_SECRET_KEY).
+      if (error instanceof SecretBoxError) throw error;
+      throw new InstallationUnavailableError(key, { cause: error });
+    });
+    const outcome = await beforeDeadline(read, this.#readTimeoutMs);
+    if (!outcome.inTime) throw new InstallationUnavailableError(key);
+    return outcome.value as Installation<'v1' | 'v2', boolean> | undefined;
   }
 
   async storeInstallation<AuthVersion extends 'v1' | 'v2'>(
@@ -45,7 +86,7 @@ export class VaultInstallationStore implements InstallationStore {
 
   async fetchInstallation(query: InstallationQuery<boolean>): Promise<Installation<'v1' | 'v2', boolean>> {
     const key = keyOfQuery(query);
-    let opened = (await this.#vault.openSlack(key)) as Installation<'v1' | 'v2', boolean> | undefined;
+    let opened = await this.#open(key);
     if (opened === undefined) throw new NotInstalledError(key);
     if (this.#refresher && needsRefresh(opened, this.#now())) opened = await this.#refresher.refresh(opened);
     return withoutRotation(opened);

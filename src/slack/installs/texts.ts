@@ -12,6 +12,10 @@ export const NOT_INSTALLED =
   'fx-bridge is not installed in this workspace, so nothing was done. A workspace admin installs it from the ' +
   'bridge’s install page (/slack/install on its address).';
 
+export const INSTALLATION_UNAVAILABLE =
+  'fx-bridge could not read this workspace’s installation just now (its store did not answer in time), so nothing ' +
+  'was done. Please try again in a moment.';
+
 export const UNREADABLE_INSTALLATION =
   'fx-bridge cannot read this workspace’s installation right now, so nothing was done. Its operator has been told ' +
   '(the secret key the bridge was started with does not open it).';

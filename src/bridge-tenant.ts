@@ -18,7 +18,7 @@ import type { Logger } from './logger.js';
 import type { FxiaokeSharedState } from './redis/fxiaoke-shared-state.js';
 import type { RelayDeps } from './relay/deps.js';
 import { relayFacade } from './relay/facade.js';
-import type { SendRateLimiter } from './relay/send-rate.js';
+import { type SendRateLimiter, scopedSendLimiter } from './relay/send-rate.js';
 import type { RelayWorkQueue } from './relay/work-queue.js';
 import { SettingsEditor } from './settings/editor.js';
 import { workspaceFile } from './settings/effective.js';
@@ -170,7 +170,7 @@ async function assemble(shared: TenantsOptions, building: Building): Promise<Ten
   const relay = assembleRelayDeps(wiring, {
     store: new TenantRelayStore(shared.store, key),
     fxiaoke,
-    sendLimiter: shared.sendLimiter,
+    sendLimiter: shared.sendLimiter && scopedSendLimiter(shared.sendLimiter, key),
     lookups: slackLookupsWith(client, log, config.peopleCacheTtlSeconds * 1000),
     botToken,
     log,

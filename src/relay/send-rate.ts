@@ -102,3 +102,17 @@ export class InProcessSendLimiter implements SendRateLimiter {
     }
   }
 }
+
+/**
+ * One workspace's per-user limit inside a limiter several share (install mode): each user is
+ * counted under the workspace's installation key, so the same user id in two workspaces never
+ * shares a budget.
+ */
+export function scopedSendLimiter(shared: SendRateLimiter, scope: string): SendRateLimiter {
+  return {
+    limit: shared.limit,
+    windowMs: shared.windowMs,
+    waitFor: (userId) => shared.waitFor(`${scope}/${userId}`),
+    take: (userId) => shared.take(`${scope}/${userId}`),
+  };
+}

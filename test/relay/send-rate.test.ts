@@ -1,6 +1,6 @@
 /** The in-process per-user send limit: a sliding window per Slack user. */
 import { describe, expect, it } from 'vitest';
-import { InProcessSendLimiter, type SendSlot } from '../../src/relay/send-rate.js';
+import { InProcessSendLimiter, type SendSlot, scopedSendLimiter } from '../../src/relay/send-rate.js';
 
 function setup(limit = 2) {
   const clock = { now: 1_000_000 };
@@ -56,5 +56,18 @@ describe('InProcessSendLimiter', () => {
 
   it('refuses a limit below 1 (0 means no limiter at all)', () => {
     expect(() => new InProcessSendLimiter({ limit: 0 })).toThrow(/at least 1/);
+  });
+});
+
+describe('scopedSendLimiter (install mode: one workspace inside a shared limiter)', () => {
+  it('counts the same user id apart in two workspaces, each with the whole limit', async () => {
+    const { limiter } = setup(1);
+    const one = scopedSendLimiter(limiter, 'T:T0ONE');
+    const two = scopedSendLimiter(limiter, 'T:T0TWO');
+    expect('retryAfterMs' in (await one.take('U0SAME'))).toBe(false);
+    expect(await one.take('U0SAME')).toHaveProperty('retryAfterMs');
+    expect('retryAfterMs' in (await two.take('U0SAME'))).toBe(false);
+    expect(await two.waitFor('U0SAME')).toBeGreaterThan(0);
+    expect(one.limit).toBe(1);
   });
 });

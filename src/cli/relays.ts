@@ -41,7 +41,8 @@ export function parseRelayRef(value: string): { id: string } | { slack: SlackMes
   );
 }
 
-async function withStore<T>(config: Config, use: (store: RelayStore) => Promise<T>): Promise<T> {
+/** Opens the store STORE_URL names for one command, and closes it after. */
+export async function withStore<T>(config: Config, use: (store: RelayStore) => Promise<T>): Promise<T> {
   const store = await openStore(config.storeUrl, {
     redisKeyPrefix: config.redisKeyPrefix,
     postgres: config.postgres,

@@ -9,9 +9,10 @@ import type { Config } from '../config.js';
 import { effectiveSettings, settingsYaml, workspaceFile } from '../settings/effective.js';
 import { WORKSPACE_SCOPE } from '../settings/port.js';
 import { settingsOf } from '../settings/store.js';
-import { installationsOf, openStore } from '../store/index.js';
+import { installationsOf } from '../store/index.js';
 import type { RelayStore } from '../store/interface.js';
 import { type CliIo, EXIT, type ExitCode, UsageError } from './io.js';
+import { withStore } from './relays.js';
 import { workspaceKey } from './workspaces.js';
 
 /**
@@ -38,18 +39,6 @@ async function scopeOf(
   const key = workspaceKey(workspace);
   const installation = await installationsOf(store).find(key);
   return { scope: key, file: workspaceFile(config.file, installation ?? {}) };
-}
-
-async function withStore<T>(config: Config, use: (store: RelayStore) => Promise<T>): Promise<T> {
-  const store = await openStore(config.storeUrl, {
-    redisKeyPrefix: config.redisKeyPrefix,
-    postgres: config.postgres,
-  });
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** One line per change, newest first: when (UTC), who (a Slack user id), the section, before → after. */

@@ -26,6 +26,7 @@ const UNIT = [
   'test/redis/**/*.test.ts',
   'test/postgres/**/*.test.ts',
   'test/cli/**/*.test.ts',
+  'test/settings/**/*.test.ts',
   'test/config.test.ts',
   'test/config-access.test.ts',
   'test/deploy.test.ts',

@@ -40,6 +40,8 @@ function openForkedWorker(
 ): ForkedWorker {
   const worker = new ForkedWorker(wiring.config, receiver.instanceId, wiring.logger, receiver.leaseMs);
   worker.start();
+  // The worker's metrics in this process's /metrics, labelled process="relay-worker".
+  wiring.metrics.showAlso(() => worker.metrics(1_000));
   closers.add(() => worker.stop(wiring.options.drainTimeoutMs ?? 25_000));
   return worker;
 }

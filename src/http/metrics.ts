@@ -1,5 +1,14 @@
 /** Prometheus metrics (prom-client), one registry per bridge so tests can run several. */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from 'prom-client';
 import type { FxiaokeCallEvent } from '../fxiaoke/client.js';
 import type { RelayRecord, RelayStatus } from '../relay/types.js';
 import { isStoreRefusal } from '../store/errors.js';
@@ -54,6 +63,7 @@ export class BridgeMetrics {
   #relayBacklogSource: () => number = () => 0;
   #queueDepthSource: () => number = () => 0;
   #rateLimitQueueSource: () => number = () => 0;
+  readonly #others: (() => Promise<unknown[] | undefined>)[] = [];
 
   constructor(options: BridgeMetricsOptions = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -126,6 +136,34 @@ export class BridgeMetrics {
         this.set(waiting());
       },
     });
+  }
+
+  /**
+   * Metrics of another process shown with this one's (a forked relay worker's, labelled apart):
+   * prom-client's JSON of its registry, or undefined when it has none to give just now.
+   */
+  showAlso(source: () => Promise<unknown[] | undefined>): void {
+    this.#others.push(source);
+  }
+
+  /** The text `/metrics` serves: this process's metrics, and those of the processes shown with it. */
+  async render(): Promise<string> {
+    if (this.#others.length === 0) return this.registry.metrics();
+    const others = await Promise.all(this.#others.map((source) => source().catch(() => undefined)));
+    const given = others.filter((json): json is unknown[] => json !== undefined && json.length > 0);
+    if (given.length === 0) return this.registry.metrics();
+    // prom-client's own merge of registries (made for cluster workers): one family per name. The
+    // other process's series carry a label of their own, so nothing is summed across processes;
+    // and none is dropped (prom-client omits process_start_time_seconds: each process has its own).
+    const keepEach = (metrics: MetricObjectWithValues<MetricValue<string>>[]) =>
+      metrics.map((metric) =>
+        metric.aggregator === 'omit' ? { ...metric, aggregator: 'first' as const } : metric,
+      );
+    const merged = AggregatorRegistry.aggregate([
+      keepEach(await this.registry.getMetricsAsJSON()),
+      ...(given as MetricObjectWithValues<MetricValue<string>>[][]).map(keepEach),
+    ]);
+    return merged.metrics();
   }
 
   /** Where `fxbridge_relay_backlog` reads from (received relays waiting for a free worker slot). */

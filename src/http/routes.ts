@@ -134,7 +134,7 @@ export function healthRoutes(deps: RouteDeps): CustomRoute[] {
       path: '/metrics',
       method: ['GET'],
       handler: async (_req, res) => {
-        const body = await deps.metrics.registry.metrics();
+        const body = await deps.metrics.render();
         res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
         res.end(body);
       },

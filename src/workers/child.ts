@@ -44,6 +44,16 @@ process.on('message', (message: unknown) => {
     );
     return;
   }
+  if (message.type === 'metrics') {
+    const { id } = message;
+    void worker
+      ?.then((running) => running.metricsJson())
+      .then(
+        (metrics) => process.send?.({ type: 'metrics', id, metrics }),
+        () => process.send?.({ type: 'metrics', id, metrics: [] }),
+      );
+    return;
+  }
   const { relayIds } = message;
   void worker?.then((running) => {
     for (const relayId of relayIds) running.notify(relayId);

@@ -41,6 +41,9 @@ export class ForkedWorker {
    * need no telling: the receiver's lease on them ran out and any worker's takeover sweep takes them.
    */
   #recent: { relayId: string; at: number }[] = [];
+  /** Metrics asked of the worker, by request id, until it answers or the wait runs out. */
+  readonly #metricsAsked = new Map<number, (metrics: unknown[] | undefined) => void>();
+  #metricsId = 0;
 
   constructor(
     private readonly config: Config,
@@ -77,6 +80,10 @@ export class ForkedWorker {
     }
     child.on('message', (message: unknown) => {
       if (!isFromWorker(message)) return;
+      if (message.type === 'metrics') {
+        this.#metricsAsked.get(message.id)?.(message.metrics);
+        return;
+      }
       if (message.type === 'ready') {
         this.#ready = true;
         this.#failures = 0;
@@ -106,6 +113,28 @@ export class ForkedWorker {
       config: this.config,
       instanceId: this.#instanceId,
       receiverId: this.receiverId,
+    });
+  }
+
+  /**
+   * The running worker's metrics (prom-client's JSON), for the receiver's `/metrics`; undefined
+   * when no worker is ready or it does not answer within `timeoutMs` (a scrape is never held up
+   * longer than that).
+   */
+  metrics(timeoutMs: number): Promise<unknown[] | undefined> {
+    const child = this.#child;
+    if (!this.#ready || !child?.connected) return Promise.resolve(undefined);
+    this.#metricsId += 1;
+    const id = this.#metricsId;
+    return new Promise((resolve) => {
+      const done = (metrics: unknown[] | undefined) => {
+        clearTimeout(timer);
+        this.#metricsAsked.delete(id);
+        resolve(metrics);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.#metricsAsked.set(id, done);
+      this.#send({ type: 'metrics', id });
     });
   }
 

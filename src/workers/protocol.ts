@@ -19,17 +19,23 @@ export type ToWorker =
    * Sends this receiver accepted (relay/handoff.ts), batched per turn of its event loop: the
    * telling is the hand-off; the worker claims each from the receiver's lease.
    */
-  | { type: 'handed-off'; relayIds: string[] };
+  | { type: 'handed-off'; relayIds: string[] }
+  /** The worker's metrics, for the receiver's `/metrics` (answered with the same `id`). */
+  | { type: 'metrics'; id: number };
 
 /** Worker → receiver. */
-export type FromWorker = { type: 'ready' } | { type: 'failed'; message: string };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  /** prom-client's JSON of the worker's registry (`getMetricsAsJSON`). */
+  | { type: 'metrics'; id: number; metrics: unknown[] };
 
 export function isToWorker(message: unknown): message is ToWorker {
   const type = (message as { type?: unknown } | null)?.type;
-  return type === 'start' || type === 'handed-off';
+  return type === 'start' || type === 'handed-off' || type === 'metrics';
 }
 
 export function isFromWorker(message: unknown): message is FromWorker {
   const type = (message as { type?: unknown } | null)?.type;
-  return type === 'ready' || type === 'failed';
+  return type === 'ready' || type === 'failed' || type === 'metrics';
 }

@@ -40,6 +40,8 @@ export interface Worker {
   readonly jobs: RelayJobs;
   /** The receiver told of `relayId`: claimed now and queued here, as the receiver would have queued it. */
   notify(relayId: string): void;
+  /** This worker's metrics as prom-client's JSON, labelled `process="relay-worker"` (the receiver shows them). */
+  metricsJson(): Promise<unknown[]>;
   stop(): Promise<void>;
 }
 
@@ -51,7 +53,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     format: config.logFormat,
   });
   const logger = root.child({ role: 'worker' });
-  const wiring: Wiring = { config, options, logger, scrubber, metrics: new BridgeMetrics() };
+  // Its series carry `process="relay-worker"`, so beside the receiver's in its /metrics they stay apart.
+  const metrics = new BridgeMetrics();
+  metrics.registry.setDefaultLabels({ process: 'relay-worker' });
+  const wiring: Wiring = { config, options, logger, scrubber, metrics };
   const closers = new Closers();
   try {
     const store = await openRelayStore(wiring, closers);
@@ -101,6 +106,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       logger,
       relay: relay.deps,
       jobs,
+      metricsJson: () => metrics.registry.getMetricsAsJSON(),
       notify(relayId) {
         if (stopped) return;
         claimHandedOff(relay.deps, relayId, options.receiverId).then(

@@ -108,10 +108,17 @@ describe('RELAY_WORKERS=fork (child processes)', () => {
     expect(bridge.running).toBe(true);
     const acks = await acksUnder3s(baseUrl);
     expect(acks).toEqual({ count: BURST, under3s: BURST });
-    // The receiver itself called Fxiaoke for none of them: the worker did.
+    // The receiver itself called Fxiaoke for none of them: the worker did. Its series are in the
+    // receiver's /metrics too, labelled process="relay-worker" (the running worker's: the killed
+    // one's counts went with it).
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
-    expect(metrics).not.toMatch(/^fxbridge_fxiaoke_calls_total\{[^}]*\} [1-9]/m);
-    expect(metrics).not.toMatch(/^fxbridge_relays_total\{[^}]*\} [1-9]/m);
+    const receiverOnly = (name: string) => new RegExp(`^${name}\\{(?![^}]*process=)[^}]*\\} [1-9]`, 'm');
+    expect(metrics).not.toMatch(receiverOnly('fxbridge_fxiaoke_calls_total'));
+    expect(metrics).not.toMatch(receiverOnly('fxbridge_relays_total'));
+    expect(metrics).toMatch(/^fxbridge_relays_total\{[^}]*process="relay-worker"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^fxbridge_fxiaoke_calls_total\{[^}]*process="relay-worker"[^}]*\} [1-9]/m);
+    // Each process's own start time, not one of them dropped.
+    expect(metrics.match(/^process_start_time_seconds/gm)).toHaveLength(2);
     // The normal receipts went out, from the worker (the receiver posts nothing itself).
     await slack.waitFor(() =>
       records

@@ -98,6 +98,32 @@ describe('BridgeMetrics', () => {
   });
 });
 
+describe('BridgeMetrics.render with another process’s metrics (a forked relay worker)', () => {
+  it('shows both processes’ series, labelled apart, and its own alone when the other gives none', async () => {
+    const receiver = new BridgeMetrics();
+    const worker = new BridgeMetrics();
+    worker.registry.setDefaultLabels({ process: 'relay-worker' });
+    worker.relays.inc({ status: 'sent' }, 3);
+    receiver.relays.inc({ status: 'failed' });
+    let answer: 'json' | 'none' | 'throw' = 'json';
+    receiver.showAlso(async () => {
+      if (answer === 'throw') throw new Error('the worker is gone');
+      return answer === 'json' ? worker.registry.getMetricsAsJSON() : undefined;
+    });
+    const both = await receiver.render();
+    expect(both).toContain('fxbridge_relays_total{status="sent",process="relay-worker"} 3');
+    expect(both).toContain('fxbridge_relays_total{status="failed"} 1');
+    expect(both.match(/^# TYPE fxbridge_relays_total counter$/gm)).toHaveLength(1);
+    expect(both.match(/^process_start_time_seconds/gm)).toHaveLength(2);
+    for (const given of ['none', 'throw'] as const) {
+      answer = given;
+      const alone = await receiver.render();
+      expect(alone).toContain('fxbridge_relays_total{status="failed"} 1');
+      expect(alone).not.toContain('relay-worker');
+    }
+  });
+});
+
 describe('/metrics of a running bridge', () => {
   let harness: Harness | undefined;
   afterEach(async () => {

@@ -117,6 +117,8 @@ export interface Config {
   };
   /** Where sends are carried out after their acks (RELAY_WORKERS; docs/architecture.md). */
   relayWorkers: RelayWorkersMode;
+  /** `fx-bridge worker`'s health and metrics port (WORKER_PORT); undefined: none. */
+  workerPort: number | undefined;
   /** How long the Fxiaoke address book, phone lookups and Slack profiles are cached. */
   peopleCacheTtlSeconds: number;
   logLevel: string;
@@ -263,6 +265,7 @@ function toConfig(env: EnvValues, file: FileConfig): Config {
       resumeLimitSeconds: env.RESUME_LIMIT_SECONDS,
     },
     relayWorkers: env.RELAY_WORKERS,
+    workerPort: env.WORKER_PORT,
     peopleCacheTtlSeconds: env.PEOPLE_CACHE_TTL_SECONDS,
     logLevel: env.LOG_LEVEL,
     // Production (the image sets NODE_ENV=production) keeps JSON even on a terminal (docker run -t).

@@ -13,7 +13,7 @@ export async function runStart(io: CliIo): Promise<ExitCode> {
   if (!config) return EXIT.config;
   if (config.installs && config.relayWorkers !== 'inline') {
     io.err(
-      `RELAY_WORKERS=${config.relayWorkers} does not apply in install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN), which sends nothing to Fxiaoke yet: unset RELAY_WORKERS, or unset SLACK_CLIENT_ID to run one workspace with workers.`,
+      `RELAY_WORKERS=${config.relayWorkers} does not apply in install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): there each workspace's sends run in the process that takes its requests. Unset RELAY_WORKERS, or unset SLACK_CLIENT_ID to run one workspace with workers.`,
     );
     return EXIT.config;
   }
@@ -96,23 +96,27 @@ export async function runWorker(io: CliIo): Promise<ExitCode> {
   const config = configOrReport(io, 'worker');
   if (!config) return EXIT.config;
   if (config.installs) {
-    // Install mode hands nothing off (it sends nothing to Fxiaoke yet): a worker would have no
-    // bot token or Fxiaoke credentials to work with.
+    // Install mode hands nothing off: each workspace's sends run in the process that takes its
+    // requests, with its own token and tenant, which a worker would not have.
     io.err(
-      'fx-bridge worker does not run in install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): install mode sends nothing to Fxiaoke yet, so there is nothing to hand off. Unset SLACK_CLIENT_ID to run workers for one workspace.',
+      'fx-bridge worker does not run in install mode (SLACK_CLIENT_ID without SLACK_BOT_TOKEN): there each workspace’s sends run in the process that takes its requests, so there is nothing to hand off. Unset SLACK_CLIENT_ID to run workers for one workspace.',
     );
     return EXIT.config;
   }
   let worker: Worker;
   try {
-    worker = await startWorker(config, { identity: { exclusiveStore: false } });
+    worker = await startWorker(config, {
+      identity: { exclusiveStore: false },
+      // WORKER_PORT: /healthz, /readyz and /metrics of this worker (a forked worker has none).
+      ...(config.workerPort !== undefined ? { port: config.workerPort } : {}),
+    });
   } catch (error) {
     io.err(`fx-bridge worker failed to start: ${error instanceof Error ? error.message : String(error)}`);
     return error instanceof StoreOpenError || error instanceof StoreConfigurationError
       ? EXIT.config
       : EXIT.failed;
   }
-  // A worker listens on no port and its timers do not hold the process: this does, until a stop.
+  // Without WORKER_PORT a worker listens on no port and its timers do not hold the process: this does, until a stop.
   const keepAlive = setInterval(() => undefined, 60_000);
   return new Promise<ExitCode>((resolve) => {
     const stop = () => {

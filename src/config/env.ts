@@ -255,6 +255,10 @@ export const ENV = {
     'inline',
     'where sends are carried out after their acks: `inline`, in this process; `fork`, in a worker process this one forks (and restarts), so acks do not share their event loop with relay work (on SQLite they still share its write lock: docs/benchmarks.md); `none`, in `fx-bridge worker` processes run apart on the same `STORE_URL` (see docs/architecture.md, Receivers and workers)',
   ),
+  WORKER_PORT: optional(
+    wholeNumber(0, 65_535),
+    '`fx-bridge worker` only: serves its `/healthz`, `/readyz` and `/metrics` on this port (for probes and Prometheus); unset, a worker listens on no port',
+  ),
   LEASE_SECONDS: setting(
     wholeNumber(2, 3_600),
     30,

@@ -1,10 +1,8 @@
 /** Builds the Bolt app in HTTP or Socket Mode, with a short Web API retry policy and our listeners. */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import {
   App,
   type Authorize,
-  buildReceiverRoutes,
   type CustomRoute,
   HTTPReceiver,
   type Receiver,
@@ -12,6 +10,7 @@ import {
   type webApi,
 } from '@slack/bolt';
 import type { Config } from '../config.js';
+import { closeServer, customRoutesServer, listen } from '../http/server.js';
 import type { RelayRecord } from '../relay/types.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { resolveBotIdentityPatiently } from './api/auth-retry.js';
@@ -60,42 +59,6 @@ export interface SlackApp {
   /** Whether Slack can reach the app: always in HTTP mode; in Socket Mode, while a socket is up. */
   isConnected(): boolean;
   stop(): Promise<void>;
-}
-
-/**
- * Socket Mode's HTTP server for `customRoutes`. Bolt's SocketModeReceiver starts its own without
- * waiting for it or listening for its errors: a port in use became an uncaught EADDRINUSE after
- * start-up had succeeded, and PORT=0 bound a port nobody could learn. Same routing as Bolt for our
- * static paths (exact path, method, else 404).
- */
-function customRoutesServer(customRoutes: CustomRoute[]): Server {
-  const routes = buildReceiverRoutes(customRoutes);
-  return createServer((req, res) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    const handler = routes[pathname]?.[(req.method ?? 'GET').toUpperCase()];
-    if (handler) {
-      handler(req, res);
-      return;
-    }
-    res.writeHead(404);
-    res.end();
-  });
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-  });
 }
 
 export { ackType } from './receiver/ack-timing.js';
@@ -206,7 +169,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       try {
         await app.start();
       } catch (error) {
-        await close(server).catch(() => undefined);
+        await closeServer(server).catch(() => undefined);
         throw explainSocketStartError(error);
       }
       routesServer = server;
@@ -218,7 +181,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       await app.stop();
       const server = routesServer;
       routesServer = undefined;
-      if (server) await close(server);
+      if (server) await closeServer(server);
     },
   };
 }

@@ -16,6 +16,8 @@ import {
 } from '../bridge-steps.js';
 import { type Config, secretsOf } from '../config.js';
 import { BridgeMetrics } from '../http/metrics.js';
+import { healthRoutes } from '../http/routes.js';
+import { closeServer, customRoutesServer, listen } from '../http/server.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { RelayDeps } from '../relay/deps.js';
 import { relayFacade } from '../relay/facade.js';
@@ -32,6 +34,8 @@ export interface WorkerOptions extends BridgeOptions {
   handedOffEveryMs?: number;
   /** The receiver that forked this worker: what it tells this worker is this worker's to claim. */
   receiverId?: string;
+  /** WORKER_PORT: serve `/healthz`, `/readyz` and `/metrics` here (`fx-bridge worker`); none when absent. */
+  port?: number;
 }
 
 export interface Worker {
@@ -100,7 +104,25 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     closers.add(() => {
       stopped = true;
     });
-    logger.info({ instanceId: relay.deps.instanceId }, 'fx-bridge worker started');
+    // Health and metrics for probes and Prometheus, when asked for; closed first on a stop.
+    let port: number | undefined;
+    if (options.port !== undefined) {
+      const server = customRoutesServer(
+        healthRoutes({
+          store,
+          fxiaoke,
+          metrics,
+          isShuttingDown: () => stopped,
+          log: logger.child({ component: 'readyz' }),
+        }),
+      );
+      port = await listen(server, options.port);
+      closers.add(() => closeServer(server));
+    }
+    logger.info(
+      { instanceId: relay.deps.instanceId, ...(port !== undefined ? { port } : {}) },
+      'fx-bridge worker started',
+    );
     let stopping: Promise<void> | undefined;
     return {
       logger,

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HANDED_OFF } from '../../src/relay/lease.js';
 import { IN_WORK } from '../../src/relay/lifecycle.js';
 import { waitFor } from '../poll.js';
+import { freePort } from './process-helpers.js';
 import { expectSentOnce, ProcessWorld, SEND } from './process-world.js';
 
 const COMMANDS = 20;
@@ -50,7 +51,9 @@ describe('RELAY_WORKERS=none with fx-bridge worker (child processes)', () => {
     await slack.waitFor(() => emulator.requestsTo(SEND).length >= COMMANDS / 4, 20_000);
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const second = children.start(['src/cli.ts', 'worker'], env);
+    // The second worker serves its health and metrics (WORKER_PORT), as probes and Prometheus see it.
+    const workerPort = await freePort();
+    const second = children.start(['src/cli.ts', 'worker'], { ...env, WORKER_PORT: String(workerPort) });
     await waitFor(
       async () => {
         const all = await w.relays();
@@ -62,6 +65,11 @@ describe('RELAY_WORKERS=none with fx-bridge worker (child processes)', () => {
     // The receiver called Fxiaoke for none of them.
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     expect(metrics).not.toMatch(/^fxbridge_fxiaoke_calls_total\{[^}]*\} [1-9]/m);
+    const workerBase = `http://127.0.0.1:${workerPort}`;
+    expect((await fetch(`${workerBase}/healthz`)).status).toBe(200);
+    expect((await fetch(`${workerBase}/readyz`)).status).toBe(200);
+    const workerMetrics = await (await fetch(`${workerBase}/metrics`)).text();
+    expect(workerMetrics).toMatch(/^fxbridge_relays_total\{[^}]*status="sent"[^}]*\} [1-9]/m);
     second.child.kill('SIGTERM');
     expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
     receiver.child.kill('SIGTERM');

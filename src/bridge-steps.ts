@@ -190,7 +190,7 @@ export function openSendLimiter(
   return new InProcessSendLimiter({ limit: sendsPerMinute, ...(options.now ? { now: options.now } : {}) });
 }
 
-/** What differs between the bridge's relay deps and an installed workspace's (bridge-tenants.ts). */
+/** What differs between the bridge's relay deps and an installed workspace's (bridge-tenant.ts). */
 export interface RelayParts {
   store: RelayStore;
   fxiaoke: FxiaokeClient;

@@ -42,7 +42,7 @@ export interface SlackAppOptions {
   /** RELAY_WORKERS fork|none: accepted sends go to the workers (jobs/relay-jobs.ts). */
   handOff?: (record: RelayRecord) => Promise<void>;
   /**
-   * Install mode: one workspace's app inside the install app (slack/installs/tenants.ts). Its
+   * Install mode: one workspace's app inside the install app (bridge-tenant.ts). Its
    * requests come through `receiver`, verified and routed there by the install app, each
    * authorized by `authorize`; work after the ack uses `client` (the workspace's current token).
    * No transport or port of its own, and the bot ids are given (no auth.test).

@@ -165,6 +165,7 @@ export function formatRelayDetails(record: RelayRecord): string {
     field('origin channel', record.originChannelId),
     field('request key', record.requestKey),
     field('source', describeSource(record)),
+    ...(record.installation ? [field('workspace', `${record.installation} (install mode)`)] : []),
     field('service account', record.serviceId ?? '— (plain send: Fxiaoke cannot revoke it)'),
     field('created', formatTime(record.createdAt)),
     field('updated', formatTime(record.updatedAt)),

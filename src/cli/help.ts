@@ -86,7 +86,7 @@ const relays = `Usage: fx-bridge relays <list|show> [options]
 
 Run \`fx-bridge relays list --help\` or \`fx-bridge relays show --help\` for details.`;
 
-const relaysList = `Usage: fx-bridge relays list [--user U…] [--status s] [--limit n] [--json]
+const relaysList = `Usage: fx-bridge relays list [--user U…] [--status s] [--workspace T…] [--limit n] [--json]
 
 Lists relays, newest first: created (UTC), relay id, status, sender, recipients, batches and the
 Slack message the relay is keyed by.
@@ -98,6 +98,7 @@ Options:
                 held (waiting for the sender: some recipients cannot be reached),
                 cancelled (held, then cancelled by the sender: nothing sent),
                 confirmed (an old held relay whose confirmation went out as another relay)
+  --workspace T…  install mode: only this workspace's relays (its team id, or E… for an org)
   --limit n     at most n relays (default 20)
   --json        print the relay records as JSON
   -h, --help    this help

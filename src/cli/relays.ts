@@ -5,14 +5,18 @@ import { IN_WORK } from '../relay/lifecycle.js';
 import { RELAY_STATUSES, type RelayRecord, type RelayStatus, type SlackMessageRef } from '../relay/types.js';
 import { openStore } from '../store/index.js';
 import type { RelayStore } from '../store/interface.js';
+import { TenantRelayStore } from '../store/tenant-store.js';
 import { formatRelayDetails, formatRelayList } from './format.js';
 import { type CliIo, EXIT, type ExitCode, UsageError } from './io.js';
+import { workspaceKey } from './workspaces.js';
 
 export interface ListOptions {
   users: string[];
   statuses: RelayStatus[];
   limit: number;
   json: boolean;
+  /** Install mode: only this workspace's relays (`T…`, or `E…` for an org-wide install). */
+  workspace?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -80,7 +84,16 @@ async function findRelays(store: RelayStore, options: ListOptions): Promise<Rela
 }
 
 export async function runRelaysList(io: CliIo, config: Config, options: ListOptions): Promise<ExitCode> {
-  const records = await withStore(config, (store) => findRelays(store, options));
+  const key = options.workspace === undefined ? undefined : workspaceKey(options.workspace);
+  const records = await withStore(config, (store) =>
+    key === undefined
+      ? findRelays(store, options)
+      : // The workspace's own view of the store (as its bridge sees it); its lists are filtered after
+        // the read, so every relay is read and the limit applied here.
+        findRelays(new TenantRelayStore(store, key), { ...options, limit: Number.MAX_SAFE_INTEGER }).then(
+          (found) => found.slice(0, options.limit),
+        ),
+  );
   io.out(options.json ? JSON.stringify(records, null, 2) : formatRelayList(records));
   return EXIT.ok;
 }

@@ -115,6 +115,7 @@ async function relays(argv: readonly string[], io: CliIo): Promise<ExitCode> {
           status: { type: 'string', multiple: true },
           limit: { type: 'string' },
           json: { type: 'boolean' },
+          workspace: { type: 'string' },
         },
         'relays list',
       );
@@ -124,6 +125,7 @@ async function relays(argv: readonly string[], io: CliIo): Promise<ExitCode> {
         statuses: parseStatuses(values.status ?? []),
         limit: values.limit === undefined ? 20 : wholeNumber(values.limit, '--limit', 1, 'relays list'),
         json: values.json ?? false,
+        ...(values.workspace !== undefined ? { workspace: values.workspace } : {}),
       };
       const config = configOrReport(io, 'relays list');
       return config ? runRelaysList(io, config, options) : EXIT.config;

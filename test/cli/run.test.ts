@@ -131,6 +131,19 @@ describe('relays list', () => {
     expect((await run('relays', 'list', '--user', 'U0NOBODY')).out).toBe('No relays found.');
   });
 
+  it('lists one workspace’s relays with --workspace (install mode)', async () => {
+    const one = alice(2, { status: 'sent', installation: 'T:T0ONE' });
+    const org = alice(1, { status: 'sent', installation: 'E:E0ORG' });
+    await seed([one, org]);
+    const ids = (text: string) => [...text.matchAll(/rl_test\d+/g)].map((match) => match[0]);
+    expect(ids((await run('relays', 'list', '--workspace', 'T0ONE')).out)).toEqual([one.id]);
+    expect(ids((await run('relays', 'list', '--workspace', 'E:E0ORG', '--limit', '1')).out)).toEqual([
+      org.id,
+    ]);
+    expect((await run('relays', 'show', org.id)).out).toMatch(/workspace +E:E0ORG \(install mode\)/);
+    expect((await run('relays', 'list', '--workspace', 'nonsense')).code).toBe(2);
+  });
+
   it('prints the records as JSON with --json', async () => {
     const record = alice(1, { status: 'sent' });
     await seed([record]);

@@ -38,6 +38,29 @@ import { Closers } from './util/closers.js';
 
 /** A bot token read from the installation is used this long before it is read again. */
 const TOKEN_REUSE_MS = 60_000;
+/** A user Slack showed as a workspace admin (in their App Home) may edit settings this long. */
+const SLACK_ADMIN_MS = 10 * 60_000;
+
+/**
+ * Settings in install mode: edited by the `admins` section (the installer from the start) and by
+ * the workspace's Slack admins and owners, as Slack showed them when their App Home was published
+ * (mayConnect, the same check as Connect Fxiaoke). A forged submission of someone Slack has not
+ * shown as an admin lately is refused, as the editor refuses any non-admin.
+ */
+class WorkspaceSettingsEditor extends SettingsEditor {
+  constructor(
+    live: LiveSettings,
+    store: ReturnType<typeof settingsOf>,
+    private readonly slackAdmins: ReadonlyMap<string, number>,
+    private readonly clock: () => number,
+  ) {
+    super(live, store, clock);
+  }
+
+  override isAdmin(userId: string): boolean {
+    return super.isAdmin(userId) || (this.slackAdmins.get(userId) ?? 0) > this.clock();
+  }
+}
 
 export interface Tenant {
   /** The installation key (`T:<team>` or `E:<enterprise>`). */
@@ -167,6 +190,7 @@ async function assemble(shared: TenantsOptions, building: Building): Promise<Ten
   parts.add(() => live.stop());
   await live.start();
 
+  const slackAdmins = new Map<string, number>();
   const relay = assembleRelayDeps(wiring, {
     store: new TenantRelayStore(shared.store, key),
     fxiaoke,
@@ -189,13 +213,15 @@ async function assemble(shared: TenantsOptions, building: Building): Promise<Ten
       work: work.work,
       queue: work.queue,
       takeovers: { takenOver: (status) => metrics.takeovers.inc({ status }) },
-      settings: new SettingsEditor(live, settingsStore, options.now),
-      // Above the relays: the workspace's connection, and the Connect button for its admins.
-      homeHeader: async (homeClient, userId) =>
-        connectionBlocks({
-          connected: { baseUrl: tenant.baseUrl, appId: tenant.appId },
-          canConnect: await mayConnect(homeClient, vault, key, userId),
-        }),
+      settings: new WorkspaceSettingsEditor(live, settingsStore, slackAdmins, now),
+      // Above the relays: the workspace's connection, and the Connect button for its admins, whom
+      // the Settings section below then shows as admins too.
+      homeHeader: async (homeClient, userId) => {
+        const canConnect = await mayConnect(homeClient, vault, key, userId);
+        if (canConnect) slackAdmins.set(userId, now() + SLACK_ADMIN_MS);
+        else slackAdmins.delete(userId);
+        return connectionBlocks({ connected: { baseUrl: tenant.baseUrl, appId: tenant.appId }, canConnect });
+      },
     },
     customRoutes: [],
     onAck: (type, seconds) => metrics.observeAck(type, seconds),

@@ -335,11 +335,28 @@ describe('install mode: each workspace sends and revokes with its own Fxiaoke te
     const saved = await kit.interact(base, submission);
     expect(saved.status).toBe(200);
     expect(await saved.text()).toBe('');
-    // Someone else in workspace one (not an admin) gets no Settings section.
+    // Someone else in workspace one (not an admin) gets no Settings section, and a forged save of
+    // theirs stores nothing; a Slack admin of the workspace gets it and may save.
     slack.addUser({ id: 'U0PLAINONE', name: 'plain' });
     expect((await kit.openHome(base, 'T0ONE', { user: 'U0PLAINONE' })).view).not.toContain(
       'fx_settings_edit',
     );
+    const forged = await kit.interact(base, { ...submission, user: { id: 'U0PLAINONE', team_id: 'T0ONE' } });
+    expect(await forged.text()).toContain('errors');
+    slack.addUser({ id: 'U0BOSSONE', name: 'boss', is_admin: true });
+    expect((await kit.openHome(base, 'T0ONE', { user: 'U0BOSSONE' })).view).toContain('fx_settings_edit');
+    const byAdmin = viewSubmissionPayload({
+      callbackId: 'fx_settings_modal',
+      privateMetadata: 'aliases',
+      teamId: 'T0ONE',
+      userId: 'U0BOSSONE',
+      values: {
+        fx_settings_yaml: {
+          fx_settings_yaml: { type: 'plain_text_input', value: 'crew: ["1000"]\nleads: ["1000"]\n' },
+        },
+      },
+    });
+    expect(await (await kit.interact(base, byAdmin)).text()).toBe('');
 
     const before = { one: tenants.one.messages.length, two: tenants.two.messages.length };
     expect(await kit.fxSend(base, 'T0ONE', { text: 'crew to the crew alias', user_id: 'U0ONE' })).toBe('');
@@ -361,6 +378,8 @@ describe('install mode: each workspace sends and revokes with its own Fxiaoke te
     const audit = captureIo(kit.env(path));
     expect(await runCli(['audit', '--workspace', 'T0ONE'], audit)).toBe(0);
     expect(audit.output).toContain('U0ONE  aliases');
+    expect(audit.output).toContain('U0BOSSONE  aliases');
+    expect(audit.output).not.toContain('U0PLAINONE');
     const auditTwo = captureIo(kit.env(path));
     expect(await runCli(['audit', '--workspace', 'T0TWO'], auditTwo)).toBe(0);
     expect(auditTwo.output).toContain('No settings were changed in Slack.');

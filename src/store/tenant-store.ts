@@ -5,8 +5,9 @@
  * link — is "not found" here, exactly like an id that never existed, so no workspace can read,
  * revoke or edit another's relays, and nothing of another's record reaches its answers.
  *
- * Lists are filtered after the read: a workspace's list may come back shorter than `limit` where
- * other workspaces' relays fill the page (App Home's recent lists). The sweeps that must see every
+ * Lists are filtered after the read (the recent list read further for it): a workspace's list may
+ * come back shorter than `limit` only where other workspaces' relays fill far more than the page.
+ * The sweeps that must see every
  * relay (takeovers, owed answers, retention) read the shared store itself, not this view.
  */
 import type { CreateResult, Expectation, RelayStore } from '../relay/ports/store.js';
@@ -65,8 +66,13 @@ export class TenantRelayStore implements RelayStore {
     return this.#allMine(await this.shared.listBySender(slackUserId, limit));
   }
 
+  /**
+   * Other workspaces' relays share the store's recent list: it is read further than `limit` (20
+   * times, up to 5,000), so busy neighbours do not crowd this workspace's list out.
+   */
   async listRecent(limit: number): Promise<RelayRecord[]> {
-    return this.#allMine(await this.shared.listRecent(limit));
+    const read = Math.min(Math.max(limit * 20, 200), 5_000);
+    return this.#allMine(await this.shared.listRecent(Math.max(limit, read))).slice(0, limit);
   }
 
   async listBySource(ref: SlackMessageRef, limit: number): Promise<RelayRecord[]> {

@@ -66,6 +66,23 @@ export function describeTenantViewContract(name: string, current: () => RelaySto
       expect(await one.prune()).toBe(0);
     });
 
+    it('lists its recent relays past a crowd of another workspace’s newer ones', async () => {
+      const base = Date.now() + 10_000_000;
+      const mine = [1, 2].map((n) =>
+        makeRecord({ createdAt: base + n, slack: { teamId: 'T0ONE', channelId: 'C2', ts: `2.00000${n}` } }),
+      );
+      for (const record of mine) await one.create(record);
+      for (let n = 0; n < 30; n++) {
+        await two.create(
+          makeRecord({
+            createdAt: base + 100 + n,
+            slack: { teamId: 'T0ORG', channelId: 'C2', ts: `3.${n}` },
+          }),
+        );
+      }
+      expect((await one.listRecent(2)).map((record) => record.id)).toEqual([mine[1]?.id, mine[0]?.id]);
+    });
+
     it('lets the sweeps see every workspace’s relays they can carry on, and only those', async () => {
       const mine = makeRecord({ slack: { teamId: 'T0ONE', channelId: 'C1', ts: '1.000004' } });
       const theirs = makeRecord({ slack: { teamId: 'T0ORG', channelId: 'C1', ts: '1.000005' } });

@@ -9,13 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FxiaokeEmulator, generateUsers } from '../../dev/fakes/fxiaoke-emulator.js';
 import { sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
-import { InstallationVault } from '../../src/installs/vault.js';
 import { IN_WORK } from '../../src/relay/lifecycle.js';
 import type { RelayRecord } from '../../src/relay/types.js';
-import { secretBoxOf } from '../../src/secrets/secret-box.js';
-import { installationsOf } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { waitFor } from '../poll.js';
+import { installAndConnect, installModeEnv } from './install-setup.js';
 import { expectSentOnce, ProcessWorld, SEND } from './process-world.js';
 
 const BURST = 20;
@@ -30,48 +28,11 @@ afterEach(async () => {
   second = undefined;
 });
 
-/** The children's environment in install mode: OAuth settings, no bot token, no Fxiaoke tenant. */
-function installEnv(env: Record<string, string>, allowed: string[]): Record<string, string> {
-  const {
-    SLACK_BOT_TOKEN: _token,
-    FXIAOKE_APP_ID: _app,
-    FXIAOKE_APP_SECRET: _secret,
-    FXIAOKE_PERMANENT_CODE: _code,
-    ...rest
-  } = env;
-  return {
-    ...rest,
-    SLACK_CLIENT_ID: '1234567890.1234567890',
-    SLACK_CLIENT_SECRET: 'client-secret-installs-process',
-    SLACK_STATE_SECRET: 'state-secret-for-the-install-process-test-0123',
-    FX_BRIDGE_SECRET_KEY: SECRET_KEY,
-    FXIAOKE_ALLOWED_BASE_URLS: allowed.join(','),
-  };
-}
-
-/** Installs a workspace and connects its tenant, as OAuth and App Home would have, in the file. */
-async function installAndConnect(path: string, teamId: string, emulator: FxiaokeEmulator): Promise<void> {
+/** Installs a workspace and connects its tenant in the file, as OAuth and App Home would have. */
+async function installInFile(path: string, teamId: string, emulator: FxiaokeEmulator): Promise<void> {
   const store = openSqliteStore({ path });
   try {
-    const vault = new InstallationVault(
-      installationsOf(store),
-      secretBoxOf({ secretKey: SECRET_KEY, oldSecretKey: undefined }),
-    );
-    await vault.saveSlack({
-      team: { id: teamId, name: teamId },
-      isEnterpriseInstall: false,
-      bot: { userId: 'U0BOT', id: 'B0BOT', token: `xoxb-${teamId}-process` },
-      user: { id: 'U0ADMIN' },
-    });
-    const connected = await vault.connectFxiaoke(`T:${teamId}`, {
-      baseUrl: emulator.url,
-      appId: emulator.options.appId,
-      appSecret: emulator.options.appSecret,
-      permanentCode: emulator.options.permanentCode,
-      userId: '1000',
-      serviceId: emulator.options.serviceIds[0],
-    });
-    expect(connected).toBe(true);
+    await installAndConnect(store, { teamId, secretKey: SECRET_KEY, emulator });
   } finally {
     await store.close();
   }
@@ -100,9 +61,9 @@ describe('install mode, child processes', () => {
       users,
     });
     second.addFault({ fault: { type: 'latency', ms: 150 }, path: SEND, times: Number.POSITIVE_INFINITY });
-    await installAndConnect(w.dbPath, 'T0ONE', w.emulator);
-    await installAndConnect(w.dbPath, 'T0TWO', second);
-    const env = installEnv(w.env, [w.emulator.url, second.url]);
+    await installInFile(w.dbPath, 'T0ONE', w.emulator);
+    await installInFile(w.dbPath, 'T0TWO', second);
+    const env = installModeEnv(w.env, SECRET_KEY, [w.emulator.url, second.url]);
 
     const first = w.children.start(['src/main.ts'], env);
     await first.healthy(w.baseUrl);

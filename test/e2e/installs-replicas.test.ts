@@ -78,15 +78,25 @@ async function twoReplicas(store: Record<string, string>, teamId: string) {
 async function scenario(store: Record<string, string>, teamId: string): Promise<void> {
   const { a, b, fetchesBefore, sentBefore } = await twoReplicas(store, teamId);
   const texts = Array.from({ length: 5 }, (_, n) => `replicas ${teamId} ${n}`);
+  const responseUrls = texts.map(() => slack.responseUrl());
   const acks = await Promise.all(
     texts.map((text, n) =>
-      kit.fxSend((n % 2 === 0 ? a : b).base, teamId, { text: `1000 ${text}`, user_id: 'U0INSTALLER' }),
+      kit.fxSend((n % 2 === 0 ? a : b).base, teamId, {
+        text: `1000 ${text}`,
+        user_id: 'U0INSTALLER',
+        response_url: responseUrls[n] ?? '',
+      }),
     ),
   );
   expect(acks).toEqual(texts.map(() => ''));
-  // The budget (3 a minute) counts both replicas' calls: three go out, two wait.
-  await expect.poll(() => emulator.messages.length - sentBefore, { timeout: 10_000 }).toBe(3);
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // The budget (3 a minute) counts both replicas' calls: three go out, and the other two senders
+  // are told theirs is queued for the rate limit (had each replica a budget of its own, all five
+  // would go out and nobody would be told so). The window is a minute: the two stay queued.
+  const toldQueued = () =>
+    responseUrls.filter((url) =>
+      slack.responsesTo(url).some((call) => String(call.body.text).includes('Queued:')),
+    ).length;
+  await expect.poll(toldQueued, { timeout: 15_000 }).toBe(2);
   expect(emulator.messages.length - sentBefore).toBe(3);
   // One token for the tenant, fetched by one replica and used by both.
   expect(emulator.tokenFetches() - fetchesBefore).toBe(1);

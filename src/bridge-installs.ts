@@ -134,6 +134,9 @@ export async function startInstallBridge(
         log: logger.child({ component: 'readyz' }),
       }),
       tenants: async (key) => {
+        // The installation the request's authorization just read: no second read on the ack path.
+        const just = installations.recentlyRead(key, 1_000);
+        if (just) return workspaces.forInstallation(just);
         // Bounded as the authorization's read was: a store that stops answering now is "not now".
         const read = await beforeDeadline(vault.find(key), config.work.intakeTimeoutMs);
         if (!read.inTime) throw new Error(`the installation of ${key} could not be read in time`);

@@ -96,7 +96,12 @@ export class InstallationVault {
   /** Slack's installation as it was given, opened; undefined when there is none under the key. */
   async openSlack(key: string): Promise<unknown | undefined> {
     const stored = await this.#store.find(key);
-    return stored ? JSON.parse(this.#box.open(stored.slack, context('slack', key))) : undefined;
+    return stored ? this.openStoredSlack(stored) : undefined;
+  }
+
+  /** Slack's installation of a stored installation already read, opened. */
+  openStoredSlack(stored: StoredInstallation): unknown {
+    return JSON.parse(this.#box.open(stored.slack, context('slack', stored.key)));
   }
 
   /**

@@ -109,4 +109,28 @@ describe('install mode: a store that does not answer for an installation', () =>
     mode.now = 'ok';
     expect(await fxSend(port, 'T0NOBODY')).toBe(NOT_INSTALLED);
   });
+
+  it('keeps the installation the authorization read, for the rest of that request only', async () => {
+    const { port: installations } = flakyInstallations();
+    const vault = new InstallationVault(
+      installations,
+      secretBoxOf({ secretKey: KEY, oldSecretKey: undefined }),
+    );
+    await vault.saveSlack({
+      team: { id: 'T0ONE', name: 'One' },
+      bot: { token: 'xoxb-one', userId: 'U0BOT', id: 'B0BOT' },
+    });
+    let now = 1_000_000;
+    const store = new VaultInstallationStore(vault, undefined, () => now, 300);
+    expect(store.recentlyRead('T:T0ONE', 1_000)).toBeUndefined();
+    await store.fetchInstallation({ teamId: 'T0ONE', enterpriseId: undefined, isEnterpriseInstall: false });
+    expect(store.recentlyRead('T:T0ONE', 1_000)?.key).toBe('T:T0ONE');
+    now += 1_001;
+    expect(store.recentlyRead('T:T0ONE', 1_000)).toBeUndefined();
+    await vault.remove('T:T0ONE');
+    await expect(
+      store.fetchInstallation({ teamId: 'T0ONE', enterpriseId: undefined, isEnterpriseInstall: false }),
+    ).rejects.toThrow('not installed');
+    expect(store.recentlyRead('T:T0ONE', 1_000_000)).toBeUndefined();
+  });
 });

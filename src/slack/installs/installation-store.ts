@@ -4,9 +4,9 @@
  * organisation's for an org-wide install. No file store, nothing in plain text.
  */
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
+import type { StoredInstallation } from '../../installs/port.js';
 import { installationKey } from '../../installs/port.js';
 import type { InstallationVault } from '../../installs/vault.js';
-import { SecretBoxError } from '../../secrets/secret-box.js';
 import { beforeDeadline } from '../../util/deadline.js';
 import { needsRefresh, type TokenRefresher, withoutRotation } from './token-refresh.js';
 
@@ -48,6 +48,8 @@ export class VaultInstallationStore implements InstallationStore {
   readonly #now: () => number;
 
   readonly #readTimeoutMs: number;
+  /** The installation each key was last read as, and when: the request being authorized reuses it. */
+  readonly #lastRead = new Map<string, { stored: StoredInstallation; at: number }>();
 
   /**
    * With a refresher, rotating tokens are refreshed here, once across replicas (token-refresh.ts).
@@ -68,14 +70,29 @@ export class VaultInstallationStore implements InstallationStore {
 
   /** Slack's installation under `key`, as the store has it; a store that fails or is late, an error saying so. */
   async #open(key: string): Promise<Installation<'v1' | 'v2', boolean> | undefined> {
-    const read = this.#vault.openSlack(key).catch((error: unknown) => {
-      // A sealed value the key does not open is its own answer (a wrong FX_BRIDGE_SECRET_KEY).
-      if (error instanceof SecretBoxError) throw error;
+    const read = this.#vault.find(key).catch((error: unknown) => {
       throw new InstallationUnavailableError(key, { cause: error });
     });
     const outcome = await beforeDeadline(read, this.#readTimeoutMs);
     if (!outcome.inTime) throw new InstallationUnavailableError(key);
-    return outcome.value as Installation<'v1' | 'v2', boolean> | undefined;
+    const stored = outcome.value;
+    if (!stored) {
+      this.#lastRead.delete(key);
+      return undefined;
+    }
+    // A sealed value the key does not open throws SecretBoxError: its own answer (a wrong key).
+    const opened = this.#vault.openStoredSlack(stored) as Installation<'v1' | 'v2', boolean>;
+    this.#lastRead.set(key, { stored, at: this.#now() });
+    return opened;
+  }
+
+  /**
+   * The installation under `key` as it was read at most `maxAgeMs` ago (by the authorization of
+   * the request at hand): what comes next in that request needs no second read of the store.
+   */
+  recentlyRead(key: string, maxAgeMs: number): StoredInstallation | undefined {
+    const last = this.#lastRead.get(key);
+    return last && this.#now() - last.at <= maxAgeMs ? last.stored : undefined;
   }
 
   async storeInstallation<AuthVersion extends 'v1' | 'v2'>(

@@ -60,22 +60,30 @@ export class LiveSettings {
   async start(): Promise<void> {
     await this.refresh();
     const everyMs = this.#options.everyMs ?? 1_000;
+    let reading = false;
     this.#timer = setInterval(() => {
-      this.refresh().then(
-        () => {
-          if (!this.#failing) return;
-          this.#failing = false;
-          this.#options.log.warn({}, 'settings are read from the store again');
-        },
-        (error: unknown) => {
-          if (this.#failing) return;
-          this.#failing = true;
-          this.#options.log.warn(
-            { err: error },
-            'settings could not be read from the store; the last ones read stay in force, and it is tried every second',
-          );
-        },
-      );
+      // A store that hangs is asked once at a time, not once more every second.
+      if (reading) return;
+      reading = true;
+      this.refresh()
+        .finally(() => {
+          reading = false;
+        })
+        .then(
+          () => {
+            if (!this.#failing) return;
+            this.#failing = false;
+            this.#options.log.warn({}, 'settings are read from the store again');
+          },
+          (error: unknown) => {
+            if (this.#failing) return;
+            this.#failing = true;
+            this.#options.log.warn(
+              { err: error },
+              'settings could not be read from the store; the last ones read stay in force, and it is tried every second',
+            );
+          },
+        );
     }, everyMs);
     this.#timer.unref();
   }

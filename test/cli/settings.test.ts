@@ -36,8 +36,8 @@ describe('fx-bridge audit and settings export', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Two changes made in App Home, through the editor the Home uses. */
-  async function changeInSlack(): Promise<void> {
+  /** The editor App Home uses, over the store the configuration names, closed after `use`. */
+  async function withEditor(use: (editor: SettingsEditor) => Promise<void>): Promise<void> {
     const config = loadConfig(env);
     const store = await openStore(config.storeUrl);
     try {
@@ -49,16 +49,22 @@ describe('fx-bridge audit and settings export', () => {
         log: { warn: () => undefined },
       });
       await live.refresh();
-      const editor = new SettingsEditor(live, port);
+      await use(new SettingsEditor(live, port));
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** Two changes made in App Home, through the editor the Home uses. */
+  function changeInSlack(): Promise<void> {
+    return withEditor(async (editor) => {
       expect(
         (await editor.save('aliases', 'sales: ["1000", "1001"]\nsupport: ["dept:1002"]', 'U0ADMIN')).type,
       ).toBe('saved');
       expect((await editor.save('sync', 'edits: auto\ndeletes: off', 'U0SECOND')).type).toBe('refused');
       expect((await editor.save('admins', '[U0ADMIN, U0SECOND]', 'U0ADMIN')).type).toBe('saved');
       expect((await editor.save('sync', 'edits: auto\ndeletes: off', 'U0SECOND')).type).toBe('saved');
-    } finally {
-      await store.close();
-    }
+    });
   }
 
   it('audit lists who changed which section, newest first, up to --limit, and no secret', async () => {
@@ -122,26 +128,10 @@ describe('fx-bridge audit and settings export', () => {
 
   it('check looks at the settings in force: the store line names the sections set in App Home, the routes line their routes', async () => {
     await changeInSlack();
-    const config = loadConfig(env);
-    const store = await openStore(config.storeUrl);
-    try {
-      const port = settingsOf(store);
-      const live = new LiveSettings({
-        store: port,
-        scope: WORKSPACE_SCOPE,
-        file: config.file,
-        log: { warn: () => undefined },
-      });
-      await live.refresh();
-      const saved = await new SettingsEditor(live, port).save(
-        'routes',
-        'C0NEW: { to: [sales], forward: reaction }',
-        'U0ADMIN',
-      );
+    await withEditor(async (editor) => {
+      const saved = await editor.save('routes', 'C0NEW: { to: [sales], forward: reaction }', 'U0ADMIN');
       expect(saved.type).toBe('saved');
-    } finally {
-      await store.close();
-    }
+    });
     const io = captureIo(env);
     await runCli(['check'], io);
     expect(io.output).toMatch(/✓ relay store +.* answers; set in App Home: aliases, admins, sync, routes/);

@@ -2,8 +2,9 @@
  * Asynchronous waits for SQLite locks. better-sqlite3 is synchronous: with a long `busy_timeout`
  * an operation that meets another process's write lock (a `sqlite3` shell in `BEGIN IMMEDIATE`,
  * a backup) sleeps inside SQLite and freezes the event loop — acks, `/healthz`, everything. So the
- * serving connection keeps `busy_timeout` at a few ms and this queue does the waiting instead:
- * an operation that fails with SQLITE_BUSY / SQLITE_LOCKED is tried again on a timer, with backoff.
+ * serving connection keeps `busy_timeout` at 0 and this queue does the waiting instead: an
+ * operation that fails with SQLITE_BUSY / SQLITE_LOCKED is tried again on the next turns of the
+ * event loop for a millisecond, then on a timer, with backoff.
  *
  * Writes form one FIFO: a write never runs while an earlier one is still waiting, so writes land
  * in the order they were issued even across a lock wait (callers rely on it, e.g. a tombstone
@@ -17,9 +18,20 @@
 export interface LockWaitOptions {
   /** True for errors that mean "locked, try again later". */
   isLocked: (error: unknown) => boolean;
-  /** First retry delay; doubles per attempt up to `maxDelayMs`. */
+  /**
+   * For how long after an operation first meets a lock it is tried again on each turn of the event
+   * loop (setImmediate) rather than on a timer. Another process's write transactions (a relay
+   * worker's, a replica's) last tens of microseconds, so the lock is usually free a turn later,
+   * while a timer's first wait is a millisecond or more: under a worker's steady writes that wait
+   * was most of a receiver's median ack. A lock held longer (a backup, a shell in a transaction)
+   * goes on to the timers. Default 1 ms; 0: timers only.
+   */
+  spinMs?: number;
+  /** First retry delay after the spin; doubles per attempt up to `maxDelayMs`. */
   firstDelayMs?: number;
   maxDelayMs?: number;
+  /** The clock the spin is measured on (tests). */
+  now?: () => number;
   /** Called each time an operation starts waiting for a lock (metrics, tests). */
   onLockWait?: () => void;
 }
@@ -28,13 +40,18 @@ interface Waiting {
   attempt: () => boolean;
   reject: (error: unknown) => void;
   delayMs: number;
-  timer: NodeJS.Timeout | undefined;
+  /** When this operation first met a lock (the spin's start); undefined until it does. */
+  lockedAt: number | undefined;
+  /** Cancels the retry scheduled, if any. */
+  cancel: (() => void) | undefined;
 }
 
 export class LockWaitQueue {
   readonly #isLocked: (error: unknown) => boolean;
+  readonly #spinMs: number;
   readonly #firstDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #now: () => number;
   readonly #onLockWait: (() => void) | undefined;
   /** Writes not yet landed, oldest first; only the head ever has a timer. */
   readonly #writes: Waiting[] = [];
@@ -43,8 +60,10 @@ export class LockWaitQueue {
 
   constructor(options: LockWaitOptions) {
     this.#isLocked = options.isLocked;
+    this.#spinMs = options.spinMs ?? 1;
     this.#firstDelayMs = options.firstDelayMs ?? 2;
     this.#maxDelayMs = options.maxDelayMs ?? 50;
+    this.#now = options.now ?? (() => performance.now());
     this.#onLockWait = options.onLockWait;
   }
 
@@ -71,13 +90,13 @@ export class LockWaitQueue {
       if (closed) return reject(closed());
       const entry = this.#entry(operation, resolve, reject);
       const tryRead = () => {
-        entry.timer = undefined;
+        entry.cancel = undefined;
         if (entry.attempt()) {
           this.#reads.delete(entry);
           return;
         }
         this.#reads.add(entry);
-        entry.timer = setTimeout(tryRead, this.#nextDelay(entry));
+        this.#retryLater(entry, tryRead);
       };
       tryRead();
     });
@@ -88,7 +107,7 @@ export class LockWaitQueue {
     if (this.#closedWith) return;
     this.#closedWith = error;
     for (const entry of [...this.#writes.splice(0), ...this.#reads]) {
-      clearTimeout(entry.timer);
+      entry.cancel?.();
       entry.reject(error());
     }
     this.#reads.clear();
@@ -98,9 +117,9 @@ export class LockWaitQueue {
   #drainWrites(): void {
     while (this.#writes.length > 0) {
       const head = this.#writes[0] as Waiting;
-      head.timer = undefined;
+      head.cancel = undefined;
       if (!head.attempt()) {
-        head.timer = setTimeout(() => this.#drainWrites(), this.#nextDelay(head));
+        this.#retryLater(head, () => this.#drainWrites());
         return;
       }
       this.#writes.shift();
@@ -115,14 +134,15 @@ export class LockWaitQueue {
     const entry: Waiting = {
       reject,
       delayMs: 0,
-      timer: undefined,
+      lockedAt: undefined,
+      cancel: undefined,
       attempt: () => {
         let value: T;
         try {
           value = operation();
         } catch (error) {
           if (this.#isLocked(error)) {
-            if (entry.delayMs === 0) this.#onLockWait?.();
+            if (entry.lockedAt === undefined) this.#onLockWait?.();
             return false;
           }
           reject(error);
@@ -133,6 +153,19 @@ export class LockWaitQueue {
       },
     };
     return entry;
+  }
+
+  /** On the next turn while the spin lasts, then on a timer with backoff. */
+  #retryLater(entry: Waiting, retry: () => void): void {
+    const now = this.#now();
+    entry.lockedAt ??= now;
+    if (now - entry.lockedAt < this.#spinMs) {
+      const immediate = setImmediate(retry);
+      entry.cancel = () => clearImmediate(immediate);
+      return;
+    }
+    const timer = setTimeout(retry, this.#nextDelay(entry));
+    entry.cancel = () => clearTimeout(timer);
   }
 
   #nextDelay(entry: Waiting): number {

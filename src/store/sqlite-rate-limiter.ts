@@ -10,8 +10,8 @@
  * is one IMMEDIATE transaction (the file's write lock), so two processes can never both take an
  * endpoint's last slot. Times are the host's clock: the processes sharing a local file share it.
  *
- * Its own connection, like the store's with a `busy_timeout` of a few ms: a decision that meets
- * another process's write lock waits on a timer in a LockWaitQueue (lock-wait.ts), never inside
+ * Its own connection, like the store's with a `busy_timeout` of 0: a decision that meets
+ * another process's write lock waits in a LockWaitQueue (lock-wait.ts), never inside
  * SQLite with the event loop frozen. Rows clean up after themselves as in PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';

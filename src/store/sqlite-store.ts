@@ -28,9 +28,12 @@ export interface SqliteStoreOptions {
 
 /**
  * `busy_timeout` while serving: the longest SQLite itself may block the event loop on a lock.
- * Longer waits happen asynchronously in the LockWaitQueue (see README, "SQLite lock waits").
+ * None: SQLite's busy handler sleeps at least a millisecond (usleep) with the event loop stopped,
+ * and beside a relay worker writing the same file that was one write in seven of a receiver's
+ * (issue 22). Every wait happens asynchronously in the LockWaitQueue instead (docs/operations.md,
+ * "SQLite lock waits").
  */
-export const SERVING_BUSY_TIMEOUT_MS = 2;
+export const SERVING_BUSY_TIMEOUT_MS = 0;
 const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
 export function openSqliteStore(options: SqliteStoreOptions): SqliteRelayStore {

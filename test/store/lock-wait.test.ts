@@ -8,8 +8,19 @@ import { LockWaitQueue } from '../../src/store/lock-wait.js';
 
 class Locked extends Error {}
 
+/** Timers only (no spin), so each retry happens when the test moves the fake timers. */
 function queue() {
-  return new LockWaitQueue({ isLocked: (error) => error instanceof Locked, firstDelayMs: 1, maxDelayMs: 4 });
+  return new LockWaitQueue({
+    isLocked: (error) => error instanceof Locked,
+    spinMs: 0,
+    firstDelayMs: 1,
+    maxDelayMs: 4,
+  });
+}
+
+/** The next turn of the event loop (setImmediate is real here: only timers are faked). */
+async function turns(count: number): Promise<void> {
+  for (let n = 0; n < count; n++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** An operation that fails with Locked while `lock.held`, else appends `name` to `landed`. */
@@ -106,5 +117,55 @@ describe('LockWaitQueue', () => {
     expect(vi.getTimerCount()).toBe(0); // no retry left behind
     await expect(q.write(op(lock, landed, 'late'))).rejects.toThrow('closed');
     await expect(q.read(op(lock, landed, 'late'))).rejects.toThrow('closed');
+  });
+
+  it('tries a locked write again on each turn of the event loop while the spin lasts, then on timers', async () => {
+    let clock = 0;
+    const q = new LockWaitQueue({
+      isLocked: (error) => error instanceof Locked,
+      spinMs: 1,
+      firstDelayMs: 1,
+      maxDelayMs: 4,
+      now: () => clock,
+    });
+    const lock = { held: true };
+    const landed: string[] = [];
+    const first = op(lock, landed, 'first');
+    const landing = q.write(first);
+    await turns(5);
+    // Retried turn after turn, no timer: a sibling's short write lock is gone a turn later.
+    expect(first.attempts()).toBeGreaterThanOrEqual(5);
+    expect(vi.getTimerCount()).toBe(0);
+    lock.held = false;
+    await turns(2);
+    expect(await landing).toBe('first');
+
+    lock.held = true;
+    const second = op(lock, landed, 'second');
+    const waiting = q.write(second);
+    await turns(2);
+    clock = 1; // the spin is over: a lock held this long waits on the timers
+    await turns(3);
+    const attemptsAtTimer = second.attempts();
+    expect(vi.getTimerCount()).toBe(1);
+    await turns(3);
+    expect(second.attempts()).toBe(attemptsAtTimer);
+    lock.held = false;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await waiting).toBe('second');
+    expect(landed).toEqual(['first', 'second']);
+  });
+
+  it('stops spinning on close', async () => {
+    const q = new LockWaitQueue({ isLocked: (error) => error instanceof Locked, now: () => 0 });
+    const lock = { held: true };
+    const spinning = op(lock, [], 'never');
+    const write = q.write(spinning);
+    await turns(2);
+    q.close(() => new Error('closed'));
+    await expect(write).rejects.toThrow('closed');
+    const attempts = spinning.attempts();
+    await turns(3);
+    expect(spinning.attempts()).toBe(attempts);
   });
 });

@@ -23,7 +23,6 @@ import { LoopPressure } from './relay/loop-pressure.js';
 import { takeOverOwed } from './relay/owed.js';
 import { InProcessSendLimiter, type SendRateLimiter } from './relay/send-rate.js';
 import { takeOverAbandoned } from './relay/takeover.js';
-import type { RelayRecord } from './relay/types.js';
 import { RelayWorkQueue } from './relay/work-queue.js';
 import type { SettingsAdmin } from './settings/editor.js';
 import { SlackFileDownloader } from './slack/api/files.js';
@@ -31,6 +30,7 @@ import { type SlackLookups, slackLookups } from './slack/api/lookups.js';
 import type { SlackProfileCache } from './slack/api/profiles.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { InFlightWork } from './slack/jobs/in-flight.js';
+import type { HandOff } from './slack/jobs/port.js';
 import type { RelayJobs } from './slack/jobs/relay-jobs.js';
 import type { StoreDurabilityStatus } from './store/durability.js';
 import { StoreConfigurationError, StoreOpenError } from './store/errors.js';
@@ -358,7 +358,7 @@ export async function openSlack(
     work: { work: InFlightWork; queue: RelayWorkQueue };
     isShuttingDown: () => boolean;
     durability: (() => StoreDurabilityStatus) | undefined;
-    handOff?: (record: RelayRecord) => Promise<void>;
+    handOff?: HandOff;
     /** Settings edited in App Home (settings/editor.ts). */
     settings?: SettingsAdmin;
   },

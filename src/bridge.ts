@@ -25,6 +25,7 @@ import { handOff } from './relay/handoff.js';
 import type { RelayRecord } from './relay/types.js';
 import { openLiveSettings } from './settings/open.js';
 import type { SlackApp } from './slack/app.js';
+import type { PortableResponseUrl } from './slack/jobs/answer.js';
 import { startedFields } from './started-line.js';
 import type { RelayStore } from './store/interface.js';
 import { Closers } from './util/closers.js';
@@ -102,7 +103,8 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     // `fork`: telling the worker is the hand-off (no store write); `none`: a write any worker finds.
     const handOffTo =
       mode === 'fork'
-        ? async (record: RelayRecord) => forked?.notify(record.id)
+        ? async (record: RelayRecord, responseUrl?: PortableResponseUrl) =>
+            forked?.notify(record.id, responseUrl)
         : mode === 'none'
           ? async (record: RelayRecord) => {
               await handOff(relay.deps, record);

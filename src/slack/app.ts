@@ -11,13 +11,13 @@ import {
 } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { closeServer, customRoutesServer, listen } from '../http/server.js';
-import type { RelayRecord } from '../relay/types.js';
 import type { RelayWorkQueue } from '../relay/work-queue.js';
 import { resolveBotIdentityPatiently } from './api/auth-retry.js';
 import { slackClientOptions, socketModeClientOptions } from './api/web-client.js';
 import { boltLogger } from './bolt-logger.js';
 import type { ListenerContext } from './context.js';
 import { HomeViewers } from './home/viewers.js';
+import type { HandOff } from './jobs/port.js';
 import { RelayJobs, type TakeoverObserver } from './jobs/relay-jobs.js';
 import { registerListeners } from './listeners/index.js';
 import { AckTimingReceiver } from './receiver/ack-timing.js';
@@ -40,7 +40,7 @@ export interface SlackAppOptions {
   /** Told how long each request took from reaching the app to its ack (metrics). */
   onAck?: (type: string, seconds: number) => void;
   /** RELAY_WORKERS fork|none: accepted sends go to the workers (jobs/relay-jobs.ts). */
-  handOff?: (record: RelayRecord) => Promise<void>;
+  handOff?: HandOff;
   /**
    * Install mode: one workspace's app inside the install app (bridge-tenant.ts). Its
    * requests come through `receiver`, verified and routed there by the install app, each

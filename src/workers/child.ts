@@ -54,9 +54,9 @@ process.on('message', (message: unknown) => {
       );
     return;
   }
-  const { relayIds } = message;
+  const { relays } = message;
   void worker?.then((running) => {
-    for (const relayId of relayIds) running.notify(relayId);
+    for (const { relayId, responseUrl } of relays) running.notify(relayId, responseUrl);
   });
 });
 process.on('disconnect', () => exit(0));

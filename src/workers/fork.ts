@@ -10,7 +10,8 @@ import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { isFromWorker, type ToWorker } from './protocol.js';
+import type { PortableResponseUrl } from '../slack/jobs/answer.js';
+import { type HandedOff, isFromWorker, type ToWorker } from './protocol.js';
 
 /** How much lower the worker's CPU priority is than the receiver's (nice steps). */
 const WORKER_NICENESS = 10;
@@ -33,14 +34,14 @@ export class ForkedWorker {
   #failures = 0;
   #restart: NodeJS.Timeout | undefined;
   /** Told this turn of the event loop, sent together. */
-  #batch: string[] = [];
+  #batch: HandedOff[] = [];
   #flush: NodeJS.Immediate | undefined;
   /**
    * Told within a lease's time, oldest first: told again to the next worker should this one die
    * before claiming them (the claim is a compare-and-set, so telling twice is harmless). Older ones
    * need no telling: the receiver's lease on them ran out and any worker's takeover sweep takes them.
    */
-  #recent: { relayId: string; at: number }[] = [];
+  #recent: (HandedOff & { at: number })[] = [];
   /** Metrics asked of the worker, by request id, until it answers or the wait runs out. */
   readonly #metricsAsked = new Map<number, (metrics: unknown[] | undefined) => void>();
   #metricsId = 0;
@@ -90,7 +91,7 @@ export class ForkedWorker {
         this.log.info({ pid: child.pid }, 'relay worker ready');
         this.#forgetOld();
         if (this.#recent.length > 0)
-          this.#send({ type: 'handed-off', relayIds: this.#recent.map((each) => each.relayId) });
+          this.#send({ type: 'handed-off', relays: this.#recent.map(({ at: _, ...told }) => told) });
       } else {
         this.log.error({ reason: message.message }, 'relay worker could not start');
       }
@@ -138,17 +139,21 @@ export class ForkedWorker {
     });
   }
 
-  /** A hand-off: told to the worker in this turn's batch, and remembered for a lease's time. */
-  notify(relayId: string): void {
-    this.#recent.push({ relayId, at: Date.now() });
-    this.#batch.push(relayId);
+  /**
+   * A hand-off: told to the worker in this turn's batch, and remembered for a lease's time. The
+   * door's response_url goes along, so the worker answers where the receiver would have.
+   */
+  notify(relayId: string, responseUrl?: PortableResponseUrl): void {
+    const told: HandedOff = responseUrl ? { relayId, responseUrl } : { relayId };
+    this.#recent.push({ ...told, at: Date.now() });
+    this.#batch.push(told);
     this.#flush ??= setImmediate(() => {
       this.#flush = undefined;
-      const relayIds = this.#batch;
+      const relays = this.#batch;
       this.#batch = [];
       this.#forgetOld();
       // Not ready (starting, or restarting after a death): told on its 'ready' from #recent.
-      if (this.#ready) this.#send({ type: 'handed-off', relayIds });
+      if (this.#ready) this.#send({ type: 'handed-off', relays });
     });
   }
 

@@ -5,6 +5,13 @@
  * with the very configuration it runs with.
  */
 import type { Config } from '../config.js';
+import type { PortableResponseUrl } from '../slack/jobs/answer.js';
+
+/** A send handed off, and the door's response_url when it had one (`/fx-send`): never logged. */
+export interface HandedOff {
+  relayId: string;
+  responseUrl?: PortableResponseUrl;
+}
 
 /** Receiver → worker. */
 export type ToWorker =
@@ -19,7 +26,7 @@ export type ToWorker =
    * Sends this receiver accepted (relay/handoff.ts), batched per turn of its event loop: the
    * telling is the hand-off; the worker claims each from the receiver's lease.
    */
-  | { type: 'handed-off'; relayIds: string[] }
+  | { type: 'handed-off'; relays: HandedOff[] }
   /** The worker's metrics, for the receiver's `/metrics` (answered with the same `id`). */
   | { type: 'metrics'; id: number };
 

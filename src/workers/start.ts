@@ -23,6 +23,7 @@ import type { RelayDeps } from '../relay/deps.js';
 import { relayFacade } from '../relay/facade.js';
 import { claimHandedOff } from '../relay/handoff.js';
 import { openLiveSettings } from '../settings/open.js';
+import type { PortableResponseUrl } from '../slack/jobs/answer.js';
 import type { RelayJobs } from '../slack/jobs/relay-jobs.js';
 import { createWorkerJobs } from '../slack/worker-jobs.js';
 import { Closers } from '../util/closers.js';
@@ -42,8 +43,11 @@ export interface Worker {
   readonly logger: Logger;
   readonly relay: RelayDeps;
   readonly jobs: RelayJobs;
-  /** The receiver told of `relayId`: claimed now and queued here, as the receiver would have queued it. */
-  notify(relayId: string): void;
+  /**
+   * The receiver told of `relayId`: claimed now and queued here, as the receiver would have queued
+   * it, and answered through the door's response_url when it came along.
+   */
+  notify(relayId: string, responseUrl?: PortableResponseUrl): void;
   /** This worker's metrics as prom-client's JSON, labelled `process="relay-worker"` (the receiver shows them). */
   metricsJson(): Promise<unknown[]>;
   stop(): Promise<void>;
@@ -129,11 +133,11 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       relay: relay.deps,
       jobs,
       metricsJson: () => metrics.registry.getMetricsAsJSON(),
-      notify(relayId) {
+      notify(relayId, responseUrl) {
         if (stopped) return;
         claimHandedOff(relay.deps, relayId, options.receiverId).then(
           (record) => {
-            if (record) jobs.carryOutHandedOff(record);
+            if (record) jobs.carryOutHandedOff(record, responseUrl);
           },
           (error: unknown) => logger.warn({ err: error, relayId }, 'could not claim a handed-off relay'),
         );

@@ -3,9 +3,11 @@
  * sends. A burst of commands with the worker killed (SIGKILL) half way, and one with the receiver
  * killed half way and started again: every acked command reaches Fxiaoke once (a call that may have
  * left when the worker died is never sent again and its relay says so), nothing stays in work, and
- * every ack was under Slack's 3 s by the bridge's own clock (its ack histogram).
+ * every ack was under Slack's 3 s by the bridge's own clock (its ack histogram). And the worker
+ * answers a command where the receiver would have: at its response_url.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { IN_WORK } from '../../src/relay/lifecycle.js';
 import { waitFor } from '../poll.js';
 import type { BridgeProcess } from './process-helpers.js';
@@ -163,4 +165,42 @@ describe('RELAY_WORKERS=fork (child processes)', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
   }, 120_000);
+
+  it('answers a command the worker carried out at the command’s response_url, as the receiver would', async () => {
+    const w = await setUp();
+    const { slack, env, baseUrl, users, children } = w;
+    const bridge = children.start(['src/main.ts'], env);
+    await bridge.healthy(baseUrl);
+    await slack.waitFor(() => latestWorkerPid(bridge));
+
+    // Nobody by that id: found out by the worker, when it resolves the recipients.
+    const unknown = slack.responseUrl();
+    const ack = await sendSlashCommand(w.eventsUrl, TEST_SIGNING_SECRET, {
+      text: 'FSUID_NOBODY_HERE hello from a worker',
+      response_url: unknown,
+    });
+    expect(ack.status).toBe(200);
+    const [answer] = await slack.waitFor(() => {
+      const posted = slack.responsesTo(unknown);
+      return posted.length > 0 ? posted : undefined;
+    });
+    expect(answer?.status).toBe(200);
+    expect(JSON.stringify(answer?.body)).toContain('FSUID_NOBODY_HERE');
+    // Not beside the command as a second ephemeral, nor as a DM: where /fx-send always answers.
+    expect(slack.callsTo('chat.postEphemeral')).toEqual([]);
+    expect(slack.callsTo('chat.postMessage')).toEqual([]);
+
+    // A good one: its receipt in the channel, and nothing to say at its response_url.
+    const good = slack.responseUrl();
+    await sendSlashCommand(w.eventsUrl, TEST_SIGNING_SECRET, {
+      text: `${users[0]!.openUserId} worker receipt`,
+      response_url: good,
+    });
+    await slack.waitFor(() =>
+      slack.messages.some((message) => JSON.stringify(message).includes('worker receipt')) ? true : undefined,
+    );
+    expect(slack.responsesTo(good)).toEqual([]);
+    bridge.child.kill('SIGTERM');
+    expect(await bridge.exited, bridge.output).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });

@@ -26,6 +26,42 @@ export interface ResponseUrlOptions {
   fallback: Answer;
   /** The clock the URL's age is read on; its life starts when the answer is made (at the door). */
   now?: () => number;
+  /** When Slack issued the URL, on `now`'s clock, if not now: one handed to a worker process. */
+  issuedAt?: number;
+}
+
+/**
+ * A door's response_url as it travels with a send handed to the receiver's forked worker
+ * (RELAY_WORKERS=fork, workers/protocol.ts): only the process that took the request knows it, since
+ * records never hold one. In memory and over the fork's IPC channel only, never logged; its life
+ * runs from `issuedAt` (epoch ms), as Slack's does.
+ */
+export interface PortableResponseUrl {
+  url: string;
+  issuedAt: number;
+}
+
+/**
+ * Posts to a response_url from outside a Bolt listener (a worker process), as Bolt's own
+ * `respond` does (@slack/bolt context/create-respond.ts, not exported): JSON over fetch, and a
+ * RespondError with Slack's status when it refuses.
+ */
+export function respondTo(url: string, fetchFn: typeof fetch = globalThis.fetch): RespondFn {
+  return async (message) => {
+    const body = typeof message === 'string' ? { text: message } : message;
+    const response = await fetchFn(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw new RespondError(
+        `Failed to respond to the response_url: ${response.status} ${response.statusText}`,
+        response.status,
+      );
+    }
+    return response;
+  };
 }
 
 /**
@@ -36,7 +72,7 @@ export interface ResponseUrlOptions {
  */
 export function answerByResponseUrl(respond: RespondFn, options: ResponseUrlOptions): Answer {
   const now = options.now ?? Date.now;
-  const issuedAt = now();
+  const issuedAt = options.issuedAt ?? now();
   let uses = 0;
   let gone = false;
   return async (text, blocks) => {

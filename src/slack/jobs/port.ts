@@ -9,10 +9,24 @@ import type { IntakeOutcome } from '../../relay/intake.js';
 import type { RoutedIntake } from '../../relay/route.js';
 import type { SyncIntake } from '../../relay/sync.js';
 import type { RelayRecord } from '../../relay/types.js';
-import type { Answer } from './answer.js';
+import type { Answer, PortableResponseUrl } from './answer.js';
 
 /** A received send as a door hands it over: "not taken" is the door's own answer (on its ack). */
 export type ReceivedSend = Exclude<IntakeOutcome, Unavailable>;
+
+/**
+ * RELAY_WORKERS fork|none: an accepted send handed to the workers instead of run here
+ * (relay/handoff.ts), with the door's response_url where the worker can use it (`fork`).
+ */
+export type HandOff = (record: RelayRecord, responseUrl?: PortableResponseUrl) => Promise<void>;
+
+/** Options of a send: where else its answers go. */
+export interface SendOptions {
+  /** A held relay's confirmation: its held message, replaced in place (only here). */
+  heldAnswer?: Answer;
+  /** The door's response_url, for a worker that carries the send out (RELAY_WORKERS=fork). */
+  responseUrl?: PortableResponseUrl;
+}
 
 /** Edits and deletes of relayed messages (jobs/sync-jobs.ts), as the doors use them. */
 export interface SyncJobsPort {
@@ -25,7 +39,7 @@ export interface SyncJobsPort {
 export interface RelayJobsPort {
   /** Edits and deletes of relayed messages: questions, updates, revokes after a delete. */
   readonly sync: SyncJobsPort;
-  send(received: ReceivedSend, answer: Answer, options?: { heldAnswer?: Answer }): Promise<void>;
+  send(received: ReceivedSend, answer: Answer, options?: SendOptions): Promise<void>;
   confirm(received: ConfirmationIntake | Unavailable, heldAnswer: Answer): Promise<void>;
   cancelled(outcome: HeldOutcome | Unavailable, answer: Answer, userId: string): Promise<void>;
   revoke(received: RevokeIntake | Unavailable, actorId: string, answer: Answer | undefined): Promise<void>;

@@ -22,15 +22,18 @@ import { routedNotRelayedText } from '../replies/routed.js';
 import {
   type Answer,
   answerByDm,
+  answerByResponseUrl,
   answerInChannel,
   internalErrorText,
   NOT_TAKEN_TEXT,
   notTakenText,
+  type PortableResponseUrl,
+  respondTo,
   safely,
 } from './answer.js';
 import { notifyRecoveredRelays } from './notify-recovered.js';
 import { tellOwedAnswer } from './owed-answer.js';
-import type { ReceivedSend, RelayJobsPort } from './port.js';
+import type { HandOff, ReceivedSend, RelayJobsPort, SendOptions } from './port.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptObserver, receiptTracker, runSendJob } from './send-job.js';
 import { SyncJobs } from './sync-jobs.js';
@@ -62,13 +65,13 @@ export class RelayJobs implements RelayJobsPort {
      * RELAY_WORKERS fork|none: an accepted send is handed off to a worker process (relay/handoff.ts)
      * instead of running here, so this process's event loop is left to acks. Absent: run here.
      */
-    private readonly handOff?: (record: RelayRecord) => Promise<void>,
+    private readonly handOff?: HandOff,
   ) {
     this.sync = new SyncJobs(ctx, client, queue, this);
   }
 
   /** A received send (any door): carried out in the queue, or answered now (a duplicate, a bad text). */
-  async send(received: ReceivedSend, answer: Answer, options: { heldAnswer?: Answer } = {}): Promise<void> {
+  async send(received: ReceivedSend, answer: Answer, options: SendOptions = {}): Promise<void> {
     const said = safely(answer, this.ctx.logger);
     if (received.type !== 'accepted') {
       await presentSend(received, said);
@@ -79,7 +82,7 @@ export class RelayJobs implements RelayJobsPort {
     const handOff = options.heldAnswer ? undefined : this.handOff;
     if (handOff) {
       void this.ctx.work
-        .run(() => handOff(record))
+        .run(() => handOff(record, options.responseUrl))
         .catch((error: unknown) =>
           this.ctx.logger.warn(
             { err: error, relayId: record.id },
@@ -218,15 +221,22 @@ export class RelayJobs implements RelayJobsPort {
 
   /**
    * A send a receiver handed off (relay/handoff.ts), claimed by this worker: the very job the
-   * receiver would have run, answered in its channel (records never hold a response_url).
+   * receiver would have run, answered through the door's response_url when the receiver passed it
+   * on (`fork`), else, or once Slack no longer takes it, in its channel (records never hold one).
    */
-  carryOutHandedOff(record: RelayRecord): void {
-    const answer = answerInChannel(
+  carryOutHandedOff(record: RelayRecord, responseUrl?: PortableResponseUrl): void {
+    const inChannel = answerInChannel(
       this.client,
       this.ctx.logger,
       record.originChannelId,
       responsibleFor(record),
     );
+    const answer = responseUrl
+      ? answerByResponseUrl(respondTo(responseUrl.url), {
+          fallback: inChannel,
+          issuedAt: responseUrl.issuedAt,
+        })
+      : inChannel;
     void this.send({ type: 'accepted', record }, answer);
   }
 

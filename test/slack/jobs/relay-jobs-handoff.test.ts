@@ -2,11 +2,23 @@
  * RelayJobs with RELAY_WORKERS fork|none (issue 22): a door's accepted send is handed off, not run
  * here; what needs no Fxiaoke call is still answered at once; a held relay's confirmation (whose
  * answer replaces the held message, known only here) runs here. A worker's RelayJobs carries a
- * handed-off relay out as the normal job, answered in its channel.
+ * handed-off relay out as the normal job, answered through the door's response_url when the
+ * receiver passed it on (RELAY_WORKERS=fork), else in its channel.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeSlackApi } from '../../../dev/fakes/slack-api.js';
 import type { RelayRecord } from '../../../src/relay/types.js';
+import { type PortableResponseUrl, RESPONSE_URL_LIFETIME_MS } from '../../../src/slack/jobs/answer.js';
 import { CHANNEL, door, receivedRecord, SENDER, sentRecord, textsOf } from '../listeners/door-kit.js';
+
+let slack: FakeSlackApi | undefined;
+afterEach(async () => {
+  await slack?.stop();
+  slack = undefined;
+});
+
+/** A worker's RelayJobs (door() without a hand-off of its own), as workers/start.ts calls it. */
+type WorkerJobs = { carryOutHandedOff(record: RelayRecord, responseUrl?: PortableResponseUrl): void };
 
 describe('RelayJobs handing sends off', () => {
   it('hands an accepted send off instead of carrying it out, and answers a duplicate at once', async () => {
@@ -56,7 +68,7 @@ describe('RelayJobs handing sends off', () => {
       }),
     });
     // The worker's RelayJobs: no hand-off of its own (door() without one).
-    const jobs = d.ctx.jobs as unknown as { carryOutHandedOff(record: RelayRecord): void };
+    const jobs = d.ctx.jobs as unknown as WorkerJobs;
     jobs.carryOutHandedOff(received);
     await d.settled();
     expect(d.relay.calls.map((call) => call.method)).toEqual(
@@ -65,5 +77,56 @@ describe('RelayJobs handing sends off', () => {
     const [ephemeral] = d.callsTo('chat.postEphemeral');
     expect(ephemeral?.args).toMatchObject({ channel: CHANNEL, user: SENDER });
     expect(textsOf(ephemeral)).not.toBe('\n[]');
+  });
+
+  it('passes the door’s response_url along with the hand-off', async () => {
+    const handed: { id: string; responseUrl: PortableResponseUrl | undefined }[] = [];
+    const d = door(
+      {},
+      { handOff: async (record, responseUrl) => void handed.push({ id: record.id, responseUrl }) },
+    );
+    const received = receivedRecord();
+    const responseUrl = { url: 'https://hooks.slack.com/commands/T1/1/abc', issuedAt: 1_000 };
+    await d.ctx.jobs.send({ type: 'accepted', record: received }, async () => undefined, { responseUrl });
+    await d.settled();
+    expect(handed).toEqual([{ id: received.id, responseUrl }]);
+  });
+
+  it('answers a handed-off send through the response_url it came with, in the channel once Slack no longer takes it', async () => {
+    slack = await FakeSlackApi.start();
+    const fake = slack;
+    const received = receivedRecord();
+    const d = door({
+      carryOutSend: async () => ({
+        type: 'expired',
+        record: sentRecord({ id: received.id, status: 'failed', batches: [] }),
+      }),
+    });
+    const jobs = d.ctx.jobs as unknown as WorkerJobs;
+
+    const live = fake.responseUrl();
+    jobs.carryOutHandedOff(received, { url: live, issuedAt: Date.now() });
+    await d.settled();
+    const [answer] = fake.responsesTo(live);
+    expect(answer?.status).toBe(200);
+    expect(JSON.stringify(answer?.body)).toContain(received.id);
+    expect(d.callsTo('chat.postEphemeral')).toEqual([]);
+
+    // Issued more than 30 minutes ago (a long wait in the receiver's queue): not posted to at all.
+    const old = fake.responseUrl();
+    jobs.carryOutHandedOff(received, { url: old, issuedAt: Date.now() - RESPONSE_URL_LIFETIME_MS - 1 });
+    await d.settled();
+    expect(fake.responsesTo(old)).toEqual([]);
+    expect(d.callsTo('chat.postEphemeral')).toHaveLength(1);
+
+    // Refused by Slack (404 expired_url): the answer is heard in the channel all the same.
+    const refused = fake.responseUrl();
+    fake.expireResponseUrl(refused);
+    jobs.carryOutHandedOff(received, { url: refused, issuedAt: Date.now() });
+    await d.settled();
+    expect(fake.responsesTo(refused).map((call) => call.status)).toEqual([404]);
+    const ephemerals = d.callsTo('chat.postEphemeral');
+    expect(ephemerals).toHaveLength(2);
+    expect(ephemerals[1]?.args).toMatchObject({ channel: CHANNEL, user: SENDER });
   });
 });

@@ -16,6 +16,7 @@ import { RelayWorkQueue } from '../../../src/relay/work-queue.js';
 import type { ListenerContext } from '../../../src/slack/context.js';
 import type { HomeViewers } from '../../../src/slack/home/viewers.js';
 import { InFlightWork } from '../../../src/slack/jobs/in-flight.js';
+import type { HandOff } from '../../../src/slack/jobs/port.js';
 import { RelayJobs } from '../../../src/slack/jobs/relay-jobs.js';
 import { makeBatch, makeRecord } from '../../store/records.js';
 
@@ -168,7 +169,7 @@ export function door(
     failing?: string[];
     homeViewers?: HomeViewers;
     /** RELAY_WORKERS fork|none: accepted sends go here instead of the queue. */
-    handOff?: (record: RelayRecord) => Promise<void>;
+    handOff?: HandOff;
   } = {},
 ): Door {
   const timeline: string[] = [];

@@ -34,7 +34,10 @@ export function fxSendCommand(ctx: ListenerContext) {
         if (received.type === 'unavailable')
           return args.ack({ response_type: 'ephemeral', text: NOT_TAKEN_TEXT });
         await args.ack();
-        return ctx.jobs.send(received, answerToCommand(args, ctx));
+        // The response_url goes along should a forked worker carry the send out (RELAY_WORKERS=fork).
+        return ctx.jobs.send(received, answerToCommand(args, ctx), {
+          responseUrl: { url: args.command.response_url, issuedAt: Date.now() },
+        });
       }
     }
   };

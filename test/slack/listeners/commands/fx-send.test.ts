@@ -194,4 +194,27 @@ describe('/fx-send', () => {
       ':warning: Nothing was sent: fx-bridge could not check your user group membership with Slack. Try again in a moment.',
     ]);
   });
+
+  it('hands an accepted send to the workers with its response_url (RELAY_WORKERS=fork), after the ack', async () => {
+    const received = receivedRecord();
+    const handed: { id: string; url: string | undefined; issuedAt: number | undefined }[] = [];
+    const d = door(
+      { receiveSend: async () => ({ type: 'accepted', record: received }) },
+      {
+        handOff: async (record, responseUrl) =>
+          void handed.push({ id: record.id, url: responseUrl?.url, issuedAt: responseUrl?.issuedAt }),
+      },
+    );
+    const before = Date.now();
+    const { ack, run } = invoke(d, 'FSUID_A hello');
+    await run();
+    await d.settled();
+    expect(ack.payloads).toEqual([undefined]);
+    expect(handed).toEqual([
+      { id: received.id, url: 'https://hooks.slack.test/commands/1', issuedAt: expect.any(Number) },
+    ]);
+    // Its life counted from the door, so a worker never posts to it past Slack's 30 minutes.
+    expect(handed[0]?.issuedAt).toBeGreaterThanOrEqual(before);
+    expect(handed[0]?.issuedAt).toBeLessThanOrEqual(Date.now());
+  });
 });

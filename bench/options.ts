@@ -3,6 +3,7 @@
  * can shrink the run without editing code; `--quick` is a smoke run that finishes in under a minute.
  */
 import { parseArgs } from 'node:util';
+import type { LoadStoreKind } from './load-store.js';
 
 export const SECTIONS = [
   'ack',
@@ -58,6 +59,8 @@ export interface BenchOptions {
    * today's one process; `fork`: acks in this process, sends in a forked worker).
    */
   workers: WorkersMode[];
+  /** Where the ack, end-to-end, sustained and routed-channel bridges keep their relays. */
+  loadStore: LoadStoreKind;
   /** Commands in the burst section (default budget, a worker killed half way). */
   burst: number;
   /** CPU-profile the bridge during the sustained section (costs throughput, so off by default). */
@@ -93,6 +96,8 @@ const USAGE = `npm run bench -- [flags]
   --no-postgres            skip the PostgreSQL store
   --fx-rate-calls N, --fx-rate-window-ms N   the fan-out's Fxiaoke rate budget (default: the build's)
   --workers inline,fork    RELAY_WORKERS modes compared in the ack and routed-channel sections
+  --load-store sqlite      where the load and routed-channel bridges keep relays: sqlite (a file each),
+                           redis (a key prefix each, on --redis-url) or postgres (a database each, on --postgres-url)
   --burst 1000             commands of the burst section (default budget, worker killed half way)
   --profile                CPU-profile the bridge during the sustained section (slows it down)
   --fanout-tight 5/1000    also fan out under this budget (calls/window ms) to see the pacing; none: skip
@@ -157,6 +162,7 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
       'fx-rate-window-ms': { type: 'string' },
       'fanout-tight': { type: 'string' },
       workers: { type: 'string' },
+      'load-store': { type: 'string' },
       burst: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'save-reference': { type: 'boolean', default: false },
@@ -202,10 +208,17 @@ function parse(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
     fxRateWindowMs: optionalNumber(values['fx-rate-window-ms'], 'fx-rate-window-ms'),
     fanoutTight: budget(values['fanout-tight'] ?? '5/1000'),
     workers: workersModes(values.workers),
+    loadStore: loadStoreKind(values['load-store']),
     burst: number(values.burst, quick ? 200 : 1_000, 'burst'),
     profile: values.profile ?? false,
     saveReference: values['save-reference'] ?? false,
   };
+}
+
+function loadStoreKind(value: string | undefined): LoadStoreKind {
+  const kind = value ?? 'sqlite';
+  if (kind === 'sqlite' || kind === 'redis' || kind === 'postgres') return kind;
+  throw new BenchUsageError(`--load-store takes sqlite, redis or postgres, got "${value}"`);
 }
 
 function workersModes(value: string | undefined): WorkersMode[] {

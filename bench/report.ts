@@ -102,6 +102,8 @@ export function formatReport(report: BenchReport): string {
     `Load average (1 min): ${num(report.loadAverage.start)} at the start, ${num(report.loadAverage.end)} at the end`,
   );
   const load = report.load;
+  if (load || report.routes)
+    out.push(`Relays of the load sections kept in: ${String(report.options.loadStore ?? 'sqlite')}`);
   if (load && load.ack.length > 0) {
     out.push('', `1. Ack latency (signed /fx-send → HTTP 200), bare Bolt app vs fx-bridge, open loop:`);
     out.push(

@@ -19,6 +19,7 @@ import { FxiaokeDepartments } from '../src/fxiaoke/departments.js';
 import { lookUpDepartments } from '../src/relay/departments.js';
 import { resolveRecipients } from '../src/relay/recipients.js';
 import { type FanoutResult, runFanout } from './fanout.js';
+import type { LoadStore } from './load-store.js';
 import type { BenchOptions, WorkersMode } from './options.js';
 import { ROUTED_CHANNEL } from './protocol.js';
 import type { StageOutcome, StageRunner } from './stages.js';
@@ -62,6 +63,8 @@ export interface BridgeSettings {
   dir: string;
   fileConfigPath: string;
   env: Record<string, string>;
+  /** Where the routed-channel bridges keep their relays (`--load-store`); default SQLite. */
+  store?: LoadStore;
 }
 
 export async function runRoutedChannel(

@@ -106,6 +106,11 @@ async function main(): Promise<void> {
     const env = limiterInBuild ? budgetEnv(100_000, 1_000) : {};
     const loadSections = sections.has('ack') || sections.has('e2e') || sections.has('sustained');
     const reach = sections.has('routes') || sections.has('departments');
+    const loadStore = {
+      kind: options.loadStore,
+      redisUrl: options.redisUrl,
+      postgresUrl: options.postgresUrl,
+    };
     if (loadSections || sections.has('fanout') || reach) {
       // JSON is YAML: the alias for the fan-out, and room for that many recipients. One simulated
       // user sends every command, so the per-user send limit is off: it would measure the limit.
@@ -126,7 +131,13 @@ async function main(): Promise<void> {
       try {
         if (loadSections) {
           report.load = await timed('load', () =>
-            runLoadSections(runner, children, options, { dir, fileConfigPath, env }, progress),
+            runLoadSections(
+              runner,
+              children,
+              options,
+              { dir, fileConfigPath, env, store: loadStore },
+              progress,
+            ),
           );
           report.instances.push(...report.load.instances);
         }
@@ -153,7 +164,7 @@ async function main(): Promise<void> {
               runner,
               children,
               options,
-              { dir, fileConfigPath, env },
+              { dir, fileConfigPath, env, store: loadStore },
               report.instances,
               progress,
             ),

@@ -3,6 +3,7 @@
  * and the step-up search for the sustained relay rate. Each section gets a fresh bridge instance
  * (own SQLite file, own token), so an overloaded stage cannot leave work behind for the next section.
  */
+import type { LoadStore } from './load-store.js';
 import type { BenchOptions, WorkersMode } from './options.js';
 import { type ProfileSummary, startProfiler } from './profile.js';
 import type { StageOutcome, StageRunner } from './stages.js';
@@ -61,7 +62,7 @@ export async function runLoadSections(
   runner: StageRunner,
   children: Children,
   options: BenchOptions,
-  bridgeSettings: { dir: string; fileConfigPath: string; env: Record<string, string> },
+  bridgeSettings: { dir: string; fileConfigPath: string; env: Record<string, string>; store?: LoadStore },
   progress: (line: string) => void,
 ): Promise<LoadSections> {
   const { sections } = options;

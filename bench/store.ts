@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { DEFAULTS } from '../src/config.js';
 import { openPostgresStore } from '../src/postgres/relay-store.js';
 import { openRedisStore } from '../src/redis/relay-store.js';
@@ -19,6 +18,7 @@ import type { RelayRecord, SlackMessageRef } from '../src/relay/types.js';
 import type { RelayStore } from '../src/store/interface.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from '../test/store/records.js';
+import { BenchDatabase } from './bench-database.js';
 import { serve } from './ipc.js';
 import type { StoreJob, StoreResult } from './protocol.js';
 import { mib, percentile, round } from './stats.js';
@@ -87,49 +87,6 @@ async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
-}
-
-/** A database of the run's own on the server of `serverUrl`, created and dropped with it. */
-class BenchDatabase {
-  private constructor(
-    readonly name: string,
-    readonly url: string,
-    private readonly serverUrl: string,
-  ) {}
-
-  static async create(serverUrl: string): Promise<BenchDatabase> {
-    const name = `fxb_bench_${Date.now()}_${process.pid}`;
-    await BenchDatabase.#admin(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    return new BenchDatabase(name, url.toString(), serverUrl);
-  }
-
-  async relaysSize(): Promise<number> {
-    return BenchDatabase.#admin(this.url, async (client) => {
-      const { rows } = await client.query<{ bytes: string }>(
-        "SELECT pg_total_relation_size('fxb_relays') AS bytes",
-      );
-      return Number(rows[0]?.bytes ?? Number.NaN);
-    });
-  }
-
-  async drop(): Promise<void> {
-    await BenchDatabase.#admin(this.serverUrl, (client) =>
-      client.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`),
-    );
-  }
-
-  static async #admin<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      return await use(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
 }
 
 function log(line: string): void {

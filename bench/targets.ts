@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { BOT_ID, BOT_USER_ID, TEST_SIGNING_SECRET } from '../dev/fakes/slack-requests.js';
 import { type Bridge, startBridge } from '../src/bridge.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { ChildRpc, forkBench } from './ipc.js';
+import { instanceStore, type LoadStore } from './load-store.js';
 import type { FakesInfo, FakesRequest, LoadRequest } from './protocol.js';
 
 export const BOT_TOKEN = 'xoxb-bench-bot-token-0123456789abcdef';
@@ -134,10 +134,17 @@ export interface BridgeSettings {
   dir: string;
   fileConfigPath: string;
   env?: Record<string, string | undefined>;
+  /** Where the instance keeps its relays (`--load-store`); default its own SQLite file in `dir`. */
+  store?: LoadStore;
 }
 
 export async function startBenchBridge(settings: BridgeSettings): Promise<BridgeTarget> {
   const { fakes } = settings;
+  const placed = await instanceStore(
+    settings.store ?? { kind: 'sqlite', redisUrl: '', postgresUrl: '' },
+    settings.name,
+    settings.dir,
+  );
   const env: Record<string, string | undefined> = {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -150,7 +157,7 @@ export async function startBenchBridge(settings: BridgeSettings): Promise<Bridge
     FXIAOKE_PERMANENT_CODE: fakes.permanentCode,
     FXIAOKE_USER_ID: '1000',
     FXIAOKE_SERVICE_ID: fakes.serviceId,
-    STORE_URL: `sqlite:${join(settings.dir, `${settings.name}.db`)}`,
+    ...placed.env,
     // Warnings and errors only: info lines per relay would measure pino, not the bridge.
     LOG_LEVEL: 'warn',
     FX_BRIDGE_CONFIG: settings.fileConfigPath,
@@ -171,7 +178,10 @@ export async function startBenchBridge(settings: BridgeSettings): Promise<Bridge
     config,
     logs,
     rateBudget: rateBudgetOf(config.fxiaoke) ?? rateBudgetOf(config),
-    stop: () => bridge.stop(),
+    stop: async () => {
+      await bridge.stop();
+      await placed.remove().catch(() => undefined);
+    },
   };
 }
 

@@ -18,7 +18,12 @@ export const SECTIONS = [
   'burst',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
-export type WorkersMode = 'inline' | 'fork';
+/**
+ * RELAY_WORKERS as the bench runs it: `inline`, `fork`, or `receiver`: `fork` with the forked
+ * worker held (SIGSTOP) while a stage's commands come in and let go after, so the receiver is
+ * measured alone, as where its workers have cores or hosts of their own (targets.ts withWorkerHeld).
+ */
+export type WorkersMode = 'inline' | 'fork' | 'receiver';
 
 export interface BenchOptions {
   quick: boolean;
@@ -95,7 +100,8 @@ const USAGE = `npm run bench -- [flags]
                            (a database fxb_bench_… is created there for the run and dropped after)
   --no-postgres            skip the PostgreSQL store
   --fx-rate-calls N, --fx-rate-window-ms N   the fan-out's Fxiaoke rate budget (default: the build's)
-  --workers inline,fork    RELAY_WORKERS modes compared in the ack and routed-channel sections
+  --workers inline,fork    RELAY_WORKERS modes compared in the ack and routed-channel sections;
+                           receiver: fork with its worker held while each stage's requests come in
   --load-store sqlite      where the load and routed-channel bridges keep relays: sqlite (a file each),
                            redis (a key prefix each, on --redis-url) or postgres (a database each, on --postgres-url)
   --burst 1000             commands of the burst section (default budget, worker killed half way)
@@ -223,8 +229,8 @@ function loadStoreKind(value: string | undefined): LoadStoreKind {
 
 function workersModes(value: string | undefined): WorkersMode[] {
   const modes = (value ?? 'inline,fork').split(',').map((item) => item.trim());
-  const wrong = modes.filter((mode) => mode !== 'inline' && mode !== 'fork');
+  const wrong = modes.filter((mode) => mode !== 'inline' && mode !== 'fork' && mode !== 'receiver');
   if (wrong.length > 0 || modes.length === 0)
-    throw new BenchUsageError(`--workers takes inline and/or fork, got "${value}"`);
+    throw new BenchUsageError(`--workers takes inline, fork and/or receiver, got "${value}"`);
   return modes as WorkersMode[];
 }

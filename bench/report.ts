@@ -142,6 +142,10 @@ export function formatReport(report: BenchReport): string {
       '  (milliseconds; pairs are bare / bridge; ratio = bridge ÷ bare; an ack ≥ 3 s is a timeout in Slack;' +
         ' CPU ms/ack: the process taking the requests, a forked worker not included)',
     );
+    for (const { target, rate, profile } of load.ackProfiles ?? []) {
+      out.push(`  CPU profile, ${target} at ${num(rate)}/s (${profile.busyPercent}% busy; ${profile.file}):`);
+      out.push(`    ${profile.components.map((c) => `${c.component} ${c.percent}%`).join(' · ')}`);
+    }
   }
   if (load && load.e2e.length > 0) {
     out.push(

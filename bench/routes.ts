@@ -27,9 +27,11 @@ import { mib, ratio, round } from './stats.js';
 import {
   type Children,
   type InstanceSummary,
+  relayWorkersOf,
   startBaseline,
   startBenchBridge,
   summarize,
+  withWorkerHeld,
 } from './targets.js';
 
 export interface RouteRow {
@@ -87,7 +89,7 @@ export async function runRoutedChannel(
           name: `routed-${rate}${workers === 'inline' ? '' : `-${workers}`}`,
           fakes: children.fakesInfo,
           ...settings,
-          env: { ...settings.env, RELAY_WORKERS: workers },
+          env: { ...settings.env, RELAY_WORKERS: relayWorkersOf(workers) },
         });
         try {
           await runner.warmup(bridge, true);
@@ -97,11 +99,9 @@ export async function runRoutedChannel(
             emulatorLatencyMs: 0,
             messagesIn,
           });
-          const ours = await runner.run(bridge, rate, options.durationMs, {
-            e2e: true,
-            emulatorLatencyMs: 0,
-            messagesIn,
-          });
+          const ours = await withWorkerHeld(bridge, workers, options.durationMs + 500, () =>
+            runner.run(bridge, rate, options.durationMs, { e2e: true, emulatorLatencyMs: 0, messagesIn }),
+          );
           const lost = ours.e2e?.undelivered ?? ours.acked;
           const row: RouteRow = {
             rate,

@@ -12,10 +12,12 @@ import {
   type BridgeTarget,
   type Children,
   type InstanceSummary,
+  relayWorkersOf,
   startBaseline,
   startBenchBridge,
   summarize,
   type Target,
+  withWorkerHeld,
 } from './targets.js';
 
 export interface AckRow {
@@ -43,6 +45,11 @@ export interface LoadSections {
   instances: InstanceSummary[];
   /** With --profile: where the bridge process spent its CPU during the sustained section. */
   profile?: ProfileSummary;
+  /**
+   * With --profile: where this process's CPU went in the ack section's stages at the highest rate,
+   * the bare app's stage and each mode's bridge stage (a forked worker's CPU is its own).
+   */
+  ackProfiles?: Array<{ target: string; rate: number; profile: ProfileSummary }>;
 }
 
 /** Passing means: no errors, every ack < 3 s, every acked relay delivered, and no backlog building up. */
@@ -79,7 +86,7 @@ export async function runLoadSections(
       name,
       fakes: children.fakesInfo,
       ...bridgeSettings,
-      env: { ...bridgeSettings.env, RELAY_WORKERS: workers },
+      env: { ...bridgeSettings.env, RELAY_WORKERS: relayWorkersOf(workers) },
     });
     try {
       await runner.warmup(bridge, true);
@@ -104,6 +111,23 @@ export async function runLoadSections(
     return outcome;
   };
 
+  /** Runs a stage, CPU-profiled when `profiled` (its summary kept in `result.ackProfiles`). */
+  const profiledStage = async <T>(
+    profiled: boolean,
+    target: string,
+    rate: number,
+    stage: () => Promise<T>,
+  ): Promise<T> => {
+    if (!profiled) return stage();
+    const profiler = await startProfiler();
+    try {
+      return await stage();
+    } finally {
+      result.ackProfiles ??= [];
+      result.ackProfiles.push({ target, rate, profile: await profiler.stop() });
+    }
+  };
+
   if (sections.has('ack')) {
     progress('Ack latency, bare Bolt app vs fx-bridge (and end to end at 0 ms):');
     const baseline = await startBaseline(children.fakesInfo);
@@ -116,8 +140,15 @@ export async function runLoadSections(
           async (bridge) => {
             for (const rate of options.rates) {
               // Back to back at each rate, so drift on a shared machine hits both alike.
-              const base = await measure(baseline, rate, 0, false);
-              const ours = await measure(bridge, rate, 0, true);
+              const profiled = options.profile && rate === Math.max(...options.rates);
+              const base = await profiledStage(profiled, baseline.name, rate, () =>
+                measure(baseline, rate, 0, false),
+              );
+              const ours = await profiledStage(profiled, name, rate, () =>
+                withWorkerHeld(bridge, workers, options.durationMs + 500, () =>
+                  measure(bridge, rate, 0, true),
+                ),
+              );
               result.ack.push({
                 rate,
                 workers,
@@ -156,7 +187,7 @@ export async function runLoadSections(
     progress('Sustained relay rate (step up until a step fails):');
     const steps: SustainedStep[] = [];
     // The design under test: the last mode given (fork by default), profiled with --profile.
-    const workers = options.workers.at(-1) ?? 'inline';
+    const workers = options.workers.filter((mode) => mode !== 'receiver').at(-1) ?? 'inline';
     const name = workers === 'inline' ? 'bridge-steps' : `bridge-steps-${workers}`;
     await withBridge(
       name,

@@ -12,6 +12,7 @@ import { type Bridge, startBridge } from '../src/bridge.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { ChildRpc, forkBench } from './ipc.js';
 import { instanceStore, type LoadStore } from './load-store.js';
+import type { WorkersMode } from './options.js';
 import type { FakesInfo, FakesRequest, LoadRequest } from './protocol.js';
 
 export const BOT_TOKEN = 'xoxb-bench-bot-token-0123456789abcdef';
@@ -234,4 +235,42 @@ export async function startChildren(directorySize: number): Promise<Children> {
 export async function stopChildren(children: Children): Promise<void> {
   await Promise.allSettled([children.fakes.call({ op: 'exit' }), children.load.call({ op: 'exit' })]);
   await Promise.all([children.fakes.exit(), children.load.exit()]);
+}
+
+/** RELAY_WORKERS of a bench mode (`receiver` is `fork` with its worker held during each stage). */
+export function relayWorkersOf(mode: WorkersMode): 'inline' | 'fork' {
+  return mode === 'inline' ? 'inline' : 'fork';
+}
+
+/**
+ * `--workers receiver`: runs a stage with the bridge's forked worker stopped (SIGSTOP) until the
+ * stage has sent its requests (`sendingMs`), then lets it go on (SIGCONT) and drain what it was
+ * handed: the receiver's acks measured without relay work on the machine's cores, as where its
+ * workers run on cores or hosts of their own. Nothing is lost, only late. Held between stages, when
+ * the worker is idle (the last stage drained), so it holds no SQLite write lock while stopped.
+ */
+export async function withWorkerHeld<T>(
+  target: BridgeTarget,
+  mode: WorkersMode,
+  sendingMs: number,
+  stage: () => Promise<T>,
+): Promise<T> {
+  if (mode !== 'receiver') return stage();
+  const pid = target.bridge.relayWorkerPid;
+  if (pid === undefined) throw new Error(`${target.name}: no forked relay worker to hold`);
+  const resume = () => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // Gone (restarted by its receiver): nothing to let go.
+    }
+  };
+  process.kill(pid, 'SIGSTOP');
+  const timer = setTimeout(resume, sendingMs);
+  try {
+    return await stage();
+  } finally {
+    clearTimeout(timer);
+    resume();
+  }
 }

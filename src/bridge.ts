@@ -56,6 +56,8 @@ export interface Bridge {
   readonly slack: SlackApp;
   /** The HTTP port actually bound (PORT=0 picks a free one). */
   port: number;
+  /** The process id of the relay worker this bridge forked (RELAY_WORKERS=fork) while it runs. */
+  readonly relayWorkerPid: number | undefined;
   /** Stops taking requests, waits for relays under way, closes the store. Idempotent. */
   stop(): Promise<void>;
 }
@@ -140,6 +142,9 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
       metrics: wiring.metrics,
       slack,
       port,
+      get relayWorkerPid() {
+        return forked?.pid;
+      },
       stop() {
         stopping ??= (async () => {
           shuttingDown = true;

@@ -18,14 +18,35 @@ import { BOT_TOKEN, emulatorEnv } from './harness.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A port nobody listens on right now (the OS picks it; the bridge binds it a moment later). */
+/**
+ * Ports for bridges a test starts as processes: below Linux's ephemeral range (32768–60999), so no
+ * outgoing connection of any process on the machine can be given the port between this check and
+ * the bridge binding it. A port the OS picked itself (listen on 0) comes from that very range, and
+ * once in a suite run a client connection took one first: "port … is already in use".
+ */
+const PORTS = { from: 20_000, to: 32_767 };
+/** Handed out by this test process already: never twice, even once the bridge on it has stopped. */
+const handedOut = new Set<number>();
+
+/** A port nobody listens on right now, outside the ephemeral range; the bridge binds it a moment later. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORTS.from + Math.floor(Math.random() * (PORTS.to - PORTS.from + 1));
+    if (handedOut.has(port)) continue;
+    if (await isFree(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${PORTS.from} and ${PORTS.to} after 200 tries`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 export interface BridgeEnvOptions {

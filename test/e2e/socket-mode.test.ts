@@ -23,21 +23,9 @@ import { FakeSocketModeServer } from '../../dev/fakes/slack-socket.js';
 import { type Bridge, startBridge } from '../../src/bridge.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { APP_SECRET, BOT_TOKEN, emulatorEnv, PERMANENT_CODE, SERVICE_ID } from './harness.js';
+import { freePort } from './process-helpers.js';
 
 const APP_TOKEN = 'xapp-1-A0TEST-123-abcdef';
-
-/** A port free right now: PORT is a fixed number here, as in production (PORT=0 has its own test). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
 
 interface Fakes {
   emulator: FxiaokeEmulator;

@@ -26,6 +26,7 @@ import type { RelayRecord } from './relay/types.js';
 import { openLiveSettings } from './settings/open.js';
 import type { SlackApp } from './slack/app.js';
 import type { PortableResponseUrl } from './slack/jobs/answer.js';
+import type { HandOff } from './slack/jobs/port.js';
 import { startedFields } from './started-line.js';
 import type { RelayStore } from './store/interface.js';
 import { Closers } from './util/closers.js';
@@ -103,13 +104,19 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
     openRetention(wiring, closers, store);
     if (mode === 'fork') forked = openForkedWorker(wiring, closers, relay.deps);
     // `fork`: telling the worker is the hand-off (no store write); `none`: a write any worker finds.
-    const handOffTo =
+    // Revokes too with `fork` (its worker can be told of them); with `none` they run here.
+    const handOffTo: HandOff | undefined =
       mode === 'fork'
-        ? async (record: RelayRecord, responseUrl?: PortableResponseUrl) =>
-            forked?.notify(record.id, responseUrl)
+        ? {
+            send: async (record: RelayRecord, responseUrl?: PortableResponseUrl) =>
+              forked?.notify(record.id, responseUrl),
+            revoke: async (revoke) => forked?.notifyRevoke(revoke),
+          }
         : mode === 'none'
-          ? async (record: RelayRecord) => {
-              await handOff(relay.deps, record);
+          ? {
+              send: async (record: RelayRecord) => {
+                await handOff(relay.deps, record);
+              },
             }
           : undefined;
     // How long a stop waits for relays under way: inside Docker's (and the chart's) 30 s grace.

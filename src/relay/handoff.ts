@@ -58,8 +58,30 @@ export async function claimHandedOff(
   const handedOff = (current: RelayRecord) =>
     isHandedOff(current) ||
     (from !== undefined && current.status === 'received' && current.lease?.owner === from);
+  return claimIf(deps, relayId, handedOff);
+}
+
+/**
+ * Takes a revoke the receiver `from` claimed and told this worker of (RELAY_WORKERS=fork): still
+ * `revoking` under that receiver's lease, so nothing of it has been called yet. Undefined when it
+ * moved on: another worker's takeover after the receiver's lease ran out, or already revoked.
+ */
+export async function claimRevokeFrom(
+  deps: Pick<RelayDeps, 'store' | 'instanceId' | 'leaseMs' | 'now'>,
+  relayId: string,
+  from: string,
+): Promise<RelayRecord | undefined> {
+  return claimIf(deps, relayId, (current) => current.status === 'revoking' && current.lease?.owner === from);
+}
+
+/** This worker's lease on the relay, by compare-and-set; undefined when `still` no longer holds. */
+async function claimIf(
+  deps: Pick<RelayDeps, 'store' | 'instanceId' | 'leaseMs' | 'now'>,
+  relayId: string,
+  still: (current: RelayRecord) => boolean,
+): Promise<RelayRecord | undefined> {
   try {
-    return await deps.store.update(relayId, { lease: leaseForMe(deps) }, handedOff);
+    return await deps.store.update(relayId, { lease: leaseForMe(deps) }, still);
   } catch (error) {
     if (error instanceof StoreConflictError || error instanceof RelayNotFoundError) return undefined;
     throw error;

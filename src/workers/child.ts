@@ -54,6 +54,11 @@ process.on('message', (message: unknown) => {
       );
     return;
   }
+  if (message.type === 'revoke') {
+    const { revoke } = message;
+    void worker?.then((running) => running.revoke(revoke));
+    return;
+  }
   const { relays } = message;
   void worker?.then((running) => {
     for (const { relayId, responseUrl } of relays) running.notify(relayId, responseUrl);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { PortableResponseUrl } from '../slack/jobs/answer.js';
+import type { HandedOffRevoke } from '../slack/jobs/port.js';
 import { type HandedOff, isFromWorker, type ToWorker } from './protocol.js';
 
 /** How much lower the worker's CPU priority is than the receiver's (nice steps). */
@@ -42,6 +43,8 @@ export class ForkedWorker {
    * need no telling: the receiver's lease on them ran out and any worker's takeover sweep takes them.
    */
   #recent: (HandedOff & { at: number })[] = [];
+  /** Revokes told within a lease's time, oldest first, told again to a replacement as sends are. */
+  #recentRevokes: { revoke: HandedOffRevoke; at: number }[] = [];
   /** Metrics asked of the worker, by request id, until it answers or the wait runs out. */
   readonly #metricsAsked = new Map<number, (metrics: unknown[] | undefined) => void>();
   #metricsId = 0;
@@ -92,6 +95,7 @@ export class ForkedWorker {
         this.#forgetOld();
         if (this.#recent.length > 0)
           this.#send({ type: 'handed-off', relays: this.#recent.map(({ at: _, ...told }) => told) });
+        for (const { revoke } of this.#recentRevokes) this.#send({ type: 'revoke', revoke });
       } else {
         this.log.error({ reason: message.message }, 'relay worker could not start');
       }
@@ -157,11 +161,26 @@ export class ForkedWorker {
     });
   }
 
+  /**
+   * A revoke: its relays are claimed for revoking under this receiver's lease; the worker claims
+   * them from it, calls Fxiaoke and answers. Told at once (revokes are few), remembered like sends.
+   */
+  notifyRevoke(revoke: HandedOffRevoke): void {
+    this.#forgetOld();
+    this.#recentRevokes.push({ revoke, at: Date.now() });
+    // Not ready: told on its 'ready' from #recentRevokes.
+    if (this.#ready) this.#send({ type: 'revoke', revoke });
+  }
+
   #forgetOld(): void {
     const since = Date.now() - this.leaseMs;
     let old = 0;
     while (old < this.#recent.length && (this.#recent[old]?.at ?? 0) < since) old++;
     if (old > 0) this.#recent.splice(0, old);
+    let oldRevokes = 0;
+    while (oldRevokes < this.#recentRevokes.length && (this.#recentRevokes[oldRevokes]?.at ?? 0) < since)
+      oldRevokes++;
+    if (oldRevokes > 0) this.#recentRevokes.splice(0, oldRevokes);
   }
 
   /** Stops the worker: SIGTERM (it drains what it started), SIGKILL after `timeoutMs`. */

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.js';
 import type { PortableResponseUrl } from '../slack/jobs/answer.js';
+import type { HandedOffRevoke } from '../slack/jobs/port.js';
 
 /** A send handed off, and the door's response_url when it had one (`/fx-send`): never logged. */
 export interface HandedOff {
@@ -27,6 +28,8 @@ export type ToWorker =
    * telling is the hand-off; the worker claims each from the receiver's lease.
    */
   | { type: 'handed-off'; relays: HandedOff[] }
+  /** Relays this receiver claimed for revoking: the worker claims them from its lease and revokes. */
+  | { type: 'revoke'; revoke: HandedOffRevoke }
   /** The worker's metrics, for the receiver's `/metrics` (answered with the same `id`). */
   | { type: 'metrics'; id: number };
 
@@ -39,7 +42,7 @@ export type FromWorker =
 
 export function isToWorker(message: unknown): message is ToWorker {
   const type = (message as { type?: unknown } | null)?.type;
-  return type === 'start' || type === 'handed-off' || type === 'metrics';
+  return type === 'start' || type === 'handed-off' || type === 'revoke' || type === 'metrics';
 }
 
 export function isFromWorker(message: unknown): message is FromWorker {

@@ -21,9 +21,10 @@ import { closeServer, customRoutesServer, listen } from '../http/server.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { RelayDeps } from '../relay/deps.js';
 import { relayFacade } from '../relay/facade.js';
-import { claimHandedOff } from '../relay/handoff.js';
+import { claimHandedOff, claimRevokeFrom } from '../relay/handoff.js';
 import { openLiveSettings } from '../settings/open.js';
 import type { PortableResponseUrl } from '../slack/jobs/answer.js';
+import type { HandedOffRevoke } from '../slack/jobs/port.js';
 import type { RelayJobs } from '../slack/jobs/relay-jobs.js';
 import { createWorkerJobs } from '../slack/worker-jobs.js';
 import { Closers } from '../util/closers.js';
@@ -48,6 +49,11 @@ export interface Worker {
    * it, and answered through the door's response_url when it came along.
    */
   notify(relayId: string, responseUrl?: PortableResponseUrl): void;
+  /**
+   * The receiver handed off a revoke (its relays claimed under its lease): claimed from it now,
+   * revoked here and answered where the receiver would have. A forked worker's only.
+   */
+  revoke(handed: HandedOffRevoke): void;
   /** This worker's metrics as prom-client's JSON, labelled `process="relay-worker"` (the receiver shows them). */
   metricsJson(): Promise<unknown[]>;
   stop(): Promise<void>;
@@ -140,6 +146,22 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
             if (record) jobs.carryOutHandedOff(record, responseUrl);
           },
           (error: unknown) => logger.warn({ err: error, relayId }, 'could not claim a handed-off relay'),
+        );
+      },
+      revoke(handed) {
+        const from = options.receiverId;
+        if (stopped || from === undefined) return;
+        const claims = handed.relayIds.map((relayId) =>
+          claimRevokeFrom(relay.deps, relayId, from).catch((error: unknown) => {
+            logger.warn({ err: error, relayId }, 'could not claim a handed-off revoke');
+            return undefined;
+          }),
+        );
+        void Promise.all(claims).then((records) =>
+          jobs.carryOutHandedOffRevoke(
+            records.filter((record) => record !== undefined),
+            handed,
+          ),
         );
       },
       stop() {

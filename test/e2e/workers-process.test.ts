@@ -4,14 +4,23 @@
  * killed half way and started again: every acked command reaches Fxiaoke once (a call that may have
  * left when the worker died is never sent again and its relay says so), nothing stays in work, and
  * every ack was under Slack's 3 s by the bridge's own clock (its ack histogram). And the worker
- * answers a command where the receiver would have: at its response_url.
+ * answers a command where the receiver would have, at its response_url, and carries out the revokes
+ * the receiver claimed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
+import {
+  BOT_ID,
+  messageShortcutPayload,
+  sendInteraction,
+  sendSlashCommand,
+  TEST_SIGNING_SECRET,
+} from '../../dev/fakes/slack-requests.js';
 import { IN_WORK } from '../../src/relay/lifecycle.js';
 import { waitFor } from '../poll.js';
 import type { BridgeProcess } from './process-helpers.js';
 import { expectSentOnce, ProcessWorld, SEND } from './process-world.js';
+
+const REVOKE = '/cgi/app/message/revoke';
 
 const BURST = 40;
 
@@ -166,9 +175,9 @@ describe('RELAY_WORKERS=fork (child processes)', () => {
     expect(await second.exited, second.output).toEqual({ code: 0, signal: null });
   }, 120_000);
 
-  it('answers a command the worker carried out at the command’s response_url, as the receiver would', async () => {
+  it('answers a command the worker carried out at its response_url, and revokes in the worker too', async () => {
     const w = await setUp();
-    const { slack, env, baseUrl, users, children } = w;
+    const { emulator, slack, env, baseUrl, users, children } = w;
     const bridge = children.start(['src/main.ts'], env);
     await bridge.healthy(baseUrl);
     await slack.waitFor(() => latestWorkerPid(bridge));
@@ -196,10 +205,43 @@ describe('RELAY_WORKERS=fork (child processes)', () => {
       text: `${users[0]!.openUserId} worker receipt`,
       response_url: good,
     });
-    await slack.waitFor(() =>
-      slack.messages.some((message) => JSON.stringify(message).includes('worker receipt')) ? true : undefined,
+    const receipt = await slack.waitFor(() =>
+      slack.messages.find((message) => JSON.stringify(message).includes('worker receipt')),
     );
     expect(slack.responsesTo(good)).toEqual([]);
+    // The receipt's ts is recorded right after it is posted: a click in between finds no relay.
+    await waitFor(
+      async () => {
+        const relay = (await w.relays()).find((record) => record.text.includes('worker receipt'));
+        if (relay?.status !== 'sent' || relay.slack?.ts !== receipt.ts) throw new Error('not recorded yet');
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+
+    // Revoke from Fxiaoke on the receipt: claimed by the receiver before its ack, revoked by the
+    // worker (the receiver calls Fxiaoke for nothing), answered at the shortcut's response_url.
+    const revokeUrl = slack.responseUrl();
+    const revoked = await sendInteraction(
+      w.eventsUrl,
+      TEST_SIGNING_SECRET,
+      messageShortcutPayload({
+        callbackId: 'fx_revoke_message',
+        channelId: receipt.channel,
+        message: { ts: receipt.ts, text: 'receipt', bot_id: BOT_ID },
+        responseUrl: revokeUrl,
+      }),
+    );
+    expect(revoked.status).toBe(200);
+    const [revokeAnswer] = await slack.waitFor(() => {
+      const posted = slack.responsesTo(revokeUrl);
+      return posted.length > 0 ? posted : undefined;
+    });
+    expect(String(revokeAnswer?.body.text)).toContain('Revoked relay');
+    expect(emulator.requestsTo(REVOKE)).toHaveLength(1);
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    const receiverOnly = /^fxbridge_fxiaoke_calls_total\{(?![^}]*process=)[^}]*\} [1-9]/m;
+    expect(metrics).not.toMatch(receiverOnly);
+    expect(metrics).toMatch(/^fxbridge_revokes_total\{[^}]*process="relay-worker"[^}]*\} 1/m);
     bridge.child.kill('SIGTERM');
     expect(await bridge.exited, bridge.output).toEqual({ code: 0, signal: null });
   }, 60_000);

@@ -10,10 +10,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { carryOutReceived } from '../../src/relay/carry-out.js';
 import { relayDeps } from '../../src/relay/deps.js';
-import { claimHandedOff, claimHandedOffRelays, handOff, isHandedOff } from '../../src/relay/handoff.js';
+import {
+  claimHandedOff,
+  claimHandedOffRelays,
+  claimRevokeFrom,
+  handOff,
+  isHandedOff,
+} from '../../src/relay/handoff.js';
 import { receiveRequest } from '../../src/relay/intake.js';
 import { HANDED_OFF } from '../../src/relay/lease.js';
 import { isOwedElsewhere } from '../../src/relay/owed.js';
+import { carryOutRevoke, receiveRevoke } from '../../src/relay/revoke.js';
 import { takeOverAbandoned } from '../../src/relay/takeover.js';
 import type { RelayRecord } from '../../src/relay/types.js';
 import type { RelayStore } from '../../src/store/interface.js';
@@ -102,6 +109,48 @@ describe('hand-off on the memory store', () => {
     expect(await handOff(relay.deps, record)).toBe(false);
     expect((await relay.store.findById(record.id))?.lease?.owner).toBe('fxb_other');
     expect(await claimHandedOff(relay.deps, record.id)).toBeUndefined();
+  });
+});
+
+describe('a revoke handed to the forked worker (claimRevokeFrom)', () => {
+  it('is claimed from its receiver by exactly one worker, only while still revoking under that receiver', async () => {
+    const relay = testRelay();
+    const receiver = relay.deps;
+    const workerA = { ...relay.deps, instanceId: 'fxb_worker_a' };
+    const workerB = { ...relay.deps, instanceId: 'fxb_worker_b' };
+    const stored = await relay.store.create(
+      makeRecord({
+        senderId: 'U0SENDER',
+        status: 'sent',
+        batches: [makeBatch(0, { status: 'sent', traceId: 'E-1', messageId: 'msg-1', sentAt: START })],
+      }),
+    );
+    if (!stored.created) throw new Error('test record collided');
+    const { record } = stored;
+    // Not claimed for revoking yet: nothing to take.
+    expect(await claimRevokeFrom(workerA, record.id, receiver.instanceId)).toBeUndefined();
+    const received = await receiveRevoke(receiver, {
+      target: { relayId: record.id },
+      actorId: 'U0SENDER',
+    });
+    if (received.type !== 'accepted') throw new Error(`not accepted: ${received.type}`);
+    // Told by another receiver than the one holding it: not this worker's to take.
+    expect(await claimRevokeFrom(workerA, record.id, 'fxb_someone_else')).toBeUndefined();
+    const [a, b] = await Promise.all([
+      claimRevokeFrom(workerA, record.id, receiver.instanceId),
+      claimRevokeFrom(workerB, record.id, receiver.instanceId),
+    ]);
+    const winners = [a, b].filter((each) => each !== undefined);
+    expect(winners).toHaveLength(1);
+    const mine = winners[0] as RelayRecord;
+    const worker = a ? workerA : workerB;
+    expect(mine.status).toBe('revoking');
+    expect(mine.lease?.owner).toBe(worker.instanceId);
+    const outcome = await carryOutRevoke(worker, mine);
+    expect(outcome.type).toBe('revoked');
+    expect(relay.fake.revokes).toHaveLength(1);
+    // Revoked: a late telling (a replacement worker told again) takes nothing.
+    expect(await claimRevokeFrom(workerA, record.id, receiver.instanceId)).toBeUndefined();
   });
 });
 

@@ -6,6 +6,7 @@
 import type { ConfirmationIntake, RevokeIntake, Unavailable } from '../../relay/facade.js';
 import type { HeldOutcome } from '../../relay/held.js';
 import type { IntakeOutcome } from '../../relay/intake.js';
+import type { RevokeOutcome } from '../../relay/revoke.js';
 import type { RoutedIntake } from '../../relay/route.js';
 import type { SyncIntake } from '../../relay/sync.js';
 import type { RelayRecord } from '../../relay/types.js';
@@ -15,10 +16,37 @@ import type { Answer, PortableResponseUrl } from './answer.js';
 export type ReceivedSend = Exclude<IntakeOutcome, Unavailable>;
 
 /**
- * RELAY_WORKERS fork|none: an accepted send handed to the workers instead of run here
- * (relay/handoff.ts), with the door's response_url where the worker can use it (`fork`).
+ * RELAY_WORKERS fork|none: work handed to the workers instead of run here (relay/handoff.ts), with
+ * the door's response_url where the worker can use it (`fork`).
  */
-export type HandOff = (record: RelayRecord, responseUrl?: PortableResponseUrl) => Promise<void>;
+export interface HandOff {
+  /** An accepted send. */
+  send(record: RelayRecord, responseUrl?: PortableResponseUrl): Promise<void>;
+  /**
+   * Relays claimed for revoking (`fork` only: its worker is told over the fork's channel; workers
+   * apart, `none`, cannot be, so there revokes run in the receiver).
+   */
+  revoke?(revoke: HandedOffRevoke): Promise<void>;
+}
+
+/** A revoke as the receiver hands it to its forked worker: never recorded, never logged. */
+export interface HandedOffRevoke {
+  /** Claimed for revoking by the receiver (`revoking`, under its lease): the worker claims them from it. */
+  relayIds: string[];
+  /** The outcomes that needed no Fxiaoke call, answered together with the others. */
+  answered: RevokeOutcome[];
+  actorId: string;
+  /** The door's response_url (a button in a message, the shortcut); absent for a click in App Home, whose Home then says what happened. */
+  responseUrl?: PortableResponseUrl;
+  /** Where to answer once Slack no longer takes the response_url. */
+  channelId?: string;
+}
+
+/** Where a revoke's answer can go, should a forked worker carry it out. */
+export interface RevokeOptions {
+  responseUrl?: PortableResponseUrl;
+  channelId?: string;
+}
 
 /** Options of a send: where else its answers go. */
 export interface SendOptions {
@@ -42,7 +70,12 @@ export interface RelayJobsPort {
   send(received: ReceivedSend, answer: Answer, options?: SendOptions): Promise<void>;
   confirm(received: ConfirmationIntake | Unavailable, heldAnswer: Answer): Promise<void>;
   cancelled(outcome: HeldOutcome | Unavailable, answer: Answer, userId: string): Promise<void>;
-  revoke(received: RevokeIntake | Unavailable, actorId: string, answer: Answer | undefined): Promise<void>;
+  revoke(
+    received: RevokeIntake | Unavailable,
+    actorId: string,
+    answer: Answer | undefined,
+    options?: RevokeOptions,
+  ): Promise<void>;
   /**
    * What a routed channel's event recorded before its ack: carried out quietly, failures told
    * privately to `who` (the author, or whoever reacted).

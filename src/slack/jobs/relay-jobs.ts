@@ -33,7 +33,14 @@ import {
 } from './answer.js';
 import { notifyRecoveredRelays } from './notify-recovered.js';
 import { tellOwedAnswer } from './owed-answer.js';
-import type { HandOff, ReceivedSend, RelayJobsPort, SendOptions } from './port.js';
+import type {
+  HandedOffRevoke,
+  HandOff,
+  ReceivedSend,
+  RelayJobsPort,
+  RevokeOptions,
+  SendOptions,
+} from './port.js';
 import { runRevokeJob } from './revoke-job.js';
 import { presentSend, receiptObserver, receiptTracker, runSendJob } from './send-job.js';
 import { SyncJobs } from './sync-jobs.js';
@@ -82,7 +89,7 @@ export class RelayJobs implements RelayJobsPort {
     const handOff = options.heldAnswer ? undefined : this.handOff;
     if (handOff) {
       void this.ctx.work
-        .run(() => handOff(record, options.responseUrl))
+        .run(() => handOff.send(record, options.responseUrl))
         .catch((error: unknown) =>
           this.ctx.logger.warn(
             { err: error, relayId: record.id },
@@ -137,6 +144,7 @@ export class RelayJobs implements RelayJobsPort {
     received: RevokeIntake | Unavailable,
     actorId: string,
     answer: Answer | undefined,
+    options: RevokeOptions = {},
   ): Promise<void> {
     if (received.type === 'unavailable') {
       const text = `:warning: ${notTakenText('nothing was revoked')}`;
@@ -144,7 +152,47 @@ export class RelayJobs implements RelayJobsPort {
       else await this.ctx.work.run(() => refreshHome(this.ctx, this.client, actorId, text));
       return;
     }
+    const handOff = this.handOff?.revoke?.bind(this.handOff);
+    // RELAY_WORKERS=fork: the Fxiaoke calls run in the worker, which answers where this would have.
+    // A revoke with nothing to call Fxiaoke for is answered here at once.
+    if (handOff && received.claimed.length > 0) {
+      const handed: HandedOffRevoke = {
+        relayIds: received.claimed.map((record) => record.id),
+        answered: received.answered,
+        actorId,
+        ...(answer && options.responseUrl ? { responseUrl: options.responseUrl } : {}),
+        ...(options.channelId ? { channelId: options.channelId } : {}),
+      };
+      void this.ctx.work
+        .run(() => handOff(handed))
+        .catch((error: unknown) =>
+          this.ctx.logger.warn(
+            { err: error },
+            'could not hand a revoke off; it stays recorded for a takeover',
+          ),
+        );
+      return;
+    }
     this.#revoke(received.claimed, received.answered, actorId, answer);
+  }
+
+  /**
+   * A revoke the receiver handed off (RELAY_WORKERS=fork), its relays claimed by this worker from
+   * the receiver: revoked and answered as the receiver would have, at the door's response_url (its
+   * channel once Slack no longer takes that), or in the actor's App Home for a click there.
+   */
+  carryOutHandedOffRevoke(claimed: readonly RelayRecord[], handed: HandedOffRevoke): void {
+    const { responseUrl, actorId } = handed;
+    const answer = responseUrl
+      ? answerByResponseUrl(respondTo(responseUrl.url), {
+          replace: false,
+          fallback: answerInChannel(this.client, this.ctx.logger, handed.channelId, actorId),
+          issuedAt: responseUrl.issuedAt,
+        })
+      : undefined;
+    // None claimed: each moved on (a takeover after the receiver's lease ran out answers by DM).
+    if (claimed.length === 0 && handed.answered.length === 0) return;
+    this.#revoke(claimed, handed.answered, actorId, answer);
   }
 
   /** What a routed channel's event recorded before its ack (relay/route.ts). */

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeSlackApi } from '../../../dev/fakes/slack-api.js';
 import type { RelayRecord } from '../../../src/relay/types.js';
 import { type PortableResponseUrl, RESPONSE_URL_LIFETIME_MS } from '../../../src/slack/jobs/answer.js';
+import type { HandedOffRevoke } from '../../../src/slack/jobs/port.js';
 import { CHANNEL, door, receivedRecord, SENDER, sentRecord, textsOf } from '../listeners/door-kit.js';
 
 let slack: FakeSlackApi | undefined;
@@ -18,12 +19,15 @@ afterEach(async () => {
 });
 
 /** A worker's RelayJobs (door() without a hand-off of its own), as workers/start.ts calls it. */
-type WorkerJobs = { carryOutHandedOff(record: RelayRecord, responseUrl?: PortableResponseUrl): void };
+type WorkerJobs = {
+  carryOutHandedOff(record: RelayRecord, responseUrl?: PortableResponseUrl): void;
+  carryOutHandedOffRevoke(claimed: readonly RelayRecord[], handed: HandedOffRevoke): void;
+};
 
 describe('RelayJobs handing sends off', () => {
   it('hands an accepted send off instead of carrying it out, and answers a duplicate at once', async () => {
     const handed: RelayRecord[] = [];
-    const d = door({}, { handOff: async (record) => void handed.push(record) });
+    const d = door({}, { handOff: { send: async (record) => void handed.push(record) } });
     const received = receivedRecord();
     const answered: string[] = [];
     await d.ctx.jobs.send({ type: 'accepted', record: received }, async (text) => void answered.push(text));
@@ -50,7 +54,7 @@ describe('RelayJobs handing sends off', () => {
       {
         carryOutConfirmation: async () => ({ type: 'finished', record: sentRecord({ id: received.id }) }),
       },
-      { handOff: async (record) => void handed.push(record) },
+      { handOff: { send: async (record) => void handed.push(record) } },
     );
     const held: string[] = [];
     await d.ctx.jobs.confirm({ type: 'accepted', record: received }, async (text) => void held.push(text));
@@ -83,7 +87,7 @@ describe('RelayJobs handing sends off', () => {
     const handed: { id: string; responseUrl: PortableResponseUrl | undefined }[] = [];
     const d = door(
       {},
-      { handOff: async (record, responseUrl) => void handed.push({ id: record.id, responseUrl }) },
+      { handOff: { send: async (record, responseUrl) => void handed.push({ id: record.id, responseUrl }) } },
     );
     const received = receivedRecord();
     const responseUrl = { url: 'https://hooks.slack.com/commands/T1/1/abc', issuedAt: 1_000 };
@@ -128,5 +132,39 @@ describe('RelayJobs handing sends off', () => {
     const ephemerals = d.callsTo('chat.postEphemeral');
     expect(ephemerals).toHaveLength(2);
     expect(ephemerals[1]?.args).toMatchObject({ channel: CHANNEL, user: SENDER });
+  });
+
+  it('revokes what a receiver handed off and answers at the door’s response_url, or in the App Home', async () => {
+    slack = await FakeSlackApi.start();
+    const fake = slack;
+    const claimed = sentRecord({ status: 'revoking' });
+    const revoked = sentRecord({ id: claimed.id, status: 'revoked', revokedBy: SENDER });
+    const d = door({
+      carryOutRevoke: async () => ({ type: 'revoked', record: revoked }),
+      listFor: async () => ({ admin: false, records: [revoked] }),
+    });
+    const jobs = d.ctx.jobs as unknown as WorkerJobs;
+    const url = fake.responseUrl();
+    jobs.carryOutHandedOffRevoke([claimed], {
+      relayIds: [claimed.id],
+      answered: [],
+      actorId: SENDER,
+      responseUrl: { url, issuedAt: Date.now() },
+      channelId: CHANNEL,
+    });
+    await d.settled();
+    expect(d.relay.calls.map((call) => call.method)).toContain('carryOutRevoke');
+    const [answer] = fake.responsesTo(url);
+    expect(answer?.body).toMatchObject({ replace_original: false });
+    expect(String(answer?.body.text)).toContain(`Revoked relay \`${claimed.id}\``);
+
+    // A click in the App Home (no response_url): the Home says what happened.
+    jobs.carryOutHandedOffRevoke([claimed], { relayIds: [claimed.id], answered: [], actorId: SENDER });
+    await d.settled();
+    // The last Home published: the one carrying the answer (an earlier one refreshed the list).
+    const home = d.callsTo('views.publish').at(-1);
+    expect(home?.args.user_id).toBe(SENDER);
+    expect(textsOf(home)).toContain(`Revoked relay \`${claimed.id}\``);
+    expect(fake.responses).toHaveLength(1);
   });
 });

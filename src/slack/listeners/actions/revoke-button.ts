@@ -15,7 +15,11 @@ export function revokeButton(ctx: ListenerContext) {
     await ack();
     const fallback = answerInChannel(client, ctx.logger, body.channel?.id, body.user.id);
     const answer = body.response_url ? answerByResponseUrl(respond, { replace: false, fallback }) : undefined;
-    await ctx.jobs.revoke(received, body.user.id, answer);
+    // Where a forked worker answers, should it carry the revoke out (RELAY_WORKERS=fork).
+    await ctx.jobs.revoke(received, body.user.id, answer, {
+      ...(body.response_url ? { responseUrl: { url: body.response_url, issuedAt: Date.now() } } : {}),
+      ...(body.channel?.id ? { channelId: body.channel.id } : {}),
+    });
   };
 }
 

@@ -24,6 +24,11 @@ export function revokeMessage(ctx: ListenerContext) {
       received,
       shortcut.user.id,
       answerByResponseUrl(respond, { replace: false, fallback }),
+      // Where a forked worker answers, should it carry the revoke out (RELAY_WORKERS=fork).
+      {
+        responseUrl: { url: shortcut.response_url, issuedAt: Date.now() },
+        channelId: shortcut.channel.id,
+      },
     );
   };
 }

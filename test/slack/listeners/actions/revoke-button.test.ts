@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HomeViewers } from '../../../../src/slack/home/viewers.js';
+import type { HandedOffRevoke } from '../../../../src/slack/jobs/port.js';
 import { revokeButton } from '../../../../src/slack/listeners/actions/revoke-button.js';
 import { makeBatch } from '../../../store/records.js';
 import { door, SENDER, sentRecord, textsGiven, textsOf } from '../door-kit.js';
@@ -98,5 +99,50 @@ describe('the Revoke button', () => {
     expect(textsGiven(second.respond)).toEqual([
       `:x: Relay \`${claimed.id}\` could not be fully revoked. Fxiaoke is busy (errorCode 50009, traceId \`E-BUSY\`)`,
     ]);
+  });
+
+  it('hands a claimed revoke to a forked worker with where to answer, and makes no Fxiaoke call here', async () => {
+    const { claimed } = revoking();
+    const handed: HandedOffRevoke[] = [];
+    const d = door(
+      { receiveRevoke: async () => ({ type: 'received', claimed: [claimed], answered: [] }) },
+      { handOff: { send: async () => undefined, revoke: async (revoke) => void handed.push(revoke) } },
+    );
+    const { ack, respond, args } = click(d, 'fx_revoke', claimed.id);
+    const before = Date.now();
+    await revokeButton(d.ctx)(args);
+    await d.settled();
+    expect(ack.payloads).toEqual([undefined]);
+    expect(handed).toEqual([
+      {
+        relayIds: [claimed.id],
+        answered: [],
+        actorId: SENDER,
+        responseUrl: { url: 'https://hooks.slack.test/actions/1', issuedAt: expect.any(Number) },
+      },
+    ]);
+    expect(handed[0]?.responseUrl?.issuedAt).toBeGreaterThanOrEqual(before);
+    expect(d.relay.calls.map((call) => call.method)).toEqual(['receiveRevoke']);
+    expect(respond.payloads).toEqual([]);
+  });
+
+  it('answers here at once a revoke with nothing to call Fxiaoke for, even with a worker', async () => {
+    const { revoked } = revoking();
+    const handed: HandedOffRevoke[] = [];
+    const d = door(
+      {
+        receiveRevoke: async () => ({
+          type: 'received',
+          claimed: [],
+          answered: [{ type: 'already_revoked', record: revoked }],
+        }),
+      },
+      { handOff: { send: async () => undefined, revoke: async (revoke) => void handed.push(revoke) } },
+    );
+    const { respond, args } = click(d, 'fx_revoke', revoked.id);
+    await revokeButton(d.ctx)(args);
+    await d.settled();
+    expect(handed).toEqual([]);
+    expect(textsGiven(respond).join('\n')).toContain(revoked.id);
   });
 });

@@ -201,8 +201,10 @@ describe('/fx-send', () => {
     const d = door(
       { receiveSend: async () => ({ type: 'accepted', record: received }) },
       {
-        handOff: async (record, responseUrl) =>
-          void handed.push({ id: record.id, url: responseUrl?.url, issuedAt: responseUrl?.issuedAt }),
+        handOff: {
+          send: async (record, responseUrl) =>
+            void handed.push({ id: record.id, url: responseUrl?.url, issuedAt: responseUrl?.issuedAt }),
+        },
       },
     );
     const before = Date.now();

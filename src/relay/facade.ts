@@ -60,7 +60,10 @@ export interface RevokeIntake {
 }
 
 /** What to revoke: one relay (a Revoke button), or everything sent from one Slack message. */
-export type RevokeTarget = { relayId: string } | { message: SlackMessageRef };
+export type RevokeTarget =
+  | { relayId: string }
+  /** `named`: the relay the message's own Revoke button names, when the message is a receipt. */
+  | { message: SlackMessageRef; named?: string };
 
 export interface RelayFacade {
   /** The relay settings in force (aliases, admins, limits, channel defaults): read them at use, they change (deps.ts). */
@@ -148,7 +151,7 @@ export function relayFacade(deps: RelayDeps): RelayFacade {
       const claims =
         'relayId' in target
           ? receiveRevoke(deps, { target: { relayId: target.relayId }, actorId }).then((each) => [each])
-          : receiveMessageRevokes(deps, target.message, actorId);
+          : receiveMessageRevokes(deps, target.message, actorId, target.named);
       const received = await withinIntake(deps, claims, async (late) => {
         for (const each of late) if (each.type === 'accepted') await releaseClaim(deps, each.record);
       });

@@ -76,9 +76,18 @@ export async function receiveMessageRevokes(
   deps: RevokeIntakeDeps,
   ref: SlackMessageRef,
   actorId: string,
+  named?: string,
 ): Promise<Awaited<ReturnType<typeof receiveRevoke>>[]> {
   const relays = await relaysOfMessage(deps.store, ref);
-  if (relays.length === 0) return [await receiveRevoke(deps, { target: { ref }, actorId })];
+  if (relays.length === 0) {
+    // A receipt is posted a moment before the relay records its ts: a click in between finds no
+    // relay by the message, but the receipt's Revoke button names it. Taken only while it records
+    // no message at all, so a message cannot name another message's relay.
+    const receipt = named === undefined ? undefined : await deps.store.findById(named);
+    if (receipt && receipt.slack === undefined)
+      return [await receiveRevoke(deps, { target: { relayId: receipt.id }, actorId })];
+    return [await receiveRevoke(deps, { target: { ref }, actorId })];
+  }
   const received: Awaited<ReturnType<typeof receiveRevoke>>[] = [];
   for (const { record } of relays) {
     received.push(await receiveRevoke(deps, { target: { relayId: record.id }, actorId }));

@@ -111,6 +111,33 @@ describe('relayFacade: door calls within the intake deadline', () => {
       answered: [{ type: 'already_revoked', record: { id: repeat.id } }],
     });
   });
+
+  it('revokes the relay a receipt names in the moment before the receipt’s ts is recorded, and only then', async () => {
+    const relay = testRelay();
+    const receipt = { teamId: 'T0TEST', channelId: 'C0GENERAL', ts: '1700000000.000900' };
+    // Its receipt is posted; the write of its ts has not landed yet.
+    const sending = sentRecord({ slack: undefined, status: 'pending' });
+    await relay.store.create(sending);
+    const facade = relayFacade(relay.deps);
+    expect(await facade.receiveRevoke({ message: receipt }, 'U0SENDER')).toMatchObject({
+      answered: [{ type: 'not_found' }],
+    });
+    const named = await facade.receiveRevoke({ message: receipt, named: sending.id }, 'U0SENDER');
+    // Found, and answered as a relay still sending is: not "not relayed by fx-bridge".
+    expect(named).toMatchObject({ answered: [{ type: 'in_progress', record: { id: sending.id } }] });
+
+    // A relay keyed by another message is not taken through a message that names it.
+    const elsewhere = sentRecord({
+      slack: { teamId: 'T0TEST', channelId: 'C0GENERAL', ts: '1700000000.000950' },
+      requestKey: 'command:T0TEST:trigger.elsewhere',
+    });
+    await relay.store.create(elsewhere);
+    expect(await facade.receiveRevoke({ message: receipt, named: elsewhere.id }, 'U0SENDER')).toMatchObject({
+      claimed: [],
+      answered: [{ type: 'not_found' }],
+    });
+    expect((await relay.store.findById(elsewhere.id))?.status).toBe('sent');
+  });
 });
 
 describe('relayFacade: lists', () => {

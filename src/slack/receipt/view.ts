@@ -143,6 +143,21 @@ export { isRevocable };
 
 /** `progressNote`: a passing line under the status, e.g. that the next batch is queued for the rate limit. */
 /** The Revoke button (`fx_revoke`, value: the relay id), with Slack's confirmation dialog. */
+/**
+ * The relay a receipt's own Revoke button names, read from a message as Slack delivers it (a
+ * message shortcut's `message.blocks`); undefined for any other message.
+ */
+export function relayIdOfReceipt(blocks: unknown): string | undefined {
+  if (!Array.isArray(blocks)) return undefined;
+  for (const block of blocks as { type?: unknown; elements?: unknown }[]) {
+    if (block?.type !== 'actions' || !Array.isArray(block.elements)) continue;
+    for (const element of block.elements as { action_id?: unknown; value?: unknown }[]) {
+      if (element?.action_id === REVOKE_ACTION_ID && typeof element.value === 'string') return element.value;
+    }
+  }
+  return undefined;
+}
+
 export function revokeButton(record: RelayRecord): types.Button {
   return {
     type: 'button',

@@ -6,6 +6,7 @@
 import type { AllMiddlewareArgs, App, MessageShortcut, SlackShortcutMiddlewareArgs } from '@slack/bolt';
 import type { ListenerContext } from '../../context.js';
 import { answerByResponseUrl, answerInChannel } from '../../jobs/answer.js';
+import { relayIdOfReceipt } from '../../receipt/view.js';
 
 export const REVOKE_SHORTCUT_ID = 'fx_revoke_message';
 
@@ -16,8 +17,13 @@ export function revokeMessage(ctx: ListenerContext) {
     // `team` is null on org-wide installs; the clicking user's team is then the message's team.
     const teamId = shortcut.team?.id ?? shortcut.user.team_id ?? '';
     const message = { teamId, channelId: shortcut.channel.id, ts: shortcut.message.ts };
-    // Everything sent from this message: the relay keyed by it and any deliberate repeats.
-    const received = await ctx.relay.receiveRevoke({ message }, shortcut.user.id);
+    // Everything sent from this message: the relay keyed by it and any deliberate repeats; on a
+    // receipt, also the relay its Revoke button names (found even before its ts is recorded).
+    const named = relayIdOfReceipt(shortcut.message.blocks);
+    const received = await ctx.relay.receiveRevoke(
+      { message, ...(named ? { named } : {}) },
+      shortcut.user.id,
+    );
     await ack();
     const fallback = answerInChannel(client, ctx.logger, shortcut.channel.id, shortcut.user.id);
     await ctx.jobs.revoke(

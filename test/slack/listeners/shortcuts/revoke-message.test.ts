@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { revokeMessage } from '../../../../src/slack/listeners/shortcuts/revoke-message.js';
+import { revokeButton } from '../../../../src/slack/receipt/view.js';
 import { makeBatch } from '../../../store/records.js';
 import { CHANNEL, door, SENDER, sentRecord, TEAM, textsGiven } from '../door-kit.js';
 import { messageShortcut } from './message-shortcut.js';
@@ -48,5 +49,21 @@ describe('Revoke from Fxiaoke on a message', () => {
       message: { teamId: 'T0USER', channelId: CHANNEL, ts: '1700000000.000100' },
     });
     expect(textsGiven(respond)[0]).toContain('nothing was taken and nothing was revoked');
+  });
+
+  it('on a receipt, also names the relay its Revoke button carries (found before its ts is recorded)', async () => {
+    const d = door({ receiveRevoke: async () => ({ type: 'received', claimed: [], answered: [] }) });
+    const { args } = messageShortcut(d, 'fx_revoke_message');
+    const receipt = sentRecord();
+    const { shortcut } = args as unknown as { shortcut: { message: { blocks?: unknown[] } } };
+    shortcut.message.blocks = [
+      { type: 'section', text: { type: 'mrkdwn', text: 'Sending…' } },
+      { type: 'actions', elements: [revokeButton(receipt)] },
+    ];
+    await revokeMessage(d.ctx)(args);
+    expect(d.relay.calls[0]?.args[0]).toEqual({
+      message: { teamId: TEAM, channelId: CHANNEL, ts: '1700000000.000100' },
+      named: receipt.id,
+    });
   });
 });

@@ -25,6 +25,7 @@ const USAGE = `npm run chaos -- [flags]
   --settle-timeout S  seconds everything may take to settle (default 120)
   --response-url-ttl S  seconds a response_url works (default 1800, Slack's 30 minutes)
   --install           the bridges in install mode: the workspace installed and connected in the store
+  --workers fork      RELAY_WORKERS=fork: each replica carries sends and revokes out in its forked worker
   --json FILE         also write the history, violations and figures as JSON
   --quiet             no progress lines`;
 
@@ -48,7 +49,7 @@ function summary(result: CampaignResult): string {
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
   return [
-    `chaos · seed ${result.options.seed} · ${result.options.mix} mix · ${result.options.backend}${result.options.install ? ' · install mode' : ''}`,
+    `chaos · seed ${result.options.seed} · ${result.options.mix} mix · ${result.options.backend}${result.options.install ? ' · install mode' : ''}${result.options.workers === 'fork' ? ' · RELAY_WORKERS=fork' : ''}`,
     `  operations      ${stats.operations} (${stats.skipped} found nothing to act on): ${kinds}`,
     `  faults injected ${stats.faults} (Fxiaoke ${stats.faults - stats.kills - stats.storeOutages}, of which ${stats.faultsMet} met a send or revoke; kill -9 ${stats.kills}; store outages ${stats.storeOutages})`,
     `  Slack requests  ${stats.deliveries} delivered, ${stats.acked} acked with 200 (${stats.slowAcks} acks took 3 s or more)`,
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
         json: { type: 'string' },
         quiet: { type: 'boolean' },
         install: { type: 'boolean' },
+        workers: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -113,6 +115,8 @@ async function main(): Promise<void> {
   if (scenario && !quiet) process.stderr.write(`scenario ${scenarioName}: ${scenario.about}\n`);
   const seed = integer(values.seed as string | undefined, 'seed', 1);
   const ops = integer(values.ops as string | undefined, 'ops', 200);
+  const workers = (values.workers as string | undefined) ?? 'inline';
+  if (workers !== 'inline' && workers !== 'fork') fail('--workers must be inline or fork');
   const base: CampaignOptions = {
     seed,
     ops,
@@ -125,13 +129,14 @@ async function main(): Promise<void> {
       integer(values['response-url-ttl'] as string | undefined, 'response-url-ttl', 1800) * 1000,
     ...(quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
     ...(values.install === true ? { install: true } : {}),
+    ...(workers === 'fork' ? { workers } : {}),
   };
   const result = await runCampaign(
     scenario ? { ...base, ...scenario.options, plan: scenarioPlan(scenario) } : base,
   );
   const replay = scenario
     ? `npm run chaos -- --scenario ${scenarioName}`
-    : `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${rateBudget ? ` --budget ${rateBudget.calls}/${rateBudget.windowMs}` : ''}${values.install === true ? ' --install' : ''}`;
+    : `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${rateBudget ? ` --budget ${rateBudget.calls}/${rateBudget.windowMs}` : ''}${values.install === true ? ' --install' : ''}${workers === 'fork' ? ' --workers fork' : ''}`;
   for (const violation of result.violations)
     process.stdout.write(`${formatViolation(result.history, violation, replay)}\n\n`);
   process.stdout.write(`${summary(result)}\n`);

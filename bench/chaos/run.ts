@@ -40,6 +40,8 @@ export interface CampaignOptions {
   settleTimeoutMs?: number;
   /** Install mode: the requests' workspace installed and connected to the emulator's tenant. */
   install?: boolean;
+  /** RELAY_WORKERS of the replicas: `fork` carries sends and revokes out in each one's forked worker. */
+  workers?: 'inline' | 'fork';
   log?: (line: string) => void;
 }
 
@@ -88,6 +90,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     sync: options.sync ?? initialSync(options.seed),
     responseUrlTtlMs: options.responseUrlTtlMs ?? 30 * 60_000,
     ...(options.install ? { install: true } : {}),
+    ...(options.workers === 'fork' ? { extraEnv: { RELAY_WORKERS: 'fork' } } : {}),
   });
   try {
     const full =

@@ -21,14 +21,24 @@ export async function campaign(
   backend: BackendKind,
   /** Install mode: the same requests through the install app, to the workspace's own bridge. */
   install = false,
+  /** RELAY_WORKERS: `fork` carries sends and revokes out in each replica's forked worker. */
+  workers: 'inline' | 'fork' = 'inline',
 ): Promise<CampaignResult> {
-  return runCampaign({ seed, ops, mix, backend, settleTimeoutMs: 60_000, ...(install ? { install } : {}) });
+  return runCampaign({
+    seed,
+    ops,
+    mix,
+    backend,
+    settleTimeoutMs: 60_000,
+    ...(install ? { install } : {}),
+    ...(workers === 'fork' ? { workers } : {}),
+  });
 }
 
 /** The violations as the CLI prints them, so a failure shows the history to replay. */
 export function violations(result: CampaignResult): string[] {
-  const { seed, ops, mix, backend, install } = result.options;
-  const replay = `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${install ? ' --install' : ''}`;
+  const { seed, ops, mix, backend, install, workers } = result.options;
+  const replay = `npm run chaos -- --seed ${seed} --ops ${ops} --mix ${mix} --store ${backend}${install ? ' --install' : ''}${workers === 'fork' ? ' --workers fork' : ''}`;
   return result.violations.map((violation) => formatViolation(result.history, violation, replay));
 }
 

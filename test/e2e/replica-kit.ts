@@ -55,7 +55,7 @@ export async function settledRelay(store: RelayStore, receipt: PostedMessage): P
 
 /** Revoke from Fxiaoke (the message shortcut) on a receipt, through one replica; the response_url. */
 export async function revokeByShortcut(
-  replica: Replica,
+  replica: Pick<Replica, 'eventsUrl'>,
   slack: FakeSlackApi,
   receipt: PostedMessage,
 ): Promise<string> {

@@ -18,13 +18,11 @@ import {
 } from '../../dev/fakes/fxiaoke-emulator.js';
 import { FakeSlackApi, type PostedMessage } from '../../dev/fakes/slack-api.js';
 import {
-  BOT_ID,
   blockActionPayload,
   CHANNEL_ID,
   CHANNEL_NAME,
   freshTriggerId,
   interactivityBody,
-  messageShortcutPayload,
   postSigned,
   SENDER_ID,
   type SignedPostResult,
@@ -42,6 +40,7 @@ import { RELAY_STATUSES, type RelayRecord } from '../../src/relay/types.js';
 import { connect, deleteKeysUnder, prefixes, REDIS_URL, redisAvailable } from '../redis-helpers.js';
 import { APP_SECRET, PERMANENT_CODE, SERVICE_ID } from './harness.js';
 import { type BridgeProcess, BridgeProcesses, bridgeEnv, freePort } from './process-helpers.js';
+import { revokeByShortcut } from './replica-kit.js';
 
 const SEND = '/cgi/app/message/send';
 const REVOKE = '/cgi/app/message/revoke';
@@ -534,26 +533,6 @@ async function settledRelay(store: RedisRelayStore, receipt: PostedMessage): Pro
     },
     { timeout: 5_000, interval: 10 },
   );
-}
-
-async function revokeByShortcut(
-  replica: Replica,
-  slack: FakeSlackApi,
-  receipt: PostedMessage,
-): Promise<string> {
-  const responseUrl = slack.responseUrl();
-  const response = await sendInteraction(
-    replica.eventsUrl,
-    TEST_SIGNING_SECRET,
-    messageShortcutPayload({
-      callbackId: 'fx_revoke_message',
-      channelId: receipt.channel,
-      message: { ts: receipt.ts, text: 'receipt', bot_id: BOT_ID },
-      responseUrl,
-    }),
-  );
-  expect(response.status).toBe(200);
-  return responseUrl;
 }
 
 /** The texts posted to a response_url, once there is one. */

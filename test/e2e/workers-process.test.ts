@@ -8,17 +8,12 @@
  * the receiver claimed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BOT_ID,
-  messageShortcutPayload,
-  sendInteraction,
-  sendSlashCommand,
-  TEST_SIGNING_SECRET,
-} from '../../dev/fakes/slack-requests.js';
+import { sendSlashCommand, TEST_SIGNING_SECRET } from '../../dev/fakes/slack-requests.js';
 import { IN_WORK } from '../../src/relay/lifecycle.js';
 import { waitFor } from '../poll.js';
 import type { BridgeProcess } from './process-helpers.js';
 import { expectSentOnce, ProcessWorld, SEND } from './process-world.js';
+import { revokeByShortcut } from './replica-kit.js';
 
 const REVOKE = '/cgi/app/message/revoke';
 
@@ -220,18 +215,7 @@ describe('RELAY_WORKERS=fork (child processes)', () => {
 
     // Revoke from Fxiaoke on the receipt: claimed by the receiver before its ack, revoked by the
     // worker (the receiver calls Fxiaoke for nothing), answered at the shortcut's response_url.
-    const revokeUrl = slack.responseUrl();
-    const revoked = await sendInteraction(
-      w.eventsUrl,
-      TEST_SIGNING_SECRET,
-      messageShortcutPayload({
-        callbackId: 'fx_revoke_message',
-        channelId: receipt.channel,
-        message: { ts: receipt.ts, text: 'receipt', bot_id: BOT_ID },
-        responseUrl: revokeUrl,
-      }),
-    );
-    expect(revoked.status).toBe(200);
+    const revokeUrl = await revokeByShortcut(w, slack, receipt);
     const [revokeAnswer] = await slack.waitFor(() => {
       const posted = slack.responsesTo(revokeUrl);
       return posted.length > 0 ? posted : undefined;

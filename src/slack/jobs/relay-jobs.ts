@@ -154,8 +154,11 @@ export class RelayJobs implements RelayJobsPort {
     }
     const handOff = this.handOff?.revoke?.bind(this.handOff);
     // RELAY_WORKERS=fork: the Fxiaoke calls run in the worker, which answers where this would have.
-    // A revoke with nothing to call Fxiaoke for is answered here at once.
-    if (handOff && received.claimed.length > 0) {
+    // It can only where a door said: at its response_url, or in App Home (no answer). Any other
+    // answer (the DM after a deleted message) exists only here, so that revoke runs here; and one
+    // with nothing to call Fxiaoke for is answered here at once.
+    const answerTravels = answer === undefined || options.responseUrl !== undefined;
+    if (handOff && answerTravels && received.claimed.length > 0) {
       const handed: HandedOffRevoke = {
         relayIds: received.claimed.map((record) => record.id),
         answered: received.answered,

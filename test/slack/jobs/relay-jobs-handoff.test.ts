@@ -167,4 +167,22 @@ describe('RelayJobs handing sends off', () => {
     expect(textsOf(home)).toContain(`Revoked relay \`${claimed.id}\``);
     expect(fake.responses).toHaveLength(1);
   });
+
+  it('keeps a revoke here whose answer cannot travel to the worker (the DM after a deleted message)', async () => {
+    const claimed = sentRecord({ status: 'revoking' });
+    const revoked = sentRecord({ id: claimed.id, status: 'revoked', revokedBy: SENDER });
+    const handed: HandedOffRevoke[] = [];
+    const d = door(
+      { carryOutRevoke: async () => ({ type: 'revoked', record: revoked }) },
+      { handOff: { send: async () => undefined, revoke: async (revoke) => void handed.push(revoke) } },
+    );
+    const said: string[] = [];
+    await d.ctx.jobs.revoke({ type: 'received', claimed: [claimed], answered: [] }, SENDER, async (text) => {
+      said.push(text);
+    });
+    await d.settled();
+    expect(handed).toEqual([]);
+    expect(d.relay.calls.map((call) => call.method)).toContain('carryOutRevoke');
+    expect(said.join('\n')).toContain(`Revoked relay \`${claimed.id}\``);
+  });
 });

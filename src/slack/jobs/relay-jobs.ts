@@ -193,8 +193,10 @@ export class RelayJobs implements RelayJobsPort {
           issuedAt: responseUrl.issuedAt,
         })
       : undefined;
-    // None claimed: each moved on (a takeover after the receiver's lease ran out answers by DM).
-    if (claimed.length === 0 && handed.answered.length === 0) return;
+    // None claimed: each moved on. An earlier worker revoked them and answered everything (this is
+    // the receiver telling a replacement again), or a takeover after the receiver's lease ran out
+    // answers them by DM. Either way, saying the rest again alone would only repeat or confuse.
+    if (claimed.length === 0) return;
     this.#revoke(claimed, handed.answered, actorId, answer);
   }
 

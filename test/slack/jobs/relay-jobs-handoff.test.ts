@@ -166,6 +166,17 @@ describe('RelayJobs handing sends off', () => {
     expect(home?.args.user_id).toBe(SENDER);
     expect(textsOf(home)).toContain(`Revoked relay \`${claimed.id}\``);
     expect(fake.responses).toHaveLength(1);
+
+    // Told again to a replacement worker after the first one revoked them: nothing claimed, nothing said.
+    const told = fake.responseUrl();
+    jobs.carryOutHandedOffRevoke([], {
+      relayIds: [claimed.id],
+      answered: [{ type: 'already_revoked', record: revoked }],
+      actorId: SENDER,
+      responseUrl: { url: told, issuedAt: Date.now() },
+    });
+    await d.settled();
+    expect(fake.responsesTo(told)).toEqual([]);
   });
 
   it('keeps a revoke here whose answer cannot travel to the worker (the DM after a deleted message)', async () => {

@@ -111,6 +111,7 @@ export async function startBridge(config: Config, options: BridgeOptions = {}): 
             send: async (record: RelayRecord, responseUrl?: PortableResponseUrl) =>
               forked?.notify(record.id, responseUrl),
             revoke: async (revoke) => forked?.notifyRevoke(revoke),
+            update: async (update) => forked?.notifyUpdate(update),
           }
         : mode === 'none'
           ? {

@@ -62,8 +62,9 @@ export async function claimHandedOff(
 }
 
 /**
- * Takes a revoke the receiver `from` claimed and told this worker of (RELAY_WORKERS=fork): still
- * `revoking` under that receiver's lease, so nothing of it has been called yet. Undefined when it
+ * Takes a revoke (or an update, whose claim is `revoking` with its request) the receiver `from`
+ * claimed and told this worker of (RELAY_WORKERS=fork): still `revoking` under that receiver's
+ * lease, so nothing of it has been called yet. Undefined when it
  * moved on: another worker's takeover after the receiver's lease ran out, or already revoked.
  */
 export async function claimRevokeFrom(

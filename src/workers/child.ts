@@ -59,6 +59,11 @@ process.on('message', (message: unknown) => {
     void worker?.then((running) => running.revoke(revoke));
     return;
   }
+  if (message.type === 'update') {
+    const { update } = message;
+    void worker?.then((running) => running.update(update));
+    return;
+  }
   const { relays } = message;
   void worker?.then((running) => {
     for (const { relayId, responseUrl } of relays) running.notify(relayId, responseUrl);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { PortableResponseUrl } from '../slack/jobs/answer.js';
-import type { HandedOffRevoke } from '../slack/jobs/port.js';
+import type { HandedOffRevoke, HandedOffUpdate } from '../slack/jobs/port.js';
 import { type HandedOff, isFromWorker, type ToWorker } from './protocol.js';
 
 /** How much lower the worker's CPU priority is than the receiver's (nice steps). */
@@ -43,8 +43,8 @@ export class ForkedWorker {
    * need no telling: the receiver's lease on them ran out and any worker's takeover sweep takes them.
    */
   #recent: (HandedOff & { at: number })[] = [];
-  /** Revokes told within a lease's time, oldest first, told again to a replacement as sends are. */
-  #recentRevokes: { revoke: HandedOffRevoke; at: number }[] = [];
+  /** Revokes and updates told within a lease's time, oldest first, told again to a replacement as sends are. */
+  #recentClaims: { message: ToWorker; at: number }[] = [];
   /** Metrics asked of the worker, by request id, until it answers or the wait runs out. */
   readonly #metricsAsked = new Map<number, (metrics: unknown[] | undefined) => void>();
   #metricsId = 0;
@@ -95,7 +95,7 @@ export class ForkedWorker {
         this.#forgetOld();
         if (this.#recent.length > 0)
           this.#send({ type: 'handed-off', relays: this.#recent.map(({ at: _, ...told }) => told) });
-        for (const { revoke } of this.#recentRevokes) this.#send({ type: 'revoke', revoke });
+        for (const { message } of this.#recentClaims) this.#send(message);
       } else {
         this.log.error({ reason: message.message }, 'relay worker could not start');
       }
@@ -166,10 +166,19 @@ export class ForkedWorker {
    * them from it, calls Fxiaoke and answers. Told at once (revokes are few), remembered like sends.
    */
   notifyRevoke(revoke: HandedOffRevoke): void {
+    this.#tellClaim({ type: 'revoke', revoke });
+  }
+
+  /** An update, claimed under this receiver's lease: told as a revoke is. */
+  notifyUpdate(update: HandedOffUpdate): void {
+    this.#tellClaim({ type: 'update', update });
+  }
+
+  #tellClaim(message: ToWorker): void {
     this.#forgetOld();
-    this.#recentRevokes.push({ revoke, at: Date.now() });
-    // Not ready: told on its 'ready' from #recentRevokes.
-    if (this.#ready) this.#send({ type: 'revoke', revoke });
+    this.#recentClaims.push({ message, at: Date.now() });
+    // Not ready: told on its 'ready' from #recentClaims.
+    if (this.#ready) this.#send(message);
   }
 
   #forgetOld(): void {
@@ -177,10 +186,10 @@ export class ForkedWorker {
     let old = 0;
     while (old < this.#recent.length && (this.#recent[old]?.at ?? 0) < since) old++;
     if (old > 0) this.#recent.splice(0, old);
-    let oldRevokes = 0;
-    while (oldRevokes < this.#recentRevokes.length && (this.#recentRevokes[oldRevokes]?.at ?? 0) < since)
-      oldRevokes++;
-    if (oldRevokes > 0) this.#recentRevokes.splice(0, oldRevokes);
+    let oldClaims = 0;
+    while (oldClaims < this.#recentClaims.length && (this.#recentClaims[oldClaims]?.at ?? 0) < since)
+      oldClaims++;
+    if (oldClaims > 0) this.#recentClaims.splice(0, oldClaims);
   }
 
   /** Stops the worker: SIGTERM (it drains what it started), SIGKILL after `timeoutMs`. */

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import type { PortableResponseUrl } from '../slack/jobs/answer.js';
-import type { HandedOffRevoke } from '../slack/jobs/port.js';
+import type { HandedOffRevoke, HandedOffUpdate } from '../slack/jobs/port.js';
 
 /** A send handed off, and the door's response_url when it had one (`/fx-send`): never logged. */
 export interface HandedOff {
@@ -30,6 +30,8 @@ export type ToWorker =
   | { type: 'handed-off'; relays: HandedOff[] }
   /** Relays this receiver claimed for revoking: the worker claims them from its lease and revokes. */
   | { type: 'revoke'; revoke: HandedOffRevoke }
+  /** A relay this receiver claimed for an update: the worker claims it from its lease and updates. */
+  | { type: 'update'; update: HandedOffUpdate }
   /** The worker's metrics, for the receiver's `/metrics` (answered with the same `id`). */
   | { type: 'metrics'; id: number };
 
@@ -42,7 +44,9 @@ export type FromWorker =
 
 export function isToWorker(message: unknown): message is ToWorker {
   const type = (message as { type?: unknown } | null)?.type;
-  return type === 'start' || type === 'handed-off' || type === 'revoke' || type === 'metrics';
+  return (
+    type === 'start' || type === 'handed-off' || type === 'revoke' || type === 'update' || type === 'metrics'
+  );
 }
 
 export function isFromWorker(message: unknown): message is FromWorker {

@@ -24,7 +24,7 @@ import { relayFacade } from '../relay/facade.js';
 import { claimHandedOff, claimRevokeFrom } from '../relay/handoff.js';
 import { openLiveSettings } from '../settings/open.js';
 import type { PortableResponseUrl } from '../slack/jobs/answer.js';
-import type { HandedOffRevoke } from '../slack/jobs/port.js';
+import type { HandedOffRevoke, HandedOffUpdate } from '../slack/jobs/port.js';
 import type { RelayJobs } from '../slack/jobs/relay-jobs.js';
 import { createWorkerJobs } from '../slack/worker-jobs.js';
 import { Closers } from '../util/closers.js';
@@ -54,6 +54,8 @@ export interface Worker {
    * revoked here and answered where the receiver would have. A forked worker's only.
    */
   revoke(handed: HandedOffRevoke): void;
+  /** The receiver handed off an update (claimed under its lease): claimed from it, carried out here. */
+  update(handed: HandedOffUpdate): void;
   /** This worker's metrics as prom-client's JSON, labelled `process="relay-worker"` (the receiver shows them). */
   metricsJson(): Promise<unknown[]>;
   stop(): Promise<void>;
@@ -162,6 +164,18 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
             records.filter((record) => record !== undefined),
             handed,
           ),
+        );
+      },
+      update(handed) {
+        const from = options.receiverId;
+        if (stopped || from === undefined) return;
+        // An update's claim is `revoking` with its request, under the receiver's lease, as a revoke's.
+        claimRevokeFrom(relay.deps, handed.relayId, from).then(
+          (record) => {
+            if (record) jobs.carryOutHandedOffUpdate(record, handed);
+          },
+          (error: unknown) =>
+            logger.warn({ err: error, relayId: handed.relayId }, 'could not claim a handed-off update'),
         );
       },
       stop() {

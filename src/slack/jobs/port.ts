@@ -27,6 +27,23 @@ export interface HandOff {
    * apart, `none`, cannot be, so there revokes run in the receiver).
    */
   revoke?(revoke: HandedOffRevoke): Promise<void>;
+  /** A claimed update (`fork` only, as revokes). */
+  update?(update: HandedOffUpdate): Promise<void>;
+}
+
+/**
+ * Where an update's answer goes, in a form that can travel to a forked worker: the door's
+ * response_url (and the channel to fall back to), else a DM to `userId`.
+ */
+export interface UpdateAnswerTo {
+  userId: string;
+  responseUrl?: PortableResponseUrl;
+  channelId?: string;
+}
+
+/** An update as the receiver hands it to its forked worker: claimed (`revoking` + its request) under the receiver's lease. */
+export interface HandedOffUpdate extends UpdateAnswerTo {
+  relayId: string;
 }
 
 /** A revoke as the receiver hands it to its forked worker: never recorded, never logged. */
@@ -60,8 +77,11 @@ export interface SendOptions {
 export interface SyncJobsPort {
   /** What the message-event door recorded before its ack: each piece of work goes to the queue. */
   handle(intakes: readonly SyncIntake[]): void;
-  /** A claimed update (Update in Fxiaoke, or a manual update): carried out, then answered. */
-  update(record: RelayRecord, answer: Answer): void;
+  /**
+   * A claimed update (Update in Fxiaoke, or a manual update): carried out, then answered. With
+   * `answerTo` (where `answer` goes, said so it can travel), a forked worker may carry it out.
+   */
+  update(record: RelayRecord, answer: Answer, answerTo?: UpdateAnswerTo): void;
 }
 
 export interface RelayJobsPort {

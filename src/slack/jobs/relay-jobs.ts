@@ -35,6 +35,7 @@ import { notifyRecoveredRelays } from './notify-recovered.js';
 import { tellOwedAnswer } from './owed-answer.js';
 import type {
   HandedOffRevoke,
+  HandedOffUpdate,
   HandOff,
   ReceivedSend,
   RelayJobsPort,
@@ -74,7 +75,7 @@ export class RelayJobs implements RelayJobsPort {
      */
     private readonly handOff?: HandOff,
   ) {
-    this.sync = new SyncJobs(ctx, client, queue, this);
+    this.sync = new SyncJobs(ctx, client, queue, this, handOff);
   }
 
   /** A received send (any door): carried out in the queue, or answered now (a duplicate, a bad text). */
@@ -270,6 +271,23 @@ export class RelayJobs implements RelayJobsPort {
         else this.#inHand.delete(id);
       }
     };
+  }
+
+  /**
+   * An update the receiver handed off (RELAY_WORKERS=fork), claimed by this worker from it: carried
+   * out and answered as the receiver would have, at the door's response_url (the channel once Slack
+   * no longer takes that), or by DM.
+   */
+  carryOutHandedOffUpdate(claimed: RelayRecord, handed: HandedOffUpdate): void {
+    const { responseUrl, userId } = handed;
+    const answer = responseUrl
+      ? answerByResponseUrl(respondTo(responseUrl.url), {
+          replace: false,
+          fallback: answerInChannel(this.client, this.ctx.logger, handed.channelId, userId),
+          issuedAt: responseUrl.issuedAt,
+        })
+      : answerByDm(this.client, userId);
+    this.sync.update(claimed, answer);
   }
 
   /**

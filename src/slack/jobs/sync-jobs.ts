@@ -20,7 +20,7 @@ import { hasBotReceipt, updateReceipt } from '../receipt/post.js';
 import { deleteQuestion, editQuestion, updateOutcomeReply } from '../sync/replies.js';
 import { type Answer, answerByDm, safely } from './answer.js';
 import { notifyRecoveredRelays } from './notify-recovered.js';
-import type { SyncJobsPort } from './port.js';
+import type { HandOff, SyncJobsPort, UpdateAnswerTo } from './port.js';
 import { receiptObserver, receiptTracker } from './send-job.js';
 
 /** What a revoke job needs from RelayJobs (kept narrow so the two classes stay apart). */
@@ -45,6 +45,8 @@ export class SyncJobs implements SyncJobsPort {
     private readonly client: webApi.WebClient,
     private readonly queue: RelayWorkQueue,
     private readonly revokes: RevokeJobs,
+    /** RELAY_WORKERS=fork: updates whose answer can travel go to the forked worker. */
+    private readonly handOff?: HandOff,
   ) {}
 
   /** What the message-event door recorded: each piece of work goes to the queue. */
@@ -55,7 +57,9 @@ export class SyncJobs implements SyncJobsPort {
           this.ask(intake.record);
           break;
         case 'update':
-          this.update(intake.record, answerByDm(this.client, intake.record.senderId));
+          this.update(intake.record, answerByDm(this.client, intake.record.senderId), {
+            userId: intake.record.senderId,
+          });
           break;
         case 'revoke':
           this.#revokeAfterDelete(intake.record);
@@ -77,7 +81,20 @@ export class SyncJobs implements SyncJobsPort {
   }
 
   /** A claimed update (`revoking` + `updateRequest`), answered through `answer`. */
-  update(record: RelayRecord, answer: Answer): void {
+  update(record: RelayRecord, answer: Answer, answerTo?: UpdateAnswerTo): void {
+    const handOff = this.handOff?.update?.bind(this.handOff);
+    if (handOff && answerTo) {
+      // RELAY_WORKERS=fork: its Fxiaoke calls run in the worker, which answers where this would have.
+      void this.ctx.work
+        .run(() => handOff({ relayId: record.id, ...answerTo }))
+        .catch((error: unknown) =>
+          this.ctx.logger.warn(
+            { err: error, relayId: record.id },
+            'could not hand an update off; it stays recorded for a takeover',
+          ),
+        );
+      return;
+    }
     const said = safely(answer, this.ctx.logger);
     this.#enqueue(record, async () => {
       const observer = receiptObserver(record, receiptTracker(this.client, record, said));

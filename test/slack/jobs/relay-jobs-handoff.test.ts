@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeSlackApi } from '../../../dev/fakes/slack-api.js';
 import type { RelayRecord } from '../../../src/relay/types.js';
 import { type PortableResponseUrl, RESPONSE_URL_LIFETIME_MS } from '../../../src/slack/jobs/answer.js';
-import type { HandedOffRevoke } from '../../../src/slack/jobs/port.js';
+import type { HandedOffRevoke, HandedOffUpdate } from '../../../src/slack/jobs/port.js';
 import { CHANNEL, door, receivedRecord, SENDER, sentRecord, textsOf } from '../listeners/door-kit.js';
 
 let slack: FakeSlackApi | undefined;
@@ -22,6 +22,7 @@ afterEach(async () => {
 type WorkerJobs = {
   carryOutHandedOff(record: RelayRecord, responseUrl?: PortableResponseUrl): void;
   carryOutHandedOffRevoke(claimed: readonly RelayRecord[], handed: HandedOffRevoke): void;
+  carryOutHandedOffUpdate(claimed: RelayRecord, handed: HandedOffUpdate): void;
 };
 
 describe('RelayJobs handing sends off', () => {
@@ -195,5 +196,65 @@ describe('RelayJobs handing sends off', () => {
     expect(handed).toEqual([]);
     expect(d.relay.calls.map((call) => call.method)).toContain('carryOutRevoke');
     expect(said.join('\n')).toContain(`Revoked relay \`${claimed.id}\``);
+  });
+
+  it('carries out an update a receiver handed off, answered at the response_url, or by DM', async () => {
+    slack = await FakeSlackApi.start();
+    const fake = slack;
+    const claimed = sentRecord({ status: 'revoking', text: 'the quote' });
+    const updated = sentRecord({ id: claimed.id, text: 'the new quote' });
+    const d = door({
+      sync: { carryOutUpdate: async () => ({ type: 'updated', record: updated, keptOld: 0 }) },
+    });
+    const jobs = d.ctx.jobs as unknown as WorkerJobs;
+    const url = fake.responseUrl();
+    jobs.carryOutHandedOffUpdate(claimed, {
+      relayId: claimed.id,
+      userId: SENDER,
+      responseUrl: { url, issuedAt: Date.now() },
+      channelId: CHANNEL,
+    });
+    await d.settled();
+    expect(d.relay.calls.map((call) => call.method)).toContain('sync.carryOutUpdate');
+    const [answer] = fake.responsesTo(url);
+    expect(answer?.body).toMatchObject({ replace_original: false });
+    expect(String(answer?.body.text)).toContain('Updated in Fxiaoke');
+
+    // No response_url (the compose window, an edit synced automatically): a DM.
+    jobs.carryOutHandedOffUpdate(claimed, { relayId: claimed.id, userId: SENDER });
+    await d.settled();
+    const [dm] = d.callsTo('chat.postMessage');
+    expect(dm?.args).toMatchObject({ channel: SENDER });
+    expect(textsOf(dm)).toContain('Updated in Fxiaoke');
+  });
+
+  it('hands an edit synced automatically to the worker (answered by DM there); a revoke after a delete stays here', async () => {
+    const claimed = sentRecord({ status: 'revoking' });
+    const deleted = sentRecord({ status: 'revoking' });
+    const revoked = sentRecord({ id: deleted.id, status: 'revoked', revokedBy: SENDER });
+    const updates: HandedOffUpdate[] = [];
+    const revokes: HandedOffRevoke[] = [];
+    const d = door(
+      { carryOutRevoke: async () => ({ type: 'revoked', record: revoked }) },
+      {
+        handOff: {
+          send: async () => undefined,
+          revoke: async (revoke) => void revokes.push(revoke),
+          update: async (update) => void updates.push(update),
+        },
+      },
+    );
+    d.ctx.jobs.sync.handle([
+      { type: 'update', record: claimed },
+      { type: 'revoke', record: deleted },
+    ]);
+    await d.settled();
+    expect(updates).toEqual([{ relayId: claimed.id, userId: claimed.senderId }]);
+    expect(d.relay.calls.map((call) => call.method)).not.toContain('sync.carryOutUpdate');
+    // Its DM says why in words of its own, which only this process has: revoked here.
+    expect(revokes).toEqual([]);
+    expect(d.relay.calls.map((call) => call.method)).toContain('carryOutRevoke');
+    const [dm] = d.callsTo('chat.postMessage');
+    expect(textsOf(dm)).toContain('Your Slack message was deleted');
   });
 });

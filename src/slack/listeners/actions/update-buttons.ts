@@ -51,7 +51,16 @@ export function registerUpdateButtons(app: App, ctx: ListenerContext): void {
           .update({ view_id: body.view.id, view: updatingView(received.record.id) })
           .catch((error: unknown) => ctx.logger.info({ err: error }, 'compose window could not be updated'));
       }
-      ctx.jobs.sync.update(received.record, answer);
+      // Where `answer` goes, said so a forked worker can answer there (RELAY_WORKERS=fork).
+      ctx.jobs.sync.update(received.record, answer, {
+        userId: actorId,
+        ...(body.response_url
+          ? {
+              responseUrl: { url: body.response_url, issuedAt: Date.now() },
+              ...(body.channel?.id ? { channelId: body.channel.id } : {}),
+            }
+          : {}),
+      });
       return;
     }
     const reply = updateOutcomeReply(received);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TakenOverError } from '../../../../src/relay/dispatch.js';
 import type { UpdateAsk } from '../../../../src/relay/update.js';
+import type { HandedOffUpdate } from '../../../../src/slack/jobs/port.js';
 import { registerUpdateButtons } from '../../../../src/slack/listeners/actions/update-buttons.js';
 import {
   KEEP_ACTION_ID,
@@ -55,6 +56,36 @@ function askedOf(d: Door): UpdateAsk | undefined {
 }
 
 describe('Update in Fxiaoke (fx_update)', () => {
+  it('hands a claimed update to a forked worker with where to answer, and makes no Fxiaoke call here', async () => {
+    const { claimed } = updating();
+    const handed: HandedOffUpdate[] = [];
+    const d = door(
+      { sync: { receiveUpdate: async () => ({ type: 'accepted', record: claimed }) } },
+      { handOff: { send: async () => undefined, update: async (update) => void handed.push(update) } },
+    );
+    const bolt = boltApp(d);
+    registerUpdateButtons(bolt.app, d.ctx);
+    const value = offerButtonValue({ relayId: claimed.id, offerId: 'of_1', secondCopy: false });
+    const clicked = click(d, UPDATE_ACTION_ID, value);
+    await bolt.action(UPDATE_ACTION_ID)(clicked.args as unknown as Record<string, unknown>);
+    await d.settled();
+    expect(handed).toEqual([
+      {
+        relayId: claimed.id,
+        userId: SENDER,
+        responseUrl: { url: 'https://hooks.slack.test/actions/1', issuedAt: expect.any(Number) },
+      },
+    ]);
+    expect(d.relay.calls.map((call) => call.method)).not.toContain('sync.carryOutUpdate');
+    expect(clicked.respond.payloads).toEqual([]);
+
+    // From the compose window (no response_url): the worker answers by DM.
+    const fromModal = click(d, UPDATE_ACTION_ID, value, { responseUrl: false, viewId: 'V1' });
+    await bolt.action(UPDATE_ACTION_ID)(fromModal.args as unknown as Record<string, unknown>);
+    await d.settled();
+    expect(handed[1]).toEqual({ relayId: claimed.id, userId: SENDER });
+  });
+
   it('claims the update before the ack, carries it out in the queue, answers and brings the receipt up to date', async () => {
     const { claimed, updated } = updating();
     const { d, press } = buttons({

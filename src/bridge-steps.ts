@@ -410,13 +410,19 @@ export async function openTakeoverSweep(
   { config, logger }: Wiring,
   closers: Closers,
   relay: RelayDeps,
-  jobs: Pick<RelayJobs, 'inHand' | 'takeOver' | 'tellOwed' | 'carryOutHandedOff'>,
+  jobs: Pick<RelayJobs, 'inHand' | 'leftBehind' | 'takeOver' | 'tellOwed' | 'carryOutHandedOff'>,
   options: { handedOffEveryMs?: number; handedOffLimit?: () => number } = {},
 ): Promise<void> {
   const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
   const sweep = () =>
-    takeOverAbandoned(relay, { legacyStaleMs, inHand: (relayId) => jobs.inHand(relayId) }, (record) =>
-      jobs.takeOver(record),
+    takeOverAbandoned(
+      relay,
+      {
+        legacyStaleMs,
+        inHand: (relayId) => jobs.inHand(relayId),
+        ownLeftBehind: (relayId) => jobs.leftBehind(relayId),
+      },
+      (record) => jobs.takeOver(record),
     )
       .then((taken) => {
         if (taken.length > 0)

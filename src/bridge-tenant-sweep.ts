@@ -19,7 +19,7 @@ export async function openTenantSweep(
   { config, logger }: Wiring,
   closers: Closers,
   store: RelayStore,
-  tenants: Pick<Tenants, 'connected' | 'inHand'>,
+  tenants: Pick<Tenants, 'connected' | 'inHand' | 'leftBehind'>,
 ): Promise<void> {
   const legacyStaleMs = config.recoveryStaleAfterSeconds * 1000;
   const sweep = async () => {
@@ -35,7 +35,11 @@ export async function openTenantSweep(
     };
     const taken = await takeOverAbandoned(
       deps,
-      { legacyStaleMs, inHand: (relayId) => tenants.inHand(relayId) },
+      {
+        legacyStaleMs,
+        inHand: (relayId) => tenants.inHand(relayId),
+        ownLeftBehind: (relayId) => tenants.leftBehind(relayId),
+      },
       (record) => tenantOf(record)?.slack.jobs.takeOver(record),
     );
     if (taken.length > 0) logger.warn({ count: taken.length }, 'took over recorded work nobody was doing');

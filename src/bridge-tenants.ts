@@ -91,6 +91,14 @@ export class Tenants {
     return false;
   }
 
+  /** Whether any workspace's jobs left the relay unfinished, its sender told it is carried on. */
+  leftBehind(relayId: string): boolean {
+    for (const tenant of [...this.#live.values(), ...this.#retired]) {
+      if (tenant.slack.jobs.leftBehind(relayId)) return true;
+    }
+    return false;
+  }
+
   /** Held-back store writes of every workspace stop retrying (the process is stopping). */
   abandonWrites(): void {
     for (const tenant of [...this.#live.values(), ...this.#retired]) tenant.abandonWrites();

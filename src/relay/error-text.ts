@@ -17,12 +17,13 @@ export const INTERNAL_DOWNLOAD_REASON = 'an unexpected error (see the logs)';
  * After a failure inside fx-bridge (a store outage, a bug) that stopped a relay. Once a call of it
  * may have reached Fxiaoke: never "not sent", and what may be there is never sent again. Before any
  * call (relay/interrupted.ts): nothing is there yet, and the relay stays in work under this
- * process's lease, so another replica carries it on once the lease lapses, or this one after a
- * restart (takeover.ts) — never "may already be in Fxiaoke", never "will not be sent".
+ * process's lease, so another replica carries it on once the lease lapses, and this one once it
+ * has lapsed by a whole lease more (takeover.ts ownLeftBehind) — never "may already be in
+ * Fxiaoke", never "will not be sent".
  */
 export function internalErrorWhileRelayingText(relayId: string, mayHaveReachedFxiaoke = true): string {
   if (!mayHaveReachedFxiaoke)
-    return `:warning: fx-bridge hit an internal error before relay \`${relayId}\` went out (its store may be unreachable): nothing of it has reached Fxiaoke yet. It stays recorded, and fx-bridge carries it on (another replica, or this one after a restart); you will hear how it went, and the App Home shows its status.`;
+    return `:warning: fx-bridge hit an internal error before relay \`${relayId}\` went out (its store may be unreachable): nothing of it has reached Fxiaoke yet. It stays recorded, and fx-bridge carries it on once its store answers again (this replica or another); you will hear how it went, and the App Home shows its status.`;
   return `:x: fx-bridge hit an internal error while relaying this message (relay \`${relayId}\`). Part of it may already be in Fxiaoke, so what may be there will not be sent again automatically; the App Home and the logs show what is known.`;
 }
 

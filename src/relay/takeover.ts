@@ -32,6 +32,30 @@ export interface TakeoverOptions {
    * that job's writes pass the lease fence after another replica's, from an older copy of the record.
    */
   inHand?: (relayId: string) => boolean;
+  /**
+   * Relays of this process whose job here ended without finishing them, having told their sender
+   * they are carried on (an error before any call, relay/interrupted.ts): taken again once their
+   * lease lapses. Only these: a record of this process's that no job of it ever had (an intake the
+   * door gave up on, being abandoned) is never taken by its own process.
+   */
+  ownLeftBehind?: (relayId: string) => boolean;
+}
+
+/**
+ * A relay of this very process that a job here left unfinished and said so: it ended on an
+ * unexpected error before any call, and its sender was told the relay stays recorded and is carried
+ * on (`ownLeftBehind`). No other process counts it as abandoned while this one lives (lease.ts
+ * isOwnerGone), and nobody renews its lease: without this, a single replica carried it on only after
+ * a restart. Taken once its lease has lapsed, unless a job of this process has it in hand again.
+ */
+function ownLeftBehind(
+  deps: Pick<LeaseDeps, 'instanceId' | 'now'>,
+  record: RelayRecord,
+  options: TakeoverOptions,
+): boolean {
+  const { lease } = record;
+  if (!options.ownLeftBehind || lease?.owner !== deps.instanceId) return false;
+  return lease.until <= deps.now() && options.ownLeftBehind(record.id);
 }
 
 /** Claims every abandoned relay and hands each to `carryOn`; returns the claimed records. */
@@ -43,7 +67,9 @@ export async function takeOverAbandoned(
   const inWork = await deps.store.listByStatus(IN_WORK, options.limit ?? 500);
   const claimed: RelayRecord[] = [];
   for (const record of inWork) {
-    if (!isAbandoned(deps, record, options.legacyStaleMs) || options.inHand?.(record.id)) continue;
+    const leftBehind =
+      isAbandoned(deps, record, options.legacyStaleMs) || ownLeftBehind(deps, record, options);
+    if (!leftBehind || options.inHand?.(record.id)) continue;
     const mine = await claimLease(deps, record, options.legacyStaleMs).catch((error: unknown) => {
       deps.log.warn({ relayId: record.id, err: error }, 'could not claim an abandoned relay');
       return undefined;

@@ -11,6 +11,7 @@ import { internalErrorWhileRelayingText } from '../../src/relay/error-text.js';
 import { mayHaveReachedFxiaoke, RelayInterruptedError } from '../../src/relay/interrupted.js';
 import { RelayNotFoundError } from '../../src/relay/ports/store-errors.js';
 import type { SendRateLimiter } from '../../src/relay/send-rate.js';
+import { takeOverAbandoned } from '../../src/relay/takeover.js';
 import { testRelay } from './relay-deps.js';
 
 const request: SendRequest = {
@@ -49,6 +50,40 @@ describe('a relay stopped by an unexpected error', () => {
     expect(text).toContain('nothing of it has reached Fxiaoke yet');
     expect(text).not.toContain('may already be in Fxiaoke');
     expect(text).not.toContain('will not be sent');
+  });
+
+  it('before any call: this same process carries it on once its lease lapses, and only one it left behind', async () => {
+    const relay = testRelay();
+    const deps = relayDeps({ ...relay.deps, sendLimiter: unreachableLimiter });
+    const thrown = await sendRelay(deps, request).catch((error: unknown) => error);
+    const relayId = (thrown as RelayInterruptedError).relayId;
+    const [left] = await relay.store.listByStatus(['received'], 10);
+    expect(left?.lease?.owner).toBe(relay.deps.instanceId);
+    const until = left?.lease?.until ?? 0;
+    const taken: string[] = [];
+    const sweep = (options: { inHand?: boolean; leftBehind?: boolean }) =>
+      takeOverAbandoned(
+        relay.deps,
+        {
+          legacyStaleMs: 0,
+          inHand: () => options.inHand ?? false,
+          ...(options.leftBehind === undefined ? {} : { ownLeftBehind: () => options.leftBehind ?? false }),
+        },
+        (record) => taken.push(record.id),
+      );
+    // Its lease still runs: never.
+    relay.clock.now = until - 1;
+    expect(await sweep({ leftBehind: true })).toEqual([]);
+    relay.clock.now = until;
+    // A record of this process no job of it left behind (an intake the door gave up on) is not its to take.
+    expect(await sweep({ leftBehind: false })).toEqual([]);
+    expect(await sweep({})).toEqual([]);
+    // Nor one a job of this process has in hand again.
+    expect(await sweep({ leftBehind: true, inHand: true })).toEqual([]);
+    const claimed = await sweep({ leftBehind: true });
+    expect(claimed.map((record) => record.id)).toEqual([relayId]);
+    expect(taken).toEqual([relayId]);
+    expect(claimed[0]?.lease?.until).toBe(relay.clock.now + relay.deps.leaseMs);
   });
 
   it('after a call: it may have reached Fxiaoke, and the sender hears so', async () => {

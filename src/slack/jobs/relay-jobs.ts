@@ -63,6 +63,11 @@ export class RelayJobs implements RelayJobsPort {
    * fence (same owner), the later one working from an older copy of the record.
    */
   readonly #inHand = new Map<string, number>();
+  /**
+   * Relays whose job here stopped on an error before any call, their senders told they are carried
+   * on: this process's takeover sweep takes them again once their lease lapses (takeover.ts).
+   */
+  readonly #leftBehind = new Set<string>();
 
   constructor(
     private readonly ctx: ListenerContext,
@@ -104,6 +109,7 @@ export class RelayJobs implements RelayJobsPort {
     this.#enqueue(record, record.senderId, waiting, () =>
       runSendJob(this.ctx, this.client, record, said, {
         ...(options.heldAnswer ? { heldAnswer: safely(options.heldAnswer, this.ctx.logger) } : {}),
+        leftBehind: (relayId) => this.#leftBehind.add(relayId),
       }),
     );
   }
@@ -258,6 +264,11 @@ export class RelayJobs implements RelayJobsPort {
     return this.#inHand.has(relayId);
   }
 
+  /** Whether a job here left the relay unfinished and told its sender it is carried on (see #leftBehind). */
+  leftBehind(relayId: string): boolean {
+    return this.#leftBehind.has(relayId);
+  }
+
   /** Marks relays in hand until the returned release is called (once). */
   holdInHand(relayIds: readonly string[]): () => void {
     for (const id of relayIds) this.#inHand.set(id, (this.#inHand.get(id) ?? 0) + 1);
@@ -312,6 +323,7 @@ export class RelayJobs implements RelayJobsPort {
   }
 
   takeOver(record: RelayRecord): void {
+    this.#leftBehind.delete(record.id);
     this.observer.takenOver?.(record.status);
     const work = workOf(record);
     switch (work.type) {
@@ -398,7 +410,9 @@ export class RelayJobs implements RelayJobsPort {
       // Another process took the relay over before a call went out here: it sends and answers.
       if (error instanceof TakenOverError) return;
       this.ctx.logger.error({ err: error, relayId: record.id }, 'resumed relay failed');
-      await answer(internalErrorText(record.id, mayHaveReachedFxiaoke(error)));
+      const mayHaveReached = mayHaveReachedFxiaoke(error);
+      if (!mayHaveReached) this.#leftBehind.add(record.id);
+      await answer(internalErrorText(record.id, mayHaveReached));
     }
     await this.ctx.relay.settleOwed(record.id);
   }

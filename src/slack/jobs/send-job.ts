@@ -28,6 +28,11 @@ import { type Answer, internalErrorText } from './answer.js';
 export interface SendJobOptions {
   /** The held message, replaced in place (a confirmation): its answers go there. */
   heldAnswer?: Answer;
+  /**
+   * Told when the relay stopped on an error before any call: its sender hears it is carried on,
+   * so this process takes it again once its lease lapses (relay/takeover.ts ownLeftBehind).
+   */
+  leftBehind?: (relayId: string) => void;
 }
 
 /** Whether a relay from this record posts a receipt: every door but a Slack message's own. */
@@ -87,7 +92,9 @@ export async function runSendJob(
     // Another process took the relay over before a call went out here: it sends and answers.
     if (error instanceof TakenOverError) return;
     ctx.logger.error({ err: error, relayId: received.id, user: received.senderId }, 'relay failed');
-    await answer(internalErrorText(received.id, mayHaveReachedFxiaoke(error)));
+    const mayHaveReached = mayHaveReachedFxiaoke(error);
+    if (!mayHaveReached) options.leftBehind?.(received.id);
+    await answer(internalErrorText(received.id, mayHaveReached));
   }
   // Told: the answer its final write recorded as owed is settled (relay/owed.ts).
   await ctx.relay.settleOwed(received.id);

@@ -97,6 +97,25 @@ export function answerByResponseUrl(respond: RespondFn, options: ResponseUrlOpti
 }
 
 /**
+ * A door's answer rebuilt in the forked worker that carries its work out (RELAY_WORKERS=fork): the
+ * door's response_url while Slack takes it (its uses and 30 minutes counted from the door), then an
+ * ephemeral in `channelId`, else a DM to `userId`.
+ */
+export function answerAtPortableUrl(
+  client: webApi.WebClient,
+  logger: Pick<Logger, 'error'>,
+  responseUrl: PortableResponseUrl,
+  to: { channelId: string | undefined; userId: string },
+  replace?: boolean,
+): Answer {
+  return answerByResponseUrl(respondTo(responseUrl.url), {
+    ...(replace !== undefined ? { replace } : {}),
+    fallback: answerInChannel(client, logger, to.channelId, to.userId),
+    issuedAt: responseUrl.issuedAt,
+  });
+}
+
+/**
  * An ephemeral in the channel; a DM where the bot cannot post there, or with no channel at all
  * (no response_url at hand: modal submissions, takeovers, a response_url Slack no longer takes).
  * Never throws: a lost answer is logged.

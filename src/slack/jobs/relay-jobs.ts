@@ -21,14 +21,13 @@ import { heldOutcomeText } from '../replies/held.js';
 import { routedNotRelayedText } from '../replies/routed.js';
 import {
   type Answer,
+  answerAtPortableUrl,
   answerByDm,
-  answerByResponseUrl,
   answerInChannel,
   internalErrorText,
   NOT_TAKEN_TEXT,
   notTakenText,
   type PortableResponseUrl,
-  respondTo,
   safely,
 } from './answer.js';
 import { notifyRecoveredRelays } from './notify-recovered.js';
@@ -193,12 +192,9 @@ export class RelayJobs implements RelayJobsPort {
    */
   carryOutHandedOffRevoke(claimed: readonly RelayRecord[], handed: HandedOffRevoke): void {
     const { responseUrl, actorId } = handed;
+    const to = { channelId: handed.channelId, userId: actorId };
     const answer = responseUrl
-      ? answerByResponseUrl(respondTo(responseUrl.url), {
-          replace: false,
-          fallback: answerInChannel(this.client, this.ctx.logger, handed.channelId, actorId),
-          issuedAt: responseUrl.issuedAt,
-        })
+      ? answerAtPortableUrl(this.client, this.ctx.logger, responseUrl, to, false)
       : undefined;
     // None claimed: each moved on. An earlier worker revoked them and answered everything (this is
     // the receiver telling a replacement again), or a takeover after the receiver's lease ran out
@@ -291,12 +287,9 @@ export class RelayJobs implements RelayJobsPort {
    */
   carryOutHandedOffUpdate(claimed: RelayRecord, handed: HandedOffUpdate): void {
     const { responseUrl, userId } = handed;
+    const to = { channelId: handed.channelId, userId };
     const answer = responseUrl
-      ? answerByResponseUrl(respondTo(responseUrl.url), {
-          replace: false,
-          fallback: answerInChannel(this.client, this.ctx.logger, handed.channelId, userId),
-          issuedAt: responseUrl.issuedAt,
-        })
+      ? answerAtPortableUrl(this.client, this.ctx.logger, responseUrl, to, false)
       : answerByDm(this.client, userId);
     this.sync.update(claimed, answer);
   }
@@ -307,18 +300,10 @@ export class RelayJobs implements RelayJobsPort {
    * on (`fork`), else, or once Slack no longer takes it, in its channel (records never hold one).
    */
   carryOutHandedOff(record: RelayRecord, responseUrl?: PortableResponseUrl): void {
-    const inChannel = answerInChannel(
-      this.client,
-      this.ctx.logger,
-      record.originChannelId,
-      responsibleFor(record),
-    );
+    const to = { channelId: record.originChannelId, userId: responsibleFor(record) };
     const answer = responseUrl
-      ? answerByResponseUrl(respondTo(responseUrl.url), {
-          fallback: inChannel,
-          issuedAt: responseUrl.issuedAt,
-        })
-      : inChannel;
+      ? answerAtPortableUrl(this.client, this.ctx.logger, responseUrl, to)
+      : answerInChannel(this.client, this.ctx.logger, to.channelId, to.userId);
     void this.send({ type: 'accepted', record }, answer);
   }
 

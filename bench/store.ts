@@ -20,6 +20,7 @@ import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { BASE_TIME, makeBatch, makeRecord, makeSlackRef } from '../test/store/records.js';
 import { BenchDatabase } from './bench-database.js';
 import { serve } from './ipc.js';
+import { deletePrefix } from './load-store.js';
 import type { StoreJob, StoreResult } from './protocol.js';
 import { mib, percentile, round } from './stats.js';
 
@@ -75,18 +76,6 @@ function recordFor(i: number): RelayRecord {
 async function redisUsedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
-}
-
-/** UNLINK every key under the prefix (SCAN, not KEYS: Redis may be shared with others' tests). */
-async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return deleted;
 }
 
 function log(line: string): void {

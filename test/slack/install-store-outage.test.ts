@@ -54,6 +54,19 @@ function flakyInstallations(): { port: InstallationStorePort; mode: { now: 'ok' 
   return { port, mode };
 }
 
+/** A vault over `installations` with workspace T0ONE installed. */
+async function vaultWithOne(installations: InstallationStorePort): Promise<InstallationVault> {
+  const vault = new InstallationVault(
+    installations,
+    secretBoxOf({ secretKey: KEY, oldSecretKey: undefined }),
+  );
+  await vault.saveSlack({
+    team: { id: 'T0ONE', name: 'One' },
+    bot: { token: 'xoxb-one', userId: 'U0BOT', id: 'B0BOT' },
+  });
+  return vault;
+}
+
 async function fxSend(port: number, teamId: string): Promise<string> {
   const body = slashCommandBody({
     text: '1000 hello',
@@ -75,14 +88,7 @@ async function fxSend(port: number, teamId: string): Promise<string> {
 describe('install mode: a store that does not answer for an installation', () => {
   it('says the installation could not be read (never "not installed"), within the read deadline', async () => {
     const { port: installations, mode } = flakyInstallations();
-    const vault = new InstallationVault(
-      installations,
-      secretBoxOf({ secretKey: KEY, oldSecretKey: undefined }),
-    );
-    await vault.saveSlack({
-      team: { id: 'T0ONE', name: 'One' },
-      bot: { token: 'xoxb-one', userId: 'U0BOT', id: 'B0BOT' },
-    });
+    const vault = await vaultWithOne(installations);
     const { logger } = createLogger({
       level: 'silent',
       secrets: [],
@@ -111,15 +117,7 @@ describe('install mode: a store that does not answer for an installation', () =>
   });
 
   it('keeps the installation the authorization read, for the rest of that request only', async () => {
-    const { port: installations } = flakyInstallations();
-    const vault = new InstallationVault(
-      installations,
-      secretBoxOf({ secretKey: KEY, oldSecretKey: undefined }),
-    );
-    await vault.saveSlack({
-      team: { id: 'T0ONE', name: 'One' },
-      bot: { token: 'xoxb-one', userId: 'U0BOT', id: 'B0BOT' },
-    });
+    const vault = await vaultWithOne(flakyInstallations().port);
     let now = 1_000_000;
     const store = new VaultInstallationStore(vault, undefined, () => now, 300);
     expect(store.recentlyRead('T:T0ONE', 1_000)).toBeUndefined();
